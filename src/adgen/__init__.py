@@ -1,0 +1,39 @@
+"""adgen: source-to-source automatic differentiation for Python and NumPy.
+
+Read a plain Python function's source, lower it to an SSA list of primitive
+ops, differentiate it in forward or reverse mode, and run readable generated
+Python. See ``adgen.grad``, ``adgen.jvp``, ``adgen.vjp`` and ``adgen.source``.
+"""
+
+__version__ = "0.1.0"
+
+from .api import (  # noqa: E402
+    differentiate,
+    grad,
+    hessian,
+    jacobian,
+    jvp,
+    source,
+    value_and_grad,
+    vjp,
+)
+from .errors import (  # noqa: E402
+    DifferentiationError,
+    SourceNotFoundError,
+    UnsupportedSyntaxError,
+)
+
+__all__ = [
+    "DifferentiationError",
+    "SourceNotFoundError",
+    "UnsupportedSyntaxError",
+    "__version__",
+    "differentiate",
+    "grad",
+    "hessian",
+    "jacobian",
+    "jvp",
+    "source",
+    "value_and_grad",
+    "vjp",
+]

@@ -1,0 +1,351 @@
+"""The public API: grad, value_and_grad, vjp, jvp, jacobian, hessian, differentiate, source.
+
+Every function here returns quickly; the derivative is compiled on first use
+(a call, or reading ``.source``) and cached (see :mod:`adgen.compile`).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import compile as pipeline
+from .errors import DifferentiationError
+from .ir import Function, clone
+
+WrtSpec = int | str | Sequence[int | str]
+
+_KINDS = {"grad", "value_and_grad", "vjp", "jvp"}
+
+
+def _param_names(f: Any) -> list[str]:
+    if isinstance(f, Derivative):
+        return f._ir().params
+    ir = getattr(f, "_adgen_ir", None)
+    if ir is not None:
+        return list(ir.params)
+    if not callable(f):
+        raise TypeError(f"adgen differentiates functions, not {type(f).__name__}")
+    code = getattr(f, "__code__", None)
+    if code is None:
+        raise TypeError(f"adgen differentiates Python functions, not {f!r}")
+    return list(code.co_varnames[: code.co_argcount])
+
+
+def normalize_wrt(f: Any, wrt: WrtSpec) -> tuple[tuple[str, ...], tuple[int, ...], bool]:
+    """(names, positions, given as a tuple) of the parameters in ``wrt``."""
+    params = _param_names(f)
+    is_tuple = isinstance(wrt, (tuple, list))
+    items = list(wrt) if is_tuple else [wrt]  # type: ignore[arg-type]
+    if not items:
+        raise DifferentiationError("wrt is empty: name at least one parameter")
+    names: list[str] = []
+    for w in items:
+        if isinstance(w, bool) or not isinstance(w, (int, str, np.integer)):
+            raise DifferentiationError(f"wrt must be parameter indices or names, not {w!r}")
+        if isinstance(w, str):
+            if w not in params:
+                raise DifferentiationError(
+                    f"wrt={w!r}: {getattr(f, '__name__', 'the function')} has no parameter "
+                    f"{w!r}; its parameters are {', '.join(params) or '(none)'}")
+            names.append(w)
+        else:
+            i = int(w)
+            if not -len(params) <= i < len(params):
+                raise DifferentiationError(
+                    f"wrt={i}: {getattr(f, '__name__', 'the function')} takes "
+                    f"{len(params)} parameter(s) ({', '.join(params)})")
+            names.append(params[i])
+    if len(set(names)) != len(names):
+        raise DifferentiationError(f"wrt names a parameter twice: {wrt!r}")
+    return tuple(names), tuple(params.index(n) for n in names), is_tuple
+
+
+def _check_differentiable(name: str, value: Any) -> None:
+    if isinstance(value, (bool, np.bool_)) or isinstance(value, (int, np.integer)):
+        raise DifferentiationError(
+            f"cannot differentiate with respect to {name!r}: it is an integer or boolean "
+            f"({value!r}), which has no derivative; pass a float (e.g. {name}=float(...)) "
+            "or leave it out of wrt")
+    if isinstance(value, np.ndarray) and value.dtype.kind not in "fc":
+        raise DifferentiationError(
+            f"cannot differentiate with respect to {name!r}: it is an array of dtype "
+            f"{value.dtype}, which has no derivative; convert it with .astype(float)")
+
+
+def _conform(g: Any, like: Any) -> Any:
+    """``g`` with the type of ``like``: a float for a float, a writable array of
+    ``like``'s float dtype for an array."""
+    if isinstance(like, np.ndarray):
+        if not isinstance(g, np.ndarray):
+            return np.full(like.shape, g, dtype=like.dtype)
+        if g.dtype != like.dtype and like.dtype.kind in "fc":
+            return g.astype(like.dtype)
+        if not g.flags.writeable:
+            return np.array(g)
+        return g
+    if isinstance(like, (float, int)) and not isinstance(g, complex):
+        return float(g)
+    return g
+
+
+class Derivative:
+    """A derivative of ``primal``, compiled on first use.
+
+    ``kind`` is one of ``grad``, ``value_and_grad``, ``vjp``, ``jvp``. The
+    generated Python source is in ``.source``; the original function is
+    ``.primal``.
+    """
+
+    def __init__(self, f: Callable[..., Any], kind: str, wrt: WrtSpec) -> None:
+        if kind not in _KINDS:
+            raise ValueError(kind)
+        self.primal = f
+        self.kind = kind
+        self.wrt = wrt
+        self.wrt_names, self.wrt_positions, self.wrt_tuple = normalize_wrt(f, wrt)
+        self._entry: pipeline.Compiled | None = None
+        functools.update_wrapper(self, f, updated=())
+        self.__name__ = f"{getattr(f, '__name__', 'f')}_{kind}"
+        self.__qualname__ = self.__name__
+
+    # -------------------------------------------------------- compilation
+    @property
+    def _ir_kind(self) -> pipeline.Kind:
+        return {"grad": "grad", "value_and_grad": "grad", "vjp": "vjp", "jvp": "jvp"}[
+            self.kind]  # type: ignore[return-value]
+
+    def compiled(self) -> pipeline.Compiled:
+        """The compiled derivative (compiling it if needed)."""
+        entry = self._entry
+        if entry is None or not pipeline.fresh(entry, self.primal):
+            entry = pipeline.get(self.primal, self._ir_kind, self.wrt_names, self.wrt_tuple)
+            self._entry = entry
+        return entry
+
+    @property
+    def source(self) -> str:
+        """The generated Python source of this derivative."""
+        return self.compiled().source
+
+    def _ir(self) -> Function:
+        """The IR of what calling this object computes (for higher derivatives)."""
+        ir = clone(self.compiled().ir)
+        if self.kind == "grad":
+            ir.structure = ir.structure[1]
+        return ir
+
+    @property
+    def _adgen_ir(self) -> Callable[[], Function]:
+        return self._ir
+
+    def _repr_html_(self) -> str:
+        from .highlight import to_html
+
+        return to_html(self.source)
+
+    def __repr__(self) -> str:
+        return f"<adgen {self.kind} of {getattr(self.primal, '__qualname__', self.primal)!r} " \
+               f"wrt {', '.join(self.wrt_names)}>"
+
+    # ------------------------------------------------------------- calls
+    def __call__(self, *args: Any, **kw: Any) -> Any:
+        func = self.compiled().func
+        kind = self.kind
+        if kind in ("grad", "value_and_grad"):
+            self._check_args(args, kw)
+            value, grads = func(*args, **kw)
+            grads = self._conform(grads, args, kw)
+            return grads if kind == "grad" else (value, grads)
+        if kind == "vjp":
+            if not args:
+                raise TypeError("vjp: pass the arguments, then the cotangent")
+            *primals, cotangent = args
+            primals = self._bind(primals, kw)
+            self._check_args(primals, {})
+            if isinstance(cotangent, list):
+                cotangent = tuple(cotangent)
+            grads = func(*primals, cotangent)
+            return self._conform(grads, primals, {})
+        # jvp
+        n = len(self.wrt_names)
+        if len(args) < n:
+            raise TypeError(f"jvp: pass the arguments, then {n} tangent(s)")
+        primals = self._bind(list(args[: len(args) - n]), kw)
+        tangents = args[len(args) - n:]
+        self._check_args(primals, {})
+        for name, pos, t in zip(self.wrt_names, self.wrt_positions, tangents):
+            if np.shape(t) != np.shape(primals[pos]):
+                raise DifferentiationError(
+                    f"jvp: the tangent for {name!r} has shape {np.shape(t)}, but {name!r} "
+                    f"has shape {np.shape(primals[pos])}; pass one tangent per wrt "
+                    "argument, shaped like it")
+        return func(*primals, *tangents)
+
+    def _bind(self, args: list[Any], kw: dict[str, Any]) -> list[Any]:
+        """Positional arguments for all parameters, from args, keywords and defaults."""
+        if not kw and len(args) == len(self._params()):
+            return args
+        sig = inspect.signature(self.primal)
+        try:
+            bound = sig.bind(*args, **kw)
+        except TypeError as exc:
+            raise TypeError(f"{self.__name__}: {exc}") from None
+        bound.apply_defaults()
+        return list(bound.args)
+
+    def _params(self) -> list[str]:
+        return _param_names(self.primal)
+
+    def _check_args(self, args: Sequence[Any], kw: dict[str, Any]) -> None:
+        for name, pos in zip(self.wrt_names, self.wrt_positions):
+            value = args[pos] if pos < len(args) else kw.get(name, 0.0)
+            if type(value) is not np.ndarray or value.dtype.kind not in "fc":
+                _check_differentiable(name, value)
+
+    def _conform(self, grads: Any, args: Sequence[Any], kw: dict[str, Any]) -> Any:
+        def like(pos: int, name: str) -> Any:
+            return args[pos] if pos < len(args) else kw.get(name)
+
+        if self.wrt_tuple:
+            return tuple(_conform(g, like(p, n)) for g, p, n in
+                         zip(grads, self.wrt_positions, self.wrt_names))
+        return _conform(grads, like(self.wrt_positions[0], self.wrt_names[0]))
+
+
+def grad(f: Callable[..., Any], wrt: WrtSpec = 0) -> Derivative:
+    """The gradient of a scalar-valued ``f``: ``grad(f)(*args)`` has the shape of ``args[wrt]``."""
+    return Derivative(f, "grad", wrt)
+
+
+def value_and_grad(f: Callable[..., Any], wrt: WrtSpec = 0) -> Derivative:
+    """``value_and_grad(f)(*args) == (f(*args), grad(f)(*args))``, computed together."""
+    return Derivative(f, "value_and_grad", wrt)
+
+
+def vjp(f: Callable[..., Any], wrt: WrtSpec = 0) -> Derivative:
+    """``vjp(f)(*args, cotangent)``: the gradient of ``<cotangent, f(*args)>``."""
+    return Derivative(f, "vjp", wrt)
+
+
+def jvp(f: Callable[..., Any], wrt: WrtSpec = 0) -> Derivative:
+    """``jvp(f)(*args, *tangents) == (f(*args), J @ tangents)`` (forward mode)."""
+    return Derivative(f, "jvp", wrt)
+
+
+def differentiate(
+    f: Callable[..., Any] | None = None, *, wrt: WrtSpec = 0, mode: str = "reverse"
+) -> Any:
+    """Decorator: ``mode="reverse"`` gives ``grad(f)``, ``mode="forward"`` gives ``jvp(f)``."""
+    if mode not in ("reverse", "forward"):
+        raise DifferentiationError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+
+    def wrap(g: Callable[..., Any]) -> Derivative:
+        return grad(g, wrt) if mode == "reverse" else jvp(g, wrt)
+
+    return wrap if f is None else wrap(f)
+
+
+def source(f: Callable[..., Any], *, wrt: WrtSpec = 0, mode: str = "reverse") -> str:
+    """The generated source of ``f``'s gradient (reverse) or JVP (forward)."""
+    return differentiate(f, wrt=wrt, mode=mode).source
+
+
+def _basis(x: Any) -> Any:
+    """Unit tangents for ``x``, one per element, each shaped like ``x``."""
+    x = np.asarray(x)
+    n = x.size
+    eye = np.eye(n, dtype=x.dtype if x.dtype.kind in "fc" else float)
+    for i in range(n):
+        yield eye[i].reshape(x.shape)
+
+
+def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto") -> Callable[..., Any]:
+    """``jacobian(f)(*args)`` has shape ``out.shape + args[wrt].shape``.
+
+    ``mode="forward"`` pushes one tangent per input element, ``"reverse"``
+    pulls one cotangent per output element; ``"auto"`` takes the cheaper.
+    With a tuple ``wrt``, returns a tuple of Jacobians.
+    """
+    if mode not in ("auto", "forward", "reverse"):
+        raise DifferentiationError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
+    names, positions, is_tuple = normalize_wrt(f, wrt)
+    fwd = jvp(f, tuple(positions))
+    rev = vjp(f, tuple(positions))
+
+    def jac(*args: Any) -> Any:
+        args = list(args)
+        for name, pos in zip(names, positions):
+            _check_differentiable(name, args[pos]) if not isinstance(
+                args[pos], np.ndarray) else None
+        xs = [args[p] for p in positions]
+        use = mode
+        if use == "auto":
+            out = f(*args)
+            if isinstance(out, tuple):
+                raise DifferentiationError("jacobian needs a function with one output; "
+                                           "split it or use vjp/jvp")
+            use = "forward" if sum(np.size(x) for x in xs) <= np.size(out) else "reverse"
+        blocks = []
+        if use == "forward":
+            for k, x in enumerate(xs):
+                cols = []
+                out = None
+                for e in _basis(x):
+                    tangents = [e if j == k else np.zeros_like(np.asarray(xj, dtype=float))
+                                for j, xj in enumerate(xs)]
+                    out, col = fwd(*args, *tangents)
+                    cols.append(np.asarray(col))
+                blocks.append(np.stack(cols, axis=-1).reshape(np.shape(out) + np.shape(x)))
+        else:
+            out = f(*args)
+            if isinstance(out, tuple):
+                raise DifferentiationError("jacobian needs a function with one output; "
+                                           "split it or use vjp/jvp")
+            rows: list[list[Any]] = [[] for _ in xs]
+            for e in _basis(out):
+                g = rev(*args, e)
+                for k in range(len(xs)):
+                    rows[k].append(np.asarray(g[k]))
+            blocks = [np.stack(r, axis=0).reshape(np.shape(out) + np.shape(x)) if r else
+                      np.zeros(np.shape(out) + np.shape(x)) for r, x in zip(rows, xs)]
+        return tuple(blocks) if is_tuple else blocks[0]
+
+    jac.__name__ = f"{getattr(f, '__name__', 'f')}_jacobian"
+    return jac
+
+
+def hessian(f: Callable[..., Any], wrt: WrtSpec = 0) -> Callable[..., Any]:
+    """``hessian(f)(*args)`` has shape ``x.shape + x.shape``: forward mode over the gradient.
+
+    With a tuple ``wrt``, returns the blocks ``H[i][j] = d grad_i / d x_j``.
+    """
+    names, positions, is_tuple = normalize_wrt(f, wrt)
+    g = grad(f, tuple(positions) if is_tuple else positions[0])
+    hjvp = jvp(g, tuple(positions))
+
+    def hess(*args: Any) -> Any:
+        args = list(args)
+        xs = [args[p] for p in positions]
+        blocks: list[list[Any]] = [[None] * len(xs) for _ in xs]
+        for j, xj in enumerate(xs):
+            cols: list[list[Any]] = [[] for _ in xs]
+            for e in _basis(xj):
+                tangents = [e if k == j else np.zeros_like(np.asarray(xk, dtype=float))
+                            for k, xk in enumerate(xs)]
+                _, dg = hjvp(*args, *tangents)
+                dg = dg if is_tuple else (dg,)
+                for i in range(len(xs)):
+                    cols[i].append(np.asarray(dg[i]))
+            for i, xi in enumerate(xs):
+                blocks[i][j] = np.stack(cols[i], axis=-1).reshape(np.shape(xi) + np.shape(xj))
+        if is_tuple:
+            return tuple(tuple(row) for row in blocks)
+        return blocks[0][0]
+
+    hess.__name__ = f"{getattr(f, '__name__', 'f')}_hessian"
+    return hess

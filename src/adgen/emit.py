@@ -1,0 +1,191 @@
+"""IR to Python source: deterministic and readable.
+
+Each op becomes one assignment, except temporaries (``t1``, ``bt1``...) used
+exactly once, right where they are computed, which are folded back into the
+expression that uses them (``bh = bt1 * (1 - h ** 2)``). Above the code for
+each source line stands a comment that quotes it; the reverse sweep of an
+adjoint is marked. Expressions are built as ``ast`` nodes and printed with
+``ast.unparse``, which adds exactly the parentheses precedence needs.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .ir import Block, Const, Function, Op, Value, Var
+from .primitives import PRIMITIVES
+from .primitives.core import const_expr
+
+_TEMP = re.compile(r"^[bd]*t\d+(_\d+)?$")
+INDENT = "    "
+
+
+@dataclass
+class Emitted:
+    """Generated source of one function and what it needs to run."""
+
+    name: str
+    source: str
+    helpers: set[str] = field(default_factory=set)
+    freevars: dict[str, Any] = field(default_factory=dict)
+
+
+# Emitters for ops that hold blocks (control flow): (emitter, op, indent) -> lines.
+BlockEmitter = Callable[["Emitter", Op, str], list[str]]
+BLOCK_EMITTERS: dict[str, BlockEmitter] = {}
+
+
+class Emitter:
+    """Turns one IR function into Python source text."""
+
+    def __init__(self, fn: Function) -> None:
+        self.fn = fn
+        self.uses: Counter[str] = Counter()
+        self.helpers: set[str] = set()
+        self._count_uses(fn.body)
+        self.inline: dict[str, Op] = {}
+        self.last_comment: tuple[str, Any] | None = None
+        self.in_reverse = False
+
+    def _count_uses(self, block: Block) -> None:
+        for op in block.ops:
+            for a in op.args:
+                if isinstance(a, Var):
+                    self.uses[a.name] += 1
+            for inner in op.blocks:
+                self._count_uses(inner)
+                for v in inner.results:
+                    if isinstance(v, Var):
+                        self.uses[v.name] += 1
+        for v in block.results:
+            if isinstance(v, Var):
+                self.uses[v.name] += 1
+
+    # ------------------------------------------------------- expressions
+    def value(self, v: Value) -> ast.expr:
+        if isinstance(v, Const):
+            return const_expr(v.value)
+        if v.name in self.inline:
+            return self.op_expr(self.inline.pop(v.name))
+        return ast.Name(id=v.name, ctx=ast.Load())
+
+    def op_expr(self, op: Op) -> ast.expr:
+        prim = PRIMITIVES[op.prim]
+        self.helpers.update(prim.helpers)
+        args = [self.value(a) for a in op.args]
+        return prim.emit(args, dict(op.attrs))
+
+    # -------------------------------------------------------- statements
+    def _inlinable(self, block: Block) -> set[str]:
+        """Temporaries of ``block`` that can be folded into their single use."""
+        out: set[str] = set()
+        pending: dict[str, int] = {}
+        for i, op in enumerate(block.ops):
+            reads = [a.name for a in op.args if isinstance(a, Var)]
+            for name in reads:
+                if name in pending:
+                    out.add(name)
+            for inner in op.blocks:
+                for name in list(pending):
+                    if _reads(inner, name):
+                        del pending[name]
+            if PRIMITIVES[op.prim].effect or op.blocks:
+                pending.clear()
+            prim = PRIMITIVES[op.prim]
+            if (len(op.results) == 1 and not op.blocks and not prim.effect
+                    and _TEMP.match(op.results[0]) and self.uses[op.results[0]] == 1):
+                pending[op.results[0]] = i
+        for v in block.results:
+            if isinstance(v, Var) and v.name in pending:
+                out.add(v.name)
+        return out
+
+    def block_lines(self, block: Block, indent: str) -> list[str]:
+        lines: list[str] = []
+        folded = self._inlinable(block)
+        for op in block.ops:
+            if op.results and op.results[0] in folded:
+                self.inline[op.results[0]] = op
+                continue
+            lines.extend(self.comment(op, indent))
+            lines.extend(self.statement(op, indent))
+        return lines
+
+    def comment(self, op: Op, indent: str) -> list[str]:
+        out = []
+        if op.tag == "adjoint" and not self.in_reverse:
+            self.in_reverse = True
+            self.last_comment = None
+            out.append(f"{indent}# Reverse sweep: adjoints, last line first.")
+        if op.loc is None:
+            return out
+        key = (op.tag == "adjoint", op.loc.lineno)
+        if key != self.last_comment:
+            self.last_comment = key
+            where = f"{os.path.basename(op.loc.filename)}:{op.loc.lineno}"
+            what = "adjoint of " if op.tag == "adjoint" else ""
+            out.append(f"{indent}# {what}{where}: {op.loc.text}")
+        return out
+
+    def statement(self, op: Op, indent: str) -> list[str]:
+        if op.blocks:
+            return BLOCK_EMITTERS[op.prim](self, op, indent)
+        expr = self.op_expr(op)
+        targets = ", ".join(op.results) if op.results else None
+        code = ast.unparse(expr)
+        return [f"{indent}{targets} = {code}" if targets else f"{indent}{code}"]
+
+    def structure_expr(self, structure: Any, results: list[Value]) -> ast.expr:
+        if isinstance(structure, tuple):
+            return ast.Tuple(elts=[self.structure_expr(s, results) for s in structure],
+                             ctx=ast.Load())
+        return self.value(results[structure])
+
+    def function(self, name: str, doc: str) -> Emitted:
+        fn = self.fn
+        params = list(fn.params)
+        n_default = len(fn.defaults)
+        if n_default:
+            for k, d in enumerate(fn.defaults):
+                i = len(params) - n_default + k
+                params[i] = f"{params[i]}={ast.unparse(const_expr(d))}"
+        lines = [f"def {name}({', '.join(params)}):"]
+        if doc:
+            lines.extend(_docstring(doc, INDENT))
+        body = self.block_lines(fn.body, INDENT)
+        ret = ast.unparse(self.structure_expr(fn.result_structure(), fn.body.results))
+        if ret.startswith("(") and ret.endswith(")") and isinstance(fn.result_structure(),
+                                                                     tuple):
+            ret = ret[1:-1]
+        lines.extend(body)
+        lines.append(f"{INDENT}return {ret}")
+        return Emitted(name, "\n".join(lines) + "\n", set(self.helpers), dict(fn.freevars))
+
+
+def _reads(block: Block, name: str) -> bool:
+    for op in block.ops:
+        if any(isinstance(a, Var) and a.name == name for a in op.args):
+            return True
+        if any(_reads(inner, name) for inner in op.blocks):
+            return True
+    return any(isinstance(v, Var) and v.name == name for v in block.results)
+
+
+def _docstring(doc: str, indent: str) -> list[str]:
+    text = doc.strip().replace('"""', "'''")
+    body = text.splitlines()
+    if len(body) == 1:
+        return [f'{indent}"""{body[0]}"""']
+    return [f'{indent}"""{body[0]}'] + [f"{indent}{b}" if b else "" for b in body[1:]] + [
+        f'{indent}"""']
+
+
+def emit_function(fn: Function, name: str | None = None, doc: str = "") -> Emitted:
+    """Python source for ``fn``, defined as ``name`` (default: ``fn.name``)."""
+    return Emitter(fn).function(name or fn.name, doc)

@@ -1,0 +1,169 @@
+"""Source to gast: read a function's source, parse it, and resolve its names.
+
+:func:`parse_function` returns a :class:`ParsedFunction` holding the gast
+``FunctionDef`` (a lambda is turned into one) and what is needed to resolve
+the names it uses and to report errors at the right place in the user's file.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import linecache
+import textwrap
+from dataclasses import dataclass, field
+from typing import Any
+
+import gast
+
+from ..errors import SourceNotFoundError, UnsupportedSyntaxError
+
+
+@dataclass
+class ParsedFunction:
+    """A parsed function and its name-resolution context.
+
+    ``line_offset``/``col_offset`` convert positions in the parsed (dedented)
+    text into positions in ``filename``.
+    """
+
+    node: gast.FunctionDef
+    filename: str
+    line_offset: int
+    col_offset: int
+    lines: list[str]
+    globals: dict[str, Any]
+    closure: dict[str, Any] = field(default_factory=dict)
+    name: str = ""
+    # Module-level names the function read, and what they were bound to then.
+    global_deps: dict[str, Any] = field(default_factory=dict)
+
+    def lookup(self, name: str) -> tuple[bool, Any]:
+        """Resolve a free name as Python would: closure, globals, builtins."""
+        if name in self.closure:
+            return True, self.closure[name]
+        if name in self.globals:
+            self.global_deps[name] = self.globals[name]
+            return True, self.globals[name]
+        if hasattr(builtins, name):
+            return True, getattr(builtins, name)
+        return False, None
+
+    def error(self, node: Any, message: str) -> UnsupportedSyntaxError:
+        """An UnsupportedSyntaxError located at ``node``."""
+        lineno = getattr(node, "lineno", 1) or 1
+        col = getattr(node, "col_offset", 0) or 0
+        file_line = lineno + self.line_offset
+        text = self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
+        return UnsupportedSyntaxError(
+            message, self.filename, file_line, col + self.col_offset, text.rstrip()
+        )
+
+    def source_line(self, lineno: int) -> str:
+        """The text of line ``lineno`` of the parsed source, stripped."""
+        return self.lines[lineno - 1].strip() if 0 < lineno <= len(self.lines) else ""
+
+
+def _closure_values(f: Any) -> dict[str, Any]:
+    code = f.__code__
+    out: dict[str, Any] = {}
+    for name, cell in zip(code.co_freevars, f.__closure__ or ()):
+        try:
+            out[name] = cell.cell_contents
+        except ValueError:  # an empty cell: the name is not bound yet
+            pass
+    return out
+
+
+def _get_source(f: Any) -> tuple[str, str, int]:
+    """(source text, filename, first line number) of ``f``."""
+    filename = inspect.getsourcefile(f) or f.__code__.co_filename
+    try:
+        lines, first = inspect.getsourcelines(f)
+    except (OSError, TypeError) as exc:
+        raise SourceNotFoundError(
+            f"adgen cannot read the source of {getattr(f, '__qualname__', f)!r} "
+            f"(defined in {f.__code__.co_filename!r}): it reads and transforms a "
+            "function's source, which Python does not keep for functions typed at the "
+            "plain interactive prompt or built with exec(). Define the function in a "
+            ".py file (or a Jupyter/IPython cell) and import or run it from there."
+        ) from exc
+    return "".join(lines), filename, max(first, 1)
+
+
+def _find_lambda(tree: gast.AST, f: Any, p_error: Any) -> gast.Lambda:
+    code = f.__code__
+    params = list(code.co_varnames[: code.co_argcount])
+    found = [
+        n
+        for n in gast.walk(tree)
+        if isinstance(n, gast.Lambda) and [a.id for a in n.args.args] == params
+    ]
+    if len(found) != 1:
+        raise p_error(
+            tree,
+            "cannot tell which lambda on this line to differentiate; "
+            "give it a name with def instead",
+        )
+    return found[0]
+
+
+def parse_function(f: Any) -> ParsedFunction:
+    """Parse the source of the Python function ``f`` into gast."""
+    if not inspect.isfunction(f):
+        raise TypeError(f"adgen differentiates Python functions, not {type(f).__name__}")
+    text, filename, first = _get_source(f)
+    dedented = textwrap.dedent(text)
+    indent = len(text.splitlines()[0]) - len(dedented.splitlines()[0]) if text.strip() else 0
+    lines = dedented.splitlines()
+    try:
+        tree = gast.parse(dedented)
+    except SyntaxError:
+        # A lambda in the middle of an expression that spans lines: parse the
+        # whole statement isn't possible, so ask for a def.
+        if f.__name__ == "<lambda>":
+            tree = None
+        else:
+            raise
+    parsed = ParsedFunction(
+        node=None,  # type: ignore[arg-type]
+        filename=filename,
+        line_offset=first - 1,
+        col_offset=indent,
+        lines=lines,
+        globals=f.__globals__,
+        closure=_closure_values(f),
+        name=f.__name__,
+    )
+    if tree is None:
+        raise parsed.error(None, "cannot parse the source of this lambda; define it with def")
+    if f.__name__ == "<lambda>":
+        lam = _find_lambda(tree, f, parsed.error)
+        node = gast.FunctionDef(
+            name="lambda_",
+            args=lam.args,
+            body=[gast.Return(value=lam.body)],
+            decorator_list=[],
+            returns=None,
+            type_comment=None,
+            type_params=[],
+        )
+        gast.copy_location(node, lam)
+        node.body[0].lineno = lam.lineno
+        node.body[0].col_offset = lam.col_offset
+        parsed.name = "lambda_"
+    else:
+        defs = [n for n in tree.body if isinstance(n, gast.FunctionDef)]
+        if not defs:
+            raise parsed.error(tree.body[0] if tree.body else None,
+                               f"expected a function definition for {f.__name__!r}")
+        node = defs[0]
+        if isinstance(node, gast.AsyncFunctionDef):
+            raise parsed.error(node, "async functions cannot be differentiated")
+    parsed.node = node
+    return parsed
+
+
+def register_source(filename: str, text: str) -> None:
+    """Make generated ``text`` visible to tracebacks, pdb and inspect under ``filename``."""
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)

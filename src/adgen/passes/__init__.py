@@ -1,0 +1,1 @@
+"""IR passes: each a function ``run(fn) -> fn`` that returns an equivalent function."""

@@ -1,0 +1,138 @@
+"""Arithmetic operators and comparisons: ``+ - * / ** -x`` and ``< <= > >= == !=``."""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from .core import Primitive, Sym, call, define, from_partials, template
+
+
+def unbroadcast(g: Sym, like: Sym) -> Sym:
+    return call("unbroadcast", g, like)
+
+
+def broadcast_like(t: Sym, like: Sym) -> Sym:
+    return call("broadcast_like", t, like)
+
+
+def _add_jvp(ts: list[Sym | None], out: Sym, x: Sym, y: Sym) -> Sym | None:
+    tx, ty = ts
+    if tx is not None and ty is not None:
+        return tx + ty
+    return broadcast_like(tx if tx is not None else ty, out)  # type: ignore[arg-type]
+
+
+def _sub_jvp(ts: list[Sym | None], out: Sym, x: Sym, y: Sym) -> Sym | None:
+    tx, ty = ts
+    if tx is not None and ty is not None:
+        return tx - ty
+    return broadcast_like(tx if tx is not None else -ty, out)  # type: ignore[operator]
+
+
+define(Primitive(
+    "add", template("_0 + _1"), ("x", "y"),
+    jvp=_add_jvp,
+    vjps=(lambda g, out, x, y: unbroadcast(g, x), lambda g, out, x, y: unbroadcast(g, y)),
+    callables=(np.add, operator.add),
+    impl=operator.add,
+    elementwise=True,
+    doc="x + y",
+))
+
+define(Primitive(
+    "sub", template("_0 - _1"), ("x", "y"),
+    jvp=_sub_jvp,
+    vjps=(lambda g, out, x, y: unbroadcast(g, x), lambda g, out, x, y: unbroadcast(-g, y)),
+    callables=(np.subtract, operator.sub),
+    impl=operator.sub,
+    elementwise=True,
+    doc="x - y",
+))
+
+define(Primitive(
+    "mul", template("_0 * _1"), ("x", "y"),
+    jvp=from_partials(lambda t, out, x, y: t * y, lambda t, out, x, y: x * t),
+    vjps=(lambda g, out, x, y: unbroadcast(g * y, x), lambda g, out, x, y: unbroadcast(x * g, y)),
+    callables=(np.multiply, operator.mul),
+    impl=operator.mul,
+    elementwise=True,
+    doc="x * y",
+))
+
+define(Primitive(
+    "div", template("_0 / _1"), ("x", "y"),
+    jvp=from_partials(lambda t, out, x, y: t / y, lambda t, out, x, y: -(out * t / y)),
+    vjps=(
+        lambda g, out, x, y: unbroadcast(g / y, x),
+        lambda g, out, x, y: unbroadcast(-(g * out / y), y),
+    ),
+    callables=(np.divide, np.true_divide, operator.truediv),
+    impl=operator.truediv,
+    elementwise=True,
+    doc="x / y",
+))
+
+
+def _dpow_dx(out: Sym, x: Sym, y: Sym) -> Sym:
+    return y * x ** (y - 1)
+
+
+def _dpow_dy(out: Sym, x: Sym, y: Sym) -> Sym:
+    return out * call("log", x)
+
+
+define(Primitive(
+    "pow", template("_0 ** _1"), ("x", "y"),
+    jvp=from_partials(
+        lambda t, out, x, y: t * _dpow_dx(out, x, y),
+        lambda t, out, x, y: t * _dpow_dy(out, x, y),
+    ),
+    vjps=(
+        lambda g, out, x, y: unbroadcast(g * _dpow_dx(out, x, y), x),
+        lambda g, out, x, y: unbroadcast(g * _dpow_dy(out, x, y), y),
+    ),
+    callables=(np.power, operator.pow, pow),
+    impl=operator.pow,
+    elementwise=True,
+    doc="x ** y; the exponent may be an array or an active value",
+))
+
+define(Primitive(
+    "neg", template("-_0"), ("x",),
+    jvp=lambda ts, out, x: -ts[0],
+    vjps=(lambda g, out, x: -g,),
+    callables=(np.negative, operator.neg),
+    impl=operator.neg,
+    shape_of=0,
+    doc="-x",
+))
+
+define(Primitive(
+    "pos", template("+_0"), ("x",),
+    jvp=lambda ts, out, x: ts[0],
+    vjps=(lambda g, out, x: g,),
+    callables=(np.positive, operator.pos),
+    shape_of=0,
+    doc="+x",
+))
+
+for _name, _sym, _np, _op in [
+    ("lt", "<", np.less, operator.lt),
+    ("le", "<=", np.less_equal, operator.le),
+    ("gt", ">", np.greater, operator.gt),
+    ("ge", ">=", np.greater_equal, operator.ge),
+    ("eq", "==", np.equal, operator.eq),
+    ("ne", "!=", np.not_equal, operator.ne),
+]:
+    define(Primitive(
+        _name, template(f"_0 {_sym} _1"), ("x", "y"),
+        differentiable=False, elementwise=True, callables=(_np, _op), doc=f"x {_sym} y (not differentiable)",
+    ))
+
+define(Primitive(
+    "floordiv", template("_0 // _1"), ("x", "y"),
+    differentiable=False, callables=(np.floor_divide, operator.floordiv),
+    doc="x // y (piecewise constant: zero derivative)",
+))

@@ -1,0 +1,391 @@
+"""The primitive table's machinery: :class:`Primitive`, rule building, emission.
+
+A primitive's entry holds everything about it in one place: how the frontend
+finds it (the callables it stands for and its call signature), how it is
+emitted as Python, and its derivative rules. Rules are ordinary Python
+functions over :class:`Sym` values; running a rule appends primitive ops to a
+:class:`Builder`. Because rules are written in primitives, the code they build
+can be differentiated again, which is how ``hessian`` (forward over reverse)
+and higher orders work.
+
+Rule conventions, for a primitive ``out = p(x0, x1, ..., **attrs)``:
+
+* ``jvp(tangents, out, *args, **attrs)`` returns the tangent of ``out`` (a
+  :class:`Sym`) or ``None`` for zero; ``tangents[i]`` is ``None`` where the
+  operand is inactive. Primitives may instead give ``jvps``, one partial rule
+  per operand ``(t, out, *args, **attrs) -> Sym``, whose results are summed.
+* ``vjps[i](g, out, *args, **attrs)`` returns operand ``i``'s share of the
+  adjoint given the adjoint ``g`` of ``out``, already shaped like operand
+  ``i``; ``None`` marks an operand the primitive is not differentiable in.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..ir import Const, Loc, Namer, Op, Value, Var
+
+Emitter = Callable[[list[ast.expr], dict[str, Any]], ast.expr]
+
+
+@dataclass
+class Primitive:
+    """One entry of the primitive table."""
+
+    name: str
+    emit: Emitter
+    operands: tuple[str, ...]
+    attrs: dict[str, Any] = field(default_factory=dict)
+    jvp: Callable[..., Sym | None] | None = None
+    vjps: tuple[Callable[..., Sym] | None, ...] | None = None
+    differentiable: bool = True
+    # The result has the shape of this operand (elementwise with scalars, and
+    # the like); lets simplification drop reshaping of adjoints that already fit.
+    shape_of: int | None = None
+    # Callables in user code that this primitive stands for.
+    callables: tuple[Any, ...] = ()
+    # Runtime helper functions (names in adgen.runtime) that emission needs.
+    helpers: tuple[str, ...] = ()
+    doc: str = ""
+    # An evaluation function for constant folding; None means never fold.
+    impl: Callable[..., Any] | None = None
+    # Has an effect beyond its result (raises, writes memory): never removed or moved.
+    effect: bool = False
+    # Elementwise in all operands with NumPy broadcasting.
+    elementwise: bool = False
+    # Takes any number of operands (``operands`` then names just the first).
+    variadic: bool = False
+
+    @property
+    def nargs(self) -> int | None:
+        return None if self.variadic else len(self.operands)
+
+
+PRIMITIVES: dict[str, Primitive] = {}
+# Callable object -> primitive name, for resolving names in user code.
+BY_CALLABLE: dict[Any, str] = {}
+
+
+def define(prim: Primitive) -> Primitive:
+    """Add ``prim`` to the table; each name and callable may be defined once."""
+    if prim.name in PRIMITIVES:
+        raise ValueError(f"primitive {prim.name!r} defined twice")
+    if prim.vjps is not None and len(prim.vjps) != len(prim.operands):
+        raise ValueError(f"primitive {prim.name!r}: one vjp per operand expected")
+    PRIMITIVES[prim.name] = prim
+    for c in prim.callables:
+        try:
+            BY_CALLABLE.setdefault(c, prim.name)
+        except TypeError:  # unhashable callables cannot be looked up
+            pass
+    return prim
+
+
+def lookup_callable(obj: Any) -> str | None:
+    """The primitive a callable stands for, or None."""
+    try:
+        return BY_CALLABLE.get(obj)
+    except TypeError:
+        return None
+
+
+# ---------------------------------------------------------------- emission
+
+
+@functools.lru_cache(maxsize=None)
+def _template(text: str) -> ast.expr:
+    return ast.parse(text, mode="eval").body
+
+
+class _Fill(ast.NodeTransformer):
+    def __init__(self, args: Sequence[ast.expr]) -> None:
+        self.args = args
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if node.id.startswith("_") and node.id[1:].isdigit():
+            return copy.deepcopy(self.args[int(node.id[1:])])
+        return node
+
+
+def template(text: str) -> Emitter:
+    """An emitter from a template such as ``"np.sin(_0)"``; ``_i`` is operand i.
+
+    Attributes that differ from the primitive's defaults are appended to a call
+    as keyword arguments (``np.sum(x, axis=0)``).
+    """
+
+    def emit(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
+        node = _Fill(args).visit(copy.deepcopy(_template(text)))
+        if attrs and isinstance(node, ast.Call):
+            for k, v in attrs.items():
+                node.keywords.append(ast.keyword(arg=k, value=const_expr(v)))
+        return node
+
+    return emit
+
+
+def const_expr(value: Any) -> ast.expr:
+    """A Python expression for a constant (numbers, None, str, tuples)."""
+    if isinstance(value, tuple):
+        return ast.Tuple(elts=[const_expr(v) for v in value], ctx=ast.Load())
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(-value))
+    if isinstance(value, float) and value != value:
+        return _template("float('nan')")
+    if isinstance(value, float) and value in (float("inf"), -float("inf")):
+        return _template("float('inf')")
+    return ast.Constant(value)
+
+
+# ------------------------------------------------------------ rule building
+
+
+class Builder:
+    """Appends primitive ops to a list, naming results with a :class:`Namer`.
+
+    Applies the algebraic identities that keep generated code small as it
+    builds (``x * 1``, ``x + 0``, ``x ** 1``, ``-(-x)``, constant arithmetic).
+    """
+
+    def __init__(self, namer: Namer, loc: Loc | None = None) -> None:
+        self.namer = namer
+        self.loc = loc
+        self.ops: list[Op] = []
+        # Name -> the op that defined it, for peephole simplification.
+        self.defs: dict[str, Op] = {}
+
+    def sym(self, value: Value | Any) -> Sym:
+        if isinstance(value, Sym):
+            return value
+        if not isinstance(value, (Var, Const)):
+            value = Const(value)
+        return Sym(self, value)
+
+    def emit_op(self, prim: str, args: Sequence[Value], attrs: dict[str, Any], base: str) -> Var:
+        # Names are provisional until finish(), so the final names have no gaps.
+        name = f"%{len(self.ops)}"
+        op = Op([name], prim, list(args), dict(attrs), self.loc)
+        self.ops.append(op)
+        self.defs[name] = op
+        return Var(name)
+
+    def finish(self, result: Sym | Value | None, base: str, tag: str = "") -> tuple[
+            list[Op], Value | None]:
+        """The ops built, with final names, and the value of ``result``.
+
+        The op computing ``result`` is named from ``base`` (``dx``, ``bx``...),
+        the other ops ``t1``, ``t2``...; ops whose results are unused are dropped.
+        """
+        value = result.v if isinstance(result, Sym) else result
+        needed: set[str] = set()
+        if isinstance(value, Var):
+            needed.add(value.name)
+        kept = []
+        for op in reversed(self.ops):
+            if op.results[0] in needed:
+                kept.append(op)
+                needed.update(a.name for a in op.args if isinstance(a, Var))
+        kept.reverse()
+        rename: dict[str, str] = {}
+        for op in kept:
+            old = op.results[0]
+            is_result = isinstance(value, Var) and old == value.name
+            rename[old] = self.namer.fresh(base if is_result else "t")
+            op.results = [rename[old]]
+            op.args = [Var(rename[a.name]) if isinstance(a, Var) and a.name in rename else a
+                       for a in op.args]
+            op.tag = tag
+        if isinstance(value, Var) and value.name in rename:
+            value = Var(rename[value.name])
+        return kept, value
+
+    def call(self, prim: str, *args: Any, base: str = "t", **attrs: Any) -> Sym:
+        entry = PRIMITIVES[prim]
+        vals = [self.sym(a).v for a in args]
+        full = {k: attrs.get(k, d) for k, d in entry.attrs.items()}
+        simple = _peephole(self, prim, vals, full)
+        if simple is not None:
+            return self.sym(simple)
+        shown = {k: v for k, v in full.items() if entry.attrs[k] != v or type(v) is not type(entry.attrs[k])}
+        return Sym(self, self.emit_op(prim, vals, shown, base))
+
+
+def _is_const(v: Value, *values: Any) -> bool:
+    return isinstance(v, Const) and not isinstance(v.value, bool) and any(
+        type(v.value) in (int, float) and v.value == x for x in values
+    )
+
+
+def _fold(prim: str, vals: list[Value]) -> Value | None:
+    if all(isinstance(v, Const) and type(v.value) in (int, float) for v in vals):
+        a = [v.value for v in vals]  # type: ignore[union-attr]
+        try:
+            if prim == "add":
+                return Const(a[0] + a[1])
+            if prim == "sub":
+                return Const(a[0] - a[1])
+            if prim == "mul":
+                return Const(a[0] * a[1])
+            if prim == "neg":
+                return Const(-a[0])
+            if prim == "pow" and isinstance(a[1], int) and a[1] >= 0 and abs(a[0]) < 1e6:
+                return Const(a[0] ** a[1])
+        except (OverflowError, ZeroDivisionError):
+            return None
+    return None
+
+
+def _peephole(b: Builder, prim: str, vals: list[Value], attrs: dict[str, Any]) -> Value | None:
+    """Identities that hold for every shape: the result may be an operand.
+
+    Only identities that cannot change the result's shape or dtype family are
+    applied (``x * 1`` keeps ``x``'s shape since 1 is a scalar).
+    """
+    folded = _fold(prim, vals)
+    if folded is not None:
+        return folded
+    if prim == "mul":
+        if _is_const(vals[1], 1):
+            return vals[0]
+        if _is_const(vals[0], 1):
+            return vals[1]
+    elif prim == "add":
+        if _is_const(vals[1], 0):
+            return vals[0]
+        if _is_const(vals[0], 0):
+            return vals[1]
+    elif prim == "sub":
+        if _is_const(vals[1], 0):
+            return vals[0]
+    elif prim == "div":
+        if _is_const(vals[1], 1):
+            return vals[0]
+    elif prim == "pow":
+        if _is_const(vals[1], 1):
+            return vals[0]
+    elif prim == "neg":
+        v = vals[0]
+        if isinstance(v, Var) and v.name in b.defs and b.defs[v.name].prim == "neg":
+            return b.defs[v.name].args[0]
+    return None
+
+
+class Sym:
+    """A value while a rule is being built; arithmetic on it appends ops."""
+
+    __slots__ = ("b", "v")
+
+    def __init__(self, builder: Builder, value: Value) -> None:
+        self.b = builder
+        self.v = value
+
+    def _bin(self, prim: str, other: Any, swap: bool = False) -> Sym:
+        o = self.b.sym(other)
+        return self.b.call(prim, o, self) if swap else self.b.call(prim, self, o)
+
+    def __add__(self, o: Any) -> Sym:
+        return self._bin("add", o)
+
+    def __radd__(self, o: Any) -> Sym:
+        return self._bin("add", o, True)
+
+    def __sub__(self, o: Any) -> Sym:
+        return self._bin("sub", o)
+
+    def __rsub__(self, o: Any) -> Sym:
+        return self._bin("sub", o, True)
+
+    def __mul__(self, o: Any) -> Sym:
+        return self._bin("mul", o)
+
+    def __rmul__(self, o: Any) -> Sym:
+        return self._bin("mul", o, True)
+
+    def __truediv__(self, o: Any) -> Sym:
+        return self._bin("div", o)
+
+    def __rtruediv__(self, o: Any) -> Sym:
+        return self._bin("div", o, True)
+
+    def __pow__(self, o: Any) -> Sym:
+        return self._bin("pow", o)
+
+    def __rpow__(self, o: Any) -> Sym:
+        return self._bin("pow", o, True)
+
+    def __matmul__(self, o: Any) -> Sym:
+        return self._bin("matmul", o)
+
+    def __neg__(self) -> Sym:
+        return self.b.call("neg", self)
+
+    def __gt__(self, o: Any) -> Sym:  # type: ignore[override]
+        return self._bin("gt", o)
+
+    def __ge__(self, o: Any) -> Sym:  # type: ignore[override]
+        return self._bin("ge", o)
+
+    def __lt__(self, o: Any) -> Sym:  # type: ignore[override]
+        return self._bin("lt", o)
+
+    def __le__(self, o: Any) -> Sym:  # type: ignore[override]
+        return self._bin("le", o)
+
+    def __bool__(self) -> bool:
+        raise TypeError("a symbolic value has no truth value while building rules")
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def call(prim: str, *args: Any, **attrs: Any) -> Sym:
+    """Apply ``prim`` to symbolic ``args`` (at least one must be a :class:`Sym`)."""
+    for a in args:
+        if isinstance(a, Sym):
+            return a.b.call(prim, *args, **attrs)
+    raise TypeError(f"{prim}: no symbolic operand")
+
+
+def sum_tangents(parts: list[Sym | None]) -> Sym | None:
+    """The sum of the non-zero tangents in ``parts`` (None if all are zero)."""
+    total: Sym | None = None
+    for p in parts:
+        if p is not None:
+            total = p if total is None else total + p
+    return total
+
+
+def from_partials(*partials: Callable[..., Sym] | None) -> Callable[..., Sym | None]:
+    """A ``jvp`` rule that sums one partial rule per operand."""
+
+    def jvp(tangents: list[Sym | None], out: Sym, *args: Sym, **attrs: Any) -> Sym | None:
+        parts = []
+        for rule, t in zip(partials, tangents):
+            if t is not None and rule is not None:
+                parts.append(rule(t, out, *args, **attrs))
+        return sum_tangents(parts)
+
+    return jvp
+
+
+def multilinear_jvp(prim: str, positions: Sequence[int] = (0,)) -> Callable[..., Sym | None]:
+    """The ``jvp`` of a primitive linear in each operand at ``positions`` separately.
+
+    For ``p(a, b)`` linear in ``a`` and in ``b`` (a product), the tangent is
+    ``p(da, b) + p(a, db)``; with one position this is the rule of a linear map.
+    """
+
+    def jvp(tangents: list[Sym | None], out: Sym, *args: Sym, **attrs: Any) -> Sym | None:
+        parts: list[Sym | None] = []
+        for i in positions:
+            if tangents[i] is not None:
+                new: list[Any] = list(args)
+                new[i] = tangents[i]
+                parts.append(call(prim, *new, **attrs))
+        return sum_tangents(parts)
+
+    return jvp

@@ -1,0 +1,110 @@
+"""Helper functions that generated code calls.
+
+Each helper is a small, self-contained function that uses only NumPy (as
+``np``), so that ``adgen generate`` can copy the source of the helpers a module
+needs into it and the module imports nothing but NumPy. Each helper is also a
+primitive in the table (see :mod:`adgen.primitives.helpers`) with its own
+derivative rules, so generated code can be differentiated again.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+
+def unbroadcast(g, like):
+    """Sum ``g`` down to the shape of ``like``: the adjoint of broadcasting."""
+    shape = np.shape(like)
+    if np.shape(g) == shape:
+        return g
+    lead = np.ndim(g) - len(shape)
+    if lead > 0:
+        g = np.sum(g, axis=tuple(range(lead)))
+    kept = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
+    if kept:
+        g = np.sum(g, axis=kept, keepdims=True)
+    return g
+
+
+def broadcast_like(g, like):
+    """``g`` broadcast to the shape of ``like`` (a read-only view if it grows)."""
+    shape = np.shape(like)
+    if np.shape(g) == shape:
+        return g
+    return np.broadcast_to(g, shape)
+
+
+def reshape_like(g, like):
+    """``g`` reshaped to the shape of ``like``."""
+    shape = np.shape(like)
+    if np.shape(g) == shape:
+        return g
+    return np.reshape(g, shape)
+
+
+def expand_reduced(g, like, axis):
+    """Reinsert the axes a reduction without ``keepdims`` removed from ``g``.
+
+    ``like`` is the reduction's input, ``axis`` the reduced axes (None: all).
+    """
+    if axis is None:
+        return g
+    ndim = np.ndim(like)
+    axes = (axis,) if isinstance(axis, int) else axis
+    return np.expand_dims(g, tuple(a % ndim for a in axes))
+
+
+def matmul_adjoint_a(g, a, b):
+    """The adjoint of ``a`` in ``a @ b`` given the result's adjoint ``g``."""
+    if np.ndim(b) == 1:
+        return unbroadcast(np.multiply.outer(g, b), a)
+    if np.ndim(a) == 1:
+        return unbroadcast(np.matmul(b, np.expand_dims(g, -1))[..., 0], a)
+    return unbroadcast(np.matmul(g, np.swapaxes(b, -1, -2)), a)
+
+
+def matmul_adjoint_b(g, a, b):
+    """The adjoint of ``b`` in ``a @ b`` given the result's adjoint ``g``."""
+    if np.ndim(a) == 1:
+        return unbroadcast(np.expand_dims(a, -1) * np.expand_dims(g, -2), b) if np.ndim(
+            b) > 1 else unbroadcast(g * a, b)
+    if np.ndim(b) == 1:
+        return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), np.expand_dims(g, -1))[..., 0], b)
+    return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)
+
+
+def scalar_output(y):
+    """``y``, after checking that it is a scalar: a gradient needs a scalar output."""
+    if np.ndim(y) != 0:
+        raise ValueError(
+            f"grad needs a function with a scalar output, but it returned an array of "
+            f"shape {np.shape(y)}; use vjp with a cotangent, or jacobian"
+        )
+    return y
+
+
+HELPERS = {
+    f.__name__: f
+    for f in (
+        unbroadcast,
+        broadcast_like,
+        reshape_like,
+        expand_reduced,
+        matmul_adjoint_a,
+        matmul_adjoint_b,
+        scalar_output,
+    )
+}
+
+# Helpers that call other helpers.
+HELPER_DEPENDS = {"matmul_adjoint_a": ("unbroadcast",), "matmul_adjoint_b": ("unbroadcast",)}
+
+
+def helper_source(names: set[str]) -> str:
+    """Source text of the named helpers and the helpers they call, in a stable order."""
+    wanted = set(names)
+    for name in list(wanted):
+        wanted.update(HELPER_DEPENDS.get(name, ()))
+    return "\n\n".join(inspect.getsource(HELPERS[n]) for n in HELPERS if n in wanted)

@@ -1,0 +1,1 @@
+"""Differentiation transforms: forward mode (tangents) and reverse mode (adjoints)."""

@@ -1,0 +1,51 @@
+"""What the forward and reverse transforms share: namers and running rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..frontend.lower import RESERVED
+from ..ir import Const, Function, Loc, Namer, Op, Value, Var, all_names
+from ..primitives import PRIMITIVES
+from ..primitives.core import Builder, Sym
+
+
+def namer_for(fn: Function) -> Namer:
+    """A namer that avoids every name ``fn`` already uses."""
+    return Namer(taken=all_names(fn) | RESERVED)
+
+
+def attrs_of(op: Op) -> dict[str, Any]:
+    """The op's attributes with the primitive's defaults filled in."""
+    return {**PRIMITIVES[op.prim].attrs, **op.attrs}
+
+
+def run_rule(
+    namer: Namer,
+    loc: Loc | None,
+    base: str,
+    tag: str,
+    rule: Callable[[Builder], Sym | Value | None],
+) -> tuple[list[Op], Value | None]:
+    """Run ``rule`` with a fresh builder; return its ops (named) and its value."""
+    b = Builder(namer, loc)
+    result = rule(b)
+    return b.finish(result, base, tag)
+
+
+def display_base(name: str) -> str:
+    """The user-facing stem of an SSA name: ``x`` for ``x``, ``x1``, ``x2``."""
+    return name
+
+
+def emit_one(namer: Namer, prim: str, args: list[Value], base: str, tag: str,
+             loc: Loc | None = None, **attrs: Any) -> tuple[Op, Var]:
+    """A single op ``base = prim(*args)`` with a fresh name."""
+    name = namer.fresh(base)
+    shown = {k: v for k, v in attrs.items() if PRIMITIVES[prim].attrs.get(k) != v}
+    return Op([name], prim, list(args), shown, loc, tag=tag), Var(name)
+
+
+def is_zero_const(v: Value | None) -> bool:
+    return v is None or (isinstance(v, Const) and v.value == 0)

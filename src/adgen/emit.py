@@ -60,9 +60,6 @@ class Emitter:
                     self.uses[a.name] += 1
             for inner in op.blocks:
                 self._count_uses(inner)
-                for v in inner.results:
-                    if isinstance(v, Var):
-                        self.uses[v.name] += 1
         for v in block.results:
             if isinstance(v, Var):
                 self.uses[v.name] += 1
@@ -189,3 +186,6 @@ def _docstring(doc: str, indent: str) -> list[str]:
 def emit_function(fn: Function, name: str | None = None, doc: str = "") -> Emitted:
     """Python source for ``fn``, defined as ``name`` (default: ``fn.name``)."""
     return Emitter(fn).function(name or fn.name, doc)
+
+
+from . import emit_control  # noqa: E402,F401  (registers the control-flow emitters)

@@ -127,6 +127,8 @@ class Function:
     structure: Any = None
     # Module globals read when lowering (name -> object), to notice rebinding.
     global_deps: dict[str, Any] = field(default_factory=dict)
+    # SSA name -> the stem it was named from (see Namer.family).
+    families: dict[str, str] = field(default_factory=dict)
 
     def result_structure(self) -> Any:
         if self.structure is not None:
@@ -207,6 +209,9 @@ class Namer:
         self.taken: set[str] = set(taken or ())
         self.soft: set[str] = set(soft or ()) - self.taken
         self._counters: dict[str, itertools.count[int]] = {}
+        # Name -> the stem it was made from (user variable, ``bx``...); temporaries
+        # have none. The emitter lets values of one family share a Python name.
+        self.family: dict[str, str] = {}
 
     def reserve(self, name: str) -> None:
         self.taken.add(name)
@@ -216,12 +221,14 @@ class Namer:
         """``name`` itself if no value has it yet, else a fresh version of it."""
         if name not in self.taken:
             self.reserve(name)
+            self.family[name] = name
             return name
         return self.fresh(name)
 
     def fresh(self, base: str = "t") -> str:
         if base != "t" and base not in self.taken and base not in self.soft:
             self.reserve(base)
+            self.family[base] = base
             return base
         sep = "_" if base[-1].isdigit() else ""
         counter = self._counters.setdefault(base, itertools.count(1))
@@ -229,6 +236,8 @@ class Namer:
             name = f"{base}{sep}{next(counter)}"
             if name not in self.taken and name not in self.soft:
                 self.reserve(name)
+                if base != "t":
+                    self.family[name] = base
                 return name
 
 
@@ -329,4 +338,5 @@ def clone(fn: Function) -> Function:
         body=clone_block(fn.body),
         freevars=dict(fn.freevars),
         global_deps=dict(fn.global_deps),
+        families=dict(fn.families),
     )

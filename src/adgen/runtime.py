@@ -75,6 +75,13 @@ def matmul_adjoint_b(g, a, b):
     return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)
 
 
+def row_adjoint(g, like, i):
+    """Zeros shaped like ``like`` with row ``i`` set to ``g``: the adjoint of ``like[i]``."""
+    out = np.zeros(np.shape(like), dtype=np.result_type(g, like, 1.0))
+    out[i] = g
+    return out
+
+
 def scalar_output(y):
     """``y``, after checking that it is a scalar: a gradient needs a scalar output."""
     if np.ndim(y) != 0:
@@ -94,6 +101,7 @@ HELPERS = {
         expand_reduced,
         matmul_adjoint_a,
         matmul_adjoint_b,
+        row_adjoint,
         scalar_output,
     )
 }

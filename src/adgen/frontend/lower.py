@@ -21,6 +21,7 @@ from ..errors import UnsupportedSyntaxError
 from ..ir import Block, Const, Function, Loc, Namer, Op, Value, Var
 from ..primitives import PRIMITIVES, lookup_callable
 from ..runtime import HELPERS
+from .control import LOOP_TARGET, RET, ControlFlowLowering, hoist_returns
 from .parse import ParsedFunction, parse_function
 
 _BINOPS = {
@@ -31,8 +32,9 @@ _BINOPS = {
     gast.Pow: "pow",
     gast.MatMult: "matmul",
     gast.FloorDiv: "floordiv",
+    gast.Mod: "mod",
 }
-_UNARY = {gast.USub: "neg", gast.UAdd: "pos"}
+_UNARY = {gast.USub: "neg", gast.UAdd: "pos", gast.Not: "not_"}
 _COMPARE = {
     gast.Lt: "lt",
     gast.LtE: "le",
@@ -78,7 +80,7 @@ def _assigned_names(node: gast.AST) -> set[str]:
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
-class Lowerer:
+class Lowerer(ControlFlowLowering):
     """Lowers one parsed function. Use :func:`lower_function`."""
 
     def __init__(self, parsed: ParsedFunction) -> None:
@@ -148,43 +150,33 @@ class Lowerer:
                 and isinstance(body[0].value.value, str):
             doc = body[0].value.value
             body = body[1:]
-        results, returns_tuple = self.statements(body, node)
-        self.block.results = results
+        self.run_statements(hoist_returns(body))
+        if self.env.get(RET) != Const(True):
+            raise self.error(node, "the function must end with a return statement "
+                             "that gives the value to differentiate")
+        arity = self.env["%rvn"].value
+        self.block.results = [self.env[f"%rv{k}"] for k in range(max(arity, 1))]
         return Function(
             name=self.p.name,
             params=params,
             body=self.block,
-            returns_tuple=returns_tuple,
+            returns_tuple=arity >= 0,
             freevars=self.freevars,
             defaults=defaults,
             filename=self.p.filename,
             doc=doc,
             global_deps=self.p.global_deps,
+            families=self.namer.family,
         )
 
     def p_default(self, node: gast.AST) -> Any:
         return self.static(node, "a default value")
 
-    def statements(self, body: list[gast.stmt], fn_node: gast.AST) -> tuple[list[Value], bool]:
-        for i, stmt in enumerate(body):
-            self.set_loc(stmt)
-            if isinstance(stmt, gast.Return):
-                if i != len(body) - 1:
-                    raise self.error(body[i + 1], "code after return is never run; remove it")
-                return self.return_values(stmt)
-            self.statement(stmt)
-        raise self.error(fn_node, "the function must end with a return statement "
-                         "that gives the value to differentiate")
-
-    def return_values(self, stmt: gast.Return) -> tuple[list[Value], bool]:
-        if stmt.value is None:
-            raise self.error(stmt, "return needs a value to differentiate")
-        if isinstance(stmt.value, gast.Tuple):
-            return [self.value(e) for e in stmt.value.elts], True
-        return [self.value(stmt.value)], False
-
     def statement(self, stmt: gast.stmt) -> None:
-        if isinstance(stmt, gast.Assign):
+        method = getattr(self, "stmt_" + type(stmt).__name__, None)
+        if method is not None:
+            method(stmt)
+        elif isinstance(stmt, gast.Assign):
             value = self.expr(stmt.value)
             for target in stmt.targets:
                 self.assign(target, value, stmt.value)
@@ -256,6 +248,10 @@ class Lowerer:
 
     def expr_Name(self, node: gast.Name) -> Lowered:
         if node.id in self.env:
+            if self.env[node.id] is LOOP_TARGET:
+                raise self.error(node, f"{node.id!r} was bound inside a loop and is used "
+                                 "after it; adgen needs it defined before the loop: "
+                                 "initialise it there (or copy it to a variable that is)")
             return self.env[node.id]
         found, obj = self.p.lookup(node.id)
         if not found:
@@ -304,13 +300,17 @@ class Lowerer:
         return self.emit(prim, [operand])
 
     def expr_Compare(self, node: gast.Compare) -> Lowered:
-        if len(node.ops) != 1:
-            raise self.error(node, "chained comparisons are not supported; use 'and'")
-        prim = _COMPARE.get(type(node.ops[0]))
-        if prim is None:
-            raise self.error(node, f"the comparison {type(node.ops[0]).__name__} "
-                             "is not supported")
-        return self.emit(prim, [self.value(node.left), self.value(node.comparators[0])])
+        left = self.value(node.left)
+        out: Value | None = None
+        for op, right_node in zip(node.ops, node.comparators):
+            prim = _COMPARE.get(type(op))
+            if prim is None:
+                raise self.error(node, f"the comparison {type(op).__name__} is not supported")
+            right = self.value(right_node)
+            test = self.emit(prim, [left, right])
+            out = test if out is None else self.emit("and_", [out, test])
+            left = right
+        return out  # type: ignore[return-value]
 
     def expr_Tuple(self, node: gast.Tuple) -> Lowered:
         items = [self.value(e) for e in node.elts]

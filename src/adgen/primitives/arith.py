@@ -136,3 +136,14 @@ define(Primitive(
     differentiable=False, callables=(np.floor_divide, operator.floordiv),
     doc="x // y (piecewise constant: zero derivative)",
 ))
+
+define(Primitive(
+    "mod", template("_0 % _1"), ("x", "y"),
+    jvp=from_partials(lambda t, out, x, y: broadcast_like(t, out),
+                      lambda t, out, x, y: -(t * call("floordiv", x, y))),
+    vjps=(lambda g, out, x, y: unbroadcast(g, x),
+          lambda g, out, x, y: unbroadcast(-(g * call("floordiv", x, y)), y)),
+    callables=(np.mod, np.remainder, operator.mod),
+    elementwise=True,
+    doc="x % y (derivative 1 in x, -floor(x / y) in y)",
+))

@@ -97,7 +97,7 @@ def lookup_callable(obj: Any) -> str | None:
 # ---------------------------------------------------------------- emission
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _template(text: str) -> ast.expr:
     return ast.parse(text, mode="eval").body
 

@@ -72,3 +72,11 @@ define(Primitive(
     shape_of=0, helpers=("scalar_output",), effect=True,
     doc="the function's output, checked to be a scalar (grad needs one)",
 ))
+
+define(Primitive(
+    "row_adjoint", template("row_adjoint(_0, _1, _2)"), ("g", "like", "i"),
+    jvp=multilinear_jvp("row_adjoint"),
+    vjps=(lambda b, out, g, like, i: call("row", b, i), None, None),
+    helpers=("row_adjoint",), shape_of=1,
+    doc="zeros shaped like `like`, with row i set to g: the adjoint of like[i]",
+))

@@ -12,8 +12,15 @@ from ..primitives.core import Builder, Sym
 
 
 def namer_for(fn: Function) -> Namer:
-    """A namer that avoids every name ``fn`` already uses."""
-    return Namer(taken=all_names(fn) | RESERVED)
+    """A namer that avoids every name ``fn`` already uses, knowing its families."""
+    namer = Namer(taken=all_names(fn) | RESERVED)
+    namer.family.update(fn.families)
+    return namer
+
+
+def stem(namer: Namer, name: str) -> str:
+    """The family stem of ``name`` (the user's variable), or the name itself."""
+    return namer.family.get(name, name)
 
 
 def attrs_of(op: Op) -> dict[str, Any]:
@@ -32,11 +39,6 @@ def run_rule(
     b = Builder(namer, loc)
     result = rule(b)
     return b.finish(result, base, tag)
-
-
-def display_base(name: str) -> str:
-    """The user-facing stem of an SSA name: ``x`` for ``x``, ``x1``, ``x2``."""
-    return name
 
 
 def emit_one(namer: Namer, prim: str, args: list[Value], base: str, tag: str,

@@ -3,43 +3,40 @@
 ``forward(fn, wrt)`` returns a function of the primal parameters followed by
 one tangent parameter per ``wrt`` parameter (named ``dx`` for ``x``), which
 returns ``(value, tangent)`` with the structure of ``fn``'s result.
+
+Control flow keeps its shape: a branch yields the tangents of the values it
+yields, a loop carries the tangents of its carried values, and a tape of
+values (in reverse-mode code being differentiated again) gets a twin tape of
+their tangents.
 """
 
 from __future__ import annotations
 
-from ..ir import Block, Const, Function, Op, Value, Var
-from ..passes.activity import active, diff_positions
+from ..ir import Block, Const, Function, Namer, Op, Value, Var
+from ..passes.activity import active, diff_positions, loop_slots
 from ..primitives import PRIMITIVES
-from .common import attrs_of, emit_one, namer_for, run_rule
+from .common import attrs_of, emit_one, namer_for, run_rule, stem
 
 
 def forward(fn: Function, wrt: list[str]) -> Function:
     """The tangent (JVP) function of ``fn`` with respect to the parameters ``wrt``."""
     namer = namer_for(fn)
-    act = active(fn, wrt)
-    tangent: dict[str, Value] = {}
+    t = Tangents(namer, active(fn, wrt))
     tparams = []
     for p in wrt:
-        d = namer.fresh("d" + p)
+        d = namer.fresh("d" + stem(namer, p))
         tparams.append(d)
-        tangent[p] = Var(d)
-    ops: list[Op] = []
-    for op in fn.body.ops:
-        ops.append(op)
-        if not any(r in act for r in op.results):
-            continue
-        ops.extend(_tangent_ops(op, tangent, namer))
+        t.tangent[p] = Var(d)
+    ops = t.block_ops(fn.body.ops)
     results = list(fn.body.results)
     tresults: list[Value] = []
     for v in results:
-        t = tangent.get(v.name) if isinstance(v, Var) else None
-        if t is None or isinstance(t, Const):
-            zop, t = emit_one(namer, "zeros_like", [v], "d" + _stem(v), "tangent")
+        tv = t.tangent.get(v.name) if isinstance(v, Var) else None
+        if tv is None or isinstance(tv, Const):
+            zop, tv = emit_one(namer, "zeros_like", [v], "d" + _stem(namer, v), "tangent")
             ops.append(zop)
-        tresults.append(t)
-    n = len(results)
+        tresults.append(tv)
     primal = fn.result_structure()
-    tstruct = _shift(primal, n)
     return Function(
         name=fn.name + "_jvp",
         params=fn.params + tparams,
@@ -47,12 +44,13 @@ def forward(fn: Function, wrt: list[str]) -> Function:
         freevars=dict(fn.freevars),
         filename=fn.filename,
         doc=fn.doc,
-        structure=(primal, tstruct),
+        structure=(primal, _shift(primal, len(results))),
+        families=dict(namer.family),
     )
 
 
-def _stem(v: Value) -> str:
-    return v.name if isinstance(v, Var) else "out"
+def _stem(namer: Namer, v: Value) -> str:
+    return stem(namer, v.name) if isinstance(v, Var) else "out"
 
 
 def _shift(structure: object, k: int) -> object:
@@ -61,22 +59,126 @@ def _shift(structure: object, k: int) -> object:
     return structure + k  # type: ignore[operator]
 
 
-def _tangent_ops(op: Op, tangent: dict[str, Value], namer) -> list[Op]:
-    prim = PRIMITIVES[op.prim]
-    positions = set(diff_positions(op))
-    out = op.results[0]
+class Tangents:
+    """Builds tangent code for the ops of one function."""
 
-    def rule(b):
-        ts = [
-            b.sym(tangent[a.name]) if i in positions and isinstance(a, Var) and a.name in tangent
-            else None
-            for i, a in enumerate(op.args)
-        ]
-        if all(t is None for t in ts):
-            return None
-        return prim.jvp(ts, b.sym(Var(out)), *[b.sym(a) for a in op.args], **attrs_of(op))
+    def __init__(self, namer: Namer, act: set[str]) -> None:
+        self.namer = namer
+        self.act = act
+        self.tangent: dict[str, Value] = {}
 
-    new_ops, t = run_rule(namer, op.loc, "d" + out, "tangent", rule)
-    if t is not None:
-        tangent[out] = t
-    return new_ops
+    def fresh_tangent(self, name: str) -> str:
+        return self.namer.fresh("d" + stem(self.namer, name))
+
+    def zero(self, v: Value, out: list[Op], loc: object = None) -> Value:
+        """A zero tangent for ``v``: ``zeros_like(v)``, or 0.0 for a constant."""
+        if isinstance(v, Const):
+            return Const(0.0)
+        op, z = emit_one(self.namer, "zeros_like", [v], "d" + stem(self.namer, v.name),
+                         "tangent", loc)  # type: ignore[arg-type]
+        out.append(op)
+        return z
+
+    def of(self, v: Value, out: list[Op]) -> Value:
+        """The tangent of ``v``, materialising a zero if it has none."""
+        if isinstance(v, Var) and v.name in self.tangent:
+            return self.tangent[v.name]
+        return self.zero(v, out)
+
+    def block_ops(self, ops: list[Op]) -> list[Op]:
+        out: list[Op] = []
+        for op in ops:
+            if op.prim == "if":
+                out.extend(self.if_op(op))
+            elif op.prim in ("for_range", "while"):
+                out.extend(self.loop_op(op))
+            elif op.prim in ("tape_new", "tape_push", "tape_pop"):
+                out.extend(self.tape_op(op))
+            else:
+                out.append(op)
+                if any(r in self.act for r in op.results):
+                    out.extend(self.primitive(op))
+        return out
+
+    def primitive(self, op: Op) -> list[Op]:
+        prim = PRIMITIVES[op.prim]
+        positions = set(diff_positions(op))
+        out = op.results[0]
+
+        def rule(b):
+            ts = [
+                b.sym(self.tangent[a.name])
+                if i in positions and isinstance(a, Var) and a.name in self.tangent else None
+                for i, a in enumerate(op.args)
+            ]
+            if all(x is None for x in ts):
+                return None
+            return prim.jvp(ts, b.sym(Var(out)), *[b.sym(a) for a in op.args], **attrs_of(op))
+
+        new_ops, tv = run_rule(self.namer, op.loc, "d" + stem(self.namer, out), "tangent",
+                               rule)
+        if tv is not None:
+            self.tangent[out] = tv
+        return new_ops
+
+    def if_op(self, op: Op) -> list[Op]:
+        slots = [k for k, r in enumerate(op.results) if r in self.act]
+        blocks = []
+        for branch in op.blocks:
+            ops = self.block_ops(branch.ops)
+            yields = list(branch.results)
+            for k in slots:
+                yields.append(self.of(branch.results[k], ops))
+            blocks.append(Block(list(branch.params), ops, yields))
+        tres = [self.fresh_tangent(op.results[k]) for k in slots]
+        for k, d in zip(slots, tres):
+            self.tangent[op.results[k]] = Var(d)
+        return [Op(op.results + tres, op.prim, list(op.args), dict(op.attrs), op.loc, blocks,
+                   op.tag)]
+
+    def loop_op(self, op: Op) -> list[Op]:
+        carried, inits, nexts = loop_slots(op)
+        slots = [j for j, c in enumerate(carried) if c in self.act]
+        pre: list[Op] = []
+        tparams = [self.fresh_tangent(carried[j]) for j in slots]
+        for j, d in zip(slots, tparams):
+            self.tangent[carried[j]] = Var(d)
+        tinits = [self.of(inits[j], pre) for j in slots]
+        n = len(carried)
+        blocks = [Block(list(b.params), list(b.ops), list(b.results)) for b in op.blocks]
+        # Parameters (of the body, or of the cond block of a while) gain the tangents.
+        head = blocks[0]
+        head.params = head.params + tparams
+        body = blocks[-1]
+        if op.prim == "while":
+            head.ops = self.block_ops(head.ops)
+        body.ops = self.block_ops(body.ops)
+        tnexts = [self.of(nexts[j], body.ops) for j in slots]
+        body.results = body.results[:n] + tnexts + body.results[n:]
+        tres = [self.fresh_tangent(op.results[j]) for j in slots]
+        for j, d in zip(slots, tres):
+            self.tangent[op.results[j]] = Var(d)
+        head_args = op.args[:3] if op.prim == "for_range" else []
+        args = head_args + list(inits) + tinits
+        return pre + [Op(op.results + tres, op.prim, args, dict(op.attrs), op.loc, blocks,
+                         op.tag)]
+
+    def tape_op(self, op: Op) -> list[Op]:
+        tape = op.results[0] if op.prim == "tape_new" else op.args[0].name  # type: ignore
+        if tape not in self.act:
+            return [op]
+        out = [op]
+        if op.prim == "tape_new":
+            d = self.fresh_tangent(tape)
+            self.tangent[tape] = Var(d)
+            out.append(Op([d], "tape_new", [], {}, op.loc, tag="tangent"))
+        elif op.prim == "tape_push":
+            dt = self.tangent[tape]
+            vals = [self.of(a, out) for a in op.args[1:]]
+            out.append(Op([], "tape_push", [dt, *vals], {}, op.loc, tag="tangent"))
+        else:
+            names = [self.fresh_tangent(r) for r in op.results]
+            for r, d in zip(op.results, names):
+                self.tangent[r] = Var(d)
+            out.append(Op(names, "tape_pop", [self.tangent[tape]], {}, op.loc, tag="tangent"))
+        return out

@@ -1,0 +1,104 @@
+"""Emission of control-flow ops: ``if``, ``for_range``, ``while`` as Python statements.
+
+Loop-carried values live in the Python variables named by the body's block
+parameters; the emitter assigns the initial values before the loop, the next
+values at the end of the body, and the results after the loop, skipping every
+assignment of a name to itself.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from .emit import BLOCK_EMITTERS, INDENT, Emitter
+from .ir import Block, Const, Op, Value, Var
+
+
+def _assign(em: Emitter, names: list[str], values: list[Value], indent: str) -> list[str]:
+    """``a, b = x, y`` for the pairs that differ (a parallel assignment)."""
+    pairs = [(n, v) for n, v in zip(names, values) if not (isinstance(v, Var) and v.name == n)]
+    if not pairs:
+        return []
+    lhs = ", ".join(n for n, _ in pairs)
+    rhs = ", ".join(ast.unparse(em.value(v)) for _, v in pairs)
+    return [f"{indent}{lhs} = {rhs}"]
+
+
+def _body(em: Emitter, block: Block, indent: str, yields: list[str],
+          values: list[Value], exit_flag: Value | None = None) -> list[str]:
+    """The block's statements, then ``yields = values`` and an optional ``break``.
+
+    The statements are emitted first: they decide which temporaries are folded
+    into the expressions of the assignments that follow.
+    """
+    lines = em.block_lines(block, indent) + _assign(em, yields, values, indent)
+    if exit_flag is not None:
+        lines += [f"{indent}if {ast.unparse(em.value(exit_flag))}:", f"{indent}{INDENT}break"]
+    return lines or [f"{indent}pass"]
+
+
+def emit_if(em: Emitter, op: Op, indent: str) -> list[str]:
+    inner = indent + INDENT
+    cond = ast.unparse(em.value(op.args[0]))
+    then_block, else_block = op.blocks
+    then_lines = _body(em, then_block, inner, op.results, then_block.results)
+    else_lines = _body(em, else_block, inner, op.results, else_block.results)
+    if else_lines == [f"{inner}pass"]:
+        else_lines = []
+    if then_lines == [f"{inner}pass"] and else_lines:
+        return [f"{indent}if not {_paren(cond)}:", *else_lines]
+    lines = [f"{indent}if {cond}:", *then_lines]
+    if else_lines:
+        lines += [f"{indent}else:", *else_lines]
+    return lines
+
+
+def _paren(code: str) -> str:
+    return code if code.isidentifier() else f"({code})"
+
+
+def _range(em: Emitter, op: Op) -> str:
+    start, stop, step = (em.value(a) for a in op.args[:3])
+    parts = [start, stop, step]
+    if op.args[2] == Const(1):
+        parts = [stop] if op.args[0] == Const(0) else [start, stop]
+    text = f"range({', '.join(ast.unparse(p) for p in parts)})"
+    return f"reversed({text})" if op.attrs.get("reverse") else text
+
+
+def emit_for(em: Emitter, op: Op, indent: str) -> list[str]:
+    inner = indent + INDENT
+    body = op.blocks[0]
+    index, carried = body.params[0], body.params[1:]
+    lines = _assign(em, carried, op.args[3:], indent)
+    header = f"{indent}for {index} in {_range(em, op)}:"
+    nexts = body.results[: len(carried)]
+    exit_flag = body.results[-1] if op.attrs.get("exits") else None
+    lines += [header, *_body(em, body, inner, carried, nexts, exit_flag)]
+    lines += _assign(em, op.results, [Var(c) for c in carried], indent)
+    return lines
+
+
+def emit_while(em: Emitter, op: Op, indent: str) -> list[str]:
+    inner = indent + INDENT
+    cond_block, body = op.blocks
+    carried = cond_block.params
+    lines = _assign(em, carried, op.args, indent)
+    cond_lines = em.block_lines(cond_block, inner)
+    flag = ast.unparse(em.value(cond_block.results[0]))
+    nexts = body.results[: len(carried)]
+    exit_flag = body.results[-1] if op.attrs.get("exits") else None
+    if cond_lines:
+        lines += [f"{indent}while True:", *cond_lines, f"{inner}if not {_paren(flag)}:",
+                  f"{inner}{INDENT}break"]
+    else:
+        lines.append(f"{indent}while {flag}:")
+    body_lines = _body(em, body, inner, carried, nexts, exit_flag)
+    if cond_lines and body_lines == [f"{inner}pass"]:
+        body_lines = []
+    lines += body_lines
+    lines += _assign(em, op.results, [Var(c) for c in carried], indent)
+    return lines
+
+
+BLOCK_EMITTERS.update({"if": emit_if, "for_range": emit_for, "while": emit_while})

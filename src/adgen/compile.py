@@ -178,7 +178,7 @@ def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False) -> Com
 
 def _cell_full(cell: Any) -> bool:
     try:
-        cell.cell_contents
+        _ = cell.cell_contents
     except ValueError:
         return False
     return True

@@ -24,7 +24,7 @@ import dataclasses
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class Const:
         return hash((type(self.value).__name__, self.value))
 
 
-Value = Union[Var, Const]
+Value = Var | Const
 
 
 @dataclass(frozen=True)

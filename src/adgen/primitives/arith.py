@@ -128,7 +128,8 @@ for _name, _sym, _np, _op in [
 ]:
     define(Primitive(
         _name, template(f"_0 {_sym} _1"), ("x", "y"),
-        differentiable=False, elementwise=True, callables=(_np, _op), doc=f"x {_sym} y (not differentiable)",
+        differentiable=False, elementwise=True, callables=(_np, _op),
+        doc=f"x {_sym} y (not differentiable)",
     ))
 
 define(Primitive(

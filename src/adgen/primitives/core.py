@@ -211,7 +211,8 @@ class Builder:
         simple = _peephole(self, prim, vals, full)
         if simple is not None:
             return self.sym(simple)
-        shown = {k: v for k, v in full.items() if entry.attrs[k] != v or type(v) is not type(entry.attrs[k])}
+        shown = {k: v for k, v in full.items()
+                 if entry.attrs[k] != v or type(v) is not type(entry.attrs[k])}
         return Sym(self, self.emit_op(prim, vals, shown, base))
 
 

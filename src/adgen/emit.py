@@ -19,8 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .ir import Block, Const, Function, Op, Value, Var
+from .naming import python_names
 from .primitives import PRIMITIVES
 from .primitives.core import const_expr
+from .runtime import HELPERS
+
+# Names generated code must not assign: they denote modules, helpers, builtins.
+_RESERVED = {"np", "range", "reversed", "len", "float", "int", "abs", "min", "max", "sum",
+             "True", "False", "None", *HELPERS}
 
 _TEMP = re.compile(r"^[bd]*t\d+(_\d+)?$")
 INDENT = "    "
@@ -49,6 +55,7 @@ class Emitter:
         self.uses: Counter[str] = Counter()
         self.helpers: set[str] = set()
         self._count_uses(fn.body)
+        self.py = python_names(fn, _RESERVED | set(fn.freevars))
         self.inline: dict[str, Op] = {}
         self.last_comment: tuple[str, Any] | None = None
         self.in_reverse = False
@@ -70,7 +77,11 @@ class Emitter:
             return const_expr(v.value)
         if v.name in self.inline:
             return self.op_expr(self.inline.pop(v.name))
-        return ast.Name(id=v.name, ctx=ast.Load())
+        return ast.Name(id=self.name(v.name), ctx=ast.Load())
+
+    def name(self, ssa: str) -> str:
+        """The Python name of an SSA value."""
+        return self.py.get(ssa, ssa)
 
     def op_expr(self, op: Op) -> ast.expr:
         prim = PRIMITIVES[op.prim]
@@ -79,25 +90,49 @@ class Emitter:
         return prim.emit(args, dict(op.attrs))
 
     # -------------------------------------------------------- statements
+    def _writes(self, op: Op) -> set[str]:
+        """Python names an op assigns (inside its blocks too)."""
+        out = {self.name(r) for r in op.results}
+        for b in op.blocks:
+            out.update(self.name(p) for p in b.params)
+            for inner in b.ops:
+                out |= self._writes(inner)
+        return out
+
     def _inlinable(self, block: Block) -> set[str]:
-        """Temporaries of ``block`` that can be folded into their single use."""
+        """Temporaries of ``block`` that can be folded into their single use.
+
+        A temporary is folded only if nothing assigns, between its definition
+        and its use, a Python name its expression reads.
+        """
         out: set[str] = set()
-        pending: dict[str, int] = {}
-        for i, op in enumerate(block.ops):
-            reads = [a.name for a in op.args if isinstance(a, Var)]
-            for name in reads:
-                if name in pending:
-                    out.add(name)
+        # Pending temporary -> the Python names its (folded) expression reads.
+        pending: dict[str, set[str]] = {}
+        for op in block.ops:
+            consumed: set[str] = set()
+            direct: set[str] = set()
+            for a in op.args:
+                if not isinstance(a, Var):
+                    continue
+                if a.name in pending:
+                    out.add(a.name)
+                    consumed |= pending.pop(a.name)
+                else:
+                    direct.add(self.name(a.name))
             for inner in op.blocks:
                 for name in list(pending):
                     if _reads(inner, name):
                         del pending[name]
-            if PRIMITIVES[op.prim].effect or op.blocks:
-                pending.clear()
             prim = PRIMITIVES[op.prim]
+            if prim.effect or op.blocks:
+                pending.clear()
+            writes = self._writes(op)
+            for name in list(pending):
+                if pending[name] & writes:
+                    del pending[name]
             if (len(op.results) == 1 and not op.blocks and not prim.effect
                     and _TEMP.match(op.results[0]) and self.uses[op.results[0]] == 1):
-                pending[op.results[0]] = i
+                pending[op.results[0]] = direct | consumed
         for v in block.results:
             if isinstance(v, Var) and v.name in pending:
                 out.add(v.name)
@@ -134,7 +169,7 @@ class Emitter:
         if op.blocks:
             return BLOCK_EMITTERS[op.prim](self, op, indent)
         expr = self.op_expr(op)
-        targets = ", ".join(op.results) if op.results else None
+        targets = ", ".join(self.name(r) for r in op.results) if op.results else None
         code = ast.unparse(expr)
         return [f"{indent}{targets} = {code}" if targets else f"{indent}{code}"]
 

@@ -16,7 +16,9 @@ from .ir import Block, Const, Op, Value, Var
 
 def _assign(em: Emitter, names: list[str], values: list[Value], indent: str) -> list[str]:
     """``a, b = x, y`` for the pairs that differ (a parallel assignment)."""
-    pairs = [(n, v) for n, v in zip(names, values) if not (isinstance(v, Var) and v.name == n)]
+    pairs = [(em.name(n), v) for n, v in zip(names, values)
+             if not (isinstance(v, Var) and v.name not in em.inline
+                     and em.name(v.name) == em.name(n))]
     if not pairs:
         return []
     lhs = ", ".join(n for n, _ in pairs)
@@ -71,7 +73,7 @@ def emit_for(em: Emitter, op: Op, indent: str) -> list[str]:
     body = op.blocks[0]
     index, carried = body.params[0], body.params[1:]
     lines = _assign(em, carried, op.args[3:], indent)
-    header = f"{indent}for {index} in {_range(em, op)}:"
+    header = f"{indent}for {em.name(index)} in {_range(em, op)}:"
     nexts = body.results[: len(carried)]
     exit_flag = body.results[-1] if op.attrs.get("exits") else None
     lines += [header, *_body(em, body, inner, carried, nexts, exit_flag)]

@@ -129,6 +129,8 @@ class Function:
     global_deps: dict[str, Any] = field(default_factory=dict)
     # SSA name -> the stem it was named from (see Namer.family).
     families: dict[str, str] = field(default_factory=dict)
+    # Pairs of names known to have equal shapes (an adjoint and its primal...).
+    shape_links: list[tuple[str, str]] = field(default_factory=list)
 
     def result_structure(self) -> Any:
         if self.structure is not None:
@@ -339,4 +341,5 @@ def clone(fn: Function) -> Function:
         freevars=dict(fn.freevars),
         global_deps=dict(fn.global_deps),
         families=dict(fn.families),
+        shape_links=list(fn.shape_links),
     )

@@ -363,8 +363,9 @@ class ControlFlowLowering:
         self.loop_depth += 1
         try:
             if bounds is not None:
-                index = self.namer.fresh(s.target.id if isinstance(s.target, gast.Name)
-                                         else "i")
+                over_range = _is_call_to(s.iter, "range") or (
+                    _is_call_to(s.iter, "reversed") and _is_call_to(s.iter.args[0], "range"))
+                index = self.namer.fresh(s.target.id if over_range else "i")
                 blocks, exits = self._for_body(body, loop_env, [index, *params], keys, bind)
                 results = [self.namer.fresh(_FLAG_NAMES.get(k, "result" if k.startswith(
                     "%rv") else k)) for k in keys]

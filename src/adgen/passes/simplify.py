@@ -2,23 +2,32 @@
 
 Values are grouped into classes of equal shape: a unary elementwise op's
 result has its operand's shape, a binary elementwise op whose array operands
-share a class (the others being scalar constants) keeps that class, and
-``unbroadcast(g, like)`` has ``like``'s shape. Reshaping helpers applied to a
-value already of the target's shape (``unbroadcast(g, x)`` with ``g`` shaped
-like ``x``) are dropped.
+share a class (the others being scalar constants) keeps that class,
+``unbroadcast(g, like)`` has ``like``'s shape, and the transforms record that
+an adjoint or tangent has its primal's shape (``Function.shape_links``). A
+loop-carried value is assumed to keep its initial value's shape, and the
+assumption is kept only if the loop body then yields a value of that class.
+
+Reshaping helpers applied to a value already of the target's shape
+(``unbroadcast(g, x)`` with ``g`` shaped like ``x``) are dropped.
 """
 
 from __future__ import annotations
 
-from ..ir import Block, Const, Function, Value, Var
+from ..ir import Block, Const, Function, Op, Value, Var
+from ..passes.activity import loop_slots
 from ..primitives import PRIMITIVES
 
 _RESHAPERS = {"unbroadcast", "broadcast_like", "reshape_like"}
+# The class of Python scalars (shape ()): loop indices, lengths.
+SCALAR = Var("%scalar")
 
 
-class _Shapes:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
+class Shapes:
+    """Union-find over names: two names in one class have equal shapes."""
+
+    def __init__(self, parent: dict[str, str] | None = None) -> None:
+        self.parent: dict[str, str] = dict(parent or {})
 
     def find(self, name: str) -> str:
         while self.parent.get(name, name) != name:
@@ -39,33 +48,81 @@ def _scalar_const(v: Value) -> bool:
         v.value, bool)
 
 
+def _op_classes(op: Op, shapes: Shapes) -> None:
+    prim = PRIMITIVES[op.prim]
+    if len(op.results) != 1:
+        return
+    out = op.results[0]
+    if op.prim in ("len", "size", "ndim"):
+        shapes.union(out, SCALAR.name)
+        return
+    if prim.shape_of is not None and isinstance(op.args[prim.shape_of], Var):
+        shapes.union(out, op.args[prim.shape_of].name)  # type: ignore[union-attr]
+    elif prim.elementwise:
+        arrays = [a for a in op.args if not _scalar_const(a) and not shapes.same(a, SCALAR)]
+        if not arrays:
+            shapes.union(out, SCALAR.name)
+        elif all(shapes.same(arrays[0], a) for a in arrays):
+            shapes.union(out, arrays[0].name)  # type: ignore[union-attr]
+
+
+def _analyse(block: Block, shapes: Shapes) -> Shapes:
+    for op in block.ops:
+        if op.prim in ("for_range", "while"):
+            shapes = _analyse_loop(op, shapes)
+        elif op.blocks:
+            for b in op.blocks:
+                shapes = _analyse(b, shapes)
+            if op.prim == "if":
+                for k, r in enumerate(op.results):
+                    ys = [b.results[k] for b in op.blocks]
+                    if all(shapes.same(ys[0], y) for y in ys):
+                        shapes.union(r, ys[0].name)  # type: ignore[union-attr]
+        else:
+            _op_classes(op, shapes)
+    return shapes
+
+
+def _analyse_loop(op: Op, shapes: Shapes) -> Shapes:
+    carried, inits, nexts = loop_slots(op)
+    if op.prim == "for_range":
+        shapes.union(op.blocks[0].params[0], SCALAR.name)
+    trial = Shapes(shapes.parent)
+    for c, init in zip(carried, inits):
+        if isinstance(init, Var):
+            trial.union(c, init.name)
+    for b in op.blocks:
+        trial = _analyse(b, trial)
+    if all(trial.same(Var(c), n) for c, init, n in zip(carried, inits, nexts)
+           if isinstance(init, Var)):
+        for c, r in zip(carried, op.results):
+            trial.union(r, c)
+        return trial
+    for b in op.blocks:
+        shapes = _analyse(b, shapes)
+    return shapes
+
+
 def run(fn: Function) -> Function:
     """Drop reshaping of values that already have the wanted shape."""
-    _visit(fn.body, _Shapes(), {})
+    shapes = Shapes()
+    for a, b in fn.shape_links:
+        shapes.union(a, b)
+    shapes = _analyse(fn.body, shapes)
+    _rewrite(fn.body, shapes, {})
     return fn
 
 
-def _visit(block: Block, shapes: _Shapes, rename: dict[str, str]) -> None:
+def _rewrite(block: Block, shapes: Shapes, rename: dict[str, str]) -> None:
     kept = []
     for op in block.ops:
         op.args = [Var(rename[a.name]) if isinstance(a, Var) and a.name in rename else a
                    for a in op.args]
         for inner in op.blocks:
-            _visit(inner, shapes, rename)
-        prim = PRIMITIVES[op.prim]
-        if len(op.results) != 1:
-            kept.append(op)
-            continue
-        out = op.results[0]
+            _rewrite(inner, shapes, rename)
         if op.prim in _RESHAPERS and shapes.same(op.args[0], op.args[1]):
-            rename[out] = op.args[0].name  # type: ignore[union-attr]
+            rename[op.results[0]] = op.args[0].name  # type: ignore[union-attr]
             continue
-        if prim.shape_of is not None and isinstance(op.args[prim.shape_of], Var):
-            shapes.union(out, op.args[prim.shape_of].name)  # type: ignore[union-attr]
-        elif prim.elementwise:
-            arrays = [a for a in op.args if not _scalar_const(a)]
-            if arrays and all(shapes.same(arrays[0], a) for a in arrays):
-                shapes.union(out, arrays[0].name)  # type: ignore[union-attr]
         kept.append(op)
     block.ops = kept
     block.results = [Var(rename[v.name]) if isinstance(v, Var) and v.name in rename else v

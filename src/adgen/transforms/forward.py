@@ -26,7 +26,7 @@ def forward(fn: Function, wrt: list[str]) -> Function:
     for p in wrt:
         d = namer.fresh("d" + stem(namer, p))
         tparams.append(d)
-        t.tangent[p] = Var(d)
+        t.set_tangent(p, Var(d))
     ops = t.block_ops(fn.body.ops)
     results = list(fn.body.results)
     tresults: list[Value] = []
@@ -46,6 +46,7 @@ def forward(fn: Function, wrt: list[str]) -> Function:
         doc=fn.doc,
         structure=(primal, _shift(primal, len(results))),
         families=dict(namer.family),
+        shape_links=fn.shape_links + t.links,
     )
 
 
@@ -66,6 +67,13 @@ class Tangents:
         self.namer = namer
         self.act = act
         self.tangent: dict[str, Value] = {}
+        # (tangent, primal) pairs: a tangent has its primal's shape.
+        self.links: list[tuple[str, str]] = []
+
+    def set_tangent(self, name: str, value: Value) -> None:
+        self.tangent[name] = value
+        if isinstance(value, Var):
+            self.links.append((value.name, name))
 
     def fresh_tangent(self, name: str) -> str:
         return self.namer.fresh("d" + stem(self.namer, name))
@@ -118,7 +126,7 @@ class Tangents:
         new_ops, tv = run_rule(self.namer, op.loc, "d" + stem(self.namer, out), "tangent",
                                rule)
         if tv is not None:
-            self.tangent[out] = tv
+            self.set_tangent(out, tv)
         return new_ops
 
     def if_op(self, op: Op) -> list[Op]:
@@ -132,7 +140,7 @@ class Tangents:
             blocks.append(Block(list(branch.params), ops, yields))
         tres = [self.fresh_tangent(op.results[k]) for k in slots]
         for k, d in zip(slots, tres):
-            self.tangent[op.results[k]] = Var(d)
+            self.set_tangent(op.results[k], Var(d))
         return [Op(op.results + tres, op.prim, list(op.args), dict(op.attrs), op.loc, blocks,
                    op.tag)]
 
@@ -142,7 +150,7 @@ class Tangents:
         pre: list[Op] = []
         tparams = [self.fresh_tangent(carried[j]) for j in slots]
         for j, d in zip(slots, tparams):
-            self.tangent[carried[j]] = Var(d)
+            self.set_tangent(carried[j], Var(d))
         tinits = [self.of(inits[j], pre) for j in slots]
         n = len(carried)
         blocks = [Block(list(b.params), list(b.ops), list(b.results)) for b in op.blocks]
@@ -157,7 +165,7 @@ class Tangents:
         body.results = body.results[:n] + tnexts + body.results[n:]
         tres = [self.fresh_tangent(op.results[j]) for j in slots]
         for j, d in zip(slots, tres):
-            self.tangent[op.results[j]] = Var(d)
+            self.set_tangent(op.results[j], Var(d))
         head_args = op.args[:3] if op.prim == "for_range" else []
         args = head_args + list(inits) + tinits
         return pre + [Op(op.results + tres, op.prim, args, dict(op.attrs), op.loc, blocks,
@@ -170,7 +178,7 @@ class Tangents:
         out = [op]
         if op.prim == "tape_new":
             d = self.fresh_tangent(tape)
-            self.tangent[tape] = Var(d)
+            self.set_tangent(tape, Var(d))
             out.append(Op([d], "tape_new", [], {}, op.loc, tag="tangent"))
         elif op.prim == "tape_push":
             dt = self.tangent[tape]
@@ -179,6 +187,6 @@ class Tangents:
         else:
             names = [self.fresh_tangent(r) for r in op.results]
             for r, d in zip(op.results, names):
-                self.tangent[r] = Var(d)
+                self.set_tangent(r, Var(d))
             out.append(Op(names, "tape_pop", [self.tangent[tape]], {}, op.loc, tag="tangent"))
         return out

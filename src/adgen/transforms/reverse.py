@@ -49,7 +49,7 @@ def reverse(fn: Function, wrt: list[str], seed: Literal["cotangent", "one"],
                 "tuple; use vjp with a cotangent for each output, or jacobian")
         if isinstance(results[0], Var):
             check, checked = emit_one(namer, "scalar_output", [results[0]],
-                                      _output_name(results[0].name), "")
+                                      _output_name(stem(namer, results[0].name)), "")
             ops.append(check)
             results = [checked]
     body = Function(fn.name, fn.params, Block(ops=ops, results=results), freevars=fn.freevars)
@@ -58,6 +58,7 @@ def reverse(fn: Function, wrt: list[str], seed: Literal["cotangent", "one"],
     adj: dict[str, Value] = {}
 
     cot_params: list[str] = []
+    seed_links: list[tuple[str, str]] = []
     if seed == "cotangent" and isinstance(structure, tuple):
         packed = namer.fresh("bout")
         cot_params.append(packed)
@@ -79,6 +80,8 @@ def reverse(fn: Function, wrt: list[str], seed: Literal["cotangent", "one"],
             seed_value = Var(c)
         if isinstance(v, Var) and v.name in rev.act:
             rev.accumulate(adj, v.name, seed_value, sweep, None)
+        if isinstance(v, Var) and isinstance(seed_value, Var):
+            seed_links.append((seed_value.name, v.name))
 
     sweep.extend(rev.sweep(ops, adj))
     grads: list[Value] = []
@@ -107,6 +110,7 @@ def reverse(fn: Function, wrt: list[str], seed: Literal["cotangent", "one"],
         structure=out_structure,
         defaults=fn.defaults if seed == "one" else (),
         families=dict(namer.family),
+        shape_links=fn.shape_links + rev.links + seed_links,
     )
 
 
@@ -165,6 +169,13 @@ class Adjoints:
         self.namer = namer
         self.act = act
         self.loop_depth = 0
+        # (adjoint, primal) pairs: an adjoint has its primal's shape.
+        self.links: list[tuple[str, str]] = []
+
+    def link(self, adjoint: Value | str, primal: str) -> None:
+        name = adjoint.name if isinstance(adjoint, Var) else adjoint
+        if isinstance(name, str):
+            self.links.append((name, primal))
 
     def bname(self, name: str) -> str:
         return "b" + stem(self.namer, name)
@@ -180,6 +191,8 @@ class Adjoints:
                    out: list[Op], loc: object) -> None:
         if value is None:
             return
+        if isinstance(value, Var):
+            self.link(value, name)
         if name not in adj:
             adj[name] = value
             return
@@ -187,6 +200,7 @@ class Adjoints:
                              "adjoint", loc)  # type: ignore[arg-type]
         out.append(op)
         adj[name] = total
+        self.link(total, name)
 
     def sweep(self, ops: list[Op], adj: dict[str, Value]) -> list[Op]:
         """The adjoint ops of ``ops`` (walked backwards), accumulating into ``adj``.
@@ -276,6 +290,7 @@ class Adjoints:
             blocks.append(Block([], rev, yields))
         for n, r in zip(outer, results):
             adj[n] = Var(r)
+            self.link(r, n)
         return [Op(results, "if", list(op.args), {}, op.loc, blocks, "adjoint")]
 
     def _export_branch_values(self, op: Op, branches: list) -> None:
@@ -352,6 +367,7 @@ class Adjoints:
                                         op.loc, tag="tape"))
             for n in needed:
                 mapping[n] = self.namer.fresh(stem(self.namer, n))
+                self.link(mapping[n], n)
             pop = Op([mapping[n] for n in needed], "tape_pop", [Var(tape)], {}, op.loc,
                      tag="adjoint")
             _rename(rev, mapping)
@@ -360,9 +376,9 @@ class Adjoints:
             rev.insert(0, pop)
         if counted:
             count = self._count_iterations(op)
-            rindex = self.namer.fresh("k")
+            rindex = self.namer.fresh("_")
             bounds: list[Value] = [Const(0), Var(count), Const(1)]
-            attrs = {"reverse": True}
+            attrs = {}
         else:
             rindex = self.namer.fresh(stem(self.namer, index))  # type: ignore[arg-type]
             _rename(rev, {index: rindex})  # type: ignore[dict-item]
@@ -370,6 +386,12 @@ class Adjoints:
             attrs = {"reverse": not op.attrs.get("reverse", False)}
         results = [self.namer.fresh(self.bname(carried[j])) for j in slots] + [
             self.namer.fresh(self.bname(n)) for n in outer]
+        for j, r, bp in zip(slots, results, bparams):
+            self.link(r, carried[j])
+            self.link(bp, carried[j])
+        for n, r, acc in zip(outer, results[len(slots):], accs):
+            self.link(r, n)
+            self.link(acc, n)
         body = Block([rindex, *bparams, *accs], rev, [*bnexts, *acc_nexts])
         out.append(Op(results, "for_range", [*bounds, *binits, *acc_inits], attrs, op.loc,
                       [body], "adjoint"))

@@ -161,3 +161,125 @@ def from_numpy_import(x):
 @case(lambda rng: [rng.standard_normal(3), rng.standard_normal(3)], wrts=(1,))
 def unused_input(x, y):
     return np.sum(x ** 2)
+
+
+# ------------------------------------------------------------------ control flow
+
+
+@case(lambda rng: [float(rng.uniform(0.2, 0.8)), 1000], order=2)
+def recurrence_1000(a, n):
+    x = 0.5
+    for _ in range(n):
+        x = x + 0.001 * np.sin(a * x)
+    return x
+
+
+@case(lambda rng: [rng.uniform(0.1, 1.0, size=3), 4], order=2)
+def nested_loops(x, n):
+    s = 0.0
+    for i in range(n):
+        for j in range(i, n):
+            s = s + np.sum(np.sin(x * (i + 1)) * (j - i))
+    return s
+
+
+@case(lambda rng: [float(rng.uniform(1.5, 3.0))], order=2)
+def newton_sqrt(a):
+    x = a
+    k = 0
+    while abs(x * x - a) > 1e-12 and k < 50:
+        x = 0.5 * (x + a / x)
+        k = k + 1
+    return x
+
+
+@case(lambda rng: [float(rng.uniform(0.5, 1.5)), 9], order=2)
+def break_continue(x, n):
+    s = x
+    for i in range(n):
+        if i % 3 == 0:
+            continue
+        s = s * 1.1 + np.cos(s)
+        if s > 100.0:
+            break
+    return s
+
+
+@case(lambda rng: [float(rng.uniform(0.5, 1.5))])
+def early_return_in_loop(x):
+    y = x
+    for i in range(20):
+        y = y * 1.5
+        if y > 3.0:
+            return y * i
+    return -y
+
+
+@case(lambda rng: [float(v) for v in rng.uniform(-1.0, 1.0, size=2)], wrts=(0, 1))
+def early_return_branches(x, y):
+    if x > 0 and y > 0:
+        return x * y
+    elif x > 0:
+        z = x - y
+        return z ** 2
+    w = np.sin(x) + y
+    return w * 2.0
+
+
+@case(lambda rng: [rng.standard_normal(5)], order=2)
+def branch_on_values(x):
+    total = 0.0
+    for i in range(5):
+        v = np.sum(x * x) * (i - 2) + np.sum(x)
+        total = total + (v if v > 0 else -v * 0.5)
+    return total
+
+
+@case(lambda rng: [rng.standard_normal((4, 3)), rng.standard_normal(3)], wrts=(0, 1))
+def loop_over_rows(X, w):
+    s = 0.0
+    for row in X:
+        s = s + np.tanh(row @ w)
+    return s
+
+
+@case(lambda rng: [rng.standard_normal((4, 3)), rng.standard_normal((4, 3))], wrts=(0, 1))
+def enumerate_zip_reversed(A, B):
+    s = 0.0
+    for i, a in enumerate(A):
+        s = s + np.sum(a * a) * i
+    for a, b in zip(A, B):
+        s = s + np.sum(a * b)
+    for b in reversed(B):
+        s = s * 0.5 + np.sum(np.sin(b))
+    for i in reversed(range(1, 3)):
+        s = s + i * np.sum(A)
+    return s
+
+
+@case(lambda rng: [rng.standard_normal(3), 6])
+def loop_carried_array(x, n):
+    h = x
+    acc = np.zeros_like(x)
+    for _ in range(n):
+        h = np.tanh(h * 0.9 + 0.1)
+        acc = acc + h
+    return acc
+
+
+@case(lambda rng: [float(rng.uniform(0.5, 1.0))], order=2)
+def conditional_expression(x):
+    y = x * 2 if x > 0.75 else x ** 3
+    return y + (np.sin(y) if y < 1.0 else np.cos(y))
+
+
+@case(lambda rng: [float(rng.uniform(0.1, 0.3)), float(rng.uniform(0.5, 1.0))], wrts=(0, 1))
+def euler_ode(k, y0):
+    y = y0
+    v = 0.0
+    dt = 0.01
+    for _ in range(200):
+        a = -k * y - 0.1 * v
+        y = y + dt * v
+        v = v + dt * a
+    return y * y + v

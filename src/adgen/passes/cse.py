@@ -21,7 +21,8 @@ def _visit(block: Block, seen: dict[Any, str], rename: dict[str, str]) -> None:
         op.args = [_sub(a, rename) for a in op.args]
         for inner in op.blocks:
             _visit(inner, seen, rename)
-        if op.blocks or PRIMITIVES[op.prim].effect or len(op.results) != 1:
+        if op.blocks or PRIMITIVES[op.prim].effect or len(op.results) != 1 or \
+                op.prim == "tape_new":
             kept.append(op)
             continue
         key = (op.prim, tuple(op.args), tuple(sorted(op.attrs.items())))

@@ -51,10 +51,78 @@ def _prune(block: Block, uses: Counter[str]) -> bool:
     return changed
 
 
+def _tape_ops(block: Block, out: list[Op]) -> list[Op]:
+    for op in block.ops:
+        if op.prim in ("tape_push", "tape_pop"):
+            out.append(op)
+        for b in op.blocks:
+            _tape_ops(b, out)
+    return out
+
+
+def _prune_tapes(fn: Function, uses: Counter[str]) -> bool:
+    """Stop taping values whose popped copies nothing reads.
+
+    A tape may itself be pushed onto an outer tape and popped under a new
+    name; pushes and pops are matched through those renamings.
+    """
+    ops = _tape_ops(fn.body, [])
+    same: dict[str, str] = {}
+
+    def find(n: str) -> str:
+        while same.get(n, n) != n:
+            n = same[n]
+        return n
+
+    pushes = [op for op in ops if op.prim == "tape_push"]
+    pops = [op for op in ops if op.prim == "tape_pop"]
+    for push in pushes:
+        for pop in pops:
+            if push.args[0] == pop.args[0]:
+                for a, r in zip(push.args[1:], pop.results):
+                    if isinstance(a, Var):
+                        ra, rr = find(a.name), find(r)
+                        if ra != rr:
+                            same[rr] = ra
+    changed = False
+    drop: set[int] = set()
+    by_tape: dict[str, tuple[list[Op], list[Op]]] = {}
+    for op in ops:
+        key = find(op.args[0].name)  # type: ignore[union-attr]
+        by_tape.setdefault(key, ([], []))[op.prim == "tape_pop"].append(op)
+    for tape_pushes, tape_pops in by_tape.values():
+        if not tape_pops or not tape_pushes:
+            continue
+        width = len(tape_pops[0].results)
+        dead = [k for k in range(width) if all(not uses[p.results[k]] for p in tape_pops)]
+        if not dead:
+            continue
+        changed = True
+        keep = [k for k in range(width) if k not in dead]
+        for p in tape_pops:
+            p.results = [p.results[k] for k in keep]
+        for p in tape_pushes:
+            p.args = [p.args[0], *(p.args[1 + k] for k in keep)]
+        if not keep:  # an empty tape is not worth keeping
+            drop.update(id(p) for p in tape_pushes + tape_pops)
+    if drop:
+        _remove(fn.body, drop)
+    return changed
+
+
+def _remove(block: Block, drop: set[int]) -> None:
+    block.ops = [op for op in block.ops if id(op) not in drop]
+    for op in block.ops:
+        for b in op.blocks:
+            _remove(b, drop)
+
+
 def run(fn: Function) -> Function:
-    """Remove unused pure ops and unused ``if`` results until nothing changes."""
+    """Remove unused pure ops, ``if`` results and taped values until nothing changes."""
     while True:
         uses: Counter[str] = Counter()
         _count(fn.body, uses)
-        if not _prune(fn.body, uses):
+        changed = _prune(fn.body, uses)
+        changed |= _prune_tapes(fn, uses)
+        if not changed:
             return fn

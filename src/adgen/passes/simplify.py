@@ -53,7 +53,9 @@ def _op_classes(op: Op, shapes: Shapes) -> None:
     if len(op.results) != 1:
         return
     out = op.results[0]
-    if op.prim in ("len", "size", "ndim"):
+    if op.prim in ("len", "size", "ndim") or (
+            op.prim in ("sum", "mean") and op.attrs.get("axis") is None
+            and not op.attrs.get("keepdims")):
         shapes.union(out, SCALAR.name)
         return
     if prim.shape_of is not None and isinstance(op.args[prim.shape_of], Var):
@@ -88,13 +90,14 @@ def _analyse_loop(op: Op, shapes: Shapes) -> Shapes:
     if op.prim == "for_range":
         shapes.union(op.blocks[0].params[0], SCALAR.name)
     trial = Shapes(shapes.parent)
+    assumed = []
     for c, init in zip(carried, inits):
-        if isinstance(init, Var):
-            trial.union(c, init.name)
+        if isinstance(init, Var) or _scalar_const(init):
+            trial.union(c, init.name if isinstance(init, Var) else SCALAR.name)
+            assumed.append(c)
     for b in op.blocks:
         trial = _analyse(b, trial)
-    if all(trial.same(Var(c), n) for c, init, n in zip(carried, inits, nexts)
-           if isinstance(init, Var)):
+    if all(trial.same(Var(c), n) for c, n in zip(carried, nexts) if c in assumed):
         for c, r in zip(carried, op.results):
             trial.union(r, c)
         return trial
@@ -113,13 +116,43 @@ def run(fn: Function) -> Function:
     return fn
 
 
-def _rewrite(block: Block, shapes: Shapes, rename: dict[str, str]) -> None:
-    kept = []
+_BOOLEAN = {"lt", "le", "gt", "ge", "eq", "ne", "and_", "or_", "not_", "truth", "all", "any"}
+
+
+def _flag_results(op: Op, kept: list[Op], rename: dict[str, str], defs: dict[str, str]) -> None:
+    """``if c: f = True else: f = False`` is ``f = c``: turn such results into ops."""
+    then_block, else_block = op.blocks
+    cond = op.args[0]
+    keep = []
+    for k, r in enumerate(op.results):
+        a, b = then_block.results[k], else_block.results[k]
+        if a == Const(True) and b == Const(False):
+            if isinstance(cond, Var) and defs.get(cond.name) in _BOOLEAN:
+                rename[r] = cond.name
+            else:
+                kept.append(Op([r], "truth", [cond], {}, op.loc, tag=op.tag))
+        elif a == Const(False) and b == Const(True):
+            kept.append(Op([r], "not_", [op.args[0]], {}, op.loc, tag=op.tag))
+        else:
+            keep.append(k)
+    op.results = [op.results[k] for k in keep]
+    for blk in op.blocks:
+        blk.results = [blk.results[k] for k in keep]
+
+
+def _rewrite(block: Block, shapes: Shapes, rename: dict[str, str],
+             defs: dict[str, str] | None = None) -> None:
+    defs = {} if defs is None else defs
+    kept: list[Op] = []
     for op in block.ops:
+        for r in op.results:
+            defs[r] = op.prim
         op.args = [Var(rename[a.name]) if isinstance(a, Var) and a.name in rename else a
                    for a in op.args]
         for inner in op.blocks:
-            _rewrite(inner, shapes, rename)
+            _rewrite(inner, shapes, rename, defs)
+        if op.prim == "if":
+            _flag_results(op, kept, rename, defs)
         if op.prim in _RESHAPERS and shapes.same(op.args[0], op.args[1]):
             rename[op.results[0]] = op.args[0].name  # type: ignore[union-attr]
             continue

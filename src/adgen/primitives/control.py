@@ -44,6 +44,8 @@ for _name, _doc in [
 
 define(Primitive("not_", template("not _0"), ("x",), differentiable=False,
                  doc="not x (not differentiable)"))
+define(Primitive("truth", template("bool(_0)"), ("x",), differentiable=False,
+                 doc="the truth value of x (not differentiable)"))
 define(Primitive("and_", template("_0 and _1"), ("x", "y"), differentiable=False,
                  doc="x and y on truth values (not differentiable)"))
 define(Primitive("or_", template("_0 or _1"), ("x", "y"), differentiable=False,
@@ -57,7 +59,7 @@ define(Primitive("any", template("np.any(_0)"), ("x",), differentiable=False,
                  callables=(np.any,), attrs={"axis": None},
                  doc="np.any (not differentiable)"))
 
-define(Primitive("tape_new", template("[]"), (), effect=True,
+define(Primitive("tape_new", template("[]"), (),
                  doc="a new, empty tape (a Python list) for the reverse sweep"))
 
 

@@ -23,8 +23,10 @@ _KINDS = {"grad", "value_and_grad", "vjp", "jvp"}
 
 
 def _param_names(f: Any) -> list[str]:
+    if inspect.ismethod(f):
+        return _param_names(f.__func__)[1:]
     if isinstance(f, Derivative):
-        return f._ir().params
+        return f._ir().params[1:] if f._bound is not None else f._ir().params
     ir = getattr(f, "_adgen_ir", None)
     if ir is not None:
         return list(ir.params)
@@ -109,6 +111,11 @@ class Derivative:
         self.wrt = wrt
         self.wrt_names, self.wrt_positions, self.wrt_tuple = normalize_wrt(f, wrt)
         self._entry: pipeline.Compiled | None = None
+        # A bound method is compiled as its function; calls pass the instance first.
+        self._bound: Any = f.__self__ if inspect.ismethod(f) else None
+        self._func: Any = f.__func__ if inspect.ismethod(f) else f
+        if self._bound is not None:
+            self.wrt_positions = tuple(p + 1 for p in self.wrt_positions)
         functools.update_wrapper(self, f, updated=())
         self.__name__ = f"{getattr(f, '__name__', 'f')}_{kind}"
         self.__qualname__ = self.__name__
@@ -122,8 +129,8 @@ class Derivative:
     def compiled(self) -> pipeline.Compiled:
         """The compiled derivative (compiling it if needed)."""
         entry = self._entry
-        if entry is None or not pipeline.fresh(entry, self.primal):
-            entry = pipeline.get(self.primal, self._ir_kind, self.wrt_names, self.wrt_tuple)
+        if entry is None or not pipeline.fresh(entry, self._func):
+            entry = pipeline.get(self._func, self._ir_kind, self.wrt_names, self.wrt_tuple)
             self._entry = entry
         return entry
 
@@ -154,7 +161,11 @@ class Derivative:
 
     # ------------------------------------------------------------- calls
     def __call__(self, *args: Any, **kw: Any) -> Any:
-        func = self.compiled().func
+        if self._bound is not None:
+            return self._call(self.compiled().func, (self._bound, *args), kw)
+        return self._call(self.compiled().func, args, kw)
+
+    def _call(self, func: Any, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
         kind = self.kind
         if kind in ("grad", "value_and_grad"):
             self._check_args(args, kw)
@@ -190,7 +201,7 @@ class Derivative:
         """Positional arguments for all parameters, from args, keywords and defaults."""
         if not kw and len(args) == len(self._params()):
             return args
-        sig = inspect.signature(self.primal)
+        sig = inspect.signature(self._func)
         try:
             bound = sig.bind(*args, **kw)
         except TypeError as exc:
@@ -199,7 +210,7 @@ class Derivative:
         return list(bound.args)
 
     def _params(self) -> list[str]:
-        return _param_names(self.primal)
+        return _param_names(self._func)
 
     def _check_args(self, args: Sequence[Any], kw: dict[str, Any]) -> None:
         for name, pos in zip(self.wrt_names, self.wrt_positions):

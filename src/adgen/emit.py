@@ -87,7 +87,8 @@ class Emitter:
         prim = PRIMITIVES[op.prim]
         self.helpers.update(prim.helpers)
         args = [self.value(a) for a in op.args]
-        return prim.emit(args, dict(op.attrs))
+        return prim.emit(args, {**prim.attrs, **op.attrs} if op.prim == "attr" else
+                         dict(op.attrs))
 
     # -------------------------------------------------------- statements
     def _writes(self, op: Op) -> set[str]:

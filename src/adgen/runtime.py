@@ -82,6 +82,13 @@ def row_adjoint(g, like, i):
     return out
 
 
+def zeros_like(x):
+    """A zero shaped like ``x``: ``0.0`` for a scalar (fast), else an array of zeros."""
+    if isinstance(x, np.ndarray):
+        return np.zeros_like(x, dtype=np.result_type(x, 1.0))
+    return 0.0
+
+
 def scalar_output(y):
     """``y``, after checking that it is a scalar: a gradient needs a scalar output."""
     if np.ndim(y) != 0:
@@ -102,6 +109,7 @@ HELPERS = {
         matmul_adjoint_a,
         matmul_adjoint_b,
         row_adjoint,
+        zeros_like,
         scalar_output,
     )
 }

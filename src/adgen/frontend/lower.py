@@ -282,7 +282,7 @@ class Lowerer(ControlFlowLowering):
             return self.emit("transpose", [base])
         if node.attr in ("shape", "ndim", "size"):
             return self.emit(node.attr, [base])
-        raise self.error(node, f"the array attribute .{node.attr} is not supported")
+        return self.emit("attr", [base], {"name": node.attr}, base=node.attr)
 
     def expr_BinOp(self, node: gast.BinOp) -> Lowered:
         prim = _BINOPS.get(type(node.op))

@@ -80,3 +80,9 @@ define(Primitive(
     helpers=("row_adjoint",), shape_of=1,
     doc="zeros shaped like `like`, with row i set to g: the adjoint of like[i]",
 ))
+
+define(Primitive(
+    "zero", template("zeros_like(_0)"), ("like",), differentiable=False, shape_of=0,
+    helpers=("zeros_like",),
+    doc="a zero adjoint or tangent shaped like `like` (0.0 for a scalar)",
+))

@@ -67,3 +67,9 @@ define(Primitive(
     ("x",), attrs={"index": 0}, differentiable=False,
     doc="an element of a tuple at a constant index (not differentiable)",
 ))
+
+define(Primitive(
+    "attr", lambda args, attrs: ast.Attribute(value=args[0], attr=attrs["name"], ctx=ast.Load()),
+    ("obj",), attrs={"name": ""}, differentiable=False,
+    doc="obj.name for an object that is not differentiated (self.w in a method)",
+))

@@ -33,7 +33,7 @@ def forward(fn: Function, wrt: list[str]) -> Function:
     for v in results:
         tv = t.tangent.get(v.name) if isinstance(v, Var) else None
         if tv is None or isinstance(tv, Const):
-            zop, tv = emit_one(namer, "zeros_like", [v], "d" + _stem(namer, v), "tangent")
+            zop, tv = emit_one(namer, "zero", [v], "d" + _stem(namer, v), "tangent")
             ops.append(zop)
         tresults.append(tv)
     primal = fn.result_structure()
@@ -82,7 +82,7 @@ class Tangents:
         """A zero tangent for ``v``: ``zeros_like(v)``, or 0.0 for a constant."""
         if isinstance(v, Const):
             return Const(0.0)
-        op, z = emit_one(self.namer, "zeros_like", [v], "d" + stem(self.namer, v.name),
+        op, z = emit_one(self.namer, "zero", [v], "d" + stem(self.namer, v.name),
                          "tangent", loc)  # type: ignore[arg-type]
         out.append(op)
         return z

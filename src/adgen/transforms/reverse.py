@@ -88,7 +88,7 @@ def reverse(fn: Function, wrt: list[str], seed: Literal["cotangent", "one"],
     for p in wrt:
         g = adj.get(p)
         if g is None or isinstance(g, Const) and g.value == 0:
-            zop, g = emit_one(namer, "zeros_like", [Var(p)], "b" + stem(namer, p), "adjoint")
+            zop, g = emit_one(namer, "zero", [Var(p)], "b" + stem(namer, p), "adjoint")
             sweep.append(zop)
         grads.append(g)
     grad_structure = tuple(range(len(grads))) if len(wrt) > 1 or as_tuple else 0
@@ -183,7 +183,7 @@ class Adjoints:
     def zero(self, v: Value, out: list[Op]) -> Value:
         if isinstance(v, Const):
             return Const(0.0)
-        op, z = emit_one(self.namer, "zeros_like", [v], self.bname(v.name), "adjoint")
+        op, z = emit_one(self.namer, "zero", [v], self.bname(v.name), "adjoint")
         out.append(op)
         return z
 

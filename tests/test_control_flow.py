@@ -81,7 +81,7 @@ def test_third_order_through_a_loop():
 
 def test_loop_variable_used_after_loop_is_refused():
     def f(x):
-        for i in range(3):
+        for i in range(3):  # noqa: B007
             x = x * 2
         return x * i
 

@@ -283,3 +283,47 @@ def euler_ode(k, y0):
         y = y + dt * v
         v = v + dt * a
     return y * y + v
+
+
+# ------------------------------------------------------------- calls to user code
+
+
+def _layer(W, x, b):
+    return np.tanh(W @ x + b)
+
+
+def _split(x):
+    return x * 2.0, np.sin(x)
+
+
+def _power(x, n):
+    if n == 0:
+        return 1.0
+    return x * _power(x, n - 1)
+
+
+def _scaled(x, scale=3.0):
+    return x * scale
+
+
+@case(lambda rng: [rng.standard_normal((3, 3)), rng.standard_normal(3), rng.standard_normal(3)],
+      wrts=(0, 1, 2, (0, 2)), order=2)
+def calls_helpers(W, x, b):
+    h = _layer(W, x, b)
+    h = _layer(W, h, b)
+    a, c = _split(h)
+    return np.sum(a * c) + _power(np.sum(x), 3) + np.sum(_scaled(x)) + _scaled(1.0, scale=np.sum(b))
+
+
+@case(lambda rng: [float(rng.uniform(0.5, 1.5)), 5], order=2)
+def recursion_bounded(x, n):
+    return _power(x, n) + _power(np.sin(x), 2)
+
+
+@case(lambda rng: [rng.standard_normal(4)])
+def helper_in_loop(x):
+    s = 0.0
+    for i in range(3):
+        a, c = _split(x * i)
+        s = s + np.sum(a * c)
+    return s

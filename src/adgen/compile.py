@@ -56,15 +56,21 @@ def optimize(fn: Function, until: str | None = None) -> Function:
     return fn
 
 
-def derive(fn: Function, kind: Kind, wrt: list[str], as_tuple: bool = False) -> Function:
-    """The derivative function's IR (not yet optimized)."""
+def derive(fn: Function, kind: Kind, wrt: list[str], as_tuple: bool = False,
+           internal: bool = False) -> Function:
+    """The derivative function's IR (not yet optimized).
+
+    ``internal`` derivatives are those of callees, called by generated code:
+    their VJPs take one cotangent per result.
+    """
     fn = clone(fn)
     if kind == "jvp":
         return forward(fn, wrt)
-    return reverse(fn, wrt, "one" if kind == "grad" else "cotangent", as_tuple)
+    return reverse(fn, wrt, "one" if kind == "grad" else "cotangent", as_tuple,
+                   packed=not internal)
 
 
-def describe(fn: Function, kind: Kind, wrt: list[str]) -> str:
+def describe(fn: Function, kind: Kind, wrt: list[str], internal: bool = False) -> str:
     """The docstring of a generated function: what was differentiated, how."""
     what = {
         "grad": "Value and gradient",
@@ -76,6 +82,8 @@ def describe(fn: Function, kind: Kind, wrt: list[str]) -> str:
     if kind == "jvp":
         lines.append(f"Takes one tangent per wrt argument ({', '.join('d' + w for w in wrt)}); "
                      "returns (value, tangent).")
+    elif kind == "vjp" and internal:
+        lines.append("Takes the cotangent of each result last; returns the gradient(s).")
     elif kind == "vjp":
         lines.append("Takes the cotangent of the result last; returns the gradient(s) of "
                      "<cotangent, result>.")
@@ -97,6 +105,30 @@ class Compiled:
     keep: tuple[Any, ...] = field(default=(), repr=False)
 
 
+def emit_program(fn: Function, name: str, doc: str) -> Emitted:
+    """Source of ``fn`` followed by every function of its program it calls."""
+    main = emit_function(fn, name, doc)
+    if fn.program is None:
+        return main
+    parts = [main.source]
+    helpers, freevars = set(main.helpers), dict(main.freevars)
+    for callee in fn.program.reachable(fn):
+        part = emit_function(optimize(clone(callee)), callee.name, _callee_doc(callee))
+        parts.append(part.source)
+        helpers |= part.helpers
+        for k, v in part.freevars.items():
+            if k in freevars and freevars[k] is not v:
+                raise DifferentiationError(
+                    f"two functions use the free name {k!r} for different objects; "
+                    "rename one of them")
+            freevars[k] = v
+    return Emitted(name, "\n\n".join(parts), helpers, freevars)
+
+
+def _callee_doc(fn: Function) -> str:
+    return fn.doc or f"{fn.name}, as called by the code above."
+
+
 def namespace_for(emitted: Emitted) -> dict[str, Any]:
     """The globals a generated function runs with (in this process)."""
     ns: dict[str, Any] = {"np": np, "__name__": "adgen.generated"}
@@ -113,7 +145,7 @@ def build(f: Any, kind: Kind, wrt: list[str], as_tuple: bool = False) -> Compile
         raise DifferentiationError(f"{primal.name} has no parameter {missing[0]!r}")
     fn = optimize(derive(primal, kind, wrt, as_tuple))
     name = fn.name
-    emitted = emit_function(fn, name, describe(primal, kind, wrt))
+    emitted = emit_program(fn, name, describe(primal, kind, wrt))
     digest = hashlib.sha1(emitted.source.encode()).hexdigest()[:10]
     filename = f"<adgen {name} {digest}>"
     register_source(filename, emitted.source)

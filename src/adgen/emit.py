@@ -87,7 +87,7 @@ class Emitter:
         prim = PRIMITIVES[op.prim]
         self.helpers.update(prim.helpers)
         args = [self.value(a) for a in op.args]
-        return prim.emit(args, {**prim.attrs, **op.attrs} if op.prim == "attr" else
+        return prim.emit(args, {**prim.attrs, **op.attrs} if op.prim in ("attr", "call") else
                          dict(op.attrs))
 
     # -------------------------------------------------------- statements
@@ -171,8 +171,18 @@ class Emitter:
             return BLOCK_EMITTERS[op.prim](self, op, indent)
         expr = self.op_expr(op)
         targets = ", ".join(self.name(r) for r in op.results) if op.results else None
+        structure = op.attrs.get("structure") if op.prim == "call" else None
+        if isinstance(structure, tuple):
+            targets = self._target(structure, op.results, top=True)
         code = ast.unparse(expr)
         return [f"{indent}{targets} = {code}" if targets else f"{indent}{code}"]
+
+    def _target(self, structure: Any, results: list[str], top: bool = False) -> str:
+        """Assignment targets nested like ``structure`` (``(a, b), (da, db)``)."""
+        if isinstance(structure, tuple):
+            inner = ", ".join(self._target(s, results) for s in structure)
+            return inner if top else f"({inner})"
+        return self.name(results[structure])
 
     def structure_expr(self, structure: Any, results: list[Value]) -> ast.expr:
         if isinstance(structure, tuple):

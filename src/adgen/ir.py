@@ -131,6 +131,8 @@ class Function:
     families: dict[str, str] = field(default_factory=dict)
     # Pairs of names known to have equal shapes (an adjoint and its primal...).
     shape_links: list[tuple[str, str]] = field(default_factory=list)
+    # The program this function belongs to (its callees); see adgen.program.
+    program: Any = field(default=None, repr=False, compare=False)
 
     def result_structure(self) -> Any:
         if self.structure is not None:

@@ -238,11 +238,18 @@ class ControlFlowLowering:
     def stmt_Return(self, s: gast.Return) -> None:
         if s.value is None:
             raise self.error(s, "return needs a value to differentiate")
+        from .calls import Multi
+
+        returned = None if isinstance(s.value, gast.Tuple) else self.expr(s.value)
         if isinstance(s.value, gast.Tuple):
             values = [self.value(e) for e in s.value.elts]
             arity = len(values)
+        elif isinstance(returned, Multi):
+            values = list(returned.values)
+            arity = len(values)
         else:
-            values = [self.value(s.value)]
+            values = [self.value(s.value) if returned is None else self._as_value(
+                s.value, returned)]
             arity = -1
         known = self.env.get("%rvn")
         if isinstance(known, Const) and known.value != arity:
@@ -253,6 +260,15 @@ class ControlFlowLowering:
         self.env[RET] = Const(True)
         if self.loop_depth:
             self.env[BRK] = Const(True)
+
+    def _as_value(self, node: gast.AST, lowered: Any) -> Value:
+        from .lower import Static, _is_const, _py_const
+
+        if isinstance(lowered, Static):
+            if _is_const(lowered.obj):
+                return Const(_py_const(lowered.obj))
+            raise self.error(node, "this cannot be returned as a value")
+        return lowered
 
     # ---------------------------------------------------------- loops
     def stmt_For(self, s: gast.For) -> None:

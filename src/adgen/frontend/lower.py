@@ -21,6 +21,8 @@ from ..errors import UnsupportedSyntaxError
 from ..ir import Block, Const, Function, Loc, Namer, Op, Value, Var
 from ..primitives import PRIMITIVES, lookup_callable
 from ..runtime import HELPERS
+from ..program import Program
+from .calls import CallLowering, Multi
 from .control import LOOP_TARGET, RET, ControlFlowLowering, hoist_returns
 from .parse import ParsedFunction, parse_function
 
@@ -80,11 +82,12 @@ def _assigned_names(node: gast.AST) -> set[str]:
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
-class Lowerer(ControlFlowLowering):
+class Lowerer(ControlFlowLowering, CallLowering):
     """Lowers one parsed function. Use :func:`lower_function`."""
 
-    def __init__(self, parsed: ParsedFunction) -> None:
+    def __init__(self, parsed: ParsedFunction, program: Program) -> None:
         self.p = parsed
+        self.program = program
         self.namer = Namer(taken=set(RESERVED), soft=_assigned_names(parsed.node))
         self.env: dict[str, Lowered] = {}
         self.freevars: dict[str, Any] = {}
@@ -116,6 +119,9 @@ class Lowerer(ControlFlowLowering):
     def value(self, node: gast.AST) -> Value:
         """Lower an expression that must denote a runtime value."""
         out = self.expr(node)
+        if isinstance(out, Multi):
+            raise self.error(node, "this call returns several values: unpack them first "
+                             "(a, b = f(...))")
         if isinstance(out, Static):
             if _is_const(out.obj):
                 return Const(_py_const(out.obj))
@@ -167,6 +173,7 @@ class Lowerer(ControlFlowLowering):
             doc=doc,
             global_deps=self.p.global_deps,
             families=self.namer.family,
+            program=self.program,
         )
 
     def p_default(self, node: gast.AST) -> Any:
@@ -217,6 +224,8 @@ class Lowerer(ControlFlowLowering):
             elif isinstance(value, Const) and isinstance(value.value, tuple) and len(
                 value.value) == len(target.elts):
                 parts = [Const(v) for v in value.value]
+            elif isinstance(value, Multi) and len(value.values) == len(target.elts):
+                parts = self._name_results(value, target.elts)
             else:
                 raise self.error(target, "this tuple unpacking is not supported; assign the "
                                  "parts one by one")
@@ -224,6 +233,16 @@ class Lowerer(ControlFlowLowering):
                 self.assign(t, v, None)
         else:
             raise self.error(target, "assignment to this kind of target is not supported")
+
+    def _name_results(self, value: Multi, targets: list[gast.AST]) -> list[Lowered]:
+        """Give the results of the call that just ran the names they are unpacked to."""
+        op = self.block.ops[-1] if self.block.ops else None
+        if op is None or op.results != [v.name for v in value.values]:
+            return list(value.values)
+        for k, t in enumerate(targets):
+            if isinstance(t, gast.Name):
+                op.results[k] = self.namer.claim(t.id)
+        return [Var(r) for r in op.results]
 
     def _rename_last(self, value: Var, user_name: str) -> bool:
         """Give the op that just computed ``value`` the user's variable name."""
@@ -330,6 +349,8 @@ class Lowerer(ControlFlowLowering):
         prim = lookup_callable(func.obj)
         if prim is not None:
             return self.prim_call(node, prim, node.args, node.keywords)
+        if isinstance(func.obj, types.FunctionType):
+            return self.user_call(node, func.obj)  # type: ignore[return-value]
         raise self.error(node, f"adgen has no derivative rule for {_describe(func.obj)}; "
                          "write it with the NumPy functions adgen supports")
 
@@ -430,6 +451,6 @@ def _unsupported_expression(node: gast.AST) -> str:
     return _EXPRESSION_ADVICE.get(kind, f"the expression {kind} is not supported yet")
 
 
-def lower_function(f: Any) -> Function:
-    """Parse and lower the Python function ``f`` to IR."""
-    return Lowerer(parse_function(f)).function()
+def lower_function(f: Any, program: Program | None = None) -> Function:
+    """Parse and lower the Python function ``f`` to IR (in ``program``, or a new one)."""
+    return Lowerer(parse_function(f), program or Program()).function()

@@ -23,6 +23,8 @@ from ..primitives import PRIMITIVES
 
 def diff_positions(op: Op) -> list[int]:
     """Indices of the operands a block-free ``op`` is differentiable in."""
+    if op.prim == "call":
+        return [i for i, a in enumerate(op.args) if isinstance(a, Var)]
     prim = PRIMITIVES[op.prim]
     if not prim.differentiable:
         return []

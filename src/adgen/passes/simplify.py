@@ -119,7 +119,8 @@ def run(fn: Function) -> Function:
 _BOOLEAN = {"lt", "le", "gt", "ge", "eq", "ne", "and_", "or_", "not_", "truth", "all", "any"}
 
 
-def _flag_results(op: Op, kept: list[Op], rename: dict[str, str], defs: dict[str, str]) -> None:
+def _flag_results(op: Op, kept: list[Op], rename: dict[str, Value],
+                  defs: dict[str, str]) -> None:
     """``if c: f = True else: f = False`` is ``f = c``: turn such results into ops."""
     then_block, else_block = op.blocks
     cond = op.args[0]
@@ -128,7 +129,7 @@ def _flag_results(op: Op, kept: list[Op], rename: dict[str, str], defs: dict[str
         a, b = then_block.results[k], else_block.results[k]
         if a == Const(True) and b == Const(False):
             if isinstance(cond, Var) and defs.get(cond.name) in _BOOLEAN:
-                rename[r] = cond.name
+                rename[r] = cond
             else:
                 kept.append(Op([r], "truth", [cond], {}, op.loc, tag=op.tag))
         elif a == Const(False) and b == Const(True):
@@ -140,23 +141,29 @@ def _flag_results(op: Op, kept: list[Op], rename: dict[str, str], defs: dict[str
         blk.results = [blk.results[k] for k in keep]
 
 
-def _rewrite(block: Block, shapes: Shapes, rename: dict[str, str],
+def _sub(v: Value, rename: dict[str, Value]) -> Value:
+    return rename.get(v.name, v) if isinstance(v, Var) else v
+
+
+def _rewrite(block: Block, shapes: Shapes, rename: dict[str, Value],
              defs: dict[str, str] | None = None) -> None:
     defs = {} if defs is None else defs
     kept: list[Op] = []
     for op in block.ops:
         for r in op.results:
             defs[r] = op.prim
-        op.args = [Var(rename[a.name]) if isinstance(a, Var) and a.name in rename else a
-                   for a in op.args]
+        op.args = [_sub(a, rename) for a in op.args]
         for inner in op.blocks:
             _rewrite(inner, shapes, rename, defs)
         if op.prim == "if":
             _flag_results(op, kept, rename, defs)
         if op.prim in _RESHAPERS and shapes.same(op.args[0], op.args[1]):
-            rename[op.results[0]] = op.args[0].name  # type: ignore[union-attr]
+            rename[op.results[0]] = op.args[0]
+            continue
+        if op.prim == "unbroadcast" and _scalar_const(op.args[0]):
+            # A scalar adjoint belongs to a scalar result: nothing to sum.
+            rename[op.results[0]] = op.args[0]
             continue
         kept.append(op)
     block.ops = kept
-    block.results = [Var(rename[v.name]) if isinstance(v, Var) and v.name in rename else v
-                     for v in block.results]
+    block.results = [_sub(v, rename) for v in block.results]

@@ -85,3 +85,14 @@ define(Primitive(
     vjps=(_row_vjp, None),
     doc="x[i] for an integer i: the rows a for loop over an array visits",
 ))
+
+
+def _emit_call(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
+    return ast.Call(func=ast.Name(id=attrs["fn"], ctx=ast.Load()), args=list(args), keywords=[])
+
+
+define(Primitive(
+    "call", _emit_call, ("args",), variadic=True, attrs={"fn": "", "structure": 0},
+    doc="a call to another function of the program (the user's own function, or a "
+        "derivative of one); differentiated by calling that function's derivative",
+))

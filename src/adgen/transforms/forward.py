@@ -12,6 +12,8 @@ their tangents.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..ir import Block, Const, Function, Namer, Op, Value, Var
 from ..passes.activity import active, diff_positions, loop_slots
 from ..primitives import PRIMITIVES
@@ -27,6 +29,7 @@ def forward(fn: Function, wrt: list[str]) -> Function:
         d = namer.fresh("d" + stem(namer, p))
         tparams.append(d)
         t.set_tangent(p, Var(d))
+    t.program = fn.program
     ops = t.block_ops(fn.body.ops)
     results = list(fn.body.results)
     tresults: list[Value] = []
@@ -46,6 +49,7 @@ def forward(fn: Function, wrt: list[str]) -> Function:
         doc=fn.doc,
         structure=(primal, _shift(primal, len(results))),
         families=dict(namer.family),
+        program=fn.program,
         shape_links=fn.shape_links + t.links,
     )
 
@@ -67,6 +71,7 @@ class Tangents:
         self.namer = namer
         self.act = act
         self.tangent: dict[str, Value] = {}
+        self.program: Any = None
         # (tangent, primal) pairs: a tangent has its primal's shape.
         self.links: list[tuple[str, str]] = []
 
@@ -102,6 +107,8 @@ class Tangents:
                 out.extend(self.loop_op(op))
             elif op.prim in ("tape_new", "tape_push", "tape_pop"):
                 out.extend(self.tape_op(op))
+            elif op.prim == "call":
+                out.extend(self.call_op(op))
             else:
                 out.append(op)
                 if any(r in self.act for r in op.results):
@@ -170,6 +177,24 @@ class Tangents:
         args = head_args + list(inits) + tinits
         return pre + [Op(op.results + tres, op.prim, args, dict(op.attrs), op.loc, blocks,
                          op.tag)]
+
+    def call_op(self, op: Op) -> list[Op]:
+        """``y = f(x)`` becomes ``y, dy = f_jvp(x, dx)`` when ``y`` is active."""
+        active = [i for i, a in enumerate(op.args)
+                  if isinstance(a, Var) and a.name in self.tangent]
+        if not active or not any(r in self.act for r in op.results):
+            return [op]
+        callee = self.program.functions[op.attrs["fn"]]
+        wrt = tuple(callee.params[i] for i in active)
+        jvp_name = self.program.derivative(op.attrs["fn"], "jvp", wrt)
+        tres = [self.fresh_tangent(r) for r in op.results]
+        for r, d in zip(op.results, tres):
+            self.set_tangent(r, Var(d))
+        structure = op.attrs.get("structure", 0)
+        tangents = [self.tangent[op.args[i].name] for i in active]  # type: ignore[union-attr]
+        attrs = {"fn": jvp_name, "structure": (structure, _shift(structure, len(op.results)))}
+        return [Op(op.results + tres, "call", list(op.args) + tangents, attrs, op.loc,
+                   tag="tangent")]
 
     def tape_op(self, op: Op) -> list[Op]:
         tape = op.results[0] if op.prim == "tape_new" else op.args[0].name  # type: ignore

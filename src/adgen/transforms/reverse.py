@@ -20,7 +20,7 @@ adjoint body reads, and the reverse loop pops them; loops that can ``break``
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from ..errors import DifferentiationError
 from ..ir import Block, Const, Function, Namer, Op, Value, Var, flatten_structure
@@ -32,10 +32,12 @@ _TEMP = re.compile(r"^t\d+(_\d+)?$")
 
 
 def reverse(fn: Function, wrt: list[str], seed: Literal["cotangent", "one"],
-            as_tuple: bool = False) -> Function:
+            as_tuple: bool = False, packed: bool = True) -> Function:
     """The adjoint (VJP or gradient) function of ``fn`` with respect to ``wrt``.
 
     The gradients come back as a tuple if there are several or ``as_tuple``.
+    The cotangent of a tuple result is one tuple parameter if ``packed``, else
+    one parameter per element (how derivatives of callees are called).
     """
     namer = namer_for(fn)
     ops: list[Op] = list(fn.body.ops)
@@ -54,21 +56,23 @@ def reverse(fn: Function, wrt: list[str], seed: Literal["cotangent", "one"],
             results = [checked]
     body = Function(fn.name, fn.params, Block(ops=ops, results=results), freevars=fn.freevars)
     rev = Adjoints(namer, active(body, wrt))
+    rev.program = fn.program
     sweep: list[Op] = []
     adj: dict[str, Value] = {}
 
     cot_params: list[str] = []
     seed_links: list[tuple[str, str]] = []
-    if seed == "cotangent" and isinstance(structure, tuple):
-        packed = namer.fresh("bout")
-        cot_params.append(packed)
+    pack = seed == "cotangent" and isinstance(structure, tuple) and packed
+    if pack:
+        packed_name = namer.fresh("bout")
+        cot_params.append(packed_name)
     for (path, _), v in zip(leaves, results):
         vstem = stem(namer, v.name) if isinstance(v, Var) and not _TEMP.match(v.name) \
             else "out"
         if seed == "one":
             seed_value: Value = Const(1.0)
-        elif isinstance(structure, tuple):
-            seed_value = Var(packed)
+        elif pack:
+            seed_value = Var(packed_name)
             for k, index in enumerate(path):
                 item, seed_value = emit_one(
                     namer, "item", [seed_value], "b" + vstem if k == len(path) - 1 else "t",
@@ -111,6 +115,7 @@ def reverse(fn: Function, wrt: list[str], seed: Literal["cotangent", "one"],
         defaults=fn.defaults if seed == "one" else (),
         families=dict(namer.family),
         shape_links=fn.shape_links + rev.links + seed_links,
+        program=fn.program,
     )
 
 
@@ -169,6 +174,7 @@ class Adjoints:
         self.namer = namer
         self.act = act
         self.loop_depth = 0
+        self.program: Any = None
         # (adjoint, primal) pairs: an adjoint has its primal's shape.
         self.links: list[tuple[str, str]] = []
 
@@ -217,6 +223,8 @@ class Adjoints:
                 if pre:
                     before[id(op)] = pre
                 out.extend(rev)
+            elif op.prim == "call":
+                out.extend(self.call_op(op, adj))
             elif op.prim in ("tape_new", "tape_push", "tape_pop"):
                 if any(r in self.act for r in op.results) or (
                         op.args and isinstance(op.args[0], Var) and op.args[0].name in self.act):
@@ -250,6 +258,34 @@ class Adjoints:
             new_ops, value = run_rule(self.namer, op.loc, base, "adjoint", build)
             out.extend(new_ops)
             self.accumulate(adj, a.name, value, out, op.loc)
+        return out
+
+    def call_op(self, op: Op, adj: dict[str, Value]) -> list[Op]:
+        """``y = f(x)`` gets ``bx = f_vjp(x, by)`` in the reverse sweep.
+
+        The callee's VJP runs the callee's forward sweep again itself, so the
+        caller keeps nothing of the call on its own tape.
+        """
+        if not any(r in adj and r in self.act for r in op.results):
+            return []
+        active = [i for i, a in enumerate(op.args) if isinstance(a, Var) and a.name in self.act]
+        if not active:
+            return []
+        out: list[Op] = []
+        callee = self.program.functions[op.attrs["fn"]]
+        wrt = tuple(callee.params[i] for i in active)
+        vjp_name = self.program.derivative(op.attrs["fn"], "vjp", wrt)
+        cots = [adj[r] if r in adj else self.zero(Var(r), out) for r in op.results]
+        grads = [self.namer.fresh(self.bname(op.args[i].name)  # type: ignore[union-attr]
+                                  if op.args[i].name not in adj else "t")  # type: ignore
+                 for i in active]
+        if len({op.args[i].name for i in active}) < len(active):  # type: ignore[union-attr]
+            grads = [self.namer.fresh("t") for _ in active]
+        attrs = {"fn": vjp_name, "structure": tuple(range(len(active)))} if len(
+            active) > 1 else {"fn": vjp_name}
+        out.append(Op(grads, "call", list(op.args) + cots, attrs, op.loc, tag="adjoint"))
+        for i, g in zip(active, grads):
+            self.accumulate(adj, op.args[i].name, Var(g), out, op.loc)  # type: ignore
         return out
 
     # ------------------------------------------------------------- if

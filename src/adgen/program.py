@@ -1,0 +1,100 @@
+"""A program: the function being differentiated and every function it calls.
+
+Calls to the user's own Python functions are kept as calls (``call`` ops that
+name a function of the program), so each callee is lowered once, and each
+derivative of a callee (its JVP, or its VJP with respect to some parameters)
+is one more function of the program, generated once and reused by every call
+site. Recursion works because a function is registered before its body is
+lowered or differentiated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import DifferentiationError
+from .ir import Function, walk
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .compile import Kind
+
+
+@dataclass(eq=False)
+class Program:
+    """The functions of one compilation, by name."""
+
+    functions: dict[str, Function] = field(default_factory=dict)
+    # (code object, closure contents ids) -> name of the lowered function.
+    origins: dict[Any, str] = field(default_factory=dict)
+    # (function name, kind, wrt) -> name of the derivative function.
+    derived: dict[tuple[str, str, tuple[str, ...]], str] = field(default_factory=dict)
+    # Objects kept alive so the ids in ``origins`` stay unique.
+    keep: list[Any] = field(default_factory=list)
+
+    def fresh_name(self, base: str) -> str:
+        name, k = base, 2
+        while name in self.functions:
+            name, k = f"{base}{k}", k + 1
+        return name
+
+    def callee(self, f: Any, lower: Any) -> str:
+        """The name of the lowered user function ``f`` (lowering it if new)."""
+        cells = tuple(id(c.cell_contents) for c in (f.__closure__ or ()) if _full(c))
+        key = (f.__code__, cells)
+        if key in self.origins:
+            return self.origins[key]
+        name = self.fresh_name(f.__name__ if f.__name__ != "<lambda>" else "lambda_")
+        self.origins[key] = name
+        self.functions[name] = None  # type: ignore[assignment]  # registered: recursion
+        self.keep.append(f)
+        fn = lower(f, self)
+        fn.name = name
+        self.functions[name] = fn
+        return name
+
+    def derivative(self, name: str, kind: Kind, wrt: tuple[str, ...]) -> str:
+        """The name of ``kind`` (``jvp`` or ``vjp``) of function ``name`` w.r.t. ``wrt``."""
+        key = (name, kind, wrt)
+        if key in self.derived:
+            return self.derived[key]
+        fn = self.functions[name]
+        if fn is None:
+            raise DifferentiationError(f"{name} is not lowered yet")
+        differentiable = [p for p in fn.params]
+        suffix = "" if list(wrt) == differentiable else "_" + "_".join(wrt)
+        new_name = self.fresh_name(f"{name}_{kind}{suffix}")
+        self.derived[key] = new_name
+        self.functions[new_name] = None  # type: ignore[assignment]
+        from .compile import derive, describe
+
+        dfn = derive(fn, kind, list(wrt), internal=True)
+        dfn.name = new_name
+        dfn.doc = describe(fn, kind, list(wrt), internal=True)
+        self.functions[new_name] = dfn
+        return new_name
+
+    def reachable(self, fn: Function) -> list[Function]:
+        """The functions ``fn`` calls, directly or not, in a stable order."""
+        out: list[Function] = []
+        seen = {fn.name}
+        stack = [fn]
+        while stack:
+            cur = stack.pop(0)
+            for op in walk(cur.body):
+                if op.prim == "call":
+                    callee = op.attrs["fn"]
+                    if callee not in seen:
+                        seen.add(callee)
+                        target = self.functions[callee]
+                        out.append(target)
+                        stack.append(target)
+        return out
+
+
+def _full(cell: Any) -> bool:
+    try:
+        _ = cell.cell_contents
+    except ValueError:
+        return False
+    return True

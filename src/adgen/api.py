@@ -154,6 +154,18 @@ class Derivative:
 
     # ------------------------------------------------------------- calls
     def __call__(self, *args: Any, **kw: Any) -> Any:
+        try:
+            return self._call(*args, **kw)
+        except Exception as exc:
+            # Say which line of the user's function the failing generated line computes.
+            entry = self._entry
+            if entry is not None:
+                from .tracebacks import annotate
+
+                annotate(exc, entry.func, entry.emitted.line_locs)
+            raise
+
+    def _call(self, *args: Any, **kw: Any) -> Any:
         func = self.compiled().func
         kind = self.kind
         if kind in ("grad", "value_and_grad"):

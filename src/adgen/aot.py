@@ -202,12 +202,13 @@ def resolve(spec: str) -> Target:
         if not hasattr(obj, part):
             origin = display_path(module.__file__) if getattr(module, "__file__", None) \
                 else where
-            raise TargetError(f"there is no function {attr!r} in it", origin)
+            raise TargetError(f"no function {attr!r} in it", origin)
         obj = getattr(obj, part)
     if isinstance(obj, Derivative):
         obj = obj.primal
     if not inspect.isfunction(obj):
-        raise TargetError(f"{attr} is a {type(obj).__name__}, not a Python function", spec)
+        raise TargetError(f"{attr} is not a function (it is a {type(obj).__name__} object)",
+                          spec)
     return Target(spec, attr.rsplit(".", 1)[-1], obj, module)
 
 
@@ -484,7 +485,7 @@ def generate_module(groups: Sequence[Derivatives], command: str | None = None) -
         out += [""] + imports
     if consts:
         out += [""] + consts
-    names = ", ".join(f'"{n}"' for n in public)
+    names = ", ".join(f'"{n}"' for n in exported)
     if len(names) <= 76:
         out += ["", f"__all__ = [{names}]"]
     else:

@@ -80,7 +80,8 @@ class _Dot:
 
     def op(self, op: Op, indent: str) -> None:
         fill = FILL.get(op.tag, FILL[""])
-        tooltip = f", tooltip={_q(f'{op.loc.filename}:{op.loc.lineno}')}" if op.loc else ""
+        tooltip = (f", tooltip={_q(f'{os.path.basename(op.loc.filename)}:{op.loc.lineno}')}"
+                   if op.loc else "")
         if not op.blocks:
             node_id = f"n{next(self.ids)}"
             self.lines.append(f"{indent}{node_id} [label={_q(_op_label(op))}, shape=box, "
@@ -117,7 +118,7 @@ class _Dot:
             f"digraph {_q(fn.name)} {{",
             f"  label={_q(title)}; labelloc=t; fontname=\"Helvetica\";",
             '  node [fontname="Helvetica", fontsize=11];',
-            '  edge [color="#6b7280"];',
+            '  edge [color="#6b7280", fontname="Helvetica", fontsize=10];',
         ]
         for p in fn.params:
             self.node(p, f'label={_q(p)}, shape=ellipse, style=filled, fillcolor="#dbeafe"',

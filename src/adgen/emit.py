@@ -181,8 +181,11 @@ class Emitter:
                                                                      tuple):
             ret = ret[1:-1]
         lines.extend(body)
-        last = next((op.loc for op in reversed(fn.body.ops) if op.loc is not None), None)
-        lines.append(_located(f"{INDENT}return {ret}", last))
+        # The return may compute a source line of its own (folded temporaries): name it too.
+        last = next((op for op in reversed(fn.body.ops) if op.loc is not None), None)
+        if last is not None:
+            lines.extend(self.comment(last, INDENT))
+        lines.append(_located(f"{INDENT}return {ret}", last.loc if last else None))
         locs = {i: line.loc for i, line in enumerate(lines, 1)
                 if isinstance(line, Line) and line.loc is not None}
         return Emitted(name, "\n".join(lines) + "\n", set(self.helpers), dict(fn.freevars),

@@ -28,6 +28,7 @@ def elementwise_chain_jvp(x, dx):
     t5 = a * a + 1.0
     b = np.sqrt(t5)
     db = broadcast_like(da * a + a * da, t5) * (0.5 / b)
+    # straight_line.py:65: return np.sum(b)
     return np.sum(b), np.sum(db)
 
 

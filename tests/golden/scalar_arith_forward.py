@@ -22,6 +22,7 @@ def scalar_arith_jvp(x, y, dx):
     # straight_line.py:20: z = x * y + x / y - y ** 3
     z = x * y + x / y - y ** 3
     dz = broadcast_like(dx * y + dx / y, z)
+    # straight_line.py:21: return z ** 2 + 3.0 * x
     return z ** 2 + 3.0 * x, dz * (2 * z) + 3.0 * dx
 
 

@@ -23,4 +23,5 @@ def tanh_layer_jvp(W, x, b, dW, dx, db):
     h = np.tanh(W @ x + b)
     t7 = h ** 2
     dh = (dW @ x + W @ dx + db) * (1 - t7)
+    # straight_line.py:16: return np.sum(h ** 2)
     return np.sum(t7), np.sum(dh * (2 * h))

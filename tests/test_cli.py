@@ -331,3 +331,22 @@ def test_version_and_help(work: Path) -> None:
     assert proc.returncode == 0
     for command in ("generate", "show", "ir", "check", "graph"):
         assert command in proc.stdout
+
+
+def test_internal_errors_are_reported_as_bugs(work: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    # In process: make the pipeline fail the way a bug in adgen would.
+    from adgen import aot, cli
+
+    def broken(*args: object, **kw: object) -> None:
+        raise KeyError("oops")
+
+    monkeypatch.chdir(work)
+    monkeypatch.setattr(sys, "path", [*sys.path])  # resolving a file adds its folder
+    monkeypatch.setattr(aot, "derivatives", broken)
+    monkeypatch.delenv("ADGEN_DEBUG", raising=False)
+    assert cli.main(["show", "model.py:layer"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("adgen: internal error: KeyError") and len(err.splitlines()) == 1
+    with pytest.raises(KeyError):
+        cli.main(["--debug", "show", "model.py:layer"])

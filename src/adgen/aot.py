@@ -148,7 +148,10 @@ def load_file(path: str) -> types.ModuleType:
         raise TargetError(f"{exc.msg}", where) from None
     except BaseException as exc:  # the user's module failed while importing
         del sys.modules[name]
-        raise TargetError(f"importing it raised {_exc_line(exc)}",
+        hint = ""
+        if isinstance(exc, ImportError) and "relative import" in str(exc):
+            hint = "; name it as package.module:function instead of by its file"
+        raise TargetError(f"importing it raised {_exc_line(exc)}{hint}",
                           _raise_site(exc, full) or display_path(path)) from None
     return module
 

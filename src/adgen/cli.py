@@ -54,8 +54,16 @@ def _add_mode(p: argparse.ArgumentParser, default: str | None = "reverse",
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="adgen", description="Source-to-source automatic differentiation "
-                     "for Python and NumPy.")
+    parser = _Parser(
+        prog="adgen", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Source-to-source automatic differentiation for Python and NumPy.",
+        epilog="examples:\n"
+               "  adgen generate model.py:loss --wrt w,b -o loss_grad.py\n"
+               "  adgen show model.py:loss --mode forward\n"
+               "  adgen check model.py:loss --shapes \"w=3 b= X=10,3 y=10\" --wrt w,b\n\n"
+               "Targets are FILE.py:func or package.module:func. Exit status: 0 done, "
+               "1 'check' found\na mismatch, 2 user error (one line, with its location), "
+               "3 internal error\n(rerun with --debug for its traceback).")
     parser.add_argument("--version", action="version", version=f"adgen {__version__}")
     parser.add_argument("--debug", action="store_true",
                         help="show Python tracebacks of internal errors")

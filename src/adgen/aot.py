@@ -337,10 +337,15 @@ def derivatives(target: Target, mode: str, wrt: WrtSpec = 0) -> Derivatives:
 
 
 def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
-    names, _, as_tuple = normalize_wrt(target.func, wrt)
+    _, positions, as_tuple = normalize_wrt(target.func, wrt)
     primal = pipeline.lower(target.func)
-    wrt_list = list(names)
+    wrt_list = [primal.params[p] for p in positions]
     base = target.name
+    clash = ({*AOT_HELPERS, f"{base}_value_and_grad"} & set(primal.params)) or (
+        set(AOT_HELPERS) & set(primal.freevars))
+    if clash:
+        raise TargetError(f"{target.name} uses the name {clash.pop()!r}, which the generated "
+                          "module needs for itself; rename it", target.location)
     parts: list[Part] = []
 
     def part(kind: pipeline.Kind, name: str) -> tuple[Part, Function]:

@@ -161,9 +161,18 @@ class Derivative:
 
     # ------------------------------------------------------------- calls
     def __call__(self, *args: Any, **kw: Any) -> Any:
-        if self._bound is not None:
-            return self._call(self.compiled().func, (self._bound, *args), kw)
-        return self._call(self.compiled().func, args, kw)
+        try:
+            if self._bound is not None:
+                return self._call(self.compiled().func, (self._bound, *args), kw)
+            return self._call(self.compiled().func, args, kw)
+        except Exception as exc:
+            # Say which line of the user's function the failing generated line computes.
+            entry = self._entry
+            if entry is not None:
+                from .tracebacks import annotate
+
+                annotate(exc, entry.func, entry.emitted.line_locs)
+            raise
 
     def _call(self, func: Any, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
         kind = self.kind

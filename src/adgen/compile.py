@@ -112,9 +112,13 @@ def emit_program(fn: Function, name: str, doc: str) -> Emitted:
         return main
     parts = [main.source]
     helpers, freevars = set(main.helpers), dict(main.freevars)
+    locs = dict(main.line_locs)
+    offset = main.source.count("\n") + 2
     for callee in fn.program.reachable(fn):
         part = emit_function(optimize(clone(callee)), callee.name, _callee_doc(callee))
         parts.append(part.source)
+        locs.update({offset + k: loc for k, loc in part.line_locs.items()})
+        offset += part.source.count("\n") + 2
         helpers |= part.helpers
         for k, v in part.freevars.items():
             if k in freevars and freevars[k] is not v:
@@ -122,7 +126,7 @@ def emit_program(fn: Function, name: str, doc: str) -> Emitted:
                     f"two functions use the free name {k!r} for different objects; "
                     "rename one of them")
             freevars[k] = v
-    return Emitted(name, "\n\n".join(parts), helpers, freevars)
+    return Emitted(name, "\n\n".join(parts), helpers, freevars, locs)
 
 
 def _callee_doc(fn: Function) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ir import Block, Const, Function, Op, Value, Var
+from .ir import Block, Const, Function, Loc, Op, Value, Var
 from .naming import python_names
 from .primitives import PRIMITIVES
 from .primitives.core import const_expr
@@ -40,6 +40,23 @@ class Emitted:
     source: str
     helpers: set[str] = field(default_factory=set)
     freevars: dict[str, Any] = field(default_factory=dict)
+    # Line number in ``source`` (1-based) -> where in the user's source that line comes from.
+    line_locs: dict[int, Loc] = field(default_factory=dict)
+
+
+class Line(str):
+    """A line of generated source that remembers the source location it computes."""
+
+    loc: Loc | None = None
+
+
+def _located(line: str, loc: Loc | None) -> str:
+    """``line`` tagged with ``loc``, unless it already has a location (nested blocks)."""
+    if loc is None or isinstance(line, Line):
+        return line
+    out = Line(line)
+    out.loc = loc
+    return out
 
 
 # Emitters for ops that hold blocks (control flow): (emitter, op, indent) -> lines.
@@ -147,7 +164,7 @@ class Emitter:
                 self.inline[op.results[0]] = op
                 continue
             lines.extend(self.comment(op, indent))
-            lines.extend(self.statement(op, indent))
+            lines.extend(_located(line, op.loc) for line in self.statement(op, indent))
         return lines
 
     def comment(self, op: Op, indent: str) -> list[str]:
@@ -207,8 +224,15 @@ class Emitter:
                                                                      tuple):
             ret = ret[1:-1]
         lines.extend(body)
-        lines.append(f"{INDENT}return {ret}")
-        return Emitted(name, "\n".join(lines) + "\n", set(self.helpers), dict(fn.freevars))
+        # The return may compute a source line of its own (folded temporaries): name it too.
+        last = next((op for op in reversed(fn.body.ops) if op.loc is not None), None)
+        if last is not None:
+            lines.extend(self.comment(last, INDENT))
+        lines.append(_located(f"{INDENT}return {ret}", last.loc if last else None))
+        locs = {i: line.loc for i, line in enumerate(lines, 1)
+                if isinstance(line, Line) and line.loc is not None}
+        return Emitted(name, "\n".join(lines) + "\n", set(self.helpers), dict(fn.freevars),
+                       locs)
 
 
 def _reads(block: Block, name: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 
-from .emit import BLOCK_EMITTERS, INDENT, Emitter
+from .emit import BLOCK_EMITTERS, INDENT, Emitter, _located
 from .ir import Block, Const, Op, Value, Var
 
 
@@ -102,5 +102,16 @@ def emit_while(em: Emitter, op: Op, indent: str) -> list[str]:
     lines += _assign(em, op.results, [Var(c) for c in carried], indent)
     return lines
 
+
+def _with_loc(emitter):
+    """Tag the lines an emitter writes for the op itself (headers, copies) with its loc."""
+
+    def emit(em: Emitter, op: Op, indent: str) -> list[str]:
+        return [_located(line, op.loc) for line in emitter(em, op, indent)]
+
+    return emit
+
+
+emit_if, emit_for, emit_while = _with_loc(emit_if), _with_loc(emit_for), _with_loc(emit_while)
 
 BLOCK_EMITTERS.update({"if": emit_if, "for_range": emit_for, "while": emit_while})

@@ -1,0 +1,508 @@
+"""Ahead-of-time generation: derivative functions written out as one standalone module.
+
+:func:`resolve` finds the function a target such as ``model.py:loss`` or
+``package.module:loss`` names; :func:`generate_module` returns the text of a
+module holding the derivatives of one or more targets, named as the public
+API promises:
+
+* reverse mode: ``<func>_vjp(*params, cotangent)``, and unless the function
+  returns a tuple ``<func>_value_and_grad(*params)`` and ``<func>_grad(*params)``
+  (same results as ``adgen.vjp``, ``adgen.value_and_grad`` and ``adgen.grad``);
+* forward mode: ``<func>_jvp(*params, *tangents)`` returning ``(value, tangent)``.
+
+The module imports NumPy and nothing else from adgen's side: the runtime
+helpers its functions call are copied into it. Free values the functions read
+(module-level arrays and the like) are handled so the module stays readable
+and honest about what it depends on:
+
+* numbers were already folded into the code as literals by the frontend;
+* a finite numeric array of at most :data:`EMBED_MAX` elements is embedded as
+  an ``np.array(...)`` literal, a snapshot of its value at generation time;
+* anything else is imported by name from the module that defines it
+  (``from model import BIG``), which must then be importable wherever the
+  generated module is imported. A value that is neither is an error.
+
+The output is deterministic: the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import os
+import pprint
+import sys
+import types
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from . import compile as pipeline
+from .api import Derivative, WrtSpec, normalize_wrt
+from .emit import emit_function
+from .errors import DifferentiationError, UnsupportedSyntaxError
+from .ir import Function
+from .primitives.core import const_expr
+from .runtime import HELPER_DEPENDS, HELPERS
+
+#: Largest numeric array (in elements) embedded as a literal; larger ones are imported.
+EMBED_MAX = 64
+
+MODES = ("forward", "reverse")
+
+
+class TargetError(DifferentiationError):
+    """A target spec that names no differentiable function (a user error).
+
+    ``location`` is ``file:line`` (or the spec) that the message is about.
+    """
+
+    def __init__(self, message: str, location: str = "") -> None:
+        self.location = location
+        self.reason = message
+        super().__init__(f"{location}: {message}" if location else message)
+
+
+@dataclass
+class Target:
+    """A function named on the command line, and where it came from."""
+
+    spec: str
+    name: str
+    func: Callable[..., Any]
+    module: types.ModuleType
+
+    @property
+    def location(self) -> str:
+        """``file:line`` of the function's definition, for messages."""
+        code = getattr(self.func, "__code__", None)
+        if code is None:
+            return self.spec
+        return f"{display_path(code.co_filename)}:{code.co_firstlineno}"
+
+
+def display_path(path: str) -> str:
+    """``path`` relative to the working directory when it lies below it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith(os.pardir) else rel
+
+
+# ------------------------------------------------------------ resolving
+
+
+def split_spec(spec: str) -> tuple[str, str]:
+    """``("model.py", "loss")`` for ``"model.py:loss"``."""
+    where, sep, attr = spec.rpartition(":")
+    if not sep or not where or not attr:
+        raise TargetError("expected FILE.py:function or package.module:function", spec)
+    return where, attr
+
+
+def _is_file(where: str) -> bool:
+    return where.endswith(".py") or os.sep in where or "/" in where
+
+
+def load_file(path: str) -> types.ModuleType:
+    """Import the Python file ``path`` as a module named after it.
+
+    Its directory goes first on ``sys.path`` so its own imports work, as with
+    ``python path``. If that name is already taken by another module (say, a
+    file called ``random.py``) it is loaded under a private name instead.
+    """
+    if not os.path.isfile(path):
+        raise TargetError("no such file", path)
+    full = os.path.abspath(path)
+    stem = os.path.splitext(os.path.basename(full))[0]
+    existing = sys.modules.get(stem)
+    if existing is not None and os.path.abspath(getattr(existing, "__file__", "") or "") == full:
+        return existing
+    if existing is None and stem.isidentifier():
+        name = stem
+    else:
+        name = "_adgen_target_" + hashlib.sha1(full.encode()).hexdigest()[:10]
+    folder = os.path.dirname(full)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    spec = importlib.util.spec_from_file_location(name, full)
+    if spec is None or spec.loader is None:
+        raise TargetError("cannot be imported as a Python module", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        del sys.modules[name]
+        where = f"{display_path(exc.filename or full)}:{exc.lineno or 0}"
+        if exc.offset:
+            where += f":{exc.offset}"
+        raise TargetError(f"{exc.msg}", where) from None
+    except BaseException as exc:  # the user's module failed while importing
+        del sys.modules[name]
+        hint = ""
+        if isinstance(exc, ImportError) and "relative import" in str(exc):
+            hint = "; name it as package.module:function instead of by its file"
+        raise TargetError(f"importing it raised {_exc_line(exc)}{hint}",
+                          _raise_site(exc, full) or display_path(path)) from None
+    return module
+
+
+def _exc_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _raise_site(exc: BaseException, filename: str) -> str | None:
+    """``file:line`` of the last frame of ``exc``'s traceback in ``filename``."""
+    where = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if os.path.abspath(tb.tb_frame.f_code.co_filename) == filename:
+            where = f"{display_path(filename)}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
+
+
+def load_module(name: str) -> types.ModuleType:
+    """Import ``package.module`` with the working directory on ``sys.path``."""
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and name.startswith(exc.name):
+            raise TargetError(f"no module named {exc.name!r}", name) from None
+        raise TargetError(f"importing it raised {_exc_line(exc)}", name) from None
+    except SyntaxError as exc:
+        where = f"{display_path(exc.filename or name)}:{exc.lineno or 0}"
+        raise TargetError(exc.msg, where) from None
+    except BaseException as exc:
+        filename = getattr(sys.modules.get(name), "__file__", None)
+        site = _raise_site(exc, os.path.abspath(filename)) if filename else None
+        raise TargetError(f"importing it raised {_exc_line(exc)}", site or name) from None
+
+
+def load(where: str) -> types.ModuleType:
+    """The module a target's left part names: a file path or a dotted module name."""
+    return load_file(where) if _is_file(where) else load_module(where)
+
+
+def resolve(spec: str) -> Target:
+    """The function ``spec`` (``FILE.py:func`` or ``package.module:func``) names."""
+    where, attr = split_spec(spec)
+    module = load(where)
+    obj: Any = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            origin = display_path(module.__file__) if getattr(module, "__file__", None) \
+                else where
+            raise TargetError(f"no function {attr!r} in it", origin)
+        obj = getattr(obj, part)
+    if isinstance(obj, Derivative):
+        obj = obj.primal
+    if not inspect.isfunction(obj):
+        raise TargetError(f"{attr} is not a function (it is a {type(obj).__name__} object)",
+                          spec)
+    return Target(spec, attr.rsplit(".", 1)[-1], obj, module)
+
+
+def parse_wrt(text: str | None) -> WrtSpec:
+    """``"x,y"`` -> ``("x", "y")``; ``"x"`` -> ``"x"``; ``"0"`` -> ``0``; None -> 0."""
+    if text is None:
+        return 0
+    items: list[int | str] = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            raise DifferentiationError(f"--wrt {text!r}: empty parameter name")
+        items.append(int(part) if part.lstrip("-").isdigit() else part)
+    return tuple(items) if len(items) > 1 else items[0]
+
+
+# ------------------------------------------------------------ generation
+
+
+@dataclass
+class Part:
+    """One generated function of the module."""
+
+    name: str
+    source: str
+    helpers: set[str] = field(default_factory=set)
+    freevars: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Derivatives:
+    """What one target contributes to a module: its functions and a header line."""
+
+    target: Target
+    mode: str
+    wrt: tuple[str, ...]
+    parts: list[Part]
+
+
+def gradient_like(g, x):
+    """``g`` given the type of ``x``: a float for a number, else a writable array
+    of ``x``'s shape and floating dtype (as ``adgen.grad`` returns it)."""
+    if isinstance(x, np.ndarray):
+        if not isinstance(g, np.ndarray):
+            return np.full(x.shape, g, dtype=x.dtype)
+        if g.dtype != x.dtype and x.dtype.kind in "fc":
+            return g.astype(x.dtype)
+        return g if g.flags.writeable else np.array(g)
+    if isinstance(x, (float, int)) and not isinstance(g, complex):
+        return float(g)
+    return g
+
+
+#: Helpers of generated modules that only ahead-of-time output needs.
+AOT_HELPERS = {"gradient_like": gradient_like}
+
+
+def _wrap_return(source: str, fn: Function, grads_at: int | None,
+                 wrt: Sequence[str]) -> str:
+    """Rewrite the last line, ``return ...``, so each gradient goes through
+    ``gradient_like``. ``grads_at`` is where the gradients sit in the result
+    structure (None: the whole result is the gradient structure)."""
+    lines = source.rstrip("\n").split("\n")
+    last = lines[-1]
+    indent = last[: len(last) - len(last.lstrip())]
+    node = ast.parse(last.strip()).body[0]
+    assert isinstance(node, ast.Return) and node.value is not None, last
+    structure = fn.result_structure()
+    expr = node.value
+    if grads_at is not None:
+        assert isinstance(expr, ast.Tuple)
+        sub, structure = expr.elts[grads_at], structure[grads_at]
+    else:
+        sub = expr
+    leaves = iter(wrt)
+
+    def wrap(e: ast.expr, s: Any) -> ast.expr:
+        if isinstance(s, tuple):
+            assert isinstance(e, ast.Tuple)
+            elts = [wrap(x, y) for x, y in zip(e.elts, s, strict=True)]
+            return ast.Tuple(elts=elts, ctx=ast.Load())
+        return ast.Call(func=ast.Name("gradient_like", ast.Load()),
+                        args=[e, ast.Name(next(leaves), ast.Load())], keywords=[])
+
+    new = wrap(sub, structure)
+    if grads_at is not None:
+        expr.elts[grads_at] = new
+    else:
+        expr = new
+    text = ast.unparse(expr)
+    if isinstance(expr, ast.Tuple) and text.startswith("("):
+        text = text[1:-1]
+    lines[-1] = f"{indent}return {text}"
+    return "\n".join(lines) + "\n"
+
+
+def _signature(fn: Function) -> tuple[str, str]:
+    """(parameters with defaults, plain argument list) of ``fn``."""
+    params = list(fn.params)
+    for k, d in enumerate(fn.defaults):
+        i = len(params) - len(fn.defaults) + k
+        params[i] = f"{params[i]}={ast.unparse(const_expr(d))}"
+    return ", ".join(params), ", ".join(fn.params)
+
+
+@contextlib.contextmanager
+def located(target: Target) -> Iterator[None]:
+    """Give errors that carry no location of their own the location of ``target``."""
+    try:
+        yield
+    except (UnsupportedSyntaxError, TargetError):
+        raise
+    except DifferentiationError as exc:
+        raise TargetError(" ".join(str(exc).split()), target.location) from None
+
+
+def derivatives(target: Target, mode: str, wrt: WrtSpec = 0) -> Derivatives:
+    """The derivative functions of ``target`` in ``mode`` ("forward" or "reverse")."""
+    if mode not in MODES:
+        raise DifferentiationError(f"mode must be 'forward' or 'reverse', not {mode!r}")
+    with located(target):
+        return _derivatives(target, mode, wrt)
+
+
+def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
+    _, positions, as_tuple = normalize_wrt(target.func, wrt)
+    primal = pipeline.lower(target.func)
+    wrt_list = [primal.params[p] for p in positions]
+    base = target.name
+    clash = ({*AOT_HELPERS, f"{base}_value_and_grad"} & set(primal.params)) or (
+        set(AOT_HELPERS) & set(primal.freevars))
+    if clash:
+        raise TargetError(f"{target.name} uses the name {clash.pop()!r}, which the generated "
+                          "module needs for itself; rename it", target.location)
+    parts: list[Part] = []
+
+    def part(kind: pipeline.Kind, name: str) -> tuple[Part, Function]:
+        fn = pipeline.optimize(pipeline.derive(primal, kind, wrt_list, as_tuple))
+        emitted = emit_function(fn, name, pipeline.describe(primal, kind, wrt_list))
+        return Part(name, emitted.source, set(emitted.helpers), dict(emitted.freevars)), fn
+
+    if mode == "forward":
+        parts.append(part("jvp", f"{base}_jvp")[0])
+    else:
+        vjp, fn = part("vjp", f"{base}_vjp")
+        vjp.source = _wrap_return(vjp.source, fn, None, wrt_list)
+        vjp.helpers.add("gradient_like")
+        parts.append(vjp)
+        if not isinstance(primal.result_structure(), tuple):
+            vg, fn = part("grad", f"{base}_value_and_grad")
+            vg.source = _wrap_return(vg.source, fn, 1, wrt_list)
+            vg.helpers.add("gradient_like")
+            parts.append(vg)
+            params, args = _signature(fn)
+            what = ", ".join(wrt_list)
+            grad = (
+                f"def {base}_grad({params}):\n"
+                f'    """Gradient of {primal.name}({", ".join(primal.params)}) with respect '
+                f'to {what}: {base}_value_and_grad without the value."""\n'
+                f"    return {base}_value_and_grad({args})[1]\n"
+            )
+            parts.append(Part(f"{base}_grad", grad))
+    return Derivatives(target, mode, tuple(wrt_list), parts)
+
+
+def _helper_source(names: set[str]) -> str:
+    wanted = set(names)
+    for name in list(wanted):
+        wanted.update(HELPER_DEPENDS.get(name, ()))
+    table = {**HELPERS, **AOT_HELPERS}
+    return "\n\n".join(inspect.getsource(table[n]) for n in table if n in wanted)
+
+
+def _array_literal(value: np.ndarray) -> str | None:
+    """``np.array(...)`` source for a small finite numeric array, else None."""
+    if value.dtype.kind not in "biufc" or value.size > EMBED_MAX:
+        return None
+    if value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
+        return None
+    data = value.tolist()
+    dtype = f'dtype="{value.dtype.name}"'
+    one_line = f"np.array({data!r}, {dtype})"
+    if len(one_line) <= 80:
+        return one_line
+    body = pprint.pformat(data, width=84, compact=True)
+    inner = "\n".join("    " + line for line in body.splitlines())
+    return f"np.array(\n{inner},\n    {dtype},\n)"
+
+
+def _home(name: str, obj: Any, funcs: Sequence[Callable[..., Any]]) -> str | None:
+    """The module ``obj`` can be imported from as ``name``, or None."""
+    for f in funcs:
+        g = getattr(f, "__globals__", {})
+        if g.get(name, None) is obj:
+            module = g.get("__name__")
+            if module and module != "__main__" and not module.startswith("_adgen_target_"):
+                return module
+        for v in g.values():
+            if isinstance(v, types.ModuleType) and getattr(v, name, None) is obj:
+                return v.__name__
+    return None
+
+
+def _describe_value(obj: Any) -> str:
+    if isinstance(obj, np.ndarray):
+        return f"array of shape {obj.shape} and dtype {obj.dtype}"
+    return type(obj).__name__
+
+
+def _free_values(groups: Sequence[Derivatives]) -> tuple[list[str], list[str]]:
+    """(import lines, constant definitions) for the free values the parts read."""
+    seen: dict[str, Any] = {}
+    owners: dict[str, Derivatives] = {}
+    for d in groups:
+        for p in d.parts:
+            for name, obj in p.freevars.items():
+                if name in seen and seen[name] is not obj:
+                    raise TargetError(
+                        f"{owners[name].target.name} and {d.target.name} read different "
+                        f"values called {name!r}; generate them into separate modules",
+                        d.target.location)
+                seen[name] = obj
+                owners[name] = d
+    imports: dict[str, list[str]] = {}
+    consts: list[str] = []
+    for name, obj in seen.items():
+        d = owners[name]
+        literal = _array_literal(obj) if isinstance(obj, np.ndarray) else None
+        if literal is not None:
+            consts.append(f"# {name}: {_describe_value(obj)}, copied from "
+                          f"{display_path(d.target.func.__code__.co_filename)}")
+            consts.append(f"{name} = {literal}")
+            continue
+        home = _home(name, obj, [g.target.func for g in groups])
+        if home is None:
+            raise TargetError(
+                f"{d.target.name} reads {name!r} ({_describe_value(obj)}), which is neither "
+                f"a small numeric array adgen can copy (at most {EMBED_MAX} elements) nor "
+                "a module-level name the generated module could import; make it a "
+                "module-level global of an importable module, or pass it as a parameter",
+                d.target.location)
+        imports.setdefault(home, []).append(name)
+    lines = [f"from {m} import {', '.join(sorted(ns))}" for m, ns in sorted(imports.items())]
+    return lines, consts
+
+
+def _names(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def generate_module(groups: Sequence[Derivatives], command: str | None = None) -> str:
+    """The text of a standalone module holding the parts of every group."""
+    public = [p.name for d in groups for p in d.parts]
+    exported = sorted(public)
+    if len(set(public)) != len(public):
+        dup = next(n for n in public if public.count(n) > 1)
+        raise TargetError(f"two targets would both define {dup}; generate them into "
+                          "separate modules")
+    header = [f"# Generated by adgen {__version__}. Do not edit: regenerate instead."]
+    for d in groups:
+        header.append(f"# From {d.target.spec}: {d.mode} mode, with respect to "
+                      f"{', '.join(d.wrt)}.")
+    if command:
+        header.append(f"# Command: {command}")
+    doc = [f'"""Derivatives of {_names([d.target.name for d in groups])}, generated by adgen.', ""]
+    modes = {d.mode for d in groups}
+    if "reverse" in modes:
+        doc += ["<func>_vjp(*params, cotangent) returns the gradient of <cotangent, result>;",
+                "<func>_grad(*params) the gradient of a function with a scalar result, and",
+                "<func>_value_and_grad(*params) its value too."]
+    if "forward" in modes:
+        doc += ["<func>_jvp(*params, *tangents) returns (value, directional derivative),",
+                "with one tangent per parameter differentiated, shaped like it."]
+    doc += ["", "The module needs only NumPy: the helpers its functions call are at the end.",
+            '"""']
+    imports, consts = _free_values(groups)
+    out = header + doc + ["", "import numpy as np"]
+    if imports:
+        out += [""] + imports
+    if consts:
+        out += [""] + consts
+    names = ", ".join(f'"{n}"' for n in exported)
+    if len(names) <= 76:
+        out += ["", f"__all__ = [{names}]"]
+    else:
+        out += ["", "__all__ = ["] + [f'    "{n}",' for n in exported] + ["]"]
+    for d in groups:
+        for p in d.parts:
+            out += ["", "", p.source.rstrip("\n")]
+    helpers = set().union(*(p.helpers for d in groups for p in d.parts))
+    if helpers:
+        out += ["", "", "# Helpers called by the functions above.", "",
+                _helper_source(helpers).rstrip("\n")]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,94 @@
+"""Generated code in tracebacks, ``inspect`` and ``pdb``."""
+
+from __future__ import annotations
+
+import inspect
+import io
+import linecache
+import pdb
+import traceback
+
+import numpy as np
+import pytest
+
+import adgen
+from adgen.tracebacks import annotate
+
+
+def layer(x, W):
+    z = np.sin(x)
+    w = W @ z
+    return np.sum(w)
+
+
+def failing_note(exc: BaseException) -> str:
+    notes = getattr(exc, "__notes__", None)
+    return "\n".join(notes) if notes else str(exc)
+
+
+def test_exception_names_generated_and_source_line() -> None:
+    g = adgen.grad(layer)
+    with pytest.raises(ValueError) as info:
+        g(np.ones(3), np.ones((2, 4)))  # W @ z: shapes do not fit
+    note = failing_note(info.value)
+    func = g.compiled().func
+    lineno = next(i for i, line in enumerate(g.source.splitlines(), 1)
+                  if line.strip() == "w = W @ z")
+    assert f"line {lineno} of the generated layer_grad" in note
+    assert f'File "{__file__}", line {layer.__code__.co_firstlineno + 2}' in note
+    assert "w = W @ z" in note
+    # The traceback shows the generated line itself (from linecache).
+    text = "".join(traceback.format_exception(info.value))
+    assert f'File "{func.__code__.co_filename}", line {lineno}, in layer_grad' in text
+    assert "    w = W @ z\n" in text
+
+
+def test_note_is_added_once() -> None:
+    g = adgen.grad(layer)
+    with pytest.raises(ValueError) as info:
+        g(np.ones(3), np.ones((2, 4)))
+    entry = g.compiled()
+    annotate(info.value, entry.func, entry.emitted.line_locs)
+    assert len(getattr(info.value, "__notes__", [None])) == 1
+
+
+def test_errors_outside_generated_code_get_no_note() -> None:
+    g = adgen.grad(layer)
+    with pytest.raises(adgen.DifferentiationError) as info:
+        g(np.ones(3, dtype=int), np.ones((2, 3)))
+    assert not getattr(info.value, "__notes__", None)
+
+
+def test_every_code_line_maps_to_the_source() -> None:
+    g = adgen.vjp(layer, ("x", "W"))
+    emitted = g.compiled().emitted
+    lines = emitted.source.splitlines()
+    after_doc = lines.index('    """') + 2  # 1-based number of the first line after it
+    code = [i for i in range(after_doc, len(lines) + 1)
+            if not lines[i - 1].strip().startswith("#")]
+    assert code and all(i in emitted.line_locs for i in code)
+    first = layer.__code__.co_firstlineno
+    assert {loc.lineno for loc in emitted.line_locs.values()} == {first + 1, first + 2,
+                                                                   first + 3}
+
+
+def test_inspect_and_linecache_see_generated_source() -> None:
+    g = adgen.grad(layer)
+    func = g.compiled().func
+    assert inspect.getsource(func) == g.source
+    filename = func.__code__.co_filename
+    assert linecache.getline(filename, 1) == g.source.splitlines(True)[0]
+
+
+def test_pdb_steps_through_generated_code() -> None:
+    g = adgen.grad(layer)
+    func = g.compiled().func
+    out = io.StringIO()
+    debugger = pdb.Pdb(stdin=io.StringIO("list\nnext\nnext\np z\ncontinue\n"), stdout=out)
+    debugger.use_rawinput = False
+    debugger.runcall(func, np.zeros(3), np.ones((2, 3)))
+    text = out.getvalue()
+    assert "-> z = np.sin(x)" in text
+    assert "-> w = W @ z" in text
+    assert "# Reverse sweep" in text  # the listing shows generated source
+    assert "array([0., 0., 0.])" in text

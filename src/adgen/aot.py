@@ -249,6 +249,7 @@ class Derivatives:
     mode: str
     wrt: tuple[str, ...]
     parts: list[Part]
+    callees: list[Part] = field(default_factory=list)
 
 
 def gradient_like(g, x):
@@ -347,10 +348,19 @@ def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
         raise TargetError(f"{target.name} uses the name {clash.pop()!r}, which the generated "
                           "module needs for itself; rename it", target.location)
     parts: list[Part] = []
+    # Functions the derivatives call (the user's helpers and their derivatives), once each.
+    callees: dict[str, Part] = {}
 
     def part(kind: pipeline.Kind, name: str) -> tuple[Part, Function]:
         fn = pipeline.optimize(pipeline.derive(primal, kind, wrt_list, as_tuple))
         emitted = emit_function(fn, name, pipeline.describe(primal, kind, wrt_list))
+        if fn.program is not None:
+            for callee in fn.program.reachable(fn):
+                if callee.name not in callees:
+                    e = emit_function(pipeline.optimize(pipeline.clone(callee)), callee.name,
+                                      pipeline.callee_doc(callee))
+                    callees[callee.name] = Part(callee.name, e.source, set(e.helpers),
+                                                dict(e.freevars))
         return Part(name, emitted.source, set(emitted.helpers), dict(emitted.freevars)), fn
 
     if mode == "forward":
@@ -374,7 +384,7 @@ def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
                 f"    return {base}_value_and_grad({args})[1]\n"
             )
             parts.append(Part(f"{base}_grad", grad))
-    return Derivatives(target, mode, tuple(wrt_list), parts)
+    return Derivatives(target, mode, tuple(wrt_list), parts, list(callees.values()))
 
 
 def _helper_source(names: set[str]) -> str:
@@ -426,7 +436,7 @@ def _free_values(groups: Sequence[Derivatives]) -> tuple[list[str], list[str]]:
     seen: dict[str, Any] = {}
     owners: dict[str, Derivatives] = {}
     for d in groups:
-        for p in d.parts:
+        for p in (*d.parts, *d.callees):
             for name, obj in p.freevars.items():
                 if name in seen and seen[name] is not obj:
                     raise TargetError(
@@ -501,7 +511,15 @@ def generate_module(groups: Sequence[Derivatives], command: str | None = None) -
     for d in groups:
         for p in d.parts:
             out += ["", "", p.source.rstrip("\n")]
-    helpers = set().union(*(p.helpers for d in groups for p in d.parts))
+    seen: set[str] = set()
+    for d in groups:
+        for p in d.callees:
+            if p.name in seen:
+                raise TargetError(f"two targets call different functions named {p.name}; "
+                                  "generate them into separate modules")
+            seen.add(p.name)
+            out += ["", "", p.source.rstrip("\n")]
+    helpers = set().union(*(p.helpers for d in groups for p in (*d.parts, *d.callees)))
     if helpers:
         out += ["", "", "# Helpers called by the functions above.", "",
                 _helper_source(helpers).rstrip("\n")]

@@ -115,7 +115,7 @@ def emit_program(fn: Function, name: str, doc: str) -> Emitted:
     locs = dict(main.line_locs)
     offset = main.source.count("\n") + 2
     for callee in fn.program.reachable(fn):
-        part = emit_function(optimize(clone(callee)), callee.name, _callee_doc(callee))
+        part = emit_function(optimize(clone(callee)), callee.name, callee_doc(callee))
         parts.append(part.source)
         locs.update({offset + k: loc for k, loc in part.line_locs.items()})
         offset += part.source.count("\n") + 2
@@ -129,7 +129,8 @@ def emit_program(fn: Function, name: str, doc: str) -> Emitted:
     return Emitted(name, "\n\n".join(parts), helpers, freevars, locs)
 
 
-def _callee_doc(fn: Function) -> str:
+def callee_doc(fn: Function) -> str:
+    """The docstring of a callee emitted next to a derivative."""
     return fn.doc or f"{fn.name}, as called by the code above."
 
 

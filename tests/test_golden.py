@@ -60,6 +60,13 @@ CASES = [
     Golden("two_outputs_forward", "straight_line.py:two_outputs", "forward", wrt="y"),
     Golden("elementwise_chain_forward", "straight_line.py:elementwise_chain", "forward"),
     Golden("where_max_reverse", "straight_line.py:where_max", wrt="x,y"),
+    Golden("recurrence_reverse", "control_flow.py:recurrence", wrt="a"),
+    Golden("recurrence_forward", "control_flow.py:recurrence", "forward", wrt="a"),
+    Golden("piecewise_reverse", "control_flow.py:piecewise"),
+    Golden("newton_sqrt_reverse", "control_flow.py:newton_sqrt"),
+    Golden("rows_with_break_reverse", "control_flow.py:rows_with_break", wrt="w"),
+    Golden("rnn_reverse", "control_flow.py:rnn", wrt="W"),
+    Golden("rnn_forward", "control_flow.py:rnn", "forward", wrt="W"),
 ]
 
 

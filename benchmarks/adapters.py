@@ -83,6 +83,10 @@ class Adapter:
         """Whether this adapter applies to ``wl`` at all."""
         return True
 
+    def info(self) -> dict[str, Any]:
+        """Extra facts for the JSON (e.g. which cache API was used)."""
+        return {}
+
     def clear_cache(self) -> None:
         """Drop compiled derivatives, so that the next build compiles anew."""
 
@@ -151,6 +155,15 @@ class Adgen(Adapter):
             self.cache_api = _adgen_clear_cache()
         except ImportError:
             pass
+
+    def info(self) -> dict[str, Any]:
+        """Where adgen was imported from (or why not) and the cache API found."""
+        try:
+            adgen = importlib.import_module("adgen")
+            status: dict[str, Any] = {"importable": True, "file": getattr(adgen, "__file__", None)}
+        except Exception as exc:  # recorded; entries carry the error too
+            status = {"importable": False, "error": f"{type(exc).__name__}: {exc}"}
+        return {"import": status, "cache_api": self.cache_api}
 
     def build(self, fn: Callable[..., Any], wl: Workload, args: Args) -> GradFn:
         """``adgen.grad`` of the plain function."""

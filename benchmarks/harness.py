@@ -1,7 +1,12 @@
 """Measurement: verification, timing, first-call latency, memory, call overhead.
 
-All libraries are measured in one process, on the same inputs, one after the
-other.  For every (workload, size, library) the order is:
+One run measures every library on the same inputs.  The hand-written baseline
+runs in this process; every other library runs in its own worker process
+(:mod:`worker`), one request at a time, so that a measurement exceeding its
+time limit can be stopped for good by killing the worker (a native compile,
+e.g. XLA's, cannot be interrupted from Python and would otherwise go on eating
+CPU and memory).  Workers regenerate the seeded inputs and check their
+fingerprint against this process's.  For every (workload, size, library):
 
 1. clear the library's cache, take a *fresh* copy of the plain function
    (re-executed from its source, so every source-keyed cache misses), build
@@ -18,25 +23,31 @@ Failures of any kind are recorded as text and the run goes on.
 
 from __future__ import annotations
 
-import contextlib
 import gc
+import hashlib
 import inspect
 import itertools
+import json
+import os
+import select
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import textwrap
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from adapters import Adapter
+from adapters import ADAPTERS, Adapter
 from workloads import TRIVIAL, Args, SizeSpec, Workload, size_label
+
+HERE = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -59,36 +70,6 @@ SETTINGS: dict[str, Settings] = {
 
 RTOL = 1e-6
 ATOL = 1e-9
-
-
-class BenchTimeout(Exception):
-    """A measurement exceeded its time limit."""
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`BenchTimeout` after ``seconds`` (SIGALRM; no-op where unavailable)."""
-    usable = hasattr(signal, "setitimer") and _in_main_thread()
-    if not usable or seconds <= 0:
-        yield
-        return
-
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise BenchTimeout(f"timed out after {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _in_main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
 
 
 # --------------------------------------------------------------------------
@@ -223,63 +204,196 @@ def run_library(
 ) -> dict[str, Any]:
     """Measure one library on one workload instance; never raises."""
     entry: dict[str, Any] = {"status": "ok", "error": None}
-    stage = "build"
+    stage = "convert"
     try:
-        with time_limit(settings.timeout):
-            native = adapter.convert(args, wl)
+        native = adapter.convert(args, wl)
 
-            def build_and_call() -> tuple[Callable[..., Any], Any, float]:
-                adapter.clear_cache()
-                fresh = fresh_function(wl.primal)
-                t0 = time.perf_counter()
-                g = adapter.build(fresh, wl, native)
-                out = g(*native)
-                return g, out, time.perf_counter() - t0
+        def build_and_call() -> tuple[Callable[..., Any], Any, float]:
+            adapter.clear_cache()
+            fresh = fresh_function(wl.primal)
+            t0 = time.perf_counter()
+            g = adapter.build(fresh, wl, native)
+            out = g(*native)
+            return g, out, time.perf_counter() - t0
 
-            stage = "first call"
-            grad_fn, result, first = build_and_call()
-            stage = "verify"
-            mismatch = compare(adapter.to_numpy(result, wl), reference)
-            if mismatch:
-                entry.update(status="mismatch", error=mismatch, first_call_s=first)
-                return entry
-            stage = "timing"
-            timing = measure(lambda: grad_fn(*native), settings)
-            entry.update(
-                grad_s=timing.best,
-                grad_median_s=timing.median,
-                repeats=timing.repeats,
-                number=timing.number,
-            )
-            stage = "first-call repeats"
-            if first < 1.0:
-                for _ in range(settings.latency_repeats - 1):
-                    first = min(first, build_and_call()[2])
-            entry["first_call_s"] = first
-            stage = "own primal"
-            own = adapter.primal(wl.primal, wl, native)
-            if own is not None:
-                own(*native)
-                entry["own_primal_s"] = measure(lambda: own(*native), settings).best
-            if wl.loops and adapter.reverse:
-                stage = "memory"
-                if adapter.numpy_memory:
-                    entry["peak_mem_bytes"] = peak_memory(lambda: grad_fn(*native))
-                else:
-                    entry["peak_mem_bytes"] = None
-                    entry["peak_mem_note"] = "not visible to tracemalloc"
-    except BenchTimeout as exc:
-        entry.update(status="timeout", error=f"{stage}: {exc}")
+        stage = "first call"
+        grad_fn, result, first = build_and_call()
+        stage = "verify"
+        mismatch = compare(adapter.to_numpy(result, wl), reference)
+        if mismatch:
+            entry.update(status="mismatch", error=mismatch, first_call_s=first)
+            return entry
+        stage = "timing"
+        timing = measure(lambda: grad_fn(*native), settings)
+        entry.update(
+            grad_s=timing.best,
+            grad_median_s=timing.median,
+            repeats=timing.repeats,
+            number=timing.number,
+        )
+        stage = "first-call repeats"
+        if first < 1.0:
+            for _ in range(settings.latency_repeats - 1):
+                first = min(first, build_and_call()[2])
+        entry["first_call_s"] = first
+        stage = "own primal"
+        own = adapter.primal(wl.primal, wl, native)
+        if own is not None:
+            own(*native)
+            entry["own_primal_s"] = measure(lambda: own(*native), settings).best
+        if wl.loops and adapter.reverse:
+            stage = "memory"
+            if adapter.numpy_memory:
+                entry["peak_mem_bytes"] = peak_memory(lambda: grad_fn(*native))
+            else:
+                entry["peak_mem_bytes"] = None
+                entry["peak_mem_note"] = "not visible to tracemalloc"
     except Exception as exc:  # every failure is a result
         entry.update(status="error", error=f"{stage}: {error_text(exc)}")
     return entry
+
+
+def fingerprint(args: Args) -> str:
+    """Hash of the inputs (dtype, shape, bytes of arrays; repr of scalars)."""
+    h = hashlib.sha256()
+    for a in args:
+        if isinstance(a, np.ndarray):
+            h.update(f"{a.dtype}{a.shape}".encode())
+            h.update(np.ascontiguousarray(a).tobytes())
+        else:
+            h.update(repr(a).encode())
+        h.update(b"|")
+    return h.hexdigest()
+
+
+def overhead_settings(settings: Settings) -> Settings:
+    """Settings for microsecond-scale calls: a large inner loop."""
+    values = asdict(settings)
+    values["min_time"] = max(settings.min_time, 1e-6 * settings.overhead_calls)
+    return Settings(**values)
+
+
+def overhead_entry(adapter: Adapter, settings: Settings) -> dict[str, Any]:
+    """Per-call time of ``adapter``'s cached gradient of ``x*x`` (microseconds)."""
+    wl = TRIVIAL
+    args = wl.inputs({})
+    entry: dict[str, Any] = {}
+    try:
+        native = adapter.convert(args, wl)
+        g = adapter.build(fresh_function(wl.primal), wl, native)
+        mismatch = compare(adapter.to_numpy(g(*native), wl), wl.reference(args))
+        if mismatch:
+            entry["error"] = mismatch
+        else:
+            entry["call_us"] = measure(lambda: g(*native), overhead_settings(settings)).best * 1e6
+    except Exception as exc:  # recorded
+        entry["error"] = error_text(exc)
+    return entry
+
+
+# --------------------------------------------------------------------------
+# worker processes
+# --------------------------------------------------------------------------
+class WorkerError(Exception):
+    """A worker timed out, died or could not start."""
+
+
+class Worker:
+    """One library's worker process (see :mod:`worker`), restarted after a kill."""
+
+    hello_timeout = 300.0
+
+    def __init__(self, lib: str, level: str) -> None:
+        self.lib = lib
+        self.level = level
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.hello: dict[str, Any] = {}
+        self.last_info: dict[str, Any] | None = None
+        self._buffer = b""
+
+    def start(self) -> None:
+        """Spawn the worker (own process group) without waiting for it."""
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HERE / "worker.py"), self.lib, self.level],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            start_new_session=True,
+        )
+        self._buffer = b""
+
+    def wait_hello(self) -> dict[str, Any]:
+        """The worker's first line: availability, version, info."""
+        if self.proc is None:
+            self.start()
+        self.hello = self._read(self.hello_timeout, "starting")
+        return self.hello
+
+    def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send one request and wait at most ``timeout`` seconds for the reply."""
+        if self.proc is None:
+            self.start()
+            self.wait_hello()
+        assert self.proc is not None and self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+            self.proc.stdin.flush()
+        except OSError as exc:
+            self.kill()
+            raise WorkerError(f"worker for {self.lib} is gone ({exc})") from exc
+        reply = self._read(timeout, "measuring")
+        self.last_info = reply.get("info", self.last_info)
+        return reply
+
+    def _read(self, timeout: float, doing: str) -> dict[str, Any]:
+        assert self.proc is not None and self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            ready = select.select([fd], [], [], remaining)[0] if remaining > 0 else []
+            if not ready:
+                self.kill()
+                raise WorkerError(f"timed out after {timeout:g} s {doing} (worker killed)")
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                code = self.proc.wait()
+                self.proc = None
+                raise WorkerError(f"worker for {self.lib} died {doing} (exit code {code})")
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return json.loads(line)
+
+    def kill(self) -> None:
+        """Kill the worker's process group (ours, by id) and reap it."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        self.proc = None
+        self._buffer = b""
+
+    def close(self) -> None:
+        """Ask the worker to quit; kill it if it does not."""
+        if self.proc is None:
+            return
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(b'{"op": "quit"}\n')
+            self.proc.stdin.flush()
+            self.proc.wait(timeout=10)
+            self.proc = None
+        except (OSError, subprocess.TimeoutExpired):
+            self.kill()
 
 
 # --------------------------------------------------------------------------
 # the suite
 # --------------------------------------------------------------------------
 def run_instance(
-    wl: Workload, size: SizeSpec, adapters: list[Adapter], settings: Settings
+    wl: Workload, size: SizeSpec, libs: list[str], workers: dict[str, Worker], settings: Settings
 ) -> dict[str, Any]:
     """Primal figures, reference gradient and every library for one size."""
     args = wl.inputs(size)
@@ -297,22 +411,25 @@ def run_instance(
     record["primal_s"] = measure(lambda: wl.primal(*args), settings).best
     if wl.loops:
         record["primal_peak_mem_bytes"] = peak_memory(lambda: wl.primal(*args))
-    reference = tuple(np.asarray(r) for r in _tuple(wl.grad(*args), wl))
-    for adapter in adapters:
+    reference = wl.reference(args)
+    request = {"op": "measure", "workload": wl.name, "size": size, "fingerprint": fingerprint(args)}
+    for lib in libs:
+        adapter = ADAPTERS[lib]
         if not adapter.supports(wl):
             continue
-        entry = run_library(adapter, wl, args, reference, settings)
-        record["libs"][adapter.name] = entry
+        if lib == "handwritten":
+            entry = run_library(adapter, wl, args, reference, settings)
+        else:
+            try:
+                entry = workers[lib].request(request, settings.timeout)["entry"]
+            except WorkerError as exc:
+                status = "timeout" if "timed out" in str(exc) else "error"
+                entry = {"status": status, "error": str(exc)}
+        record["libs"][lib] = entry
         shown = f"{entry['grad_s'] * 1e3:.3f} ms" if "grad_s" in entry else f"[{entry['status']}]"
-        _log(f"  {wl.name:<20} {label:<34} {adapter.name:<12} {shown}")
+        _log(f"  {wl.name:<20} {label:<34} {lib:<12} {shown}")
     add_ratios(record)
     return record
-
-
-def _tuple(result: Any, wl: Workload) -> tuple[Any, ...]:
-    if len(wl.wrt) == 1:
-        return (result,)
-    return tuple(result)
 
 
 def add_ratios(record: dict[str, Any]) -> None:
@@ -337,53 +454,78 @@ def add_ratios(record: dict[str, Any]) -> None:
     }
 
 
-def call_overhead(adapters: list[Adapter], settings: Settings) -> dict[str, Any]:
-    """Per-call time of each library's cached gradient of ``x*x`` vs the hand-written one."""
-    wl = TRIVIAL
-    args = wl.inputs({})
-    per_call = overhead_settings(settings)
-    hand = measure(lambda: wl.grad(*args), per_call).best
+def call_overhead(libs: list[str], workers: dict[str, Worker], settings: Settings) -> dict:
+    """Each library's cached gradient of ``x*x`` vs the hand-written one, per call."""
+    args = TRIVIAL.inputs({})
+    hand = measure(lambda: TRIVIAL.grad(*args), overhead_settings(settings)).best
     out: dict[str, Any] = {"function": "x * x on a Python float", "handwritten_us": hand * 1e6}
-    libs: dict[str, Any] = {}
-    for adapter in adapters:
-        if adapter.name == "handwritten" or not adapter.supports(wl):
+    entries: dict[str, Any] = {}
+    for lib in libs:
+        if lib == "handwritten" or not ADAPTERS[lib].supports(TRIVIAL):
             continue
-        entry: dict[str, Any] = {}
         try:
-            with time_limit(settings.timeout):
-                native = adapter.convert(args, wl)
-                g = adapter.build(fresh_function(wl.primal), wl, native)
-                mismatch = compare(adapter.to_numpy(g(*native), wl), (np.asarray(3.0),))
-                if mismatch:
-                    entry["error"] = mismatch
-                else:
-                    t = measure(lambda g=g, a=native: g(*a), per_call).best
-                    entry["call_us"] = t * 1e6
-                    entry["overhead_us"] = (t - hand) * 1e6
-        except Exception as exc:
-            entry["error"] = error_text(exc)
-        libs[adapter.name] = entry
-        _log(f"  overhead {adapter.name:<12} {entry.get('call_us', entry.get('error'))}")
-    out["libs"] = libs
+            entry = workers[lib].request({"op": "overhead"}, settings.timeout)["overhead"]
+        except WorkerError as exc:
+            entry = {"error": str(exc)}
+        if "call_us" in entry:
+            entry["overhead_us"] = entry["call_us"] - hand * 1e6
+        entries[lib] = entry
+        _log(f"  overhead {lib:<12} {entry.get('call_us', entry.get('error'))}")
+    out["libs"] = entries
     return out
 
 
-def overhead_settings(settings: Settings) -> Settings:
-    """Settings for microsecond-scale calls: a fixed large inner loop."""
-    values = asdict(settings)
-    values["min_time"] = max(settings.min_time, 1e-6 * settings.overhead_calls)
-    return Settings(**values)
+def start_workers(libs: list[str], level: str) -> tuple[list[str], dict[str, Worker], dict]:
+    """Start one worker per library (in parallel); keep those whose library imports.
+
+    Returns the usable libraries, their workers and per-library information
+    (availability, version, notes) for the JSON.  Unavailable peers are
+    skipped with a note on stderr; adgen is kept whatever happens, its
+    entries then carry the error.
+    """
+    workers = {lib: Worker(lib, level) for lib in libs if lib != "handwritten"}
+    for w in workers.values():
+        w.start()
+    usable: list[str] = []
+    info: dict[str, Any] = {}
+    for lib in libs:
+        if lib == "handwritten":
+            usable.append(lib)
+            info[lib] = {"available": True, "version": np.__version__}
+            continue
+        try:
+            hello = workers[lib].wait_hello()
+        except WorkerError as exc:
+            hello = {"available": False, "note": str(exc)}
+        available = bool(hello.get("available"))
+        info[lib] = {k: v for k, v in hello.items() if k != "op"}
+        if available or not ADAPTERS[lib].peer:
+            usable.append(lib)
+            continue
+        _log(f"note: skipping {lib}: {hello.get('note')}")
+        workers.pop(lib).kill()
+    return usable, workers, info
 
 
-def run_suite(workloads: list[Workload], adapters: list[Adapter], level: str) -> dict[str, Any]:
-    """Run every workload at every size of ``level`` for every adapter."""
+def run_suite(workloads: list[Workload], libs: list[str], level: str) -> dict[str, Any]:
+    """Run every workload at every size of ``level`` for every library."""
     settings = SETTINGS[level]
-    results = []
-    for wl in workloads:
-        for size in wl.size_specs(level):
-            results.append(run_instance(wl, size, adapters, settings))
-    overhead = call_overhead(adapters, settings)
+    usable, workers, info = start_workers(libs, level)
+    try:
+        results = [
+            run_instance(wl, size, usable, workers, settings)
+            for wl in workloads
+            for size in wl.size_specs(level)
+        ]
+        overhead = call_overhead(usable, workers, settings)
+    finally:
+        for w in workers.values():
+            w.close()
+    for lib, w in workers.items():
+        if w.last_info:
+            info[lib]["info"] = w.last_info
     return {
+        "libraries": info,
         "results": results,
         "overhead": overhead,
         "settings": asdict(settings),

@@ -13,10 +13,9 @@ import os
 import platform
 import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from adapters import ADAPTERS, Adapter
+from adapters import ADAPTERS
 from harness import SETTINGS, run_suite
 from report import draw_chart, table, write_json
 from workloads import WORKLOADS, WORKLOADS_BY_NAME, Workload
@@ -61,60 +60,28 @@ def select_workloads(only: str) -> list[Workload]:
     return [WORKLOADS_BY_NAME[n] for n in names] if names else list(WORKLOADS)
 
 
-def select_adapters(libs: str) -> tuple[list[Adapter], dict[str, Any]]:
-    """Requested adapters that are usable, and a note for every requested library."""
+def select_libs(libs: str) -> list[str]:
+    """Requested library names, 'handwritten' first and always included."""
     names = _csv(libs)
     unknown = [n for n in names if n not in ADAPTERS]
     if unknown:
         raise SystemExit(f"unknown lib(s): {', '.join(unknown)}; choose from {', '.join(ADAPTERS)}")
-    if "handwritten" not in names:
-        names.insert(0, "handwritten")
-    chosen: list[Adapter] = []
-    info: dict[str, Any] = {}
-    for name in names:
-        adapter = ADAPTERS[name]
-        note = adapter.availability()
-        if note and adapter.peer:
-            print(f"note: skipping {name}: {note}", file=sys.stderr)
-            info[name] = {"available": False, "note": note}
-            continue
-        chosen.append(adapter)
-        info[name] = {"available": True, "version": adapter.version()}
-    return chosen, info
-
-
-def adgen_status() -> dict[str, Any]:
-    """Whether adgen imports, and from where (errors are recorded per entry too)."""
-    try:
-        import adgen
-
-        return {"importable": True, "file": getattr(adgen, "__file__", None)}
-    except Exception as exc:  # recorded, the run goes on
-        return {"importable": False, "error": f"{type(exc).__name__}: {exc}"}
+    return ["handwritten"] + [n for n in dict.fromkeys(names) if n != "handwritten"]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     opts = parse_args(argv)
     workloads = select_workloads(opts.only)
-    adapters, lib_info = select_adapters(opts.libs)
+    libs = select_libs(opts.libs)
     out = Path(opts.out)
-    if any(a.name.startswith("adgen") for a in adapters):
-        status = adgen_status()
-        lib_info.setdefault("adgen", {})["import"] = status
-        if not status["importable"]:
-            print(
-                f"note: adgen not importable ({status['error']}); its entries will carry the error",
-                file=sys.stderr,
-            )
-    print(
-        f"size={opts.size}  workloads={len(workloads)}  libs={','.join(a.name for a in adapters)}",
-        file=sys.stderr,
-    )
+    print(f"size={opts.size}  workloads={len(workloads)}  libs={','.join(libs)}", file=sys.stderr)
     started = datetime.datetime.now(datetime.timezone.utc)
-    run = run_suite(workloads, adapters, opts.size)
-    adgen_adapter = ADAPTERS["adgen"]
-    run["meta"] = {
+    run = run_suite(workloads, libs, opts.size)
+    adgen_info = run["libraries"].get("adgen", {}).get("info") or {}
+    if adgen_info.get("import", {}).get("importable") is False:
+        print(f"note: adgen not importable: {adgen_info['import']['error']}", file=sys.stderr)
+    meta = {
         "size": opts.size,
         "started_utc": started.isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
@@ -122,12 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
         "timing": "time.perf_counter; per-call time = best of repeats of a calibrated inner "
-        "loop (median kept as *_median_s)",
-        "adgen_cache_api": getattr(adgen_adapter, "cache_api", None),
+        "loop (median kept as *_median_s); each library in its own worker process",
+        "adgen_cache_api": adgen_info.get("cache_api"),
         "workloads": [w.name for w in workloads],
     }
-    run["libraries"] = lib_info
-    run = {"meta": run.pop("meta"), "libraries": run.pop("libraries"), **run}
+    run = {"meta": meta, **run}
     print(table(run))
     out.mkdir(parents=True, exist_ok=True)
     json_path = out / "results.json"

@@ -365,6 +365,11 @@ class Workload:
         seed = zlib.crc32(f"{self.name}:{size_label(size)}".encode())
         return self.make_inputs(size, np.random.default_rng(seed))
 
+    def reference(self, args: Args) -> tuple[np.ndarray, ...]:
+        """The hand-written gradient as a tuple of arrays, one per ``wrt`` argument."""
+        g = self.grad(*args)
+        return tuple(np.asarray(r) for r in ((g,) if len(self.wrt) == 1 else g))
+
 
 def size_label(size: SizeSpec) -> str:
     """Short human-readable label of a size, e.g. ``n=10000``."""

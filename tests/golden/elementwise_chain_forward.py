@@ -23,7 +23,7 @@ def elementwise_chain_jvp(x, dx):
     t1 = np.exp(x)
     t2 = np.cos(x)
     a = t1 * t2
-    da = dx * t1 * t2 + t1 * (dx * -np.sin(x))
+    da = dx * t1 * t2 - np.sin(x) * dx * t1
     # straight_line.py:64: b = np.sqrt(a * a + 1.0)
     b = np.sqrt(a * a + 1.0)
     db = (da * a + a * da) * (0.5 / b)

@@ -37,13 +37,13 @@ def logistic_loss_vjp(w, b, X, y, bout):
     t13 = t8 + t12
     # Reverse sweep: adjoints, last line first.
     # adjoint of straight_line.py:27: return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-    bt13 = broadcast_like(-bout, t13) * (np.size(np.mean(t13)) / np.size(t13))
-    bp = -(unbroadcast(t9 * unbroadcast(bt13, t12), t11) * (1 / t10)) + unbroadcast(y * unbroadcast(bt13, t8), t7) * (1 / p)
+    bt13 = broadcast_like(-bout / np.size(t13), t13)
+    bp = unbroadcast(y * unbroadcast(bt13, t8), t7) / p - unbroadcast(t9 * unbroadcast(bt13, t12), t11) / t10
     # adjoint of straight_line.py:26: p = 1.0 / (1.0 + np.exp(-z))
-    bz = -(-(bp * p / t5) * t4)
+    t24 = bp * p / t5 * t4
     # adjoint of straight_line.py:25: z = X @ w + b
-    bb = unbroadcast(bz, b)
-    bw = matmul_adjoint_b(unbroadcast(bz, t1), X, w)
+    bb = unbroadcast(t24, b)
+    bw = matmul_adjoint_b(unbroadcast(t24, t1), X, w)
     return gradient_like(bw, w), gradient_like(bb, b)
 
 
@@ -68,17 +68,16 @@ def logistic_loss_value_and_grad(w, b, X, y):
     t11 = np.log(t10)
     t12 = t9 * t11
     t13 = t8 + t12
-    t14 = np.mean(t13)
-    value = scalar_output(-t14)
+    value = scalar_output(-np.mean(t13))
     # Reverse sweep: adjoints, last line first.
     # adjoint of straight_line.py:27: return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-    bt13 = broadcast_like(-1.0, t13) * (np.size(t14) / np.size(t13))
-    bp = -(unbroadcast(t9 * unbroadcast(bt13, t12), t11) * (1 / t10)) + unbroadcast(y * unbroadcast(bt13, t8), t7) * (1 / p)
+    bt13 = broadcast_like(-1.0 / np.size(t13), t13)
+    bp = unbroadcast(y * unbroadcast(bt13, t8), t7) / p - unbroadcast(t9 * unbroadcast(bt13, t12), t11) / t10
     # adjoint of straight_line.py:26: p = 1.0 / (1.0 + np.exp(-z))
-    bz = -(-(bp * p / t5) * t4)
+    t24 = bp * p / t5 * t4
     # adjoint of straight_line.py:25: z = X @ w + b
-    bb = unbroadcast(bz, b)
-    bw = matmul_adjoint_b(unbroadcast(bz, t1), X, w)
+    bb = unbroadcast(t24, b)
+    bw = matmul_adjoint_b(unbroadcast(t24, t1), X, w)
     return value, (gradient_like(bw, w), gradient_like(bb, b))
 
 

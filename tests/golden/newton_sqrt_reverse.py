@@ -40,7 +40,7 @@ def newton_sqrt_vjp(a, bx):
         x, t7 = tape.pop()
         # adjoint of control_flow.py:27: x = 0.5 * (x + a / x)
         t9 = 0.5 * bx
-        bx = t9 + -(t9 * t7 / x)
+        bx = t9 - t9 * t7 / x
         # adjoint of control_flow.py:26: while abs(x * x - a) > 1e-12 and k < 50:
         ba = ba + t9 / x
     ba = ba + bx
@@ -75,7 +75,7 @@ def newton_sqrt_value_and_grad(a):
         x4, t7 = tape.pop()
         # adjoint of control_flow.py:27: x = 0.5 * (x + a / x)
         t9 = 0.5 * bx
-        bx = t9 + -(t9 * t7 / x4)
+        bx = t9 - t9 * t7 / x4
         # adjoint of control_flow.py:26: while abs(x * x - a) > 1e-12 and k < 50:
         ba = ba + t9 / x4
     ba = ba + bx

@@ -22,42 +22,24 @@ def piecewise_vjp(x, bresult):
     """
     # control_flow.py:14: if x > 1.0:
     t1 = x > 1.0
-    if t1:
-        # control_flow.py:15: y = np.log(x)
-        y = np.log(x)
-        result, returned = None, False
-    else:
+    if not t1:
         # control_flow.py:16: elif x > 0.0:
-        t3 = x > 0.0
-        returned = not t3
-        if t3:
-            # control_flow.py:17: y = x - 1.0
-            y = x - 1.0
-            result = None
-        else:
+        t4 = x > 0.0
+        if not t4:
             # control_flow.py:19: return -x * x
-            t5 = -x
-            y, result = None, t5 * x
+            t7 = -x
     # Reverse sweep: adjoints, last line first.
-    # adjoint of control_flow.py:14: if x > 1.0:
-    if returned:
-        by = zeros_like(y)
-    else:
-        # adjoint of control_flow.py:20: return y * 2.0
-        t2 = bresult * 2.0
-        bresult = zeros_like(result)
-        by = t2
     # adjoint of control_flow.py:14: if x > 1.0:
     if t1:
         # adjoint of control_flow.py:15: y = np.log(x)
-        bx = by * (1 / x)
+        bx = bresult * 2.0 / x
     else:
         # adjoint of control_flow.py:16: elif x > 0.0:
-        if t3:
-            bx = by
+        if t4:
+            bx = bresult * 2.0
         else:
             # adjoint of control_flow.py:19: return -x * x
-            bx = t5 * bresult + -(bresult * x)
+            bx = t7 * bresult - bresult * x
     # adjoint of control_flow.py:14: if x > 1.0:
     return gradient_like(bx, x)
 
@@ -73,45 +55,33 @@ def piecewise_value_and_grad(x):
     if t1:
         # control_flow.py:15: y = np.log(x)
         y = np.log(x)
-        result, returned = None, False
+        result = y * 2.0
     else:
         # control_flow.py:16: elif x > 0.0:
-        t3 = x > 0.0
-        returned = not t3
-        if t3:
+        t4 = x > 0.0
+        if t4:
             # control_flow.py:17: y = x - 1.0
             y = x - 1.0
-            result = None
+            result = y * 2.0
         else:
             # control_flow.py:19: return -x * x
-            t5 = -x
-            y, result = None, t5 * x
-    # control_flow.py:14: if x > 1.0:
-    if returned:
-        result2 = result
-    else:
-        result2 = y * 2.0
-    result3 = scalar_output(result2)
+            t7 = -x
+            result = t7 * x
+    result = scalar_output(result)
     # Reverse sweep: adjoints, last line first.
     # adjoint of control_flow.py:14: if x > 1.0:
-    if returned:
-        by = zeros_like(y)
-        bresult = 1.0
-    else:
-        bresult = zeros_like(result)
-        by = 2.0
     if t1:
         # adjoint of control_flow.py:15: y = np.log(x)
-        bx = by * (1 / x)
+        bx = 2.0 / x
     else:
         # adjoint of control_flow.py:16: elif x > 0.0:
-        if t3:
-            bx = by
+        if t4:
+            bx = 2.0
         else:
             # adjoint of control_flow.py:19: return -x * x
-            bx = t5 * bresult + -(bresult * x)
+            bx = t7 - x
     # adjoint of control_flow.py:14: if x > 1.0:
-    return result3, gradient_like(bx, x)
+    return result, gradient_like(bx, x)
 
 
 def piecewise_grad(x):
@@ -120,13 +90,6 @@ def piecewise_grad(x):
 
 
 # Helpers called by the functions above.
-
-def zeros_like(x):
-    """A zero shaped like ``x``: ``0.0`` for a scalar (fast), else an array of zeros."""
-    if isinstance(x, np.ndarray):
-        return np.zeros_like(x, dtype=np.result_type(x, 1.0))
-    return 0.0
-
 
 def scalar_output(y):
     """``y``, after checking that it is a scalar: a gradient needs a scalar output."""

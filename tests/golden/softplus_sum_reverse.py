@@ -24,7 +24,7 @@ def softplus_sum_vjp(x, bout):
     t1 = np.exp(x)
     # Reverse sweep: adjoints, last line first.
     # adjoint of straight_line.py:31: return np.sum(np.log1p(np.exp(x)))
-    bx = broadcast_like(bout, np.log1p(t1)) * (1 / (1 + t1)) * t1
+    bx = broadcast_like(bout, np.log1p(t1)) / (1 + t1) * t1
     return gradient_like(bx, x)
 
 
@@ -40,7 +40,7 @@ def softplus_sum_value_and_grad(x):
     value = scalar_output(np.sum(t2))
     # Reverse sweep: adjoints, last line first.
     # adjoint of straight_line.py:31: return np.sum(np.log1p(np.exp(x)))
-    bx = broadcast_like(1.0, t2) * (1 / (1 + t1)) * t1
+    bx = broadcast_like(1.0, t2) / (1 + t1) * t1
     return value, gradient_like(bx, x)
 
 

@@ -18,6 +18,7 @@ What it leaves in the IR (see :mod:`adgen.primitives.control` for the ops):
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import gast
@@ -47,22 +48,57 @@ def always_returns(stmts: list[gast.stmt]) -> bool:
         last.orelse)
 
 
+def _may_return(stmts: list[gast.stmt]) -> bool:
+    """Whether some path through ``stmts`` (not entering loops) ends in a return."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, gast.Return):
+        return True
+    return isinstance(last, gast.If) and (_may_return(last.body) or _may_return(last.orelse))
+
+
+def _append_to_open_paths(stmts: list[gast.stmt], rest: list[gast.stmt]) -> list[gast.stmt]:
+    """``stmts`` with ``rest`` added at the end of every path that does not return."""
+    if always_returns(stmts):
+        return stmts
+    last = stmts[-1] if stmts else None
+    if isinstance(last, gast.If) and _may_return(last.body + last.orelse):
+        last.body = _append_to_open_paths(last.body, rest)
+        last.orelse = _append_to_open_paths(last.orelse, rest)
+        return stmts
+    return stmts + [copy.deepcopy(s) for s in rest]
+
+
+_SMALL_TAIL = 60  # AST nodes: a tail this small may be copied into each open path
+
+
 def hoist_returns(stmts: list[gast.stmt]) -> list[gast.stmt]:
-    """Move the statements after an if with one returning branch into the other."""
+    """Move the statements after an if that may return into the paths that do not.
+
+    With one returning branch the rest moves into the other branch; when
+    returns sit deeper (``elif`` chains), a small rest is copied into every
+    path that does not return. Larger ones are left to the return flag.
+    """
     out: list[gast.stmt] = []
     for k, s in enumerate(stmts):
         if isinstance(s, gast.If):
             s.body = hoist_returns(s.body)
             s.orelse = hoist_returns(s.orelse)
             rest = stmts[k + 1:]
-            body_returns, else_returns = always_returns(s.body), always_returns(s.orelse)
-            if rest and body_returns != else_returns:
-                if body_returns:
-                    s.orelse = hoist_returns(s.orelse + rest)
-                else:
-                    s.body = hoist_returns(s.body + rest)
-                out.append(s)
-                return out
+            if rest and _may_return([s]) and not always_returns([s]):
+                size = sum(1 for r in rest for _ in gast.walk(r))
+                body_returns, else_returns = always_returns(s.body), always_returns(s.orelse)
+                if body_returns != else_returns:
+                    if body_returns:
+                        s.orelse = hoist_returns(s.orelse + rest)
+                    else:
+                        s.body = hoist_returns(s.body + rest)
+                    out.append(s)
+                    return out
+                if size <= _SMALL_TAIL:
+                    out.append(_append_to_open_paths([s], hoist_returns(rest))[0])
+                    return out
         out.append(s)
     return out
 

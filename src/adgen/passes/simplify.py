@@ -106,12 +106,81 @@ def _analyse_loop(op: Op, shapes: Shapes) -> Shapes:
     return shapes
 
 
+def _algebra(fn: Function) -> None:
+    """Rewrites that read better and cost less, where the inner value has one use:
+    ``a * (1 / b)`` is ``a / b``, ``a + -b`` is ``a - b``, ``-(-a)`` is ``a``."""
+    from collections import Counter
+
+    uses: Counter[str] = Counter()
+    defs: dict[str, Op] = {}
+    order: dict[str, int] = {p: -1 for p in fn.params} | {v: -1 for v in fn.freevars}
+
+    def count(block: Block) -> None:
+        for p in block.params:
+            order[p] = len(order)
+        for op in block.ops:
+            for a in op.args:
+                if isinstance(a, Var):
+                    uses[a.name] += 1
+            for r in op.results:
+                defs[r] = op
+                order[r] = len(order)
+            for b in op.blocks:
+                count(b)
+        for v in block.results:
+            if isinstance(v, Var):
+                uses[v.name] += 1
+
+    count(fn.body)
+
+    def single(v: Value, prim: str) -> Op | None:
+        if isinstance(v, Var) and uses[v.name] == 1 and v.name in defs:
+            op = defs[v.name]
+            if op.prim == prim and not op.blocks:
+                return op
+        return None
+
+    def visit(block: Block) -> None:
+        for op in block.ops:
+            for b in op.blocks:
+                visit(b)
+            if op.prim == "mul":
+                for i in (0, 1):
+                    inv = single(op.args[i], "div")
+                    if inv is not None and inv.args[0] in (Const(1), Const(1.0)):
+                        op.prim, op.args = "div", [op.args[1 - i], inv.args[1]]
+                        break
+                    neg = single(op.args[i], "neg")
+                    other = op.args[1 - i]
+                    if neg is not None and (not isinstance(other, Var) or order.get(
+                            other.name, 1 << 30) < order[op.args[i].name]):  # type: ignore
+                        # (-a) * b is -(a * b): the negation moves out, where it may cancel.
+                        neg.prim, neg.args = "mul", [neg.args[0], other]
+                        op.prim, op.args = "neg", [op.args[i]]
+                        break
+            elif op.prim == "add":
+                for i in (1, 0):
+                    neg = single(op.args[i], "neg")
+                    if neg is not None:
+                        op.prim, op.args = "sub", [op.args[1 - i], neg.args[0]]
+                        break
+            if op.prim == "neg":
+                inner = single(op.args[0], "neg")
+                if inner is not None:
+                    op.prim, op.args = "pos", [inner.args[0]]
+
+    visit(fn.body)
+
+
 def run(fn: Function) -> Function:
-    """Drop reshaping of values that already have the wanted shape."""
+    """Drop reshaping of values that already have the wanted shape; tidy algebra."""
+    _algebra(fn)
     shapes = Shapes()
     for a, b in fn.shape_links:
         shapes.union(a, b)
     shapes = _analyse(fn.body, shapes)
+    _rewrite(fn.body, shapes, {})
+    _algebra(fn)  # again: dropping reshapes brings more patterns together
     _rewrite(fn.body, shapes, {})
     return fn
 
@@ -158,6 +227,9 @@ def _rewrite(block: Block, shapes: Shapes, rename: dict[str, Value],
         if op.prim == "if":
             _flag_results(op, kept, rename, defs)
         if op.prim in _RESHAPERS and shapes.same(op.args[0], op.args[1]):
+            rename[op.results[0]] = op.args[0]
+            continue
+        if op.prim == "pos":  # +x is x
             rename[op.results[0]] = op.args[0]
             continue
         if op.prim == "unbroadcast" and _scalar_const(op.args[0]):

@@ -28,8 +28,9 @@ define(Primitive(
     "mean", template("np.mean(_0)"), ("x",), attrs={"axis": None, "keepdims": False},
     jvp=lambda ts, out, x, **a: call("mean", ts[0], **a),
     vjps=(
-        lambda g, out, x, axis, keepdims: spread(g, x, axis, keepdims)
-        * (call("size", out) / call("size", x)),
+        lambda g, out, x, axis, keepdims: call("broadcast_like", g / call("size", x), x)
+        if axis is None else spread(g, x, axis, keepdims) * (call("size", out) /
+                                                              call("size", x)),
     ),
     callables=(np.mean,),
     doc="mean over all elements or the given axes",

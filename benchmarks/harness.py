@@ -357,7 +357,7 @@ class Worker:
             chunk = os.read(fd, 1 << 16)
             if not chunk:
                 code = self.proc.wait()
-                self.proc = None
+                self._reap()
                 raise WorkerError(f"worker for {self.lib} died {doing} (exit code {code})")
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
@@ -372,6 +372,17 @@ class Worker:
         except ProcessLookupError:
             pass
         self.proc.wait()
+        self._reap()
+
+    def _reap(self) -> None:
+        """Forget the (finished) worker process and close its pipes."""
+        if self.proc is not None:
+            for pipe in (self.proc.stdin, self.proc.stdout):
+                if pipe is not None:
+                    try:
+                        pipe.close()
+                    except OSError:
+                        pass
         self.proc = None
         self._buffer = b""
 
@@ -384,7 +395,7 @@ class Worker:
             self.proc.stdin.write(b'{"op": "quit"}\n')
             self.proc.stdin.flush()
             self.proc.wait(timeout=10)
-            self.proc = None
+            self._reap()
         except (OSError, subprocess.TimeoutExpired):
             self.kill()
 
@@ -447,6 +458,8 @@ def add_ratios(record: dict[str, Any]) -> None:
         entry["grad_over_own_primal"] = t / own if own else None
         entry["vs_handwritten"] = t / hand if hand else None
         entry["adgen_over_lib"] = adgen_t / t if adgen_t and name != "adgen" else None
+        first = entry.get("first_call_s")
+        entry["compile_s"] = max(0.0, first - t) if first is not None else None
     record["adgen_vs"] = {
         name: adgen_t / e["grad_s"]
         for name, e in libs.items()

@@ -66,6 +66,7 @@ COLUMNS = [
     ("/hand", 8),
     ("adgen/lib", 9),
     ("1st call", 10),
+    ("compile", 10),
     ("peak mem", 10),
 ]
 
@@ -95,6 +96,7 @@ def table(run: dict[str, Any], note_width: int = 110) -> str:
                 fmt_ratio(e.get("vs_handwritten")),
                 fmt_ratio(e.get("adgen_over_lib")),
                 fmt_time(e.get("first_call_s")),
+                fmt_time(e.get("compile_s")),
                 fmt_bytes(e.get("peak_mem_bytes")),
             ]
             row = "  ".join(f"{c:<{w}}" for c, (_, w) in zip(cells, COLUMNS, strict=True))

@@ -14,6 +14,8 @@ Reshaping helpers applied to a value already of the target's shape
 
 from __future__ import annotations
 
+import re
+
 from ..ir import Block, Const, Function, Op, Value, Var
 from ..passes.activity import loop_slots
 from ..primitives import PRIMITIVES
@@ -172,6 +174,25 @@ def _algebra(fn: Function) -> None:
     visit(fn.body)
 
 
+_USES: dict[str, int] = {}
+
+
+def _uses(name: str) -> int:
+    return _USES.get(name, 0)
+
+
+def _count_uses(block: Block, out: dict[str, int]) -> None:
+    for op in block.ops:
+        for a in op.args:
+            if isinstance(a, Var):
+                out[a.name] = out.get(a.name, 0) + 1
+        for b in op.blocks:
+            _count_uses(b, out)
+    for v in block.results:
+        if isinstance(v, Var):
+            out[v.name] = out.get(v.name, 0) + 1
+
+
 def run(fn: Function) -> Function:
     """Drop reshaping of values that already have the wanted shape; tidy algebra."""
     _algebra(fn)
@@ -179,8 +200,12 @@ def run(fn: Function) -> Function:
     for a, b in fn.shape_links:
         shapes.union(a, b)
     shapes = _analyse(fn.body, shapes)
+    _USES.clear()
+    _count_uses(fn.body, _USES)
     _rewrite(fn.body, shapes, {})
     _algebra(fn)  # again: dropping reshapes brings more patterns together
+    _USES.clear()
+    _count_uses(fn.body, _USES)
     _rewrite(fn.body, shapes, {})
     return fn
 
@@ -230,7 +255,13 @@ def _rewrite(block: Block, shapes: Shapes, rename: dict[str, Value],
             rename[op.results[0]] = op.args[0]
             continue
         if op.prim == "pos":  # +x is x
-            rename[op.results[0]] = op.args[0]
+            src = op.args[0]
+            prev = kept[-1] if kept else None
+            if (isinstance(src, Var) and prev is not None and prev.results == [src.name]
+                    and re.match(r"^t\d+$", src.name) and _uses(src.name) == 1):
+                prev.results = [op.results[0]]  # keep the better name (bx, not t7)
+            else:
+                rename[op.results[0]] = src
             continue
         if op.prim == "unbroadcast" and _scalar_const(op.args[0]):
             # A scalar adjoint belongs to a scalar result: nothing to sum.

@@ -256,8 +256,9 @@ def _rewrite(block: Block, shapes: Shapes, rename: dict[str, Value],
             continue
         if op.prim == "pos":  # +x is x
             src = op.args[0]
-            prev = kept[-1] if kept else None
-            if (isinstance(src, Var) and prev is not None and prev.results == [src.name]
+            prev = next((k for k in reversed(kept) if isinstance(src, Var)
+                         and k.results == [src.name]), None)
+            if (isinstance(src, Var) and prev is not None
                     and re.match(r"^t\d+$", src.name) and _uses(src.name) == 1):
                 prev.results = [op.results[0]]  # keep the better name (bx, not t7)
             else:

@@ -274,7 +274,7 @@ class ControlFlowLowering:
     def stmt_Return(self, s: gast.Return) -> None:
         if s.value is None:
             raise self.error(s, "return needs a value to differentiate")
-        from .calls import Multi
+        from .user_calls import Multi
 
         returned = None if isinstance(s.value, gast.Tuple) else self.expr(s.value)
         if isinstance(s.value, gast.Tuple):

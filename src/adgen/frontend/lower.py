@@ -22,7 +22,7 @@ from ..ir import Block, Const, Function, Loc, Namer, Op, Value, Var
 from ..primitives import PRIMITIVES, lookup_callable
 from ..program import Program
 from ..runtime import HELPERS
-from .calls import CallLowering, Multi
+from .user_calls import CallLowering, Multi
 from .control import LOOP_TARGET, RET, ControlFlowLowering, hoist_returns
 from .parse import ParsedFunction, parse_function
 

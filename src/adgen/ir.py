@@ -127,6 +127,10 @@ class Function:
     structure: Any = None
     # Module globals read when lowering (name -> object), to notice rebinding.
     global_deps: dict[str, Any] = field(default_factory=dict)
+    # Lists and dicts in the returned value (see adgen.trees); None: only tuples.
+    result_tree: Any = None
+    # For container arguments: user parameter name -> its leaf parameters.
+    param_leaves: dict[str, list[str]] | None = None
 
     def result_structure(self) -> Any:
         if self.structure is not None:

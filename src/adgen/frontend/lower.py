@@ -592,6 +592,9 @@ def _unsupported_expression(node: gast.AST) -> str:
     return _EXPRESSION_ADVICE.get(kind, f"the expression {kind} is not supported yet")
 
 
-def lower_function(f: Any) -> Function:
-    """Parse and lower the Python function ``f`` to IR."""
-    return Lowerer(parse_function(f)).function()
+def lower_function(f: Any, trees: tuple[Any, ...] | None = None) -> Function:
+    """Parse and lower the Python function ``f`` to IR.
+
+    ``trees`` gives the container structure of each argument (see adgen.trees).
+    """
+    return Lowerer(parse_function(f), trees).function()

@@ -48,6 +48,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import gast
+import numpy as np
 
 from ..ir import Const, Op, Value, Var
 from ..primitives import PRIMITIVES
@@ -64,6 +65,9 @@ _INTS = {"int", "len", "int_floor", "int_ceil", "int_trunc", "round", "size", "n
 _ARRAYS = {"setitem", "copy", "zeros_like", "ones_like", "astype", "scatter_add",
            "zeros", "ones", "empty", "full", "array", "arange", "linspace"}
 _INT_ARITH = {"add", "sub", "mul", "floordiv", "neg", "pos"}
+# View-making primitives that keep the element order: written back by a reshape.
+_SAME_ORDER = {"reshape", "ravel", "squeeze", "expand_dims", "atleast_1d", "atleast_2d",
+               "asarray"}
 _TEMP = re.compile(r"^t\d+(_\d+)?$")
 
 
@@ -87,6 +91,7 @@ class IndexingMixin:
         self.views: dict[str, list[ViewOf]] = {}
         self.producer: dict[str, str] = {}
         self.known_ints: set[str] = set()
+        self.arrays: set[str] = set()  # values known to be arrays, beyond _ARRAYS results
 
     # ------------------------------------------------------ op bookkeeping
     def note_op(self, op: Op) -> None:
@@ -114,9 +119,10 @@ class IndexingMixin:
         for table in (self.views, self.producer):
             if old in table:
                 table[new] = table.pop(old)
-        if old in self.known_ints:
-            self.known_ints.discard(old)
-            self.known_ints.add(new)
+        for names in (self.known_ints, self.arrays):
+            if old in names:
+                names.discard(old)
+                names.add(new)
         for infos in self.views.values():
             for k, info in enumerate(infos):
                 if info.base == old:
@@ -284,27 +290,30 @@ class IndexingMixin:
         self.env[name] = new
 
     def inplace(self, current: Any, new: Var, node: gast.AST) -> None:
-        """``current`` is updated in place to ``new`` by an augmented assignment."""
+        """Other names sharing ``current`` follow an augmented assignment that made ``new``.
+
+        If ``current`` is an array the update happens in place and they see
+        it; if it is a number they keep the old value. Unless the frontend
+        knows it is an array, the choice is made at run time.
+        """
         if not isinstance(current, Var):
             return
+        self.check_writable(current.name, node)
         if self._certain_array(current.name):
-            self.check_writable(current.name, node)
+            self.arrays.add(new.name)
             self.replace_value(current.name, new, node)
             return
-        text = self.loc.text if self.loc else ""
-        group = self.alias_group(current.name)
-        for name in group:
-            self.check_writable(name, node)
-        stale = Stale(
-            f"{{name!r}} may share memory with a value that line {self._lineno(node)} "
-            f"updates with an augmented assignment (`{text}`): that changes an array in "
-            "place but rebinds a number, and adgen cannot tell which this is; write "
-            "`x = x + v` to rebind, or take a copy with .copy() to keep the old value")
-        changes: dict[str, Any] = {n: stale for n in group}
+        shared = self.emit("alias_select", [current, current, new, current],
+                           base=self.version_base(None, current.name))
+        changes: dict[str, Any] = {}
+        self._replace(current.name, shared, changes, None, node, sure=False)
         self.rebind(changes, {})
+        # The other names are the updated object itself if it is an array.
+        self.views.setdefault(shared.name, []).append(
+            ViewOf(new.name, "identity", (), (), "maybe"))
 
     def _certain_array(self, name: str) -> bool:
-        if self.producer.get(name) in _ARRAYS:
+        if self.producer.get(name) in _ARRAYS or name in self.arrays:
             return True
         return any(info.kind == "view" for info in self.views.get(name, ()))
 
@@ -319,7 +328,7 @@ class IndexingMixin:
                         base=self.version_base(node, base.name))
         self.replace_value(base.name, new, node)
 
-    def version_base(self, node: gast.AST, ssa: str) -> str:
+    def version_base(self, node: gast.AST | None, ssa: str) -> str:
         """The stem to name a new version of a written array by: the user's name."""
         while isinstance(node, gast.Subscript):
             node = node.value
@@ -338,66 +347,81 @@ class IndexingMixin:
     def replace_value(self, old: str, new: Var, node: gast.AST) -> None:
         """Rebind every name that denotes ``old`` (and views of it) after a write."""
         changes: dict[str, Any] = {}
-        self._replace(old, new, changes, None, node)
+        self._replace(old, new, changes, None, node, sure=True)
         self.rebind(changes, {})
 
     def _replace(self, old: str, new: Var, changes: dict[str, Any], came_from: str | None,
-                 node: gast.AST) -> None:
+                 node: gast.AST, sure: bool) -> None:
+        """``old`` became ``new``: write back into what it views, replay what views it.
+
+        ``sure``: the change certainly happened in place (an indexed write);
+        else it did only if ``old`` is an array (an augmented assignment).
+        """
         changes[old] = new
         for info in list(self.views.get(old, [])):
             if info.base in changes:
                 continue
-            if info.kind in ("view", "view_or_scalar"):
-                self.check_writable(info.base, node)
-                base_new = self._write_back(info, new)
-                self.views.setdefault(new.name, []).append(replace(info, base=base_new.name))
-                self._replace(info.base, base_new, changes, old, node)
-            else:
-                for name in self.alias_group(info.base):
-                    changes.setdefault(name, self._stale_after_write(node))
+            if info.kind == "opaque":
+                self._stale_group(info.base, changes, node)
+                continue
+            self.check_writable(info.base, node)
+            base_new = self._write_back(info, new, node)
+            if not (sure and info.kind in ("view", "view_or_scalar")):
+                # A view or a copy (or a number): NumPy decides at run time.
+                base_new = self.emit("alias_select", [Var(old), Var(info.base), base_new,
+                                                      Var(info.base)],
+                                     base=self.version_base(None, info.base))
+            self.views.setdefault(new.name, []).append(replace(info, base=base_new.name))
+            self._replace(info.base, base_new, changes, old, node, sure=True)
         self._replay(old, new, changes, came_from, node)
 
-    def _write_back(self, info: ViewOf, new: Var) -> Var:
+    def _write_back(self, info: ViewOf, new: Var, node: gast.AST) -> Var:
         """The new value of ``info.base`` after its view became ``new``."""
         attrs = dict(info.attrs)
         stem = self.version_base(None, info.base)
+        if info.prim == "identity":
+            return new
         if info.prim == "getitem":
             return self.emit("setitem", [Var(info.base), new, *info.args], attrs, base=stem)
         if info.prim == "transpose":
             axes = attrs.get("axes")
             if axes is not None:
-                import numpy as np
-
                 attrs["axes"] = tuple(int(i) for i in np.argsort([a % len(axes) for a in axes]))
             return self.emit("transpose", [new], attrs, base=stem)
-        raise AssertionError(info)  # only getitem and transpose views are written through
+        if info.prim in _SAME_ORDER:
+            return self.emit("reshape_like", [new, Var(info.base)], base=stem)
+        raise self.error(node, f"this writes into the result of {info.prim}, which may be a "
+                         "view of another array; adgen cannot write through it: take a copy "
+                         "(.copy()) of that result before changing it")
 
     def _replay(self, old: str, new: Var, changes: dict[str, Any], skip: str | None,
                 node: gast.AST) -> None:
-        """Views of ``old`` follow it to ``new``, or become stale."""
+        """Views of ``old`` follow it to ``new``."""
         for child, infos in list(self.views.items()):
             for info in infos:
                 if info.base != old or child == skip or child in changes:
                     continue
-                if info.kind == "view" and info.prim in ("getitem", "transpose"):
-                    child_new = self.emit(info.prim, [new, *info.args], dict(info.attrs))
-                    changes[child] = child_new
-                    self._replay(child, child_new, changes, None, node)
-                else:
-                    for name in self.descendants(child):
-                        changes.setdefault(name, self._stale_after_write(node))
+                if info.kind == "opaque":
+                    self._stale_group(child, changes, node)
+                    continue
+                replayed = new if info.prim == "identity" else self.emit(
+                    info.prim, [new, *info.args], dict(info.attrs),
+                    base=self.version_base(None, child))
+                child_new = replayed
+                if info.kind != "view":
+                    child_new = self.emit("alias_select", [Var(child), Var(old), replayed,
+                                                           Var(child)],
+                                          base=self.version_base(None, child))
+                    self.views.setdefault(child_new.name, []).append(
+                        replace(info, base=new.name))
+                changes[child] = child_new
+                self._replay(child, child_new, changes, None, node)
 
-    def descendants(self, name: str) -> set[str]:
-        """``name`` and every value that views it, directly or through other views."""
-        out = {name}
-        grew = True
-        while grew:
-            grew = False
-            for child, infos in self.views.items():
-                if child not in out and any(i.base in out for i in infos):
-                    out.add(child)
-                    grew = True
-        return out
+    def note_alias(self, result: str, sources: list[str]) -> None:
+        """``result`` may share memory with ``sources`` in a way adgen cannot replay
+        (a value merged from branches): a later write makes the ones left behind stale."""
+        for src in sources:
+            self.views.setdefault(result, []).append(ViewOf(src, "", (), (), "opaque"))
 
     def alias_group(self, name: str) -> set[str]:
         """Every value that may share memory with ``name`` through views, itself included."""
@@ -412,17 +436,18 @@ class IndexingMixin:
                         grew = True
         return out
 
-    def _lineno(self, node: gast.AST) -> int:
-        return self.loc.lineno if self.loc else getattr(node, "lineno", 0)
+    def _stale_group(self, name: str, changes: dict[str, Any], node: gast.AST) -> None:
+        for other in self.alias_group(name):
+            self.check_writable(other, node)
+            changes.setdefault(other, self._stale_after_write(node))
 
     def _stale_after_write(self, node: gast.AST) -> Stale:
         text = self.loc.text if self.loc else ""
+        lineno = self.loc.lineno if self.loc else getattr(node, "lineno", 0)
         return Stale(
-            f"{{name!r}} may share memory with an array that line {self._lineno(node)} "
-            f"changes in place (`{text}`), and whether NumPy shows that change in it "
-            "depends on whether an indexing, reshape or similar operation made a view or "
-            "a copy, which is only decided at run time; take a copy where it is created "
-            "(.copy()), or index the changed array again after the write")
+            f"{{name!r}} may share memory with an array that line {lineno} changes in place "
+            f"(`{text}`), in a way adgen cannot follow; take a copy where it is created "
+            "(.copy()), or compute it again after the write")
 
     def pack_store(self, pack: Pack, target: gast.Subscript, value: Any) -> None:
         """``l[k] = v`` / ``d[key] = v`` on a list or dict known while lowering."""

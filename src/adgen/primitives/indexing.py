@@ -205,3 +205,41 @@ VIEWS: dict[str, str] = {
     "real": "maybe",
     "imag": "maybe",
 }
+
+
+# ------------------------------------------------------ run-time aliasing
+
+
+def _emit_alias_select(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
+    view, base, a, b = args
+    test = ast.Call(
+        func=ast.Attribute(value=ast.Name(id="np", ctx=ast.Load()), attr="may_share_memory",
+                           ctx=ast.Load()),
+        args=[view, base], keywords=[])
+    return ast.IfExp(test=test, body=a, orelse=b)
+
+
+def _select_jvp(ts: list[Sym | None], out: Sym, view: Sym, base: Sym, a: Sym,
+                b: Sym) -> Sym | None:
+    ta, tb = ts[2], ts[3]
+    if ta is None and tb is None:
+        return None
+    return call("alias_select", view, base,
+                call("zeros_like", a) if ta is None else ta,
+                call("zeros_like", b) if tb is None else tb)
+
+
+define(Primitive(
+    "alias_select", _emit_alias_select, ("view", "base", "a", "b"),
+    jvp=_select_jvp,
+    vjps=(
+        None,
+        None,
+        lambda g, out, view, base, a, b: call("alias_select", view, base, g,
+                                              call("zeros_like", g)),
+        lambda g, out, view, base, a, b: call("alias_select", view, base,
+                                              call("zeros_like", g), g),
+    ),
+    doc="a if view and base share memory else b: how the frontend follows a write "
+        "through a result that NumPy makes a view or a copy at run time",
+))

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy import sin  # noqa: F401  (resolved through `from numpy import sin`)
 
+
 @dataclass(frozen=True)
 class Case:
     """One catalog entry: ``f(*make(rng))`` differentiated w.r.t. each of ``wrts``."""

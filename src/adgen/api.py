@@ -241,7 +241,7 @@ class Derivative:
         for name, pos, t in zip(self.wrt_names, self.wrt_positions, extra, strict=True):
             try:
                 t_leaves = trees.leaves(t, structure[pos])
-            except (TypeError, KeyError, IndexError):
+            except (TypeError, KeyError, IndexError, ValueError):
                 t_leaves = None
             if t_leaves is None or trees.tree_of(t) != structure[pos]:
                 raise DifferentiationError(

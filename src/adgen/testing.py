@@ -43,7 +43,7 @@ def _random_like(x: Any, rng: np.random.Generator) -> Any:
 def _shift(args: Sequence[Any], positions: Sequence[int], dirs: Sequence[Any],
            eps: float) -> list[Any]:
     out = list(args)
-    for p, d in zip(positions, dirs):
+    for p, d in zip(positions, dirs, strict=True):
         out[p] = _step(args[p], d, eps)
     return out
 
@@ -53,7 +53,7 @@ def _step(x: Any, d: Any, eps: float) -> Any:
     if isinstance(x, dict):
         return {k: _step(x[k], d[k], eps) for k in x}
     if isinstance(x, (tuple, list)):
-        return type(x)(_step(a, b, eps) for a, b in zip(x, d))
+        return type(x)(_step(a, b, eps) for a, b in zip(x, d, strict=True))
     return (x + eps * d) if np.ndim(x) else type(x)(x + eps * d)
 
 
@@ -61,7 +61,7 @@ def _difference(hi: Any, lo: Any, eps: float) -> Any:
     if isinstance(hi, dict):
         return {k: _difference(hi[k], lo[k], eps) for k in hi}
     if isinstance(hi, (tuple, list)):
-        return type(hi)(_difference(h, l, eps) for h, l in zip(hi, lo))
+        return type(hi)(_difference(h, l, eps) for h, l in zip(hi, lo, strict=True))
     return (np.asarray(hi) - np.asarray(lo)) / (2 * eps)
 
 

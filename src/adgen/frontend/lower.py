@@ -337,7 +337,7 @@ class Lowerer(IndexingMixin, CallsMixin):
             targets = list(target.elts)
             if len(items) != n:
                 raise self.error(target, f"cannot unpack {len(items)} values into {n} names")
-        for t, v in zip(targets, items):
+        for t, v in zip(targets, items, strict=True):
             self.assign(t, v, None)
 
     def _rename_last(self, value: Var, user_name: str) -> bool:
@@ -542,10 +542,13 @@ def _pack_of(tree: Any, names: Any) -> Pack:
 
 
 def _refuse_generators(lowerer: Lowerer, node: gast.AST) -> None:
-    """Generators and coroutines cannot be differentiated: say so at the yield/await."""
+    """Generators, coroutines and writes to outer scopes cannot be differentiated: say so
+    at the yield, await, global or nonlocal, wherever it is (nested functions too)."""
     for n in gast.walk(node):
         if isinstance(n, (gast.Yield, gast.YieldFrom, gast.Await)):
             raise lowerer.error(n, _unsupported_expression(n))
+        if isinstance(n, (gast.Global, gast.Nonlocal)):
+            raise lowerer.error(n, _unsupported_statement(n))
 
 
 _STATEMENT_ADVICE = {

@@ -367,3 +367,9 @@ def tuple_unpacking(x, y):
 @case(lambda rng: [rng.standard_normal(3)])
 def nested_tuple_result(x):
     return x ** 2, (np.sum(x), [np.sin(x), x[0]]), {"k": x * 3, "j": [x[1]]}
+
+
+@case(lambda rng: [rng.standard_normal(5), 3], wrts=(0,))
+def ranges_and_lengths(x, n):
+    r = range(1, n)
+    return np.sum(x[r] ** 2) * len(range(n)) + np.sum(x[range(n)]) * len(r)

@@ -16,23 +16,31 @@ NumPy views are tracked: a result of ``getitem`` with a basic index, of
 ``.T`` or of another primitive listed in
 :data:`adgen.primitives.indexing.VIEWS` remembers the array it views.
 
-* A write to an array is replayed on the views of it that are still in use
-  when the view is certain (slices, ``...``, ``None``, transposes): the view's
-  names are rebound to the same indexing of the new array.
-* A write into a view is written back into the array it views (and on up,
-  through views of views), then replayed on the other views.
-* When NumPy decides at run time whether a result is a view or a copy
-  (``x[i]`` is a view of a 2-D ``x`` but a number for a 1-D one; ``reshape``
-  copies when it must; an index computed at run time may be an integer or an
-  array), a write leaves the names whose value depends on that choice
-  :class:`~adgen.frontend.values.Stale`: reading one later is an
-  :class:`~adgen.errors.UnsupportedSyntaxError` that says to take a copy.
-  Code that never reads them again is fine.
+* A write to an array is replayed on the views of it: the names of a view
+  are rebound to the same indexing (transpose, reshape...) of the new array.
+* A write into a view is written back into the array it views (``setitem``
+  for an index, the inverse transpose, a reshape), and on up through views
+  of views, then replayed on the other views of that array.
+* When NumPy decides only at run time whether a result is a view (``x[i]``
+  is a row of a 2-D ``x`` but a number for a 1-D one; ``reshape`` copies a
+  non-contiguous array; an index computed at run time may be an integer or an
+  array), the new value is chosen at run time by an ``alias_select`` op,
+  emitted as ``new if np.may_share_memory(view, base) else old``, so the
+  generated code follows NumPy exactly in both cases.
 
 ``x += v`` on a name changes an array in place but rebinds a number. When
-the value is known to be an array (a view, or the result of a write,
-``copy``...) it is handled as a write; otherwise names that share the value
-become stale, since which of the two happens is decided at run time.
+the value is known to be an array (a view, the result of a write, ``copy``...)
+it is handled as a write; otherwise the other names sharing the value get an
+``alias_select`` between the updated and the old value, and keep it as a
+possible alias of the updated one.
+
+A relation the frontend cannot replay can be recorded with
+:meth:`IndexingMixin.note_alias` (for example a value merged from branches
+that are views of different arrays): a later write then makes the names
+left behind :class:`~adgen.frontend.values.Stale`, and reading one is an
+:class:`~adgen.errors.UnsupportedSyntaxError` that says to take a copy. A
+write into the result of a view-making primitive with no write-back rule
+(``swapaxes``, ``diagonal``...) is refused the same way, at the write.
 
 Writes into arrays defined outside the function (module globals, closure
 cells) are refused: the derivative code does not change them, so the
@@ -80,7 +88,8 @@ class ViewOf:
     args: tuple[Value, ...]
     attrs: tuple[tuple[str, Any], ...]
     # "view": always a view; "view_or_scalar": a view, or a number when it
-    # selects one element; "maybe": a view or a copy, decided at run time.
+    # selects one element; "maybe": a view or a copy, decided at run time;
+    # "opaque": may share memory in a way that cannot be replayed.
     kind: str
 
 

@@ -6,6 +6,14 @@ first binding keeps the user's name, later ones ``x1``, ``x2``...); names that
 resolve to NumPy or ``math`` functions become primitive ops; module constants
 that are numbers become :class:`~adgen.ir.Const`; other free values (arrays,
 closure cells) become free variables of the function.
+
+Tuples, lists and dicts built in the function are compile-time containers
+(:class:`~adgen.frontend.values.Pack`), resolved while lowering. Subscripts,
+indexed writes and aliasing are lowered by
+:class:`~adgen.frontend.indexing.IndexingMixin` (writes become ``setitem``
+ops: the IR has no mutation); builtins, ``math`` rewrites, array methods and
+calls of functions with custom rules by
+:class:`~adgen.frontend.calls.CallsMixin`.
 """
 
 from __future__ import annotations

@@ -146,3 +146,16 @@ def subscript_of_shape_and_len(x):
 
 def test_shapes_are_plain_values():
     check_grads(subscript_of_shape_and_len, [np.random.default_rng(6).standard_normal(4)])
+
+
+SHAPE = (2, 3)
+
+
+def constant_tuple_subscripts(x):
+    return np.sum(x.reshape(SHAPE[0], SHAPE[1]), axis=SHAPE[0] - 1) * SHAPE[-1]
+
+
+def test_constant_subscripts_stay_constant():
+    x = np.arange(6.0)
+    check_grads(constant_tuple_subscripts, [x])
+    assert "axis=1" in adgen.source(constant_tuple_subscripts)

@@ -178,6 +178,13 @@ class IndexingMixin:
         if not isinstance(base, (Var, Const)):
             raise self.error(node, "indexing this object is not supported inside a "
                              "differentiated function; pass the value as an argument")
+        if isinstance(base, Const) and isinstance(base.value, (tuple, str)):
+            key = self.static_index(node.slice)
+            if key is not _NOT_STATIC:
+                try:
+                    return Const(base.value[key])
+                except (IndexError, TypeError):
+                    raise self.error(node, f"{base.value!r}[{key!r}] fails") from None
         args, kinds = self.index(node.slice)
         return self.emit("getitem", [base, *args], {"kinds": kinds})
 
@@ -405,10 +412,17 @@ class IndexingMixin:
 
     def _replay(self, old: str, new: Var, changes: dict[str, Any], skip: str | None,
                 node: gast.AST) -> None:
-        """Views of ``old`` follow it to ``new``."""
-        for child, infos in list(self.views.items()):
+        """Views of ``old`` that are still in use follow it to ``new``."""
+        bound = self.bound_names()
+        kids: dict[str, list[str]] = {}
+        for child, infos in self.views.items():
             for info in infos:
+                kids.setdefault(info.base, []).append(child)
+        for child in kids.get(old, []):
+            for info in list(self.views[child]):
                 if info.base != old or child == skip or child in changes:
+                    continue
+                if not self._in_use(child, bound, kids, set()):
                     continue
                 if info.kind == "opaque":
                     self._stale_group(child, changes, node)
@@ -425,6 +439,15 @@ class IndexingMixin:
                         replace(info, base=new.name))
                 changes[child] = child_new
                 self._replay(child, child_new, changes, None, node)
+
+    def _in_use(self, name: str, bound: set[str], kids: dict[str, list[str]],
+                seen: set[str]) -> bool:
+        """Whether a variable denotes ``name`` or a value that views it."""
+        if name in bound:
+            return True
+        seen.add(name)
+        return any(self._in_use(child, bound, kids, seen) for child in kids.get(name, ())
+                   if child not in seen)
 
     def note_alias(self, result: str, sources: list[str]) -> None:
         """``result`` may share memory with ``sources`` in a way adgen cannot replay

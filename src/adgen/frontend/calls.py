@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import operator
 from typing import Any
 
 import gast
@@ -260,6 +261,32 @@ class CallsMixin:
             self.namer.reserve(name)
         return self.emit(entry.prim, operands)
 
+    # ----------------------------------------------------------- operators
+    def static_binop(self, node: gast.BinOp, prim: str, left: Any, right: Any) -> Any:
+        """``a op b`` known while lowering: integer arithmetic on constants (so that
+        ``axis=n - 1`` stays a constant), tuple and list concatenation; else None."""
+        if isinstance(left, Pack) or isinstance(right, Pack):
+            if prim == "add" and isinstance(left, Pack) and isinstance(right, Pack) and \
+                    left.kind == right.kind != "dict":
+                return Pack(left.kind, left.items + right.items)
+            if prim == "add" and isinstance(left, Pack) and isinstance(right, Const) and \
+                    isinstance(right.value, tuple) and left.kind == "tuple":
+                return Pack("tuple", left.items + tuple(Const(v) for v in right.value))
+            if prim == "add" and isinstance(right, Pack) and isinstance(left, Const) and \
+                    isinstance(left.value, tuple) and right.kind == "tuple":
+                return Pack("tuple", tuple(Const(v) for v in left.value) + right.items)
+            return None
+        if isinstance(left, Const) and isinstance(right, Const):
+            a, b = left.value, right.value
+            if isinstance(a, tuple) and isinstance(b, tuple) and prim == "add":
+                return Const(a + b)
+            if type(a) is int and type(b) is int and prim in _INT_FOLD:
+                try:
+                    return Const(_INT_FOLD[prim](a, b))
+                except (ZeroDivisionError, ValueError, OverflowError):
+                    return None
+        return None
+
     # ------------------------------------------------------------ methods
     def special_method(self, node: gast.Call, base: Value, name: str) -> Any:
         """``base.name(...)`` for methods beyond the core table; None if unknown."""
@@ -290,6 +317,10 @@ class CallsMixin:
         except TypeError:
             raise self.error(node, "the dtype must be written in the source (float, "
                              "np.float32, 'float64'...)") from None
+
+
+_INT_FOLD = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+             "floordiv": operator.floordiv}
 
 
 def _is_zero(v: Value) -> bool:

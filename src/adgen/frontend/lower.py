@@ -411,7 +411,12 @@ class Lowerer(IndexingMixin, CallsMixin):
         prim = _BINOPS.get(type(node.op))
         if prim is None:
             raise self.error(node, f"the operator {type(node.op).__name__} is not supported")
-        return self.emit(prim, [self.value(node.left), self.value(node.right)])
+        left = self.live(self.expr(node.left), node.left)
+        right = self.live(self.expr(node.right), node.right)
+        folded = self.static_binop(node, prim, left, right)
+        if folded is not None:
+            return folded
+        return self.emit(prim, [self.as_value(left, node.left), self.as_value(right, node.right)])
 
     def expr_UnaryOp(self, node: gast.UnaryOp) -> Lowered:
         prim = _UNARY.get(type(node.op))

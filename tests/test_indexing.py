@@ -141,7 +141,8 @@ def test_second_order_through_writes():
 def subscript_of_shape_and_len(x):
     n = x.shape[0]
     m = len(x)
-    return np.sum(x[n - 1] * x[: m // 2]) + x.shape[-1] * x.size * x.ndim
+    k = x.shape[x.ndim - 1]  # a tuple indexed at run time
+    return np.sum(x[n - 1] * x[: m // 2]) + x.shape[-1] * x.size * x.ndim * k
 
 
 def test_shapes_are_plain_values():

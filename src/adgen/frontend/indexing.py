@@ -105,6 +105,8 @@ class IndexingMixin:
     # ------------------------------------------------------ op bookkeeping
     def note_op(self, op: Op) -> None:
         """Record what the indexing logic needs to know about a new op."""
+        if len(op.results) != 1:
+            return
         name = op.results[0]
         self.producer[name] = op.prim
         if op.prim in _INTS or (op.prim == "getitem" and isinstance(op.args[0], Var)

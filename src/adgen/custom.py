@@ -36,11 +36,11 @@ import ast
 import inspect
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import DifferentiationError
-from .primitives.core import BY_CALLABLE, PRIMITIVES, Primitive, Sym, call, from_partials
+from .primitives.core import BY_CALLABLE, PRIMITIVES, Primitive, call, from_partials
 
 Rule = Callable[..., Any] | None
 
@@ -58,7 +58,6 @@ class CustomFunction:
     jvps: tuple[CustomFunction | None, ...] | None = None
     role: str = ""  # "" for a user's function; "vjp"/"jvp" for a rule
     owner: str = ""  # for a rule: the name of the function it differentiates
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def bindings(self) -> dict[str, Any]:
         """Name -> object of this callable and of every rule reachable from it."""
@@ -225,14 +224,10 @@ def defjvp(func: Any, *jvps: Rule, name: str | None = None) -> Any:
         entry.jvps = _rules(entry, jvps, "jvp")
         prim = PRIMITIVES[entry.prim]
         partials = [_jvp_partial(r) for r in entry.jvps]
-        prim.jvp = _summed(partials) if any(p is not None for p in partials) else (
+        prim.jvp = from_partials(*partials) if any(p is not None for p in partials) else (
             lambda ts, out, *args: None)
         _changed()
     return func
-
-
-def _summed(partials: list[Callable[..., Any] | None]) -> Callable[..., Sym | None]:
-    return from_partials(*partials)
 
 
 def custom_derivative(func: Any = None, *, vjp: Rule | tuple[Rule, ...] = None,

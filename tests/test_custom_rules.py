@@ -152,9 +152,10 @@ def test_registering_again_replaces_rules():
     def f(x):
         return double(x)
 
-    assert adgen.grad(f)(1.0) == 3.0
+    g = adgen.grad(f)
+    assert g(1.0) == 3.0
     adgen.defvjp(double, lambda g, out, x: g * 2.0)
-    assert adgen.grad(f)(1.0) == 2.0
+    assert g(1.0) == 2.0
 
 
 def test_too_many_rules():

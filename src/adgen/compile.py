@@ -107,6 +107,8 @@ class Compiled:
     keep: tuple[Any, ...] = field(default=(), repr=False)
     # Lists and dicts in the primal's result (adgen.trees); None: only tuples.
     result_tree: Any = None
+    # The cache generation it was compiled in (see clear_cache).
+    generation: int = 0
 
 
 def namespace_for(emitted: Emitted) -> dict[str, Any]:
@@ -146,12 +148,14 @@ def build(f: Any, kind: Kind, wrt: list[str], as_tuple: bool = False,
     func._adgen_ir = fn
     deps = tuple((n, o) for n, o in primal.global_deps.items()
                  if not isinstance(o, types.ModuleType))
-    return Compiled(func, emitted.source, fn, emitted, deps, result_tree=primal.result_tree)
+    return Compiled(func, emitted.source, fn, emitted, deps, result_tree=primal.result_tree,
+                    generation=_generation[0])
 
 
 # ------------------------------------------------------------------ cache
 
 _cache: dict[Any, Compiled] = {}
+_generation = [0]
 _locks: dict[Any, threading.Lock] = {}
 _guard = threading.Lock()
 
@@ -176,7 +180,10 @@ def cache_key(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool,
 
 
 def fresh(entry: Compiled, f: Any) -> bool:
-    """Whether the module globals ``entry`` was compiled with are still bound the same."""
+    """Whether the module globals ``entry`` was compiled with are still bound the same
+    (and the cache was not cleared since, as registering custom rules does)."""
+    if entry.generation != _generation[0]:
+        return False
     g = getattr(f, "__globals__", {})
     return all(g.get(n, o) is o for n, o in entry.global_deps)
 
@@ -213,7 +220,8 @@ def _cell_full(cell: Any) -> bool:
 
 
 def clear_cache() -> None:
-    """Forget every compiled derivative."""
+    """Forget every compiled derivative (objects holding one recompile on next use)."""
     with _guard:
         _cache.clear()
         _locks.clear()
+        _generation[0] += 1

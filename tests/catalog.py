@@ -327,3 +327,246 @@ def helper_in_loop(x):
         a, c = _split(x * i)
         s = s + np.sum(a * c)
     return s
+
+
+# ------------------------------------------------ array methods and attributes
+
+
+@case(lambda rng: [rng.standard_normal((3, 4)), rng.standard_normal(4)], wrts=(0, 1), order=2)
+def array_methods(A, v):
+    B = A.copy().astype(float)
+    s = B.sum() + B.mean() + B.sum(axis=0).dot(v)
+    r = A.reshape(2, 6).T.reshape((12,))
+    n = A.shape[0] * A.ndim + A.size + len(v) + len(A)
+    return s * r.dot(r) / n + A.dot(v).sum() + v.dot(v) * A.shape[1]
+
+
+# ---------------------------------------------------------------- indexing
+
+
+@case(lambda rng: [rng.standard_normal(6)], order=2)
+def index_basic(x):
+    return x[0] * x[-1] + np.sum(x[1:4] ** 2) + np.sum(x[::-2] * x[:3]) + x[-2:].sum()
+
+
+@case(lambda rng: [rng.standard_normal(7), 2], wrts=(0,))
+def index_runtime_bounds(x, i):
+    n = x.shape[0]
+    return np.sum(x[i:i + 2] ** 2) + x[i] * x[n - 1] + np.sum(x[i::-1]) + x[len(x) - i]
+
+
+@case(lambda rng: [rng.standard_normal((3, 4, 2))], order=2)
+def index_multi(A):
+    a = A[1, 2, 0] + np.sum(A[:, 1]) + np.sum(A[..., 1] ** 2)
+    b = np.sum(A[None, 0] * A[1]) + np.sum(A[1:, ::-1, None] ** 3)
+    c = np.sum(A[:, np.newaxis, 1:3, ...])
+    return a + b * c
+
+
+@case(lambda rng: [rng.standard_normal(5)], order=2)
+def index_int_arrays(x):
+    idx = [0, 3, 3, 1, 3]
+    return np.sum(x[idx] ** 2) + np.sum(x[[4, 4]] * x[[0, 1]])
+
+
+@case(lambda rng: [rng.standard_normal((4, 3)), np.array([2, 0, 2])], wrts=(0,))
+def index_array_argument(A, rows):
+    return np.sum(A[rows] ** 2) + np.sum(A[rows, [0, 1, 2]]) + np.sum(A[1:, rows] ** 3)
+
+
+@case(lambda rng: [rng.standard_normal((4, 3))])
+def index_masks(A):
+    pos = A > 0
+    return np.sum(A[pos] ** 2) + np.sum(A[A[:, 0] < 0.5] * 3) + np.sum(A[:, [True, False, True]])
+
+
+@case(lambda rng: [rng.standard_normal((3, 4))])
+def index_tuples(A):
+    ij = (1, 2)
+    rows = slice(0, 2)
+    k = A.shape[1] - 1
+    return A[ij] + np.sum(A[rows, k]) + np.sum(A[(0, slice(None))] ** 2) + A[A.shape[0] - 1, k]
+
+
+# ------------------------------------------------------------------- writes
+
+
+@case(lambda rng: [rng.standard_normal(5), float(rng.standard_normal())], wrts=(0, 1, (0, 1)),
+      order=2)
+def write_basic(x, s):
+    y = x.copy()
+    y[0] = s * x[1]
+    y[2:4] = x[:2] ** 2
+    y[-1] += s ** 2
+    y[1] *= x[4]
+    return np.sum(y * x)
+
+
+@case(lambda rng: [rng.standard_normal((3, 4)), rng.standard_normal(3)], wrts=(0, 1))
+def write_columns_masks(A, v):
+    B = A.copy()
+    B[:, 1] = v * 2
+    B[1, :] += A[0] ** 2
+    B[B > 0.3] = 0.5
+    B[A < -0.5] *= v[0]
+    return B * A
+
+
+@case(lambda rng: [rng.standard_normal(4)], order=2)
+def write_twice_read_after(x):
+    y = x * 1.0
+    a = y[0]
+    y[0] = x[1] ** 2
+    b = y[0]
+    y[0] = x[2] * b
+    y[0] += a
+    return np.sum(y ** 2) + a * b
+
+
+@case(lambda rng: [rng.standard_normal(5), rng.standard_normal(3)], wrts=(0, 1))
+def write_repeated_indices(x, v):
+    y = x.copy()
+    y[[0, 2, 0]] = v
+    y[[1, 1]] += v[:2] * 3
+    return y * x
+
+
+@case(lambda rng: [rng.standard_normal(4)])
+def write_aliases_maybe_numbers(x):
+    y = x * 1.0
+    z = y
+    z += x  # in place: y is an array
+    y[0] = 5.0 * x[1]
+    s = x[2] * 1.0
+    t = s
+    t *= 3.0  # a number: s keeps its value
+    w = y[1]
+    y[1] = s * t
+    return z * x + w * s
+
+
+@case(lambda rng: [rng.standard_normal(4)])
+def write_aliases(x):
+    y = x.copy()
+    z = y
+    y[0] = 10.0 * x[3]
+    z[1] = x[0] ** 2
+    y *= 2
+    z += x
+    pair = (y, z)
+    y[2] = -x[2]
+    return pair[0] * pair[1] * x
+
+
+@case(lambda rng: [rng.standard_normal((3, 3))], order=2)
+def write_through_views(A):
+    B = A.copy()
+    top = B[:2]
+    col = B[:, 0]
+    T = B.T
+    top[0, 1] = A[2, 2] ** 2
+    B[2, 0] = A[0, 0] * 3
+    T[2, 1] = A[1, 1]
+    B[0][2] = A[1, 0] ** 2
+    col += 1.0
+    return np.sum(top * col[:2, None]) + np.sum(T * A) + np.sum(B)
+
+
+@case(lambda rng: [rng.standard_normal(4)])
+def write_zeros_like(x):
+    y = np.zeros_like(x)
+    y[0] = x[0] ** 2
+    y[1] = x[1] * x[0]
+    y[2] = np.sin(x[2])
+    y[3] = y[0] + y[2]
+    return y
+
+
+@case(lambda rng: [rng.standard_normal(3)])
+def write_parameter(x):
+    x = x * 1.0
+    x[1] = x[0] * x[2]
+    x /= 2.0
+    return x
+
+
+# ---------------------------------------------------------- builtins, math
+
+
+@case(lambda rng: [float(rng.uniform(0.5, 1.5)), float(rng.uniform(0.5, 1.5))],
+      wrts=(0, 1, (0, 1)), order=2)
+def math_more(x, y):
+    a = math.log(x, 2) + math.log(y, x) + math.log10(x) + math.log2(y) + math.pow(x, y)
+    b = math.hypot(x, y) + math.hypot(x, y, 0.5) + math.atan2(y, x) + math.atan2(-y, -x)
+    c = math.degrees(x) * math.radians(y) + math.fabs(x - 3.0) + math.tanh(y)
+    return a * b + c
+
+
+@case(lambda rng: [float(rng.uniform(0.5, 1.5)), float(rng.uniform(-1.5, -0.5))],
+      wrts=(0, 1, (0, 1)))
+def builtins_scalars(x, y):
+    a = max(x, y) + max(x * y, y, -3.0) + min(x, y, 0.0) + min((x, y * 2))
+    b = sum([x, y, x * y]) + sum((x, y), 1.0) + abs(y) + pow(x, 2) + float(x) * int(3.7)
+    n = len((x, y)) + len([1, 2, 3]) + int(x > 0)
+    return a * b / n
+
+
+@case(lambda rng: [rng.standard_normal((2, 3))])
+def builtins_arrays(A):
+    rows = [A[0], A[1] ** 2]
+    total = sum(rows) + sum(A)
+    m = max(A[0, 1], A[1, 2], 0.1)
+    return total * m + np.sum(np.hypot(A[0], A[1])) + np.sum(np.arctan2(A[0], A[1]))
+
+
+@case(lambda rng: [rng.standard_normal(4), rng.standard_normal(4)], wrts=(0, 1))
+def tuple_unpacking(x, y):
+    a, b = x, y
+    b, a = a * 2, b
+    (c, d), e = (a, b), a.shape
+    first, *rest = [x, y, x * y]
+    n, = x.shape
+    r0, r1 = np.reshape(x, (2, 2))
+    return np.sum(c * d) * e[0] + np.sum(rest[1] * first) / n + np.sum(r0 * r1)
+
+
+@case(lambda rng: [rng.standard_normal(3)])
+def nested_tuple_result(x):
+    return x ** 2, (np.sum(x), [np.sin(x), x[0]]), {"k": x * 3, "j": [x[1]]}
+
+
+@case(lambda rng: [rng.standard_normal(5), 3], wrts=(0,))
+def ranges_and_lengths(x, n):
+    r = range(1, n)
+    return np.sum(x[r] ** 2) * len(range(n)) + np.sum(x[range(n)]) * len(r)
+
+
+# --------------------------------------------------------------- writes in loops
+
+
+@case(lambda rng: [rng.standard_normal(5)], order=2)
+def fill_in_loop(x):
+    y = np.zeros_like(x)
+    for i in range(len(x)):
+        y[i] = x[i] ** 2
+    return np.sum(y * x)
+
+
+@case(lambda rng: [rng.standard_normal(5)])
+def write_alias_in_loop(x):
+    y = x.copy()
+    z = y
+    for i in range(3):
+        y[i] = y[i] * 2.0 + x[i + 1]
+    return np.sum(z ** 2)
+
+
+@case(lambda rng: [rng.standard_normal(4)])
+def write_in_branch_in_loop(x):
+    y = x * 1.0
+    for i in range(4):
+        if x[i] > 0:
+            y[i] = np.sin(x[i])
+        else:
+            y[i] += 1.0
+    return np.sum(y ** 2)

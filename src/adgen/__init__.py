@@ -17,23 +17,29 @@ from .api import (  # noqa: E402
     value_and_grad,
     vjp,
 )
+from .custom import custom_derivative, defjvp, defvjp  # noqa: E402
 from .errors import (  # noqa: E402
     DifferentiationError,
     SourceNotFoundError,
     UnsupportedSyntaxError,
 )
+from .primitives.builtins import stop_gradient  # noqa: E402
 
 __all__ = [
     "DifferentiationError",
     "SourceNotFoundError",
     "UnsupportedSyntaxError",
     "__version__",
+    "custom_derivative",
+    "defjvp",
+    "defvjp",
     "differentiate",
     "grad",
     "hessian",
     "jacobian",
     "jvp",
     "source",
+    "stop_gradient",
     "value_and_grad",
     "vjp",
 ]

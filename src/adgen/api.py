@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import compile as pipeline
+from . import trees
 from .errors import DifferentiationError
 from .ir import Function, clone
 
@@ -163,8 +164,15 @@ class Derivative:
     def __call__(self, *args: Any, **kw: Any) -> Any:
         try:
             if self._bound is not None:
-                return self._call(self.compiled().func, (self._bound, *args), kw)
-            return self._call(self.compiled().func, args, kw)
+                args = (self._bound, *args)
+            n_extra = {"vjp": 1, "jvp": len(self.wrt_names)}.get(self.kind, 0)
+            primal_args = args[:max(len(args) - n_extra, 0)]
+            if any(isinstance(a, (tuple, list, dict)) for a in (*primal_args, *kw.values())):
+                return self._call_tree(args, kw, n_extra)
+            entry = self.compiled()
+            if entry.result_tree is not None:
+                return self._call_tree(args, kw, n_extra)
+            return self._call(entry.func, args, kw)
         except Exception as exc:
             # Say which line of the user's function the failing generated line computes.
             entry = self._entry
@@ -177,9 +185,10 @@ class Derivative:
     def _call(self, func: Any, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
         kind = self.kind
         if kind in ("grad", "value_and_grad"):
-            self._check_args(args, kw)
-            value, grads = func(*args, **kw)
-            grads = self._conform(grads, args, kw)
+            args = self._bind(list(args), kw)
+            self._check_args(args, {})
+            value, grads = func(*args)
+            grads = self._conform(grads, args, {})
             return grads if kind == "grad" else (value, grads)
         if kind == "vjp":
             if not args:
@@ -205,6 +214,68 @@ class Derivative:
                     f"has shape {np.shape(primals[pos])}; pass one tangent per wrt "
                     "argument, shaped like it")
         return func(*primals, *tangents)
+
+    def _call_tree(self, args: tuple[Any, ...], kw: dict[str, Any], n_extra: int) -> Any:
+        """A call with tuple, list or dict arguments, or results (see adgen.trees)."""
+        if len(args) < n_extra:
+            raise TypeError(f"{self.kind}: pass the arguments, then "
+                            f"{'the cotangent' if self.kind == 'vjp' else 'the tangents'}")
+        split = len(args) - n_extra
+        primals = self._bind(list(args[:split]), kw)
+        extra = args[split:]
+        try:
+            structure = tuple(trees.tree_of(p) for p in primals)
+        except TypeError as exc:
+            raise DifferentiationError(str(exc)) from None
+        key = structure if any(t is not None for t in structure) else None
+        entry = pipeline.get(self.primal, self._ir_kind, self.wrt_names, True, key)
+        parts = [trees.leaves(p, t) for p, t in zip(primals, structure, strict=True)]
+        flat = [leaf for part in parts for leaf in part]
+        for name, pos in zip(self.wrt_names, self.wrt_positions, strict=True):
+            for suffix, leaf in zip(trees.leaf_suffixes(structure[pos]), parts[pos],
+                                    strict=True):
+                if type(leaf) is not np.ndarray or leaf.dtype.kind not in "fc":
+                    _check_differentiable(name + suffix, leaf)
+
+        def regroup(grads: Any) -> Any:
+            it = iter(grads)
+            out = []
+            for pos in self.wrt_positions:
+                leaf_grads = [_conform(next(it), leaf) for leaf in parts[pos]]
+                out.append(trees.build(structure[pos], iter(leaf_grads)))
+            return tuple(out) if self.wrt_tuple else out[0]
+
+        result_tree = entry.result_tree
+        if self.kind in ("grad", "value_and_grad"):
+            value, grads = entry.func(*flat)
+            grads = regroup(grads)
+            return grads if self.kind == "grad" else (value, grads)
+        if self.kind == "vjp":
+            (cotangent,) = extra
+            if result_tree is not None:
+                cotangent = trees.to_nested_tuples(cotangent, result_tree)
+            elif isinstance(cotangent, list):
+                cotangent = tuple(cotangent)
+            return regroup(entry.func(*flat, cotangent))
+        tangents = []
+        for name, pos, t in zip(self.wrt_names, self.wrt_positions, extra, strict=True):
+            try:
+                t_leaves = trees.leaves(t, structure[pos])
+            except (TypeError, KeyError, IndexError, ValueError):
+                t_leaves = None
+            if t_leaves is None or trees.tree_of(t) != structure[pos]:
+                raise DifferentiationError(
+                    f"jvp: the tangent for {name!r} must have the structure of {name!r} "
+                    "(the same tuples, lists and dict keys)")
+            for leaf_t, leaf in zip(t_leaves, parts[pos], strict=True):
+                if np.shape(leaf_t) != np.shape(leaf):
+                    raise DifferentiationError(
+                        f"jvp: a tangent for {name!r} has shape {np.shape(leaf_t)} where "
+                        f"{name!r} has shape {np.shape(leaf)}")
+            tangents.extend(t_leaves)
+        value, tangent = entry.func(*flat, *tangents)
+        return (trees.from_nested_tuples(value, result_tree),
+                trees.from_nested_tuples(tangent, result_tree))
 
     def _bind(self, args: list[Any], kw: dict[str, Any]) -> list[Any]:
         """Positional arguments for all parameters, from args, keywords and defaults."""
@@ -275,6 +346,13 @@ def source(f: Callable[..., Any], *, wrt: WrtSpec = 0, mode: str = "reverse") ->
     return differentiate(f, wrt=wrt, mode=mode).source
 
 
+def _refuse_containers(what: str, xs: list[Any]) -> None:
+    if any(isinstance(x, (tuple, list, dict)) for x in xs):
+        raise DifferentiationError(
+            f"{what} with respect to a tuple, list or dict argument is not supported; "
+            "differentiate with respect to its arrays (pass them as separate arguments)")
+
+
 def _basis(x: Any) -> Any:
     """Unit tangents for ``x``, one per element, each shaped like ``x``."""
     x = np.asarray(x)
@@ -299,6 +377,7 @@ def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto") -> Cal
 
     def jac(*args: Any) -> Any:
         args = list(args)
+        _refuse_containers("jacobian", [args[p] for p in positions if p < len(args)])
         for name, pos in zip(names, positions):
             _check_differentiable(name, args[pos]) if not isinstance(
                 args[pos], np.ndarray) else None
@@ -350,6 +429,7 @@ def hessian(f: Callable[..., Any], wrt: WrtSpec = 0) -> Callable[..., Any]:
 
     def hess(*args: Any) -> Any:
         args = list(args)
+        _refuse_containers("hessian", [args[p] for p in positions if p < len(args)])
         xs = [args[p] for p in positions]
         blocks: list[list[Any]] = [[None] * len(xs) for _ in xs]
         for j, xj in enumerate(xs):

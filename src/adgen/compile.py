@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from . import __version__
+from . import __version__, custom
 from .emit import Emitted, emit_function
 from .errors import DifferentiationError
 from .frontend.lower import lower_function
@@ -37,12 +37,22 @@ PASSES = (("cse", cse.run), ("simplify", simplify.run), ("dce", dce.run))
 DEBUG_VERIFY = False
 
 
-def lower(f: Any) -> Function:
-    """The IR of ``f``: lowered from source, or kept by adgen if it generated ``f``."""
+def lower(f: Any, trees: tuple[Any, ...] | None = None) -> Function:
+    """The IR of ``f``: lowered from source, or kept by adgen if it generated ``f``.
+
+    ``trees`` gives the container structure of each argument (see adgen.trees).
+    """
     ir = getattr(f, "_adgen_ir", None)
     if ir is not None:
+        if trees is not None:
+            raise DifferentiationError(
+                "differentiating a derivative with tuple, list or dict arguments is not "
+                "supported; pass arrays")
         return clone(ir() if callable(ir) else ir)
-    return lower_function(f)
+    ruled = custom.lower_custom(f)
+    if ruled is not None and trees is None:
+        return ruled
+    return lower_function(f, trees=trees)
 
 
 def optimize(fn: Function, until: str | None = None) -> Function:
@@ -103,6 +113,10 @@ class Compiled:
     emitted: Emitted
     global_deps: tuple[tuple[str, Any], ...] = ()
     keep: tuple[Any, ...] = field(default=(), repr=False)
+    # Lists and dicts in the primal's result (adgen.trees); None: only tuples.
+    result_tree: Any = None
+    # The cache generation it was compiled in (see clear_cache).
+    generation: int = 0
 
 
 def emit_program(fn: Function, name: str, doc: str) -> Emitted:
@@ -142,14 +156,25 @@ def namespace_for(emitted: Emitted) -> dict[str, Any]:
     return ns
 
 
-def build(f: Any, kind: Kind, wrt: list[str], as_tuple: bool = False) -> Compiled:
-    """Compile the derivative of ``f`` (no caching)."""
-    primal = lower(f)
+def build(f: Any, kind: Kind, wrt: list[str], as_tuple: bool = False,
+          trees: tuple[Any, ...] | None = None) -> Compiled:
+    """Compile the derivative of ``f`` (no caching).
+
+    With container arguments (``trees``), ``wrt`` names user parameters and
+    the derivative is taken with respect to each of their leaves, returned as
+    one flat tuple.
+    """
+    primal = lower(f, trees)
+    if primal.param_leaves is not None:
+        wrt = [leaf for w in wrt for leaf in primal.param_leaves.get(w, [w])]
+        as_tuple = True
     missing = [w for w in wrt if w not in primal.params]
     if missing:
         raise DifferentiationError(f"{primal.name} has no parameter {missing[0]!r}")
     fn = optimize(derive(primal, kind, wrt, as_tuple))
     name = fn.name
+    while name in fn.freevars or name in HELPERS:  # e.g. a user's rule named f_jvp
+        name += "_"
     emitted = emit_program(fn, name, describe(primal, kind, wrt))
     digest = hashlib.sha1(emitted.source.encode()).hexdigest()[:10]
     filename = f"<adgen {name} {digest}>"
@@ -160,12 +185,14 @@ def build(f: Any, kind: Kind, wrt: list[str], as_tuple: bool = False) -> Compile
     func._adgen_ir = fn
     deps = tuple((n, o) for n, o in primal.global_deps.items()
                  if not isinstance(o, types.ModuleType))
-    return Compiled(func, emitted.source, fn, emitted, deps)
+    return Compiled(func, emitted.source, fn, emitted, deps, result_tree=primal.result_tree,
+                    generation=_generation[0])
 
 
 # ------------------------------------------------------------------ cache
 
 _cache: dict[Any, Compiled] = {}
+_generation = [0]
 _locks: dict[Any, threading.Lock] = {}
 _guard = threading.Lock()
 
@@ -181,22 +208,30 @@ def _closure_key(f: Any) -> tuple[int, ...]:
     return tuple(out)
 
 
-def cache_key(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool) -> Any:
+def cache_key(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool,
+              trees: tuple[Any, ...] | None = None) -> Any:
     code = getattr(f, "__code__", None)
     if code is None or getattr(f, "_adgen_ir", None) is not None:
-        return (id(f), kind, wrt, as_tuple)
-    return (code, _closure_key(f), kind, wrt, as_tuple)
+        return (id(f), kind, wrt, as_tuple, trees)
+    return (code, _closure_key(f), kind, wrt, as_tuple, trees)
 
 
 def fresh(entry: Compiled, f: Any) -> bool:
-    """Whether the module globals ``entry`` was compiled with are still bound the same."""
+    """Whether the module globals ``entry`` was compiled with are still bound the same
+    (and the cache was not cleared since, as registering custom rules does)."""
+    if entry.generation != _generation[0]:
+        return False
     g = getattr(f, "__globals__", {})
     return all(g.get(n, o) is o for n, o in entry.global_deps)
 
 
-def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False) -> Compiled:
-    """The compiled derivative, from the cache or compiled once (thread-safe)."""
-    key = cache_key(f, kind, wrt, as_tuple)
+def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False,
+        trees: tuple[Any, ...] | None = None) -> Compiled:
+    """The compiled derivative, from the cache or compiled once (thread-safe).
+
+    ``trees``: the container structure of each argument, if any is a container.
+    """
+    key = cache_key(f, kind, wrt, as_tuple, trees)
     entry = _cache.get(key)
     if entry is not None and fresh(entry, f):
         return entry
@@ -205,7 +240,7 @@ def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False) -> Com
     with lock:
         entry = _cache.get(key)
         if entry is None or not fresh(entry, f):
-            entry = build(f, kind, wrt, as_tuple)
+            entry = build(f, kind, wrt, as_tuple, trees)
             # Keep the closure contents alive so their ids stay unique in the key.
             cells = getattr(f, "__closure__", None) or ()
             entry.keep = tuple(c.cell_contents for c in cells if _cell_full(c)) + (f,)
@@ -222,7 +257,8 @@ def _cell_full(cell: Any) -> bool:
 
 
 def clear_cache() -> None:
-    """Forget every compiled derivative."""
+    """Forget every compiled derivative (objects holding one recompile on next use)."""
     with _guard:
         _cache.clear()
         _locks.clear()
+        _generation[0] += 1

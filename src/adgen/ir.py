@@ -133,6 +133,10 @@ class Function:
     shape_links: list[tuple[str, str]] = field(default_factory=list)
     # The program this function belongs to (its callees); see adgen.program.
     program: Any = field(default=None, repr=False, compare=False)
+    # Lists and dicts in the returned value (see adgen.trees); None: only tuples.
+    result_tree: Any = None
+    # For container arguments: user parameter name -> its leaf parameters.
+    param_leaves: dict[str, list[str]] | None = None
 
     def result_structure(self) -> Any:
         if self.structure is not None:

@@ -124,3 +124,55 @@ def helper_source(names: set[str]) -> str:
     for name in list(wanted):
         wanted.update(HELPER_DEPENDS.get(name, ()))
     return "\n\n".join(inspect.getsource(HELPERS[n]) for n in HELPERS if n in wanted)
+
+
+# ------------------------------------------------------------------ indexing
+# Indexed writes are functional in adgen's IR (see adgen.primitives.indexing);
+# these helpers copy, so no array a caller can see is ever changed.
+
+
+def int_array_index(index):
+    """Whether ``index`` holds an integer array or list, which may repeat positions."""
+    parts = index if isinstance(index, tuple) else (index,)
+    for part in parts:
+        if isinstance(part, (list, tuple, range, np.ndarray)) and np.asarray(
+                part).dtype.kind in "iu":
+            return True
+    return False
+
+
+def setitem(y, index, v):
+    """A copy of ``y`` with ``y[index] = v``: an indexed write that leaves ``y`` alone."""
+    out = np.array(y, copy=True)
+    out[index] = v
+    return out
+
+
+def scatter_add(g, like, index):
+    """Zeros shaped like ``like``, with ``g`` added at ``index``: the adjoint of ``like[index]``."""
+    out = np.zeros(np.shape(like), dtype=np.result_type(g, 0.0))
+    if int_array_index(index):
+        np.add.at(out, index, g)
+    else:
+        out[index] = g
+    return out
+
+
+def gather_written(g, index):
+    """``g[index]``, zero where a repeated index is written again later.
+
+    The adjoint of ``v`` in ``y[index] = v``: when an integer array repeats a
+    position, only the last write to it reaches the result.
+    """
+    part = np.asarray(g)[index]
+    if not int_array_index(index):
+        return part
+    ids = np.arange(np.size(part)).reshape(np.shape(part))
+    last = np.full(np.shape(g), -1)
+    last[index] = ids
+    return np.where(last[index] == ids, part, 0.0)
+
+
+HELPERS.update({f.__name__: f for f in (int_array_index, setitem, scatter_add, gather_written)})
+HELPER_DEPENDS.update({"scatter_add": ("int_array_index",),
+                       "gather_written": ("int_array_index",)})

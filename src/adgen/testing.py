@@ -23,12 +23,16 @@ class GradientCheckError(AssertionError):
 
 
 def _flat_inner(a: Any, b: Any) -> float:
+    if isinstance(a, dict):
+        return float(sum(_flat_inner(a[k], b[k]) for k in a))
     if isinstance(a, (tuple, list)):
         return float(sum(_flat_inner(x, y) for x, y in zip(a, b)))
     return float(np.sum(np.asarray(a, dtype=float) * np.asarray(b, dtype=float)))
 
 
 def _random_like(x: Any, rng: np.random.Generator) -> Any:
+    if isinstance(x, dict):
+        return {k: _random_like(v, rng) for k, v in x.items()}
     if isinstance(x, (tuple, list)):
         return type(x)(_random_like(v, rng) for v in x)
     if np.ndim(x) == 0 and not isinstance(x, np.ndarray):
@@ -39,10 +43,26 @@ def _random_like(x: Any, rng: np.random.Generator) -> Any:
 def _shift(args: Sequence[Any], positions: Sequence[int], dirs: Sequence[Any],
            eps: float) -> list[Any]:
     out = list(args)
-    for p, d in zip(positions, dirs):
-        x = args[p]
-        out[p] = (x + eps * d) if np.ndim(x) else type(x)(x + eps * d)
+    for p, d in zip(positions, dirs, strict=True):
+        out[p] = _step(args[p], d, eps)
     return out
+
+
+def _step(x: Any, d: Any, eps: float) -> Any:
+    """``x + eps * d`` through tuples, lists and dicts."""
+    if isinstance(x, dict):
+        return {k: _step(x[k], d[k], eps) for k in x}
+    if isinstance(x, (tuple, list)):
+        return type(x)(_step(a, b, eps) for a, b in zip(x, d, strict=True))
+    return (x + eps * d) if np.ndim(x) else type(x)(x + eps * d)
+
+
+def _difference(hi: Any, lo: Any, eps: float) -> Any:
+    if isinstance(hi, dict):
+        return {k: _difference(hi[k], lo[k], eps) for k in hi}
+    if isinstance(hi, (tuple, list)):
+        return type(hi)(_difference(h, l, eps) for h, l in zip(hi, lo, strict=True))
+    return (np.asarray(hi) - np.asarray(lo)) / (2 * eps)
 
 
 def _close(a: float, b: float, rtol: float, atol: float, what: str) -> None:
@@ -56,9 +76,7 @@ def numeric_jvp(f: Callable[..., Any], args: Sequence[Any], positions: Sequence[
     """Central finite difference of ``f`` at ``args`` in direction ``dirs``."""
     hi = f(*_shift(args, positions, dirs, eps))
     lo = f(*_shift(args, positions, dirs, -eps))
-    if isinstance(hi, tuple):
-        return tuple((np.asarray(h) - np.asarray(l)) / (2 * eps) for h, l in zip(hi, lo))
-    return (np.asarray(hi) - np.asarray(lo)) / (2 * eps)
+    return _difference(hi, lo, eps)
 
 
 def check_grads(
@@ -88,10 +106,9 @@ def check_grads(
         _close(_flat_inner(u, value), _flat_inner(u, expected), 1e-9, 1e-9,
                f"value returned by the jvp of {f.__name__}")
     if "reverse" in modes:
-        cot = tuple(u) if isinstance(fd, tuple) else u
-        grads = api.vjp(f, wrt_arg)(*args, cot)
+        grads = api.vjp(f, wrt_arg)(*args, u)
         _close(_flat_inner(grads, dirs), fd_scalar, rtol, atol, f"vjp of {f.__name__}")
-        if not isinstance(fd, tuple) and np.ndim(fd) == 0:
+        if not isinstance(fd, (tuple, list, dict)) and np.ndim(fd) == 0:
             g = api.grad(f, wrt_arg)(*args)
             _close(_flat_inner(g, dirs), float(fd), rtol, atol, f"grad of {f.__name__}")
     if order >= 2:

@@ -126,6 +126,23 @@ def _contains(stmts: list[gast.stmt], kinds: tuple[type, ...], into_loops: bool)
     return False
 
 
+def _has_containers(tree: Any) -> bool:
+    """Whether a result tree (see adgen.trees) holds a list or dict anywhere."""
+    if tree is None:
+        return False
+    kind, *rest = tree
+    if kind in ("list", "dict"):
+        return True
+    return any(_has_containers(t) for t in rest[-1])
+
+
+def _walk_ops(block: Block) -> Any:
+    for op in block.ops:
+        yield op
+        for b in op.blocks:
+            yield from _walk_ops(b)
+
+
 def _is_call_to(node: gast.AST, name: str) -> bool:
     return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
         node.func.id == name
@@ -275,18 +292,26 @@ class ControlFlowLowering:
         if s.value is None:
             raise self.error(s, "return needs a value to differentiate")
         from .user_calls import Multi
+        from .values import Pack
 
-        returned = None if isinstance(s.value, gast.Tuple) else self.expr(s.value)
-        if isinstance(s.value, gast.Tuple):
-            values = [self.value(e) for e in s.value.elts]
+        value = self.live(self.expr(s.value), s.value)
+        if isinstance(value, Multi):
+            values: list[Value] = list(value.values)
             arity = len(values)
-        elif isinstance(returned, Multi):
-            values = list(returned.values)
+            structure, tree = tuple(range(arity)), None
+        elif isinstance(value, Pack):
+            values = []
+            structure, tree = self._flatten_result(value, values, s.value)
             arity = len(values)
+            if not _has_containers(tree):
+                tree = None
         else:
-            values = [self.value(s.value) if returned is None else self._as_value(
-                s.value, returned)]
-            arity = -1
+            values = [self._as_value(s.value, value)]
+            arity, structure, tree = -1, None, None
+        if self.env.get("%rvn") is not None and (structure, tree) != (
+                self.result_structure, self.result_tree):
+            raise self.error(s, "every return must give values of the same structure")
+        self.result_structure, self.result_tree = structure, tree
         known = self.env.get("%rvn")
         if isinstance(known, Const) and known.value != arity:
             raise self.error(s, "every return must give the same number of values")
@@ -298,13 +323,7 @@ class ControlFlowLowering:
             self.env[BRK] = Const(True)
 
     def _as_value(self, node: gast.AST, lowered: Any) -> Value:
-        from .lower import Static, _is_const, _py_const
-
-        if isinstance(lowered, Static):
-            if _is_const(lowered.obj):
-                return Const(_py_const(lowered.obj))
-            raise self.error(node, "this cannot be returned as a value")
-        return lowered
+        return self.as_value(lowered, node)
 
     # ---------------------------------------------------------- loops
     def stmt_For(self, s: gast.For) -> None:
@@ -393,7 +412,32 @@ class ControlFlowLowering:
                                                  type_comment=None)])) if bounds else set()
         carried = [n for n in stored if n not in targets and isinstance(
             self.env.get(n), (Var, Const))]
-        local = [n for n in stored if n not in targets and n not in carried]
+        # Writes into arrays (y[i] = v) rebind y and every name bound to the same
+        # array: find those by lowering the body once on trial. Names bound to the
+        # same array as a carried name when the loop starts share its slot.
+        aliases: dict[str, str] = {}
+        for _ in range(3):
+            aliases = self._aliases(carried, targets)
+            rebound, split = self._rebound_in_body(s, body, bounds, bind, carried, aliases)
+            if split:
+                raise self.error(s, f"{split[0]!r} and {split[1]!r} are the same array when "
+                                 "the loop starts, and the loop rebinds one of them: copy it "
+                                 "first (.copy()) so each has its own array")
+            new = [n for n in rebound if n not in carried and n not in targets
+                   and n not in aliases and isinstance(self.env.get(n), (Var, Const))]
+            # Of several names bound to one array, the first is carried, the rest alias it.
+            inits = {self.env[c] for c in carried if isinstance(self.env[c], Var)}
+            fresh: list[str] = []
+            for n in new:
+                if not (isinstance(self.env[n], Var) and self.env[n] in inits):
+                    fresh.append(n)
+                    if isinstance(self.env[n], Var):
+                        inits.add(self.env[n])
+            if not fresh:
+                break
+            carried.extend(fresh)
+        local = [n for n in stored if n not in targets and n not in carried
+                 and n not in aliases]
         has_return = _contains(body, (gast.Return,), into_loops=True)
         keys = list(carried)
         if has_return:
@@ -410,6 +454,8 @@ class ControlFlowLowering:
         loop_env = dict(self.env)
         for k, p in zip(keys, params):
             loop_env[k] = Var(p)
+        for a, c in aliases.items():
+            loop_env[a] = loop_env[c]
         loop_env[BRK] = Const(False)
         loop_env[CONT] = Const(False)
         self.loop_depth += 1
@@ -437,12 +483,67 @@ class ControlFlowLowering:
             self.loop_depth -= 1
         for k, r in zip(keys, results):
             self.env[k] = Var(r)
+        for a, c in aliases.items():
+            self.env[a] = self.env[c]
         for t in [*targets, *local]:
             self.env[t] = LOOP_TARGET
         if has_return and self.loop_depth:
             brk = self.flag(BRK)
             self.env[BRK] = self.env[RET] if brk == Const(False) else self.emit(
                 "or_", [brk, self.env[RET]])
+
+    def _aliases(self, carried: list[str], targets: set[str]) -> dict[str, str]:
+        """Names (not carried) bound to the same value as a carried name: name -> it."""
+        inits = {}
+        for c in carried:
+            v = self.env.get(c)
+            if isinstance(v, Var):
+                inits.setdefault(v.name, c)
+        return {k: inits[v.name] for k, v in self.env.items()
+                if not k.startswith("%") and k not in carried and k not in targets
+                and isinstance(v, Var) and v.name in inits}
+
+    def _rebound_in_body(self, s: gast.AST, body: list[gast.stmt], bounds: Any, bind: Any,
+                         carried: list[str], aliases: dict[str, str]
+                         ) -> tuple[list[str], tuple[str, str] | None]:
+        """(names whose binding one pass of the body changes, an alias pair the body
+        splits), found by a trial lowering whose ops and names are thrown away."""
+        saved = (self.block, self.env, self.loc, copy.deepcopy(self.namer),
+                 dict(self.freevars), self.loop_depth)
+        try:
+            env = dict(self.env)
+            for n in carried:
+                env[n] = Var(self.namer.fresh(n))
+            for a, c in aliases.items():
+                env[a] = env[c]
+            env[BRK] = Const(False)
+            env[CONT] = Const(False)
+            self.block = Block(params=[])
+            self.env = env
+            self.loop_depth += 1
+            if bounds is not None:
+                bind(Var(self.namer.fresh("i")))
+            else:
+                self.condition(s.test)  # type: ignore[attr-defined]
+            before = dict(self.env)
+            self.run_statements(body)
+            after = self.env
+            rebound = [k for k, v in after.items()
+                       if not k.startswith("%") and k in before and v is not before[k]
+                       and not (isinstance(v, (Var, Const)) and v == before[k])]
+            written = {a.name for op in _walk_ops(self.block) if op.prim == "setitem"
+                       for a in op.args[:1] if isinstance(a, Var)}
+            split = None
+            for a, c in list(aliases.items()):
+                if after.get(a) != after.get(c):
+                    if env[c].name in written:  # type: ignore[union-attr]
+                        split = (a, c)  # one array, written in place, seen by two names
+                    else:
+                        del aliases[a]  # plain rebinding: the other name keeps the array
+            return rebound, split
+        finally:
+            (self.block, self.env, self.loc, self.namer, self.freevars,
+             self.loop_depth) = saved
 
     def _return_arity(self, body: list[gast.stmt]) -> int:
         for n in gast.walk(gast.Module(body=body, type_ignores=[])):

@@ -6,6 +6,14 @@ first binding keeps the user's name, later ones ``x1``, ``x2``...); names that
 resolve to NumPy or ``math`` functions become primitive ops; module constants
 that are numbers become :class:`~adgen.ir.Const`; other free values (arrays,
 closure cells) become free variables of the function.
+
+Tuples, lists and dicts built in the function are compile-time containers
+(:class:`~adgen.frontend.values.Pack`), resolved while lowering. Subscripts,
+indexed writes and aliasing are lowered by
+:class:`~adgen.frontend.indexing.IndexingMixin` (writes become ``setitem``
+ops: the IR has no mutation); builtins, ``math`` rewrites, array methods and
+calls of functions with custom rules by
+:class:`~adgen.frontend.calls.CallsMixin`.
 """
 
 from __future__ import annotations
@@ -17,14 +25,18 @@ from typing import Any
 import gast
 import numpy as np
 
+from .. import custom, trees
 from ..errors import UnsupportedSyntaxError
 from ..ir import Block, Const, Function, Loc, Namer, Op, Value, Var
 from ..primitives import PRIMITIVES, lookup_callable
 from ..program import Program
 from ..runtime import HELPERS
-from .user_calls import CallLowering, Multi
+from .calls import CallsMixin
 from .control import LOOP_TARGET, RET, ControlFlowLowering, hoist_returns
+from .indexing import IndexingMixin
 from .parse import ParsedFunction, parse_function
+from .user_calls import CallLowering, Multi
+from .values import Pack, SliceValue, Stale
 
 _BINOPS = {
     gast.Add: "add",
@@ -59,7 +71,7 @@ class Static:
     obj: Any
 
 
-Lowered = Value | Static
+Lowered = Value | Static | Pack | SliceValue | Stale
 
 _CONST_TYPES = (bool, int, float, complex, str, type(None))
 
@@ -82,17 +94,22 @@ def _assigned_names(node: gast.AST) -> set[str]:
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
-class Lowerer(ControlFlowLowering, CallLowering):
+class Lowerer(ControlFlowLowering, CallLowering, IndexingMixin, CallsMixin):
     """Lowers one parsed function. Use :func:`lower_function`."""
 
-    def __init__(self, parsed: ParsedFunction, program: Program) -> None:
+    def __init__(self, parsed: ParsedFunction, program: Program | None = None,
+                 trees: tuple[Any, ...] | None = None) -> None:
         self.p = parsed
-        self.program = program
-        self.namer = Namer(taken=set(RESERVED), soft=_assigned_names(parsed.node))
+        self.program = program if program is not None else Program()
+        self.namer = Namer(taken=set(RESERVED) | custom.binding_names(),
+                           soft=_assigned_names(parsed.node))
         self.env: dict[str, Lowered] = {}
         self.freevars: dict[str, Any] = {}
         self.block = Block()
         self.loc: Loc | None = None
+        # Container structure of each parameter (None: a plain value); see trees.py.
+        self.trees = trees
+        self.init_indexing()
 
     # ------------------------------------------------------------ helpers
     def error(self, node: Any, message: str) -> UnsupportedSyntaxError:
@@ -113,7 +130,9 @@ class Lowerer(ControlFlowLowering, CallLowering):
         entry = PRIMITIVES[prim]
         shown = {k: v for k, v in (attrs or {}).items() if entry.attrs.get(k, object()) != v}
         name = self.namer.fresh(base)
-        self.block.ops.append(Op([name], prim, list(args), shown, self.loc))
+        op = Op([name], prim, list(args), shown, self.loc)
+        self.block.ops.append(op)
+        self.note_op(op)
         return Var(name)
 
     def value(self, node: gast.AST) -> Value:
@@ -122,15 +141,22 @@ class Lowerer(ControlFlowLowering, CallLowering):
         if isinstance(out, Multi):
             raise self.error(node, "this call returns several values: unpack them first "
                              "(a, b = f(...))")
+        return self.as_value(out, node)
+
+    def value_of_other(self, out: Lowered, node: gast.AST) -> Value:
+        """A static object used as a runtime value: only constants are."""
         if isinstance(out, Static):
             if _is_const(out.obj):
                 return Const(_py_const(out.obj))
             raise self.error(node, f"{_describe(out.obj)} cannot be used as a value here")
-        return out
+        raise self.error(node, "this cannot be used as a value here")
 
     def static(self, node: gast.AST, what: str) -> Any:
         """Lower an expression that must be a compile-time constant (axis=...)."""
         out = self.expr(node)
+        if isinstance(out, Pack) and out.kind == "tuple" and all(
+                isinstance(i, Const) for i in out.items):
+            out = self.as_value(out, node)
         if isinstance(out, Const):
             return out.value
         if isinstance(out, Static) and _is_const(out.obj):
@@ -144,18 +170,17 @@ class Lowerer(ControlFlowLowering, CallLowering):
         if args.vararg or args.kwarg or args.kwonlyargs or getattr(args, "posonlyargs", None):
             raise self.error(node, "*args, **kwargs, keyword-only and positional-only "
                              "parameters are not supported; use plain parameters")
-        params = []
-        for a in args.args:
-            name = self.namer.claim(a.id)
-            params.append(name)
-            self.env[a.id] = Var(name)
-        defaults = tuple(self.p_default(d) for d in args.defaults)
+        _refuse_generators(self, node)
+        params = self.bind_params([a.id for a in args.args])
+        defaults = self.p_defaults(args.defaults)
         body = list(node.body)
         doc = ""
         if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
                 and isinstance(body[0].value.value, str):
             doc = body[0].value.value
             body = body[1:]
+        self.result_structure: Any = None
+        self.result_tree: Any = None
         self.run_statements(hoist_returns(body))
         if self.env.get(RET) != Const(True):
             raise self.error(node, "the function must end with a return statement "
@@ -174,10 +199,62 @@ class Lowerer(ControlFlowLowering, CallLowering):
             global_deps=self.p.global_deps,
             families=self.namer.family,
             program=self.program,
+            structure=self.result_structure,
+            result_tree=self.result_tree,
+            param_leaves=self.param_leaves,
         )
 
-    def p_default(self, node: gast.AST) -> Any:
-        return self.static(node, "a default value")
+    def bind_params(self, names: list[str]) -> list[str]:
+        """Parameter names of the IR function; a container argument gets one per leaf."""
+        params: list[str] = []
+        self.param_leaves: dict[str, list[str]] | None = None
+        if self.trees is not None and any(t is not None for t in self.trees):
+            self.param_leaves = {}
+        for k, user in enumerate(names):
+            tree = self.trees[k] if self.trees is not None and k < len(self.trees) else None
+            if tree is None:
+                name = self.namer.claim(user)
+                leaves = [name]
+                self.env[user] = Var(name)
+            else:
+                leaves = [self.namer.claim(user + s) for s in trees.leaf_suffixes(tree)]
+                self.env[user] = _pack_of(tree, iter(leaves))
+            params.extend(leaves)
+            if self.param_leaves is not None:
+                self.param_leaves[user] = leaves
+        return params
+
+    def p_defaults(self, nodes: list[gast.AST]) -> tuple[Any, ...]:
+        """Defaults written as constants, for the generated signature; () if any is not
+        (the API then always passes every argument)."""
+        if self.param_leaves is not None:
+            return ()
+        out = []
+        for d in nodes:
+            value = self.expr(d)
+            if isinstance(value, Pack):
+                return ()
+            if isinstance(value, Static):
+                if not _is_const(value.obj):
+                    return ()
+                value = Const(_py_const(value.obj))
+            if not isinstance(value, Const):
+                return ()
+            out.append(value.value)
+        return tuple(out)
+
+    def _flatten_result(self, value: Lowered, results: list[Value], node: gast.AST) -> tuple[
+            Any, Any]:
+        """(structure, tree) of a returned value; its leaves are appended to results."""
+        value = self.live(value, node)
+        if not isinstance(value, Pack):
+            results.append(self.as_value(value, node))
+            return len(results) - 1, None
+        parts = [self._flatten_result(i, results, node) for i in value.items]
+        structure = tuple(p[0] for p in parts)
+        subtrees = tuple(p[1] for p in parts)
+        tree = ("dict", value.keys, subtrees) if value.kind == "dict" else (value.kind, subtrees)
+        return structure, tree
 
     def statement(self, stmt: gast.stmt) -> None:
         method = getattr(self, "stmt_" + type(stmt).__name__, None)
@@ -192,17 +269,15 @@ class Lowerer(ControlFlowLowering, CallLowering):
                 return
             self.assign(stmt.target, self.expr(stmt.value), stmt.value)
         elif isinstance(stmt, gast.AugAssign):
-            if not isinstance(stmt.target, gast.Name):
-                raise self.error(stmt, "augmented assignment to this target is not supported")
-            prim = _BINOPS.get(type(stmt.op))
-            if prim is None:
-                raise self.error(stmt, f"the operator {type(stmt.op).__name__} is not supported")
-            current = self.value(gast.Name(stmt.target.id, gast.Load(), None, None))
-            result = self.emit(prim, [current, self.value(stmt.value)])
-            self.assign(stmt.target, result, None)
+            self.aug_assign(stmt)
         elif isinstance(stmt, gast.Expr):
             if isinstance(stmt.value, gast.Constant):
                 return  # a docstring or a bare literal: no effect
+            if isinstance(stmt.value, gast.Call) and isinstance(stmt.value.func, gast.Attribute) \
+                    and stmt.value.func.attr in _MUTATING_METHODS:
+                raise self.error(stmt, f"the method .{stmt.value.func.attr}() changes an object "
+                                 "in place, which adgen does not support; build a new value "
+                                 "(e.g. xs = xs + [v], or collect values and np.stack them)")
             raise self.error(stmt, "a statement whose value is thrown away (a call made for "
                              "its side effect) is not supported; adgen differentiates pure "
                              "computations: remove it or assign its result")
@@ -211,28 +286,66 @@ class Lowerer(ControlFlowLowering, CallLowering):
         else:
             raise self.error(stmt, _unsupported_statement(stmt))
 
+    def aug_assign(self, stmt: gast.AugAssign) -> None:
+        prim = _BINOPS.get(type(stmt.op))
+        if prim is None:
+            raise self.error(stmt, f"the operator {type(stmt.op).__name__} is not supported")
+        if isinstance(stmt.target, gast.Name):
+            self.aug_assign_name(stmt, prim)
+        elif isinstance(stmt.target, gast.Subscript):
+            self.aug_assign_subscript(stmt, prim)
+        elif isinstance(stmt.target, gast.Attribute):
+            raise self.error(stmt, _ATTRIBUTE_WRITE)
+        else:
+            raise self.error(stmt, "augmented assignment to this target is not supported")
+
     def assign(self, target: gast.AST, value: Lowered, value_node: gast.AST | None) -> None:
         if isinstance(target, gast.Name):
             if isinstance(value, Var) and self._rename_last(value, target.id):
                 value = Var(self.block.ops[-1].results[0])
             self.env[target.id] = value
         elif isinstance(target, (gast.Tuple, gast.List)):
-            if isinstance(value_node, (gast.Tuple, gast.List)) and len(value_node.elts) == len(
-                target.elts
-            ):
-                parts = [self.expr(e) for e in value_node.elts]
-            elif isinstance(value, Const) and isinstance(value.value, tuple) and len(
-                value.value) == len(target.elts):
-                parts = [Const(v) for v in value.value]
-            elif isinstance(value, Multi) and len(value.values) == len(target.elts):
-                parts = self._name_results(value, target.elts)
-            else:
-                raise self.error(target, "this tuple unpacking is not supported; assign the "
-                                 "parts one by one")
-            for t, v in zip(target.elts, parts):
-                self.assign(t, v, None)
+            self.unpack(target, value)
+        elif isinstance(target, gast.Subscript):
+            self.assign_subscript(target, value)
+        elif isinstance(target, gast.Attribute):
+            raise self.error(target, _ATTRIBUTE_WRITE)
         else:
             raise self.error(target, "assignment to this kind of target is not supported")
+
+    def unpack(self, target: gast.Tuple | gast.List, value: Lowered) -> None:
+        """``a, b = value``, ``a, *rest = value`` (tuples, lists, arrays)."""
+        value = self.live(value, target)
+        n = len(target.elts)
+        star = [k for k, t in enumerate(target.elts) if isinstance(t, gast.Starred)]
+        items: list[Lowered]
+        if isinstance(value, Multi) and len(value.values) == n and not star:
+            items = self._name_results(value, list(target.elts))
+        elif isinstance(value, Pack) and value.kind != "dict":
+            items = list(value.items)
+        elif isinstance(value, Const) and isinstance(value.value, tuple):
+            items = [Const(v) for v in value.value]
+        elif isinstance(value, Var) and not star:
+            # Python iterates: the items of a tuple, the rows of an array.
+            items = [self.emit("getitem", [value, Const(k)]) for k in range(n)]
+        else:
+            raise self.error(target, "this unpacking is not supported; assign the parts one "
+                             "by one")
+        if star:
+            k = star[0]
+            after = n - k - 1
+            if len(items) < n - 1:
+                raise self.error(target, f"cannot unpack {len(items)} values into {n - 1} "
+                                 "or more names")
+            rest = Pack("list", tuple(items[k:len(items) - after]))
+            items = items[:k] + [rest] + items[len(items) - after:]
+            targets = [t.value if isinstance(t, gast.Starred) else t for t in target.elts]
+        else:
+            targets = list(target.elts)
+            if len(items) != n:
+                raise self.error(target, f"cannot unpack {len(items)} values into {n} names")
+        for t, v in zip(targets, items, strict=True):
+            self.assign(t, v, None)
 
     def _name_results(self, value: Multi, targets: list[gast.AST]) -> list[Lowered]:
         """Give the results of the call that just ran the names they are unpacked to."""
@@ -250,10 +363,11 @@ class Lowerer(ControlFlowLowering, CallLowering):
         if not ops or ops[-1].results != [value.name] or value.name in self.env_names():
             return False
         ops[-1].results = [self.namer.claim(user_name)]
+        self.renamed(value.name, ops[-1].results[0])
         return True
 
     def env_names(self) -> set[str]:
-        return {v.name for v in self.env.values() if isinstance(v, Var)}
+        return self.bound_names()
 
     # -------------------------------------------------------- expressions
     def expr(self, node: gast.AST) -> Lowered:
@@ -271,7 +385,7 @@ class Lowerer(ControlFlowLowering, CallLowering):
                 raise self.error(node, f"{node.id!r} was bound inside a loop and is used "
                                  "after it; adgen needs it defined before the loop: "
                                  "initialise it there (or copy it to a variable that is)")
-            return self.env[node.id]
+            return self.live(self.env[node.id], node)
         found, obj = self.p.lookup(node.id)
         if not found:
             raise self.error(node, f"the name {node.id!r} is not defined")
@@ -297,6 +411,9 @@ class Lowerer(ControlFlowLowering, CallLowering):
                 raise self.error(node, f"{_describe(base.obj)} has no attribute {node.attr!r}")
             return self.free(f"{node.attr}", getattr(base.obj, node.attr)) if not _is_const(
                 getattr(base.obj, node.attr)) else Const(_py_const(getattr(base.obj, node.attr)))
+        if isinstance(base, Pack):
+            raise self.error(node, f"a {base.kind} has no attribute .{node.attr} here")
+        base = self.as_value(base, node.value)
         if node.attr == "T":
             return self.emit("transpose", [base])
         if node.attr in ("shape", "ndim", "size"):
@@ -307,7 +424,12 @@ class Lowerer(ControlFlowLowering, CallLowering):
         prim = _BINOPS.get(type(node.op))
         if prim is None:
             raise self.error(node, f"the operator {type(node.op).__name__} is not supported")
-        return self.emit(prim, [self.value(node.left), self.value(node.right)])
+        left = self.live(self.expr(node.left), node.left)
+        right = self.live(self.expr(node.right), node.right)
+        folded = self.static_binop(node, prim, left, right)
+        if folded is not None:
+            return folded
+        return self.emit(prim, [self.as_value(left, node.left), self.as_value(right, node.right)])
 
     def expr_UnaryOp(self, node: gast.UnaryOp) -> Lowered:
         prim = _UNARY.get(type(node.op))
@@ -332,10 +454,28 @@ class Lowerer(ControlFlowLowering, CallLowering):
         return out  # type: ignore[return-value]
 
     def expr_Tuple(self, node: gast.Tuple) -> Lowered:
-        items = [self.value(e) for e in node.elts]
-        if all(isinstance(i, Const) for i in items):
-            return Const(tuple(i.value for i in items))  # type: ignore[union-attr]
-        return self.emit("make_tuple", items)
+        return Pack("tuple", tuple(self._element(e) for e in node.elts))
+
+    def expr_List(self, node: gast.List) -> Lowered:
+        return Pack("list", tuple(self._element(e) for e in node.elts))
+
+    def _element(self, node: gast.AST) -> Lowered:
+        if isinstance(node, gast.Starred):
+            raise self.error(node, "*unpacking inside a tuple or list is not supported")
+        out = self.live(self.expr(node), node)
+        if isinstance(out, Static):
+            return self.as_value(out, node)
+        return out
+
+    def expr_Dict(self, node: gast.Dict) -> Lowered:
+        keys = []
+        for k in node.keys:
+            key = self.expr(k) if k is not None else None
+            if not isinstance(key, Const) or not isinstance(key.value, (str, int)):
+                raise self.error(node, "dict keys must be strings or integers written in "
+                                 "the source")
+            keys.append(key.value)
+        return Pack("dict", tuple(self._element(v) for v in node.values), tuple(keys))
 
     def expr_Call(self, node: gast.Call) -> Lowered:
         if isinstance(node.func, gast.Attribute):
@@ -346,6 +486,9 @@ class Lowerer(ControlFlowLowering, CallLowering):
         if not isinstance(func, Static):
             raise self.error(node, "calling a value computed inside the function "
                              "is not supported")
+        special = self.special_call(node, func.obj)
+        if special is not None:
+            return special
         prim = lookup_callable(func.obj)
         if prim is not None:
             return self.prim_call(node, prim, node.args, node.keywords)
@@ -354,7 +497,14 @@ class Lowerer(ControlFlowLowering, CallLowering):
         raise self.error(node, f"adgen has no derivative rule for {_describe(func.obj)}; "
                          "write it with the NumPy functions adgen supports")
 
-    def method_call(self, node: gast.Call, base: Value, name: str) -> Lowered:
+    def method_call(self, node: gast.Call, base: Lowered, name: str) -> Lowered:
+        base = self.live(base, node.func)
+        if isinstance(base, Pack):
+            raise self.error(node, f"the {base.kind} method .{name}() is not supported")
+        base = self.as_value(base, node.func)
+        special = self.special_method(node, base, name)
+        if special is not None:
+            return special
         prim = _METHODS.get(name)
         if prim is None:
             raise self.error(node, f"the array method .{name}() is not supported")
@@ -407,6 +557,32 @@ def _describe(obj: Any) -> str:
     return type(obj).__name__
 
 
+_ATTRIBUTE_WRITE = (
+    "assigning to an attribute (an object's state) is not supported: adgen differentiates "
+    "pure functions of their arguments; pass the values in and return the new ones")
+_MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "update", "clear",
+                     "setdefault", "sort", "reverse", "fill", "resize", "put", "itemset"}
+
+
+def _pack_of(tree: Any, names: Any) -> Pack:
+    """The compile-time container of a container argument's leaf parameters."""
+    parts = tuple(Var(next(names)) if c is None else _pack_of(c, names)
+                  for c in trees.children(tree))
+    if tree[0] == "dict":
+        return Pack("dict", parts, tree[1])
+    return Pack(tree[0], parts)
+
+
+def _refuse_generators(lowerer: Lowerer, node: gast.AST) -> None:
+    """Generators, coroutines and writes to outer scopes cannot be differentiated: say so
+    at the yield, await, global or nonlocal, wherever it is (nested functions too)."""
+    for n in gast.walk(node):
+        if isinstance(n, (gast.Yield, gast.YieldFrom, gast.Await)):
+            raise lowerer.error(n, _unsupported_expression(n))
+        if isinstance(n, (gast.Global, gast.Nonlocal)):
+            raise lowerer.error(n, _unsupported_statement(n))
+
+
 _STATEMENT_ADVICE = {
     "Try": "try/except is not supported: check inputs before calling the derivative",
     "With": "with-blocks are not supported: move the context manager outside the function",
@@ -451,6 +627,10 @@ def _unsupported_expression(node: gast.AST) -> str:
     return _EXPRESSION_ADVICE.get(kind, f"the expression {kind} is not supported yet")
 
 
-def lower_function(f: Any, program: Program | None = None) -> Function:
-    """Parse and lower the Python function ``f`` to IR (in ``program``, or a new one)."""
-    return Lowerer(parse_function(f), program or Program()).function()
+def lower_function(f: Any, program: Program | None = None,
+                   trees: tuple[Any, ...] | None = None) -> Function:
+    """Parse and lower the Python function ``f`` to IR (in ``program``, or a new one).
+
+    ``trees`` gives the container structure of each argument (see adgen.trees).
+    """
+    return Lowerer(parse_function(f), program, trees).function()

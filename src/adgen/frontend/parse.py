@@ -153,7 +153,7 @@ def parse_function(f: Any) -> ParsedFunction:
         node.body[0].col_offset = lam.col_offset
         parsed.name = "lambda_"
     else:
-        defs = [n for n in tree.body if isinstance(n, gast.FunctionDef)]
+        defs = [n for n in tree.body if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef))]
         if not defs:
             raise parsed.error(tree.body[0] if tree.body else None,
                                f"expected a function definition for {f.__name__!r}")

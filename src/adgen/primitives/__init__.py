@@ -4,7 +4,17 @@ Importing this package fills :data:`PRIMITIVES`; the modules below each hold
 one family of primitives.
 """
 
-from . import arith, control, elementwise, helpers, linalg, reductions, shape  # noqa: F401
+from . import (  # noqa: F401
+    arith,
+    builtins,
+    control,
+    elementwise,
+    helpers,
+    indexing,
+    linalg,
+    reductions,
+    shape,
+)
 from .core import BY_CALLABLE, PRIMITIVES, Primitive, lookup_callable
 
 __all__ = ["BY_CALLABLE", "PRIMITIVES", "Primitive", "lookup_callable"]

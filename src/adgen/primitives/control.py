@@ -50,8 +50,6 @@ define(Primitive("and_", template("_0 and _1"), ("x", "y"), differentiable=False
                  doc="x and y on truth values (not differentiable)"))
 define(Primitive("or_", template("_0 or _1"), ("x", "y"), differentiable=False,
                  doc="x or y on truth values (not differentiable)"))
-define(Primitive("len", template("len(_0)"), ("x",), differentiable=False, callables=(len,),
-                 doc="len(x) (not differentiable)"))
 define(Primitive("all", template("np.all(_0)"), ("x",), differentiable=False,
                  callables=(np.all,), attrs={"axis": None},
                  doc="np.all (not differentiable)"))

@@ -1,0 +1,71 @@
+"""Compile-time values of the frontend, besides IR values and static objects.
+
+* :class:`Pack`: a tuple, list or dict built in the function (or passed in as
+  an argument), known item by item while lowering. Packs never reach the IR
+  unless used as a runtime value, where they become ``make_tuple`` or
+  ``make_list`` ops (non-differentiable, for shapes and index lists).
+  Unpacking, constant subscripts, ``len``, ``sum``, ``+`` and returns work on
+  the items directly, so a tuple of arrays stays differentiable.
+* :class:`SliceValue`: ``slice(a, b, c)``, usable as an index component.
+* :class:`Stale`: what a name denotes after an in-place write may or may not
+  have changed it (a possible NumPy view); reading it is an error that says why.
+
+Packs are immutable: a write into a list makes a new Pack, and every name
+bound to the old one is rebound (see :mod:`adgen.frontend.indexing`), which
+is how aliasing of Python lists is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..ir import Const, Value
+
+
+@dataclass(frozen=True, eq=False)
+class Pack:
+    """A tuple, list or dict whose items are known while lowering."""
+
+    kind: str  # "tuple", "list" or "dict"
+    items: tuple[Any, ...]
+    keys: tuple[Any, ...] = ()  # for a dict: its keys, in order
+
+    def __post_init__(self) -> None:
+        assert self.kind in ("tuple", "list", "dict"), self.kind
+
+    def replace(self, items: tuple[Any, ...]) -> Pack:
+        return Pack(self.kind, tuple(items), self.keys)
+
+    def lookup(self, key: Any) -> Any:
+        """The item at a constant index (or dict key); KeyError/IndexError if none."""
+        if self.kind == "dict":
+            for k, v in zip(self.keys, self.items, strict=True):
+                if type(k) is type(key) and k == key:
+                    return v
+            raise KeyError(key)
+        if isinstance(key, bool) or not isinstance(key, int):
+            raise TypeError(key)
+        return self.items[key]
+
+
+@dataclass(frozen=True)
+class SliceValue:
+    """``slice(start, stop, step)`` with each part an IR value."""
+
+    start: Value
+    stop: Value
+    step: Value
+
+    @staticmethod
+    def of(*parts: Value) -> SliceValue:
+        none = Const(None)
+        parts = parts + (none,) * (3 - len(parts))
+        return SliceValue(*parts)
+
+
+@dataclass(frozen=True, eq=False)
+class Stale:
+    """A name that an earlier in-place write may have changed (or not)."""
+
+    message: str

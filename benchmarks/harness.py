@@ -231,25 +231,34 @@ def run_library(
             repeats=timing.repeats,
             number=timing.number,
         )
-        stage = "first-call repeats"
+        entry["first_call_s"] = first
+    except Exception as exc:  # every failure is a result
+        entry.update(status="error", error=f"{stage}: {error_text(exc)}")
+        return entry
+    # Optional figures: a failure here keeps the timing and is noted separately.
+    try:
         if first < 1.0:
             for _ in range(settings.latency_repeats - 1):
-                first = min(first, build_and_call()[2])
-        entry["first_call_s"] = first
-        stage = "own primal"
+                entry["first_call_s"] = min(entry["first_call_s"], build_and_call()[2])
+    except Exception as exc:
+        entry["first_call_note"] = f"repeat failed: {error_text(exc)}"
+    try:
         own = adapter.primal(wl.primal, wl, native)
         if own is not None:
             own(*native)
             entry["own_primal_s"] = measure(lambda: own(*native), settings).best
-        if wl.loops and adapter.reverse:
-            stage = "memory"
+    except Exception as exc:
+        entry["own_primal_note"] = error_text(exc)
+    if wl.loops and adapter.reverse:
+        try:
             if adapter.numpy_memory:
                 entry["peak_mem_bytes"] = peak_memory(lambda: grad_fn(*native))
             else:
                 entry["peak_mem_bytes"] = None
                 entry["peak_mem_note"] = "not visible to tracemalloc"
-    except Exception as exc:  # every failure is a result
-        entry.update(status="error", error=f"{stage}: {error_text(exc)}")
+        except Exception as exc:
+            entry["peak_mem_bytes"] = None
+            entry["peak_mem_note"] = error_text(exc)
     return entry
 
 

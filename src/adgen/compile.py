@@ -14,6 +14,8 @@ The order of passes, and why:
 from __future__ import annotations
 
 import hashlib
+import importlib
+import sys
 import threading
 import types
 from dataclasses import dataclass, field
@@ -100,6 +102,10 @@ class Compiled:
 def namespace_for(emitted: Emitted) -> dict[str, Any]:
     """The globals a generated function runs with (in this process)."""
     ns: dict[str, Any] = {"np": np, "__name__": "adgen.generated"}
+    for module in sorted(emitted.modules):
+        importlib.import_module(module)
+        top = module.partition(".")[0]
+        ns[top] = sys.modules[top]
     ns.update(HELPERS)
     ns.update(emitted.freevars)
     return ns

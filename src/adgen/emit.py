@@ -34,6 +34,8 @@ class Emitted:
     source: str
     helpers: set[str] = field(default_factory=set)
     freevars: dict[str, Any] = field(default_factory=dict)
+    # Modules besides NumPy the source refers to by name (``scipy.special``).
+    modules: set[str] = field(default_factory=set)
 
 
 # Emitters for ops that hold blocks (control flow): (emitter, op, indent) -> lines.
@@ -48,6 +50,7 @@ class Emitter:
         self.fn = fn
         self.uses: Counter[str] = Counter()
         self.helpers: set[str] = set()
+        self.modules: set[str] = set()
         self._count_uses(fn.body)
         self.inline: dict[str, Op] = {}
         self.last_comment: tuple[str, Any] | None = None
@@ -78,6 +81,7 @@ class Emitter:
     def op_expr(self, op: Op) -> ast.expr:
         prim = PRIMITIVES[op.prim]
         self.helpers.update(prim.helpers)
+        self.modules.update(prim.modules)
         args = [self.value(a) for a in op.args]
         return prim.emit(args, dict(op.attrs))
 
@@ -165,7 +169,8 @@ class Emitter:
             ret = ret[1:-1]
         lines.extend(body)
         lines.append(f"{INDENT}return {ret}")
-        return Emitted(name, "\n".join(lines) + "\n", set(self.helpers), dict(fn.freevars))
+        return Emitted(name, "\n".join(lines) + "\n", set(self.helpers), dict(fn.freevars),
+                       set(self.modules))
 
 
 def _reads(block: Block, name: str) -> bool:

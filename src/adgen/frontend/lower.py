@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import UnsupportedSyntaxError
 from ..ir import Block, Const, Function, Loc, Namer, Op, Value, Var
 from ..primitives import PRIMITIVES, lookup_callable
+from ..primitives.core import dtype_attr, lookup_method, lookup_tuple
 from ..runtime import HELPERS
 from .parse import ParsedFunction, parse_function
 
@@ -31,6 +32,7 @@ _BINOPS = {
     gast.Pow: "pow",
     gast.MatMult: "matmul",
     gast.FloorDiv: "floordiv",
+    gast.Mod: "remainder",
 }
 _UNARY = {gast.USub: "neg", gast.UAdd: "pos"}
 _COMPARE = {
@@ -55,7 +57,14 @@ class Static:
     obj: Any
 
 
-Lowered = Value | Static
+@dataclass(frozen=True)
+class Parts:
+    """The components of a call that returns a tuple, each computed by its own op."""
+
+    values: tuple[Value, ...]
+
+
+Lowered = Value | Static | Parts
 
 _CONST_TYPES = (bool, int, float, complex, str, type(None))
 
@@ -118,6 +127,9 @@ class Lowerer:
             if _is_const(out.obj):
                 return Const(_py_const(out.obj))
             raise self.error(node, f"{_describe(out.obj)} cannot be used as a value here")
+        if isinstance(out, Parts):
+            raise self.error(node, "this call returns a tuple: unpack it where it is "
+                             "called, as in `a, b = f(x)`")
         return out
 
     def static(self, node: gast.AST, what: str) -> Any:
@@ -127,6 +139,8 @@ class Lowerer:
             return out.value
         if isinstance(out, Static) and _is_const(out.obj):
             return _py_const(out.obj)
+        if isinstance(out, Static) and dtype_attr(out.obj) is not None:
+            return dtype_attr(out.obj)
         raise self.error(node, f"{what} must be a constant written in the source")
 
     # --------------------------------------------------------- statements
@@ -225,6 +239,8 @@ class Lowerer:
             elif isinstance(value, Const) and isinstance(value.value, tuple) and len(
                 value.value) == len(target.elts):
                 parts = [Const(v) for v in value.value]
+            elif isinstance(value, Parts) and len(value.values) == len(target.elts):
+                parts = list(value.values)
             else:
                 raise self.error(target, "this tuple unpacking is not supported; assign the "
                                  "parts one by one")
@@ -318,6 +334,13 @@ class Lowerer:
             return Const(tuple(i.value for i in items))  # type: ignore[union-attr]
         return self.emit("make_tuple", items)
 
+    def expr_List(self, node: gast.List) -> Lowered:
+        """A list literal: a constant tuple, else the array of its items."""
+        items = [self.value(e) for e in node.elts]
+        if all(isinstance(i, Const) for i in items):
+            return Const(tuple(i.value for i in items))  # type: ignore[union-attr]
+        return self.emit("array", items)
+
     def expr_Call(self, node: gast.Call) -> Lowered:
         if isinstance(node.func, gast.Attribute):
             base = self.expr(node.func.value)
@@ -330,11 +353,14 @@ class Lowerer:
         prim = lookup_callable(func.obj)
         if prim is not None:
             return self.prim_call(node, prim, node.args, node.keywords)
+        parts = lookup_tuple(func.obj)
+        if parts is not None:
+            return Parts(tuple(self.prim_call(node, p, node.args, node.keywords) for p in parts))
         raise self.error(node, f"adgen has no derivative rule for {_describe(func.obj)}; "
                          "write it with the NumPy functions adgen supports")
 
     def method_call(self, node: gast.Call, base: Value, name: str) -> Lowered:
-        prim = _METHODS.get(name)
+        prim = _METHODS.get(name) or lookup_method(name)
         if prim is None:
             raise self.error(node, f"the array method .{name}() is not supported")
         args = list(node.args)
@@ -348,19 +374,26 @@ class Lowerer:
                   keywords: list[gast.keyword]) -> Value:
         """Bind a call's arguments to the primitive's operands and attributes."""
         entry = PRIMITIVES[prim]
+        listed = bool(args) and isinstance(args[0], (gast.List, gast.Tuple))
+        if entry.of_list and listed:
+            return self.prim_call(node, entry.of_list, args, keywords)
+        operands: list[Value] = []
         names = list(entry.operands) + list(entry.attrs)
-        if entry.variadic:
-            names = []
+        if entry.listed:
+            if not listed:
+                raise self.error(node, f"{prim} needs its arrays as a list written in the "
+                                 "call, such as [a, b]")
+            operands = [self.value(e) for e in args[0].elts]
+            args, names = args[1:], list(entry.attrs)
+        elif entry.variadic:
+            operands = [a if isinstance(a, (Var, Const)) else self.value(a) for a in args]
+            args, names = [], list(entry.attrs)
         bound: dict[str, Any] = {}
-        if len(args) > len(names) and not entry.variadic:
+        if len(args) > len(names):
             raise self.error(node, f"too many arguments for {prim}: it takes "
                              f"{', '.join(names)}")
-        operands: list[Value] = []
-        for i, a in enumerate(args):
-            if entry.variadic:
-                operands.append(a if isinstance(a, (Var, Const)) else self.value(a))
-            else:
-                bound[names[i]] = a
+        for name, a in zip(names, args, strict=False):
+            bound[name] = a
         for kw in keywords:
             if kw.arg not in names or kw.arg in bound:
                 raise self.error(node, f"unsupported keyword argument {kw.arg!r} for {prim}")

@@ -16,12 +16,7 @@ from ..primitives import PRIMITIVES
 
 def diff_positions(op: Op) -> list[int]:
     """Indices of the operands ``op`` is differentiable in."""
-    prim = PRIMITIVES[op.prim]
-    if not prim.differentiable:
-        return []
-    if prim.vjps is None:
-        return list(range(len(op.args))) if prim.jvp is not None else []
-    return [i for i, rule in enumerate(prim.vjps) if rule is not None]
+    return PRIMITIVES[op.prim].diff_positions(len(op.args))
 
 
 def varied(fn: Function, wrt: Iterable[str]) -> set[str]:

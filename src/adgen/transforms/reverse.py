@@ -139,7 +139,7 @@ def _shift(structure: object, k: int) -> object:
 def _adjoint_ops(op: Op, i: int, g: Value, namer: Namer, first: bool) -> tuple[
         list[Op], Value | None]:
     prim = PRIMITIVES[op.prim]
-    rule = prim.vjps[i]  # type: ignore[index]
+    rule = prim.vjp_rule(i)
     a = op.args[i]
     base = "b" + a.name if first else "t"  # type: ignore[union-attr]
 

@@ -175,7 +175,7 @@ def unary_checks(fn: Any, lo: float, hi: float, arrays: bool) -> None:
     add(f"{name_of(fn)}-second", s, args(uniform(lo, hi, *((4,) if arrays else ()))), order=2)
 
 
-each(*[(fn, lo, hi, fn.__module__ != "math" and fn not in (operator.neg, operator.pos, abs))
+each(*[(fn, lo, hi, not name_of(fn).startswith(("math.", "operator.", "builtins.")))
        for fns, lo, hi in UNARY for fn in fns])(unary_checks)
 
 

@@ -2,9 +2,11 @@
 
 Each helper is a small, self-contained function that uses only NumPy (as
 ``np``), so that ``adgen generate`` can copy the source of the helpers a module
-needs into it and the module imports nothing but NumPy. Each helper is also a
-primitive in the table (see :mod:`adgen.primitives.helpers`) with its own
-derivative rules, so generated code can be differentiated again.
+needs into it and the module imports nothing but NumPy. Each helper that
+generated code calls is also a primitive in the table (see
+:mod:`adgen.primitives.helpers`) with its own derivative rules, so generated
+code can be differentiated again; a few (``tensordot_axes``, ``kron_blocks``)
+only serve other helpers, as ``HELPER_DEPENDS`` records.
 """
 
 from __future__ import annotations
@@ -95,54 +97,61 @@ def dot_adjoint_b(g, a, b):
     return np.moveaxis(np.tensordot(a, g, axes=(lead, lead)), 0, k)
 
 
-def tensordot_adjoint_a(g, a, b, axes=2):
-    """The adjoint of ``a`` in ``np.tensordot(a, b, axes)`` given the result's adjoint ``g``."""
+def tensordot_axes(a, b, axes):
+    """The summed and free axes of ``a`` and of ``b`` in ``np.tensordot(a, b, axes)``."""
     na, nb = np.ndim(a), np.ndim(b)
     if isinstance(axes, int):
-        ax_a, ax_b = list(range(na - axes, na)), list(range(axes))
+        sum_a, sum_b = list(range(na - axes, na)), list(range(axes))
     else:
-        ax_a = [int(i) % na for i in np.atleast_1d(axes[0])]
-        ax_b = [int(i) % nb for i in np.atleast_1d(axes[1])]
-    free_a = [i for i in range(na) if i not in ax_a]
-    free_b = [i for i in range(nb) if i not in ax_b]
+        sum_a = [int(i) % na for i in np.atleast_1d(axes[0])]
+        sum_b = [int(i) % nb for i in np.atleast_1d(axes[1])]
+    free_a = [i for i in range(na) if i not in sum_a]
+    free_b = [i for i in range(nb) if i not in sum_b]
+    return sum_a, sum_b, free_a, free_b
+
+
+def tensordot_adjoint_a(g, a, b, axes=2):
+    """The adjoint of ``a`` in ``np.tensordot(a, b, axes)`` given the result's adjoint ``g``."""
+    sum_a, sum_b, free_a, free_b = tensordot_axes(a, b, axes)
     r = np.tensordot(g, b, axes=(list(range(len(free_a), np.ndim(g))), free_b))
     # r's axes: a's free axes, then the partners of b's summed axes in b's order.
-    order = free_a + [ax_a[ax_b.index(j)] for j in sorted(ax_b)]
+    order = free_a + [sum_a[sum_b.index(j)] for j in sorted(sum_b)]
     return np.transpose(r, np.argsort(order))
 
 
 def tensordot_adjoint_b(g, a, b, axes=2):
     """The adjoint of ``b`` in ``np.tensordot(a, b, axes)`` given the result's adjoint ``g``."""
-    na, nb = np.ndim(a), np.ndim(b)
-    if isinstance(axes, int):
-        ax_a, ax_b = list(range(na - axes, na)), list(range(axes))
-    else:
-        ax_a = [int(i) % na for i in np.atleast_1d(axes[0])]
-        ax_b = [int(i) % nb for i in np.atleast_1d(axes[1])]
-    free_a = [i for i in range(na) if i not in ax_a]
-    free_b = [i for i in range(nb) if i not in ax_b]
+    sum_a, sum_b, free_a, free_b = tensordot_axes(a, b, axes)
     r = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
     # r's axes: the partners of a's summed axes in a's order, then b's free axes.
-    order = [ax_b[ax_a.index(i)] for i in sorted(ax_a)] + free_b
+    order = [sum_b[sum_a.index(i)] for i in sorted(sum_a)] + free_b
     return np.transpose(r, np.argsort(order))
+
+
+def kron_blocks(g, a, b):
+    """``g``, shaped like ``np.kron(a, b)``, with the axes of a and b apart.
+
+    Returns the blocks (axes a0, b0, a1, b1, ...) and the shapes of a and b
+    padded to the same number of dimensions.
+    """
+    nd = max(np.ndim(a), np.ndim(b))
+    sa = (1,) * (nd - np.ndim(a)) + np.shape(a)
+    sb = (1,) * (nd - np.ndim(b)) + np.shape(b)
+    return np.reshape(g, [n for pair in zip(sa, sb, strict=True) for n in pair]), sa, sb
 
 
 def kron_adjoint_a(g, a, b):
     """The adjoint of ``a`` in ``np.kron(a, b)`` given the result's adjoint ``g``."""
-    nd = max(np.ndim(a), np.ndim(b))
-    sa = (1,) * (nd - np.ndim(a)) + np.shape(a)
-    sb = (1,) * (nd - np.ndim(b)) + np.shape(b)
-    blocks = np.reshape(g, [n for pair in zip(sa, sb, strict=True) for n in pair])
+    blocks, sa, sb = kron_blocks(g, a, b)
+    nd = len(sb)
     r = np.tensordot(blocks, np.reshape(b, sb), axes=(list(range(1, 2 * nd, 2)), list(range(nd))))
     return np.reshape(r, np.shape(a))
 
 
 def kron_adjoint_b(g, a, b):
     """The adjoint of ``b`` in ``np.kron(a, b)`` given the result's adjoint ``g``."""
-    nd = max(np.ndim(a), np.ndim(b))
-    sa = (1,) * (nd - np.ndim(a)) + np.shape(a)
-    sb = (1,) * (nd - np.ndim(b)) + np.shape(b)
-    blocks = np.reshape(g, [n for pair in zip(sa, sb, strict=True) for n in pair])
+    blocks, sa, sb = kron_blocks(g, a, b)
+    nd = len(sa)
     r = np.tensordot(blocks, np.reshape(a, sa), axes=(list(range(0, 2 * nd, 2)), list(range(nd))))
     return np.reshape(r, np.shape(b))
 
@@ -338,8 +347,10 @@ HELPERS = {
         dot_adjoint_b,
         tensordot_adjoint_a,
         tensordot_adjoint_b,
+        tensordot_axes,
         kron_adjoint_a,
         kron_adjoint_b,
+        kron_blocks,
         einsum_adjoint,
         join_part,
         prod_others,
@@ -359,6 +370,10 @@ HELPER_DEPENDS = {
     "matmul_adjoint_b": ("unbroadcast",),
     "dot_adjoint_a": ("unbroadcast",),
     "dot_adjoint_b": ("unbroadcast",),
+    "tensordot_adjoint_a": ("tensordot_axes",),
+    "tensordot_adjoint_b": ("tensordot_axes",),
+    "kron_adjoint_a": ("kron_blocks",),
+    "kron_adjoint_b": ("kron_blocks",),
 }
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .arith import broadcast_like, unbroadcast
-from .core import Primitive, Sym, call, define, from_partials, template
+from .core import Primitive, Sym, call, define, from_partials, sum_tangents, template
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
@@ -231,10 +231,7 @@ def _clip_jvp(ts: list[Sym | None], out: Sym, a: Sym, lo: Sym, hi: Sym) -> Sym |
         parts.append(broadcast_like(call("where", a < lo, tlo, 0.0), out))
     if thi is not None:
         parts.append(broadcast_like(call("where", a > hi, thi, 0.0), out))
-    total = parts[0]
-    for p in parts[1:]:
-        total = total + p
-    return total
+    return sum_tangents(parts)
 
 
 define(Primitive(

@@ -15,7 +15,16 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import runtime
-from .core import Primitive, Sym, call, call_template, define, multilinear_jvp, template
+from .core import (
+    Primitive,
+    Sym,
+    call,
+    call_template,
+    define,
+    multilinear_jvp,
+    sum_tangents,
+    template,
+)
 
 define(Primitive(
     "unbroadcast", template("unbroadcast(_0, _1)"), ("g", "like"),
@@ -192,15 +201,10 @@ def _replace(items: tuple[Sym, ...], i: int, new: Sym) -> list[Sym]:
 def _einsum_adjoint_jvp(ts: list[Sym | None], out: Sym, g: Sym, *xs: Sym, subscripts: str,
                         index: int) -> Sym | None:
     args = (g, *xs)
-    parts: list[Sym] = []
-    for p, t in enumerate(ts):
-        if t is not None and p != index + 1:
-            parts.append(call("einsum_adjoint", *_replace(args, p, t), subscripts=subscripts,
-                              index=index))
-    total = parts[0] if parts else None
-    for p in parts[1:]:
-        total = total + p
-    return total
+    return sum_tangents([
+        call("einsum_adjoint", *_replace(args, p, t), subscripts=subscripts, index=index)
+        for p, t in enumerate(ts) if t is not None and p != index + 1
+    ])
 
 
 def _einsum_adjoint_vjp(c: Sym, out: Sym, g: Sym, *xs: Sym, subscripts: str, index: int,

@@ -34,7 +34,7 @@ from .core import (
     sum_tangents,
     template,
 )
-from .reductions import restore
+from .reductions import restore, ties
 
 
 def mT(a: Sym) -> Sym:
@@ -336,8 +336,7 @@ def _norm_weights(out: Sym, x: Sym, ord: Any, axis: Any, keepdims: bool) -> tupl
     if kind == "euclid":
         return x, 1 / out
     if kind in ("max", "min"):
-        at = call("eq", call("abs", x), restore(out, x, axis, keepdims))
-        count = call("sum", at, axis=axis, keepdims=keepdims)
+        at, count = ties(out, call("abs", x), axis, keepdims)
         return call("where", at, call("sign", x), 0.0), 1 / count
     if ord == 1:
         return call("sign", x), 1.0

@@ -60,19 +60,19 @@ define(Primitive(
 ))
 
 
-def _ties(out: Sym, x: Sym, axis: Any, keepdims: bool) -> tuple[Sym, Sym]:
-    """Where x attains the extremum ``out``, and how many elements tie for it."""
+def ties(out: Sym, x: Sym, axis: Any, keepdims: bool) -> tuple[Sym, Sym]:
+    """Where x attains the extremum ``out`` of a reduction, and how many elements tie."""
     at = call("eq", x, restore(out, x, axis, keepdims))
     return at, call("sum", at, axis=axis, keepdims=keepdims)
 
 
 def _extremum_jvp(ts: list[Sym | None], out: Sym, x: Sym, axis: Any, keepdims: bool) -> Sym:
-    at, count = _ties(out, x, axis, keepdims)
+    at, count = ties(out, x, axis, keepdims)
     return call("sum", call("where", at, ts[0], 0.0), axis=axis, keepdims=keepdims) / count
 
 
 def _extremum_vjp(g: Sym, out: Sym, x: Sym, axis: Any, keepdims: bool) -> Sym:
-    at, count = _ties(out, x, axis, keepdims)
+    at, count = ties(out, x, axis, keepdims)
     return call("where", at, restore(g / count, x, axis, keepdims), 0.0)
 
 

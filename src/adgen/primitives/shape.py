@@ -218,11 +218,22 @@ def _keeps_derivative(dtype: Any) -> bool:
 
 def conversion(name: str, emit: Any, callables: tuple[Any, ...], doc: str,
                methods: tuple[str, ...] = (), of_list: str | None = None) -> None:
-    """A dtype conversion or copy: the identity on derivatives, unless to integers."""
+    """A dtype conversion or copy: the identity on derivatives, unless to integers.
+
+    The tangent is converted (or copied) as the value is, except that
+    ``np.asarray`` without a dtype passes it through.
+    """
+
+    def jvp(ts: list[Sym | None], out: Sym, x: Sym, dtype: Any) -> Sym | None:
+        if not _keeps_derivative(dtype):
+            return None
+        if name == "asarray" and dtype is None:
+            return ts[0]
+        return call(name, ts[0], dtype=dtype)
+
     define(Primitive(
         name, emit, ("x",), attrs={"dtype": None},
-        jvp=lambda ts, out, x, dtype: call(name, ts[0], dtype=dtype)
-        if _keeps_derivative(dtype) else None,
+        jvp=jvp,
         vjps=(lambda g, out, x, dtype: g if _keeps_derivative(dtype) else None,),
         callables=callables, methods=methods, of_list=of_list, shape_of=0, doc=doc,
     ))
@@ -238,8 +249,8 @@ conversion("astype", _emit_astype, (),
            methods=("astype",))
 conversion("copy", template("np.array(_0)"), (np.array, np.copy),
            "np.array(x), np.copy(x), x.copy(): a copy", methods=("copy",), of_list="array")
-conversion("asarray", template("np.asarray(_0)"),
-           (np.asarray, np.asanyarray, np.ascontiguousarray), "np.asarray(x)", of_list="array")
+conversion("asarray", template("np.asarray(_0)"), (np.asarray, np.asanyarray),
+           "np.asarray(x)", of_list="array")
 
 
 def _float_vjp(g: Sym, out: Sym, x: Sym) -> Sym:

@@ -230,7 +230,7 @@ def _logical(fn: Any) -> None:
 PAIRS = [((), ()), ((4,), (4,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3))]
 
 BINARY: list[tuple[tuple[Any, ...], tuple[float, float], tuple[float, float], bool]] = [
-    # (callables, x domain, y domain, smooth)
+    # (callables, x domain, y domain, second order: smooth where checked)
     ((np.add, operator.add), (-2, 2), (-2, 2), True),
     ((np.subtract, operator.sub), (-2, 2), (-2, 2), True),
     ((np.multiply, operator.mul), (-2, 2), (-2, 2), True),
@@ -241,12 +241,12 @@ BINARY: list[tuple[tuple[Any, ...], tuple[float, float], tuple[float, float], bo
     ((np.arctan2, math.atan2), (-2, 2), (0.5, 2), True),
     ((np.logaddexp,), (-2, 2), (-2, 2), True),
     ((np.logaddexp2,), (-2, 2), (-2, 2), True),
-    ((np.maximum,), (-2, 2), (-2, 2), False),
-    ((np.minimum,), (-2, 2), (-2, 2), False),
-    ((np.fmax,), (-2, 2), (-2, 2), False),
-    ((np.fmin,), (-2, 2), (-2, 2), False),
-    ((np.remainder, operator.mod), (-3, 3), (0.7, 1.3), False),  # np.mod too
-    ((np.fmod, math.fmod), (-3, 3), (0.7, 1.3), False),
+    ((np.maximum,), (-2, 2), (-2, 2), True),
+    ((np.minimum,), (-2, 2), (-2, 2), True),
+    ((np.fmax,), (-2, 2), (-2, 2), True),
+    ((np.fmin,), (-2, 2), (-2, 2), True),
+    ((np.remainder, operator.mod), (-3, 3), (0.7, 1.3), True),  # np.mod too
+    ((np.fmod, math.fmod), (-3, 3), (0.7, 1.3), True),
 ]
 
 
@@ -322,7 +322,13 @@ def clip_method(x):
     return x.clip(-0.5, 0.5) * x
 
 
+def clip_second(x, lo, hi):
+    return np.sum(np.sin(np.clip(x, lo, hi)) * x)
+
+
 add("clip-method", clip_method, args(normal(6)))
+add("clip-second", clip_second, args(normal(2, 3), uniform(-1.5, -0.5, 3), uniform(0.5, 1.5)),
+    wrts=(0, 1, 2), order=2)
 
 
 # ------------------------------------------------------------- reductions
@@ -360,9 +366,9 @@ def reduction_checks(label: str, fn: Any, make_2d: Any, make_3d: Any, ddof: int 
 reduction_checks("sum", np.sum, normal(3, 4), normal(2, 3, 4))
 reduction_checks("mean", np.mean, normal(3, 4), normal(2, 3, 4))
 reduction_checks("prod", np.prod, uniform(0.5, 1.5, 3, 4), uniform(0.5, 1.5, 2, 3, 4))
-reduction_checks("max", np.max, normal(3, 4), normal(2, 3, 4), smooth=False)
+reduction_checks("max", np.max, normal(3, 4), normal(2, 3, 4))
 reduction_checks("amax", np.amax, normal(3, 4), normal(2, 3, 4), smooth=False)
-reduction_checks("min", np.min, normal(3, 4), normal(2, 3, 4), smooth=False)
+reduction_checks("min", np.min, normal(3, 4), normal(2, 3, 4))
 reduction_checks("amin", np.amin, normal(3, 4), normal(2, 3, 4), smooth=False)
 for _ddof in (0, 1):
     reduction_checks(f"var-ddof{_ddof}", np.var, normal(3, 4), normal(2, 3, 4), _ddof)

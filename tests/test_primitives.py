@@ -862,6 +862,22 @@ def integer_array(x):
 add("array-int-dtype", integer_array, args(uniform(0.2, 0.8, 3)))
 
 
+def concatenate_rows(x):
+    return np.sum(np.concatenate(x))
+
+
+def slogdet_unpacked_later(a):
+    result = np.linalg.slogdet(a)
+    return result
+
+
+def test_list_and_tuple_misuse_is_explained():
+    with pytest.raises(adgen.UnsupportedSyntaxError, match=r"as a list written in the call"):
+        adgen.grad(concatenate_rows)(np.ones((2, 3)))
+    with pytest.raises(adgen.UnsupportedSyntaxError, match="unpack it where it is called"):
+        adgen.vjp(slogdet_unpacked_later)(np.eye(2), (1.0, 1.0))
+
+
 def copy_of(x):
     y = np.array(x)
     return np.sum(y * 2.0)

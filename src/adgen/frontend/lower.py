@@ -47,7 +47,7 @@ _COMPARE = {
 _METHODS = {"sum": "sum", "mean": "mean", "dot": "dot", "reshape": "reshape",
             "transpose": "transpose"}
 # Names the generated code itself uses; user values never take them.
-RESERVED = {"np", *HELPERS}
+RESERVED = {"np", "scipy", *HELPERS}
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from numpy import sin  # noqa: F401  (resolved through `from numpy import sin`)
 
+import adgen
+
 
 @dataclass(frozen=True)
 class Case:
@@ -569,4 +571,17 @@ def write_in_branch_in_loop(x):
             y[i] = np.sin(x[i])
         else:
             y[i] += 1.0
+    return np.sum(y ** 2)
+
+
+# ------------------------------------------------------------ builtins and logic
+
+
+@case(lambda rng: [rng.standard_normal(4).reshape(2, 2), 3], wrts=(0,))
+def builtins_and_logic(x, n):
+    k = math.floor(n * 1.5) + math.ceil(n / 2) + math.trunc(n) + round(n * 0.7)
+    flag = bool(n) and not (n > 10 or n < -10)
+    y = x.flatten() * k
+    if flag:
+        y = y * adgen.stop_gradient(n * 0.5)
     return np.sum(y ** 2)

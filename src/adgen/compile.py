@@ -14,6 +14,8 @@ The order of passes, and why:
 from __future__ import annotations
 
 import hashlib
+import importlib
+import sys
 import threading
 import types
 from dataclasses import dataclass, field
@@ -126,6 +128,7 @@ def emit_program(fn: Function, name: str, doc: str) -> Emitted:
         return main
     parts = [main.source]
     helpers, freevars = set(main.helpers), dict(main.freevars)
+    modules = set(main.modules)
     locs = dict(main.line_locs)
     offset = main.source.count("\n") + 2
     for callee in fn.program.reachable(fn):
@@ -134,13 +137,15 @@ def emit_program(fn: Function, name: str, doc: str) -> Emitted:
         locs.update({offset + k: loc for k, loc in part.line_locs.items()})
         offset += part.source.count("\n") + 2
         helpers |= part.helpers
+        modules |= part.modules
         for k, v in part.freevars.items():
             if k in freevars and freevars[k] is not v:
                 raise DifferentiationError(
                     f"two functions use the free name {k!r} for different objects; "
                     "rename one of them")
             freevars[k] = v
-    return Emitted(name, "\n\n".join(parts), helpers, freevars, locs)
+    return Emitted(name, "\n\n".join(parts), helpers, freevars, line_locs=locs,
+                   modules=modules)
 
 
 def callee_doc(fn: Function) -> str:
@@ -151,6 +156,10 @@ def callee_doc(fn: Function) -> str:
 def namespace_for(emitted: Emitted) -> dict[str, Any]:
     """The globals a generated function runs with (in this process)."""
     ns: dict[str, Any] = {"np": np, "__name__": "adgen.generated"}
+    for module in sorted(emitted.modules):
+        importlib.import_module(module)
+        top = module.partition(".")[0]
+        ns[top] = sys.modules[top]
     ns.update(HELPERS)
     ns.update(emitted.freevars)
     return ns

@@ -76,6 +76,30 @@ class CustomFunction:
 _lock = threading.RLock()
 _BY_FUNC: dict[Any, CustomFunction] = {}
 _NAMES: dict[str, Any] = {}
+# Callable -> the primitive it stood for before it got rules of its own (or None).
+_PREVIOUS: dict[Any, str | None] = {}
+
+
+def undefine(func: Any) -> None:
+    """Forget the rules registered for ``func`` (and its rule functions): it is again
+    what it was before (a built-in primitive, or unknown)."""
+    with _lock:
+        entry = _BY_FUNC.get(func)
+        if entry is None:
+            return
+        for rules in (entry.vjps, entry.jvps):
+            for r in rules or ():
+                if r is not None and r.func is not func:
+                    undefine(r.func)
+        del _BY_FUNC[func]
+        _NAMES.pop(entry.name, None)
+        PRIMITIVES.pop(entry.prim, None)
+        previous = _PREVIOUS.pop(func, None)
+        if previous is None:
+            BY_CALLABLE.pop(func, None)
+        else:
+            BY_CALLABLE[func] = previous
+        _changed()
 
 
 def lookup(func: Any) -> CustomFunction | None:
@@ -141,6 +165,7 @@ def _register(func: Any, name: str | None, fallback: str, nrules: int, role: str
         raise TypeError(f"adgen cannot register rules for the unhashable object {func!r}; "
                         "wrap it in a function") from None
     _NAMES[name] = func
+    _PREVIOUS[func] = BY_CALLABLE.get(func)
     BY_CALLABLE[func] = prim
     PRIMITIVES[prim] = Primitive(
         prim, _emitter(name), params,

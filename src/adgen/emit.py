@@ -43,6 +43,9 @@ class Emitted:
     # Line number in ``source`` (1-based) -> where in the user's source that line comes from.
     line_locs: dict[int, Loc] = field(default_factory=dict)
 
+    # Modules besides NumPy the source refers to by name (``scipy.special``).
+    modules: set[str] = field(default_factory=set)
+
 
 class Line(str):
     """A line of generated source that remembers the source location it computes."""
@@ -71,6 +74,7 @@ class Emitter:
         self.fn = fn
         self.uses: Counter[str] = Counter()
         self.helpers: set[str] = set()
+        self.modules: set[str] = set()
         self._count_uses(fn.body)
         self.py = python_names(fn, _RESERVED | set(fn.freevars))
         self.inline: dict[str, Op] = {}
@@ -103,6 +107,7 @@ class Emitter:
     def op_expr(self, op: Op) -> ast.expr:
         prim = PRIMITIVES[op.prim]
         self.helpers.update(prim.helpers)
+        self.modules.update(prim.modules)
         args = [self.value(a) for a in op.args]
         return prim.emit(args, {**prim.attrs, **op.attrs} if op.prim in ("attr", "call") else
                          dict(op.attrs))
@@ -232,7 +237,7 @@ class Emitter:
         locs = {i: line.loc for i, line in enumerate(lines, 1)
                 if isinstance(line, Line) and line.loc is not None}
         return Emitted(name, "\n".join(lines) + "\n", set(self.helpers), dict(fn.freevars),
-                       locs)
+                       line_locs=locs, modules=set(self.modules))
 
 
 def _reads(block: Block, name: str) -> bool:

@@ -2,9 +2,11 @@
 
 Each helper is a small, self-contained function that uses only NumPy (as
 ``np``), so that ``adgen generate`` can copy the source of the helpers a module
-needs into it and the module imports nothing but NumPy. Each helper is also a
-primitive in the table (see :mod:`adgen.primitives.helpers`) with its own
-derivative rules, so generated code can be differentiated again.
+needs into it and the module imports nothing but NumPy. Each helper that
+generated code calls is also a primitive in the table (see
+:mod:`adgen.primitives.helpers`) with its own derivative rules, so generated
+code can be differentiated again; a few (``tensordot_axes``, ``kron_blocks``)
+only serve other helpers, as ``HELPER_DEPENDS`` records.
 """
 
 from __future__ import annotations
@@ -87,6 +89,251 @@ def zeros_like(x):
     if isinstance(x, np.ndarray):
         return np.zeros_like(x, dtype=np.result_type(x, 1.0))
     return 0.0
+def dot_adjoint_a(g, a, b):
+    """The adjoint of ``a`` in ``np.dot(a, b)`` given the result's adjoint ``g``."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 0 or nb == 0:
+        return unbroadcast(g * b, a)
+    k = 0 if nb == 1 else nb - 2  # the axis of b that is summed over
+    free_b = [i for i in range(nb) if i != k]
+    return np.tensordot(g, b, axes=(list(range(na - 1, np.ndim(g))), free_b))
+
+
+def dot_adjoint_b(g, a, b):
+    """The adjoint of ``b`` in ``np.dot(a, b)`` given the result's adjoint ``g``."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 0 or nb == 0:
+        return unbroadcast(a * g, b)
+    k = 0 if nb == 1 else nb - 2
+    lead = list(range(na - 1))
+    return np.moveaxis(np.tensordot(a, g, axes=(lead, lead)), 0, k)
+
+
+def tensordot_axes(a, b, axes):
+    """The summed and free axes of ``a`` and of ``b`` in ``np.tensordot(a, b, axes)``."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if isinstance(axes, int):
+        sum_a, sum_b = list(range(na - axes, na)), list(range(axes))
+    else:
+        sum_a = [int(i) % na for i in np.atleast_1d(axes[0])]
+        sum_b = [int(i) % nb for i in np.atleast_1d(axes[1])]
+    free_a = [i for i in range(na) if i not in sum_a]
+    free_b = [i for i in range(nb) if i not in sum_b]
+    return sum_a, sum_b, free_a, free_b
+
+
+def tensordot_adjoint_a(g, a, b, axes=2):
+    """The adjoint of ``a`` in ``np.tensordot(a, b, axes)`` given the result's adjoint ``g``."""
+    sum_a, sum_b, free_a, free_b = tensordot_axes(a, b, axes)
+    r = np.tensordot(g, b, axes=(list(range(len(free_a), np.ndim(g))), free_b))
+    # r's axes: a's free axes, then the partners of b's summed axes in b's order.
+    order = free_a + [sum_a[sum_b.index(j)] for j in sorted(sum_b)]
+    return np.transpose(r, np.argsort(order))
+
+
+def tensordot_adjoint_b(g, a, b, axes=2):
+    """The adjoint of ``b`` in ``np.tensordot(a, b, axes)`` given the result's adjoint ``g``."""
+    sum_a, sum_b, free_a, free_b = tensordot_axes(a, b, axes)
+    r = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
+    # r's axes: the partners of a's summed axes in a's order, then b's free axes.
+    order = [sum_b[sum_a.index(i)] for i in sorted(sum_a)] + free_b
+    return np.transpose(r, np.argsort(order))
+
+
+def kron_blocks(g, a, b):
+    """``g``, shaped like ``np.kron(a, b)``, with the axes of a and b apart.
+
+    Returns the blocks (axes a0, b0, a1, b1, ...) and the shapes of a and b
+    padded to the same number of dimensions.
+    """
+    nd = max(np.ndim(a), np.ndim(b))
+    sa = (1,) * (nd - np.ndim(a)) + np.shape(a)
+    sb = (1,) * (nd - np.ndim(b)) + np.shape(b)
+    return np.reshape(g, [n for pair in zip(sa, sb, strict=True) for n in pair]), sa, sb
+
+
+def kron_adjoint_a(g, a, b):
+    """The adjoint of ``a`` in ``np.kron(a, b)`` given the result's adjoint ``g``."""
+    blocks, sa, sb = kron_blocks(g, a, b)
+    nd = len(sb)
+    r = np.tensordot(blocks, np.reshape(b, sb), axes=(list(range(1, 2 * nd, 2)), list(range(nd))))
+    return np.reshape(r, np.shape(a))
+
+
+def kron_adjoint_b(g, a, b):
+    """The adjoint of ``b`` in ``np.kron(a, b)`` given the result's adjoint ``g``."""
+    blocks, sa, sb = kron_blocks(g, a, b)
+    nd = len(sa)
+    r = np.tensordot(blocks, np.reshape(a, sa), axes=(list(range(0, 2 * nd, 2)), list(range(nd))))
+    return np.reshape(r, np.shape(b))
+
+
+def einsum_adjoint(g, *operands, subscripts, index=0):
+    """The adjoint of ``operands[index]`` in ``np.einsum(subscripts, *operands)``.
+
+    It is itself an einsum of ``g`` with the other operands; an index that only
+    that operand has is broadcast back (ones), a repeated one is put back on
+    the diagonal (identity matrices).
+    """
+    text = subscripts.replace(" ", "")
+    ins, arrow, out = text.partition("->")
+    ins = ins.split(",")
+    names = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    letters = [c for c in names if c not in text]
+    # Write each '...' as named axes, aligned on the right as broadcasting does.
+    dots = max([np.ndim(x) - len(s.replace("...", "")) for x, s in zip(operands, ins, strict=True)
+                if "..." in s] or [0])
+    ell = "".join(letters[:dots])
+    letters = letters[dots:]
+    ins = [s.replace("...", ell[dots - (np.ndim(x) - len(s) + 3):] if "..." in s else "")
+           for x, s in zip(operands, ins, strict=True)]
+    if not arrow:
+        once = sorted(c for c in set("".join(ins)) if "".join(ins).count(c) == 1 and c not in ell)
+        out = ell + "".join(once)
+    out = out.replace("...", ell)
+    target = ins[index]
+    shape = np.shape(operands[index])
+    seen = set(out + "".join(s for i, s in enumerate(ins) if i != index))
+    terms = [out] + [s for i, s in enumerate(ins) if i != index]
+    args = [g] + [x for i, x in enumerate(operands) if i != index]
+    wanted = ""
+    for pos, c in enumerate(target):
+        if c in target[:pos]:  # a repeated index: a fresh name tied to it by the identity
+            fresh = letters.pop()
+            terms.append(c + fresh)
+            args.append(np.eye(shape[pos]))
+            c = fresh
+        elif c not in seen:  # summed over in the einsum: broadcast back
+            terms.append(c)
+            args.append(np.ones(shape[pos]))
+            seen.add(c)
+        wanted += c
+    r = np.einsum(",".join(terms) + "->" + wanted, *args)
+    if np.shape(r) != shape:  # size-1 axes the einsum broadcast
+        r = np.sum(r, axis=tuple(i for i, n in enumerate(shape) if n != np.shape(r)[i]),
+                   keepdims=True)
+    return r
+
+
+def join_part(g, *xs, index=0, join="concatenate", axis=0):
+    """The part of ``g`` where ``join`` (np.concatenate, np.stack...) put ``xs[index]``.
+
+    This is the adjoint of joining arrays; ``join`` names the NumPy function.
+    """
+    if join in ("stack", "array"):
+        return np.take(g, index, axis=axis)
+    if join == "vstack":
+        parts, axis = [np.atleast_2d(x) for x in xs], 0
+    elif join == "hstack":
+        parts = [np.atleast_1d(x) for x in xs]
+        axis = 0 if np.ndim(parts[0]) == 1 else 1
+    elif join == "dstack":
+        parts, axis = [np.atleast_3d(x) for x in xs], 2
+    elif join == "column_stack":
+        parts = [np.reshape(x, (-1, 1)) if np.ndim(x) < 2 else x for x in xs]
+        axis = 1
+    elif axis is None:
+        parts, axis = [np.ravel(x) for x in xs], 0
+    else:
+        parts = list(xs)
+    start = sum(np.shape(p)[axis] for p in parts[:index])
+    size = np.shape(parts[index])[axis]
+    piece = np.take(g, np.arange(start, start + size), axis=axis)
+    return np.reshape(piece, np.shape(xs[index]))
+
+
+def prod_others(x, axis=None):
+    """Each element's product of the other elements along ``axis`` (all if None).
+
+    These are the partial derivatives of ``np.prod(x, axis)``, exact where x has
+    zeros (no division).
+    """
+    x = np.asarray(x)
+    axes = range(x.ndim) if axis is None else [axis] if np.ndim(axis) == 0 else axis
+    axes = [a % x.ndim for a in axes]
+    rest = [a for a in range(x.ndim) if a not in axes]
+    y = np.transpose(x, rest + axes)
+    y = np.reshape(y, y.shape[:len(rest)] + (-1,))
+    left = np.ones_like(y)
+    left[..., 1:] = np.cumprod(y[..., :-1], axis=-1)
+    right = np.ones_like(y)
+    right[..., :-1] = np.cumprod(y[..., :0:-1], axis=-1)[..., ::-1]
+    both = np.reshape(left * right, [x.shape[a] for a in rest + axes])
+    return np.transpose(both, np.argsort(rest + axes))
+
+
+def repeat_adjoint(g, x, repeats, axis=None):
+    """The adjoint of ``x`` in ``np.repeat(x, repeats, axis)``: each run of g summed."""
+    shape = np.shape(x) if axis is not None else (np.size(x),)
+    ax = 0 if axis is None else axis % len(shape)
+    n = shape[ax]
+    if np.ndim(repeats) == 0:
+        runs = np.reshape(g, shape[:ax] + (n, int(repeats)) + shape[ax + 1:])
+        return np.reshape(np.sum(runs, axis=ax + 1), np.shape(x))
+    ends = np.cumsum(np.broadcast_to(repeats, (n,)))
+    edge = list(np.shape(g))
+    edge[ax] = 1
+    total = np.concatenate([np.zeros(edge), np.cumsum(g, axis=ax)], axis=ax)
+    r = np.take(total, ends, axis=ax) - np.take(total, ends - np.asarray(repeats), axis=ax)
+    return np.reshape(r, np.shape(x))
+
+
+def tile_adjoint(g, x, reps):
+    """The adjoint of ``x`` in ``np.tile(x, reps)``: the tiles of g summed."""
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    shape = np.shape(x)
+    d = max(len(reps), len(shape))
+    reps = (1,) * (d - len(reps)) + reps
+    shape = (1,) * (d - len(shape)) + shape
+    tiles = np.reshape(g, [n for pair in zip(reps, shape, strict=True) for n in pair])
+    return np.reshape(np.sum(tiles, axis=tuple(range(0, 2 * d, 2))), np.shape(x))
+
+
+def diag_adjoint(g, x, k=0):
+    """The adjoint of ``x`` in ``np.diag(x, k)``."""
+    if np.ndim(x) == 1:
+        return np.diag(g, k)
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, float))
+    n = len(g)
+    out[np.arange(n) + max(-k, 0), np.arange(n) + max(k, 0)] = g
+    return out
+
+
+def diagonal_adjoint(g, x, offset=0, axis1=0, axis2=1):
+    """The adjoint of ``x`` in ``np.diagonal(x, offset, axis1, axis2)``.
+
+    ``g`` may also be anything that broadcasts to the diagonal's shape.
+    """
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, float))
+    view = np.moveaxis(out, (axis1, axis2), (-2, -1))
+    n = max(min(view.shape[-2] - max(-offset, 0), view.shape[-1] - max(offset, 0)), 0)
+    view[..., np.arange(n) + max(-offset, 0), np.arange(n) + max(offset, 0)] = g
+    return out
+
+
+def pad_adjoint(g, x, pad_width):
+    """The adjoint of ``x`` in ``np.pad(x, pad_width)``: the middle of g."""
+    widths = np.broadcast_to(pad_width, (np.ndim(x), 2))
+    return g[tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, np.shape(x), strict=True))]
+
+
+def take_along_axis_adjoint(g, arr, indices, axis=-1):
+    """The adjoint of ``arr`` in ``np.take_along_axis(arr, indices, axis)``.
+
+    Each element of g is added where it was taken from (repeated indices add up).
+    """
+    out = np.zeros(np.shape(arr), dtype=np.result_type(g, float))
+    if axis is None:
+        np.add.at(out.reshape(-1), indices, g)
+        return out
+    axis = axis % out.ndim
+    where = list(np.indices(np.shape(g), sparse=True))
+    for d in range(out.ndim):
+        if out.shape[d] == 1:
+            where[d] = 0 * where[d]
+    where[axis] = np.broadcast_to(indices, np.shape(g))
+    np.add.at(out, tuple(where), g)
+    return out
 
 
 def scalar_output(y):
@@ -110,12 +357,38 @@ HELPERS = {
         matmul_adjoint_b,
         row_adjoint,
         zeros_like,
+        dot_adjoint_a,
+        dot_adjoint_b,
+        tensordot_adjoint_a,
+        tensordot_adjoint_b,
+        tensordot_axes,
+        kron_adjoint_a,
+        kron_adjoint_b,
+        kron_blocks,
+        einsum_adjoint,
+        join_part,
+        prod_others,
+        repeat_adjoint,
+        tile_adjoint,
+        diag_adjoint,
+        diagonal_adjoint,
+        pad_adjoint,
+        take_along_axis_adjoint,
         scalar_output,
     )
 }
 
 # Helpers that call other helpers.
-HELPER_DEPENDS = {"matmul_adjoint_a": ("unbroadcast",), "matmul_adjoint_b": ("unbroadcast",)}
+HELPER_DEPENDS = {
+    "matmul_adjoint_a": ("unbroadcast",),
+    "matmul_adjoint_b": ("unbroadcast",),
+    "dot_adjoint_a": ("unbroadcast",),
+    "dot_adjoint_b": ("unbroadcast",),
+    "tensordot_adjoint_a": ("tensordot_axes",),
+    "tensordot_adjoint_b": ("tensordot_axes",),
+    "kron_adjoint_a": ("kron_blocks",),
+    "kron_adjoint_b": ("kron_blocks",),
+}
 
 
 def helper_source(names: set[str]) -> str:

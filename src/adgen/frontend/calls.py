@@ -26,6 +26,7 @@ import numpy as np
 from .. import custom
 from ..ir import Const, Value
 from ..primitives import PRIMITIVES, lookup_callable
+from ..primitives.core import lookup_method
 from .values import Pack, SliceValue
 
 _HANDLERS: dict[Any, str] = {
@@ -56,7 +57,7 @@ _HANDLERS: dict[Any, str] = {
 _NUMPY_METHODS = ("max", "min", "prod", "std", "var", "ravel", "squeeze", "clip",
                   "cumsum", "cumprod", "round", "any", "all", "argmax", "argmin", "swapaxes",
                   "conj", "trace", "diagonal", "repeat", "take", "nonzero", "argsort",
-                  "sort", "flatten")
+                  "sort")
 
 
 class CallsMixin:
@@ -289,7 +290,9 @@ class CallsMixin:
 
     # ------------------------------------------------------------ methods
     def special_method(self, node: gast.Call, base: Value, name: str) -> Any:
-        """``base.name(...)`` for methods beyond the core table; None if unknown."""
+        """``base.name(...)`` for methods beyond the primitive table; None if unknown."""
+        if lookup_method(name) is not None:
+            return None  # the table knows it
         if name == "copy":
             self._args(node, 0, 0, "copy")
             return self.emit("copy", [base])
@@ -299,12 +302,12 @@ class CallsMixin:
             dtype = self.static_dtype(node.args[0])
             return self.emit("astype", [base], {"dtype": dtype})
         if name in _NUMPY_METHODS:
-            func = getattr(np, "ravel" if name == "flatten" else name, None)
+            func = getattr(np, name, None)
             prim = lookup_callable(func) if func is not None else None
             if prim is None or prim not in PRIMITIVES:
                 return None
             out = self.prim_call(node, prim, [base, *node.args], node.keywords)
-            return self.emit("copy", [out]) if name == "flatten" else out
+            return out
         return None
 
     def static_dtype(self, node: gast.AST) -> str:

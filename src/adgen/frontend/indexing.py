@@ -68,7 +68,7 @@ _ADVANCED = {"lt", "le", "gt", "ge", "eq", "ne", "make_list", "make_range",
              "logical_and", "logical_or", "logical_not", "logical_xor", "isfinite",
              "isnan", "isinf", "nonzero", "argsort", "arange"}
 # Results that are Python integers (a basic index, like a literal integer).
-_INTS = {"int", "len", "int_floor", "int_ceil", "int_trunc", "round", "size", "ndim"}
+_INTS = {"int", "len", "int_floor", "int_ceil", "int_trunc", "round_builtin", "size", "ndim"}
 # Results that are certainly fresh arrays (``x *= 2`` then changes them in place).
 _ARRAYS = {"setitem", "copy", "zeros_like", "ones_like", "astype", "scatter_add",
            "zeros", "ones", "empty", "full", "array", "arange", "linspace"}
@@ -567,8 +567,8 @@ class IndexingMixin:
             if value.kind == "tuple" and all(isinstance(i, Const) for i in items):
                 return Const(tuple(i.value for i in items))  # type: ignore[union-attr]
             if not all(self._non_differentiable(i) for i in items):
-                raise self.error(node, f"a {value.kind} of arrays cannot be passed on as one "
-                                 "value here; use its items (or np.stack them)")
+                # NumPy turns a sequence of numbers or arrays it is given into an array.
+                return self.emit("array", items)
             return self.emit("make_tuple" if value.kind == "tuple" else "make_list", items)
         if isinstance(value, SliceValue):
             raise self.error(node, "a slice object can only be used as an index")

@@ -29,6 +29,7 @@ from .. import custom, trees
 from ..errors import UnsupportedSyntaxError
 from ..ir import Block, Const, Function, Loc, Namer, Op, Value, Var
 from ..primitives import PRIMITIVES, lookup_callable
+from ..primitives.core import dtype_attr, lookup_method, lookup_tuple
 from ..program import Program
 from ..runtime import HELPERS
 from .calls import CallsMixin
@@ -46,7 +47,7 @@ _BINOPS = {
     gast.Pow: "pow",
     gast.MatMult: "matmul",
     gast.FloorDiv: "floordiv",
-    gast.Mod: "mod",
+    gast.Mod: "remainder",
 }
 _UNARY = {gast.USub: "neg", gast.UAdd: "pos", gast.Not: "not_"}
 _COMPARE = {
@@ -61,7 +62,7 @@ _COMPARE = {
 _METHODS = {"sum": "sum", "mean": "mean", "dot": "dot", "reshape": "reshape",
             "transpose": "transpose"}
 # Names the generated code itself uses; user values never take them.
-RESERVED = {"np", *HELPERS}
+RESERVED = {"np", "scipy", *HELPERS}
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,14 @@ class Static:
     obj: Any
 
 
-Lowered = Value | Static | Pack | SliceValue | Stale
+@dataclass(frozen=True)
+class Parts:
+    """The components of a call that returns a tuple, each computed by its own op."""
+
+    values: tuple[Value, ...]
+
+
+Lowered = Value | Static | Pack | SliceValue | Stale | Parts
 
 _CONST_TYPES = (bool, int, float, complex, str, type(None))
 
@@ -149,18 +157,20 @@ class Lowerer(ControlFlowLowering, CallLowering, IndexingMixin, CallsMixin):
             if _is_const(out.obj):
                 return Const(_py_const(out.obj))
             raise self.error(node, f"{_describe(out.obj)} cannot be used as a value here")
+        if isinstance(out, Parts):
+            raise self.error(node, "this call returns a tuple: unpack it where it is "
+                             "called, as in `a, b = f(x)`")
         raise self.error(node, "this cannot be used as a value here")
 
     def static(self, node: gast.AST, what: str) -> Any:
         """Lower an expression that must be a compile-time constant (axis=...)."""
-        out = self.expr(node)
-        if isinstance(out, Pack) and out.kind == "tuple" and all(
-                isinstance(i, Const) for i in out.items):
-            out = self.as_value(out, node)
+        out = _constant_pack(self.expr(node))
         if isinstance(out, Const):
             return out.value
         if isinstance(out, Static) and _is_const(out.obj):
             return _py_const(out.obj)
+        if isinstance(out, Static) and dtype_attr(out.obj) is not None:
+            return dtype_attr(out.obj)
         raise self.error(node, f"{what} must be a constant written in the source")
 
     # --------------------------------------------------------- statements
@@ -321,6 +331,8 @@ class Lowerer(ControlFlowLowering, CallLowering, IndexingMixin, CallsMixin):
         items: list[Lowered]
         if isinstance(value, Multi) and len(value.values) == n and not star:
             items = self._name_results(value, list(target.elts))
+        elif isinstance(value, Parts):
+            items = list(value.values)
         elif isinstance(value, Pack) and value.kind != "dict":
             items = list(value.items)
         elif isinstance(value, Const) and isinstance(value.value, tuple):
@@ -492,6 +504,9 @@ class Lowerer(ControlFlowLowering, CallLowering, IndexingMixin, CallsMixin):
         prim = lookup_callable(func.obj)
         if prim is not None:
             return self.prim_call(node, prim, node.args, node.keywords)
+        parts = lookup_tuple(func.obj)
+        if parts is not None:
+            return Parts(tuple(self.prim_call(node, p, node.args, node.keywords) for p in parts))
         if isinstance(func.obj, types.FunctionType):
             return self.user_call(node, func.obj)  # type: ignore[return-value]
         raise self.error(node, f"adgen has no derivative rule for {_describe(func.obj)}; "
@@ -505,7 +520,7 @@ class Lowerer(ControlFlowLowering, CallLowering, IndexingMixin, CallsMixin):
         special = self.special_method(node, base, name)
         if special is not None:
             return special
-        prim = _METHODS.get(name)
+        prim = _METHODS.get(name) or lookup_method(name)
         if prim is None:
             raise self.error(node, f"the array method .{name}() is not supported")
         args = list(node.args)
@@ -519,19 +534,26 @@ class Lowerer(ControlFlowLowering, CallLowering, IndexingMixin, CallsMixin):
                   keywords: list[gast.keyword]) -> Value:
         """Bind a call's arguments to the primitive's operands and attributes."""
         entry = PRIMITIVES[prim]
+        listed = bool(args) and isinstance(args[0], (gast.List, gast.Tuple))
+        if entry.of_list and listed:
+            return self.prim_call(node, entry.of_list, args, keywords)
+        operands: list[Value] = []
         names = list(entry.operands) + list(entry.attrs)
-        if entry.variadic:
-            names = []
+        if entry.listed:
+            if not listed:
+                raise self.error(node, f"{prim} needs its arrays as a list written in the "
+                                 "call, such as [a, b]")
+            operands = [self.value(e) for e in args[0].elts]
+            args, names = args[1:], list(entry.attrs)
+        elif entry.variadic:
+            operands = [a if isinstance(a, (Var, Const)) else self.value(a) for a in args]
+            args, names = [], list(entry.attrs)
         bound: dict[str, Any] = {}
-        if len(args) > len(names) and not entry.variadic:
+        if len(args) > len(names):
             raise self.error(node, f"too many arguments for {prim}: it takes "
                              f"{', '.join(names)}")
-        operands: list[Value] = []
-        for i, a in enumerate(args):
-            if entry.variadic:
-                operands.append(a if isinstance(a, (Var, Const)) else self.value(a))
-            else:
-                bound[names[i]] = a
+        for name, a in zip(names, args, strict=False):
+            bound[name] = a
         for kw in keywords:
             if kw.arg not in names or kw.arg in bound:
                 raise self.error(node, f"unsupported keyword argument {kw.arg!r} for {prim}")
@@ -547,6 +569,15 @@ class Lowerer(ControlFlowLowering, CallLowering, IndexingMixin, CallsMixin):
             if name in bound:
                 attrs[name] = self.static(bound[name], f"the argument {name!r} of {prim}")
         return self.emit(prim, operands, attrs)
+
+
+def _constant_pack(value: Any) -> Any:
+    """A tuple or list literal of constants (nested too) as one constant tuple."""
+    if isinstance(value, Pack) and value.kind in ("tuple", "list"):
+        items = [_constant_pack(i) for i in value.items]
+        if all(isinstance(i, Const) for i in items):
+            return Const(tuple(i.value for i in items))
+    return value
 
 
 def _describe(obj: Any) -> str:

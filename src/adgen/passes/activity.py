@@ -22,15 +22,10 @@ from ..primitives import PRIMITIVES
 
 
 def diff_positions(op: Op) -> list[int]:
-    """Indices of the operands a block-free ``op`` is differentiable in."""
+    """Indices of the operands ``op`` is differentiable in."""
     if op.prim == "call":
         return [i for i, a in enumerate(op.args) if isinstance(a, Var)]
-    prim = PRIMITIVES[op.prim]
-    if not prim.differentiable:
-        return []
-    if prim.vjps is None:
-        return list(range(len(op.args))) if prim.jvp is not None else []
-    return [i for i, rule in enumerate(prim.vjps) if rule is not None]
+    return PRIMITIVES[op.prim].diff_positions(len(op.args))
 
 
 Edges = dict[str, set[str]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -83,21 +84,27 @@ def _dpow_dy(out: Sym, x: Sym, y: Sym) -> Sym:
     return out * call("log", x)
 
 
-define(Primitive(
-    "pow", template("_0 ** _1"), ("x", "y"),
-    jvp=from_partials(
-        lambda t, out, x, y: t * _dpow_dx(out, x, y),
-        lambda t, out, x, y: t * _dpow_dy(out, x, y),
-    ),
-    vjps=(
-        lambda g, out, x, y: unbroadcast(g * _dpow_dx(out, x, y), x),
-        lambda g, out, x, y: unbroadcast(g * _dpow_dy(out, x, y), y),
-    ),
-    callables=(np.power, operator.pow, pow),
-    impl=operator.pow,
-    elementwise=True,
-    doc="x ** y; the exponent may be an array or an active value",
-))
+for _name, _emit, _callables, _doc in [
+    ("pow", "_0 ** _1", (np.power, operator.pow, pow),
+     "x ** y; the exponent may be an array or an active value"),
+    ("float_power", "np.float_power(_0, _1)", (np.float_power, math.pow),
+     "x ** y computed in double precision"),
+]:
+    define(Primitive(
+        _name, template(_emit), ("x", "y"),
+        jvp=from_partials(
+            lambda t, out, x, y: t * _dpow_dx(out, x, y),
+            lambda t, out, x, y: t * _dpow_dy(out, x, y),
+        ),
+        vjps=(
+            lambda g, out, x, y: unbroadcast(g * _dpow_dx(out, x, y), x),
+            lambda g, out, x, y: unbroadcast(g * _dpow_dy(out, x, y), y),
+        ),
+        callables=_callables,
+        impl=operator.pow if _name == "pow" else None,
+        elementwise=True,
+        doc=_doc,
+    ))
 
 define(Primitive(
     "neg", template("-_0"), ("x",),
@@ -132,19 +139,32 @@ for _name, _sym, _np, _op in [
         doc=f"x {_sym} y (not differentiable)",
     ))
 
+def _remainder_jvp(ts: list[Sym | None], out: Sym, x: Sym, y: Sym, quotient: str) -> Sym:
+    tx, ty = ts
+    part = None if ty is None else -(ty * call(quotient, x / y))
+    if tx is None:
+        return part  # type: ignore[return-value]
+    return broadcast_like(tx, out) if part is None else tx + part
+
+
+for _name, _quotient, _callables in [
+    ("remainder", "floor", (np.remainder, np.mod, operator.mod)),
+    ("fmod", "trunc", (np.fmod, math.fmod)),
+]:
+    define(Primitive(
+        _name, template(f"np.{_name}(_0, _1)"), ("x", "y"),
+        jvp=lambda ts, out, x, y, q=_quotient: _remainder_jvp(ts, out, x, y, q),
+        vjps=(
+            lambda g, out, x, y: unbroadcast(g, x),
+            lambda g, out, x, y, q=_quotient: unbroadcast(-(g * call(q, x / y)), y),
+        ),
+        callables=_callables,
+        elementwise=True,
+        doc=f"x - {_quotient}(x / y) * y: derivative 1 in x, -{_quotient}(x / y) in y",
+    ))
+
 define(Primitive(
     "floordiv", template("_0 // _1"), ("x", "y"),
     differentiable=False, callables=(np.floor_divide, operator.floordiv),
     doc="x // y (piecewise constant: zero derivative)",
-))
-
-define(Primitive(
-    "mod", template("_0 % _1"), ("x", "y"),
-    jvp=from_partials(lambda t, out, x, y: broadcast_like(t, out),
-                      lambda t, out, x, y: -(t * call("floordiv", x, y))),
-    vjps=(lambda g, out, x, y: unbroadcast(g, x),
-          lambda g, out, x, y: unbroadcast(-(g * call("floordiv", x, y)), y)),
-    callables=(np.mod, np.remainder, operator.mod),
-    elementwise=True,
-    doc="x % y (derivative 1 in x, -floor(x / y) in y)",
 ))

@@ -23,8 +23,6 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-import numpy as np
-
 from .core import Primitive, call, define, template
 
 
@@ -50,13 +48,6 @@ define(Primitive("and_", template("_0 and _1"), ("x", "y"), differentiable=False
                  doc="x and y on truth values (not differentiable)"))
 define(Primitive("or_", template("_0 or _1"), ("x", "y"), differentiable=False,
                  doc="x or y on truth values (not differentiable)"))
-define(Primitive("all", template("np.all(_0)"), ("x",), differentiable=False,
-                 callables=(np.all,), attrs={"axis": None},
-                 doc="np.all (not differentiable)"))
-define(Primitive("any", template("np.any(_0)"), ("x",), differentiable=False,
-                 callables=(np.any,), attrs={"axis": None},
-                 doc="np.any (not differentiable)"))
-
 define(Primitive("tape_new", template("[]"), (),
                  doc="a new, empty tape (a Python list) for the reverse sweep"))
 

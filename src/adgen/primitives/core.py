@@ -16,7 +16,17 @@ Rule conventions, for a primitive ``out = p(x0, x1, ..., **attrs)``:
   per operand ``(t, out, *args, **attrs) -> Sym``, whose results are summed.
 * ``vjps[i](g, out, *args, **attrs)`` returns operand ``i``'s share of the
   adjoint given the adjoint ``g`` of ``out``, already shaped like operand
-  ``i``; ``None`` marks an operand the primitive is not differentiable in.
+  ``i`` (or ``None`` for zero); a ``None`` rule marks an operand the
+  primitive is not differentiable in.
+* A *variadic* primitive takes any number of operands. Its last rule in
+  ``vjps`` applies to every operand from that position on, and each of its
+  rules is called with the keyword ``position``, the operand's index.
+
+How user code reaches a primitive: through ``callables`` (``np.sin``,
+``math.sin``), through ``methods`` (``x.sum()``), or, for a function that
+returns a tuple, through :func:`define_tuple` (``s, l = np.linalg.slogdet(a)``
+becomes one primitive per component). A *listed* primitive takes its operands
+as a list written in the call (``np.concatenate([a, b], axis=0)``).
 """
 
 from __future__ import annotations
@@ -24,9 +34,14 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+import importlib
+import inspect
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from ..ir import Const, Loc, Namer, Op, Value, Var
 
@@ -58,17 +73,51 @@ class Primitive:
     effect: bool = False
     # Elementwise in all operands with NumPy broadcasting.
     elementwise: bool = False
-    # Takes any number of operands (``operands`` then names just the first).
+    # Takes any number of operands (``operands`` then names the leading ones).
     variadic: bool = False
+    # Variadic, with its operands written as a list literal in the first argument.
+    listed: bool = False
+    # The listed primitive to use instead when the first argument is a list
+    # literal (``np.array([a, b])``, while ``np.array(x)`` copies x).
+    of_list: str | None = None
+    # Array methods that stand for this primitive, the array being operand 0.
+    methods: tuple[str, ...] = ()
+    # Modules the emitted code refers to by name besides ``np`` (``scipy.special``).
+    modules: tuple[str, ...] = ()
+    # The module of adgen.primitives that defined it (for the documentation).
+    family: str = ""
 
     @property
     def nargs(self) -> int | None:
         return None if self.variadic else len(self.operands)
 
+    def vjp_rule(self, i: int) -> Callable[..., Sym | None] | None:
+        """The adjoint rule for operand ``i``, or None if not differentiable in it."""
+        if not self.differentiable or self.vjps is None:
+            return None
+        if not self.variadic:
+            return self.vjps[i]
+        rule = self.vjps[min(i, len(self.vjps) - 1)]
+        if rule is None or "position" not in inspect.signature(rule).parameters:
+            return rule
+        return functools.partial(rule, position=i)
+
+    def diff_positions(self, nargs: int) -> list[int]:
+        """Indices of the operands (of an op with ``nargs``) it is differentiable in."""
+        if not self.differentiable:
+            return []
+        if self.vjps is None:
+            return list(range(nargs)) if self.jvp is not None else []
+        return [i for i in range(nargs) if self.vjp_rule(i) is not None]
+
 
 PRIMITIVES: dict[str, Primitive] = {}
 # Callable object -> primitive name, for resolving names in user code.
 BY_CALLABLE: dict[Any, str] = {}
+# Array method name -> primitive name.
+BY_METHOD: dict[str, str] = {}
+# Callable returning a tuple -> the primitives that compute its components.
+TUPLE_RESULTS: dict[Any, tuple[str, ...]] = {}
 
 
 def define(prim: Primitive) -> Primitive:
@@ -77,21 +126,101 @@ def define(prim: Primitive) -> Primitive:
         raise ValueError(f"primitive {prim.name!r} defined twice")
     if prim.vjps is not None and len(prim.vjps) != len(prim.operands):
         raise ValueError(f"primitive {prim.name!r}: one vjp per operand expected")
+    if prim.listed and not prim.variadic:
+        raise ValueError(f"primitive {prim.name!r}: a listed primitive is variadic")
+    if not prim.family:
+        prim.family = _defining_module()
     PRIMITIVES[prim.name] = prim
     for c in prim.callables:
         try:
             BY_CALLABLE.setdefault(c, prim.name)
         except TypeError:  # unhashable callables cannot be looked up
             pass
+    for m in prim.methods:
+        if m in BY_METHOD:
+            raise ValueError(f"method .{m}() given to {BY_METHOD[m]!r} and {prim.name!r}")
+        BY_METHOD[m] = prim.name
     return prim
+
+
+def _defining_module() -> str:
+    """The short name of the module whose top-level code is running ``define``."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_name != "<module>":
+        frame = frame.f_back  # type: ignore[assignment]
+    name = frame.f_globals.get("__name__", "") if frame is not None else ""
+    return name.rpartition(".")[2]
+
+
+def define_tuple(callables: Sequence[Any], parts: Sequence[str]) -> None:
+    """Make ``a, b = f(...)`` (f one of ``callables``) compute each part on its own.
+
+    ``parts`` names one single-result primitive per tuple component; each takes
+    the call's arguments.
+    """
+    for c in callables:
+        TUPLE_RESULTS[c] = tuple(parts)
+
+
+# Families of primitives for optional libraries: defined (by importing the
+# adgen module on the right) only once the user's program has imported the
+# library on the left, so that adgen never imports it itself.
+DEFERRED = {"scipy.special": "adgen.primitives.special"}
+
+
+def load_deferred(force: bool = False) -> None:
+    """Define the primitives of the optional libraries already imported (all if ``force``)."""
+    for library, family in list(DEFERRED.items()):
+        if library in sys.modules or force:
+            try:
+                importlib.import_module(family)
+            except ImportError:  # the library is not installed
+                if not force:
+                    raise
+            DEFERRED.pop(library, None)
 
 
 def lookup_callable(obj: Any) -> str | None:
     """The primitive a callable stands for, or None."""
     try:
-        return BY_CALLABLE.get(obj)
+        found = BY_CALLABLE.get(obj)
     except TypeError:
         return None
+    if found is None and DEFERRED:
+        load_deferred()
+        found = BY_CALLABLE.get(obj)
+    return found
+
+
+def lookup_method(name: str) -> str | None:
+    """The primitive the array method ``name`` stands for, or None."""
+    return BY_METHOD.get(name)
+
+
+def lookup_tuple(obj: Any) -> tuple[str, ...] | None:
+    """The component primitives of a tuple-returning callable, or None."""
+    try:
+        return TUPLE_RESULTS.get(obj)
+    except TypeError:
+        return None
+
+
+def dtype_attr(obj: Any) -> str | None:
+    """The name of the dtype ``obj`` denotes (``float``, ``np.float32``), or None.
+
+    Dtypes are attributes; they are kept as names so attributes stay plain
+    constants. Python's own types keep their names (``'float'``).
+    """
+    if isinstance(obj, type) and obj in (float, int, bool, complex):
+        return obj.__name__
+    if isinstance(obj, np.dtype) or (isinstance(obj, type) and issubclass(obj, np.generic)):
+        return np.dtype(obj).name
+    return None
+
+
+def dtype_kind(name: Any) -> str:
+    """NumPy's kind letter of a dtype attribute (``'f'`` for ``'float'``); None gives 'f'."""
+    return "f" if name is None else np.dtype(name).kind
 
 
 # ---------------------------------------------------------------- emission
@@ -103,30 +232,74 @@ def _template(text: str) -> ast.expr:
 
 
 class _Fill(ast.NodeTransformer):
-    def __init__(self, args: Sequence[ast.expr]) -> None:
+    def __init__(self, args: Sequence[ast.expr], attrs: dict[str, Any]) -> None:
         self.args = args
+        self.attrs = attrs
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
         if node.id.startswith("_") and node.id[1:].isdigit():
             return copy.deepcopy(self.args[int(node.id[1:])])
+        if node.id.startswith("_") and node.id[1:] in self.attrs:
+            return const_expr(self.attrs[node.id[1:]])
         return node
 
 
-def template(text: str) -> Emitter:
+def template(text: str, defaults: dict[str, Any] | None = None) -> Emitter:
     """An emitter from a template such as ``"np.sin(_0)"``; ``_i`` is operand i.
 
     Attributes that differ from the primitive's defaults are appended to a call
-    as keyword arguments (``np.sum(x, axis=0)``).
+    as keyword arguments (``np.sum(x, axis=0)``). Attributes NumPy needs
+    written out are named in the template as ``_name``, with the primitive's
+    ``defaults`` (``template("np.swapaxes(_0, _axis1, _axis2)", defaults)``).
     """
+    named = set(defaults or ())
 
     def emit(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
-        node = _Fill(args).visit(copy.deepcopy(_template(text)))
-        if attrs and isinstance(node, ast.Call):
-            for k, v in attrs.items():
-                node.keywords.append(ast.keyword(arg=k, value=const_expr(v)))
+        full = {**(defaults or {}), **attrs}
+        node = _Fill(args, {k: v for k, v in full.items() if k in named}).visit(
+            copy.deepcopy(_template(text)))
+        rest = {k: v for k, v in attrs.items() if k not in named}
+        if rest and isinstance(node, ast.Call):
+            node.keywords.extend(keywords(rest))
         return node
 
     return emit
+
+
+def listed_template(func: str) -> Emitter:
+    """An emitter for a listed primitive: ``func([_0, _1, ...], **attrs)``."""
+
+    def emit(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
+        items = ast.List(elts=list(args), ctx=ast.Load())
+        return ast.Call(func=copy.deepcopy(_template(func)), args=[items],
+                        keywords=keywords(attrs))
+
+    return emit
+
+
+def call_template(func: str) -> Emitter:
+    """An emitter for a call with every operand as a positional argument: ``func(_0, ...)``."""
+
+    def emit(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
+        return ast.Call(func=copy.deepcopy(_template(func)), args=list(args),
+                        keywords=keywords(attrs))
+
+    return emit
+
+
+def keywords(attrs: dict[str, Any]) -> list[ast.keyword]:
+    """Keyword arguments for attributes; ``dtype`` is written as a type (``float``)."""
+    return [ast.keyword(arg=k, value=dtype_expr(v) if k == "dtype" else const_expr(v))
+            for k, v in attrs.items()]
+
+
+def dtype_expr(name: Any) -> ast.expr:
+    """A Python expression for a dtype attribute: ``float``, ``np.float32``, or a string."""
+    if name in ("float", "int", "bool", "complex"):
+        return ast.Name(id=name, ctx=ast.Load())
+    if isinstance(name, str) and isinstance(getattr(np, name, None), type):
+        return copy.deepcopy(_template(f"np.{name}"))
+    return const_expr(name)
 
 
 def const_expr(value: Any) -> ast.expr:
@@ -365,7 +538,7 @@ def from_partials(*partials: Callable[..., Sym] | None) -> Callable[..., Sym | N
 
     def jvp(tangents: list[Sym | None], out: Sym, *args: Sym, **attrs: Any) -> Sym | None:
         parts = []
-        for rule, t in zip(partials, tangents):
+        for rule, t in zip(partials, tangents, strict=False):
             if t is not None and rule is not None:
                 parts.append(rule(t, out, *args, **attrs))
         return sum_tangents(parts)

@@ -1,8 +1,11 @@
-"""Elementwise functions of one array, and ``maximum``, ``minimum``, ``where``.
+"""Elementwise functions: of one array, of two (``hypot``, ``maximum``...), ``where``, ``clip``.
 
 A unary elementwise function ``y = f(x)`` is given by its derivative
 ``f'(x)`` written in terms of ``y`` and ``x``: the JVP is ``t * f'(x)`` and the
-VJP ``g * f'(x)``, so both rules come from one formula.
+VJP ``g * f'(x)``, so both rules come from one formula. A binary one is given
+by its two partial derivatives, each shaped like the broadcast result.
+Piecewise-constant functions (``floor``, ``sign``, tests like ``isnan``) are
+not differentiable: their derivative is zero wherever it exists.
 """
 
 from __future__ import annotations
@@ -13,12 +16,20 @@ from typing import Any
 
 import numpy as np
 
-from .arith import unbroadcast
-from .core import Primitive, Sym, call, define, template
+from .arith import broadcast_like, unbroadcast
+from .core import Primitive, Sym, call, define, from_partials, sum_tangents, template
+
+LN2 = math.log(2.0)
+LN10 = math.log(10.0)
 
 
 def sqrt(x: Any) -> Sym:
     return call("sqrt", x)
+
+
+def _math(*names: str) -> tuple[Any, ...]:
+    """The functions of the ``math`` module with these names that this Python has."""
+    return tuple(getattr(math, n) for n in names if hasattr(math, n))
 
 
 def unary(
@@ -27,6 +38,7 @@ def unary(
     callables: tuple[Any, ...],
     doc: str,
     emit: str | None = None,
+    modules: tuple[str, ...] = (),
 ) -> Primitive:
     """Define an elementwise primitive from its derivative ``derivative(out, x)``."""
     return define(Primitive(
@@ -37,6 +49,7 @@ def unary(
         vjps=(lambda g, out, x: g * derivative(out, x),),
         callables=callables,
         shape_of=0,
+        modules=modules,
         doc=doc,
     ))
 
@@ -50,19 +63,115 @@ unary("arctan", lambda y, x: 1 / (1 + x**2), (np.arctan, math.atan), "inverse ta
 unary("sinh", lambda y, x: call("cosh", x), (np.sinh, math.sinh), "hyperbolic sine")
 unary("cosh", lambda y, x: call("sinh", x), (np.cosh, math.cosh), "hyperbolic cosine")
 unary("tanh", lambda y, x: 1 - y**2, (np.tanh, math.tanh), "hyperbolic tangent")
+unary("arcsinh", lambda y, x: 1 / sqrt(x**2 + 1), (np.arcsinh, math.asinh),
+      "inverse hyperbolic sine")
+unary("arccosh", lambda y, x: 1 / sqrt(x**2 - 1), (np.arccosh, math.acosh),
+      "inverse hyperbolic cosine (x > 1)")
+unary("arctanh", lambda y, x: 1 / (1 - x**2), (np.arctanh, math.atanh),
+      "inverse hyperbolic tangent (|x| < 1)")
+unary("deg2rad", lambda y, x: math.pi / 180, (np.deg2rad, np.radians, math.radians),
+      "degrees to radians")
+unary("rad2deg", lambda y, x: 180 / math.pi, (np.rad2deg, np.degrees, math.degrees),
+      "radians to degrees")
 unary("exp", lambda y, x: y, (np.exp, math.exp), "exponential")
+unary("exp2", lambda y, x: y * LN2, (np.exp2, *_math("exp2")), "2 ** x")
 unary("log", lambda y, x: 1 / x, (np.log, math.log), "natural logarithm")
+unary("log2", lambda y, x: 1 / (x * LN2), (np.log2, math.log2), "base-2 logarithm")
+unary("log10", lambda y, x: 1 / (x * LN10), (np.log10, math.log10), "base-10 logarithm")
 unary("log1p", lambda y, x: 1 / (1 + x), (np.log1p, math.log1p), "log(1 + x)")
 unary("expm1", lambda y, x: y + 1, (np.expm1, math.expm1), "exp(x) - 1")
 unary("sqrt", lambda y, x: 0.5 / y, (np.sqrt, math.sqrt), "square root")
+unary("cbrt", lambda y, x: 1 / (3 * y**2), (np.cbrt, *_math("cbrt")),
+      "cube root (derivative infinite at 0)")
 unary("square", lambda y, x: 2 * x, (np.square,), "x ** 2")
+unary("reciprocal", lambda y, x: -(y**2), (np.reciprocal,), "1 / x (of floats)")
 unary("abs", lambda y, x: call("sign", x), (np.abs, np.absolute, abs), "absolute value",
       emit="np.abs(_0)")
+unary("fabs", lambda y, x: call("sign", x), (np.fabs, math.fabs), "absolute value of floats")
 
-define(Primitive(
-    "sign", template("np.sign(_0)"), ("x",), differentiable=False, callables=(np.sign,),
-    shape_of=0, doc="sign (zero derivative)",
-))
+
+def _sinc_derivative(y: Sym, x: Sym) -> Sym:
+    # (cos(pi x) - sinc(x)) / x, and 0 at x = 0, without dividing by zero there.
+    at_zero = call("eq", x, 0.0)
+    safe_x = call("where", at_zero, 1.0, x)
+    return call("where", at_zero, 0.0, (call("cos", math.pi * x) - y) / safe_x)
+
+
+unary("sinc", _sinc_derivative, (np.sinc,),
+      "sin(pi x) / (pi x); exact to first order at 0, where its second derivative is taken as 0")
+
+
+def piecewise_constant(name: str, callables: tuple[Any, ...], doc: str, emit: str | None = None,
+                       operands: tuple[str, ...] = ("x",), attrs: dict[str, Any] | None = None,
+                       methods: tuple[str, ...] = ()) -> None:
+    """Define an elementwise function with zero derivative (floor, tests, logic)."""
+    define(Primitive(
+        name, template(emit or f"np.{name}(" + ", ".join(
+            f"_{i}" for i in range(len(operands))) + ")"),
+        operands, attrs=attrs or {}, differentiable=False, callables=callables,
+        methods=methods, elementwise=len(operands) > 1, shape_of=0 if len(operands) == 1 else None,
+        doc=doc,
+    ))
+
+
+piecewise_constant("sign", (np.sign,), "sign (zero derivative)")
+piecewise_constant("floor", (np.floor,), "round down (zero derivative)")
+piecewise_constant("ceil", (np.ceil,), "round up (zero derivative)")
+piecewise_constant("trunc", (np.trunc, np.fix), "round toward zero (zero derivative)")
+piecewise_constant("rint", (np.rint,), "round to the nearest integer (zero derivative)")
+piecewise_constant("round", (np.round, np.around), "round to `decimals` (zero derivative)",
+                   attrs={"decimals": 0}, methods=("round",))
+piecewise_constant("isfinite", (np.isfinite, math.isfinite), "finite test (not differentiable)")
+piecewise_constant("isnan", (np.isnan, math.isnan), "NaN test (not differentiable)")
+piecewise_constant("isinf", (np.isinf, math.isinf), "infinity test (not differentiable)")
+piecewise_constant("signbit", (np.signbit,), "sign bit test (not differentiable)")
+piecewise_constant("logical_not", (np.logical_not,), "logical not (not differentiable)")
+for _name in ("logical_and", "logical_or", "logical_xor"):
+    piecewise_constant(_name, (getattr(np, _name),), f"{_name.replace('_', ' ')} "
+                       "(not differentiable)", operands=("x", "y"))
+
+
+# ------------------------------------------------------------------ binary
+
+
+def binary(
+    name: str,
+    dx: Callable[[Sym, Sym, Sym], Sym],
+    dy: Callable[[Sym, Sym, Sym], Sym],
+    callables: tuple[Any, ...],
+    doc: str,
+    emit: str | None = None,
+    modules: tuple[str, ...] = (),
+) -> Primitive:
+    """Define ``f(x, y)`` from its partials ``dx(out, x, y)`` and ``dy(out, x, y)``.
+
+    Each partial, broadcast with its operand, must have the result's shape.
+    """
+    return define(Primitive(
+        name, template(emit or f"np.{name}(_0, _1)"), ("x", "y"),
+        jvp=from_partials(
+            lambda t, out, x, y: t * dx(out, x, y),
+            lambda t, out, x, y: t * dy(out, x, y),
+        ),
+        vjps=(
+            lambda g, out, x, y: unbroadcast(g * dx(out, x, y), x),
+            lambda g, out, x, y: unbroadcast(g * dy(out, x, y), y),
+        ),
+        callables=callables,
+        elementwise=True,
+        modules=modules,
+        doc=doc,
+    ))
+
+
+binary("hypot", lambda out, x, y: x / out, lambda out, x, y: y / out,
+       (np.hypot, math.hypot), "sqrt(x ** 2 + y ** 2) (math.hypot of two numbers)")
+binary("arctan2", lambda out, x, y: y / (x**2 + y**2), lambda out, x, y: -x / (x**2 + y**2),
+       (np.arctan2, math.atan2), "the angle of the point (y, x): arctan2(x1=y, x2=x)")
+binary("logaddexp", lambda out, x, y: call("exp", x - out), lambda out, x, y: call("exp", y - out),
+       (np.logaddexp,), "log(exp(x) + exp(y))")
+binary("logaddexp2", lambda out, x, y: call("exp2", x - out),
+       lambda out, x, y: call("exp2", y - out), (np.logaddexp2,), "log2(2 ** x + 2 ** y)")
 
 
 def _select(cond: Sym, a: Sym | None, b: Sym | None) -> Sym | None:
@@ -85,18 +194,18 @@ define(Primitive(
 ))
 
 
-def _extremum(name: str, emit: str, callables: tuple[Any, ...], pick_x: str, doc: str) -> None:
-    """``maximum``/``minimum``: the derivative follows the chosen operand; ties go to x."""
+def _extremum(name: str, callables: tuple[Any, ...], first: Callable[[Sym, Sym, Sym], Sym],
+              doc: str) -> None:
+    """``maximum``-like functions: the derivative follows the operand chosen.
 
-    def first(x: Sym, y: Sym) -> Sym:
-        return call(pick_x, x, y)
-
+    ``first(out, x, y)`` says where x is chosen; ties go to x.
+    """
     define(Primitive(
-        name, template(emit), ("x", "y"),
-        jvp=lambda ts, out, x, y: _select(first(x, y), ts[0], ts[1]),
+        name, template(f"np.{name}(_0, _1)"), ("x", "y"),
+        jvp=lambda ts, out, x, y: _select(first(out, x, y), ts[0], ts[1]),
         vjps=(
-            lambda g, out, x, y: unbroadcast(call("where", first(x, y), g, 0.0), x),
-            lambda g, out, x, y: unbroadcast(call("where", first(x, y), 0.0, g), y),
+            lambda g, out, x, y: unbroadcast(call("where", first(out, x, y), g, 0.0), x),
+            lambda g, out, x, y: unbroadcast(call("where", first(out, x, y), 0.0, g), y),
         ),
         callables=callables,
         elementwise=True,
@@ -104,5 +213,38 @@ def _extremum(name: str, emit: str, callables: tuple[Any, ...], pick_x: str, doc
     ))
 
 
-_extremum("maximum", "np.maximum(_0, _1)", (np.maximum,), "ge", "elementwise maximum")
-_extremum("minimum", "np.minimum(_0, _1)", (np.minimum,), "le", "elementwise minimum")
+_extremum("maximum", (np.maximum,), lambda out, x, y: x >= y, "elementwise maximum")
+_extremum("minimum", (np.minimum,), lambda out, x, y: x <= y, "elementwise minimum")
+# fmax and fmin pass over NaN: x is chosen exactly where the result is x.
+_extremum("fmax", (np.fmax,), lambda out, x, y: call("eq", out, x),
+          "elementwise maximum ignoring NaN")
+_extremum("fmin", (np.fmin,), lambda out, x, y: call("eq", out, x),
+          "elementwise minimum ignoring NaN")
+
+
+def _clip_jvp(ts: list[Sym | None], out: Sym, a: Sym, lo: Sym, hi: Sym) -> Sym | None:
+    ta, tlo, thi = ts
+    parts = []
+    if ta is not None:
+        parts.append(call("where", call("eq", out, a), ta, 0.0))
+    if tlo is not None:
+        parts.append(broadcast_like(call("where", a < lo, tlo, 0.0), out))
+    if thi is not None:
+        parts.append(broadcast_like(call("where", a > hi, thi, 0.0), out))
+    return sum_tangents(parts)
+
+
+define(Primitive(
+    "clip", template("np.clip(_0, _1, _2)"), ("a", "a_min", "a_max"),
+    jvp=_clip_jvp,
+    vjps=(
+        lambda g, out, a, lo, hi: unbroadcast(call("where", call("eq", out, a), g, 0.0), a),
+        lambda g, out, a, lo, hi: unbroadcast(call("where", a < lo, g, 0.0), lo),
+        lambda g, out, a, lo, hi: unbroadcast(call("where", a > hi, g, 0.0), hi),
+    ),
+    callables=(np.clip,),
+    methods=("clip",),
+    elementwise=True,
+    doc="a limited to [a_min, a_max] (either may be None); at a bound the derivative "
+        "follows a",
+))

@@ -154,33 +154,6 @@ define(Primitive(
 
 # ---------------------------------------------------------- copies and casts
 
-define(Primitive(
-    "copy", lambda args, attrs: ast.Call(
-        func=ast.Attribute(value=args[0], attr="copy", ctx=ast.Load()), args=[], keywords=[]),
-    ("x",),
-    jvp=lambda ts, out, x: ts[0],
-    vjps=(lambda g, out, x: g,),
-    shape_of=0,
-    doc="x.copy(): a new array, so that writes to it do not reach x",
-))
-
-
-def _float_dtype(dtype: str) -> bool:
-    return dtype.startswith(("float", "complex", "longdouble", "clongdouble"))
-
-
-define(Primitive(
-    "astype", lambda args, attrs: ast.Call(
-        func=ast.Attribute(value=args[0], attr="astype", ctx=ast.Load()),
-        args=[ast.Constant(attrs.get("dtype", "float64"))], keywords=[]),
-    ("x",), attrs={"dtype": "float64"},
-    jvp=lambda ts, out, x, dtype: call("astype", ts[0], dtype=dtype) if _float_dtype(
-        dtype) else None,
-    vjps=(lambda g, out, x, dtype: g if _float_dtype(dtype) else None,),
-    shape_of=0,
-    doc="x.astype(dtype); a cast to an integer or boolean type has no derivative",
-))
-
 # ------------------------------------------------------------------- views
 
 # Primitives whose result may share memory with their first operand, so that a

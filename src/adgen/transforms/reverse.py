@@ -247,7 +247,7 @@ class Adjoints:
             a = op.args[i]
             if not (isinstance(a, Var) and a.name in self.act):
                 continue
-            rule = prim.vjps[i]  # type: ignore[index]
+            rule = prim.vjp_rule(i)
             g = adj[result]
 
             def build(b, rule=rule, g=g):

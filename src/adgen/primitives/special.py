@@ -1,0 +1,104 @@
+"""SciPy's special functions: expit, logit, erf, gammaln, logsumexp, softmax...
+
+SciPy is optional. This module is imported only once the user's program has
+imported ``scipy.special`` (see :func:`adgen.primitives.core.load_deferred`),
+so adgen itself never imports SciPy. Generated code calls the functions as
+``scipy.special.<name>``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import scipy.special
+
+from .core import Primitive, Sym, call, define, template
+from .elementwise import binary, unary
+from .reductions import restore
+
+SP = ("scipy.special",)
+SQRT_PI = math.sqrt(math.pi)
+SQRT_2PI = math.sqrt(2 * math.pi)
+
+
+def _special(name: str, derivative: Any, doc: str, aliases: tuple[Any, ...] = ()) -> None:
+    unary(name, derivative, (getattr(scipy.special, name), *aliases), doc,
+          emit=f"scipy.special.{name}(_0)", modules=SP)
+
+
+_special("expit", lambda y, x: y * (1 - y), "logistic sigmoid 1 / (1 + exp(-x))")
+_special("logit", lambda y, x: 1 / (x * (1 - x)), "log(x / (1 - x))")
+_special("erf", lambda y, x: (2 / SQRT_PI) * call("exp", -(x**2)), "error function")
+_special("erfc", lambda y, x: (-2 / SQRT_PI) * call("exp", -(x**2)),
+         "complementary error function")
+_special("erfinv", lambda y, x: (SQRT_PI / 2) * call("exp", y**2), "inverse error function")
+_special("ndtr", lambda y, x: call("exp", -0.5 * x**2) / SQRT_2PI,
+         "standard normal distribution function")
+_special("log_ndtr", lambda y, x: call("exp", -0.5 * x**2 - y) / SQRT_2PI,
+         "log of the standard normal distribution function")
+_special("gamma", lambda y, x: y * call("digamma", x), "gamma function")
+_special("gammaln", lambda y, x: call("digamma", x), "log |gamma(x)|")
+_special("digamma", lambda y, x: call("polygamma", 1, x), "digamma (psi) function")
+
+define(Primitive(
+    "polygamma", template("scipy.special.polygamma(_0, _1)"), ("n", "x"),
+    jvp=lambda ts, out, n, x: ts[1] * call("polygamma", n + 1, x),
+    vjps=(None, lambda g, out, n, x: g * call("polygamma", n + 1, x)),
+    callables=(scipy.special.polygamma,), modules=SP, elementwise=True,
+    doc="n-th derivative of the digamma function (not differentiable in n)",
+))
+
+binary("xlogy", lambda out, x, y: call("log", y), lambda out, x, y: x / y,
+       (scipy.special.xlogy,), "x * log(y), 0 where x = 0",
+       emit="scipy.special.xlogy(_0, _1)", modules=SP)
+binary("xlog1py", lambda out, x, y: call("log1p", y), lambda out, x, y: x / (1 + y),
+       (scipy.special.xlog1py,), "x * log1p(y), 0 where x = 0",
+       emit="scipy.special.xlog1py(_0, _1)", modules=SP)
+
+
+def _logsumexp_jvp(ts: list[Sym | None], out: Sym, x: Sym, axis: Any, keepdims: bool) -> Sym:
+    weights = call("exp", x - restore(out, x, axis, keepdims))
+    return call("sum", weights * ts[0], axis=axis, keepdims=keepdims)
+
+
+def _logsumexp_vjp(g: Sym, out: Sym, x: Sym, axis: Any, keepdims: bool) -> Sym:
+    return restore(g, x, axis, keepdims) * call("exp", x - restore(out, x, axis, keepdims))
+
+
+define(Primitive(
+    "logsumexp", template("scipy.special.logsumexp(_0)"), ("a",),
+    attrs={"axis": None, "keepdims": False},
+    jvp=_logsumexp_jvp,
+    vjps=(_logsumexp_vjp,),
+    callables=(scipy.special.logsumexp,), modules=SP,
+    doc="log of the sum of exp(a) over all or the given axes",
+))
+
+
+def _softmax_jvp(ts: list[Sym | None], out: Sym, x: Sym, axis: Any) -> Sym:
+    t = ts[0]
+    return out * (t - call("sum", out * t, axis=axis, keepdims=True))
+
+
+def _log_softmax_jvp(ts: list[Sym | None], out: Sym, x: Sym, axis: Any) -> Sym:
+    t = ts[0]
+    return t - call("sum", call("exp", out) * t, axis=axis, keepdims=True)
+
+
+define(Primitive(
+    "softmax", template("scipy.special.softmax(_0)"), ("x",), attrs={"axis": None},
+    jvp=_softmax_jvp,
+    vjps=(lambda g, out, x, axis: out * (g - call("sum", g * out, axis=axis, keepdims=True)),),
+    callables=(scipy.special.softmax,), modules=SP, shape_of=0,
+    doc="exp(x) / sum(exp(x)) over all or the given axes",
+))
+
+define(Primitive(
+    "log_softmax", template("scipy.special.log_softmax(_0)"), ("x",), attrs={"axis": None},
+    jvp=_log_softmax_jvp,
+    vjps=(lambda g, out, x, axis: g - call("exp", out) * call("sum", g, axis=axis,
+                                                              keepdims=True),),
+    callables=(scipy.special.log_softmax,), modules=SP, shape_of=0,
+    doc="log(softmax(x)) over all or the given axes",
+))

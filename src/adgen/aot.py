@@ -239,6 +239,8 @@ class Part:
     source: str
     helpers: set[str] = field(default_factory=set)
     freevars: dict[str, Any] = field(default_factory=dict)
+    # Modules besides NumPy the function refers to (``scipy.special``).
+    modules: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -360,8 +362,9 @@ def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
                     e = emit_function(pipeline.optimize(pipeline.clone(callee)), callee.name,
                                       pipeline.callee_doc(callee))
                     callees[callee.name] = Part(callee.name, e.source, set(e.helpers),
-                                                dict(e.freevars))
-        return Part(name, emitted.source, set(emitted.helpers), dict(emitted.freevars)), fn
+                                                dict(e.freevars), set(e.modules))
+        return Part(name, emitted.source, set(emitted.helpers), dict(emitted.freevars),
+                    set(emitted.modules)), fn
 
     if mode == "forward":
         parts.append(part("jvp", f"{base}_jvp")[0])
@@ -498,7 +501,8 @@ def generate_module(groups: Sequence[Derivatives], command: str | None = None) -
     doc += ["", "The module needs only NumPy: the helpers its functions call are at the end.",
             '"""']
     imports, consts = _free_values(groups)
-    out = header + doc + ["", "import numpy as np"]
+    modules = sorted(set().union(*(p.modules for d in groups for p in (*d.parts, *d.callees))))
+    out = header + doc + ["", "import numpy as np"] + [f"import {m}" for m in modules]
     if imports:
         out += [""] + imports
     if consts:

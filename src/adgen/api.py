@@ -96,6 +96,9 @@ def _conform(g: Any, like: Any) -> Any:
     return g
 
 
+_MISS = object()  # the fast call path declines: take the general one
+
+
 class Derivative:
     """A derivative of ``primal``, compiled on first use.
 
@@ -112,6 +115,7 @@ class Derivative:
         self.wrt = wrt
         self.wrt_names, self.wrt_positions, self.wrt_tuple = normalize_wrt(f, wrt)
         self._entry: pipeline.Compiled | None = None
+        self._fast: Callable[[tuple[Any, ...]], Any] | None = None
         # A bound method is compiled as its function; calls pass the instance first.
         self._bound: Any = f.__self__ if inspect.ismethod(f) else None
         self._func: Any = f.__func__ if inspect.ismethod(f) else f
@@ -162,6 +166,15 @@ class Derivative:
 
     # ------------------------------------------------------------- calls
     def __call__(self, *args: Any, **kw: Any) -> Any:
+        fast = self._fast
+        if fast is not None and not kw:
+            try:
+                out = fast(args)
+            except Exception as exc:
+                self._annotate(exc)
+                raise
+            if out is not _MISS:
+                return out
         try:
             if self._bound is not None:
                 args = (self._bound, *args)
@@ -172,15 +185,58 @@ class Derivative:
             entry = self.compiled()
             if entry.result_tree is not None:
                 return self._call_tree(args, kw, n_extra)
-            return self._call(entry.func, args, kw)
+            out = self._call(entry.func, args, kw)
+            self._fast = self._make_fast(entry)
+            return out
         except Exception as exc:
-            # Say which line of the user's function the failing generated line computes.
-            entry = self._entry
-            if entry is not None:
-                from .tracebacks import annotate
-
-                annotate(exc, entry.func, entry.emitted.line_locs)
+            self._annotate(exc)
             raise
+
+    def _annotate(self, exc: BaseException) -> None:
+        """Say which line of the user's function the failing generated line computes."""
+        entry = self._entry
+        if entry is not None:
+            from .tracebacks import annotate
+
+            annotate(exc, entry.func, entry.emitted.line_locs)
+
+    def _make_fast(self, entry: pipeline.Compiled) -> Callable[[tuple[Any, ...]], Any] | None:
+        """The call path for the common case, with nothing but the checks it needs.
+
+        Only gradients with respect to one float or float-array argument, passed
+        positionally, with no globals to watch; anything else returns ``_MISS``
+        and takes the general path.
+        """
+        if self.kind not in ("grad", "value_and_grad") or self._bound is not None or \
+                self.wrt_tuple or entry.global_deps or entry.result_tree is not None:
+            return None
+        func, generation = entry.func, entry.generation
+        n, p = len(self._params()), self.wrt_positions[0]
+        with_value = self.kind == "value_and_grad"
+        current = pipeline._generation
+        plain = (float, np.ndarray, int, bool, np.float64)
+
+        def fast(args: tuple[Any, ...]) -> Any:
+            if len(args) != n or current[0] != generation:
+                return _MISS
+            for a in args:
+                if type(a) not in plain:
+                    return _MISS
+            x = args[p]
+            tx = type(x)
+            if tx is float:
+                value, g = func(*args)
+                if type(g) is not float:
+                    g = float(g)
+            elif tx is np.ndarray and x.dtype.kind == "f":
+                value, g = func(*args)
+                if type(g) is not np.ndarray or g.dtype != x.dtype or not g.flags.writeable:
+                    g = _conform(g, x)
+            else:
+                return _MISS
+            return (value, g) if with_value else g
+
+        return fast
 
     def _call(self, func: Any, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
         kind = self.kind

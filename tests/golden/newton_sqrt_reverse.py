@@ -98,7 +98,7 @@ def zeros_like(x):
 
 def scalar_output(y):
     """``y``, after checking that it is a scalar: a gradient needs a scalar output."""
-    if np.ndim(y) != 0:
+    if type(y) is not float and np.ndim(y) != 0:
         raise ValueError(
             f"grad needs a function with a scalar output, but it returned an array of "
             f"shape {np.shape(y)}; use vjp with a cotangent, or jacobian"

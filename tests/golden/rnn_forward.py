@@ -46,8 +46,8 @@ def _cell_jvp_W_h(W, h, x, dW, dh):
 
 def broadcast_like(g, like):
     """``g`` broadcast to the shape of ``like`` (a read-only view if it grows)."""
-    shape = np.shape(like)
-    if np.shape(g) == shape:
+    shape = like.shape if hasattr(like, "shape") else np.shape(like)
+    if (g.shape if hasattr(g, "shape") else np.shape(g)) == shape:
         return g
     return np.broadcast_to(g, shape)
 

@@ -38,8 +38,9 @@ def two_outputs_vjp(x, y, bout):
 
 def unbroadcast(g, like):
     """Sum ``g`` down to the shape of ``like``: the adjoint of broadcasting."""
-    shape = np.shape(like)
-    if np.shape(g) == shape:
+    # getattr first: np.shape of a Python number costs a microsecond.
+    shape = like.shape if hasattr(like, "shape") else np.shape(like)
+    if (g.shape if hasattr(g, "shape") else np.shape(g)) == shape:
         return g
     lead = np.ndim(g) - len(shape)
     if lead > 0:
@@ -52,8 +53,8 @@ def unbroadcast(g, like):
 
 def broadcast_like(g, like):
     """``g`` broadcast to the shape of ``like`` (a read-only view if it grows)."""
-    shape = np.shape(like)
-    if np.shape(g) == shape:
+    shape = like.shape if hasattr(like, "shape") else np.shape(like)
+    if (g.shape if hasattr(g, "shape") else np.shape(g)) == shape:
         return g
     return np.broadcast_to(g, shape)
 

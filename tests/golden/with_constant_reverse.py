@@ -56,8 +56,9 @@ def with_constant_grad(x):
 
 def unbroadcast(g, like):
     """Sum ``g`` down to the shape of ``like``: the adjoint of broadcasting."""
-    shape = np.shape(like)
-    if np.shape(g) == shape:
+    # getattr first: np.shape of a Python number costs a microsecond.
+    shape = like.shape if hasattr(like, "shape") else np.shape(like)
+    if (g.shape if hasattr(g, "shape") else np.shape(g)) == shape:
         return g
     lead = np.ndim(g) - len(shape)
     if lead > 0:
@@ -70,8 +71,8 @@ def unbroadcast(g, like):
 
 def broadcast_like(g, like):
     """``g`` broadcast to the shape of ``like`` (a read-only view if it grows)."""
-    shape = np.shape(like)
-    if np.shape(g) == shape:
+    shape = like.shape if hasattr(like, "shape") else np.shape(like)
+    if (g.shape if hasattr(g, "shape") else np.shape(g)) == shape:
         return g
     return np.broadcast_to(g, shape)
 
@@ -88,7 +89,7 @@ def matmul_adjoint_b(g, a, b):
 
 def scalar_output(y):
     """``y``, after checking that it is a scalar: a gradient needs a scalar output."""
-    if np.ndim(y) != 0:
+    if type(y) is not float and np.ndim(y) != 0:
         raise ValueError(
             f"grad needs a function with a scalar output, but it returned an array of "
             f"shape {np.shape(y)}; use vjp with a cotangent, or jacobian"

@@ -97,6 +97,22 @@ def _conform(g: Any, like: Any) -> Any:
 
 
 _MISS = object()  # the fast call path declines: take the general one
+_NUMBERS = (float, int, bool, np.float64, np.float32, np.int64)
+
+
+def _shapes(args: Sequence[Any]) -> tuple[Any, ...] | None:
+    """The shape of each argument (``()`` for a number, None for anything else),
+    or None if nothing is known."""
+    out = []
+    for a in args:
+        t = type(a)
+        if t is np.ndarray:
+            out.append(a.shape)
+        elif t in _NUMBERS:
+            out.append(())
+        else:
+            out.append(None)
+    return tuple(out)
 
 
 class Derivative:
@@ -116,6 +132,9 @@ class Derivative:
         self.wrt_names, self.wrt_positions, self.wrt_tuple = normalize_wrt(f, wrt)
         self._entry: pipeline.Compiled | None = None
         self._fast: Callable[[tuple[Any, ...]], Any] | None = None
+        self._by_shapes: dict[tuple[Any, ...], pipeline.Compiled] = {}
+        # The entry of the latest call, whose line map explains its exceptions.
+        self._last: pipeline.Compiled | None = None
         # A bound method is compiled as its function; calls pass the instance first.
         self._bound: Any = f.__self__ if inspect.ismethod(f) else None
         self._func: Any = f.__func__ if inspect.ismethod(f) else f
@@ -182,11 +201,13 @@ class Derivative:
             primal_args = args[:max(len(args) - n_extra, 0)]
             if any(isinstance(a, (tuple, list, dict)) for a in (*primal_args, *kw.values())):
                 return self._call_tree(args, kw, n_extra)
-            entry = self.compiled()
+            shapes = _shapes(primal_args) if not kw else None
+            entry = self._specialised(shapes) if shapes is not None else self.compiled()
             if entry.result_tree is not None:
                 return self._call_tree(args, kw, n_extra)
             out = self._call(entry.func, args, kw)
-            self._fast = self._make_fast(entry)
+            if shapes is not None:
+                self._fast = self._make_fast(entry, shapes)
             return out
         except Exception as exc:
             self._annotate(exc)
@@ -194,18 +215,32 @@ class Derivative:
 
     def _annotate(self, exc: BaseException) -> None:
         """Say which line of the user's function the failing generated line computes."""
-        entry = self._entry
+        entry = self._last or self._entry
         if entry is not None:
             from .tracebacks import annotate
 
             annotate(exc, entry.func, entry.emitted.line_locs)
 
-    def _make_fast(self, entry: pipeline.Compiled) -> Callable[[tuple[Any, ...]], Any] | None:
+    def _specialised(self, shapes: tuple[Any, ...]) -> pipeline.Compiled:
+        """The derivative compiled for arguments of these shapes (see compile.get)."""
+        entry = self._by_shapes.get(shapes)
+        if entry is None or not pipeline.fresh(entry, self._func):
+            entry = pipeline.get(self._func, self._ir_kind, self.wrt_names, self.wrt_tuple,
+                                 shapes=shapes)
+            if len(self._by_shapes) > 64:  # many shapes: keep the latest only
+                self._by_shapes.clear()
+            self._by_shapes[shapes] = entry
+        self._last = entry
+        return entry
+
+    def _make_fast(self, entry: pipeline.Compiled, shapes: tuple[Any, ...]
+                   ) -> Callable[[tuple[Any, ...]], Any] | None:
         """The call path for the common case, with nothing but the checks it needs.
 
         Only gradients with respect to one float or float-array argument, passed
-        positionally, with no globals to watch; anything else returns ``_MISS``
-        and takes the general path.
+        positionally, with no globals to watch, and arguments of the shapes the
+        code was specialised to; anything else returns ``_MISS`` and takes the
+        general path.
         """
         if self.kind not in ("grad", "value_and_grad") or self._bound is not None or \
                 self.wrt_tuple or entry.global_deps or entry.result_tree is not None:
@@ -214,14 +249,10 @@ class Derivative:
         n, p = len(self._params()), self.wrt_positions[0]
         with_value = self.kind == "value_and_grad"
         current = pipeline._generation
-        plain = (float, np.ndarray, int, bool, np.float64)
 
         def fast(args: tuple[Any, ...]) -> Any:
-            if len(args) != n or current[0] != generation:
+            if len(args) != n or current[0] != generation or _shapes(args) != shapes:
                 return _MISS
-            for a in args:
-                if type(a) not in plain:
-                    return _MISS
             x = args[p]
             tx = type(x)
             if tx is float:

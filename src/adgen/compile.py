@@ -165,8 +165,28 @@ def namespace_for(emitted: Emitted) -> dict[str, Any]:
     return ns
 
 
+def shape_links(params: list[str], shapes: tuple[Any, ...] | None) -> list[tuple[str, str]]:
+    """Shape classes known from the arguments of a call: parameters given a number
+    are scalars, parameters given arrays of one shape share a class."""
+    if not shapes:
+        return []
+    links: list[tuple[str, str]] = []
+    first: dict[tuple[int, ...], str] = {}
+    for p, shape in zip(params, shapes):
+        if shape is None:
+            continue
+        if shape == ():
+            links.append((p, "%scalar"))
+        elif shape in first:
+            links.append((p, first[shape]))
+        else:
+            first[shape] = p
+    return links
+
+
 def build(f: Any, kind: Kind, wrt: list[str], as_tuple: bool = False,
-          trees: tuple[Any, ...] | None = None) -> Compiled:
+          trees: tuple[Any, ...] | None = None,
+          shapes: tuple[Any, ...] | None = None) -> Compiled:
     """Compile the derivative of ``f`` (no caching).
 
     With container arguments (``trees``), ``wrt`` names user parameters and
@@ -180,7 +200,9 @@ def build(f: Any, kind: Kind, wrt: list[str], as_tuple: bool = False,
     missing = [w for w in wrt if w not in primal.params]
     if missing:
         raise DifferentiationError(f"{primal.name} has no parameter {missing[0]!r}")
-    fn = optimize(derive(primal, kind, wrt, as_tuple))
+    fn = derive(primal, kind, wrt, as_tuple)
+    fn.shape_links.extend(shape_links(primal.params, shapes))
+    fn = optimize(fn)
     name = fn.name
     while name in fn.freevars or name in HELPERS:  # e.g. a user's rule named f_jvp
         name += "_"
@@ -218,11 +240,12 @@ def _closure_key(f: Any) -> tuple[int, ...]:
 
 
 def cache_key(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool,
-              trees: tuple[Any, ...] | None = None) -> Any:
+              trees: tuple[Any, ...] | None = None, shapes: tuple[Any, ...] | None = None
+              ) -> Any:
     code = getattr(f, "__code__", None)
     if code is None or getattr(f, "_adgen_ir", None) is not None:
-        return (id(f), kind, wrt, as_tuple, trees)
-    return (code, _closure_key(f), kind, wrt, as_tuple, trees)
+        return (id(f), kind, wrt, as_tuple, trees, shapes)
+    return (code, _closure_key(f), kind, wrt, as_tuple, trees, shapes)
 
 
 def fresh(entry: Compiled, f: Any) -> bool:
@@ -235,12 +258,16 @@ def fresh(entry: Compiled, f: Any) -> bool:
 
 
 def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False,
-        trees: tuple[Any, ...] | None = None) -> Compiled:
+        trees: tuple[Any, ...] | None = None,
+        shapes: tuple[Any, ...] | None = None) -> Compiled:
     """The compiled derivative, from the cache or compiled once (thread-safe).
 
     ``trees``: the container structure of each argument, if any is a container.
+    ``shapes``: the shape of each argument of the call it is for (``()`` for a
+    number, None if not known); code specialised to them skips the broadcasting
+    helpers where shapes are known to agree.
     """
-    key = cache_key(f, kind, wrt, as_tuple, trees)
+    key = cache_key(f, kind, wrt, as_tuple, trees, shapes)
     entry = _cache.get(key)
     if entry is not None and fresh(entry, f):
         return entry
@@ -249,7 +276,7 @@ def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False,
     with lock:
         entry = _cache.get(key)
         if entry is None or not fresh(entry, f):
-            entry = build(f, kind, wrt, as_tuple, trees)
+            entry = build(f, kind, wrt, as_tuple, trees, shapes)
             # Keep the closure contents alive so their ids stay unique in the key.
             cells = getattr(f, "__closure__", None) or ()
             entry.keep = tuple(c.cell_contents for c in cells if _cell_full(c)) + (f,)

@@ -585,3 +585,24 @@ def builtins_and_logic(x, n):
     if flag:
         y = y * adgen.stop_gradient(n * 0.5)
     return np.sum(y ** 2)
+
+
+# ------------------------------------------------------- nested defs and lambdas
+
+
+@case(lambda rng: [rng.standard_normal(3), np.array([0.5, -1.0, 2.0])], wrts=(0, 1, (0, 1)),
+      order=2)
+def nested_def_and_lambda(x, w):
+    scale = 2.0
+    sq = lambda v: v * v * scale  # noqa: E731
+
+    def layer(h, k=1.0):
+        a = np.tanh(h * w + k)
+        if np.sum(a) > 0:
+            return a * 2.0
+        return a
+
+    h = layer(x)
+    for _ in range(2):
+        h = layer(h, k=0.5)
+    return np.sum(sq(h)) + sq(1.5)

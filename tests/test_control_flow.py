@@ -126,3 +126,18 @@ def test_trip_count_from_argument():
             expected *= np.cos(x)
             x = np.sin(x)
         assert g(0.4, n) == pytest.approx(expected)
+
+
+def test_nested_function_writing_enclosing_array_is_refused():
+    def f(x):
+        y = x.copy()
+
+        def bump(i):
+            y[i] = 0.0
+            return i
+
+        k = bump(0)
+        return np.sum(y) * k
+
+    with pytest.raises(adgen.UnsupportedSyntaxError, match="enclosing function"):
+        adgen.grad(f)(np.ones(3))

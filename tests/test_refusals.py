@@ -131,11 +131,6 @@ def with_max_of_array(x):
     return max(x)  # <- max(x)
 
 
-def with_lambda_inside(x):
-    f = lambda v: v * 2  # noqa: E731  # <- lambda
-    return f(x)
-
-
 CASES = [
     (with_try, "try/except"),
     (with_with, "with"),
@@ -156,7 +151,6 @@ CASES = [
     (with_tuple_write, "tuples cannot be changed"),
     (with_dict_missing_key, "no item"),
     (with_max_of_array, "np.amax"),
-    (with_lambda_inside, "lambda"),
 ]
 
 

@@ -35,6 +35,7 @@ from ..runtime import HELPERS
 from .calls import CallsMixin
 from .control import LOOP_TARGET, RET, ControlFlowLowering, hoist_returns
 from .indexing import IndexingMixin
+from .local_functions import LocalFunction, LocalFunctionLowering
 from .parse import ParsedFunction, parse_function
 from .user_calls import CallLowering, Multi
 from .values import Pack, SliceValue, Stale
@@ -102,7 +103,8 @@ def _assigned_names(node: gast.AST) -> set[str]:
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
-class Lowerer(ControlFlowLowering, CallLowering, IndexingMixin, CallsMixin):
+class Lowerer(ControlFlowLowering, CallLowering, LocalFunctionLowering, IndexingMixin,
+              CallsMixin):
     """Lowers one parsed function. Use :func:`lower_function`."""
 
     def __init__(self, parsed: ParsedFunction, program: Program | None = None,
@@ -495,6 +497,8 @@ class Lowerer(ControlFlowLowering, CallLowering, IndexingMixin, CallsMixin):
             if not isinstance(base, Static):
                 return self.method_call(node, base, node.func.attr)
         func = self.expr(node.func)
+        if isinstance(func, LocalFunction):
+            return self.call_local(node, func)
         if not isinstance(func, Static):
             raise self.error(node, "calling a value computed inside the function "
                              "is not supported")
@@ -643,7 +647,6 @@ _EXPRESSION_ADVICE = {
     "Yield": "generators cannot be differentiated: build a list or array instead",
     "YieldFrom": "generators cannot be differentiated: build a list or array instead",
     "Await": "async code cannot be differentiated",
-    "Lambda": "lambdas inside the function are not supported: use NumPy expressions",
     "ListComp": "list comprehensions are not supported: use a for loop or a NumPy expression",
     "GeneratorExp": "generator expressions are not supported: use a NumPy expression",
     "SetComp": "set comprehensions are not supported",

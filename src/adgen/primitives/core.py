@@ -235,10 +235,18 @@ class _Fill(ast.NodeTransformer):
     def __init__(self, args: Sequence[ast.expr], attrs: dict[str, Any]) -> None:
         self.args = args
         self.attrs = attrs
+        self.used: set[int] = set()
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
         if node.id.startswith("_") and node.id[1:].isdigit():
-            return copy.deepcopy(self.args[int(node.id[1:])])
+            # The operands are built afresh for each op: copy one only if the
+            # template uses it twice.
+            k = int(node.id[1:])
+            arg = self.args[k]
+            if k in self.used:
+                return copy.deepcopy(arg)
+            self.used.add(k)
+            return arg
         if node.id.startswith("_") and node.id[1:] in self.attrs:
             return const_expr(self.attrs[node.id[1:]])
         return node

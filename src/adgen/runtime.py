@@ -432,6 +432,16 @@ def scatter_add(g, like, index):
     return out
 
 
+def index_add(acc, g, index):
+    """``acc`` with ``g`` added at ``index``, in place: ``acc`` is an accumulator the
+    generated code owns (a loop's adjoint of an array it indexes)."""
+    if int_array_index(index):
+        np.add.at(acc, index, g)
+    else:
+        acc[index] += g
+    return acc
+
+
 def gather_written(g, index):
     """``g[index]``, zero where a repeated index is written again later.
 
@@ -447,6 +457,8 @@ def gather_written(g, index):
     return np.where(last[index] == ids, part, 0.0)
 
 
-HELPERS.update({f.__name__: f for f in (int_array_index, setitem, scatter_add, gather_written)})
+HELPERS.update({f.__name__: f for f in (int_array_index, setitem, scatter_add, index_add,
+                                         gather_written)})
 HELPER_DEPENDS.update({"scatter_add": ("int_array_index",),
+                       "index_add": ("int_array_index",),
                        "gather_written": ("int_array_index",)})

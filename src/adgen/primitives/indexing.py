@@ -142,6 +142,32 @@ define(Primitive(
     doc="zeros shaped like `like` with g added at index: the adjoint of like[index]",
 ))
 
+def _emit_index_add(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
+    return _helper_call("index_add", args[:2], index_value(args[2:], _kinds(attrs)), [])
+
+
+def _index_add_jvp(ts: list[Sym | None], out: Sym, acc: Sym, g: Sym, *index: Sym,
+                   kinds: str) -> Sym | None:
+    # The tangent accumulator is owned like the accumulator: it may be added to in place.
+    tacc, tg = ts[0], ts[1]
+    if tg is None:
+        return tacc
+    if tacc is None:
+        return call("scatter_add", tg, acc, *index, kinds=kinds)
+    return call("index_add", tacc, tg, *index, kinds=kinds)
+
+
+define(Primitive(
+    "index_add", _emit_index_add, ("acc", "g", "index"), attrs={"kinds": "v"},
+    jvp=_index_add_jvp,
+    vjps=(lambda b, out, acc, g, *index, kinds: b,
+          lambda b, out, acc, g, *index, kinds: call("getitem", b, *index, kinds=kinds),
+          None),
+    variadic=True, shape_of=0, helpers=("index_add",), effect=True,
+    doc="acc with g added at index, in place: a loop's accumulator of the adjoint of an "
+        "array it indexes (only where the generated code owns acc)",
+))
+
 define(Primitive(
     "gather_written", _emit_gather_written, ("g",), attrs={"kinds": "v"},
     jvp=lambda ts, out, g, *index, kinds: call("gather_written", ts[0], *index, kinds=kinds),

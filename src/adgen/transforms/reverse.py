@@ -167,6 +167,20 @@ def _rename(ops: list[Op], mapping: dict[str, str]) -> None:
                          else v for v in b.results]
 
 
+def _single_scatter(ops: list[Op], value: Value, like: str) -> Op | None:
+    """The top-level ``scatter_add(g, like, ...)`` op defining ``value``, if nothing
+    else in ``ops`` reads ``value``."""
+    if not isinstance(value, Var):
+        return None
+    op = next((o for o in ops if o.results == [value.name]), None)
+    if op is None or op.prim != "scatter_add" or op.args[1] != Var(like):
+        return None
+    readers = sum(1 for o in ops for a in o.args if a == value)
+    nested = any(value.name in _reads(b.ops) or value in b.results for o in ops
+                 for b in o.blocks)
+    return op if readers == 0 and not nested else None
+
+
 class Adjoints:
     """Builds the reverse sweep of one function."""
 
@@ -388,8 +402,17 @@ class Adjoints:
         acc_inits = [adj[n] if n in adj else self.zero(Var(n), out) for n in outer]
         acc_nexts: list[Value] = []
         for n, acc in zip(outer, accs):
-            add, total = emit_one(self.namer, "add", [Var(acc), local[n]], self.bname(n),
-                                  "adjoint", op.loc)
+            scatter = _single_scatter(rev, local[n], n) if n not in adj else None
+            if scatter is not None:
+                # The accumulator starts as zeros of our own: add into it in place
+                # instead of building a zero array per iteration.
+                rev.remove(scatter)
+                add, total = emit_one(self.namer, "index_add",
+                                      [Var(acc), scatter.args[0], *scatter.args[2:]],
+                                      self.bname(n), "adjoint", op.loc, **scatter.attrs)
+            else:
+                add, total = emit_one(self.namer, "add", [Var(acc), local[n]],
+                                      self.bname(n), "adjoint", op.loc)
             rev.append(add)
             acc_nexts.append(total)
         # Values of the iteration the adjoint reads: taped by the forward loop.

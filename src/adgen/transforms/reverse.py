@@ -167,18 +167,29 @@ def _rename(ops: list[Op], mapping: dict[str, str]) -> None:
                          else v for v in b.results]
 
 
-def _single_scatter(ops: list[Op], value: Value, like: str) -> Op | None:
-    """The top-level ``scatter_add(g, like, ...)`` op defining ``value``, if nothing
-    else in ``ops`` reads ``value``."""
+def _scatters(ops: list[Op], value: Value, like: str, readers_ok: int = 0
+              ) -> list[Op] | None:
+    """The ops that build ``value`` as a sum of ``scatter_add(g, like, ...)`` (the
+    scatters, then the adds), if nothing else in ``ops`` reads what they compute."""
     if not isinstance(value, Var):
         return None
     op = next((o for o in ops if o.results == [value.name]), None)
-    if op is None or op.prim != "scatter_add" or op.args[1] != Var(like):
+    if op is None:
         return None
     readers = sum(1 for o in ops for a in o.args if a == value)
-    nested = any(value.name in _reads(b.ops) or value in b.results for o in ops
-                 for b in o.blocks)
-    return op if readers == 0 and not nested else None
+    if any(value.name in _reads(b.ops) or value in b.results for o in ops for b in o.blocks):
+        return None
+    if op.prim == "scatter_add" and op.args[1] == Var(like) and readers == readers_ok:
+        return [op]
+    if op.prim == "add" and readers == readers_ok:
+        parts = []
+        for a in op.args:
+            inner = _scatters(ops, a, like, 1)
+            if inner is None:
+                return None
+            parts.extend(inner)
+        return parts + [op]
+    return None
 
 
 class Adjoints:
@@ -402,18 +413,24 @@ class Adjoints:
         acc_inits = [adj[n] if n in adj else self.zero(Var(n), out) for n in outer]
         acc_nexts: list[Value] = []
         for n, acc in zip(outer, accs):
-            scatter = _single_scatter(rev, local[n], n) if n not in adj else None
-            if scatter is not None:
-                # The accumulator starts as zeros of our own: add into it in place
-                # instead of building a zero array per iteration.
-                rev.remove(scatter)
-                add, total = emit_one(self.namer, "index_add",
-                                      [Var(acc), scatter.args[0], *scatter.args[2:]],
-                                      self.bname(n), "adjoint", op.loc, **scatter.attrs)
+            built = _scatters(rev, local[n], n) if n not in adj else None
+            if built is not None:
+                # The accumulator starts as zeros of our own: add each scattered part
+                # into it in place instead of building zero arrays every iteration.
+                total: Value = Var(acc)
+                for part in built:
+                    rev.remove(part)
+                for part in built:
+                    if part.prim != "scatter_add":
+                        continue
+                    add, total = emit_one(self.namer, "index_add",
+                                          [total, part.args[0], *part.args[2:]],
+                                          self.bname(n), "adjoint", op.loc, **part.attrs)
+                    rev.append(add)
             else:
                 add, total = emit_one(self.namer, "add", [Var(acc), local[n]],
                                       self.bname(n), "adjoint", op.loc)
-            rev.append(add)
+                rev.append(add)
             acc_nexts.append(total)
         # Values of the iteration the adjoint reads: taped by the forward loop.
         reads = _reads(rev)

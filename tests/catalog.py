@@ -606,3 +606,12 @@ def nested_def_and_lambda(x, w):
     for _ in range(2):
         h = layer(h, k=0.5)
     return np.sum(sq(h)) + sq(1.5)
+
+
+@case(lambda rng: [rng.standard_normal(6), 0.3], wrts=(0, 1, (0, 1)), order=2)
+def smoothing_filter(x, w):
+    y = np.zeros_like(x)
+    y[0] = x[0]
+    for i in range(1, len(x)):
+        y[i] = w * y[i - 1] + (1.0 - w) * x[i]
+    return np.sum(y[1:] ** 2)

@@ -67,6 +67,7 @@ CASES = [
     Golden("rows_with_break_reverse", "control_flow.py:rows_with_break", wrt="w"),
     Golden("rnn_reverse", "control_flow.py:rnn", wrt="W"),
     Golden("rnn_forward", "control_flow.py:rnn", "forward", wrt="W"),
+    Golden("smooth_reverse", "control_flow.py:smooth", wrt="x,w"),
 ]
 
 

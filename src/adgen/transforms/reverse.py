@@ -192,6 +192,36 @@ def _scatters(ops: list[Op], value: Value, like: str, readers_ok: int = 0
     return None
 
 
+# Operand positions that helpers read only for a shape.
+_SHAPE_ONLY = {"scatter_add": 1, "unbroadcast": 1, "broadcast_like": 1, "reshape_like": 1,
+               "zero": 0, "row_adjoint": 1}
+
+
+def _shape_only(ops: list[Op], name: str) -> bool:
+    """Whether ``ops`` read ``name`` only where a helper wants a shape."""
+    for o in ops:
+        for k, a in enumerate(o.args):
+            if a == Var(name) and _SHAPE_ONLY.get(o.prim) != k:
+                return False
+        for b in o.blocks:
+            if not _shape_only(b.ops, name) or Var(name) in b.results:
+                return False
+    return True
+
+
+def _shape_from_init(op: Op, rev: list[Op], carried: list[str], inits: list[Value],
+                     nexts: list[Value]) -> None:
+    defs = {r: o for b in op.blocks for o in b.ops for r in o.results}
+    for c, init, nxt in zip(carried, inits, nexts):
+        if not isinstance(init, Var) or not _shape_only(rev, c):
+            continue
+        v = nxt
+        while isinstance(v, Var) and v.name in defs and defs[v.name].prim == "setitem":
+            v = defs[v.name].args[0]
+        if v == Var(c):
+            _rename(rev, {c: init.name})
+
+
 class Adjoints:
     """Builds the reverse sweep of one function."""
 
@@ -432,6 +462,9 @@ class Adjoints:
                                       self.bname(n), "adjoint", op.loc)
                 rev.append(add)
             acc_nexts.append(total)
+        # A carried array the adjoint reads only for its shape, and that the body
+        # changes only by indexed writes, has its initial value's shape: read that.
+        _shape_from_init(op, rev, carried, inits, nexts)
         # Values of the iteration the adjoint reads: taped by the forward loop.
         reads = _reads(rev)
         needed = [n for n in body_defs if n in reads and (n != index or counted)]

@@ -47,3 +47,11 @@ def rnn(W, xs, h0):
     for x in xs:
         h = _cell(W, h, x)
     return np.sum(h ** 2)
+
+
+def smooth(x, w):
+    y = np.zeros_like(x)
+    y[0] = x[0]
+    for i in range(1, len(x)):
+        y[i] = w * y[i - 1] + (1.0 - w) * x[i]
+    return np.sum(y[1:] ** 2)

@@ -30,6 +30,7 @@ from .frontend.lower import lower_function
 from .frontend.parse import register_source
 from .ir import Function, clone, verify
 from .passes import cse, dce, simplify
+from .program import cell_full
 from .runtime import HELPERS
 from .transforms.forward import forward
 from .transforms.reverse import reverse
@@ -279,17 +280,9 @@ def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False,
             entry = build(f, kind, wrt, as_tuple, trees, shapes)
             # Keep the closure contents alive so their ids stay unique in the key.
             cells = getattr(f, "__closure__", None) or ()
-            entry.keep = tuple(c.cell_contents for c in cells if _cell_full(c)) + (f,)
+            entry.keep = tuple(c.cell_contents for c in cells if cell_full(c)) + (f,)
             _cache[key] = entry
     return entry
-
-
-def _cell_full(cell: Any) -> bool:
-    try:
-        _ = cell.cell_contents
-    except ValueError:
-        return False
-    return True
 
 
 def clear_cache() -> None:

@@ -40,7 +40,7 @@ class Program:
 
     def callee(self, f: Any, lower: Any) -> str:
         """The name of the lowered user function ``f`` (lowering it if new)."""
-        cells = tuple(id(c.cell_contents) for c in (f.__closure__ or ()) if _full(c))
+        cells = tuple(id(c.cell_contents) for c in (f.__closure__ or ()) if cell_full(c))
         key = (f.__code__, cells)
         if key in self.origins:
             return self.origins[key]
@@ -92,7 +92,8 @@ class Program:
         return out
 
 
-def _full(cell: Any) -> bool:
+def cell_full(cell: Any) -> bool:
+    """Whether a closure cell holds a value (a cell of a name not yet bound is empty)."""
     try:
         _ = cell.cell_contents
     except ValueError:

@@ -221,6 +221,30 @@ class Derivative:
 
             annotate(exc, entry.func, entry.emitted.line_locs)
 
+    def _make_fast_jvp(self, entry: pipeline.Compiled, shapes: tuple[Any, ...]
+                       ) -> Callable[[tuple[Any, ...]], Any] | None:
+        """The fast path of a JVP: float arguments of known shapes, tangents alike."""
+        func, generation, current = entry.func, entry.generation, pipeline._generation
+        n = len(self._params())
+        positions = self.wrt_positions
+        if len(shapes) != n:
+            return None
+        tangent_shapes = tuple(shapes[p] for p in positions)
+        floats = (float, np.float64)
+
+        def fast(args: tuple[Any, ...]) -> Any:
+            if len(args) != n + len(positions) or current[0] != generation or \
+                    _shapes(args[:n]) != shapes or _shapes(args[n:]) != tangent_shapes:
+                return _MISS
+            for p in positions:
+                x = args[p]
+                if type(x) not in floats and not (type(x) is np.ndarray
+                                                  and x.dtype.kind == "f"):
+                    return _MISS
+            return func(*args)
+
+        return fast
+
     def _specialised(self, shapes: tuple[Any, ...]) -> pipeline.Compiled:
         """The derivative compiled for arguments of these shapes (see compile.get)."""
         entry = self._by_shapes.get(shapes)
@@ -242,8 +266,11 @@ class Derivative:
         code was specialised to; anything else returns ``_MISS`` and takes the
         general path.
         """
-        if self.kind not in ("grad", "value_and_grad") or self._bound is not None or \
-                self.wrt_tuple or entry.global_deps or entry.result_tree is not None:
+        if self._bound is not None or entry.global_deps or entry.result_tree is not None:
+            return None
+        if self.kind == "jvp":
+            return self._make_fast_jvp(entry, shapes)
+        if self.kind not in ("grad", "value_and_grad") or self.wrt_tuple:
             return None
         func, generation = entry.func, entry.generation
         n, p = len(self._params()), self.wrt_positions[0]

@@ -28,7 +28,7 @@ from .emit import Emitted, emit_function
 from .errors import DifferentiationError
 from .frontend.lower import lower_function
 from .frontend.parse import register_source
-from .ir import Function, clone, verify
+from .ir import Function, all_names, clone, verify
 from .passes import cse, dce, simplify
 from .program import cell_full
 from .runtime import HELPERS
@@ -77,6 +77,11 @@ def derive(fn: Function, kind: Kind, wrt: list[str], as_tuple: bool = False,
     their VJPs take one cotangent per result.
     """
     fn = clone(fn)
+    # Links between names optimisation removed would bind those names anew when
+    # the transform reuses them: keep only the links of names still defined.
+    names = all_names(fn)
+    fn.shape_links = [(a, b) for a, b in fn.shape_links
+                      if (a in names or a.startswith("%")) and (b in names or b.startswith("%"))]
     if kind == "jvp":
         return forward(fn, wrt)
     return reverse(fn, wrt, "one" if kind == "grad" else "cotangent", as_tuple,

@@ -22,7 +22,7 @@ def _visit(block: Block, seen: dict[Any, str], rename: dict[str, str]) -> None:
         for inner in op.blocks:
             _visit(inner, seen, rename)
         if op.blocks or PRIMITIVES[op.prim].effect or len(op.results) != 1 or \
-                op.prim in ("tape_new", "zero"):
+                op.prim in ("tape_new", "zero", "scatter_add"):
             kept.append(op)
             continue
         key = (op.prim, tuple(op.args), tuple(sorted(op.attrs.items())))

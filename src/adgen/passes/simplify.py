@@ -15,6 +15,7 @@ Reshaping helpers applied to a value already of the target's shape
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..ir import Block, Const, Function, Op, Value, Var
 from ..passes.activity import loop_slots
@@ -160,6 +161,8 @@ def _algebra(fn: Function) -> None:
                         neg.prim, neg.args = "mul", [neg.args[0], other]
                         op.prim, op.args = "neg", [op.args[i]]
                         break
+            elif op.prim == "add" and _scatter_sum(op, single, defs):
+                pass
             elif op.prim == "add":
                 for i in (1, 0):
                     neg = single(op.args[i], "neg")
@@ -191,6 +194,36 @@ def _count_uses(block: Block, out: dict[str, int]) -> None:
     for v in block.results:
         if isinstance(v, Var):
             out[v.name] = out.get(v.name, 0) + 1
+
+
+def _scattered_into(v: Value, defs: dict[str, Op]) -> Value | None:
+    """The array ``v`` is the adjoint of, if ``v`` is built by scatter_add/index_add."""
+    while isinstance(v, Var) and v.name in defs:
+        op = defs[v.name]
+        if op.prim == "scatter_add":
+            return op.args[1]
+        if op.prim != "index_add":
+            return None
+        v = op.args[0]
+    return None
+
+
+def _scatter_sum(op: Op, single: Any, defs: dict[str, Op]) -> bool:
+    """``scatter_add(g1, x, i) + scatter_add(g2, x, j)``: add the second into the
+    first, which is a fresh array nothing else reads (``index_add``, in place)."""
+    for i in (0, 1):
+        acc = single(op.args[i], "scatter_add") or single(op.args[i], "index_add")
+        other = single(op.args[1 - i], "scatter_add")
+        if acc is None or other is None:
+            continue
+        like = _scattered_into(op.args[i], defs)
+        if like is None or like != other.args[1]:
+            continue
+        op.prim = "index_add"
+        op.args = [op.args[i], other.args[0], *other.args[2:]]
+        op.attrs = dict(other.attrs)
+        return True
+    return False
 
 
 def run(fn: Function) -> Function:

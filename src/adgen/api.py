@@ -110,6 +110,8 @@ def _shapes(args: Sequence[Any]) -> tuple[Any, ...] | None:
             out.append(a.shape)
         elif t in _NUMBERS:
             out.append(())
+        elif t in (tuple, list, dict):
+            out.append("tree")  # never equal to a shape: containers take their own path
         else:
             out.append(None)
     return tuple(out)

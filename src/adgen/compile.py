@@ -179,7 +179,7 @@ def shape_links(params: list[str], shapes: tuple[Any, ...] | None) -> list[tuple
     links: list[tuple[str, str]] = []
     first: dict[tuple[int, ...], str] = {}
     for p, shape in zip(params, shapes):
-        if shape is None:
+        if shape is None or shape == "tree":
             continue
         if shape == ():
             links.append((p, "%scalar"))

@@ -514,7 +514,8 @@ class Lowerer(ControlFlowLowering, CallLowering, LocalFunctionLowering, Indexing
         if isinstance(func.obj, types.FunctionType):
             return self.user_call(node, func.obj)  # type: ignore[return-value]
         raise self.error(node, f"adgen has no derivative rule for {_describe(func.obj)}; "
-                         "write it with the NumPy functions adgen supports")
+                         "write it with the NumPy functions adgen supports, or give it "
+                         "rules with adgen.defvjp and adgen.defjvp")
 
     def method_call(self, node: gast.Call, base: Lowered, name: str) -> Lowered:
         base = self.live(base, node.func)

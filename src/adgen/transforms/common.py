@@ -51,3 +51,10 @@ def emit_one(namer: Namer, prim: str, args: list[Value], base: str, tag: str,
 
 def is_zero_const(v: Value | None) -> bool:
     return v is None or (isinstance(v, Const) and v.value == 0)
+
+
+def shift_structure(structure: object, k: int) -> object:
+    """A result structure (see ``Function.structure``) with every index moved by ``k``."""
+    if isinstance(structure, tuple):
+        return tuple(shift_structure(s, k) for s in structure)
+    return structure + k  # type: ignore[operator]

@@ -17,7 +17,7 @@ from typing import Any
 from ..ir import Block, Const, Function, Namer, Op, Value, Var
 from ..passes.activity import active, diff_positions, loop_slots
 from ..primitives import PRIMITIVES
-from .common import attrs_of, emit_one, namer_for, run_rule, stem
+from .common import attrs_of, emit_one, namer_for, run_rule, shift_structure, stem
 
 
 def forward(fn: Function, wrt: list[str]) -> Function:
@@ -47,7 +47,7 @@ def forward(fn: Function, wrt: list[str]) -> Function:
         freevars=dict(fn.freevars),
         filename=fn.filename,
         doc=fn.doc,
-        structure=(primal, _shift(primal, len(results))),
+        structure=(primal, shift_structure(primal, len(results))),
         families=dict(namer.family),
         program=fn.program,
         shape_links=fn.shape_links + t.links,
@@ -56,12 +56,6 @@ def forward(fn: Function, wrt: list[str]) -> Function:
 
 def _stem(namer: Namer, v: Value) -> str:
     return stem(namer, v.name) if isinstance(v, Var) else "out"
-
-
-def _shift(structure: object, k: int) -> object:
-    if isinstance(structure, tuple):
-        return tuple(_shift(s, k) for s in structure)
-    return structure + k  # type: ignore[operator]
 
 
 class Tangents:
@@ -192,7 +186,8 @@ class Tangents:
             self.set_tangent(r, Var(d))
         structure = op.attrs.get("structure", 0)
         tangents = [self.tangent[op.args[i].name] for i in active]  # type: ignore[union-attr]
-        attrs = {"fn": jvp_name, "structure": (structure, _shift(structure, len(op.results)))}
+        shifted = shift_structure(structure, len(op.results))
+        attrs = {"fn": jvp_name, "structure": (structure, shifted)}
         return [Op(op.results + tres, "call", list(op.args) + tangents, attrs, op.loc,
                    tag="tangent")]
 

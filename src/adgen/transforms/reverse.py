@@ -26,7 +26,7 @@ from ..errors import DifferentiationError
 from ..ir import Block, Const, Function, Namer, Op, Value, Var, flatten_structure
 from ..passes.activity import active, diff_positions, loop_slots
 from ..primitives import PRIMITIVES
-from .common import attrs_of, emit_one, namer_for, run_rule, stem
+from .common import attrs_of, emit_one, namer_for, run_rule, shift_structure, stem
 
 _TEMP = re.compile(r"^t\d+(_\d+)?$")
 
@@ -98,7 +98,7 @@ def reverse(fn: Function, wrt: list[str], seed: Literal["cotangent", "one"],
     grad_structure = tuple(range(len(grads))) if len(wrt) > 1 or as_tuple else 0
     if seed == "one":
         out_results = results + grads
-        out_structure = (0, _shift(grad_structure, 1))
+        out_structure = (0, shift_structure(grad_structure, 1))
         name = fn.name + "_grad"
     else:
         out_results = grads
@@ -122,12 +122,6 @@ def reverse(fn: Function, wrt: list[str], seed: Literal["cotangent", "one"],
 def _output_name(name: str) -> str:
     """The name of a checked scalar output: the user's name, else ``value``."""
     return "value" if _TEMP.match(name) else name
-
-
-def _shift(structure: object, k: int) -> object:
-    if isinstance(structure, tuple):
-        return tuple(_shift(s, k) for s in structure)
-    return structure + k  # type: ignore[operator]
 
 
 # ------------------------------------------------------------------ helpers

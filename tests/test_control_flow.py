@@ -141,3 +141,26 @@ def test_nested_function_writing_enclosing_array_is_refused():
 
     with pytest.raises(adgen.UnsupportedSyntaxError, match="enclosing function"):
         adgen.grad(f)(np.ones(3))
+
+
+def test_name_bound_on_one_path_only_is_refused():
+    def f(x):
+        if x > 0:
+            y = x * 2
+        return y
+
+    with pytest.raises(adgen.UnsupportedSyntaxError, match="only some paths") as err:
+        adgen.grad(f)(-1.0)
+    assert "return y" in str(err.value)
+
+
+def test_name_bound_on_every_path_that_continues_is_fine():
+    def f(x):
+        if x > 0:
+            y = x * 2
+        else:
+            return x
+        return y * 3
+
+    assert adgen.grad(f)(1.0) == pytest.approx(6.0)
+    assert adgen.grad(f)(-1.0) == pytest.approx(1.0)

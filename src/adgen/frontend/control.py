@@ -38,6 +38,13 @@ class _LoopTarget:
 LOOP_TARGET = _LoopTarget()
 
 
+class _OneBranch:
+    """Marks a name an if binds on one path only: using it after the if is refused."""
+
+
+ONE_BRANCH = _OneBranch()
+
+
 def always_returns(stmts: list[gast.stmt]) -> bool:
     if not stmts:
         return False
@@ -221,6 +228,11 @@ class ControlFlowLowering:
                 known = [e[key] for e in (then_env, else_env) if key in e]
                 self.env[key] = known[0]
                 continue
+            if key not in before and not key.startswith("%") and (
+                    key not in then_env or key not in else_env):
+                # Bound on one path only: Python would raise NameError on the other.
+                self.env[key] = ONE_BRANCH
+                continue
             tv = then_env.get(key, self._missing(key, before))
             ev = else_env.get(key, self._missing(key, before))
             if tv == ev and type(tv) is type(ev):
@@ -229,6 +241,9 @@ class ControlFlowLowering:
             if not isinstance(tv, (Var, Const)) or not isinstance(ev, (Var, Const)):
                 if tv is LOOP_TARGET or ev is LOOP_TARGET:
                     self.env[key] = LOOP_TARGET
+                    continue
+                if tv is ONE_BRANCH or ev is ONE_BRANCH:
+                    self.env[key] = ONE_BRANCH
                     continue
                 raise self.error(None, f"{key!r} denotes different functions or modules in "
                                  "the branches of an if; bind it before the if")

@@ -33,7 +33,7 @@ from ..primitives.core import dtype_attr, lookup_method, lookup_tuple
 from ..program import Program
 from ..runtime import HELPERS
 from .calls import CallsMixin
-from .control import LOOP_TARGET, RET, ControlFlowLowering, hoist_returns
+from .control import LOOP_TARGET, ONE_BRANCH, RET, ControlFlowLowering, hoist_returns
 from .indexing import IndexingMixin
 from .local_functions import LocalFunction, LocalFunctionLowering
 from .parse import ParsedFunction, parse_function
@@ -395,6 +395,10 @@ class Lowerer(ControlFlowLowering, CallLowering, LocalFunctionLowering, Indexing
 
     def expr_Name(self, node: gast.Name) -> Lowered:
         if node.id in self.env:
+            if self.env[node.id] is ONE_BRANCH:
+                raise self.error(node, f"{node.id!r} is assigned on only some paths through "
+                                 "the ifs before this line, so it may be undefined here; "
+                                 "assign it on every path (or before the if)")
             if self.env[node.id] is LOOP_TARGET:
                 raise self.error(node, f"{node.id!r} was bound inside a loop and is used "
                                  "after it; adgen needs it defined before the loop: "

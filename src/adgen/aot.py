@@ -50,7 +50,7 @@ from .emit import emit_function
 from .errors import DifferentiationError, UnsupportedSyntaxError
 from .ir import Function
 from .primitives.core import const_expr
-from .runtime import HELPER_DEPENDS, HELPERS
+from .runtime import helper_source
 
 #: Largest numeric array (in elements) embedded as a literal; larger ones are imported.
 EMBED_MAX = 64
@@ -390,14 +390,6 @@ def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
     return Derivatives(target, mode, tuple(wrt_list), parts, list(callees.values()))
 
 
-def _helper_source(names: set[str]) -> str:
-    wanted = set(names)
-    for name in list(wanted):
-        wanted.update(HELPER_DEPENDS.get(name, ()))
-    table = {**HELPERS, **AOT_HELPERS}
-    return "\n\n".join(inspect.getsource(table[n]) for n in table if n in wanted)
-
-
 def _array_literal(value: np.ndarray) -> str | None:
     """``np.array(...)`` source for a small finite numeric array, else None."""
     if value.dtype.kind not in "biufc" or value.size > EMBED_MAX:
@@ -526,5 +518,5 @@ def generate_module(groups: Sequence[Derivatives], command: str | None = None) -
     helpers = set().union(*(p.helpers for d in groups for p in (*d.parts, *d.callees)))
     if helpers:
         out += ["", "", "# Helpers called by the functions above.", "",
-                _helper_source(helpers).rstrip("\n")]
+                helper_source(helpers, AOT_HELPERS).rstrip("\n")]
     return "\n".join(out) + "\n"

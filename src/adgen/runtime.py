@@ -12,6 +12,7 @@ only serve other helpers, as ``HELPER_DEPENDS`` records.
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 import numpy as np
 
@@ -392,17 +393,26 @@ HELPER_DEPENDS = {
 }
 
 
-def helper_source(names: set[str]) -> str:
-    """Source text of the named helpers and the helpers they call, in a stable order."""
-    wanted = set(names)
-    for name in list(wanted):
-        wanted.update(HELPER_DEPENDS.get(name, ()))
-    return "\n\n".join(inspect.getsource(HELPERS[n]) for n in HELPERS if n in wanted)
+def helper_source(names: set[str], extra: dict[str, Any] | None = None) -> str:
+    """Source text of the named helpers and the helpers they call, in a stable order.
+
+    ``extra`` adds helpers of the caller's own (the module writer's) to choose from.
+    """
+    table = {**HELPERS, **(extra or {})}
+    wanted: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name not in wanted:
+            wanted.add(name)
+            todo.extend(HELPER_DEPENDS.get(name, ()))
+    return "\n\n".join(inspect.getsource(table[n]) for n in table if n in wanted)
 
 
 # ------------------------------------------------------------------ indexing
 # Indexed writes are functional in adgen's IR (see adgen.primitives.indexing);
-# these helpers copy, so no array a caller can see is ever changed.
+# these helpers copy, so no array a caller can see is ever changed. The one
+# exception, index_add, adds into an accumulator the generated code made itself.
 
 
 def int_array_index(index):

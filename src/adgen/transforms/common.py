@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..frontend.lower import RESERVED
-from ..ir import Const, Function, Loc, Namer, Op, Value, Var, all_names
+from ..ir import Function, Loc, Namer, Op, Value, Var, all_names
 from ..primitives import PRIMITIVES
 from ..primitives.core import Builder, Sym
 
@@ -47,10 +47,6 @@ def emit_one(namer: Namer, prim: str, args: list[Value], base: str, tag: str,
     name = namer.fresh(base)
     shown = {k: v for k, v in attrs.items() if PRIMITIVES[prim].attrs.get(k) != v}
     return Op([name], prim, list(args), shown, loc, tag=tag), Var(name)
-
-
-def is_zero_const(v: Value | None) -> bool:
-    return v is None or (isinstance(v, Const) and v.value == 0)
 
 
 def shift_structure(structure: object, k: int) -> object:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +39,6 @@ define(Primitive(
     jvp=_add_jvp,
     vjps=(lambda g, out, x, y: unbroadcast(g, x), lambda g, out, x, y: unbroadcast(g, y)),
     callables=(np.add, operator.add),
-    impl=operator.add,
     elementwise=True,
     doc="x + y",
 ))
@@ -47,7 +48,6 @@ define(Primitive(
     jvp=_sub_jvp,
     vjps=(lambda g, out, x, y: unbroadcast(g, x), lambda g, out, x, y: unbroadcast(-g, y)),
     callables=(np.subtract, operator.sub),
-    impl=operator.sub,
     elementwise=True,
     doc="x - y",
 ))
@@ -57,7 +57,6 @@ define(Primitive(
     jvp=from_partials(lambda t, out, x, y: t * y, lambda t, out, x, y: x * t),
     vjps=(lambda g, out, x, y: unbroadcast(g * y, x), lambda g, out, x, y: unbroadcast(x * g, y)),
     callables=(np.multiply, operator.mul),
-    impl=operator.mul,
     elementwise=True,
     doc="x * y",
 ))
@@ -70,7 +69,6 @@ define(Primitive(
         lambda g, out, x, y: unbroadcast(-(g * out / y), y),
     ),
     callables=(np.divide, np.true_divide, operator.truediv),
-    impl=operator.truediv,
     elementwise=True,
     doc="x / y",
 ))
@@ -84,34 +82,47 @@ def _dpow_dy(out: Sym, x: Sym, y: Sym) -> Sym:
     return out * call("log", x)
 
 
-for _name, _emit, _callables, _doc in [
-    ("pow", "_0 ** _1", (np.power, operator.pow, pow),
-     "x ** y; the exponent may be an array or an active value"),
-    ("float_power", "np.float_power(_0, _1)", (np.float_power, math.pow),
-     "x ** y computed in double precision"),
-]:
-    define(Primitive(
-        _name, template(_emit), ("x", "y"),
+def binary(
+    name: str,
+    dx: Callable[[Sym, Sym, Sym], Sym],
+    dy: Callable[[Sym, Sym, Sym], Sym],
+    callables: tuple[Any, ...],
+    doc: str,
+    emit: str | None = None,
+    modules: tuple[str, ...] = (),
+) -> Primitive:
+    """Define ``f(x, y)`` from its partials ``dx(out, x, y)`` and ``dy(out, x, y)``.
+
+    Each partial, broadcast with its operand, must have the result's shape.
+    """
+    return define(Primitive(
+        name, template(emit or f"np.{name}(_0, _1)"), ("x", "y"),
         jvp=from_partials(
-            lambda t, out, x, y: t * _dpow_dx(out, x, y),
-            lambda t, out, x, y: t * _dpow_dy(out, x, y),
+            lambda t, out, x, y: t * dx(out, x, y),
+            lambda t, out, x, y: t * dy(out, x, y),
         ),
         vjps=(
-            lambda g, out, x, y: unbroadcast(g * _dpow_dx(out, x, y), x),
-            lambda g, out, x, y: unbroadcast(g * _dpow_dy(out, x, y), y),
+            lambda g, out, x, y: unbroadcast(g * dx(out, x, y), x),
+            lambda g, out, x, y: unbroadcast(g * dy(out, x, y), y),
         ),
-        callables=_callables,
-        impl=operator.pow if _name == "pow" else None,
+        callables=callables,
         elementwise=True,
-        doc=_doc,
+        modules=modules,
+        doc=doc,
     ))
+
+
+
+binary("pow", _dpow_dx, _dpow_dy, (np.power, operator.pow, pow),
+       "x ** y; the exponent may be an array or an active value", emit="_0 ** _1")
+binary("float_power", _dpow_dx, _dpow_dy, (np.float_power, math.pow),
+       "x ** y computed in double precision")
 
 define(Primitive(
     "neg", template("-_0"), ("x",),
     jvp=lambda ts, out, x: -ts[0],
     vjps=(lambda g, out, x: -g,),
     callables=(np.negative, operator.neg),
-    impl=operator.neg,
     shape_of=0,
     doc="-x",
 ))

@@ -67,8 +67,6 @@ class Primitive:
     # Runtime helper functions (names in adgen.runtime) that emission needs.
     helpers: tuple[str, ...] = ()
     doc: str = ""
-    # An evaluation function for constant folding; None means never fold.
-    impl: Callable[..., Any] | None = None
     # Has an effect beyond its result (raises, writes memory): never removed or moved.
     effect: bool = False
     # Elementwise in all operands with NumPy broadcasting.

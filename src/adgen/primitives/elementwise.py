@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .arith import broadcast_like, unbroadcast
-from .core import Primitive, Sym, call, define, from_partials, sum_tangents, template
+from .arith import binary, broadcast_like, unbroadcast
+from .core import Primitive, Sym, call, define, sum_tangents, template
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
@@ -132,36 +132,6 @@ for _name in ("logical_and", "logical_or", "logical_xor"):
 
 
 # ------------------------------------------------------------------ binary
-
-
-def binary(
-    name: str,
-    dx: Callable[[Sym, Sym, Sym], Sym],
-    dy: Callable[[Sym, Sym, Sym], Sym],
-    callables: tuple[Any, ...],
-    doc: str,
-    emit: str | None = None,
-    modules: tuple[str, ...] = (),
-) -> Primitive:
-    """Define ``f(x, y)`` from its partials ``dx(out, x, y)`` and ``dy(out, x, y)``.
-
-    Each partial, broadcast with its operand, must have the result's shape.
-    """
-    return define(Primitive(
-        name, template(emit or f"np.{name}(_0, _1)"), ("x", "y"),
-        jvp=from_partials(
-            lambda t, out, x, y: t * dx(out, x, y),
-            lambda t, out, x, y: t * dy(out, x, y),
-        ),
-        vjps=(
-            lambda g, out, x, y: unbroadcast(g * dx(out, x, y), x),
-            lambda g, out, x, y: unbroadcast(g * dy(out, x, y), y),
-        ),
-        callables=callables,
-        elementwise=True,
-        modules=modules,
-        doc=doc,
-    ))
 
 
 binary("hypot", lambda out, x, y: x / out, lambda out, x, y: y / out,

@@ -46,7 +46,7 @@ import numpy as np
 from . import __version__
 from . import compile as pipeline
 from .api import Derivative, WrtSpec, normalize_wrt
-from .emit import emit_function
+from .emit import Emitted, emit_function
 from .errors import DifferentiationError, UnsupportedSyntaxError
 from .ir import Function
 from .primitives.core import const_expr
@@ -232,26 +232,14 @@ def parse_wrt(text: str | None) -> WrtSpec:
 
 
 @dataclass
-class Part:
-    """One generated function of the module."""
-
-    name: str
-    source: str
-    helpers: set[str] = field(default_factory=set)
-    freevars: dict[str, Any] = field(default_factory=dict)
-    # Modules besides NumPy the function refers to (``scipy.special``).
-    modules: set[str] = field(default_factory=set)
-
-
-@dataclass
 class Derivatives:
     """What one target contributes to a module: its functions and a header line."""
 
     target: Target
     mode: str
     wrt: tuple[str, ...]
-    parts: list[Part]
-    callees: list[Part] = field(default_factory=list)
+    parts: list[Emitted]
+    callees: list[Emitted] = field(default_factory=list)
 
 
 def gradient_like(g, x):
@@ -349,22 +337,20 @@ def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
     if clash:
         raise TargetError(f"{target.name} uses the name {clash.pop()!r}, which the generated "
                           "module needs for itself; rename it", target.location)
-    parts: list[Part] = []
+    parts: list[Emitted] = []
     # Functions the derivatives call (the user's helpers and their derivatives), once each.
-    callees: dict[str, Part] = {}
+    callees: dict[str, Emitted] = {}
 
-    def part(kind: pipeline.Kind, name: str) -> tuple[Part, Function]:
+    def part(kind: pipeline.Kind, name: str) -> tuple[Emitted, Function]:
         fn = pipeline.optimize(pipeline.derive(primal, kind, wrt_list, as_tuple))
         emitted = emit_function(fn, name, pipeline.describe(primal, kind, wrt_list))
         if fn.program is not None:
             for callee in fn.program.reachable(fn):
                 if callee.name not in callees:
-                    e = emit_function(pipeline.optimize(pipeline.clone(callee)), callee.name,
-                                      pipeline.callee_doc(callee))
-                    callees[callee.name] = Part(callee.name, e.source, set(e.helpers),
-                                                dict(e.freevars), set(e.modules))
-        return Part(name, emitted.source, set(emitted.helpers), dict(emitted.freevars),
-                    set(emitted.modules)), fn
+                    callees[callee.name] = emit_function(
+                        pipeline.optimize(pipeline.clone(callee)), callee.name,
+                        pipeline.callee_doc(callee))
+        return emitted, fn
 
     if mode == "forward":
         parts.append(part("jvp", f"{base}_jvp")[0])
@@ -386,7 +372,7 @@ def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
                 f'to {what}: {base}_value_and_grad without the value."""\n'
                 f"    return {base}_value_and_grad({args})[1]\n"
             )
-            parts.append(Part(f"{base}_grad", grad))
+            parts.append(Emitted(f"{base}_grad", grad))
     return Derivatives(target, mode, tuple(wrt_list), parts, list(callees.values()))
 
 

@@ -177,31 +177,6 @@ def all_names(fn: Function) -> set[str]:
     return names
 
 
-def uses(op: Op) -> Iterator[str]:
-    """Names an op reads, including those read inside its nested blocks but
-    defined outside them."""
-    for a in op.args:
-        if isinstance(a, Var):
-            yield a.name
-    for block in op.blocks:
-        yield from free_uses(block)
-
-
-def free_uses(block: Block) -> set[str]:
-    """Names a block reads that it does not define itself."""
-    defined = set(block.params)
-    used: set[str] = set()
-    for op in block.ops:
-        for name in uses(op):
-            if name not in defined:
-                used.add(name)
-        defined.update(op.results)
-    for v in block.results:
-        if isinstance(v, Var) and v.name not in defined:
-            used.add(v.name)
-    return used
-
-
 class Namer:
     """Hands out names that no other value of a function uses.
 

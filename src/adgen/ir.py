@@ -3,9 +3,13 @@
 A :class:`Function` has parameters and a body :class:`Block`. A block is a list
 of :class:`Op` followed by the values it yields (for the function body, the
 returned values). Every op defines fresh names (``results``) that no other op
-defines again, and uses only names defined before it: parameters, results of
-earlier ops in the same or an enclosing block, or *free* names bound in
-``Function.freevars`` (closure cells, module constants).
+defines again, and uses only names defined before it in program order:
+parameters, results of earlier ops, or *free* names bound in
+``Function.freevars`` (closure cells, module constants). Scoping is Python's,
+per function: a name a branch of an ``if`` defines may be read after the
+``if`` where the same branch is known to have run (a reverse sweep reads
+its forward branch's values that way), and a ``while`` body reads what its
+condition block defines.
 
 Control flow is structured, as in MLIR's ``scf`` dialect: an op may hold nested
 blocks (``Op.blocks``) whose parameters and yields name the values that flow in
@@ -268,8 +272,9 @@ def verify(fn: Function) -> None:
             raise VerifyError(f"{fn.name}: {name!r} is defined twice")
         defined_once.add(name)
 
-    def check(block: Block, visible: set[str]) -> None:
-        visible = set(visible)
+    visible: set[str] = set(fn.freevars)
+
+    def check(block: Block) -> None:
         for p in block.params:
             define(p)
             visible.add(p)
@@ -285,7 +290,7 @@ def verify(fn: Function) -> None:
                 if isinstance(a, Var) and a.name not in visible:
                     raise VerifyError(f"{fn.name}: {a.name!r} used before definition in {op}")
             for inner in op.blocks:
-                check(inner, visible)
+                check(inner)
             for r in op.results:
                 define(r)
                 visible.add(r)
@@ -293,11 +298,10 @@ def verify(fn: Function) -> None:
             if isinstance(v, Var) and v.name not in visible:
                 raise VerifyError(f"{fn.name}: result {v.name!r} is not defined")
 
-    top = set(fn.freevars)
     for p in fn.params:
         define(p)
-        top.add(p)
-    check(fn.body, top)
+        visible.add(p)
+    check(fn.body)
 
 
 def clone_block(block: Block) -> Block:

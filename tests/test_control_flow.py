@@ -171,13 +171,14 @@ def test_every_catalog_derivative_passes_the_verifier():
 
     from adgen import compile as pipeline
     from adgen.ir import verify
+    from adgen.primitives import PRIMITIVES
 
     for case in CASES:
         primal = pipeline.lower(case.f)
-        verify(primal)
+        verify(primal, PRIMITIVES)
         wrt = case.wrts[0] if isinstance(case.wrts[0], tuple) else (case.wrts[0],)
         names = [primal.params[w] if isinstance(w, int) else w for w in wrt]
         for kind in ("vjp", "jvp"):
             derived = pipeline.derive(primal, kind, names)
-            verify(derived)
-            verify(pipeline.optimize(derived))
+            verify(derived, PRIMITIVES)
+            verify(pipeline.optimize(derived), PRIMITIVES)

@@ -8,6 +8,7 @@ import pytest
 import adgen
 from adgen import compile as pipeline
 from adgen.ir import verify
+from adgen.primitives import PRIMITIVES
 from adgen.testing import check_grads
 
 
@@ -102,7 +103,7 @@ def test_generated_source_names_versions_after_the_variable():
 
 def test_lowered_ir_verifies():
     for f in (element_then_write, reshape_contiguous, augmented_number_or_array, readable):
-        verify(pipeline.lower(f))
+        verify(pipeline.lower(f), PRIMITIVES)
 
 
 def scatter_duplicates(x, v):

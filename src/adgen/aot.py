@@ -46,7 +46,7 @@ import numpy as np
 from . import __version__
 from . import compile as pipeline
 from .api import Derivative, WrtSpec, normalize_wrt
-from .emit import Emitted, emit_function
+from .backend.emit import Emitted, emit_function
 from .errors import DifferentiationError, UnsupportedSyntaxError
 from .ir import Function
 from .primitives.core import const_expr

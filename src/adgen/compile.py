@@ -24,12 +24,13 @@ from typing import Any, Literal
 import numpy as np
 
 from . import __version__, custom
-from .emit import Emitted, emit_function
+from .backend.emit import Emitted, emit_function
 from .errors import DifferentiationError
 from .frontend.lower import lower_function
 from .frontend.parse import register_source
 from .ir import Function, all_names, clone, verify
 from .passes import cse, dce, simplify
+from .primitives import PRIMITIVES
 from .program import cell_full
 from .runtime import HELPERS
 from .transforms.forward import forward
@@ -63,7 +64,7 @@ def optimize(fn: Function, until: str | None = None) -> Function:
     for name, run in PASSES:
         fn = run(fn)
         if DEBUG_VERIFY:
-            verify(fn)
+            verify(fn, PRIMITIVES)
         if name == until:
             break
     return fn

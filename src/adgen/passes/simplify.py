@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..analysis.activity import loop_slots
 from ..ir import Block, Const, Function, Op, Value, Var
-from ..passes.activity import loop_slots
 from ..primitives import PRIMITIVES
 
 _RESHAPERS = {"unbroadcast", "broadcast_like", "reshape_like"}

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..analysis.activity import active, diff_positions, loop_slots
 from ..ir import Block, Const, Function, Namer, Op, Value, Var
-from ..passes.activity import active, diff_positions, loop_slots
 from ..primitives import PRIMITIVES
 from .common import attrs_of, emit_one, namer_for, run_rule, shift_structure, stem
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
+from ..analysis.activity import active, diff_positions, loop_slots
 from ..errors import DifferentiationError
 from ..ir import Block, Const, Function, Namer, Op, Value, Var, flatten_structure
-from ..passes.activity import active, diff_positions, loop_slots
 from ..primitives import PRIMITIVES
 from .common import attrs_of, emit_one, namer_for, run_rule, shift_structure, stem
 

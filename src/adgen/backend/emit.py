@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ir import Block, Const, Function, Loc, Op, Value, Var
+from ..ir import Block, Const, Function, Loc, Op, Value, Var
+from ..primitives import PRIMITIVES
+from ..primitives.core import const_expr
+from ..runtime import HELPERS
 from .naming import python_names
-from .primitives import PRIMITIVES
-from .primitives.core import const_expr
-from .runtime import HELPERS
 
 # Names generated code must not assign: they denote modules, helpers, builtins.
 _RESERVED = {"np", "range", "reversed", "len", "float", "int", "abs", "min", "max", "sum",
@@ -263,4 +263,4 @@ def emit_function(fn: Function, name: str | None = None, doc: str = "") -> Emitt
     return Emitter(fn).function(name or fn.name, doc)
 
 
-from . import emit_control  # noqa: E402,F401  (registers the control-flow emitters)
+from . import control_flow  # noqa: E402,F401  (registers the control-flow emitters)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import ast
 
+from ..ir import Block, Const, Op, Value, Var
 from .emit import BLOCK_EMITTERS, INDENT, Emitter, _located
-from .ir import Block, Const, Op, Value, Var
 
 
 def _assign(em: Emitter, names: list[str], values: list[Value], indent: str) -> list[str]:

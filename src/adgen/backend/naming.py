@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .ir import Block, Function, Op, Var
+from ..ir import Block, Function, Op, Var
 
 Path = tuple[tuple[int, int], ...]
 

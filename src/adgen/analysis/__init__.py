@@ -1,0 +1,1 @@
+"""Analyses over the IR that passes and transforms consult."""

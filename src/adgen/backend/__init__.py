@@ -1,0 +1,1 @@
+"""Emission: IR to readable Python source."""

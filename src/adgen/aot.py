@@ -43,14 +43,15 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
-from . import compile as pipeline
-from .api import Derivative, WrtSpec, normalize_wrt
-from .backend.emit import Emitted, emit_function
+from . import pipeline
+from .backend.emit import Emitted
+from .calling import Derivative, WrtSpec, normalize_wrt
 from .errors import DifferentiationError, UnsupportedSyntaxError
 from .ir import Function
+from .pipeline import Kind, Request
 from .primitives.core import const_expr
 from .runtime import helper_source
+from .version import __version__
 
 #: Largest numeric array (in elements) embedded as a literal; larger ones are imported.
 EMBED_MAX = 64
@@ -242,61 +243,8 @@ class Derivatives:
     callees: list[Emitted] = field(default_factory=list)
 
 
-def gradient_like(g, x):
-    """``g`` given the type of ``x``: a float for a number, else a writable array
-    of ``x``'s shape and floating dtype (as ``adgen.grad`` returns it)."""
-    if isinstance(x, np.ndarray):
-        if not isinstance(g, np.ndarray):
-            return np.full(x.shape, g, dtype=x.dtype)
-        if g.dtype != x.dtype and x.dtype.kind in "fc":
-            return g.astype(x.dtype)
-        return g if g.flags.writeable else np.array(g)
-    if isinstance(x, (float, int)) and not isinstance(g, complex):
-        return float(g)
-    return g
-
-
-#: Helpers of generated modules that only ahead-of-time output needs.
-AOT_HELPERS = {"gradient_like": gradient_like}
-
-
-def _wrap_return(source: str, fn: Function, grads_at: int | None,
-                 wrt: Sequence[str]) -> str:
-    """Rewrite the last line, ``return ...``, so each gradient goes through
-    ``gradient_like``. ``grads_at`` is where the gradients sit in the result
-    structure (None: the whole result is the gradient structure)."""
-    lines = source.rstrip("\n").split("\n")
-    last = lines[-1]
-    indent = last[: len(last) - len(last.lstrip())]
-    node = ast.parse(last.strip()).body[0]
-    assert isinstance(node, ast.Return) and node.value is not None, last
-    structure = fn.result_structure()
-    expr = node.value
-    if grads_at is not None:
-        assert isinstance(expr, ast.Tuple)
-        sub, structure = expr.elts[grads_at], structure[grads_at]
-    else:
-        sub = expr
-    leaves = iter(wrt)
-
-    def wrap(e: ast.expr, s: Any) -> ast.expr:
-        if isinstance(s, tuple):
-            assert isinstance(e, ast.Tuple)
-            elts = [wrap(x, y) for x, y in zip(e.elts, s, strict=True)]
-            return ast.Tuple(elts=elts, ctx=ast.Load())
-        return ast.Call(func=ast.Name("gradient_like", ast.Load()),
-                        args=[e, ast.Name(next(leaves), ast.Load())], keywords=[])
-
-    new = wrap(sub, structure)
-    if grads_at is not None:
-        expr.elts[grads_at] = new
-    else:
-        expr = new
-    text = ast.unparse(expr)
-    if isinstance(expr, ast.Tuple) and text.startswith("("):
-        text = text[1:-1]
-    lines[-1] = f"{indent}return {text}"
-    return "\n".join(lines) + "\n"
+#: Names the generated module defines besides the derivatives.
+OWN_NAMES = ("gradient_like",)
 
 
 def _signature(fn: Function) -> tuple[str, str]:
@@ -330,10 +278,10 @@ def derivatives(target: Target, mode: str, wrt: WrtSpec = 0) -> Derivatives:
 def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
     _, positions, as_tuple = normalize_wrt(target.func, wrt)
     primal = pipeline.lower(target.func)
-    wrt_list = [primal.params[p] for p in positions]
+    wrt_list = tuple(primal.params[p] for p in positions)
     base = target.name
-    clash = ({*AOT_HELPERS, f"{base}_value_and_grad"} & set(primal.params)) or (
-        set(AOT_HELPERS) & set(primal.freevars))
+    clash = ({*OWN_NAMES, f"{base}_value_and_grad"} & set(primal.params)) or (
+        set(OWN_NAMES) & set(primal.freevars))
     if clash:
         raise TargetError(f"{target.name} uses the name {clash.pop()!r}, which the generated "
                           "module needs for itself; rename it", target.location)
@@ -341,29 +289,22 @@ def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
     # Functions the derivatives call (the user's helpers and their derivatives), once each.
     callees: dict[str, Emitted] = {}
 
-    def part(kind: pipeline.Kind, name: str) -> tuple[Emitted, Function]:
-        fn = pipeline.optimize(pipeline.derive(primal, kind, wrt_list, as_tuple))
-        emitted = emit_function(fn, name, pipeline.describe(primal, kind, wrt_list))
-        if fn.program is not None:
-            for callee in fn.program.reachable(fn):
-                if callee.name not in callees:
-                    callees[callee.name] = emit_function(
-                        pipeline.optimize(pipeline.clone(callee)), callee.name,
-                        pipeline.callee_doc(callee))
-        return emitted, fn
+    def part(kind: Kind, name: str) -> Function:
+        request = Request(primal, kind, wrt_list, as_tuple, conform=True, name=name)
+        state = pipeline.run(request)
+        main, *called = state.emitted
+        parts.append(main)
+        for c in called:
+            callees.setdefault(c.name, c)
+        assert state.fn is not None
+        return state.fn
 
     if mode == "forward":
-        parts.append(part("jvp", f"{base}_jvp")[0])
+        part("jvp", f"{base}_jvp")
     else:
-        vjp, fn = part("vjp", f"{base}_vjp")
-        vjp.source = _wrap_return(vjp.source, fn, None, wrt_list)
-        vjp.helpers.add("gradient_like")
-        parts.append(vjp)
+        part("vjp", f"{base}_vjp")
         if not isinstance(primal.result_structure(), tuple):
-            vg, fn = part("grad", f"{base}_value_and_grad")
-            vg.source = _wrap_return(vg.source, fn, 1, wrt_list)
-            vg.helpers.add("gradient_like")
-            parts.append(vg)
+            fn = part("grad", f"{base}_value_and_grad")
             params, args = _signature(fn)
             what = ", ".join(wrt_list)
             grad = (
@@ -373,7 +314,7 @@ def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
                 f"    return {base}_value_and_grad({args})[1]\n"
             )
             parts.append(Emitted(f"{base}_grad", grad))
-    return Derivatives(target, mode, tuple(wrt_list), parts, list(callees.values()))
+    return Derivatives(target, mode, wrt_list, parts, list(callees.values()))
 
 
 def _array_literal(value: np.ndarray) -> str | None:
@@ -504,5 +445,5 @@ def generate_module(groups: Sequence[Derivatives], command: str | None = None) -
     helpers = set().union(*(p.helpers for d in groups for p in (*d.parts, *d.callees)))
     if helpers:
         out += ["", "", "# Helpers called by the functions above.", "",
-                helper_source(helpers, AOT_HELPERS).rstrip("\n")]
+                helper_source(helpers).rstrip("\n")]
     return "\n".join(out) + "\n"

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 import adgen
-from adgen import cache
-from adgen import trees
+from adgen import cache, trees
 from adgen.testing import check_grads
 
 

@@ -31,8 +31,8 @@ import pytest
 
 import adgen
 from adgen import runtime
-from adgen.pipeline import lower
 from adgen.ir import walk
+from adgen.pipeline import lower
 from adgen.primitives import PRIMITIVES
 from adgen.primitives.core import load_deferred
 from adgen.testing import check_grads

@@ -180,6 +180,8 @@ def _run(target: aot.Target, mode: str | None, wrt_text: str | None, until: str 
          dump_after: Sequence[str] = ()) -> pipeline.State:
     """The pipeline run for ``target`` as ``adgen generate`` would compile its VJP (or JVP)."""
     with aot.located(target):
+        if until == "lower":  # the function itself: --mode and --wrt do not matter
+            return pipeline.run(Request(target.func), until=until, dump_after=dump_after)
         names, _, as_tuple = normalize_wrt(target.func, _wrt(wrt_text))
         request = Request(target.func, _kind(mode or "reverse"), names, as_tuple,
                           conform=True)

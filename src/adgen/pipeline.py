@@ -114,7 +114,10 @@ def lower(f: Any, trees: tuple[Any, ...] | None = None) -> Function:
             raise DifferentiationError(
                 "differentiating a derivative with tuple, list or dict arguments is not "
                 "supported; pass arrays")
-        return clone(ir() if callable(ir) else ir)
+        fn = clone(ir() if callable(ir) else ir)
+        if fn.program is not None:  # derivatives of it go into a program of its own
+            fn.program = fn.program.copy()
+        return fn
     ruled = lower_custom(f)
     if ruled is not None and trees is None:
         return ruled

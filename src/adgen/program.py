@@ -39,6 +39,12 @@ class Program:
     # Derivatives named but not yet built: (new name, function name, kind, wrt).
     pending: list[tuple[str, str, Kind, tuple[str, ...]]] = field(default_factory=list)
 
+    def copy(self) -> Program:
+        """A program with the same functions, to which new ones can be added without
+        changing this one (a compilation starting from IR another one made)."""
+        return Program(dict(self.functions), dict(self.origins), dict(self.derived),
+                       list(self.keep), list(self.pending))
+
     def fresh_name(self, base: str) -> str:
         name, k = base, 2
         while name in self.functions:

@@ -21,7 +21,7 @@ import each other):
 3. ``frontend`` | ``analysis``: siblings over the table.
 4. ``transforms``, 5. ``passes``, 6. ``backend``.
 7. ``pipeline`` (with ``cache``, which runs it and execs the result).
-8. ``top``: ``api``, ``calling``, ``aot``, ``cli``, ``testing``, the package
+8. ``top``: ``api``, ``calling``, ``aot``, ``targets``, ``cli``, ``testing``, the package
    itself, and the presentation helpers only they use (``tracebacks``,
    ``graph``, ``highlight``).
 
@@ -55,8 +55,8 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
     ("backend", 6, ("adgen.backend",)),
     ("pipeline", 7, ("adgen.pipeline", "adgen.cache")),
     ("top", 8, ("adgen", "adgen.__main__", "adgen.api", "adgen.calling", "adgen.aot",
-                "adgen.cli", "adgen.testing", "adgen.tracebacks", "adgen.graph",
-                "adgen.highlight")),
+                "adgen.targets", "adgen.cli", "adgen.testing", "adgen.tracebacks",
+                "adgen.graph", "adgen.highlight")),
 ]
 
 #: (module, top-level package) pairs allowed to import inside a function: optional

@@ -291,7 +291,7 @@ def _inputs_from_function(target: aot.Target, spec: str, rng: np.random.Generato
     try:
         made = maker.func(rng) if takes else maker.func()
     except Exception as exc:
-        raise aot.TargetError(f"{maker.name} raised {aot._exc_line(exc)}",
+        raise aot.TargetError(f"{maker.name} raised {aot.exc_line(exc)}",
                               maker.location) from None
     sig = inspect.signature(target.func)
     try:
@@ -324,7 +324,7 @@ def cmd_check(args: argparse.Namespace, argv: Sequence[str]) -> int:
     try:
         target.func(*inputs)
     except Exception as exc:
-        raise aot.TargetError(f"{target.name} raised {aot._exc_line(exc)} at the inputs "
+        raise aot.TargetError(f"{target.name} raised {aot.exc_line(exc)} at the inputs "
                               f"({_describe_inputs(target, inputs)})", target.location) from None
     what = f"{target.name} with respect to {', '.join(names)}"
     try:

@@ -152,3 +152,13 @@ def test_custom_rules_make_compiled_entries_stale() -> None:
     finally:
         custom.undefine(soft)
     assert np.allclose(g(np.zeros(2)), 0.5 * np.ones(2))  # sigmoid(0), from the body again
+
+
+def test_derivative_of_a_derivative_gets_a_program_of_its_own() -> None:
+    g = adgen.grad(calls)
+    first = g.compiled().ir.program
+    before = dict(first.functions)
+    x = np.linspace(0.1, 0.9, 3)
+    h = adgen.jacobian(g, mode="forward")(x)
+    assert np.allclose(h, np.diag(8 * np.cos(2 * x)))  # calls(x) = 4 sum(sin(x) ** 2)
+    assert first.functions == before and not first.pending

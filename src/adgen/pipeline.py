@@ -149,8 +149,10 @@ def _lower(state: State) -> None:
 
 
 def _transform(fn: Function, kind: Kind, wrt: list[str], as_tuple: bool,
-               internal: bool) -> Function:
+               internal: bool, program: Any = None) -> Function:
     fn = clone(fn)
+    if program is not None:  # a callee: its derivatives go where its caller's went
+        fn.program = program
     # Links between names optimisation removed would bind those names anew when
     # the transform reuses them: keep only the links of names still defined.
     names = all_names(fn)
@@ -175,7 +177,7 @@ def derive(fn: Function, kind: Kind, wrt: list[str], as_tuple: bool = False,
     while program is not None and program.pending:
         new, name, k, w = program.pending.pop(0)
         callee = program.functions[name]
-        dfn = _transform(callee, k, list(w), False, internal=True)
+        dfn = _transform(callee, k, list(w), False, internal=True, program=program)
         dfn.name = new
         dfn.doc = describe(callee, k, list(w), internal=True)
         program.functions[new] = dfn

@@ -21,8 +21,8 @@ def _visit(block: Block, seen: dict[Any, str], rename: dict[str, str]) -> None:
         op.args = [_sub(a, rename) for a in op.args]
         for inner in op.blocks:
             _visit(inner, seen, rename)
-        if op.blocks or PRIMITIVES[op.prim].effect or len(op.results) != 1 or \
-                op.prim in ("tape_new", "zero", "scatter_add"):
+        prim = PRIMITIVES[op.prim]
+        if op.blocks or prim.effect or prim.no_cse or len(op.results) != 1:
             kept.append(op)
             continue
         key = (op.prim, tuple(op.args), tuple(sorted(op.attrs.items())))

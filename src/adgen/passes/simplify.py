@@ -21,7 +21,6 @@ from ..analysis.activity import loop_slots
 from ..ir import Block, Const, Function, Op, Value, Var
 from ..primitives import PRIMITIVES
 
-_RESHAPERS = {"unbroadcast", "broadcast_like", "reshape_like"}
 # The class of Python scalars (shape ()): loop indices, lengths.
 SCALAR = Var("%scalar")
 
@@ -56,9 +55,7 @@ def _op_classes(op: Op, shapes: Shapes) -> None:
     if len(op.results) != 1:
         return
     out = op.results[0]
-    if op.prim in ("len", "size", "ndim") or (
-            op.prim in ("sum", "mean") and op.attrs.get("axis") is None
-            and not op.attrs.get("keepdims")):
+    if prim.gives_scalar(op.attrs):
         shapes.union(out, SCALAR.name)
         return
     if prim.shape_of is not None and isinstance(op.args[prim.shape_of], Var):
@@ -243,9 +240,6 @@ def run(fn: Function) -> Function:
     return fn
 
 
-_BOOLEAN = {"lt", "le", "gt", "ge", "eq", "ne", "and_", "or_", "not_", "truth", "all", "any"}
-
-
 def _flag_results(op: Op, kept: list[Op], rename: dict[str, Value],
                   defs: dict[str, str]) -> None:
     """``if c: f = True else: f = False`` is ``f = c``: turn such results into ops."""
@@ -255,7 +249,7 @@ def _flag_results(op: Op, kept: list[Op], rename: dict[str, Value],
     for k, r in enumerate(op.results):
         a, b = then_block.results[k], else_block.results[k]
         if a == Const(True) and b == Const(False):
-            if isinstance(cond, Var) and defs.get(cond.name) in _BOOLEAN:
+            if isinstance(cond, Var) and cond.name in defs and PRIMITIVES[defs[cond.name]].boolean:
                 rename[r] = cond
             else:
                 kept.append(Op([r], "truth", [cond], {}, op.loc, tag=op.tag))
@@ -284,7 +278,7 @@ def _rewrite(block: Block, shapes: Shapes, rename: dict[str, Value],
             _rewrite(inner, shapes, rename, defs)
         if op.prim == "if":
             _flag_results(op, kept, rename, defs)
-        if op.prim in _RESHAPERS and shapes.same(op.args[0], op.args[1]):
+        if PRIMITIVES[op.prim].reshaper and shapes.same(op.args[0], op.args[1]):
             rename[op.results[0]] = op.args[0]
             continue
         if op.prim == "pos":  # +x is x

@@ -36,6 +36,7 @@ def _sub_jvp(ts: list[Sym | None], out: Sym, x: Sym, y: Sym) -> Sym | None:
 
 define(Primitive(
     "add", template("_0 + _1"), ("x", "y"),
+    int_closed=True,
     jvp=_add_jvp,
     vjps=(lambda g, out, x, y: unbroadcast(g, x), lambda g, out, x, y: unbroadcast(g, y)),
     callables=(np.add, operator.add),
@@ -45,6 +46,7 @@ define(Primitive(
 
 define(Primitive(
     "sub", template("_0 - _1"), ("x", "y"),
+    int_closed=True,
     jvp=_sub_jvp,
     vjps=(lambda g, out, x, y: unbroadcast(g, x), lambda g, out, x, y: unbroadcast(-g, y)),
     callables=(np.subtract, operator.sub),
@@ -54,6 +56,7 @@ define(Primitive(
 
 define(Primitive(
     "mul", template("_0 * _1"), ("x", "y"),
+    int_closed=True,
     jvp=from_partials(lambda t, out, x, y: t * y, lambda t, out, x, y: x * t),
     vjps=(lambda g, out, x, y: unbroadcast(g * y, x), lambda g, out, x, y: unbroadcast(x * g, y)),
     callables=(np.multiply, operator.mul),
@@ -123,7 +126,7 @@ define(Primitive(
     jvp=lambda ts, out, x: -ts[0],
     vjps=(lambda g, out, x: -g,),
     callables=(np.negative, operator.neg),
-    shape_of=0,
+    shape_of=0, int_closed=True,
     doc="-x",
 ))
 
@@ -132,7 +135,7 @@ define(Primitive(
     jvp=lambda ts, out, x: ts[0],
     vjps=(lambda g, out, x: g,),
     callables=(np.positive, operator.pos),
-    shape_of=0,
+    shape_of=0, int_closed=True,
     doc="+x",
 ))
 
@@ -147,6 +150,7 @@ for _name, _sym, _np, _op in [
     define(Primitive(
         _name, template(f"_0 {_sym} _1"), ("x", "y"),
         differentiable=False, elementwise=True, callables=(_np, _op),
+        boolean=True, index_array=True,
         doc=f"x {_sym} y (not differentiable)",
     ))
 
@@ -176,6 +180,6 @@ for _name, _quotient, _callables in [
 
 define(Primitive(
     "floordiv", template("_0 // _1"), ("x", "y"),
-    differentiable=False, callables=(np.floor_divide, operator.floordiv),
+    differentiable=False, callables=(np.floor_divide, operator.floordiv), int_closed=True,
     doc="x // y (piecewise constant: zero derivative)",
 ))

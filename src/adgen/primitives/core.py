@@ -85,9 +85,45 @@ class Primitive:
     # The module of adgen.primitives that defined it (for the documentation).
     family: str = ""
 
+    # What the frontend, transforms and passes may assume about the result
+    # (every default is the safe "nothing known").
+    # The result holds integers or booleans: used as an index it is advanced
+    # indexing, which selects a copy (so writes through it are not views).
+    index_array: bool = False
+    # The result is a Python integer: used as an index it is basic, like a literal.
+    int_result: bool = False
+    # Integer operands give an integer result (``n - 1`` is still an integer).
+    int_closed: bool = False
+    # The result is always a new array, never an operand or a view of one
+    # (``x *= 2`` on it may then change it in place).
+    fresh_array: bool = False
+    # A view of operand 0 that keeps the element order: a write to the view is
+    # written back into operand 0 by reshaping.
+    same_order: bool = False
+    # The result is a truth value (bool or NumPy bool): a flag set from it
+    # needs no ``bool()``.
+    boolean: bool = False
+    # Operand positions read only for their shape (the ``like`` of an adjoint
+    # helper): the reverse sweep need not keep their values, only their shapes.
+    shape_only: tuple[int, ...] = ()
+    # The result is operand 0 brought to operand 1's shape (summed or
+    # broadcast); the identity where the two shapes are known to be equal.
+    reshaper: bool = False
+    # Each op makes an object that later ops change in place (a tape, an
+    # accumulator): two equal ops must not be merged by CSE.
+    no_cse: bool = False
+    # The result is a scalar (shape ()): True, or a test of the op's attributes
+    # (``np.sum(x)`` without axis or keepdims).
+    scalar_result: bool | Callable[[dict[str, Any]], bool] = False
+
     @property
     def nargs(self) -> int | None:
         return None if self.variadic else len(self.operands)
+
+    def gives_scalar(self, attrs: dict[str, Any]) -> bool:
+        """Whether an op of this primitive with ``attrs`` has a scalar result."""
+        test = self.scalar_result
+        return test(attrs) if callable(test) else test
 
     def vjp_rule(self, i: int) -> Callable[..., Sym | None] | None:
         """The adjoint rule for operand ``i``, or None if not differentiable in it."""

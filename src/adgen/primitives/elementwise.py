@@ -103,14 +103,17 @@ unary("sinc", _sinc_derivative, (np.sinc,),
 
 def piecewise_constant(name: str, callables: tuple[Any, ...], doc: str, emit: str | None = None,
                        operands: tuple[str, ...] = ("x",), attrs: dict[str, Any] | None = None,
-                       methods: tuple[str, ...] = ()) -> None:
-    """Define an elementwise function with zero derivative (floor, tests, logic)."""
+                       methods: tuple[str, ...] = (), **facts: Any) -> None:
+    """Define an elementwise function with zero derivative (floor, tests, logic).
+
+    ``facts`` are further :class:`Primitive` fields (``index_array=True``).
+    """
     define(Primitive(
         name, template(emit or f"np.{name}(" + ", ".join(
             f"_{i}" for i in range(len(operands))) + ")"),
         operands, attrs=attrs or {}, differentiable=False, callables=callables,
         methods=methods, elementwise=len(operands) > 1, shape_of=0 if len(operands) == 1 else None,
-        doc=doc,
+        doc=doc, **facts,
     ))
 
 
@@ -121,14 +124,18 @@ piecewise_constant("trunc", (np.trunc, np.fix), "round toward zero (zero derivat
 piecewise_constant("rint", (np.rint,), "round to the nearest integer (zero derivative)")
 piecewise_constant("round", (np.round, np.around), "round to `decimals` (zero derivative)",
                    attrs={"decimals": 0}, methods=("round",))
-piecewise_constant("isfinite", (np.isfinite, math.isfinite), "finite test (not differentiable)")
-piecewise_constant("isnan", (np.isnan, math.isnan), "NaN test (not differentiable)")
-piecewise_constant("isinf", (np.isinf, math.isinf), "infinity test (not differentiable)")
+piecewise_constant("isfinite", (np.isfinite, math.isfinite), "finite test (not differentiable)",
+                   index_array=True)
+piecewise_constant("isnan", (np.isnan, math.isnan), "NaN test (not differentiable)",
+                   index_array=True)
+piecewise_constant("isinf", (np.isinf, math.isinf), "infinity test (not differentiable)",
+                   index_array=True)
 piecewise_constant("signbit", (np.signbit,), "sign bit test (not differentiable)")
-piecewise_constant("logical_not", (np.logical_not,), "logical not (not differentiable)")
+piecewise_constant("logical_not", (np.logical_not,), "logical not (not differentiable)",
+                   index_array=True)
 for _name in ("logical_and", "logical_or", "logical_xor"):
     piecewise_constant(_name, (getattr(np, _name),), f"{_name.replace('_', ' ')} "
-                       "(not differentiable)", operands=("x", "y"))
+                       "(not differentiable)", operands=("x", "y"), index_array=True)
 
 
 # ------------------------------------------------------------------ binary

@@ -129,7 +129,7 @@ define(Primitive(
         lambda g, out, y, v, *index, kinds: unbroadcast(
             call("gather_written", g, *index, kinds=kinds), v),
     ),
-    variadic=True, shape_of=0, helpers=("setitem",),
+    variadic=True, shape_of=0, helpers=("setitem",), fresh_array=True,
     doc="a copy of y with y[index] = v (the functional form of an indexed write)",
 ))
 
@@ -138,7 +138,8 @@ define(Primitive(
     jvp=lambda ts, out, g, like, *index, kinds: None if ts[0] is None else call(
         "scatter_add", ts[0], like, *index, kinds=kinds),
     vjps=(lambda b, out, g, like, *index, kinds: call("getitem", b, *index, kinds=kinds), None),
-    variadic=True, shape_of=1, helpers=("scatter_add",),
+    variadic=True, shape_of=1, helpers=("scatter_add",), fresh_array=True,
+    shape_only=(1,), no_cse=True,
     doc="zeros shaped like `like` with g added at index: the adjoint of like[index]",
 ))
 

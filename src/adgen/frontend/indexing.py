@@ -13,8 +13,8 @@ also what NumPy computes when an integer array repeats a position. So the IR
 stays in SSA form and the transforms need no notion of memory.
 
 NumPy views are tracked: a result of ``getitem`` with a basic index, of
-``.T`` or of another primitive listed in
-:data:`adgen.primitives.indexing.VIEWS` remembers the array it views.
+``.T`` or of another primitive whose table entry has a ``view`` remembers the
+array it views.
 
 * A write to an array is replayed on the views of it: the names of a view
   are rebound to the same indexing (transpose, reshape...) of the new array.
@@ -60,7 +60,6 @@ import numpy as np
 
 from ..ir import Const, Op, Value, Var
 from ..primitives import PRIMITIVES
-from ..primitives.indexing import VIEWS
 from .values import Pack, SliceValue, Stale
 
 _TEMP = re.compile(r"^t\d+(_\d+)?$")
@@ -111,7 +110,7 @@ class IndexingMixin:
         if op.prim == "getitem":
             kind = self._getitem_kind(op.args[1:], op.attrs.get("kinds", "v"))
         else:
-            kind = VIEWS.get(op.prim)
+            kind = PRIMITIVES[op.prim].view
         if kind is not None:
             self.views.setdefault(name, []).append(ViewOf(
                 op.args[0].name, op.prim, tuple(op.args[1:]), tuple(sorted(op.attrs.items())),

@@ -97,6 +97,13 @@ class Primitive:
     # The result is always a new array, never an operand or a view of one
     # (``x *= 2`` on it may then change it in place).
     fresh_array: bool = False
+    # Whether the result may share memory with operand 0, so that a write to
+    # one must reach the other: "view" (always a view: the frontend replays the
+    # op after a write to the base, and writes back through it), "maybe" (a view
+    # or a copy depending on the run-time layout: the frontend refuses code
+    # whose meaning depends on which), None (never). ``getitem`` is classified
+    # per op by the frontend.
+    view: str | None = None
     # A view of operand 0 that keeps the element order: a write to the view is
     # written back into operand 0 by reshaping.
     same_order: bool = False

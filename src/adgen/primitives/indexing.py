@@ -179,34 +179,6 @@ define(Primitive(
         "in y[index] = v",
 ))
 
-# ---------------------------------------------------------- copies and casts
-
-# ------------------------------------------------------------------- views
-
-# Primitives whose result may share memory with their first operand, so that a
-# later write to one must reach the other. "view": always a view (the
-# frontend replays the op after a write to the base, and writes back through
-# it). "maybe": a view or a copy depending on the runtime layout (the frontend
-# refuses code whose meaning depends on which). getitem is classified per op
-# by the frontend. Primitives defined elsewhere that return views belong here.
-VIEWS: dict[str, str] = {
-    "transpose": "view",
-    "reshape": "maybe",
-    "ravel": "maybe",
-    "squeeze": "view",
-    "expand_dims": "view",
-    "swapaxes": "view",
-    "moveaxis": "view",
-    "diagonal": "view",
-    "broadcast_to": "view",
-    "asarray": "maybe",
-    "atleast_1d": "maybe",
-    "atleast_2d": "maybe",
-    "real": "maybe",
-    "imag": "maybe",
-}
-
-
 # ------------------------------------------------------ run-time aliasing
 
 

@@ -55,7 +55,7 @@ define(Primitive(
     "transpose", _emit_transpose, ("x",), attrs={"axes": None},
     jvp=linear("transpose"),
     vjps=(_transpose_vjp,),
-    callables=(np.transpose,), methods=("transpose",),
+    callables=(np.transpose,), methods=("transpose",), view="view",
     doc="x.T, np.transpose(x, axes)",
 ))
 
@@ -63,17 +63,17 @@ define(Primitive(
     "reshape", template("np.reshape(_0, _1)"), ("x", "shape"),
     jvp=linear("reshape"),
     vjps=(lambda g, out, x, shape: call("reshape_like", g, x), None),
-    callables=(np.reshape,), methods=("reshape",), same_order=True,
+    callables=(np.reshape,), methods=("reshape",), same_order=True, view="maybe",
     doc="np.reshape(x, shape)",
 ))
 
 
 def reshaping(name: str, emit: str, operands: tuple[str, ...] = ("x",),
               attrs: dict[str, Any] | None = None, callables: tuple[Any, ...] | None = None,
-              methods: tuple[str, ...] = (), doc: str = "", same_order: bool = True) -> None:
+              methods: tuple[str, ...] = (), doc: str = "", **facts: Any) -> None:
     """A primitive that only rearranges x's elements: its adjoint reshapes back.
 
-    ``same_order``: the result keeps x's element order (see :class:`Primitive`).
+    ``facts`` are further :class:`Primitive` fields (``view="view"``).
     """
     define(Primitive(
         name, template(emit), operands, attrs=attrs or {},
@@ -81,16 +81,19 @@ def reshaping(name: str, emit: str, operands: tuple[str, ...] = ("x",),
         vjps=(lambda g, out, x, *rest, **kw: call("reshape_like", g, x),) + (None,) * (
             len(operands) - 1),
         callables=(getattr(np, name),) if callables is None else callables, methods=methods,
-        same_order=same_order, doc=doc,
+        doc=doc, **facts,
     ))
 
 
-reshaping("ravel", "np.ravel(_0)", methods=("ravel",), doc="the elements of x in a 1-D array")
-reshaping("flatten", "_0.flatten()", callables=(), methods=("flatten",), same_order=False,
+reshaping("ravel", "np.ravel(_0)", methods=("ravel",), doc="the elements of x in a 1-D array",
+          view="maybe", same_order=True)
+reshaping("flatten", "_0.flatten()", callables=(), methods=("flatten",),
           doc="x.flatten(): a 1-D copy of x")
 reshaping("squeeze", "np.squeeze(_0)", attrs={"axis": None}, methods=("squeeze",),
+          view="view", same_order=True,
           doc="x without axes of length 1")
 reshaping("expand_dims", "np.expand_dims(_0, _1)", operands=("x", "axis"),
+          view="view", same_order=True,
           doc="x with new axes of length 1")
 
 define(Primitive(
@@ -98,7 +101,7 @@ define(Primitive(
     attrs={"axis1": 0, "axis2": 1},
     jvp=linear("swapaxes"),
     vjps=(lambda g, out, x, **kw: call("swapaxes", g, **kw),),
-    callables=(np.swapaxes,), methods=("swapaxes",),
+    callables=(np.swapaxes,), methods=("swapaxes",), view="view",
     doc="x with two axes interchanged",
 ))
 
@@ -109,7 +112,7 @@ define(Primitive(
     jvp=linear("moveaxis"),
     vjps=(lambda g, out, x, source, destination: call(
         "moveaxis", g, source=destination, destination=source),),
-    callables=(np.moveaxis,),
+    callables=(np.moveaxis,), view="view",
     doc="x with axes moved to new positions",
 ))
 
@@ -117,7 +120,7 @@ define(Primitive(
     "broadcast_to", template("np.broadcast_to(_0, _1)"), ("x", "shape"),
     jvp=linear("broadcast_to"),
     vjps=(lambda g, out, x, shape: unbroadcast(g, x), None),
-    callables=(np.broadcast_to,),
+    callables=(np.broadcast_to,), view="view",
     doc="x broadcast to a shape (a read-only view)",
 ))
 
@@ -179,7 +182,7 @@ define(Primitive(
     attrs={"offset": 0, "axis1": 0, "axis2": 1},
     jvp=linear("diagonal"),
     vjps=(lambda g, out, x, **kw: call("diagonal_adjoint", g, x, **kw),),
-    callables=(np.diagonal,), methods=("diagonal",),
+    callables=(np.diagonal,), methods=("diagonal",), view="view",
     doc="a diagonal of x (a read-only view)",
 ))
 
@@ -255,7 +258,8 @@ conversion("copy", template("np.array(_0)"), (np.array, np.copy),
            "np.array(x), np.copy(x), x.copy(): a copy", methods=("copy",), of_list="array",
            fresh_array=True)
 conversion("asarray", template("np.asarray(_0)"), (np.asarray, np.asanyarray),
-           "np.asarray(x)", of_list="array", same_order=True)
+           "np.asarray(x)", of_list="array", same_order=True,
+           view="maybe")
 
 
 def _float_vjp(g: Sym, out: Sym, x: Sym) -> Sym:

@@ -136,6 +136,7 @@ for _name, _attrs, _doc in [
         jvp=linear(_name),
         vjps=(lambda g, out, x, _n=_name, **kw: call(_n, g, **kw),),
         callables=(getattr(np, _name),), shape_of=0,
+        view="view" if _name.startswith("flip") else None,  # np.flip returns a view
         doc=f"{_doc}; its own adjoint",
     ))
 

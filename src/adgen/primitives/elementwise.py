@@ -39,8 +39,12 @@ def unary(
     doc: str,
     emit: str | None = None,
     modules: tuple[str, ...] = (),
+    float_result: str = "always",
 ) -> Primitive:
-    """Define an elementwise primitive from its derivative ``derivative(out, x)``."""
+    """Define an elementwise primitive from its derivative ``derivative(out, x)``.
+
+    Most such NumPy functions give floats even for integers (``float_result``).
+    """
     return define(Primitive(
         name,
         template(emit or f"np.{name}(_0)"),
@@ -49,7 +53,7 @@ def unary(
         vjps=(lambda g, out, x: g * derivative(out, x),),
         callables=callables,
         shape_of=0,
-        modules=modules,
+        modules=modules, float_result=float_result,
         doc=doc,
     ))
 
@@ -83,10 +87,12 @@ unary("expm1", lambda y, x: y + 1, (np.expm1, math.expm1), "exp(x) - 1")
 unary("sqrt", lambda y, x: 0.5 / y, (np.sqrt, math.sqrt), "square root")
 unary("cbrt", lambda y, x: 1 / (3 * y**2), (np.cbrt, *_math("cbrt")),
       "cube root (derivative infinite at 0)")
-unary("square", lambda y, x: 2 * x, (np.square,), "x ** 2")
-unary("reciprocal", lambda y, x: -(y**2), (np.reciprocal,), "1 / x (of floats)")
+# These keep an integer operand's dtype.
+unary("square", lambda y, x: 2 * x, (np.square,), "x ** 2", float_result="first")
+unary("reciprocal", lambda y, x: -(y**2), (np.reciprocal,), "1 / x (of floats)",
+      float_result="first")
 unary("abs", lambda y, x: call("sign", x), (np.abs, np.absolute, abs), "absolute value",
-      emit="np.abs(_0)")
+      emit="np.abs(_0)", float_result="first")
 unary("fabs", lambda y, x: call("sign", x), (np.fabs, math.fabs), "absolute value of floats")
 
 

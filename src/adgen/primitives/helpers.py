@@ -31,7 +31,7 @@ define(Primitive(
     jvp=multilinear_jvp("unbroadcast"),
     vjps=(lambda b, out, g, like: call("broadcast_like", b, g), None),
     shape_of=1, helpers=("unbroadcast",), callables=(runtime.unbroadcast,),
-    reshaper=True, shape_only=(1,),
+    reshaper=True, shape_only=(1,), float_result="first",
     doc="sum g down to the shape of like",
 ))
 
@@ -40,7 +40,7 @@ define(Primitive(
     jvp=multilinear_jvp("broadcast_like"),
     vjps=(lambda b, out, g, like: call("unbroadcast", b, g), None),
     shape_of=1, helpers=("broadcast_like",), callables=(runtime.broadcast_like,),
-    reshaper=True, shape_only=(1,),
+    reshaper=True, shape_only=(1,), float_result="first",
     doc="broadcast g to the shape of like",
 ))
 
@@ -49,7 +49,7 @@ define(Primitive(
     jvp=multilinear_jvp("reshape_like"),
     vjps=(lambda b, out, g, like: call("reshape_like", b, g), None),
     shape_of=1, helpers=("reshape_like",), callables=(runtime.reshape_like,),
-    reshaper=True, shape_only=(1,),
+    reshaper=True, shape_only=(1,), float_result="first",
     doc="reshape g to the shape of like",
 ))
 

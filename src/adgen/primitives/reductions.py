@@ -40,7 +40,7 @@ define(Primitive(
     "sum", template("np.sum(_0)"), ("x",), attrs=dict(REDUCE),
     jvp=lambda ts, out, x, **a: call("sum", ts[0], **a),
     vjps=(lambda g, out, x, axis, keepdims: spread(g, x, axis, keepdims),),
-    callables=(np.sum,), methods=("sum",), scalar_result=_reduces_all,
+    callables=(np.sum,), methods=("sum",), scalar_result=_reduces_all, float_result="first",
     doc="sum over all elements or the given axes",
 ))
 
@@ -53,6 +53,7 @@ define(Primitive(
                                                               call("size", x)),
     ),
     callables=(np.mean,), methods=("mean",), scalar_result=_reduces_all,
+    float_result="always",
     doc="mean over all elements or the given axes",
 ))
 

@@ -253,3 +253,29 @@ def test_helper_source_runs_on_its_own() -> None:
     assert set(runtime.HELPERS) <= set(ns)
     g = np.ones((3, 2))
     assert ns["unbroadcast"](g, np.ones(2)).tolist() == [3.0, 3.0]
+
+
+def _numpy_function(prim: Primitive) -> Any:
+    return next((c for c in prim.callables if isinstance(c, np.ufunc)
+                 or getattr(c, "__module__", "").startswith("numpy")), None)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # arctanh(1) and the like
+@pytest.mark.parametrize("name", [n for n in ENTRIES if PRIMITIVES[n].float_result
+                                  and _numpy_function(PRIMITIVES[n]) is not None])
+def test_float_result_matches_numpy(name: str) -> None:
+    """``float_result`` lets ``x * 1.0`` become ``x``: a wrong one would change a dtype."""
+    prim = PRIMITIVES[name]
+    func = _numpy_function(prim)
+    n = len(prim.operands)
+    ints = [np.array([1, 2])] * n
+    floats = [np.array([0.5, 2.0])] * n
+    if prim.float_result == "always":
+        assert np.asarray(func(*ints)).dtype.kind in "fc"
+    elif prim.float_result == "first":
+        assert np.asarray(func(*floats[:1], *ints[1:])).dtype.kind in "fc"
+    else:
+        assert prim.float_result == "any", prim.float_result
+        for k in range(n):
+            mixed = [floats[0] if i == k else ints[0] for i in range(n)]
+            assert np.asarray(func(*mixed)).dtype.kind in "fc"

@@ -19,22 +19,16 @@ After::
 
 from __future__ import annotations
 
-from ..ir import Block, Function, Op, Value, Var
+from ..ir import Function, Op, Value, Var, walk
 from .uses import Uses
 
 
 def run(fn: Function) -> Function:
     """Apply the rewrite to every ``add`` of two scatters into the same array."""
     uses = Uses(fn)
-
-    def visit(block: Block) -> None:
-        for op in block.ops:
-            for b in op.blocks:
-                visit(b)
-            if op.prim == "add":
-                _merge(op, uses)
-
-    visit(fn.body)
+    for op in walk(fn.body):
+        if op.prim == "add":
+            _merge(op, uses)
     return fn
 
 

@@ -21,32 +21,26 @@ After::
 
 from __future__ import annotations
 
-from ..ir import Block, Const, Function, Op, Value, Var
+from ..ir import Const, Function, Op, Value, Var, walk
 from .uses import Uses
 
 
 def run(fn: Function) -> Function:
     """Apply the rewrites above once, in program order."""
     uses = Uses(fn)
-
-    def visit(block: Block) -> None:
-        for op in block.ops:
-            for b in op.blocks:
-                visit(b)
-            if op.prim == "mul":
-                _product(op, uses)
-            elif op.prim == "add":
-                for i in (1, 0):
-                    neg = uses.single(op.args[i], "neg")
-                    if neg is not None:
-                        op.prim, op.args = "sub", [op.args[1 - i], neg.args[0]]
-                        break
-            if op.prim == "neg":
-                inner = uses.single(op.args[0], "neg")
-                if inner is not None:
-                    op.prim, op.args = "pos", [inner.args[0]]
-
-    visit(fn.body)
+    for op in walk(fn.body):
+        if op.prim == "mul":
+            _product(op, uses)
+        elif op.prim == "add":
+            for i in (1, 0):
+                neg = uses.single(op.args[i], "neg")
+                if neg is not None:
+                    op.prim, op.args = "sub", [op.args[1 - i], neg.args[0]]
+                    break
+        if op.prim == "neg":
+            inner = uses.single(op.args[0], "neg")
+            if inner is not None:
+                op.prim, op.args = "pos", [inner.args[0]]
     return fn
 
 

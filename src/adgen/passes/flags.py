@@ -18,29 +18,21 @@ After::
 
 from __future__ import annotations
 
-from ..ir import Block, Const, Function, Op, Value, Var, walk
-from ..ir.util import substitute
+from ..ir import Const, Function, Op, Value, Var, walk
 from ..primitives import PRIMITIVES
+from .rewriting import replace_ops
 
 
 def run(fn: Function) -> Function:
     """Replace flag results of every ``if`` as above."""
     defs = {r: op.prim for op in walk(fn.body) for r in op.results}
-    _visit(fn.body, defs, {})
-    return fn
 
-
-def _visit(block: Block, defs: dict[str, str], rename: dict[str, Value]) -> None:
-    kept: list[Op] = []
-    for op in block.ops:
-        op.args = [substitute(a, rename) for a in op.args]
-        for inner in op.blocks:
-            _visit(inner, defs, rename)
+    def step(op: Op, kept: list[Op], rename: dict[str, Value]) -> None:
         if op.prim == "if":
             _flag_results(op, kept, rename, defs)
         kept.append(op)
-    block.ops = kept
-    block.results = [substitute(v, rename) for v in block.results]
+
+    return replace_ops(fn, step)
 
 
 def _flag_results(op: Op, kept: list[Op], rename: dict[str, Value],

@@ -20,10 +20,10 @@ After::
 
 from __future__ import annotations
 
-from ..ir import Block, Const, Function, Op, Value, Var, walk
-from ..ir.util import substitute
+from ..ir import Const, Function, Op, Value, Var, walk
 from ..primitives import PRIMITIVES
 from ..primitives.identities import simplify
+from .rewriting import replace_ops
 
 
 class Inexact:
@@ -59,22 +59,14 @@ class Inexact:
 def run(fn: Function) -> Function:
     """Drop the ops that an identity or constant folding makes redundant."""
     defs = {r: op for op in walk(fn.body) for r in op.results}
-    _visit(fn.body, defs, Inexact(defs), {})
-    return fn
+    inexact = Inexact(defs)
 
-
-def _visit(block: Block, defs: dict[str, Op], inexact: Inexact,
-           rename: dict[str, Value]) -> None:
-    kept = []
-    for op in block.ops:
-        op.args = [substitute(a, rename) for a in op.args]
-        for inner in op.blocks:
-            _visit(inner, defs, inexact, rename)
+    def step(op: Op, kept: list[Op], rename: dict[str, Value]) -> None:
         if not op.blocks and len(op.results) == 1 and not PRIMITIVES[op.prim].effect:
             value = simplify(op.prim, op.args, defs.get, inexact)
             if value is not None:
                 rename[op.results[0]] = value
-                continue
+                return
         kept.append(op)
-    block.ops = kept
-    block.results = [substitute(v, rename) for v in block.results]
+
+    return replace_ops(fn, step)

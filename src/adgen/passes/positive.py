@@ -19,27 +19,21 @@ from __future__ import annotations
 
 import re
 
-from ..ir import Block, Function, Op, Value, Var
-from ..ir.util import count_uses, substitute
+from ..ir import Function, Op, Value, Var
+from ..ir.util import count_uses
+from .rewriting import replace_ops
 
 _TEMPORARY = re.compile(r"^t\d+$")
 
 
 def run(fn: Function) -> Function:
     """Remove every ``pos`` op as above."""
-    _visit(fn.body, count_uses(fn.body), {})
-    return fn
+    uses = count_uses(fn.body)
 
-
-def _visit(block: Block, uses: dict[str, int], rename: dict[str, Value]) -> None:
-    kept: list[Op] = []
-    for op in block.ops:
-        op.args = [substitute(a, rename) for a in op.args]
-        for inner in op.blocks:
-            _visit(inner, uses, rename)
+    def step(op: Op, kept: list[Op], rename: dict[str, Value]) -> None:
         if op.prim != "pos":
             kept.append(op)
-            continue
+            return
         src = op.args[0]
         prev = next((k for k in reversed(kept) if isinstance(src, Var)
                      and k.results == [src.name]), None)
@@ -48,5 +42,5 @@ def _visit(block: Block, uses: dict[str, int], rename: dict[str, Value]) -> None
             prev.results = [op.results[0]]  # keep the better name (bx, not t7)
         else:
             rename[op.results[0]] = src
-    block.ops = kept
-    block.results = [substitute(v, rename) for v in block.results]
+
+    return replace_ops(fn, step)

@@ -19,30 +19,21 @@ After::
 
 from __future__ import annotations
 
-from ..analysis.shapes import Shapes, scalar_const, shape_classes
-from ..ir import Block, Function, Op, Value
-from ..ir.util import substitute
+from ..analysis.shapes import scalar_const, shape_classes
+from ..ir import Function, Op, Value
 from ..primitives import PRIMITIVES
+from .rewriting import replace_ops
 
 
 def run(fn: Function) -> Function:
     """Remove the reshapes that the shape classes of ``fn`` prove redundant."""
-    _visit(fn.body, shape_classes(fn), {})
-    return fn
+    shapes = shape_classes(fn)
 
+    def step(op: Op, kept: list[Op], rename: dict[str, Value]) -> None:
+        if (PRIMITIVES[op.prim].reshaper and shapes.same(op.args[0], op.args[1])) or (
+                op.prim == "unbroadcast" and scalar_const(op.args[0])):
+            rename[op.results[0]] = op.args[0]
+        else:
+            kept.append(op)
 
-def _visit(block: Block, shapes: Shapes, rename: dict[str, Value]) -> None:
-    kept: list[Op] = []
-    for op in block.ops:
-        op.args = [substitute(a, rename) for a in op.args]
-        for inner in op.blocks:
-            _visit(inner, shapes, rename)
-        if PRIMITIVES[op.prim].reshaper and shapes.same(op.args[0], op.args[1]):
-            rename[op.results[0]] = op.args[0]
-            continue
-        if op.prim == "unbroadcast" and scalar_const(op.args[0]):
-            rename[op.results[0]] = op.args[0]
-            continue
-        kept.append(op)
-    block.ops = kept
-    block.results = [substitute(v, rename) for v in block.results]
+    return replace_ops(fn, step)

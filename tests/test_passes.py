@@ -78,3 +78,43 @@ def test_passes_are_listed_with_reasons():
     names = [p.name for p in passes.PASSES]
     assert len(names) == len(set(names)) and "dce" == names[-1]
     assert all(p.why and callable(p.run) for p in passes.PASSES)
+
+
+def test_flags_become_the_boolean_condition():
+    from adgen.ir import If
+    from adgen.passes import flags
+
+    branch = If.new(["f"], Var("c"), Block([], [], [Const(True)]), Block([], [], [Const(False)]))
+    fn = _fn(Op(["c"], "lt", [Var("x"), Const(0.0)]), branch, results=("f",))
+    flags.run(fn)
+    assert fn.body.results == [Var("c")] and fn.body.ops[1].results == []
+
+
+def test_reshapes_drop_unbroadcast_to_the_same_shape():
+    from adgen.passes import reshapes
+
+    fn = _fn(Op(["s"], "sin", [Var("x")]), Op(["r"], "unbroadcast", [Var("s"), Var("x")]))
+    reshapes.run(fn)
+    assert _prims(fn) == ["sin"] and fn.body.results == [Var("s")]
+    kept = _fn(Op(["r"], "unbroadcast", [Var("x"), Var("n")]))
+    reshapes.run(kept)
+    assert _prims(kept) == ["unbroadcast"]  # nothing proves x shaped like n
+
+
+def test_positive_keeps_the_better_name():
+    from adgen.passes import positive
+
+    fn = _fn(Op(["t7"], "mul", [Var("x"), Var("n")]), Op(["r"], "pos", [Var("t7")]))
+    positive.run(fn)
+    assert [op.results for op in fn.body.ops] == [["r"]]
+
+
+def test_accumulate_adds_into_the_first_scatter():
+    from adgen.passes import accumulate
+
+    fn = _fn(Op(["a"], "scatter_add", [Var("g"), Var("x"), Var("i")]),
+             Op(["b"], "scatter_add", [Var("h"), Var("x"), Var("j")]),
+             Op(["r"], "add", [Var("a"), Var("b")]))
+    accumulate.run(fn)
+    assert fn.body.ops[-1].prim == "index_add"
+    assert fn.body.ops[-1].args == [Var("a"), Var("h"), Var("j")]

@@ -76,7 +76,6 @@ PENDING = {
     "function-level: adgen.frontend.control imports adgen.frontend.user_calls",
     "function-level: adgen.frontend.control imports adgen.frontend.values",
     "function-level: adgen.frontend.user_calls imports adgen.frontend.lower",
-    "function-level: adgen.passes.simplify imports collections",
 }
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from ...ir import Const, Namer, Op, Value, Var
 from ..common import emit_one, stem
-from .tapes import Plan
+from .tapes import Plan, TapeInfo
 
 
 class AdjointState:
@@ -21,15 +21,26 @@ class AdjointState:
     must keep; ``links`` are (adjoint, primal) pairs, an adjoint having its
     primal's shape; ``loop_depth`` counts the loops being swept around the
     current op (an ``if`` inside one exports the branch values it reads).
+    ``tape_info`` describes the tapes of reverse-mode code being differentiated
+    again (None if it has none), and ``tapes`` maps each such tape to its
+    adjoint tape (see ``retape``).
     """
 
-    def __init__(self, namer: Namer, act: set[str], program: Any) -> None:
+    def __init__(self, namer: Namer, act: set[str], program: Any,
+                 tape_info: TapeInfo | None = None) -> None:
         self.namer = namer
         self.act = act
         self.program = program
         self.plan = Plan()
         self.loop_depth = 0
         self.links: list[tuple[str, str]] = []
+        self.tape_info = tape_info
+        self.tapes: dict[str, Value] = {}
+
+    def keeps_tapes_balanced(self, op: Op) -> bool:
+        """Whether the adjoint of the control op ``op`` must be built even if none
+        of its results has an adjoint (it pushes or pops an adjoint tape)."""
+        return self.tape_info is not None and self.tape_info.touched(op, self.act)
 
     def sweep(self, ops: list[Op], adj: dict[str, Value]) -> list[Op]:
         """The adjoint ops of ``ops``, walked backwards, accumulating into ``adj``

@@ -24,10 +24,15 @@ from .adjoints import AdjointState
 def adjoint_if(rev: AdjointState, op: If, adj: dict[str, Value]) -> list[Op]:
     """The adjoint of ``op``, accumulating into ``adj``; [] if no result is active."""
     slots = [k for k, r in enumerate(op.results) if r in adj and r in rev.act]
-    if not slots:
+    if not slots and not rev.keeps_tapes_balanced(op):
         return []
+    tapes = [k for k, r in enumerate(op.results) if r in rev.tapes]
     branches = []
     for branch in (op.then, op.orelse):
+        for k in tapes:  # a branch yields a tape: its adjoint tape is the result's
+            y = branch.results[k]
+            if isinstance(y, Var):
+                rev.tapes[y.name] = rev.tapes[op.results[k]]
         local: dict[str, Value] = {}
         seed_ops: list[Op] = []
         for k in slots:

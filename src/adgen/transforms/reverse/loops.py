@@ -36,7 +36,7 @@ def adjoint_loop(rev: AdjointState, op: Loop, adj: dict[str, Value]) -> list[Op]
     """
     carried, inits, nexts = op.carried, op.inits, op.yields
     slots = [j for j, c in enumerate(carried) if c in rev.act]
-    if not any(op.results[j] in adj for j in slots):
+    if not any(op.results[j] in adj for j in slots) and not rev.keeps_tapes_balanced(op):
         return []
     counted = not isinstance(op, ForRange) or op.exits
     namer = rev.namer

@@ -23,13 +23,14 @@ from ...analysis.activity import active, diff_positions
 from ...errors import DifferentiationError
 from ...ir import Block, Const, Function, If, Loop, Op, Value, Var, flatten_structure
 from ...ir.names import is_temporary
+from ...ir.util import walk
 from ...primitives import PRIMITIVES
 from ..common import attrs_of, emit_one, namer_for, run_rule, shift_structure, stem
 from .adjoints import AdjointState
 from .branches import adjoint_if
 from .loops import adjoint_loop
-
-_TAPE_OPS = ("tape_new", "tape_push", "tape_pop")
+from .retape import adjoint_pop, adjoint_push, create_adjoint_tapes
+from .tapes import TapeInfo
 
 
 def reverse(fn: Function, wrt: list[str], seed: Literal["cotangent", "one"],
@@ -58,7 +59,9 @@ def reverse(fn: Function, wrt: list[str], seed: Literal["cotangent", "one"],
             ops.append(check)
             results = [checked]
     body = Function(fn.name, fn.params, Block(ops=ops, results=results), freevars=fn.freevars)
-    rev = Adjoints(namer, active(body, wrt), fn.program)
+    act = active(body, wrt)
+    retaped = any(op.prim == "tape_new" for op in walk(body.body))
+    rev = Adjoints(namer, act, fn.program, TapeInfo(body, act) if retaped else None)
     sweep: list[Op] = []
     adj: dict[str, Value] = {}
 
@@ -125,7 +128,7 @@ class Adjoints(AdjointState):
     """Builds the reverse sweep of one function: dispatches each op to its adjoint."""
 
     def sweep(self, ops: list[Op], adj: dict[str, Value]) -> list[Op]:
-        out: list[Op] = []
+        out: list[Op] = create_adjoint_tapes(self, ops)
         for op in reversed(ops):
             if isinstance(op, If):
                 out.extend(adjoint_if(self, op, adj))
@@ -133,19 +136,13 @@ class Adjoints(AdjointState):
                 out.extend(adjoint_loop(self, op, adj))
             elif op.prim == "call":
                 out.extend(self.call(op, adj))
-            elif op.prim in _TAPE_OPS:
-                self._refuse_tape(op)
-            else:
+            elif op.prim == "tape_pop":
+                out.extend(adjoint_pop(self, op, adj))
+            elif op.prim == "tape_push":
+                out.extend(adjoint_push(self, op, adj))
+            elif op.prim != "tape_new":  # a tape's adjoint tape is made where needed
                 out.extend(self.primitive(op, adj))
         return out
-
-    def _refuse_tape(self, op: Op) -> None:
-        tape = op.args[0] if op.args else None
-        if any(r in self.act for r in op.results) or (
-                isinstance(tape, Var) and tape.name in self.act):
-            raise DifferentiationError(
-                "reverse mode over reverse-mode code with loops is not supported; "
-                "use hessian (forward over reverse) or jvp of the gradient")
 
     def primitive(self, op: Op, adj: dict[str, Value]) -> list[Op]:
         """The adjoint of a straight-line op: its VJP rules, one per active operand."""

@@ -30,7 +30,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...ir import Block, Const, Loop, Op, Value, Var
+from ...ir import Block, Const, Function, If, Loop, Op, Value, Var
+from ...ir.util import walk
 
 
 @dataclass(frozen=True)
@@ -144,3 +145,81 @@ class Plan:
             new.args.append(Const(0))
             new.results.append(c.total)
         return new
+
+
+class TapeInfo:
+    """Which names of a function are tapes, and which tapes are one object.
+
+    Tapes are results of ``tape_new``, the tape operand of a push or pop, and
+    an ``if`` result a branch yields a tape as. Two names are one object when
+    a tape pushed at some slot is popped at that slot of the same object, or an
+    ``if`` yields one as the other. ``active_slots[root]`` are the slots of a
+    tape (by its root) that some pop's result is active in.
+    """
+
+    def __init__(self, fn: Function, act: set[str]) -> None:
+        ops = list(walk(fn.body))
+        self.names: set[str] = {r for op in ops if op.prim == "tape_new" for r in op.results}
+        self.names |= {op.args[0].name for op in ops if op.prim in ("tape_push", "tape_pop")
+                       and isinstance(op.args[0], Var)}
+        self._parent: dict[str, str] = {}
+        pushes = [op for op in ops if op.prim == "tape_push"]
+        pops = [op for op in ops if op.prim == "tape_pop"]
+        ifs = [op for op in ops if isinstance(op, If)]
+        changed = True
+        while changed:
+            changed = False
+            for push in pushes:
+                for pop in pops:
+                    if self.root(push.args[0].name) != self.root(pop.args[0].name):  # type: ignore
+                        continue
+                    for a, r in zip(push.args[1:], pop.results):
+                        if isinstance(a, Var) and (a.name in self.names or r in self.names):
+                            changed |= self._union(a.name, r)
+            for op in ifs:
+                for k, r in enumerate(op.results):
+                    for b in op.blocks:
+                        y = b.results[k]
+                        if isinstance(y, Var) and (y.name in self.names or r in self.names):
+                            changed |= self._union(y.name, r)
+        # Pushed onto another tape, or yielded by a branch: its adjoint tape comes
+        # off that tape's adjoint tape, or is the ``if`` result's.
+        self.inherited = {a.name for op in pushes for a in op.args[1:]
+                          if isinstance(a, Var) and a.name in self.names}
+        self.inherited |= {y.name for op in ifs for b in op.blocks for y in b.results
+                           if isinstance(y, Var) and y.name in self.names}
+        self.active_slots: dict[str, list[int]] = {}
+        for pop in pops:
+            slots = self.active_slots.setdefault(self.root(pop.args[0].name), [])  # type: ignore
+            for k, r in enumerate(pop.results):
+                if r in act and k not in slots:
+                    slots.append(k)
+        for slots in self.active_slots.values():
+            slots.sort()
+
+    def root(self, name: str) -> str:
+        while self._parent.get(name, name) != name:
+            name = self._parent[name]
+        return name
+
+    def _union(self, a: str, b: str) -> bool:
+        new = {a, b} - self.names
+        self.names |= new
+        ra, rb = self.root(a), self.root(b)
+        if ra == rb:
+            return bool(new)
+        self._parent[rb] = ra
+        return True
+
+    def slots(self, tape: str) -> list[int]:
+        return self.active_slots.get(self.root(tape), [])
+
+    def touched(self, op: Op, act: set[str]) -> bool:
+        """Whether ``op``'s blocks push or pop an active tape with active slots.
+
+        The adjoint of such an op must run even when none of its results has an
+        adjoint, so that every push onto an adjoint tape meets its pop.
+        """
+        return any(o.prim in ("tape_push", "tape_pop") and isinstance(o.args[0], Var)
+                   and o.args[0].name in act and self.slots(o.args[0].name)
+                   for b in op.blocks for o in walk(b))

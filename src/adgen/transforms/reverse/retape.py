@@ -23,6 +23,7 @@ the slots some pop's result is active in are kept on an adjoint tape.
 
 from __future__ import annotations
 
+from ...errors import DifferentiationError
 from ...ir import Op, Value, Var
 from .adjoints import AdjointState
 
@@ -44,11 +45,24 @@ def create_adjoint_tapes(rev: AdjointState, ops: list[Op]) -> list[Op]:
     return out
 
 
+def _active_slots(rev: AdjointState, op: Op) -> tuple[str, list[int]]:
+    """The tape ``op`` pushes or pops, and its slots an adjoint tape keeps
+    (none if the tape is not active)."""
+    tape = op.args[0].name  # type: ignore[union-attr]
+    if rev.tape_info is None or tape not in rev.act or not rev.tape_info.slots(tape):
+        return tape, []
+    if tape not in rev.tapes:
+        raise DifferentiationError(
+            "reverse mode over this reverse-mode code is not supported (a tape whose "
+            "origin adgen cannot follow); use forward over reverse instead: "
+            "adgen.jvp(adgen.grad(f)) or adgen.hessian(f)")
+    return tape, rev.tape_info.slots(tape)
+
+
 def adjoint_pop(rev: AdjointState, op: Op, adj: dict[str, Value]) -> list[Op]:
     """``v = tape_pop(T)`` gets ``tape_push(bT, bv)``."""
-    tape = op.args[0].name  # type: ignore[union-attr]
-    slots = rev.tape_info.slots(tape) if rev.tape_info else []
-    if tape not in rev.act or not slots:
+    tape, slots = _active_slots(rev, op)
+    if not slots:
         return []
     out: list[Op] = []
     values: list[Value] = [rev.tapes[tape]]
@@ -64,9 +78,8 @@ def adjoint_pop(rev: AdjointState, op: Op, adj: dict[str, Value]) -> list[Op]:
 
 def adjoint_push(rev: AdjointState, op: Op, adj: dict[str, Value]) -> list[Op]:
     """``tape_push(T, v)`` gets ``bv += tape_pop(bT)``."""
-    tape = op.args[0].name  # type: ignore[union-attr]
-    slots = rev.tape_info.slots(tape) if rev.tape_info else []
-    if tape not in rev.act or not slots:
+    tape, slots = _active_slots(rev, op)
+    if not slots:
         return []
     values = [op.args[1 + k] for k in slots]
     names = [rev.namer.fresh(rev.bname(v.name) if isinstance(v, Var) and v.name not in adj

@@ -10,6 +10,9 @@ import numpy as np
 import pytest
 
 import adgen
+from adgen import compile as pipeline
+from adgen.ir import verify, walk
+from adgen.primitives import PRIMITIVES
 from adgen.testing import check_grads, numeric_jvp
 
 
@@ -148,3 +151,12 @@ def test_reverse_over_reverse_keeps_tapes_to_what_it_reads():
     # One adjoint tape for the one first-order tape, pushed and popped in loops.
     assert src.count("btape = []") == 1
     assert "btape.append(" in src and "btape.pop()" in src
+
+
+@pytest.mark.parametrize("f,x", SCALAR, ids=[f.__name__ for f, _ in SCALAR])
+def test_reverse_over_reverse_ir_verifies(f, x):
+    first = pipeline.lower(adgen.grad(f))  # the gradient's IR, tapes included
+    assert any(op.prim == "tape_push" for op in walk(first.body)) or f is _calls_loop
+    derived = pipeline.derive(first, "vjp", first.params[:1])
+    verify(derived, PRIMITIVES)
+    verify(pipeline.optimize(derived), PRIMITIVES)

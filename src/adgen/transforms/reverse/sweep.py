@@ -12,7 +12,8 @@ It plans, then applies: the reverse sweep is built from the forward IR
 without changing it, collecting in a plan what the forward sweep must keep for
 it (tapes, branch values, iteration counts; see ``tapes``); the forward sweep
 is then a copy of ``fn``'s ops with the plan applied. Adjoints of branches and
-loops are in ``branches`` and ``loops``.
+loops are in ``branches`` and ``loops``; those of tape ops (reverse mode over
+reverse-mode code, ``grad(grad(f))`` through loops) in ``retape``.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import textwrap
 import gast
 
 from adgen.frontend.desugar.comprehensions import comprehensions
+from adgen.frontend.desugar.loop_else import loop_else
 
 
 def _run(pass_, source: str) -> str:
@@ -163,4 +164,93 @@ def test_in_an_if_test_a_for_iterable_and_nested_functions():
                 for r in items_2:
                     x = x + g(r)
             return x
+    """)
+
+
+def test_for_else_sets_a_flag_where_the_loop_breaks():
+    _same(_run(loop_else, """
+        def f(xs, t):
+            for x in xs:
+                for y in xs:
+                    if y > x:
+                        break
+                if x > t:
+                    break
+            else:
+                x = t
+            return x
+    """), """
+        def f(xs, t):
+            broke = False
+            for x in xs:
+                for y in xs:
+                    if y > x:
+                        break
+                if x > t:
+                    broke = True
+                    break
+            if not broke:
+                x = t
+            return x
+    """)
+
+
+def test_while_else_without_break_just_follows_the_loop():
+    _same(_run(loop_else, """
+        def f(x):
+            while x < 10:
+                x = 2 * x
+            else:
+                x = x + 1
+            return x
+    """), """
+        def f(x):
+            while x < 10:
+                x = 2 * x
+            x = x + 1
+            return x
+    """)
+
+
+def test_a_nested_loops_else_clause_breaks_the_outer_loop():
+    _same(_run(loop_else, """
+        def f(xs):
+            while True:
+                for x in xs:
+                    if x > 0:
+                        break
+                else:
+                    break
+                xs = xs - 1
+            else:
+                xs = 0
+            return xs
+    """), """
+        def f(xs):
+            while True:
+                broke = False
+                for x in xs:
+                    if x > 0:
+                        broke = True
+                        break
+                if not broke:
+                    break
+                xs = xs - 1
+            return xs
+    """)
+
+
+def test_while_true_that_starts_with_its_exit_test():
+    _same(_run(loop_else, """
+        def f(r):
+            while True:
+                if r < 1e-3:
+                    break
+                r = r / 2
+            return r
+    """), """
+        def f(r):
+            while not r < 1e-3:
+                r = r / 2
+            return r
     """)

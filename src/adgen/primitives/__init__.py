@@ -8,10 +8,12 @@ from . import (  # noqa: F401
     arith,
     builtins,
     control,
+    effects,
     elementwise,
     helpers,
     indexing,
     linalg,
+    lists,
     reductions,
     shape,
 )

@@ -163,7 +163,8 @@ def _new_vjp(g: Sym, out: Sym, *items: Sym, position: int) -> Sym:
 
 define(Primitive(
     "list_new", _emit_list, ("items",), variadic=True, jvp=_new_jvp, vjps=(_new_vjp,),
-    no_cse=True, doc="[a, b, ...]: a list whose length may change (grown in a loop)",
+    list_result=True,
+    doc="[a, b, ...]: a list whose length may change (grown in a loop)",
 ))
 
 
@@ -177,7 +178,7 @@ define(Primitive(
     "list_append", _emit_append, ("xs", "v"), jvp=_append_jvp,
     vjps=(lambda g, out, xs, v: call("list_slice", g, None, -1, None),
           lambda g, out, xs, v: call("list_item", g, -1)),
-    doc="xs + [v]: the list after xs.append(v)",
+    list_result=True, doc="xs + [v]: the list after xs.append(v)",
 ))
 
 
@@ -191,7 +192,7 @@ define(Primitive(
     "list_concat", template("_0 + _1"), ("a", "b"), jvp=_concat_jvp,
     vjps=(lambda g, out, a, b: call("list_slice", g, None, call("list_len", a), None),
           lambda g, out, a, b: call("list_slice", g, call("list_len", a), None, None)),
-    doc="a + b for lists (also a.extend(b), a += b)",
+    list_result=True, doc="a + b for lists (also a.extend(b), a += b)",
 ))
 
 define(Primitive(
@@ -207,7 +208,7 @@ define(Primitive(
         "list_slice", ts[0], a, b, c),
     vjps=(lambda g, out, xs, a, b, c: call("list_slice_adjoint", g, xs, a, b, c),
           None, None, None),
-    doc="xs[start:stop:step] for a list",
+    list_result=True, doc="xs[start:stop:step] for a list",
 ))
 
 define(Primitive(
@@ -244,36 +245,40 @@ def _add_jvp(ts: list[Sym | None], out: Sym, a: Sym, b: Sym) -> Sym | None:
 define(Primitive(
     "list_add", call_template("list_add"), ("a", "b"), jvp=_add_jvp,
     vjps=(lambda g, out, a, b: g, lambda g, out, a, b: g), helpers=("list_add",),
-    doc="the item-by-item sum of two adjoints of one list",
+    list_result=True, doc="the item-by-item sum of two adjoints of one list",
 ))
 define(Primitive(
     "list_zeros", call_template("list_zeros"), ("like",), differentiable=False,
-    helpers=("list_zeros",), no_cse=True,
-    doc="a zero adjoint or tangent of a list: a zero shaped like each item",
+    helpers=("list_zeros",),
+    list_result=True, doc="a zero adjoint or tangent of a list: a zero shaped like each item",
 ))
 define(Primitive(
     "list_item_adjoint", call_template("list_item_adjoint"), ("g", "xs", "i"),
     jvp=_linear("list_item_adjoint"),
     vjps=(lambda c, out, g, xs, i: call("list_item", c, i), None, None),
-    helpers=("list_item_adjoint",), doc="the adjoint of a list given that of xs[i]",
+    helpers=("list_item_adjoint",), list_result=True,
+    doc="the adjoint of a list given that of xs[i]",
 ))
 define(Primitive(
     "list_slice_adjoint", call_template("list_slice_adjoint"),
     ("g", "xs", "start", "stop", "step"), jvp=_linear("list_slice_adjoint"),
     vjps=(lambda c, out, g, xs, a, b, s: call("list_slice", c, a, b, s), None, None, None, None),
-    helpers=("list_slice_adjoint",), doc="the adjoint of a list given that of a slice of it",
+    helpers=("list_slice_adjoint",), list_result=True,
+    doc="the adjoint of a list given that of a slice of it",
 ))
 define(Primitive(
     "list_sum_adjoint", call_template("list_sum_adjoint"), ("g", "xs"),
     jvp=_linear("list_sum_adjoint"),
     vjps=(lambda c, out, g, xs: call("list_sum", c), None),
-    helpers=("list_sum_adjoint",), doc="the adjoint of a list's items given that of sum(xs)",
+    helpers=("list_sum_adjoint",), list_result=True,
+    doc="the adjoint of a list's items given that of sum(xs)",
 ))
 define(Primitive(
     "list_join_adjoint", call_template("list_join_adjoint"), ("g", "xs"),
     attrs={"join": "stack", "axis": 0}, jvp=_linear("list_join_adjoint"),
     vjps=(lambda c, out, g, xs, **at: call("list_join", c, **at), None),
     helpers=("list_join_adjoint",),
+    list_result=True,
     doc="the adjoint of a list's items given that of np.stack(xs) (or another join)",
 ))
 

@@ -10,14 +10,15 @@ function is refused (the write would have to reach the enclosing variable).
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
 import gast
 
 from ..ir import Const, Value, Var
-from .control import RET, hoist_returns
+from .control import RET
+from .desugar import lambda_to_def
+from .values import Multi, Pack
 
 _MAX_DEPTH = 32  # nested calls deeper than this are taken for unbounded recursion
 
@@ -27,14 +28,6 @@ class LocalFunction:
     """A ``def`` or lambda made inside the function being lowered."""
 
     node: gast.FunctionDef
-
-
-def _as_def(lam: gast.Lambda) -> gast.FunctionDef:
-    node = gast.FunctionDef(name="lambda_", args=lam.args, body=[gast.Return(value=lam.body)],
-                            decorator_list=[], returns=None, type_comment=None, type_params=[])
-    gast.copy_location(node, lam)
-    gast.copy_location(node.body[0], lam)
-    return node
 
 
 class LocalFunctionLowering:
@@ -53,12 +46,10 @@ class LocalFunctionLowering:
     def expr_Lambda(self, node: gast.Lambda) -> LocalFunction:
         if node.args.vararg or node.args.kwarg or node.args.kwonlyargs:
             raise self.error(node, "lambdas take plain parameters only")
-        return LocalFunction(_as_def(node))
+        return LocalFunction(lambda_to_def(node, "lambda_"))
 
     def call_local(self, call: gast.Call, fn: LocalFunction) -> Any:
         """Lower ``fn(*args)`` by lowering its body here."""
-        from .user_calls import Multi
-
         node = fn.node
         params = [a.id for a in node.args.args]
         defaults = node.args.defaults
@@ -85,14 +76,13 @@ class LocalFunctionLowering:
                  getattr(self, "result_tree", None))
         env = {k: v for k, v in outer.items() if not k.startswith("%")}
         env.update(bound)
-        self.env = env
         self.loop_depth = 0
         self._inline_depth += 1
         try:
-            self.run_statements(hoist_returns(copy.deepcopy(node.body)))
-            inner = self.env
+            with self.scope.enter(env, block=self.block) as frame:
+                self.run_statements(node.body)
+            inner = frame.env
         finally:
-            self.env = outer
             self._inline_depth -= 1
             self.loop_depth, self.result_structure, self.result_tree = saved
         if inner.get(RET) != Const(True):
@@ -110,8 +100,6 @@ class LocalFunctionLowering:
             return values[0]
         if all(isinstance(v, Var) for v in values):
             return Multi(tuple(values))  # type: ignore[arg-type]
-        from .values import Pack
-
         return Pack("tuple", tuple(values))
 
 

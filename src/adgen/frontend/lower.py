@@ -33,12 +33,15 @@ from ..primitives.core import dtype_attr, lookup_method, lookup_tuple
 from ..program import Program
 from ..runtime import HELPERS
 from .calls import CallsMixin
-from .control import LOOP_TARGET, ONE_BRANCH, RET, ControlFlowLowering, hoist_returns
+from .control import LOOP_TARGET, ONE_BRANCH, RET, ControlFlowLowering
+from .desugar import desugar
 from .indexing import IndexingMixin
 from .local_functions import LocalFunction, LocalFunctionLowering
+from .loops import LoopLowering
 from .parse import ParsedFunction, parse_function
-from .user_calls import CallLowering, Multi
-from .values import Pack, SliceValue, Stale
+from .scope import Scope
+from .user_calls import CallLowering
+from .values import Multi, Pack, SliceValue, Stale
 
 _BINOPS = {
     gast.Add: "add",
@@ -103,8 +106,8 @@ def _assigned_names(node: gast.AST) -> set[str]:
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
-class Lowerer(ControlFlowLowering, CallLowering, LocalFunctionLowering, IndexingMixin,
-              CallsMixin):
+class Lowerer(ControlFlowLowering, LoopLowering, CallLowering, LocalFunctionLowering,
+              IndexingMixin, CallsMixin):
     """Lowers one parsed function. Use :func:`lower_function`."""
 
     def __init__(self, parsed: ParsedFunction, program: Program | None = None,
@@ -113,15 +116,34 @@ class Lowerer(ControlFlowLowering, CallLowering, LocalFunctionLowering, Indexing
         self.program = program if program is not None else Program()
         self.namer = Namer(taken=set(RESERVED) | custom.binding_names(),
                            soft=_assigned_names(parsed.node))
-        self.env: dict[str, Lowered] = {}
+        self.scope = Scope()
         self.freevars: dict[str, Any] = {}
-        self.block = Block()
-        self.loc: Loc | None = None
+        self.lowered_statements = 0  # statements lowered, nested ones included (tests)
         # Container structure of each parameter (None: a plain value); see trees.py.
         self.trees = trees
         self.init_indexing()
 
     # ------------------------------------------------------------ helpers
+    @property
+    def env(self) -> dict[str, Lowered]:
+        return self.scope.frame.env
+
+    @env.setter
+    def env(self, env: dict[str, Lowered]) -> None:
+        self.scope.frame.env = env
+
+    @property
+    def block(self) -> Block:
+        return self.scope.frame.block
+
+    @property
+    def loc(self) -> Loc | None:
+        return self.scope.frame.loc
+
+    @loc.setter
+    def loc(self, loc: Loc | None) -> None:
+        self.scope.frame.loc = loc
+
     def error(self, node: Any, message: str) -> UnsupportedSyntaxError:
         return self.p.error(node, message)
 
@@ -183,6 +205,7 @@ class Lowerer(ControlFlowLowering, CallLowering, LocalFunctionLowering, Indexing
             raise self.error(node, "*args, **kwargs, keyword-only and positional-only "
                              "parameters are not supported; use plain parameters")
         _refuse_generators(self, node)
+        node = desugar(node)
         params = self.bind_params([a.id for a in args.args])
         defaults = self.p_defaults(args.defaults)
         body = list(node.body)
@@ -193,7 +216,7 @@ class Lowerer(ControlFlowLowering, CallLowering, LocalFunctionLowering, Indexing
             body = body[1:]
         self.result_structure: Any = None
         self.result_tree: Any = None
-        self.run_statements(hoist_returns(body))
+        self.run_statements(body)
         if self.env.get(RET) != Const(True):
             raise self.error(node, "the function must end with a return statement "
                              "that gives the value to differentiate")
@@ -269,6 +292,7 @@ class Lowerer(ControlFlowLowering, CallLowering, LocalFunctionLowering, Indexing
         return structure, tree
 
     def statement(self, stmt: gast.stmt) -> None:
+        self.lowered_statements += 1
         method = getattr(self, "stmt_" + type(stmt).__name__, None)
         if method is not None:
             method(stmt)

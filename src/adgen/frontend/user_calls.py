@@ -10,19 +10,12 @@ from __future__ import annotations
 
 import inspect
 import textwrap
-from dataclasses import dataclass
 from typing import Any
 
 import gast
 
 from ..ir import Const, Op, Value, Var
-
-
-@dataclass(frozen=True)
-class Multi:
-    """The results of a call to a function that returns a tuple."""
-
-    values: tuple[Var, ...]
+from .values import Multi
 
 
 class CallLowering:

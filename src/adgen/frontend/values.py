@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..ir import Const, Value
+from ..ir import Const, Value, Var
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,3 +69,22 @@ class Stale:
     """A name that an earlier in-place write may have changed (or not)."""
 
     message: str
+
+
+@dataclass(frozen=True)
+class Multi:
+    """The results of a call to a function that returns a tuple."""
+
+    values: tuple[Var, ...]
+
+
+def pack_names(value: Any) -> set[str]:
+    """The SSA names a binding holds, directly or inside packs."""
+    if isinstance(value, Var):
+        return {value.name}
+    if isinstance(value, Pack):
+        out: set[str] = set()
+        for item in value.items:
+            out |= pack_names(item)
+        return out
+    return set()

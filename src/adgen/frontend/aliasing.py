@@ -1,0 +1,172 @@
+"""Which values may share memory, and how: the view table and relations across control flow.
+
+The lowerer records, for each value that may be a NumPy view of another, a
+:class:`ViewOf` edge (``w = x[1]``: ``w`` views ``x`` through ``getitem``).
+Writes follow these edges (see :mod:`adgen.frontend.indexing`). This module
+says what holds between two values when control flow joins:
+
+* after an ``if``, a name bound to ``x`` on one path and to a fresh array on
+  the other *may* be ``x``: the merged values get a ``maybe`` edge, which a
+  later write resolves at run time with ``np.may_share_memory``;
+* a loop's parameters get, at the start of each iteration, the relations that
+  hold at entry, made ``maybe`` when the body may rebind one of the names;
+  after the body the lowerer checks that its yields keep them (else it
+  refuses), and the loop's results get the join of both.
+
+A relation is ``None`` (no shared memory), a :class:`Relation` (one value is
+``prim(other, *args)``, or the other itself when ``prim`` is ``identity``),
+or :data:`OPAQUE` (shared in a way adgen does not follow: a later write makes
+the other names stale, and reading one is refused with advice).
+
+Example::
+
+    w = x                 # w, x: identity
+    if c > 0.0:
+        w *= 2.0          # then: w is x or a number  -> identity, maybe
+    x *= 0.5              # w' follows x' when x' is an array, chosen at run time
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ..ir import Value, Var
+
+
+@dataclass(frozen=True)
+class ViewOf:
+    """How a value views another: ``prim(base, *args, **attrs)``."""
+
+    base: str
+    prim: str
+    args: tuple[Value, ...]
+    attrs: tuple[tuple[str, Any], ...]
+    # "view": always a view; "view_or_scalar": a view, or a number when it
+    # selects one element; "maybe": a view or a copy, decided at run time;
+    # "opaque": may share memory in a way that cannot be replayed.
+    kind: str
+
+
+@dataclass(frozen=True)
+class Relation:
+    """``child`` is ``prim(base, *args, **attrs)`` (kind as in :class:`ViewOf`)."""
+
+    child: str  # "a" or "b": which of the two related values views the other
+    prim: str
+    args: tuple[Value, ...] = ()
+    attrs: tuple[tuple[str, Any], ...] = ()
+    kind: str = "view"
+
+    def edge(self, base: str) -> ViewOf:
+        return ViewOf(base, self.prim, self.args, self.attrs, self.kind)
+
+    def maybe(self) -> Relation:
+        return Relation(self.child, self.prim, self.args, self.attrs, "maybe")
+
+
+OPAQUE = Relation("a", "", (), (), "opaque")
+SAME = Relation("a", "identity")
+Rel = Relation | None
+
+
+class AliasGraph:
+    """A snapshot of the view table, for relation queries."""
+
+    def __init__(self, views: dict[str, list[ViewOf]]) -> None:
+        self.views = views
+        self.adjacent: dict[str, list[tuple[str, ViewOf]]] = {}
+        for child, infos in views.items():
+            for info in infos:
+                self.adjacent.setdefault(child, []).append((info.base, info))
+                self.adjacent.setdefault(info.base, []).append((child, info))
+
+    def component(self, name: str) -> set[str]:
+        """Every value that may share memory with ``name``, itself included."""
+        out, todo = {name}, [name]
+        while todo:
+            for other, _ in self.adjacent.get(todo.pop(), ()):
+                if other not in out:
+                    out.add(other)
+                    todo.append(other)
+        return out
+
+    def relate(self, a: Value, b: Value) -> Rel:
+        """How ``a`` and ``b`` share memory."""
+        if not isinstance(a, Var) or not isinstance(b, Var):
+            return None
+        if a.name == b.name:
+            return SAME
+        for child, base, tag in ((a.name, b.name, "a"), (b.name, a.name, "b")):
+            for info in self.views.get(child, ()):
+                if info.base == base:
+                    if info.kind == "opaque":
+                        return OPAQUE
+                    child_tag = "a" if info.prim == "identity" else tag
+                    return Relation(child_tag, info.prim, info.args, info.attrs, info.kind)
+        certain = self._identity_path(a.name, b.name)
+        if certain is not None:
+            return SAME if certain else SAME.maybe()
+        return OPAQUE if b.name in self.component(a.name) else None
+
+    def _identity_path(self, a: str, b: str) -> bool | None:
+        """Whether only identity edges join ``a`` to ``b``: None if not, else whether all
+        of them are certain."""
+        best: dict[str, bool] = {a: True}
+        todo = [a]
+        while todo:
+            here = todo.pop()
+            for other, info in self.adjacent.get(here, ()):
+                if info.prim != "identity":
+                    continue
+                sure = best[here] and info.kind == "view"
+                if other not in best or (sure and not best[other]):
+                    best[other] = sure
+                    todo.append(other)
+        return best.get(b)
+
+
+def join(r: Rel, s: Rel) -> Rel:
+    """A relation that holds whenever ``r`` or ``s`` does."""
+    if r is None and s is None:
+        return None
+    if r is None or s is None:
+        known = r if s is None else s
+        return OPAQUE if known is OPAQUE else known.maybe()  # type: ignore[union-attr]
+    if r == s:
+        return r
+    if r.kind == "opaque" or s.kind == "opaque":
+        return OPAQUE
+    same_shape = (r.prim, r.args, r.attrs) == (s.prim, s.args, s.attrs)
+    if same_shape and (r.child == s.child or r.prim == "identity"):
+        return r.maybe()
+    return OPAQUE
+
+
+def implies(r: Rel, assumed: Rel) -> bool:
+    """Whether ``r`` holding means ``assumed`` holds too."""
+    return join(r, assumed) == assumed
+
+
+def weaken(r: Rel) -> Rel:
+    """What still holds after either value may have been rebound to an unrelated one."""
+    return r if r is None or r.kind == "opaque" else r.maybe()
+
+
+def invariant(r: Rel, defined_inside: Iterable[str]) -> Rel:
+    """``r``, or OPAQUE if it names a value defined inside a block (not visible outside)."""
+    if r is None or r.kind == "opaque":
+        return r
+    inside = set(defined_inside)
+    if any(isinstance(v, Var) and v.name in inside for v in r.args):
+        return OPAQUE
+    return r
+
+
+def record(views: dict[str, list[ViewOf]], a: str, b: str, r: Rel) -> None:
+    """Add the edge that states ``r`` between the values named ``a`` and ``b``."""
+    if r is None or a == b:
+        return
+    child, base = (a, b) if r.child == "a" else (b, a)
+    views.setdefault(child, []).append(r.edge(base))

@@ -1,0 +1,298 @@
+"""Lowering of ``for`` and ``while`` loops.
+
+A loop becomes a ``for_range`` or ``while`` op (see :mod:`adgen.ir.core`).
+Its carried values are found from the source before the body is lowered,
+once (:mod:`adgen.frontend.carried`): the names the body rebinds that exist
+before the loop, the arrays it writes in place, and every name bound to one
+of those arrays, or to a view of it, when the loop starts. Names bound to the
+same array that the body never rebinds share one carried value; otherwise
+each name has its own, and the relations between them at the start of an
+iteration are stated to the view table (:mod:`adgen.frontend.aliasing`),
+checked against what the body yields, and kept on the loop's results.
+
+``for`` over an array, ``enumerate``, ``zip`` and ``reversed`` become a
+``for_range`` over indices whose body starts by taking rows.
+
+Example::
+
+    w = x                          x1, w1 = for_range(0, 2, 1, x, x):
+    for i in range(2):               body(i, x2, w2):    # w2 is x2 or unrelated
+        x *= 0.5                       ...alias_select(w2, x2, ...)
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import gast
+
+from ..ir import Const, ForRange, Value, Var, While
+from ..ir.util import defines
+from .aliasing import AliasGraph, implies, invariant, join, record, weaken
+from .carried import loop_names, stored_names
+from .control import BRK, CONT, FLAG_NAMES, LOOP_TARGET, RET, contains, is_call_to
+from .values import Pack, pack_names
+
+
+def _result_base(key: str) -> str:
+    return FLAG_NAMES.get(key, "result" if key.startswith("%rv") else key)
+
+
+class LoopLowering:
+    """Mixin for :class:`adgen.frontend.lower.Lowerer`: for and while loops."""
+
+    def stmt_For(self, s: gast.For) -> None:
+        if s.orelse:
+            raise self.error(s, "for/else is not supported: use a flag variable")
+        start, stop, step, reverse, bind = self.iteration(s)
+        self.loop(s, s.body, [start, stop, step], reverse, bind)
+
+    def stmt_While(self, s: gast.While) -> None:
+        if s.orelse:
+            raise self.error(s, "while/else is not supported: use a flag variable")
+        self.loop(s, s.body, None, False, None)
+
+    def iteration(self, s: gast.For) -> tuple[Value, Value, Value, bool, Any]:
+        """(start, stop, step, reverse, bind) for a for statement; ``bind(i)``
+        assigns the loop target inside the body, given the index variable."""
+        it, target = s.iter, s.target
+        reverse = False
+        if is_call_to(it, "reversed") and len(it.args) == 1:
+            reverse, it = True, it.args[0]
+        if is_call_to(it, "range") and self._is_builtin("range"):
+            args = [self.value(a) for a in it.args]
+            if not 1 <= len(args) <= 3:
+                raise self.error(it, "range takes 1 to 3 arguments")
+            start, stop, step = ([Const(0), args[0], Const(1)] if len(args) == 1 else
+                                 [args[0], args[1], Const(1)] if len(args) == 2 else args)
+            if not isinstance(target, gast.Name):
+                raise self.error(target, "the target of a for over range must be a name")
+
+            def bind_index(i: Var) -> None:
+                self.env[target.id] = i
+
+            return start, stop, step, reverse, bind_index
+        if is_call_to(it, "enumerate") and self._is_builtin("enumerate"):
+            if len(it.args) != 1 or not (isinstance(target, gast.Tuple) and len(target.elts)
+                                         == 2 and all(isinstance(e, gast.Name)
+                                                      for e in target.elts)):
+                raise self.error(s, "use the form: for i, row in enumerate(array)")
+            seq = self.value(it.args[0])
+            n = self.emit("len", [seq])
+
+            def bind_enum(i: Var) -> None:
+                self.env[target.elts[0].id] = i
+                self.env[target.elts[1].id] = self.emit("row", [seq, i],
+                                                        base=target.elts[1].id)
+
+            return Const(0), n, Const(1), reverse, bind_enum
+        if is_call_to(it, "zip") and self._is_builtin("zip"):
+            if not (isinstance(target, gast.Tuple) and len(target.elts) == len(it.args)
+                    and all(isinstance(e, gast.Name) for e in target.elts)):
+                raise self.error(s, "use the form: for a, b in zip(xs, ys)")
+            seqs = [self.value(a) for a in it.args]
+            n: Value = self.emit("len", [seqs[0]])
+            for q in seqs[1:]:
+                n = self.emit("minimum", [n, self.emit("len", [q])])
+
+            def bind_zip(i: Var) -> None:
+                for e, q in zip(target.elts, seqs):
+                    self.env[e.id] = self.emit("row", [q, i], base=e.id)
+
+            return Const(0), n, Const(1), reverse, bind_zip
+        if not isinstance(target, gast.Name):
+            raise self.error(target, "unpacking rows in a for target is not supported; "
+                             "index the row inside the loop")
+        seq = self.value(it)
+        n = self.emit("len", [seq])
+
+        def bind_row(i: Var) -> None:
+            self.env[target.id] = self.emit("row", [seq, i], base=target.id)
+
+        return Const(0), n, Const(1), reverse, bind_row
+
+    def _is_builtin(self, name: str) -> bool:
+        if name in self.env:
+            return False
+        found, obj = self.p.lookup(name)
+        return found and obj is getattr(builtins, name)
+
+    # ------------------------------------------------------------ carrying
+    def _carried(self, s: gast.AST, body: list[gast.stmt], bounds: Any
+                 ) -> tuple[list[str], dict[str, str], set[str], set[str], list[str]]:
+        """(names with their own carried value, names sharing another's, names the body
+        may rebind, names whose array it may write, loop targets and body locals)."""
+        names = loop_names(body, [] if bounds is not None else [s.test])
+        targets = set(stored_names([s.target])) if bounds is not None else set()
+        stored = [n for n in names.stored if n not in targets]
+        env = self.env
+        carried = [n for n in stored if isinstance(env.get(n), (Var, Const))]
+        graph = AliasGraph(self.views)
+        written: set[str] = set()
+        for n in names.written:
+            if isinstance(env.get(n), Var):
+                written |= graph.component(env[n].name)
+        touched = set()
+        for n, v in env.items():
+            if n.startswith("%") or n in targets:
+                continue
+            if isinstance(v, Var) and v.name in written:
+                touched.add(n)
+                if n not in carried:
+                    carried.append(n)
+            elif isinstance(v, Pack) and written & pack_names(v):
+                raise self.error(s, f"{n!r} holds an array that this loop changes in "
+                                 "place; adgen cannot carry it through the loop: take "
+                                 "a copy (.copy()) of the array before putting it there")
+        rebound = set(stored)
+        slots: list[str] = []
+        share: dict[str, str] = {}
+        owner: dict[str, str] = {}
+        for n in carried:
+            v = env[n]
+            if n not in rebound and isinstance(v, Var) and v.name in owner:
+                share[n] = owner[v.name]
+                continue
+            slots.append(n)
+            if n not in rebound and isinstance(v, Var):
+                owner[v.name] = n
+        local = [n for n in stored if n not in carried]
+        return slots, share, rebound, touched, [*targets, *local]
+
+    # ---------------------------------------------------------------- loop
+    def loop(self, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | None,
+             reverse: bool, bind: Any) -> None:
+        """Lower a for (``bounds`` given) or while loop."""
+        slots, share, rebound, touched, local = self._carried(s, body, bounds)
+        has_return = contains(body, (gast.Return,), into_loops=True)
+        keys = list(slots)
+        if has_return:
+            n_ret = self.env.get("%rvn")
+            arity = n_ret.value if isinstance(n_ret, Const) else _return_arity(body)
+            self.env.setdefault("%rvn", Const(arity))
+            keys += [RET] + [f"%rv{k}" for k in range(max(arity, 1))]
+        inits = [self.env.get(k, self._missing(k, self.env)) for k in keys]
+        for k, v in zip(keys, inits):
+            if not isinstance(v, (Var, Const)):
+                raise self.error(s, f"{k!r} cannot be rebound inside a loop")
+        params = [self.namer.fresh(_result_base(k)) for k in keys]
+        loop_env = dict(self.env)
+        for k, p in zip(keys, params):
+            loop_env[k] = Var(p)
+        for a, c in share.items():
+            loop_env[a] = loop_env[c]
+        loop_env[BRK] = Const(False)
+        loop_env[CONT] = Const(False)
+        # What holds between carried arrays at the start of every iteration.
+        graph = AliasGraph(self.views)
+        assumed: dict[tuple[str, str], Any] = {}
+        for i, a in enumerate(slots):
+            for b in slots[i + 1:]:
+                r = graph.relate(self.env[a], self.env[b])
+                if r is not None and (a in rebound or b in rebound):
+                    r = weaken(r)
+                assumed[a, b] = r
+                record(self.views, loop_env[a].name, loop_env[b].name, r)
+        self.loop_depth += 1
+        try:
+            if bounds is not None:
+                over_range = is_call_to(s.iter, "range") or (
+                    is_call_to(s.iter, "reversed") and is_call_to(s.iter.args[0], "range"))
+                index = self.namer.fresh(s.target.id if over_range else "i")
+                with self.scope.enter(loop_env, [index, *params]) as frame:
+                    bind(Var(index))
+                    self.run_statements(body)
+                blocks = [frame.block]
+            else:
+                with self.scope.enter(loop_env, params) as head:
+                    self.set_loc(s)
+                    head.block.results = [self.condition(s.test)]
+                    with self.scope.enter(head.env) as frame:
+                        self.run_statements(body)
+                blocks = [head.block, frame.block]
+        finally:
+            self.loop_depth -= 1
+        out_env = frame.env
+        yields = [out_env.get(k, self._missing(k, loop_env)) for k in keys]
+        exit_flag = out_env.get(BRK, Const(False))
+        exits = exit_flag != Const(False)
+        frame.block.results = yields + ([exit_flag] if exits else [])
+        self._check_followed(s, loop_env, out_env, keys, share, local)
+        results = [self.namer.fresh(_result_base(k)) for k in keys]
+        self.set_loc(s)
+        if bounds is not None:
+            op = ForRange.new(results, bounds, inits, blocks[0], reverse=reverse, exits=exits,
+                              loc=self.loc)
+        else:
+            op = While.new(results, inits, blocks[0], blocks[1], exits=exits, loc=self.loc)
+        self.block.ops.append(op)
+        before = dict(self.env)
+        for k, r in zip(keys, results):
+            self.env[k] = Var(r)
+        for a, c in share.items():
+            self.env[a] = self.env[c]
+        self._relate_results(s, op, slots, touched, assumed, before, out_env)
+        for t in local:
+            self.env[t] = LOOP_TARGET
+        if has_return and self.loop_depth:
+            brk = self.flag(BRK)
+            self.env[BRK] = self.env[RET] if brk == Const(False) else self.emit(
+                "or_", [brk, self.env[RET]])
+
+    def _check_followed(self, s: gast.AST, loop_env: dict[str, Any], out_env: dict[str, Any],
+                        keys: list[str], share: dict[str, str], local: list[str]) -> None:
+        """Refuse a change the body made to a name that is not carried (a missed alias)."""
+        for a, c in share.items():
+            if out_env.get(a) != out_env.get(c):
+                raise self.error(s, f"{a!r} and {c!r} are the same array when the loop "
+                                 "starts, and the loop rebinds one of them: copy it first "
+                                 "(.copy()) so each has its own array")
+        skip = {*keys, *share, *local}
+        for n, v in loop_env.items():
+            if n in skip or n.startswith("%"):
+                continue
+            w = out_env.get(n)
+            if w is not v and not (isinstance(v, (Var, Const)) and v == w):
+                raise self.error(s, f"this loop changes {n!r} in a way adgen cannot "
+                                 "carry from one iteration to the next; take a copy "
+                                 "(.copy()) of the array it shares before the loop")
+
+    def _relate_results(self, s: gast.AST, op: Any, slots: list[str], touched: set[str],
+                        assumed: dict[tuple[str, str], Any], before: dict[str, Any],
+                        out_env: dict[str, Any]) -> None:
+        """Check that the body keeps the relations assumed between carried arrays, and
+        state on the loop's results what holds after any number of iterations."""
+        graph = AliasGraph(self.views)
+        inside = defines(op.blocks[0]) + (defines(op.blocks[1]) if len(op.blocks) > 1 else [])
+        for i, a in enumerate(slots):
+            for b in slots[i + 1:]:
+                end = invariant(graph.relate(out_env[a], out_env[b]), inside)
+                start = assumed[a, b]
+                if not implies(end, start) and (a in touched or b in touched):
+                    raise self.error(s, f"{a!r} and {b!r} may be the same array (or views "
+                                     "of one another) in some iterations of this loop and "
+                                     "not in others, and the loop changes one of them in "
+                                     "place: copy it first (.copy()) so each has its own "
+                                     "array")
+                record(self.views, self.env[a].name, self.env[b].name, join(start, end))
+        # Names the loop does not carry keep their value: relate results to them too.
+        for a in slots:
+            ya, xa = out_env[a], before[a]
+            if not isinstance(ya, Var) and not isinstance(xa, Var):
+                continue
+            near = (graph.component(ya.name) if isinstance(ya, Var) else set()) | (
+                graph.component(xa.name) if isinstance(xa, Var) else set())
+            for b, v in before.items():
+                if b in slots or b.startswith("%") or not isinstance(v, Var) \
+                        or v.name not in near or self.env.get(b) is not v:
+                    continue
+                end = invariant(graph.relate(ya, v), inside)
+                record(self.views, self.env[a].name, v.name, join(graph.relate(xa, v), end))
+
+
+def _return_arity(body: list[gast.stmt]) -> int:
+    for n in gast.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(n, gast.Return) and n.value is not None:
+            return len(n.value.elts) if isinstance(n.value, gast.Tuple) else -1
+    return -1

@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from adgen.frontend.lower import Lowerer
+from adgen.frontend.lower import context_for, function
 from adgen.frontend.parse import parse_function
 
 
@@ -29,9 +29,9 @@ def _nested(depth: int, tmp_path) -> object:
 def test_lowered_statements_grow_linearly_with_loop_depth(tmp_path):
     counts = []
     for depth in range(1, 9):
-        lowerer = Lowerer(parse_function(_nested(depth, tmp_path)))
-        lowerer.function()
-        counts.append(lowerer.lowered_statements)
+        cx = context_for(parse_function(_nested(depth, tmp_path)))
+        function(cx)
+        counts.append(cx.lowered_statements)
     # One statement per loop, plus the two innermost, the initialisation and the return.
     assert counts == [depth + 4 for depth in range(1, 9)], counts
 

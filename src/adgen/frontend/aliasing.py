@@ -29,10 +29,13 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from ..ir import Value, Var
+from ..ir import Const, Op, Value, Var
+from ..primitives import PRIMITIVES
+from ..primitives.indexing import VIEWS
+from .values import Pack
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,132 @@ class Relation:
 OPAQUE = Relation("a", "", (), (), "opaque")
 SAME = Relation("a", "identity")
 Rel = Relation | None
+
+
+# Results that are integer or boolean arrays: as an index they make a copy.
+_ADVANCED = {"lt", "le", "gt", "ge", "eq", "ne", "make_list", "make_range",
+             "logical_and", "logical_or", "logical_not", "logical_xor", "isfinite",
+             "isnan", "isinf", "nonzero", "argsort", "arange"}
+# Results that are Python integers (a basic index, like a literal integer).
+_INTS = {"int", "len", "int_floor", "int_ceil", "int_trunc", "round_builtin", "size", "ndim"}
+# Results that are certainly fresh arrays (``x *= 2`` then changes them in place).
+_ARRAYS = {"setitem", "copy", "zeros_like", "ones_like", "astype", "scatter_add",
+           "zeros", "ones", "empty", "full", "array", "arange", "linspace"}
+_INT_ARITH = {"add", "sub", "mul", "floordiv", "neg", "pos"}
+
+
+class AliasTable:
+    """What lowering knows about values: which view which, what made each, which are
+    integers or certainly arrays. Keyed by SSA name; filled as ops are emitted."""
+
+    def __init__(self) -> None:
+        self.views: dict[str, list[ViewOf]] = {}
+        self.producer: dict[str, str] = {}
+        self.known_ints: set[str] = set()
+        self.arrays: set[str] = set()  # values known to be arrays, beyond _ARRAYS results
+
+    def note_op(self, op: Op) -> None:
+        """Record what the indexing logic needs to know about a new op."""
+        if len(op.results) != 1:
+            return
+        name = op.results[0]
+        self.producer[name] = op.prim
+        if op.prim in _INTS or (op.prim == "getitem" and isinstance(op.args[0], Var)
+                                and self.producer.get(op.args[0].name) == "shape"):
+            self.known_ints.add(name)
+        elif op.prim in _INT_ARITH and all(self.is_int(a) for a in op.args):
+            self.known_ints.add(name)
+        if not op.args or not isinstance(op.args[0], Var):
+            return
+        if op.prim == "getitem":
+            kind = self.getitem_kind(op.args[1:], op.attrs.get("kinds", "v"))
+        else:
+            kind = VIEWS.get(op.prim)
+        if kind is not None:
+            self.views.setdefault(name, []).append(ViewOf(
+                op.args[0].name, op.prim, tuple(op.args[1:]), tuple(sorted(op.attrs.items())),
+                kind))
+
+    def renamed(self, old: str, new: str) -> None:
+        """An op's result was renamed from ``old`` to ``new`` (a user's variable name)."""
+        for table in (self.views, self.producer):
+            if old in table:
+                table[new] = table.pop(old)
+        for names in (self.known_ints, self.arrays):
+            if old in names:
+                names.discard(old)
+                names.add(new)
+        for infos in self.views.values():
+            for k, info in enumerate(infos):
+                if info.base == old:
+                    infos[k] = replace(info, base=new)
+
+    def is_int(self, v: Value) -> bool:
+        if isinstance(v, Const):
+            return isinstance(v.value, int) and not isinstance(v.value, bool)
+        return v.name in self.known_ints
+
+    def getitem_kind(self, args: list[Value], kinds: str) -> str | None:
+        advanced = unknown = ints = array = False
+        k = 0
+        for kind in kinds:
+            if kind == "s":
+                k += 3
+                continue
+            a = args[k]
+            k += 1
+            if isinstance(a, Const):
+                if a.value is None or a.value is Ellipsis:
+                    array = True
+                elif self.is_int(a):
+                    ints = True
+                else:
+                    advanced = True
+            elif a.name in self.known_ints:
+                ints = True
+            elif self.producer.get(a.name) in _ADVANCED:
+                advanced = True
+            else:
+                unknown = True
+        if advanced:
+            return None
+        if unknown:
+            return "maybe"
+        return "view_or_scalar" if ints and not array else "view"
+
+    def certain_array(self, name: str) -> bool:
+        if self.producer.get(name) in _ARRAYS or name in self.arrays:
+            return True
+        return any(info.kind == "view" for info in self.views.get(name, ()))
+
+    def note_alias(self, result: str, sources: list[str]) -> None:
+        """``result`` may share memory with ``sources`` in a way adgen cannot replay
+        (a value merged from branches): a later write makes the ones left behind stale."""
+        for src in sources:
+            self.views.setdefault(result, []).append(ViewOf(src, "", (), (), "opaque"))
+
+    def alias_group(self, name: str) -> set[str]:
+        """Every value that may share memory with ``name`` through views, itself included."""
+        out = {name}
+        grew = True
+        while grew:
+            grew = False
+            for child, infos in self.views.items():
+                for info in infos:
+                    if (child in out) != (info.base in out):
+                        out.update((child, info.base))
+                        grew = True
+        return out
+
+    def non_differentiable(self, item: Any) -> bool:
+        if isinstance(item, Const):
+            return True
+        if isinstance(item, Var):
+            prim = self.producer.get(item.name)
+            return prim is not None and not PRIMITIVES[prim].differentiable
+        if isinstance(item, Pack):
+            return all(self.non_differentiable(i) for i in item.items)
+        return False
 
 
 class AliasGraph:

@@ -82,6 +82,32 @@ def alias_loop_view_rebound(x, y):
     return np.sum(x * x) + np.sum(w)
 
 
+def rows_written(x):
+    for r in x:
+        r[0] = 2.0 * r[1]
+    return np.sum(x * x)
+
+
+def rows_see_writes(x):
+    s = 0.0
+    for i, r in enumerate(x):
+        s = s + np.sum(r * r)
+        x[-1] = x[-1] * 2.0
+    return s
+
+
+def zip_rows_written(x, y):
+    for a, b in zip(x, y):
+        a[0] = np.sum(b * b)
+    return np.sum(x * x)
+
+
+def reversed_rows_written(x):
+    for r in reversed(x):
+        r[1] = r[0] * 3.0
+    return np.sum(x * x)
+
+
 def _inputs(rng: np.random.Generator) -> dict:
     return {
         alias_loop: ([rng.normal(size=3)], 0),
@@ -92,6 +118,10 @@ def _inputs(rng: np.random.Generator) -> dict:
         alias_loop_scalar: ([rng.normal(size=2), 0.7], (0, 1)),
         alias_if_maybe: ([rng.normal(size=(3, 2)), 1.0], 0),
         alias_loop_view_rebound: ([rng.normal(size=(3, 2)), rng.normal(size=2)], (0, 1)),
+        rows_written: ([rng.normal(size=(3, 2))], 0),
+        rows_see_writes: ([rng.normal(size=(3, 2))], 0),
+        zip_rows_written: ([rng.normal(size=(3, 2)), rng.normal(size=(3, 2))], (0, 1)),
+        reversed_rows_written: ([rng.normal(size=(3, 2))], 0),
     }
 
 

@@ -109,7 +109,7 @@ class AliasTable:
             self.known_ints.add(name)
         if not op.args or not isinstance(op.args[0], Var):
             return
-        if op.prim == "getitem":
+        if op.prim in ("getitem", "row"):  # a row of an array a for loop takes is x[i]
             kind = self.getitem_kind(op.args[1:], op.attrs.get("kinds", "v"))
         else:
             kind = VIEWS.get(op.prim)

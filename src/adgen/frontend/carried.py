@@ -122,11 +122,13 @@ def _target_names(targets: list[gast.AST]) -> list[gast.Name]:
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
 
 
-def loop_names(body: list[gast.stmt], head: list[gast.AST] = ()) -> LoopNames:
+def loop_names(body: list[gast.stmt], head: list[gast.AST] = (),
+               target: tuple[gast.AST, gast.AST] | None = None) -> LoopNames:
     """What ``body`` (and the loop's ``head`` expressions, a while condition) may change.
 
     ``written`` is closed under the aliases the body makes: if ``w = y[1]``
-    is in the body and ``w`` is written, so is ``y``.
+    is in the body and ``w`` is written, so is ``y``. ``target`` is a for
+    loop's (target, iterable): its rows are views of the iterable too.
     """
     nodes: list[gast.AST] = [*body, *head]
     written: set[str] = set()
@@ -134,6 +136,8 @@ def loop_names(body: list[gast.stmt], head: list[gast.AST] = ()) -> LoopNames:
         for n in gast.walk(s):
             written |= _written_directly(n)
     bindings = _bindings(body)
+    if target is not None:
+        bindings.append(({t.id for t in _target_names([target[0]])}, roots(target[1])))
     grew = True
     while grew:
         grew = False

@@ -71,6 +71,18 @@ def iteration(cx: Context, s: gast.For) -> tuple[Value, Value, Value, bool, Any]
     assigns the loop target inside the body, given the index variable."""
     it, target = s.iter, s.target
     reverse = False
+    stored = set(stored_names(s.body))
+
+    def current(node: gast.AST, seq: Value) -> Value:
+        """The iterated array as the body sees it: Python iterates over the object, so
+        a row reflects the body's earlier in-place writes to it (the loop carries the
+        name), unless the body rebinds the name to another object."""
+        if isinstance(node, gast.Name) and node.id not in stored:
+            now = cx.env.get(node.id)
+            if isinstance(now, Var):
+                return now
+        return seq
+
     if is_call_to(it, "reversed") and len(it.args) == 1:
         reverse, it = True, it.args[0]
     if is_call_to(it, "range") and is_builtin(cx, "range"):
@@ -96,8 +108,8 @@ def iteration(cx: Context, s: gast.For) -> tuple[Value, Value, Value, bool, Any]
 
         def bind_enum(i: Var) -> None:
             cx.env[target.elts[0].id] = i
-            cx.env[target.elts[1].id] = cx.emit("row", [seq, i],
-                                                    base=target.elts[1].id)
+            cx.env[target.elts[1].id] = cx.emit("row", [current(it.args[0], seq), i],
+                                                base=target.elts[1].id)
 
         return Const(0), n, Const(1), reverse, bind_enum
     if is_call_to(it, "zip") and is_builtin(cx, "zip"):
@@ -110,8 +122,8 @@ def iteration(cx: Context, s: gast.For) -> tuple[Value, Value, Value, bool, Any]
             n = cx.emit("minimum", [n, cx.emit("len", [q])])
 
         def bind_zip(i: Var) -> None:
-            for e, q in zip(target.elts, seqs):
-                cx.env[e.id] = cx.emit("row", [q, i], base=e.id)
+            for e, a, q in zip(target.elts, it.args, seqs):
+                cx.env[e.id] = cx.emit("row", [current(a, q), i], base=e.id)
 
         return Const(0), n, Const(1), reverse, bind_zip
     if not isinstance(target, gast.Name):
@@ -121,7 +133,7 @@ def iteration(cx: Context, s: gast.For) -> tuple[Value, Value, Value, bool, Any]
     n = cx.emit("len", [seq])
 
     def bind_row(i: Var) -> None:
-        cx.env[target.id] = cx.emit("row", [seq, i], base=target.id)
+        cx.env[target.id] = cx.emit("row", [current(it, seq), i], base=target.id)
 
     return Const(0), n, Const(1), reverse, bind_row
 
@@ -137,7 +149,8 @@ def carried(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: Any
              ) -> tuple[list[str], dict[str, str], set[str], set[str], list[str]]:
     """(names with their own carried value, names sharing another's, names the body
     may rebind, names whose array it may write, loop targets and body locals)."""
-    names = loop_names(body, [] if bounds is not None else [s.test])
+    names = loop_names(body, [] if bounds is not None else [s.test],
+                       (s.target, s.iter) if bounds is not None else None)
     targets = set(stored_names([s.target])) if bounds is not None else set()
     stored = [n for n in names.stored if n not in targets]
     env = cx.env

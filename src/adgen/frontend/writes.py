@@ -151,7 +151,7 @@ def write_back(cx: Context, info: ViewOf, new: Var, node: gast.AST) -> Var:
     stem = version_base(cx, None, info.base)
     if info.prim == "identity":
         return new
-    if info.prim == "getitem":
+    if info.prim in ("getitem", "row"):
         return cx.emit("setitem", [Var(info.base), new, *info.args], attrs, base=stem)
     if info.prim == "transpose":
         axes = attrs.get("axes")

@@ -1,3 +1,4 @@
+# ruff: noqa: B007  (the reproducers are kept as reported: unused loop variables)
 """Aliasing across loops and branches (issue 18's reproducers): values and derivatives
 match NumPy run on copies, and finite differences, in both modes."""
 
@@ -108,6 +109,94 @@ def reversed_rows_written(x):
     return np.sum(x * x)
 
 
+def nested_write(x):
+    y = x.copy()
+    for i in range(2):
+        for j in range(2):
+            y[j] = y[j] * 1.5 + x[i]
+    return np.sum(y * y)
+
+
+def alias_sub_write(x):
+    y = x.copy()
+    w = y
+    for i in range(3):
+        w[i % 2] = w[i % 2] * 2.0
+    return np.sum(y * y)
+
+
+def while_write(x):
+    k = 0
+    y = x.copy()
+    v = y[1:]
+    while k < 3:
+        v[0] = v[0] + y[0]
+        k = k + 1
+    return np.sum(y * y)
+
+
+def becomes_alias(x, z):
+    a = z.copy()
+    b = x.copy()
+    for i in range(3):
+        b[0] = b[0] * 2.0
+        a = b
+    return np.sum(a * a) + np.sum(b)
+
+
+def break_write(x):
+    y = x.copy()
+    for i in range(5):
+        y[i % 3] = y[i % 3] * 1.1
+        if np.sum(y) > 100.0:
+            break
+    return np.sum(y * y)
+
+
+def if_view_in_loop(x, c):
+    y = x.copy()
+    t = y.T
+    for i in range(2):
+        if c > 0.0:
+            t[0, 1] = t[0, 1] + 1.0
+        else:
+            y[1, 0] = 3.0
+    return np.sum(y * t)
+
+
+def view_of_view(x):
+    y = x.copy()
+    r = y[1]
+    s = r[1:]
+    for i in range(2):
+        s[0] = s[0] * 3.0
+    return np.sum(y * y)
+
+
+def inplace_then_merge(x, c):
+    w = x
+    if c > 0.0:
+        w = x * 1.0
+    w *= 2.0
+    return np.sum(x) + np.sum(w)
+
+
+def reshape_loop(x):
+    y = x.copy()
+    f = y.reshape(-1)
+    for i in range(4):
+        f[i] = f[i] * (i + 1)
+    return np.sum(y * y)
+
+
+def scalar_carry(x):
+    s = 1.0
+    t = s
+    for i in range(3):
+        s *= 2.0
+    return s + t + np.sum(x)
+
+
 def _inputs(rng: np.random.Generator) -> dict:
     return {
         alias_loop: ([rng.normal(size=3)], 0),
@@ -122,6 +211,14 @@ def _inputs(rng: np.random.Generator) -> dict:
         rows_see_writes: ([rng.normal(size=(3, 2))], 0),
         zip_rows_written: ([rng.normal(size=(3, 2)), rng.normal(size=(3, 2))], (0, 1)),
         reversed_rows_written: ([rng.normal(size=(3, 2))], 0),
+        nested_write: ([rng.normal(size=2)], 0),
+        alias_sub_write: ([rng.normal(size=3)], 0),
+        while_write: ([rng.normal(size=3)], 0),
+        becomes_alias: ([rng.normal(size=2), rng.normal(size=2)], (0, 1)),
+        break_write: ([rng.normal(size=3)], 0),
+        view_of_view: ([rng.normal(size=(2, 3))], 0),
+        reshape_loop: ([rng.normal(size=(2, 2))], 0),
+        scalar_carry: ([rng.normal(size=2)], 0),
     }
 
 
@@ -145,6 +242,15 @@ def test_value_and_gradient(f, mode):
         value, _ = adgen.jvp(f, wrt=wrt)(*_copies(args), *tangents)
     np.testing.assert_allclose(value, expected, rtol=1e-12)
     check_grads(f, _copies(args), wrt=wrt, modes=(mode,))
+
+
+@pytest.mark.parametrize("f", [if_view_in_loop, inplace_then_merge])
+@pytest.mark.parametrize("c", [1.0, -1.0])
+def test_branch_in_place(f, c):
+    x = np.random.default_rng(5).normal(size=(2, 2))
+    value, _ = adgen.value_and_grad(f)(x.copy(), c)
+    np.testing.assert_allclose(value, f(x.copy(), c), rtol=1e-12)
+    check_grads(f, [x.copy(), c])
 
 
 def test_alias_if_negative_branch():

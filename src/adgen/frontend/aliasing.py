@@ -71,7 +71,9 @@ class Relation:
 
 OPAQUE = Relation("a", "", (), (), "opaque")
 SAME = Relation("a", "identity")
-Rel = Relation | None
+# A relation between two values: None (no shared memory), or the direct relations
+# that hold (OPAQUE alone: shared in a way adgen does not follow).
+Rel = tuple[Relation, ...] | None
 
 
 # Results that are integer or boolean arrays: as an index they make a copy.
@@ -222,22 +224,27 @@ class AliasGraph:
         return out
 
     def relate(self, a: Value, b: Value) -> Rel:
-        """How ``a`` and ``b`` share memory."""
+        """How ``a`` and ``b`` share memory: every direct edge between them (a
+        transpose and its base view each other), an identity path, or OPAQUE."""
         if not isinstance(a, Var) or not isinstance(b, Var):
             return None
         if a.name == b.name:
-            return SAME
+            return (SAME,)
+        found: list[Relation] = []
         for child, base, tag in ((a.name, b.name, "a"), (b.name, a.name, "b")):
             for info in self.views.get(child, ()):
                 if info.base == base:
                     if info.kind == "opaque":
-                        return OPAQUE
+                        return (OPAQUE,)
                     child_tag = "a" if info.prim == "identity" else tag
-                    return Relation(child_tag, info.prim, info.args, info.attrs, info.kind)
+                    found.append(Relation(child_tag, info.prim, info.args, info.attrs,
+                                          info.kind))
+        if found:
+            return tuple(dict.fromkeys(found))
         certain = self._identity_path(a.name, b.name)
         if certain is not None:
-            return SAME if certain else SAME.maybe()
-        return OPAQUE if b.name in self.component(a.name) else None
+            return (SAME if certain else SAME.maybe(),)
+        return (OPAQUE,) if b.name in self.component(a.name) else None
 
     def _identity_path(self, a: str, b: str) -> bool | None:
         """Whether only identity edges join ``a`` to ``b``: None if not, else whether all
@@ -256,46 +263,61 @@ class AliasGraph:
         return best.get(b)
 
 
+def _join_one(r: Relation, s: Relation) -> Relation | None:
+    if r == s:
+        return r
+    if r.kind == "opaque" or s.kind == "opaque":
+        return None
+    same_shape = (r.prim, r.args, r.attrs) == (s.prim, s.args, s.attrs)
+    if same_shape and (r.child == s.child or r.prim == "identity"):
+        return r.maybe()
+    return None
+
+
 def join(r: Rel, s: Rel) -> Rel:
     """A relation that holds whenever ``r`` or ``s`` does."""
     if r is None and s is None:
         return None
     if r is None or s is None:
         known = r if s is None else s
-        return OPAQUE if known is OPAQUE else known.maybe()  # type: ignore[union-attr]
-    if r == s:
-        return r
-    if r.kind == "opaque" or s.kind == "opaque":
-        return OPAQUE
-    same_shape = (r.prim, r.args, r.attrs) == (s.prim, s.args, s.attrs)
-    if same_shape and (r.child == s.child or r.prim == "identity"):
-        return r.maybe()
-    return OPAQUE
+        if OPAQUE in known:  # type: ignore[operator]
+            return (OPAQUE,)
+        return tuple(dict.fromkeys(k.maybe() for k in known))  # type: ignore[union-attr]
+    common = [j for x in r for y in s if (j := _join_one(x, y)) is not None]
+    return tuple(dict.fromkeys(common)) if common else (OPAQUE,)
 
 
 def implies(r: Rel, assumed: Rel) -> bool:
     """Whether ``r`` holding means ``assumed`` holds too."""
-    return join(r, assumed) == assumed
+    if assumed is None:
+        return r is None
+    if OPAQUE in assumed:
+        return True
+    if r is None:
+        return all(x.kind == "maybe" for x in assumed)
+    return all(any(_join_one(y, x) == x for y in r) for x in assumed)
 
 
 def weaken(r: Rel) -> Rel:
     """What still holds after either value may have been rebound to an unrelated one."""
-    return r if r is None or r.kind == "opaque" else r.maybe()
+    return join(r, None)
 
 
 def invariant(r: Rel, defined_inside: Iterable[str]) -> Rel:
-    """``r``, or OPAQUE if it names a value defined inside a block (not visible outside)."""
-    if r is None or r.kind == "opaque":
+    """``r`` less what names a value defined inside a block (not visible outside);
+    OPAQUE if nothing is left."""
+    if r is None:
         return r
     inside = set(defined_inside)
-    if any(isinstance(v, Var) and v.name in inside for v in r.args):
-        return OPAQUE
-    return r
+    kept = tuple(x for x in r if not any(isinstance(v, Var) and v.name in inside
+                                         for v in x.args))
+    return kept or (OPAQUE,)
 
 
 def record(views: dict[str, list[ViewOf]], a: str, b: str, r: Rel) -> None:
-    """Add the edge that states ``r`` between the values named ``a`` and ``b``."""
+    """Add the edges that state ``r`` between the values named ``a`` and ``b``."""
     if r is None or a == b:
         return
-    child, base = (a, b) if r.child == "a" else (b, a)
-    views.setdefault(child, []).append(r.edge(base))
+    for x in r:
+        child, base = (a, b) if x.child == "a" else (b, a)
+        views.setdefault(child, []).append(x.edge(base))

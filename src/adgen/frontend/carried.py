@@ -42,6 +42,9 @@ class LoopNames:
 
     stored: tuple[str, ...]  # in order of first appearance
     written: frozenset[str]
+    # Pairs of names the body binds to one another (``a = b``): the same array from
+    # the next iteration on.
+    copies: frozenset[frozenset[str]] = frozenset()
 
 
 def stored_names(stmts: list[gast.stmt]) -> list[str]:
@@ -145,4 +148,8 @@ def loop_names(body: list[gast.stmt], head: list[gast.AST] = (),
             if bound & written and not src <= written:
                 written |= src
                 grew = True
-    return LoopNames(tuple(stored_names(body)), frozenset(written))
+    copies = frozenset(frozenset((a, b)) for s in body for n in gast.walk(s)
+                       if isinstance(n, gast.Assign) and isinstance(n.value, gast.Name)
+                       for t in _target_names(n.targets) for a, b in [(t.id, n.value.id)]
+                       if a != b)
+    return LoopNames(tuple(stored_names(body)), frozenset(written), copies)

@@ -174,9 +174,6 @@ def relate_merged(cx: Context, op: If, before: dict[str, Any], then_env: dict[st
     if not changed:
         return
     graph = AliasGraph(cx.aliases.views)
-    if not any(isinstance(e.get(k), Var) and e[k].name in graph.adjacent
-               for k in changed for e in (then_env, else_env)):
-        return
     inside = defines(op.then) + defines(op.orelse)
     names = [k for k, v in cx.env.items() if not k.startswith("%") and isinstance(v, Var)]
     done: set[tuple[str, str]] = set()

@@ -29,7 +29,7 @@ import gast
 
 from ..ir import Const, ForRange, Value, Var, While
 from ..ir.util import defines
-from .aliasing import AliasGraph, implies, invariant, join, record, weaken
+from .aliasing import SAME, AliasGraph, implies, invariant, join, record, weaken
 from .basics import value
 from .carried import loop_names, stored_names
 from .context import Context
@@ -146,9 +146,10 @@ def is_builtin(cx: Context, name: str) -> bool:
 
 
 def carried(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: Any
-             ) -> tuple[list[str], dict[str, str], set[str], set[str], list[str]]:
+             ) -> tuple[list[str], dict[str, str], set[str], set[str], list[str], Any]:
     """(names with their own carried value, names sharing another's, names the body
-    may rebind, names whose array it may write, loop targets and body locals)."""
+    may rebind, names whose array it may write, loop targets and body locals, pairs
+    of names the body binds to one another)."""
     names = loop_names(body, [] if bounds is not None else [s.test],
                        (s.target, s.iter) if bounds is not None else None)
     targets = set(stored_names([s.target])) if bounds is not None else set()
@@ -185,13 +186,13 @@ def carried(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: Any
         if n not in rebound and isinstance(v, Var):
             owner[v.name] = n
     local = [n for n in stored if n not in carried]
-    return slots, share, rebound, touched, [*targets, *local]
+    return slots, share, rebound, touched, [*targets, *local], names.copies
 
 
 def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | None,
          reverse: bool, bind: Any) -> None:
     """Lower a for (``bounds`` given) or while loop."""
-    slots, share, rebound, touched, local = carried(cx, s, body, bounds)
+    slots, share, rebound, touched, local, copies = carried(cx, s, body, bounds)
     has_return = contains(body, (gast.Return,), into_loops=True)
     keys = list(slots)
     if has_return:
@@ -219,6 +220,8 @@ def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | 
             r = graph.relate(cx.env[a], cx.env[b])
             if r is not None and (a in rebound or b in rebound):
                 r = weaken(r)
+            if frozenset((a, b)) in copies:
+                r = join(r, (SAME,))
             assumed[a, b] = r
             record(cx.aliases.views, loop_env[a].name, loop_env[b].name, r)
     cx.loop_depth += 1

@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from adgen import compile as pipeline
+from adgen import pipeline
 from adgen.ir import (
     Block,
     Const,

@@ -34,7 +34,6 @@ from typing import Any
 
 from ..ir import Const, Op, Value, Var
 from ..primitives import PRIMITIVES
-from ..primitives.indexing import VIEWS
 from .values import Pack
 
 
@@ -76,17 +75,11 @@ SAME = Relation("a", "identity")
 Rel = tuple[Relation, ...] | None
 
 
-# Results that are integer or boolean arrays: as an index they make a copy.
-_ADVANCED = {"lt", "le", "gt", "ge", "eq", "ne", "make_list", "make_range",
-             "logical_and", "logical_or", "logical_not", "logical_xor", "isfinite",
-             "isnan", "isinf", "nonzero", "argsort", "arange"}
-# Results that are Python integers (a basic index, like a literal integer).
-_INTS = {"int", "len", "int_floor", "int_ceil", "int_trunc", "round_builtin", "size", "ndim"}
-# Results that are certainly fresh arrays (``x *= 2`` then changes them in place).
-_ARRAYS = {"setitem", "copy", "zeros_like", "ones_like", "astype", "scatter_add",
-           "zeros", "ones", "empty", "full", "array", "arange", "linspace"}
-_INT_ARITH = {"add", "sub", "mul", "floordiv", "neg", "pos"}
 
+
+def _fact(prim: str | None, field: str) -> bool:
+    """The table's ``field`` of primitive ``prim`` (False for no primitive)."""
+    return prim is not None and bool(getattr(PRIMITIVES[prim], field))
 
 class AliasTable:
     """What lowering knows about values: which view which, what made each, which are
@@ -96,7 +89,7 @@ class AliasTable:
         self.views: dict[str, list[ViewOf]] = {}
         self.producer: dict[str, str] = {}
         self.known_ints: set[str] = set()
-        self.arrays: set[str] = set()  # values known to be arrays, beyond _ARRAYS results
+        self.arrays: set[str] = set()  # values known to be arrays, beyond fresh_array results
 
     def note_op(self, op: Op) -> None:
         """Record what the indexing logic needs to know about a new op."""
@@ -104,17 +97,17 @@ class AliasTable:
             return
         name = op.results[0]
         self.producer[name] = op.prim
-        if op.prim in _INTS or (op.prim == "getitem" and isinstance(op.args[0], Var)
+        if PRIMITIVES[op.prim].int_result or (op.prim == "getitem" and isinstance(op.args[0], Var)
                                 and self.producer.get(op.args[0].name) == "shape"):
             self.known_ints.add(name)
-        elif op.prim in _INT_ARITH and all(self.is_int(a) for a in op.args):
+        elif PRIMITIVES[op.prim].int_closed and all(self.is_int(a) for a in op.args):
             self.known_ints.add(name)
         if not op.args or not isinstance(op.args[0], Var):
             return
         if op.prim in ("getitem", "row"):  # a row of an array a for loop takes is x[i]
             kind = self.getitem_kind(op.args[1:], op.attrs.get("kinds", "v"))
         else:
-            kind = VIEWS.get(op.prim)
+            kind = PRIMITIVES[op.prim].view
         if kind is not None:
             self.views.setdefault(name, []).append(ViewOf(
                 op.args[0].name, op.prim, tuple(op.args[1:]), tuple(sorted(op.attrs.items())),
@@ -157,7 +150,7 @@ class AliasTable:
                     advanced = True
             elif a.name in self.known_ints:
                 ints = True
-            elif self.producer.get(a.name) in _ADVANCED:
+            elif _fact(self.producer.get(a.name), "index_array"):
                 advanced = True
             else:
                 unknown = True
@@ -168,7 +161,7 @@ class AliasTable:
         return "view_or_scalar" if ints and not array else "view"
 
     def certain_array(self, name: str) -> bool:
-        if self.producer.get(name) in _ARRAYS or name in self.arrays:
+        if _fact(self.producer.get(name), "fresh_array") or name in self.arrays:
             return True
         return any(info.kind == "view" for info in self.views.get(name, ()))
 

@@ -26,18 +26,11 @@ import numpy as np
 
 from .. import custom
 from ..ir import Const, Value, Var
-from ..primitives import PRIMITIVES, lookup_callable
+from ..primitives import PRIMITIVES
 from ..primitives.core import lookup_method
 from .basics import as_value, live, static, value
 from .context import Context
 from .values import Pack, SliceValue
-
-# Array methods whose NumPy function of the same name takes the array first:
-# x.name(*args) is np.name(x, *args) when that function is a primitive.
-_NUMPY_METHODS = ("max", "min", "prod", "std", "var", "ravel", "squeeze", "clip",
-                  "cumsum", "cumprod", "round", "any", "all", "argmax", "argmin", "swapaxes",
-                  "conj", "trace", "diagonal", "repeat", "take", "nonzero", "argsort",
-                  "sort")
 
 
 def special_call(cx: Context, node: gast.Call, obj: Any) -> Any:
@@ -295,13 +288,6 @@ def special_method(cx: Context, node: gast.Call, base: Value, name: str) -> Any:
             raise cx.error(node, "astype takes one argument, the dtype, here")
         dtype = static_dtype(cx, node.args[0])
         return cx.emit("astype", [base], {"dtype": dtype})
-    if name in _NUMPY_METHODS:
-        func = getattr(np, name, None)
-        prim = lookup_callable(func) if func is not None else None
-        if prim is None or prim not in PRIMITIVES:
-            return None
-        out = prim_call(cx, node, prim, [base, *node.args], node.keywords)
-        return out
     return None
 
 

@@ -51,9 +51,6 @@ _COMPARE = {
     gast.Eq: "eq",
     gast.NotEq: "ne",
 }
-# Methods of arrays that map onto a primitive with the array as first operand.
-_METHODS = {"sum": "sum", "mean": "mean", "dot": "dot", "reshape": "reshape",
-            "transpose": "transpose"}
 
 
 def expr_Constant(cx: Context, node: gast.Constant) -> Lowered:
@@ -207,7 +204,7 @@ def method_call(cx: Context, node: gast.Call, base: Lowered, name: str) -> Lower
     special = special_method(cx, node, base, name)
     if special is not None:
         return special
-    prim = _METHODS.get(name) or lookup_method(name)
+    prim = lookup_method(name)
     if prim is None:
         raise cx.error(node, f"the array method .{name}() is not supported")
     args = list(node.args)

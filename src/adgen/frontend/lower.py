@@ -31,6 +31,7 @@ from ..ir import Const, Function, Var
 from ..program import Program
 from . import control, expressions, indexing, local_functions, loops
 from .basics import bound_names, live
+from .carried import WRITING_METHODS
 from .context import Context, Handler
 from .control import RET, run_statements
 from .desugar import desugar
@@ -42,8 +43,6 @@ from .values import Lowered, Multi, Pack, Parts, Static, is_const, py_const
 _ATTRIBUTE_WRITE = (
     "assigning to an attribute (an object's state) is not supported: adgen differentiates "
     "pure functions of their arguments; pass the values in and return the new ones")
-_MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "update", "clear",
-                     "setdefault", "sort", "reverse", "fill", "resize", "put", "itemset"}
 
 
 def _pack_of(tree: Any, names: Any) -> Pack:
@@ -236,7 +235,7 @@ def stmt_Expr(cx: Context, stmt: gast.Expr) -> None:
     if isinstance(stmt.value, gast.Constant):
         return  # a docstring or a bare literal: no effect
     if isinstance(stmt.value, gast.Call) and isinstance(stmt.value.func, gast.Attribute) \
-            and stmt.value.func.attr in _MUTATING_METHODS:
+            and stmt.value.func.attr in WRITING_METHODS:
         raise cx.error(stmt, f"the method .{stmt.value.func.attr}() changes an object "
                        "in place, which adgen does not support; build a new value "
                        "(e.g. xs = xs + [v], or collect values and np.stack them)")

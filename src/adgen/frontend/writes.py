@@ -48,14 +48,11 @@ import numpy as np
 
 from ..ir import Value, Var
 from ..ir.names import is_temporary
+from ..primitives import PRIMITIVES
 from .aliasing import ViewOf
 from .basics import bound_names, rebind
 from .context import Context
 from .values import Stale
-
-# View-making primitives that keep the element order: written back by a reshape.
-_SAME_ORDER = {"reshape", "ravel", "squeeze", "expand_dims", "atleast_1d", "atleast_2d",
-               "asarray"}
 
 
 def inplace(cx: Context, current: Any, new: Var, node: gast.AST) -> None:
@@ -158,7 +155,7 @@ def write_back(cx: Context, info: ViewOf, new: Var, node: gast.AST) -> Var:
         if axes is not None:
             attrs["axes"] = tuple(int(i) for i in np.argsort([a % len(axes) for a in axes]))
         return cx.emit("transpose", [new], attrs, base=stem)
-    if info.prim in _SAME_ORDER:
+    if PRIMITIVES[info.prim].same_order:
         return cx.emit("reshape_like", [new, Var(info.base)], base=stem)
     raise cx.error(node, f"this writes into the result of {info.prim}, which may be a "
                      "view of another array; adgen cannot write through it: take a copy "

@@ -103,23 +103,6 @@ def _written_directly(node: gast.AST) -> set[str]:
     return set()
 
 
-def _bindings(stmts: list[gast.stmt]) -> list[tuple[set[str], set[str]]]:
-    """(names bound, names the bound value may alias) for each binding in ``stmts``."""
-    out: list[tuple[set[str], set[str]]] = []
-    for s in stmts:
-        for n in gast.walk(s):
-            if isinstance(n, gast.Assign):
-                src = roots(n.value)
-                out.append(({t.id for t in _target_names(n.targets)}, src))
-            elif isinstance(n, gast.AnnAssign) and n.value is not None:
-                out.append(({t.id for t in _target_names([n.target])}, roots(n.value)))
-            elif isinstance(n, gast.For):
-                out.append(({t.id for t in _target_names([n.target])}, roots(n.iter)))
-            elif isinstance(n, gast.NamedExpr):
-                out.append(({n.target.id}, roots(n.value)))
-    return out
-
-
 def _target_names(targets: list[gast.AST]) -> list[gast.Name]:
     return [n for t in targets for n in gast.walk(t)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
@@ -133,12 +116,31 @@ def loop_names(body: list[gast.stmt], head: list[gast.AST] = (),
     is in the body and ``w`` is written, so is ``y``. ``target`` is a for
     loop's (target, iterable): its rows are views of the iterable too.
     """
-    nodes: list[gast.AST] = [*body, *head]
     written: set[str] = set()
-    for s in nodes:
+    stored: dict[str, None] = {}
+    bindings: list[tuple[set[str], set[str]]] = []
+    copies: set[frozenset[str]] = set()
+    for s in body:  # one walk collects everything
         for n in gast.walk(s):
+            if isinstance(n, gast.Name):
+                if isinstance(n.ctx, gast.Store):
+                    stored.setdefault(n.id, None)
+                continue
             written |= _written_directly(n)
-    bindings = _bindings(body)
+            if isinstance(n, gast.Assign):
+                bound = {t.id for t in _target_names(n.targets)}
+                bindings.append((bound, roots(n.value)))
+                if isinstance(n.value, gast.Name):
+                    copies.update(frozenset((t, n.value.id)) for t in bound if t != n.value.id)
+            elif isinstance(n, gast.AnnAssign) and n.value is not None:
+                bindings.append(({t.id for t in _target_names([n.target])}, roots(n.value)))
+            elif isinstance(n, gast.For):
+                bindings.append(({t.id for t in _target_names([n.target])}, roots(n.iter)))
+            elif isinstance(n, gast.NamedExpr):
+                bindings.append(({n.target.id}, roots(n.value)))
+    for h in head:
+        for n in gast.walk(h):
+            written |= _written_directly(n)
     if target is not None:
         bindings.append(({t.id for t in _target_names([target[0]])}, roots(target[1])))
     grew = True
@@ -148,8 +150,4 @@ def loop_names(body: list[gast.stmt], head: list[gast.AST] = (),
             if bound & written and not src <= written:
                 written |= src
                 grew = True
-    copies = frozenset(frozenset((a, b)) for s in body for n in gast.walk(s)
-                       if isinstance(n, gast.Assign) and isinstance(n.value, gast.Name)
-                       for t in _target_names(n.targets) for a, b in [(t.id, n.value.id)]
-                       if a != b)
-    return LoopNames(tuple(stored_names(body)), frozenset(written), copies)
+    return LoopNames(tuple(stored), frozenset(written), frozenset(copies))

@@ -24,17 +24,18 @@ def lambda_to_def(lam: gast.Lambda, name: str) -> gast.FunctionDef:
     return node
 
 
-class _Named(gast.NodeTransformer):
-    def visit_Assign(self, node: gast.Assign) -> gast.AST:
-        self.generic_visit(node)
-        if len(node.targets) == 1 and isinstance(node.targets[0], gast.Name) \
-                and isinstance(node.value, gast.Lambda):
-            out = lambda_to_def(node.value, node.targets[0].id)
-            return gast.copy_location(out, node)
-        return node
+def _named(stmt: gast.stmt) -> gast.stmt:
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Lambda):
+        return gast.copy_location(lambda_to_def(stmt.value, stmt.targets[0].id), stmt)
+    return stmt
 
 
 def named_lambdas(node: gast.FunctionDef) -> gast.FunctionDef:
     """The pass: every ``name = lambda ...`` statement, in the function and nested ones."""
-    node.body = [_Named().visit(s) for s in node.body]
+    for n in list(gast.walk(node)):
+        for field in ("body", "orelse"):
+            stmts = getattr(n, field, None)
+            if isinstance(stmts, list):
+                setattr(n, field, [_named(s) for s in stmts])
     return node

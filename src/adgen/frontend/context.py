@@ -24,7 +24,7 @@ from ..ir.names import RESERVED
 from ..primitives import PRIMITIVES
 from ..program import Program
 from .aliasing import AliasTable
-from .parse import ParsedFunction, unsupported_expression, unsupported_statement
+from .parse import ParsedFunction, unsupported
 from .scope import Scope
 
 Handler = Callable[["Context", Any], Any]
@@ -98,7 +98,7 @@ class Context:
         """Lower an expression (see values.py for what it may denote)."""
         handler = self._expressions.get(type(node))
         if handler is None:
-            raise self.error(node, unsupported_expression(node))
+            raise self.error(node, unsupported(node))
         return handler(self, node)
 
     def statement(self, stmt: gast.stmt) -> None:
@@ -106,5 +106,5 @@ class Context:
         self.lowered_statements += 1
         handler = self._statements.get(type(stmt))
         if handler is None:
-            raise self.error(stmt, unsupported_statement(stmt))
+            raise self.error(stmt, unsupported(stmt))
         handler(self, stmt)

@@ -177,9 +177,9 @@ def refuse_unsupported(parsed: ParsedFunction) -> None:
     at the yield, await, global or nonlocal, wherever it is (nested functions too)."""
     for n in gast.walk(parsed.node):
         if isinstance(n, (gast.Yield, gast.YieldFrom, gast.Await)):
-            raise parsed.error(n, unsupported_expression(n))
+            raise parsed.error(n, unsupported(n))
         if isinstance(n, (gast.Global, gast.Nonlocal)):
-            raise parsed.error(n, unsupported_statement(n))
+            raise parsed.error(n, unsupported(n))
 
 
 _STATEMENT_ADVICE = {
@@ -202,11 +202,6 @@ _STATEMENT_ADVICE = {
 }
 
 
-def unsupported_statement(stmt: gast.AST) -> str:
-    kind = type(stmt).__name__
-    return _STATEMENT_ADVICE.get(kind, f"the statement {kind} is not supported yet")
-
-
 _EXPRESSION_ADVICE = {
     "Yield": "generators cannot be differentiated: build a list or array instead",
     "YieldFrom": "generators cannot be differentiated: build a list or array instead",
@@ -220,6 +215,9 @@ _EXPRESSION_ADVICE = {
 }
 
 
-def unsupported_expression(node: gast.AST) -> str:
+def unsupported(node: gast.AST) -> str:
+    """Why a statement or expression the lowerer lacks is refused, and what to do."""
     kind = type(node).__name__
+    if isinstance(node, gast.stmt):
+        return _STATEMENT_ADVICE.get(kind, f"the statement {kind} is not supported yet")
     return _EXPRESSION_ADVICE.get(kind, f"the expression {kind} is not supported yet")

@@ -24,25 +24,27 @@ import gast
 _SMALL_TAIL = 60  # AST nodes: a tail this small may be copied into each open path
 
 
-def always_returns(stmts: list[gast.stmt]) -> bool:
-    """Whether every path through ``stmts`` (not entering loops) ends in a return."""
+def _returns(stmts: list[gast.stmt], every: bool) -> bool:
+    """Whether every path (``every``) or some path through ``stmts``, not entering
+    loops, ends in a return."""
     if not stmts:
         return False
     last = stmts[-1]
     if isinstance(last, gast.Return):
         return True
-    return isinstance(last, gast.If) and always_returns(last.body) and always_returns(
-        last.orelse)
+    if not isinstance(last, gast.If):
+        return False
+    join = all if every else any
+    return join((_returns(last.body, every), _returns(last.orelse, every)))
+
+
+def always_returns(stmts: list[gast.stmt]) -> bool:
+    """Whether every path through ``stmts`` (not entering loops) ends in a return."""
+    return _returns(stmts, every=True)
 
 
 def _may_return(stmts: list[gast.stmt]) -> bool:
-    """Whether some path through ``stmts`` (not entering loops) ends in a return."""
-    if not stmts:
-        return False
-    last = stmts[-1]
-    if isinstance(last, gast.Return):
-        return True
-    return isinstance(last, gast.If) and (_may_return(last.body) or _may_return(last.orelse))
+    return _returns(stmts, every=False)
 
 
 def _append_to_open_paths(stmts: list[gast.stmt], rest: list[gast.stmt]) -> list[gast.stmt]:

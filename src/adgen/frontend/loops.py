@@ -284,10 +284,17 @@ def check_followed(cx: Context, s: gast.AST, loop_env: dict[str, Any], out_env: 
         if n in skip or n.startswith("%"):
             continue
         w = out_env.get(n)
-        if w is not v and not (isinstance(v, (Var, Const)) and v == w):
-            raise cx.error(s, f"this loop changes {n!r} in a way adgen cannot "
-                             "carry from one iteration to the next; take a copy "
-                             "(.copy()) of the array it shares before the loop")
+        if w is v or (isinstance(v, (Var, Const)) and v == w):
+            continue
+        if isinstance(v, Pack):
+            raise cx.error(s, f"{n!r} is a {v.kind} that this loop changes (or whose "
+                           "arrays it changes in place); adgen carries only arrays and "
+                           "numbers from one iteration to the next: keep the values in "
+                           "an array (np.stack them first), or change them after the loop")
+        raise cx.error(s, f"this loop changes {n!r} in place through a list, tuple or "
+                       "dict that holds it, which adgen cannot carry from one iteration "
+                       "to the next: write to the array by its own name, or take a copy "
+                       "(.copy()) before putting it in the container")
 
 
 def relate_results(cx: Context, s: gast.AST, op: Any, slots: list[str], touched: set[str],

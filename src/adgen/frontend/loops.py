@@ -297,13 +297,13 @@ def check_followed(cx: Context, s: gast.AST, loop_env: dict[str, Any], out_env: 
                        "(.copy()) before putting it in the container")
 
 
-def relate_results(cx: Context, s: gast.AST, op: Any, slots: list[str], touched: set[str],
-                    assumed: dict[tuple[str, str], Any], before: dict[str, Any],
-                    out_env: dict[str, Any]) -> None:
+def relate_results(cx: Context, s: gast.AST, op: ForRange | While, slots: list[str],
+                   touched: set[str], assumed: dict[tuple[str, str], Any],
+                   before: dict[str, Any], out_env: dict[str, Any]) -> None:
     """Check that the body keeps the relations assumed between carried arrays, and
     state on the loop's results what holds after any number of iterations."""
     graph = AliasGraph(cx.aliases.views)
-    inside = defines(op.blocks[0]) + (defines(op.blocks[1]) if len(op.blocks) > 1 else [])
+    inside = defines(op.body) + (defines(op.head) if isinstance(op, While) else [])
     for i, a in enumerate(slots):
         for b in slots[i + 1:]:
             end = invariant(graph.relate(out_env[a], out_env[b]), inside)

@@ -11,13 +11,19 @@ iteration are stated to the view table (:mod:`adgen.frontend.aliasing`),
 checked against what the body yields, and kept on the loop's results.
 
 ``for`` over an array, ``enumerate``, ``zip`` and ``reversed`` become a
-``for_range`` over indices whose body starts by taking rows.
+``for_range`` over indices whose body starts by taking rows. A row is a view
+of the array as the body sees it at that iteration, as in NumPy: writes
+through it reach the array, and it reflects the body's earlier writes.
 
-Example::
+Example (``w`` and ``x`` start as one array; ``x *= 0.5`` is in place if it is
+an array, a rebinding if it is a number, so ``w`` follows at run time)::
 
-    w = x                          x1, w1 = for_range(0, 2, 1, x, x):
-    for i in range(2):               body(i, x2, w2):    # w2 is x2 or unrelated
-        x *= 0.5                       ...alias_select(w2, x2, ...)
+    w = x                        x4, w3 = for_range(0, 2, 1, x, x)
+    for i in range(2):             body(i1, x1, w1):
+        x *= 0.5                     x2 = mul(x1, 0.5)
+                                     x3 = alias_select(x1, x1, x2, x1)
+                                     w2 = alias_select(x1, w1, x3, w1)
+                                     yield x2, w2
 """
 
 from __future__ import annotations

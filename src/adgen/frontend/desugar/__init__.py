@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import gast
 
 from .lambdas import lambda_to_def, named_lambdas
-from .returns import always_returns, early_returns, hoist_returns
+from .returns import early_returns
 
 
 @dataclass(frozen=True)
@@ -39,4 +39,4 @@ def desugar(node: gast.FunctionDef) -> gast.FunctionDef:
     return node
 
 
-__all__ = ["PASSES", "Pass", "always_returns", "desugar", "hoist_returns", "lambda_to_def"]
+__all__ = ["PASSES", "Pass", "desugar", "lambda_to_def"]

@@ -20,6 +20,7 @@ import gast
 
 from ..ir import Block, Const, If, Value, Var
 from ..ir.util import defines
+from . import lists
 from .aliasing import AliasGraph, invariant, join, record
 from .basics import as_value, live, value
 from .context import Context
@@ -143,6 +144,8 @@ def merge_if(cx: Context, cond: Value, then_block: Block, then_env: dict[str, An
             continue
         tv = then_env.get(key, missing(cx, key, before))
         ev = else_env.get(key, missing(cx, key, before))
+        tv, ev = lists.merged(cx, tv, ev, (then_env, then_block), (else_env, else_block),
+                              None)
         if tv == ev and type(tv) is type(ev):
             cx.env[key] = tv
             continue
@@ -160,6 +163,8 @@ def merge_if(cx: Context, cond: Value, then_block: Block, then_env: dict[str, An
         results.append(name)
         then_block.results.append(tv)
         else_block.results.append(ev)
+        if lists.is_list(cx, tv) or lists.is_list(cx, ev):
+            cx.aliases.lists.add(name)
         cx.env[key] = Var(name)
     op = If.new(results, cond, then_block, else_block, loc=cx.loc)
     cx.block.ops.append(op)

@@ -24,6 +24,7 @@ from ..ir import Const, Value, Var
 from ..ir.names import RESERVED
 from ..primitives import lookup_callable
 from ..primitives.core import lookup_method, lookup_tuple
+from . import effects, lists
 from .basics import as_value, live, static, value
 from .calls import prim_call, special_call, special_method, static_binop
 from .context import Context
@@ -111,6 +112,9 @@ def expr_BinOp(cx: Context, node: gast.BinOp) -> Lowered:
         raise cx.error(node, f"the operator {type(node.op).__name__} is not supported")
     left = live(cx, cx.expr(node.left), node.left)
     right = live(cx, cx.expr(node.right), node.right)
+    joined = lists.concat(cx, left, right, node) if prim == "add" else None
+    if joined is not None:
+        return joined
     folded = static_binop(cx, node, prim, left, right)
     if folded is not None:
         return folded
@@ -198,6 +202,13 @@ def expr_Call(cx: Context, node: gast.Call) -> Lowered:
 
 def method_call(cx: Context, node: gast.Call, base: Lowered, name: str) -> Lowered:
     base = live(cx, base, node.func)
+    if isinstance(base, Const) and isinstance(base.value, str) and name == "format":
+        return effects.format_call(cx, node, base.value)
+    if lists.is_listlike(cx, base) and name in lists.METHODS:
+        return lists.method(cx, node, base)
+    if lists.is_listlike(cx, base) and name == "copy" and not node.args:
+        return base.replace(base.items) if isinstance(base, Pack) else cx.emit(
+            "list_slice", [base, Const(None), Const(None), Const(None)])
     if isinstance(base, Pack):
         raise cx.error(node, f"the {base.kind} method .{name}() is not supported")
     base = as_value(cx, base, node.func)

@@ -19,6 +19,7 @@ from typing import Any
 import gast
 
 from ..ir import Const, Value, Var
+from . import lists
 from .basics import as_value, live, rebind, value
 from .context import Context
 from .values import Pack, SliceValue
@@ -37,6 +38,8 @@ def expr_Subscript(cx: Context, node: gast.Subscript) -> Any:
     base = live(cx, cx.expr(node.value), node.value)
     if isinstance(base, Pack):
         return pack_subscript(cx, base, node)
+    if lists.is_list(cx, base):
+        return lists.subscript(cx, base, node)
     if not isinstance(base, (Var, Const)):
         raise cx.error(node, "indexing this object is not supported inside a "
                          "differentiated function; pass the value as an argument")
@@ -121,6 +124,10 @@ def assign_subscript(cx: Context, target: gast.Subscript, value: Any) -> None:
     if isinstance(base, Pack):
         pack_store(cx, base, target, value)
         return
+    if lists.is_list(cx, base):
+        raise cx.error(target, "writing an item of a list whose length changes in a loop "
+                       "is not supported; build a new list, or collect the values in an "
+                       "array")
     args, kinds = index(cx, target.slice)
     write(cx, base, args, kinds, as_value(cx, value, target), target)
 
@@ -147,6 +154,11 @@ def aug_assign_name(cx: Context, stmt: gast.AugAssign, prim: str) -> None:
     """``x op= v``: in place if ``x`` is an array, a rebinding if it is a number."""
     name = stmt.target.id
     current = live(cx, cx.expr(gast.Name(name, gast.Load(), None, None)), stmt.target)
+    if lists.is_listlike(cx, current) and prim == "add":
+        lists.extend_in_place(cx, current, live(cx, cx.expr(stmt.value), stmt.value), stmt)
+        return
+    if lists.is_list(cx, current):
+        raise cx.error(stmt, "of the augmented assignments, only += applies to a list")
     if isinstance(current, Pack):
         other = live(cx, cx.expr(stmt.value), stmt.value)
         if prim != "add" or not isinstance(other, Pack) or other.kind != current.kind \

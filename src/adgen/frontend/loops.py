@@ -35,6 +35,7 @@ import gast
 
 from ..ir import Const, ForRange, Value, Var, While
 from ..ir.util import defines
+from . import lists
 from .aliasing import SAME, AliasGraph, implies, invariant, join, record, weaken
 from .basics import value
 from .carried import loop_names, stored_names
@@ -61,7 +62,7 @@ def _result_base(key: str) -> str:
 
 def stmt_For(cx: Context, s: gast.For) -> None:
     if s.orelse:
-        raise cx.error(s, "for/else is not supported: use a flag variable")
+        raise cx.error(s, "for/else is not supported here: use a flag variable")
     start, stop, step, reverse, bind = iteration(cx, s)
     loop(cx, s, s.body, [start, stop, step], reverse, bind)
 
@@ -114,8 +115,8 @@ def iteration(cx: Context, s: gast.For) -> tuple[Value, Value, Value, bool, Any]
 
         def bind_enum(i: Var) -> None:
             cx.env[target.elts[0].id] = i
-            cx.env[target.elts[1].id] = cx.emit("row", [current(it.args[0], seq), i],
-                                                base=target.elts[1].id)
+            cx.env[target.elts[1].id] = lists.item(cx, current(it.args[0], seq), i,
+                                                   target.elts[1].id)
 
         return Const(0), n, Const(1), reverse, bind_enum
     if is_call_to(it, "zip") and is_builtin(cx, "zip"):
@@ -129,7 +130,7 @@ def iteration(cx: Context, s: gast.For) -> tuple[Value, Value, Value, bool, Any]
 
         def bind_zip(i: Var) -> None:
             for e, a, q in zip(target.elts, it.args, seqs):
-                cx.env[e.id] = cx.emit("row", [current(a, q), i], base=e.id)
+                cx.env[e.id] = lists.item(cx, current(a, q), i, e.id)
 
         return Const(0), n, Const(1), reverse, bind_zip
     if not isinstance(target, gast.Name):
@@ -139,7 +140,7 @@ def iteration(cx: Context, s: gast.For) -> tuple[Value, Value, Value, bool, Any]
     n = cx.emit("len", [seq])
 
     def bind_row(i: Var) -> None:
-        cx.env[target.id] = cx.emit("row", [current(it, seq), i], base=target.id)
+        cx.env[target.id] = lists.item(cx, current(it, seq), i, target.id)
 
     return Const(0), n, Const(1), reverse, bind_row
 
@@ -198,6 +199,7 @@ def carried(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: Any
 def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | None,
          reverse: bool, bind: Any) -> None:
     """Lower a for (``bounds`` given) or while loop."""
+    lists.before_loop(cx, s, body, bounds is not None)
     slots, share, rebound, touched, local, copies = carried(cx, s, body, bounds)
     has_return = contains(body, (gast.Return,), into_loops=True)
     keys = list(slots)
@@ -211,6 +213,8 @@ def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | 
         if not isinstance(v, (Var, Const)):
             raise cx.error(s, f"{k!r} cannot be rebound inside a loop")
     params = [cx.namer.fresh(_result_base(k)) for k in keys]
+    carries_list = [lists.is_list(cx, v) for v in inits]
+    cx.aliases.lists.update(p for p, is_list in zip(params, carries_list) if is_list)
     loop_env = dict(cx.env)
     for k, p in zip(keys, params):
         loop_env[k] = Var(p)
@@ -250,6 +254,10 @@ def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | 
     finally:
         cx.loop_depth -= 1
     out_env = frame.env
+    with cx.scope.enter(out_env, block=frame.block):
+        for k, is_list in zip(keys, carries_list):
+            if is_list and not lists.is_list(cx, out_env.get(k)):  # rebound to a new list
+                out_env[k] = lists.runtime(cx, out_env.get(k), s)
     yields = [out_env.get(k, missing(cx, k, loop_env)) for k in keys]
     exit_flag = out_env.get(BRK, Const(False))
     exits = exit_flag != Const(False)
@@ -263,6 +271,7 @@ def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | 
     else:
         op = While.new(results, inits, blocks[0], blocks[1], exits=exits, loc=cx.loc)
     cx.block.ops.append(op)
+    cx.aliases.lists.update(r for r, is_list in zip(results, carries_list) if is_list)
     before = dict(cx.env)
     for k, r in zip(keys, results):
         cx.env[k] = Var(r)

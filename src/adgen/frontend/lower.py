@@ -29,7 +29,7 @@ import gast
 from .. import trees
 from ..ir import Const, Function, Var
 from ..program import Program
-from . import control, expressions, indexing, local_functions, loops
+from . import control, effects, expressions, indexing, lists, local_functions, loops
 from .basics import bound_names, live
 from .carried import WRITING_METHODS
 from .context import Context, Handler
@@ -234,6 +234,15 @@ def stmt_AnnAssign(cx: Context, stmt: gast.AnnAssign) -> None:
 def stmt_Expr(cx: Context, stmt: gast.Expr) -> None:
     if isinstance(stmt.value, gast.Constant):
         return  # a docstring or a bare literal: no effect
+    call = stmt.value
+    if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
+            and call.func.attr in lists.METHODS:
+        base = live(cx, cx.expr(call.func.value), call.func.value)
+        if lists.is_listlike(cx, base):
+            lists.method(cx, call, base)
+            return
+    if isinstance(call, gast.Call) and effects.statement(cx, call):
+        return
     if isinstance(stmt.value, gast.Call) and isinstance(stmt.value.func, gast.Attribute) \
             and stmt.value.func.attr in WRITING_METHODS:
         raise cx.error(stmt, f"the method .{stmt.value.func.attr}() changes an object "
@@ -266,6 +275,7 @@ EXPRESSIONS: dict[type, Handler] = {
     gast.IfExp: control.expr_IfExp,
     gast.BoolOp: control.expr_BoolOp,
     gast.Lambda: local_functions.expr_Lambda,
+    gast.JoinedStr: effects.expr_JoinedStr,
 }
 STATEMENTS: dict[type, Handler] = {
     gast.Assign: stmt_Assign,
@@ -280,6 +290,8 @@ STATEMENTS: dict[type, Handler] = {
     gast.For: loops.stmt_For,
     gast.While: loops.stmt_While,
     gast.FunctionDef: local_functions.stmt_FunctionDef,
+    gast.Assert: effects.stmt_Assert,
+    gast.Raise: effects.stmt_Raise,
 }
 
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..ir import Const
 from ..runtime import helper, unbroadcast, zeros_like
-from .core import Primitive, Sym, call, call_template, define, template
+from .core import PRIMITIVES, Primitive, Sym, call, call_template, define, template
 
 # ------------------------------------------------------------ runtime helpers
 
@@ -329,4 +329,17 @@ def extremum(emit: Emit, xs: Any, largest: bool) -> Any:
     return emit("list_item", [xs, k], {})
 
 
-__all__ = ["extremum", "inserted", "popped"]
+
+
+# Primitives that take a Python list as it is; any other given one gets
+# ``np.array`` of it, as NumPy would make.
+_TAKE_LISTS = frozenset({"len", "truth", "not_", "bool", "make_tuple", "make_list", "str",
+                         "repr", "stop_gradient"})
+
+
+def takes_lists(prim: str) -> bool:
+    """Whether ``prim`` takes a list operand as a list (not as the array NumPy makes)."""
+    return prim in _TAKE_LISTS or PRIMITIVES[prim].family in ("lists", "effects")
+
+
+__all__ = ["extremum", "inserted", "popped", "takes_lists"]

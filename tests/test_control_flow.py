@@ -101,7 +101,7 @@ def test_name_defined_only_in_loop_is_refused():
         adgen.grad(f)(1.0)
 
 
-def test_for_else_is_refused():
+def test_for_else_runs_the_else_clause_when_the_loop_did_not_break():
     def f(x):
         for _ in range(3):
             x = x * 2
@@ -109,8 +109,7 @@ def test_for_else_is_refused():
             x = x + 1
         return x
 
-    with pytest.raises(adgen.UnsupportedSyntaxError, match="for/else"):
-        adgen.grad(f)(1.0)
+    assert adgen.grad(f)(1.0) == 8.0
 
 
 def test_trip_count_from_argument():

@@ -245,3 +245,8 @@ def test_effects_are_effects_and_not_differentiable() -> None:
         assert p.effect and not p.differentiable, name
     for name in ("fstring", "str_format", "str", "repr", "list_len", "list_zeros"):
         assert not PRIMITIVES[name].differentiable, name
+
+
+def test_item_assignment_rules() -> None:
+    _check("list_set", [XS, -2, G[0]], [0, 2])
+    _check("list_set", [XS, 1, G[0]], [2])

@@ -108,7 +108,7 @@ def call_sum(cx: Context, node: gast.Call, obj: Any) -> Any:
         cx.expr(start_node) if start_node is not None else Const(0))
     start = as_value(cx, start, node)
     if lists.is_list(cx, args[0]):
-        return lists.reduce(cx, "sum", args[0], start)
+        return lists.reduce(cx, what, args[0], start)
     items = items_of(cx, args[0], node.args[0], what)
     if items is None:
         # Python sums an array over its first axis.
@@ -146,6 +146,24 @@ def call_max(cx: Context, node: gast.Call, obj: Any) -> Any:
 
 def call_min(cx: Context, node: gast.Call, obj: Any) -> Any:
     return extremum(cx, node, "minimum", "min")
+
+
+def call_any_all(cx: Context, node: gast.Call, obj: Any) -> Any:
+    """``any(xs)``, ``all(xs)`` of a list (not differentiable: truth values)."""
+    what = obj.__name__
+    (x,) = call_args(cx, node, 1, 1, what)
+    if lists.is_list(cx, x):
+        return lists.reduce(cx, what, x)
+    items = items_of(cx, x, node.args[0], what)
+    if items is None:
+        raise cx.error(node, f"{what}() of an array: use np.{what}(x)")
+    if not items:
+        return Const(what == "all")
+    result = cx.emit("truth", [as_value(cx, items[0], node)])
+    for item in items[1:]:
+        nxt = cx.emit("truth", [as_value(cx, item, node)])
+        result = cx.emit("or_" if what == "any" else "and_", [result, nxt])
+    return result
 
 
 def call_range(cx: Context, node: gast.Call, obj: Any) -> Any:
@@ -321,7 +339,8 @@ def prim_call(cx: Context, node: gast.Call, prim: str, args: list[Any],
     names = list(entry.operands) + list(entry.attrs)
     given = None
     if (entry.listed or entry.of_list) and args and not listed:
-        given = live(cx, cx.expr(args[0]), args[0])
+        given = args[0] if isinstance(args[0], (Var, Const)) else live(
+            cx, cx.expr(args[0]), args[0])
         if isinstance(given, Pack) and given.kind != "dict" and entry.listed:
             operands = [as_value(cx, i, args[0]) for i in given.items]
             args, names = args[1:], list(entry.attrs)
@@ -374,6 +393,8 @@ _HANDLERS: dict[Any, Any] = {
     builtins.max: call_max,
     builtins.min: call_min,
     builtins.range: call_range,
+    builtins.any: call_any_all,
+    builtins.all: call_any_all,
     builtins.slice: call_slice,
     builtins.tuple: call_tuple,
     builtins.list: call_list,

@@ -125,9 +125,8 @@ def assign_subscript(cx: Context, target: gast.Subscript, value: Any) -> None:
         pack_store(cx, base, target, value)
         return
     if lists.is_list(cx, base):
-        raise cx.error(target, "writing an item of a list whose length changes in a loop "
-                       "is not supported; build a new list, or collect the values in an "
-                       "array")
+        lists.store(cx, base, target, value)
+        return
     args, kinds = index(cx, target.slice)
     write(cx, base, args, kinds, as_value(cx, value, target), target)
 

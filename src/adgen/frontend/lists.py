@@ -158,6 +158,15 @@ def extend_in_place(cx: Context, xs: Any, other: Any, node: gast.AST) -> None:
     replace(cx, xs, cx.emit("list_concat", [runtime(cx, xs, node), runtime(cx, other, node)]))
 
 
+def store(cx: Context, xs: Var, target: gast.Subscript, v: Any) -> None:
+    """``xs[i] = v`` for a list value (every name of the list sees it)."""
+    if isinstance(target.slice, (gast.Slice, gast.Tuple)):
+        raise cx.error(target, "only one item of a list value can be assigned at a time "
+                       "(xs[i] = v)")
+    i = as_value(cx, cx.expr(target.slice), target.slice)
+    replace(cx, xs, cx.emit("list_set", [xs, i, as_value(cx, v, target)]))
+
+
 def subscript(cx: Context, base: Var, node: gast.Subscript) -> Value:
     """``xs[i]`` or ``xs[a:b:c]`` of a list value."""
     part = node.slice
@@ -177,9 +186,11 @@ def item(cx: Context, seq: Value, i: Value, base: str) -> Var:
 
 
 def reduce(cx: Context, what: str, xs: Var, start: Value | None = None) -> Value:
-    """``sum``, ``min`` or ``max`` of a list value."""
-    if what == "sum":
-        total = cx.emit("list_sum", [xs])
+    """``sum``, ``math.fsum``, ``min``, ``max``, ``any`` or ``all`` of a list value."""
+    if what in ("any", "all"):
+        return cx.emit(f"list_{what}", [xs])
+    if what in ("sum", "math.fsum"):
+        total = cx.emit("list_sum" if what == "sum" else "list_fsum", [xs])
         zero = start is None or (isinstance(start, Const) and type(start.value) is int
                                  and start.value == 0)
         return total if zero else cx.emit("add", [start, total])

@@ -46,6 +46,14 @@ def list_add(a, b):
 
 
 @helper
+def list_set(xs, i, v):
+    """The list after ``xs[i] = v``."""
+    out = list(xs)
+    out[i] = v
+    return out
+
+
+@helper
 def list_item_adjoint(g, xs, i):
     """The adjoint of ``xs`` given the adjoint ``g`` of ``xs[i]``."""
     out = [zeros_like(x) for x in xs]
@@ -202,6 +210,21 @@ define(Primitive(
     doc="xs[i] for a list and an integer i (negative counts from the end)",
 ))
 
+def _set_jvp(ts: list[Sym | None], out: Sym, xs: Sym, i: Sym, v: Sym) -> Sym | None:
+    if ts[0] is None and ts[2] is None:
+        return None
+    return call("list_set", _list_or_zeros(ts[0], xs), i, ts[2] if ts[2] is not None else _zero(v))
+
+
+define(Primitive(
+    "list_set", call_template("list_set"), ("xs", "i", "v"), jvp=_set_jvp,
+    vjps=(lambda g, out, xs, i, v: call("list_set", g, i, call("zero", call("list_item", g, i))),
+          None,
+          lambda g, out, xs, i, v: call("list_item", g, i)),
+    helpers=("list_set",), list_result=True,
+    doc="the list after xs[i] = v",
+))
+
 define(Primitive(
     "list_slice", _emit_slice, ("xs", "start", "stop", "step"),
     jvp=lambda ts, out, xs, a, b, c: None if ts[0] is None else call(
@@ -217,6 +240,17 @@ define(Primitive(
     vjps=(lambda g, out, xs: call("list_sum_adjoint", g, xs),),
     doc="sum(xs) for a list (Python's sum: 0 + xs[0] + xs[1] + ...)",
 ))
+
+define(Primitive(
+    "list_fsum", template("math.fsum(_0)"), ("xs",),
+    jvp=lambda ts, out, xs: None if ts[0] is None else call("list_fsum", ts[0]),
+    vjps=(lambda g, out, xs: call("list_sum_adjoint", g, xs),), modules=("math",),
+    doc="math.fsum(xs) for a list of numbers (rounded once, as math.fsum is)",
+))
+
+for _name in ("any", "all"):
+    define(Primitive(f"list_{_name}", template(f"{_name}(_0)"), ("xs",), differentiable=False,
+                     boolean=True, doc=f"{_name}(xs) for a list value"))
 
 define(Primitive(
     "list_join", _emit_join, ("xs",), attrs={"join": "stack", "axis": 0},

@@ -8,7 +8,9 @@ modes; other issues add cases here (control flow, calls, indexing, ...).
 
 from __future__ import annotations
 
+import logging
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -649,7 +651,9 @@ def comprehension_nested(a, b):
     m = [[a[i] * b[j] for j in range(3) if j >= i] for i in range(3)]
     rows = [sum(r) for r in m]
     pairs = [u * v for u, v in zip(a, b)]
-    return math.fsum(rows) + max(pairs) + min(pairs) + float(all(v == v for v in pairs))
+    huge = any(abs(v) > 1e300 for v in pairs)
+    finite = all(v == v for v in pairs) and not huge
+    return math.fsum(rows) + max(pairs) + min(pairs) + float(finite)
 
 
 @case(lambda rng: [rng.standard_normal(3), float(rng.uniform(0.5, 1.0))], wrts=(0, 1),
@@ -730,6 +734,9 @@ def loops_with_else(x, t):
     return np.sum(x ** 2)
 
 
+LOG = logging.getLogger("adgen.tests.catalog")
+
+
 @case(lambda rng: [rng.standard_normal(3)])
 def effects_do_not_change_values(x):
     print("x =", x, sep=" ")
@@ -737,6 +744,10 @@ def effects_do_not_change_values(x):
     s = np.sum(x ** 2)
     if s < 0:
         raise ValueError("a sum of squares is never negative: {}".format(s))
+    if s > 1e300:
+        warnings.warn("s is " + str(s) + ", x is " + repr(x), RuntimeWarning)
+    logging.debug("s = %s", s)
+    LOG.debug(f"{s:.3f}")
     return s * 2.0
 
 

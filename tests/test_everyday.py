@@ -1,0 +1,125 @@
+"""Everyday Python inside differentiated functions: effects run as the function runs them,
+lists behave as Python's, and what stays refused says so."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+import adgen
+from adgen.testing import check_grads
+
+
+def noisy(x):
+    print("start", x)
+    for i in range(2):
+        x = np.sin(x)
+        print(f"step {i}: {x:.4f}")
+    assert x < 10.0, "x grew"
+    return x * x
+
+
+@pytest.mark.parametrize("derive", [
+    lambda f: adgen.grad(f),
+    lambda f: adgen.value_and_grad(f),
+    lambda f: lambda x: adgen.jvp(f)(x, 1.0),
+    lambda f: adgen.hessian(f),
+    lambda f: adgen.grad(adgen.grad(f)),
+], ids=["grad", "value_and_grad", "jvp", "hessian", "grad_grad"])
+def test_a_derivative_prints_what_the_function_prints_once_per_call(derive, capsys):
+    noisy(0.7)
+    expected = capsys.readouterr().out
+    assert expected.count("step") == 2
+    derive(noisy)(0.7)
+    assert capsys.readouterr().out == expected
+
+
+def test_assert_and_raise_behave_as_in_the_function():
+    def f(x):
+        assert np.all(x > 0), "x must be positive"
+        if np.sum(x) > 5.0:
+            raise ValueError(f"sum too large: {np.sum(x):.1f}")
+        return np.sum(np.log(x))
+
+    g = adgen.grad(f)
+    np.testing.assert_allclose(g(np.array([1.0, 2.0])), [1.0, 0.5])
+    with pytest.raises(AssertionError, match="x must be positive"):
+        g(np.array([-1.0, 2.0]))
+    with pytest.raises(ValueError, match="sum too large: 7.0"):
+        g(np.array([3.0, 4.0]))
+    with pytest.raises(ValueError, match="sum too large"):
+        adgen.jvp(f)(np.array([3.0, 4.0]), np.ones(2))
+
+
+def test_logging_and_warnings_run_in_the_forward_sweep(caplog):
+    log = logging.getLogger("adgen.tests.everyday")
+
+    def f(x):
+        log.warning("x is %s", x)
+        logging.debug("not shown")
+        return x ** 3
+
+    with caplog.at_level(logging.WARNING, logger="adgen.tests.everyday"):
+        assert adgen.grad(f)(0.5) == pytest.approx(0.75)
+    assert [r.getMessage() for r in caplog.records] == ["x is 0.5"]
+
+
+def test_warnings_warn_reaches_the_caller():
+    import warnings
+
+    def f(x):
+        if x < 0:
+            warnings.warn("negative input", RuntimeWarning)
+        return x * x
+
+    with pytest.warns(RuntimeWarning, match="negative input"):
+        assert adgen.grad(f)(-2.0) == -4.0
+
+
+def test_aliasing_of_lists_is_pythons():
+    def f(x):
+        xs = [x]
+        ys = xs
+        ys.append(2.0 * x)
+        zs = list(xs)
+        zs.append(5.0 * x)
+        return sum(xs) + 10.0 * len(zs)
+
+    assert f(1.0) == 33.0
+    assert adgen.grad(f)(1.0) == 3.0
+    assert adgen.jvp(f)(1.0, 1.0) == (33.0, 3.0)
+
+
+def test_lists_in_loops_keep_every_name_of_one_list():
+    def f(x):
+        hs = []
+        alias = hs
+        for t in range(3):
+            x = np.tanh(x + t)
+            alias.append(x)
+        return np.sum(np.stack(hs) * np.arange(1.0, 4.0)[:, None])
+
+    x = np.array([0.1, -0.2])
+    check_grads(f, [x])
+    assert np.isclose(adgen.value_and_grad(f)(x)[0], f(x))
+
+
+def test_generator_after_and_is_not_moved_and_says_so():
+    def f(x):
+        ok = x[0] > 0 and all(v > 0 for v in x)
+        return np.sum(x) if ok else 0.0
+
+    with pytest.raises(adgen.UnsupportedSyntaxError, match="generator"):
+        adgen.grad(f)(np.ones(2))
+
+
+def test_pop_of_an_empty_known_list_is_refused_where_it_is():
+    def f(x):
+        xs = []
+        return xs.pop() * x
+
+    with pytest.raises(adgen.UnsupportedSyntaxError, match="IndexError") as info:
+        adgen.grad(f)(1.0)
+    assert info.value.lineno is not None

@@ -690,7 +690,7 @@ def list_aliasing(x):
     xs = [x]
     ys = xs
     ys.append(x * 2.0)
-    for i in range(3):
+    for _ in range(3):
         zs = ys
         zs.append(xs[-1] * 0.5 + np.sin(xs[0]))
     return np.sum(np.stack(xs)) + float(len(xs))
@@ -743,9 +743,9 @@ def effects_do_not_change_values(x):
     assert x.shape == (3,), f"x has shape {x.shape}, not (3,)"
     s = np.sum(x ** 2)
     if s < 0:
-        raise ValueError("a sum of squares is never negative: {}".format(s))
+        raise ValueError("a sum of squares is never negative: {}".format(s))  # noqa: UP032
     if s > 1e300:
-        warnings.warn("s is " + str(s) + ", x is " + repr(x), RuntimeWarning)
+        warnings.warn("s is " + str(s) + ", x is " + repr(x), RuntimeWarning)  # noqa: B028
     logging.debug("s = %s", s)
     LOG.debug(f"{s:.3f}")
     return s * 2.0

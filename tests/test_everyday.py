@@ -71,7 +71,7 @@ def test_warnings_warn_reaches_the_caller():
 
     def f(x):
         if x < 0:
-            warnings.warn("negative input", RuntimeWarning)
+            warnings.warn("negative input", RuntimeWarning)  # noqa: B028
         return x * x
 
     with pytest.warns(RuntimeWarning, match="negative input"):

@@ -5,7 +5,7 @@ import numpy as np
 
 def trajectory(x, w):
     xs = []
-    for i in range(4):
+    for _ in range(4):
         x = np.sin(x) * w
         xs.append(x)
     return np.sum(np.stack(xs) ** 2)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..ir import Block, Function, Op, Var
+from ..ir import Block, Const, Function, Op, Var
 from ..primitives import PRIMITIVES
 
 
@@ -23,6 +23,16 @@ def _count(block: Block, uses: Counter[str]) -> None:
     for v in block.results:
         if isinstance(v, Var):
             uses[v.name] += 1
+
+
+def _always_raises(op: Op) -> bool:
+    """A primal elementwise op on ``None`` or a string (``None + 1.0``): it raises in the
+    user's function, so the derivative must raise too and it is kept even when unused.
+    (Dead ops that raise only for some shapes or values are still dropped.)"""
+    prim = PRIMITIVES[op.prim]
+    return (op.tag == "" and prim.elementwise and op.prim not in ("clip", "where")
+            and any(isinstance(a, Const) and (a.value is None or isinstance(a.value, (str, bytes)))
+                    for a in op.args))
 
 
 def _prune(block: Block, uses: Counter[str]) -> bool:
@@ -43,7 +53,8 @@ def _prune(block: Block, uses: Counter[str]) -> bool:
                 continue
             kept.append(op)
             continue
-        if op.blocks or PRIMITIVES[op.prim].effect or any(uses[r] for r in op.results):
+        if op.blocks or PRIMITIVES[op.prim].effect or any(uses[r] for r in op.results) \
+                or _always_raises(op):
             kept.append(op)
             continue
         changed = True

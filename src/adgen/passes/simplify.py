@@ -177,13 +177,6 @@ def _algebra(fn: Function) -> None:
     visit(fn.body)
 
 
-_USES: dict[str, int] = {}
-
-
-def _uses(name: str) -> int:
-    return _USES.get(name, 0)
-
-
 def _count_uses(block: Block, out: dict[str, int]) -> None:
     for op in block.ops:
         for a in op.args:
@@ -233,13 +226,14 @@ def run(fn: Function) -> Function:
     for a, b in fn.shape_links:
         shapes.union(a, b)
     shapes = _analyse(fn.body, shapes)
-    _USES.clear()
-    _count_uses(fn.body, _USES)
-    _rewrite(fn.body, shapes, {})
+    # Use counts are local to this call: compilations run concurrently in threads.
+    uses: dict[str, int] = {}
+    _count_uses(fn.body, uses)
+    _rewrite(fn.body, shapes, {}, uses)
     _algebra(fn)  # again: dropping reshapes brings more patterns together
-    _USES.clear()
-    _count_uses(fn.body, _USES)
-    _rewrite(fn.body, shapes, {})
+    uses = {}
+    _count_uses(fn.body, uses)
+    _rewrite(fn.body, shapes, {}, uses)
     return fn
 
 
@@ -272,7 +266,7 @@ def _sub(v: Value, rename: dict[str, Value]) -> Value:
     return rename.get(v.name, v) if isinstance(v, Var) else v
 
 
-def _rewrite(block: Block, shapes: Shapes, rename: dict[str, Value],
+def _rewrite(block: Block, shapes: Shapes, rename: dict[str, Value], uses: dict[str, int],
              defs: dict[str, str] | None = None) -> None:
     defs = {} if defs is None else defs
     kept: list[Op] = []
@@ -281,7 +275,7 @@ def _rewrite(block: Block, shapes: Shapes, rename: dict[str, Value],
             defs[r] = op.prim
         op.args = [_sub(a, rename) for a in op.args]
         for inner in op.blocks:
-            _rewrite(inner, shapes, rename, defs)
+            _rewrite(inner, shapes, rename, uses, defs)
         if op.prim == "if":
             _flag_results(op, kept, rename, defs)
         if op.prim in _RESHAPERS and shapes.same(op.args[0], op.args[1]):
@@ -292,7 +286,7 @@ def _rewrite(block: Block, shapes: Shapes, rename: dict[str, Value],
             prev = next((k for k in reversed(kept) if isinstance(src, Var)
                          and k.results == [src.name]), None)
             if (isinstance(src, Var) and prev is not None
-                    and re.match(r"^t\d+$", src.name) and _uses(src.name) == 1):
+                    and re.match(r"^t\d+$", src.name) and uses.get(src.name, 0) == 1):
                 prev.results = [op.results[0]]  # keep the better name (bx, not t7)
             else:
                 rename[op.results[0]] = src

@@ -1,0 +1,160 @@
+"""Reproducers of issue 18: views, aliases and in-place updates, and the crashes seen with them.
+
+Each test runs :func:`tests.fuzz.oracle.check`: the derivative functions' values equal the
+function's own (on fresh copies of the inputs), forward and reverse derivatives match central
+finite differences, and ``<u, J v> = <J^T u, v>``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fuzz.oracle import check
+
+PHASE2 = "issue 18 phase 2: "
+
+
+def assert_exact(f, *args, hessian=False, expect_raise=False):
+    out = check(f, list(args), hessian=hessian, expect_raise=expect_raise)
+    assert out.status == "ok", f"{out.status} {out.kind}: {out.detail}"
+    assert out.checks >= 2
+
+
+# A. an in-place update through one name is lost on an alias when a loop or branch intervenes
+def alias_loop(x):
+    w = x
+    for i in range(2):
+        x *= 0.5
+    return np.mean(w)
+
+
+def alias_if(x, c):
+    w = x
+    if c > 0.0:
+        w *= 2.0
+    x *= 0.5
+    return np.sum(w)
+
+
+def alias_view_after_loop(x, y):
+    w1 = x[1]
+    for i in range(2):
+        x[0] = y
+    w1[0] = np.sum(y)
+    return np.sum(x * x)
+
+
+def alias_const_T_loop(x):
+    v1 = np.array([[1.48, 0.129, 0.312], [0.719, 0.653, 0.268], [0.443, 0.831, 0.959]])
+    w3 = v1.T
+    for i1 in range(3):
+        v1[1, 1] = 0.5
+    return np.mean(w3) + 0.0 * np.sum(x)
+
+
+# E. straight-line code: a second augmented assignment through a row view is lost
+def row_view_two_updates(y, z):
+    w = y[1]
+    w *= 2.0
+    w += z
+    return np.sum(y * y)
+
+
+# B. np.where's JVP and the tangent of a smaller operand
+def where_scalar_sum(z):
+    return np.sum(np.where(z > 0.1, np.array([0.3, 0.8, 0.5]), z))
+
+
+def where_row_axis(y):
+    return np.sum(np.where(y > 10.0, np.ones((2, 2)), y), axis=1)
+
+
+# C. a view written inside a loop
+def rec_view_in_while(z):
+    k = 0
+    while k < 2:
+        k += 1
+        w = z.T
+        w *= 0.5
+    return np.sum(z)
+
+
+def rec_mask_write_view_loop(x):
+    x = x[:, 1]
+    for i in range(3):
+        x[x > 0.2] = 0.5
+    return np.sum(x)
+
+
+# D. nested loops over an alias
+def unbound_nested(x):
+    k1 = 0
+    while k1 < 2:
+        k1 += 1
+        for _ in range(4):
+            v1 = x
+            v1 -= v1
+    return x
+
+
+# F. a helper that updates its array argument in place
+def halve_in_place(p):
+    p *= 0.5
+    return 1.0
+
+
+def helper_mutates_argument(x):
+    v = halve_in_place(x)
+    return x * v
+
+
+# G. np.where on scalars returns a mutable 0-d array
+def where_0d_alias(x):
+    x = np.where(x > -10, x, 0.5)
+    v4 = x
+    for k in range(2):
+        v4 *= x
+    return x + 0.0
+
+
+# H. an unconditional break before a loop
+def while_true_then_loop(x):
+    y = x
+    while True:
+        break
+    for i in range(2):
+        y = 0.5
+    return y + x
+
+
+def xfail(cause):
+    return pytest.mark.xfail(strict=True, reason=PHASE2 + cause)
+
+
+X2 = np.array([1.0, 2.0])
+M23 = np.array([[0.3, -0.7, 1.1], [0.9, 0.4, -1.3]])
+M33 = np.array([[0.5, 1.2, -0.4], [0.8, -0.6, 1.5], [-1.1, 0.7, 0.2]])
+CASES = [
+    pytest.param(alias_loop, (np.array([0.4, -1.2, 2.0]),), id="A-alias_loop"),
+    pytest.param(alias_if, (np.array([0.4, -1.2, 2.0]), 0.7), id="A-alias_if"),
+    pytest.param(alias_view_after_loop, (M23.copy(), np.array([0.2, 0.5, -0.9])),
+                 id="A-alias_view_after_loop"),
+    pytest.param(alias_const_T_loop, (M33.copy(),), id="A-alias_const_T_loop"),
+    pytest.param(row_view_two_updates, (M23.copy(), np.array([0.2, 0.5, -0.9])),
+                 id="E-row_view_two_updates"),
+    pytest.param(where_scalar_sum, (0.7,), id="B-where_scalar_sum"),
+    pytest.param(where_scalar_sum, (-0.7,), id="B-where_scalar_sum-false"),
+    pytest.param(where_row_axis, (np.array([0.3, -0.8]),), id="B-where_row_axis"),
+    pytest.param(rec_view_in_while, (M23.copy(),), id="C-rec_view_in_while"),
+    pytest.param(rec_mask_write_view_loop, (M33.copy(),), id="C-rec_mask_write_view_loop"),
+    pytest.param(unbound_nested, (np.array([0.4, -1.2, 2.0]),), id="D-unbound_nested"),
+    pytest.param(helper_mutates_argument, (X2.copy(),), id="F-helper_mutates_argument"),
+    pytest.param(where_0d_alias, (0.7,), id="G-where_0d_alias"),
+    pytest.param(while_true_then_loop, (0.7,), id="H-while_true_then_loop"),
+]
+
+
+@pytest.mark.parametrize(("f", "args"), CASES)
+def test_reproducer(f, args):
+    assert_exact(f, *args)

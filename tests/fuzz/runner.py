@@ -39,9 +39,10 @@ def run(program: Program, hessian: bool = False) -> Outcome:
     compile as Python is ``invalid``)."""
     try:
         module = load(program.source)
+        f = module.f
     except Exception as e:  # noqa: BLE001 - a shrinking step may break the program
         return Outcome("invalid", "load", repr(e))
     try:
-        return check(module.f, program.args, seed=program.seed, hessian=hessian)
+        return check(f, program.args, seed=program.seed, hessian=hessian)
     finally:
         sys.modules.pop(module.__name__, None)

@@ -35,12 +35,12 @@ def _always_raises(op: Op) -> bool:
                     for a in op.args))
 
 
-def _prune(block: Block, uses: Counter[str]) -> bool:
+def _prune(block: Block, uses: Counter[str], keep_primal: bool = False) -> bool:
     changed = False
     kept: list[Op] = []
     for op in block.ops:
         for b in op.blocks:
-            changed |= _prune(b, uses)
+            changed |= _prune(b, uses, keep_primal)
         if op.prim == "if":
             live = [k for k, r in enumerate(op.results) if uses[r]]
             if len(live) != len(op.results):
@@ -54,7 +54,7 @@ def _prune(block: Block, uses: Counter[str]) -> bool:
             kept.append(op)
             continue
         if op.blocks or PRIMITIVES[op.prim].effect or any(uses[r] for r in op.results) \
-                or _always_raises(op):
+                or _always_raises(op) or (keep_primal and op.tag == ""):
             kept.append(op)
             continue
         changed = True
@@ -128,12 +128,18 @@ def _remove(block: Block, drop: set[int]) -> None:
             _remove(b, drop)
 
 
+def _has_adjoints(block: Block) -> bool:
+    return any(op.tag == "adjoint" or any(_has_adjoints(b) for b in op.blocks)
+               for op in block.ops)
+
+
 def run(fn: Function) -> Function:
     """Remove unused pure ops, ``if`` results and taped values until nothing changes."""
+    keep_primal = not _has_adjoints(fn.body)
     while True:
         uses: Counter[str] = Counter()
         _count(fn.body, uses)
-        changed = _prune(fn.body, uses)
+        changed = _prune(fn.body, uses, keep_primal)
         changed |= _prune_tapes(fn, uses)
         if not changed:
             return fn

@@ -75,8 +75,11 @@ def campaign(count: int, seed: int = 0, features: Features | None = None,
             rep.invalid[o.detail.split("(")[0]] += 1
         elif o.status == "failed":
             fs = rep.failures.setdefault(o.kind, [])
-            small = shrink(prog, o, hessian=hess) if len(fs) < shrink_per_kind else prog
-            fs.append((s, small, o.detail[:200]))
+            if len(fs) < shrink_per_kind:
+                small = shrink(prog, o, hessian=hess)
+                fs.append((s, small, run(small, hessian=hess).detail[:300]))
+            else:
+                fs.append((s, prog, o.detail[:300]))
         if progress and rep.programs % 500 == 0:
             progress(rep.programs)
     rep.seconds = time.perf_counter() - start

@@ -25,14 +25,13 @@ def _count(block: Block, uses: Counter[str]) -> None:
             uses[v.name] += 1
 
 
-def _always_raises(op: Op) -> bool:
-    """A primal elementwise op on ``None`` or a string (``None + 1.0``): it raises in the
-    user's function, so the derivative must raise too and it is kept even when unused.
-    (Dead ops that raise only for some shapes or values are still dropped.)"""
-    prim = PRIMITIVES[op.prim]
-    return (op.tag == "" and prim.elementwise and op.prim not in ("clip", "where")
-            and any(isinstance(a, Const) and (a.value is None or isinstance(a.value, (str, bytes)))
-                    for a in op.args))
+def _may_raise(op: Op) -> bool:
+    """A primal op given ``None`` or a string (``None + 1.0``, ``np.sin("a")``) most likely
+    raises in the user's function, and then the derivative must raise too: keep it even
+    when unused. (A legitimate use, such as ``None`` in an index, only costs an op.)"""
+    return op.tag == "" and any(
+        isinstance(a, Const) and (a.value is None or isinstance(a.value, (str, bytes)))
+        for a in op.args)
 
 
 def _prune(block: Block, uses: Counter[str], keep_primal: bool = False) -> bool:
@@ -54,7 +53,7 @@ def _prune(block: Block, uses: Counter[str], keep_primal: bool = False) -> bool:
             kept.append(op)
             continue
         if op.blocks or PRIMITIVES[op.prim].effect or any(uses[r] for r in op.results) \
-                or _always_raises(op) or (keep_primal and op.tag == ""):
+                or _may_raise(op) or (keep_primal and op.tag == ""):
             kept.append(op)
             continue
         changed = True

@@ -21,7 +21,7 @@ from ..analysis.activity import loop_slots
 from ..ir import Block, Const, Function, Op, Value, Var
 from ..primitives import PRIMITIVES
 
-_RESHAPERS = {"unbroadcast", "broadcast_like", "reshape_like"}
+_RESHAPERS = frozenset({"unbroadcast", "broadcast_like", "reshape_like"})
 # The class of Python scalars (shape ()): loop indices, lengths.
 SCALAR = Var("%scalar")
 
@@ -237,7 +237,7 @@ def run(fn: Function) -> Function:
     return fn
 
 
-_BOOLEAN = {"lt", "le", "gt", "ge", "eq", "ne", "and_", "or_", "not_", "truth", "all", "any"}
+_BOOLEAN = frozenset({"lt", "le", "gt", "ge", "eq", "ne", "and_", "or_", "not_", "truth", "all", "any"})
 
 
 def _flag_results(op: Op, kept: list[Op], rename: dict[str, Value],

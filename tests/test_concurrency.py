@@ -13,10 +13,10 @@ import random
 import threading
 
 import numpy as np
-
-import adgen
 from fuzz.gen import generate
 from fuzz.runner import load
+
+import adgen
 
 SEEDS = list(range(300, 316))
 THREADS = 8

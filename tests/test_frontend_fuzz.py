@@ -13,7 +13,6 @@ import random
 
 import numpy as np
 import pytest
-
 from fuzz.mutate import Mutant, Strictness, fuzz, mutants, probe
 
 SEED = 4242

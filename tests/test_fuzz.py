@@ -9,13 +9,13 @@ gets wrong today (``views``, ``helper_mutation``, ``lists``) are off here: see
 from __future__ import annotations
 
 import numpy as np
-
-import adgen
 from fuzz.campaign import campaign
 from fuzz.gen import Features, Program, generate
 from fuzz.oracle import Outcome, check
 from fuzz.runner import load, run
 from fuzz.shrink import shrink
+
+import adgen
 
 CI_COUNT = 300
 CI_SEED = 20261201

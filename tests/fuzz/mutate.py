@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import io
 import copy
+import io
 import random
 import signal
 import sys

@@ -237,7 +237,9 @@ def run(fn: Function) -> Function:
     return fn
 
 
-_BOOLEAN = frozenset({"lt", "le", "gt", "ge", "eq", "ne", "and_", "or_", "not_", "truth", "all", "any"})
+_BOOLEAN = frozenset({
+    "lt", "le", "gt", "ge", "eq", "ne", "and_", "or_", "not_", "truth", "all", "any",
+})
 
 
 def _flag_results(op: Op, kept: list[Op], rename: dict[str, Value],

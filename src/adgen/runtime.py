@@ -472,3 +472,21 @@ HELPERS.update({f.__name__: f for f in (int_array_index, setitem, scatter_add, i
 HELPER_DEPENDS.update({"scatter_add": ("int_array_index",),
                        "index_add": ("int_array_index",),
                        "gather_written": ("int_array_index",)})
+
+
+def gradient_like(g, x):
+    """``g`` given the type of ``x``: a float for a number, else a writable array
+    of ``x``'s shape and floating dtype (as ``adgen.grad`` returns it)."""
+    if isinstance(x, np.ndarray):
+        if not isinstance(g, np.ndarray):
+            return np.full(x.shape, g, dtype=x.dtype)
+        if g.dtype != x.dtype and x.dtype.kind in "fc":
+            return g.astype(x.dtype)
+        return g if g.flags.writeable else np.array(g)
+    if isinstance(x, (float, int)) and not isinstance(g, complex):
+        return float(g)
+    return g
+
+
+# Last, so modules written ahead of time list it after the helpers above.
+HELPERS["gradient_like"] = gradient_like

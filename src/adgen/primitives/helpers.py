@@ -67,6 +67,15 @@ define(Primitive(
 ))
 
 define(Primitive(
+    "gradient_like", template("gradient_like(_0, _1)"), ("g", "x"),
+    jvp=multilinear_jvp("gradient_like"),
+    vjps=(lambda b, out, g, x: call("unbroadcast", b, g), None),
+    shape_of=1, helpers=("gradient_like",), callables=(runtime.gradient_like,),
+    doc="g given the type of x (a float for a number, x's dtype for an array): "
+        "what a gradient is returned as",
+))
+
+define(Primitive(
     "row_adjoint", template("row_adjoint(_0, _1, _2)"), ("g", "like", "i"),
     jvp=multilinear_jvp("row_adjoint"),
     vjps=(lambda b, out, g, like, i: call("row", b, i), None, None),

@@ -16,7 +16,6 @@ import copy
 import io
 import random
 import signal
-import sys
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ import numpy as np
 import adgen
 
 from .gen import Program, generate
-from .runner import load
+from .runner import forget, load
 
 UNSUPPORTED = (
     "try:\n    pass\nexcept ValueError:\n    pass",
@@ -168,7 +167,7 @@ def probe(m: Mutant, seconds: float = 10.0, strict: Strictness = Strictness()) -
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
-        sys.modules.pop(module.__name__, None)
+        forget(module)
 
 
 def _limited(call: Callable[[], object], seconds: float) -> object:

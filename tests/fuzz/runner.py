@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import importlib.util
 import itertools
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -14,6 +17,7 @@ from .gen import Program
 from .oracle import Outcome, check
 
 _DIR = tempfile.mkdtemp(prefix="adgen_fuzz_")
+atexit.register(shutil.rmtree, _DIR, True)
 _COUNTER = itertools.count()
 _LOCK = threading.Lock()
 
@@ -45,4 +49,12 @@ def run(program: Program, hessian: bool = False) -> Outcome:
     try:
         return check(f, program.args, seed=program.seed, hessian=hessian)
     finally:
-        sys.modules.pop(module.__name__, None)
+        forget(module)
+
+
+def forget(module: ModuleType) -> None:
+    """Drop a loaded program's module and file (compiled derivatives stay cached)."""
+    sys.modules.pop(module.__name__, None)
+    if module.__file__:
+        with contextlib.suppress(OSError):
+            os.remove(module.__file__)

@@ -91,3 +91,27 @@ def test_vjp_refuses_a_cotangent_of_the_wrong_shape():
 
     with pytest.raises(adgen.DifferentiationError):
         adgen.vjp(_fills_row)(np.ones(3), 1.0)
+
+
+def _identity_helper(p, q):
+    r = p
+    return r
+
+
+def _complex_through_helper(x):
+    v2 = _identity_helper(np.full((3, 3), 1.12), x)
+    for i3 in range(1):  # noqa: B007
+        x = x + np.tanh(v2[:, 0] @ v2[[0, 2, 1], [1, 1, 0]])
+    return x * x
+
+
+@pytest.mark.xfail(strict=True, reason="found by the frontend fuzzer (seed 5045): with a "
+                   "complex argument the VJP adds a complex adjoint in place into a float64 "
+                   "accumulator (UFuncTypeError); it should compute it or refuse complex")
+def test_complex_argument_through_a_helper_and_a_loop():
+    import adgen
+
+    try:
+        adgen.vjp(_complex_through_helper)(1 + 2j, 1.0)
+    except adgen.DifferentiationError:
+        pass

@@ -120,3 +120,10 @@ def test_shrinker_reduces_a_failing_program():
     assert "bad =" in small.source
     assert "junk" not in small.source
     assert len(small.source) < len(big)
+
+
+def test_a_program_that_loops_forever_is_invalid_not_a_hang():
+    src = ("import numpy as np\n\n\ndef f(x):\n    k = 0\n    while k < 3:\n"
+           "        x = 0.5 * x\n    return x\n")  # what deleting `k += 1` leaves
+    out = run(Program(src, [0.5]), seconds=0.3)
+    assert (out.status, out.kind) == ("invalid", "timeout")

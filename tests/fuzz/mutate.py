@@ -15,7 +15,6 @@ import contextlib
 import copy
 import io
 import random
-import signal
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ import numpy as np
 import adgen
 
 from .gen import Program, generate
+from .limits import Timeout, time_limit
 from .runner import forget, load
 
 UNSUPPORTED = (
@@ -132,14 +132,6 @@ def mutants(prog: Program, rng: random.Random, n: int = 6,
         yield Mutant(ast.unparse(ast.fix_missing_locations(tree)) + "\n", list(prog.args), what)
 
 
-class Timeout(BaseException):
-    """The time limit of one probe ran out (a hang)."""
-
-
-def _alarm(signum: int, frame: object) -> None:
-    raise Timeout
-
-
 def _copy(args: list[object]) -> list[object]:
     return [copy.deepcopy(a) for a in args]
 
@@ -158,24 +150,18 @@ def probe(m: Mutant, seconds: float = 10.0, strict: Strictness = Strictness()) -
         f = module.f
     except Exception:  # noqa: BLE001 - not a valid Python module: nothing to test
         return None
-    old = signal.signal(signal.SIGALRM, _alarm)
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"), \
                 contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
             return _probe(f, m.args, strict.raise_parity, seconds)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
         forget(module)
 
 
 def _limited(call: Callable[[], object], seconds: float) -> object:
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
+    with time_limit(seconds):
         return call()
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def _probe(f: Callable[..., object], args: list[object], raise_parity: bool,

@@ -14,6 +14,7 @@ raises or returns something non-finite or non-float, so there is nothing to comp
 - ``hessian``: ``H v`` disagrees with finite differences of adgen's checked gradient,
   or ``H`` is not symmetric;
 - ``internal:<Type>``: adgen raised something other than a DifferentiationError;
+- ``hang``: the derivatives run 20 times longer than the function's time limit;
 - ``raise-mismatch``: the function raises but the derivative returns (or raises another type).
 """
 
@@ -28,6 +29,8 @@ from typing import Any
 import numpy as np
 
 import adgen
+
+from .limits import Timeout, time_limit
 
 EPS = (1e-6, 1e-5)
 RTOL = 1e-5
@@ -144,13 +147,17 @@ def _expect_raise(f: Callable[..., Any], args: Sequence[Any], error: BaseExcepti
 
 
 def check(f: Callable[..., Any], args: Sequence[Any], wrt: Sequence[int] | None = None,
-          seed: int = 0, hessian: bool = False, expect_raise: bool = False) -> Outcome:
+          seed: int = 0, hessian: bool = False, expect_raise: bool = False,
+          seconds: float = 5.0) -> Outcome:
     """Compare ``f`` with adgen's derivatives of it at ``args`` (see the module docstring)."""
     wrt = tuple(range(len(args)) if wrt is None else wrt)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
-            want = f(*_copy(args))
+            with time_limit(seconds):
+                want = f(*_copy(args))
+        except Timeout:
+            return Outcome("invalid", "timeout", "the function itself runs too long")
         except Exception as e:  # noqa: BLE001 - the user's own error
             return _expect_raise(f, args, e, wrt) if expect_raise else Outcome(
                 "invalid", "raises", repr(e))
@@ -158,7 +165,10 @@ def check(f: Callable[..., Any], args: Sequence[Any], wrt: Sequence[int] | None 
                                            and all(_is_float_result(w) for w in want))):
             return Outcome("invalid", "result", type(want).__name__)
         try:
-            return _compare(f, args, wrt, seed, hessian, want)
+            with time_limit(seconds * 20):
+                return _compare(f, args, wrt, seed, hessian, want)
+        except Timeout:
+            return Outcome("failed", "hang", f"the derivatives take over {seconds * 20} s")
         except _Mismatch as m:
             return Outcome("failed", m.kind, m.detail)
         except adgen.DifferentiationError as e:

@@ -38,7 +38,7 @@ def load(source: str) -> ModuleType:
     return module
 
 
-def run(program: Program, hessian: bool = False) -> Outcome:
+def run(program: Program, hessian: bool = False, seconds: float = 5.0) -> Outcome:
     """Check ``program``'s ``f`` at its inputs with the oracle (a program that does not
     compile as Python is ``invalid``)."""
     try:
@@ -47,7 +47,7 @@ def run(program: Program, hessian: bool = False) -> Outcome:
     except Exception as e:  # noqa: BLE001 - a shrinking step may break the program
         return Outcome("invalid", "load", repr(e))
     try:
-        return check(f, program.args, seed=program.seed, hessian=hessian)
+        return check(f, program.args, seed=program.seed, hessian=hessian, seconds=seconds)
     finally:
         forget(module)
 

@@ -2,7 +2,24 @@
 
 Uses are counted over the whole function, because a reverse sweep may read a
 value a forward branch defined (Python scoping is per function, and the branch
-that defined it is the one whose adjoint runs).
+that defined it is the one whose adjoint runs). Taped values whose popped
+copies nothing reads stop being taped; an empty tape goes.
+
+The function's own code is kept when it may raise, because the derivative must raise
+what the function raises: in forward mode (no adjoint ops) every primal op stays, as the
+JVP returns the function's value anyway; in reverse mode only primal ops given ``None``
+or a string stay (the rest cannot be told from the primal value a VJP does not return).
+
+Before::
+
+    t1 = sin(x)
+    t2 = cos(x)      # never read
+    r = mul(t1, t1)
+
+After::
+
+    t1 = sin(x)
+    r = mul(t1, t1)
 """
 
 from __future__ import annotations
@@ -10,19 +27,8 @@ from __future__ import annotations
 from collections import Counter
 
 from ..ir import Block, Const, Function, Op, Var
+from ..ir.util import count_uses
 from ..primitives import PRIMITIVES
-
-
-def _count(block: Block, uses: Counter[str]) -> None:
-    for op in block.ops:
-        for a in op.args:
-            if isinstance(a, Var):
-                uses[a.name] += 1
-        for b in op.blocks:
-            _count(b, uses)
-    for v in block.results:
-        if isinstance(v, Var):
-            uses[v.name] += 1
 
 
 def _may_raise(op: Op) -> bool:
@@ -136,8 +142,7 @@ def run(fn: Function) -> Function:
     """Remove unused pure ops, ``if`` results and taped values until nothing changes."""
     keep_primal = not _has_adjoints(fn.body)
     while True:
-        uses: Counter[str] = Counter()
-        _count(fn.body, uses)
+        uses = count_uses(fn.body)
         changed = _prune(fn.body, uses, keep_primal)
         changed |= _prune_tapes(fn, uses)
         if not changed:

@@ -173,28 +173,33 @@ def replay(cx: Context, old: str, new: Var, changes: dict[str, Any], skip: str |
     for child, infos in cx.aliases.views.items():
         for info in infos:
             kids.setdefault(info.base, []).append(child)
-    for child in kids.get(old, []):
-        for info in list(cx.aliases.views[child]):
-            if info.base != old or child == skip:
-                continue
-            if info.kind == "opaque":  # even if reached another way: it may share memory
-                if in_use(cx, child, bound, kids, set()):
-                    stale_group(cx, child, changes, node)
-                continue
-            if child in changes or not in_use(cx, child, bound, kids, set()):
-                continue
-            replayed = new if info.prim == "identity" else cx.emit(
-                info.prim, [new, *info.args], dict(info.attrs),
-                base=version_base(cx, None, child))
-            child_new = replayed
-            if info.kind != "view":
-                child_new = cx.emit("alias_select", [Var(child), Var(old), replayed,
-                                                       Var(child)],
-                                      base=version_base(cx, None, child))
-                cx.aliases.views.setdefault(child_new.name, []).append(
-                    replace_info(info, base=new.name))
-            changes[child] = child_new
-            replay(cx, child, child_new, changes, None, node)
+    # Direct views first, the certain ones before the others, then their own views:
+    # a value reached both directly and through another view takes the direct replay.
+    edges = sorted(((child, info) for child in dict.fromkeys(kids.get(old, []))
+                    for info in cx.aliases.views[child] if info.base == old and child != skip),
+                   key=lambda e: _CERTAINTY[e[1].kind])
+    followed: list[tuple[str, Var]] = []
+    for child, info in edges:
+        if info.kind == "opaque":  # even if reached another way: it may share memory
+            if in_use(cx, child, bound, kids, set()):
+                stale_group(cx, child, changes, node)
+            continue
+        if child in changes or not in_use(cx, child, bound, kids, set()):
+            continue
+        replayed = new if info.prim == "identity" else cx.emit(
+            info.prim, [new, *info.args], dict(info.attrs),
+            base=version_base(cx, None, child))
+        child_new = replayed
+        if info.kind != "view":
+            child_new = cx.emit("alias_select", [Var(child), Var(old), replayed,
+                                                 Var(child)],
+                                base=version_base(cx, None, child))
+            cx.aliases.views.setdefault(child_new.name, []).append(
+                replace_info(info, base=new.name))
+        changes[child] = child_new
+        followed.append((child, child_new))
+    for child, child_new in followed:
+        replay(cx, child, child_new, changes, None, node)
 
 
 def in_use(cx: Context, name: str, bound: set[str], kids: dict[str, list[str]],

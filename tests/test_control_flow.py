@@ -68,9 +68,10 @@ def test_third_order_through_a_loop():
             y = y * x
         return y  # x ** 4
 
-    with pytest.raises(adgen.DifferentiationError, match="reverse mode over reverse"):
-        adgen.grad(adgen.grad(f))(1.5)
-    # Forward over forward over reverse works: d/dx of (d2f/dx2 * 1) = 24 x.
+    # Reverse over reverse over reverse (see test_reverse_higher.py for more).
+    assert adgen.grad(adgen.grad(f))(1.5) == pytest.approx(12 * 1.5 ** 2)
+    assert adgen.grad(adgen.grad(adgen.grad(f)))(1.5) == pytest.approx(24 * 1.5)
+    # Forward over forward over reverse: d/dx of (d2f/dx2 * 1) = 24 x.
     h = adgen.jvp(adgen.grad(f))
     assert h(1.5, 1.0)[1] == pytest.approx(12 * 1.5 ** 2)
     k = adgen.jvp(h, wrt=0)

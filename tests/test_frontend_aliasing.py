@@ -288,3 +288,58 @@ def array_written_through_tuple_in_loop(x):
 def test_loop_changes_it_cannot_carry_are_refused(f, message):
     with pytest.raises(adgen.DifferentiationError, match=message):
         adgen.grad(f)(np.array([1.0, 2.0]))
+
+
+# Found by a random-program search over aliasing across branches and loops (values
+# compared with NumPy).
+def merged_views_then_write(x, s):
+    a = x.copy()
+    b = a
+    c = a[0:2]
+    if s > 0.0:
+        c[0] = c[0] * 0.5 + 1.0
+    else:
+        if s > 0.0:
+            b *= 1.5
+        else:
+            a = a * 0.5 + 1.0
+    if s > 0.0:
+        c *= 1.5
+    else:
+        b += 0.25
+    return np.sum(a * a) + np.sum(b * b) + np.sum(c * c)
+
+
+def loop_view_rebound_with_branches(x, s):
+    a = x.copy()
+    b = a
+    c = a[0:2]
+    for i in range(2):
+        b += 0.25
+        if s > 0.0:
+            b += 0.25
+        else:
+            b[0] = c[0] * 0.5 + 1.0
+        c = c * 0.5 + 1.0
+        if s > 0.0:
+            a += 0.25
+    return np.sum(a * a) + np.sum(b * b) + np.sum(c * c)
+
+
+@pytest.mark.parametrize("s", [1.0, -1.0])
+def test_merged_views_then_write(s):
+    x = np.array([[0.3, -0.2], [0.5, 0.1]])
+    value, _ = adgen.value_and_grad(merged_views_then_write)(x.copy(), s)
+    np.testing.assert_allclose(value, merged_views_then_write(x.copy(), s), rtol=1e-12)
+    check_grads(merged_views_then_write, [x.copy(), s])
+
+
+@pytest.mark.xfail(strict=True, reason="wrong value: `b += 0.25` on a value not known to be "
+                   "an array binds b to the sum and relates the other names (a) only to the "
+                   "alias_select made for them; a second `b += 0.25` then reaches a through "
+                   "that unused alias_select, which replay does not climb, so a misses it")
+@pytest.mark.parametrize("f, s", [(loop_view_rebound_with_branches, 1.0)])
+def test_known_wrong_aliasing(f, s):
+    x = np.array([[0.3, -0.2], [0.5, 0.1]])
+    value, _ = adgen.value_and_grad(f)(x.copy(), s)
+    np.testing.assert_allclose(value, f(x.copy(), s), rtol=1e-12)

@@ -24,7 +24,7 @@ from . import lists
 from .aliasing import AliasGraph, invariant, join, record
 from .basics import as_value, live, value
 from .context import Context
-from .values import Lowered, Multi, Pack
+from .values import Lowered, Multi, Pack, Stale
 
 # Keys of the flags and return values lowering keeps in the environment.
 RET, BRK, CONT = "%ret", "%brk", "%cont"
@@ -155,6 +155,9 @@ def merge_if(cx: Context, cond: Value, then_block: Block, then_env: dict[str, An
                 continue
             if tv is ONE_BRANCH or ev is ONE_BRANCH:
                 cx.env[key] = ONE_BRANCH
+                continue
+            if isinstance(tv, Stale) or isinstance(ev, Stale):
+                cx.env[key] = tv if isinstance(tv, Stale) else ev  # reading it is refused
                 continue
             raise cx.error(None, f"{key!r} denotes different functions or modules in "
                              "the branches of an if; bind it before the if")

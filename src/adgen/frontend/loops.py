@@ -36,7 +36,7 @@ import gast
 from ..ir import Const, ForRange, Value, Var, While
 from ..ir.util import defines
 from . import lists
-from .aliasing import SAME, AliasGraph, implies, invariant, join, record, weaken
+from .aliasing import OPAQUE, SAME, AliasGraph, implies, invariant, join, record, weaken
 from .basics import value
 from .carried import loop_names, stored_names
 from .context import Context
@@ -53,7 +53,7 @@ from .control import (
     missing,
     run_statements,
 )
-from .values import Pack, pack_names
+from .values import Pack, Stale, pack_names
 
 
 def _result_base(key: str) -> str:
@@ -233,6 +233,8 @@ def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | 
             if frozenset((a, b)) in copies:
                 r = join(r, (SAME,))
             assumed[a, b] = r
+            if r == (OPAQUE,) and _joined_by_slots(graph, cx.env, slots, a, b):
+                continue  # the edges between the slots on the way are stated instead
             record(cx.aliases.views, loop_env[a].name, loop_env[b].name, r)
     cx.loop_depth += 1
     try:
@@ -259,6 +261,9 @@ def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | 
             if is_list and not lists.is_list(cx, out_env.get(k)):  # rebound to a new list
                 out_env[k] = lists.runtime(cx, out_env.get(k), s)
     yields = [out_env.get(k, missing(cx, k, loop_env)) for k in keys]
+    for k, y in zip(keys, yields):
+        if isinstance(y, Stale):  # the next iteration would read it
+            raise cx.error(s, y.message.format(name=k))
     exit_flag = out_env.get(BRK, Const(False))
     exits = exit_flag != Const(False)
     frame.block.results = yields + ([exit_flag] if exits else [])
@@ -329,7 +334,11 @@ def relate_results(cx: Context, s: gast.AST, op: ForRange | While, slots: list[s
                                  "not in others, and the loop changes one of them in "
                                  "place: copy it first (.copy()) so each has its own "
                                  "array")
-            record(cx.aliases.views, cx.env[a].name, cx.env[b].name, join(start, end))
+            post = join(start, end)
+            if post == (OPAQUE,) and _joined_by_slots(graph, before, slots, a, b) \
+                    and _joined_by_slots(graph, out_env, slots, a, b):
+                continue  # the edges between the slots on the way are stated instead
+            record(cx.aliases.views, cx.env[a].name, cx.env[b].name, post)
     # Names the loop does not carry keep their value: relate results to them too.
     for a in slots:
         ya, xa = out_env[a], before[a]
@@ -343,6 +352,26 @@ def relate_results(cx: Context, s: gast.AST, op: ForRange | While, slots: list[s
                 continue
             end = invariant(graph.relate(ya, v), inside)
             record(cx.aliases.views, cx.env[a].name, v.name, join(graph.relate(xa, v), end))
+
+
+def _joined_by_slots(graph: AliasGraph, env: dict[str, Any], slots: list[str], a: str,
+                     b: str) -> bool:
+    """Whether views join the values of ``a`` and ``b`` through the values of carried
+    names only (each edge on the way is then stated between their parameters)."""
+    inits = {env[n].name for n in slots if isinstance(env[n], Var)}
+    start, goal = env[a], env[b]
+    if not isinstance(start, Var) or not isinstance(goal, Var):
+        return False
+    seen, todo = {start.name}, [start.name]
+    while todo:
+        here = todo.pop()
+        for other, info in graph.adjacent.get(here, ()):
+            if other in inits and other not in seen and info.kind != "opaque":
+                if other == goal.name:
+                    return True
+                seen.add(other)
+                todo.append(other)
+    return False
 
 
 def _return_arity(body: list[gast.stmt]) -> int:

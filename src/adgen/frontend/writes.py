@@ -54,6 +54,8 @@ from .basics import bound_names, rebind
 from .context import Context
 from .values import Stale
 
+_CERTAINTY = {"view": 0, "view_or_scalar": 1, "maybe": 2, "opaque": 3}
+
 
 def inplace(cx: Context, current: Any, new: Var, node: gast.AST) -> None:
     """Other names sharing ``current`` follow an augmented assignment that made ``new``.
@@ -124,11 +126,12 @@ def follow(cx: Context, old: str, new: Var, changes: dict[str, Any], came_from: 
     else it did only if ``old`` is an array (an augmented assignment).
     """
     changes[old] = new
-    for info in list(cx.aliases.views.get(old, [])):
-        if info.base in changes:
-            continue
-        if info.kind == "opaque":
+    # Certain views first: a base reached both ways takes the exact write-back.
+    for info in sorted(cx.aliases.views.get(old, []), key=lambda i: _CERTAINTY[i.kind]):
+        if info.kind == "opaque":  # even if reached another way: it may share memory
             stale_group(cx, info.base, changes, node)
+            continue
+        if info.base in changes:
             continue
         check_writable(cx, info.base, node)
         base_new = write_back(cx, info, new, node)
@@ -170,27 +173,33 @@ def replay(cx: Context, old: str, new: Var, changes: dict[str, Any], skip: str |
     for child, infos in cx.aliases.views.items():
         for info in infos:
             kids.setdefault(info.base, []).append(child)
-    for child in kids.get(old, []):
-        for info in list(cx.aliases.views[child]):
-            if info.base != old or child == skip or child in changes:
-                continue
-            if not in_use(cx, child, bound, kids, set()):
-                continue
-            if info.kind == "opaque":
+    # Direct views first, the certain ones before the others, then their own views:
+    # a value reached both directly and through another view takes the direct replay.
+    edges = sorted(((child, info) for child in dict.fromkeys(kids.get(old, []))
+                    for info in cx.aliases.views[child] if info.base == old and child != skip),
+                   key=lambda e: _CERTAINTY[e[1].kind])
+    followed: list[tuple[str, Var]] = []
+    for child, info in edges:
+        if info.kind == "opaque":  # even if reached another way: it may share memory
+            if in_use(cx, child, bound, kids, set()):
                 stale_group(cx, child, changes, node)
-                continue
-            replayed = new if info.prim == "identity" else cx.emit(
-                info.prim, [new, *info.args], dict(info.attrs),
-                base=version_base(cx, None, child))
-            child_new = replayed
-            if info.kind != "view":
-                child_new = cx.emit("alias_select", [Var(child), Var(old), replayed,
-                                                       Var(child)],
-                                      base=version_base(cx, None, child))
-                cx.aliases.views.setdefault(child_new.name, []).append(
-                    replace_info(info, base=new.name))
-            changes[child] = child_new
-            replay(cx, child, child_new, changes, None, node)
+            continue
+        if child in changes or not in_use(cx, child, bound, kids, set()):
+            continue
+        replayed = new if info.prim == "identity" else cx.emit(
+            info.prim, [new, *info.args], dict(info.attrs),
+            base=version_base(cx, None, child))
+        child_new = replayed
+        if info.kind != "view":
+            child_new = cx.emit("alias_select", [Var(child), Var(old), replayed,
+                                                 Var(child)],
+                                base=version_base(cx, None, child))
+            cx.aliases.views.setdefault(child_new.name, []).append(
+                replace_info(info, base=new.name))
+        changes[child] = child_new
+        followed.append((child, child_new))
+    for child, child_new in followed:
+        replay(cx, child, child_new, changes, None, node)
 
 
 def in_use(cx: Context, name: str, bound: set[str], kids: dict[str, list[str]],
@@ -204,9 +213,13 @@ def in_use(cx: Context, name: str, bound: set[str], kids: dict[str, list[str]],
 
 
 def stale_group(cx: Context, name: str, changes: dict[str, Any], node: gast.AST) -> None:
+    """Every value that may share memory with ``name`` becomes stale (reading it is
+    refused), whatever another path made of it; the written value itself excepted."""
+    origin = next(iter(changes))
     for other in cx.aliases.alias_group(name):
         check_writable(cx, other, node)
-        changes.setdefault(other, stale_after_write(cx, node))
+        if other != origin:
+            changes[other] = stale_after_write(cx, node)
 
 
 def stale_after_write(cx: Context, node: gast.AST) -> Stale:

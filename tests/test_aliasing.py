@@ -139,54 +139,37 @@ AUG_LOOP = xfail("_rebound_in_body (frontend/control.py:552-557) counts only set
                  "as in-place writes: an augmented assignment (mul + alias_select from "
                  "IndexingMixin.inplace) counts as plain rebinding, so the alias is dropped "
                  "and keeps its value from before the loop")
-LOOP_VIEWS = xfail("loop() (frontend/control.py:422) carries a view as its own loop value "
-                   "but IndexingMixin.views is keyed by SSA names: the loop params and "
-                   "results have no ViewOf entry, so writes to the base inside the loop "
-                   "and writes to the view after it are not replayed/written back")
-TRIAL = xfail("_rebound_in_body (frontend/control.py:531) saves and restores block, env, "
-              "namer... but not self.views/producer/arrays: the trial lowering's ViewOf "
-              "entries leak and, with the namer restored, reused names form a cycle "
-              "(RecursionError in _replace) or stale bindings (UnboundLocalError); saving "
-              "copy.deepcopy((self.views, self.producer, self.arrays)) fixes C and D")
 
 
 X2 = np.array([1.0, 2.0])
 M23 = np.array([[0.3, -0.7, 1.1], [0.9, 0.4, -1.3]])
 M33 = np.array([[0.5, 1.2, -0.4], [0.8, -0.6, 1.5], [-1.1, 0.7, 0.2]])
-IF_MERGE = xfail("merge_if (frontend/control.py:220) gives the names an if rebinds separate "
-                 "results without noting that they are one array (then: x1 = alias_select(.., "
-                 "w1) and w1; else: x and x), so the in-place x *= 0.5 after the if is not "
-                 "replayed on w")
 AUG_VIEW = xfail("aug_assign_name (frontend/indexing.py:306) binds w to the bare result w1 of "
                  "the first w *= 2.0, while inplace() recorded the view of y only on the "
                  "alias_select w2, so the second update w += z is not written back into y")
 CALLEE = xfail("user_call (frontend/user_calls.py:31-62) emits call() with the callee's "
                "return values only; the callee's in-place update of its array parameter is "
                "not returned and rebound in the caller")
-ENV_AFTER = xfail("_rebound_in_body (frontend/control.py:554) reads env[c].name after the "
-                  "trial lowering, when env (the same dict as self.env) holds the body's last "
-                  "binding of c (Const 0.5), not the loop-entry Var: read before[c]")
 V3 = np.array([0.4, -1.2, 2.0])
 Z3 = np.array([0.2, 0.5, -0.9])
 CASES = [
-    pytest.param(alias_loop, (V3.copy(),), id="A-alias_loop", marks=AUG_LOOP),
-    pytest.param(alias_if, (V3.copy(), 0.7), id="A-alias_if", marks=IF_MERGE),
+    pytest.param(alias_loop, (V3.copy(),), id="A-alias_loop"),
+    pytest.param(alias_if, (V3.copy(), 0.7), id="A-alias_if"),
     pytest.param(alias_view_after_loop, (M23.copy(), Z3.copy()),
-                 id="A-alias_view_after_loop", marks=LOOP_VIEWS),
-    pytest.param(alias_const_T_loop, (M33.copy(),), id="A-alias_const_T_loop", marks=LOOP_VIEWS),
+                 id="A-alias_view_after_loop"),
+    pytest.param(alias_const_T_loop, (M33.copy(),), id="A-alias_const_T_loop"),
     pytest.param(row_view_two_updates, (M23.copy(), Z3.copy()), id="E-row_view_two_updates",
                  marks=AUG_VIEW),
     pytest.param(where_scalar_sum, (0.7,), id="B-where_scalar_sum"),
     pytest.param(where_scalar_sum, (-0.7,), id="B-where_scalar_sum-false"),
     pytest.param(where_row_axis, (np.array([0.3, -0.8]),), id="B-where_row_axis"),
-    pytest.param(rec_view_in_while, (M23.copy(),), id="C-rec_view_in_while", marks=TRIAL),
-    pytest.param(rec_mask_write_view_loop, (M33.copy(),), id="C-rec_mask_write_view_loop",
-                 marks=TRIAL),
-    pytest.param(unbound_nested, (V3.copy(),), id="D-unbound_nested", marks=TRIAL),
+    pytest.param(rec_view_in_while, (M23.copy(),), id="C-rec_view_in_while"),
+    pytest.param(rec_mask_write_view_loop, (M33.copy(),), id="C-rec_mask_write_view_loop"),
+    pytest.param(unbound_nested, (V3.copy(),), id="D-unbound_nested"),
     pytest.param(helper_mutates_argument, (X2.copy(),), id="F-helper_mutates_argument",
                  marks=CALLEE),
     pytest.param(where_0d_alias, (0.7,), id="G-where_0d_alias", marks=AUG_LOOP),
-    pytest.param(while_true_then_loop, (0.7,), id="H-while_true_then_loop", marks=ENV_AFTER),
+    pytest.param(while_true_then_loop, (0.7,), id="H-while_true_then_loop"),
 ]
 
 

@@ -30,6 +30,8 @@ FAMILIES = [
     ("special", "SciPy special functions (used only when the program imports scipy.special)"),
     ("builtins", "Python builtins and the math module"),
     ("indexing", "Indexing, writes and copies"),
+    ("lists", "Python lists as values (grown in loops; adjoints are lists of adjoints)"),
+    ("effects", "Effects that do not change values (run in the forward sweep), and strings"),
     ("control", "Control flow, calls, logic and the tapes of reverse mode"),
     ("helpers", "Helpers that generated code calls (from adgen.runtime)"),
 ]

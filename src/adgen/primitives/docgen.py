@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import math
 import operator
+import warnings
 import os
 import sys
 from typing import Any
@@ -77,7 +78,10 @@ def callable_name(obj: Any) -> str:
         return OPERATORS[obj]
     name = getattr(obj, "__name__", "")
     for prefix, module in _modules():
-        if getattr(module, name, None) is obj:
+        with warnings.catch_warnings():  # np.str and the like warn when looked up
+            warnings.simplefilter("ignore", FutureWarning)
+            found = getattr(module, name, None)
+        if found is obj:
             return f"{prefix}.{name}" if prefix else name
     return name
 

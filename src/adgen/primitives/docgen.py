@@ -11,9 +11,9 @@ from __future__ import annotations
 import builtins
 import math
 import operator
-import warnings
 import os
 import sys
+import warnings
 from typing import Any
 
 import numpy as np

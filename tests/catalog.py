@@ -776,3 +776,13 @@ def lstm_objective(W, b, xs):
     H = np.stack(hidden)
     pred = H[:-1]
     return np.sum((pred - xs[1:]) ** 2) / len(hidden)
+
+
+@case(lambda rng: [rng.standard_normal(3), 3], wrts=(0,), order=2)
+def loop_variables_after_the_loop(x, n):
+    for i in range(n):
+        y = np.sin(x) * (i + 1)
+        x = x + 0.5 * y
+    for row in np.stack([x, 2.0 * x]):
+        last = row
+    return np.sum(x * y) + i + np.sum(last)

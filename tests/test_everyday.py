@@ -123,3 +123,29 @@ def test_pop_of_an_empty_known_list_is_refused_where_it_is():
     with pytest.raises(adgen.UnsupportedSyntaxError, match="IndexError") as info:
         adgen.grad(f)(1.0)
     assert info.value.lineno is not None
+
+
+def test_a_loop_variable_read_after_a_loop_that_did_not_run_raises_as_in_python():
+    def f(x, n):
+        for i in range(n):
+            y = x * i
+        return y + i
+
+    assert adgen.grad(f)(2.0, 3) == 2.0
+    with pytest.raises(UnboundLocalError):
+        f(2.0, 0)
+    for derivative in (adgen.grad(f), lambda x, n: adgen.jvp(f)(x, n, 1.0)):
+        with pytest.raises(UnboundLocalError, match="'y'"):
+            derivative(2.0, 0)
+
+
+def test_a_loop_variable_read_only_on_a_path_where_the_loop_ran_is_fine():
+    def f(x, n):
+        for i in range(n):
+            y = x * i
+        if n > 0:
+            return y
+        return x
+
+    assert adgen.grad(f)(2.0, 0) == 1.0
+    assert adgen.grad(f)(2.0, 3) == 2.0

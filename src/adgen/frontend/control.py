@@ -24,7 +24,7 @@ from . import lists
 from .aliasing import AliasGraph, invariant, join, record
 from .basics import as_value, live, value
 from .context import Context
-from .values import Lowered, Multi, Pack, Stale
+from .values import Lowered, MaybeUnbound, Multi, Pack, Stale
 
 # Keys of the flags and return values lowering keeps in the environment.
 RET, BRK, CONT = "%ret", "%brk", "%cont"
@@ -146,6 +146,10 @@ def merge_if(cx: Context, cond: Value, then_block: Block, then_env: dict[str, An
         ev = else_env.get(key, missing(cx, key, before))
         tv, ev = lists.merged(cx, tv, ev, (then_env, then_block), (else_env, else_block),
                               None)
+        unbound = next((v for v in (tv, ev) if isinstance(v, MaybeUnbound)), None)
+        if unbound is not None and all(v is unbound or v == unbound.value for v in (tv, ev)):
+            cx.env[key] = unbound  # checked on one path only: still unchecked after the if
+            continue
         if tv == ev and type(tv) is type(ev):
             cx.env[key] = tv
             continue

@@ -24,9 +24,10 @@ from typing import Any
 
 import gast
 
-from ..ir import Const, Op
+from ..ir import Const, Op, Var
 from .basics import as_value, static, value
 from .context import Context
+from .values import MaybeUnbound
 
 _LEVELS = frozenset({"debug", "info", "warning", "error", "critical", "exception", "log"})
 _PRINT_KEYWORDS = frozenset({"sep", "end", "flush"})
@@ -98,6 +99,16 @@ def statement(cx: Context, node: gast.Call) -> bool:
         _effect(cx, "log_message", args, {**attrs, "level": name})
         return True
     return False
+
+
+def check_bound(cx: Context, name: str) -> Var:
+    """Read ``name``, bound by a loop that may not have run: raise UnboundLocalError at run
+    time if it did not, as Python does. Later reads on this path need no check."""
+    maybe = cx.env[name]
+    assert isinstance(maybe, MaybeUnbound)
+    _effect(cx, "check_bound", [maybe.value], {"name": name})
+    cx.env[name] = maybe.value
+    return maybe.value
 
 
 def stmt_Assert(cx: Context, s: gast.Assert) -> None:

@@ -31,7 +31,7 @@ from .context import Context
 from .control import LOOP_TARGET, ONE_BRANCH
 from .local_functions import LocalFunction, call_local
 from .user_calls import user_call
-from .values import Lowered, Pack, Parts, Static, describe, is_const, py_const
+from .values import Lowered, MaybeUnbound, Pack, Parts, Static, describe, is_const, py_const
 
 BINOPS = {
     gast.Add: "add",
@@ -64,6 +64,8 @@ def expr_Name(cx: Context, node: gast.Name) -> Lowered:
             raise cx.error(node, f"{node.id!r} is assigned on only some paths through "
                              "the ifs before this line, so it may be undefined here; "
                              "assign it on every path (or before the if)")
+        if isinstance(cx.env[node.id], MaybeUnbound):
+            return effects.check_bound(cx, node.id)
         if cx.env[node.id] is LOOP_TARGET:
             raise cx.error(node, f"{node.id!r} was bound inside a loop and is used "
                              "after it; adgen needs it defined before the loop: "

@@ -53,7 +53,7 @@ from .control import (
     missing,
     run_statements,
 )
-from .values import Pack, Stale, pack_names
+from .values import MaybeUnbound, Pack, Stale, pack_names
 
 
 def _result_base(key: str) -> str:
@@ -202,13 +202,17 @@ def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | 
     lists.before_loop(cx, s, body, bounds is not None)
     slots, share, rebound, touched, local, copies = carried(cx, s, body, bounds)
     has_return = contains(body, (gast.Return,), into_loops=True)
-    keys = list(slots)
+    # Names first bound here and read after the loop: carried from an unbound start.
+    late = [t for t in local if t in getattr(s, "read_after", ()) and not t.startswith("%")]
+    local = [t for t in local if t not in late]
+    keys = list(slots) + late
     if has_return:
         n_ret = cx.env.get("%rvn")
         arity = n_ret.value if isinstance(n_ret, Const) else _return_arity(body)
         cx.env.setdefault("%rvn", Const(arity))
         keys += [RET] + [f"%rv{k}" for k in range(max(arity, 1))]
-    inits = [cx.env.get(k, missing(cx, k, cx.env)) for k in keys]
+    inits = [Const(None) if k in late else cx.env.get(k, missing(cx, k, cx.env))
+             for k in keys]
     for k, v in zip(keys, inits):
         if not isinstance(v, (Var, Const)):
             raise cx.error(s, f"{k!r} cannot be rebound inside a loop")
@@ -285,6 +289,8 @@ def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | 
     relate_results(cx, s, op, slots, touched, assumed, before, out_env)
     for t in local:
         cx.env[t] = LOOP_TARGET
+    for t in late:
+        cx.env[t] = MaybeUnbound(cx.env[t], t)
     if has_return and cx.loop_depth:
         brk = flag(cx, BRK)
         cx.env[BRK] = cx.env[RET] if brk == Const(False) else cx.emit(

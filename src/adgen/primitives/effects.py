@@ -19,7 +19,8 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from .core import Primitive, const_expr, define, template
+from ..runtime import helper
+from .core import Primitive, call_template, const_expr, define, template
 
 
 def _name(dotted: str) -> ast.expr:
@@ -72,6 +73,21 @@ define(Primitive(
     "raise", _emit_raise, ("args",), attrs={"kind": "ValueError"}, variadic=True,
     effect=True, differentiable=False,
     doc="raise kind(*args) (a builtin exception), where the function raises it",
+))
+
+
+@helper
+def check_bound(value, name):
+    """Raise what Python raises on reading ``name``, bound by a loop that did not run."""
+    if value is None:
+        raise UnboundLocalError(
+            f"cannot access local variable '{name}': the loop that binds it did not run")
+
+
+define(Primitive(
+    "check_bound", call_template("check_bound"), ("value",), attrs={"name": ""},
+    effect=True, differentiable=False, helpers=("check_bound",),
+    doc="raise UnboundLocalError if a loop's variable was never bound (the loop did not run)",
 ))
 
 

@@ -16,6 +16,7 @@ import gast
 from .comprehensions import comprehensions
 from .lambdas import lambda_to_def, named_lambdas
 from .loop_else import loop_else
+from .loop_locals import loop_locals
 from .returns import early_returns
 
 
@@ -34,6 +35,9 @@ PASSES: tuple[Pass, ...] = (
          "lists built by appending"),
     Pass("loop_else", loop_else,
          "before early_returns: a return in an else clause moves with it"),
+    Pass("loop_locals", loop_locals,
+         "after the passes that write loops (their variables are theirs), before "
+         "early_returns, which may copy statements after a loop"),
     Pass("early_returns", early_returns,
          "last: moves the statements that later passes may have produced"),
 )

@@ -9,6 +9,7 @@ import gast
 
 from adgen.frontend.desugar.comprehensions import comprehensions
 from adgen.frontend.desugar.loop_else import loop_else
+from adgen.frontend.desugar.loop_locals import loop_locals
 
 
 def _run(pass_, source: str) -> str:
@@ -254,3 +255,21 @@ def test_while_true_that_starts_with_its_exit_test():
                 r = r / 2
             return r
     """)
+
+
+def test_loop_locals_marks_names_read_after_the_loop_without_changing_code():
+    source = """
+        def f(x, n):
+            for i in range(n):
+                y = x * i
+                z = y + 1
+            for z in range(2):
+                x = x + z
+            return y + i
+    """
+    node = gast.parse(textwrap.dedent(source)).body[0]
+    out = loop_locals(node)
+    first, second = out.body[0], out.body[1]
+    assert first.read_after == {"i", "y"}  # z is bound again before it is read
+    assert second.read_after == frozenset()
+    _same(ast.unparse(gast.gast_to_ast(gast.Module(body=[out], type_ignores=[]))), source)

@@ -149,3 +149,26 @@ def test_a_loop_variable_read_only_on_a_path_where_the_loop_ran_is_fine():
 
     assert adgen.grad(f)(2.0, 0) == 1.0
     assert adgen.grad(f)(2.0, 3) == 2.0
+
+
+def _loop(x):
+    for _ in range(3):
+        x = np.sin(x) * 1.1
+    return x
+
+
+def _straight(x):
+    return np.sin(x) * x ** 3
+
+
+@pytest.mark.parametrize("f", [_loop, _straight], ids=["loop", "straight_line"])
+def test_third_and_fourth_order_reverse_over_reverse(f):
+    """Each order against central differences of the order below (itself checked the same
+    way down to the function)."""
+    x, h = 0.7, 1e-3
+    d = [f]
+    for _ in range(4):
+        d.append(adgen.grad(d[-1]))
+    for k in range(1, 5):
+        fd = (d[k - 1](x + h) - d[k - 1](x - h)) / (2 * h)
+        assert d[k](x) == pytest.approx(fd, rel=1e-5, abs=1e-6), k

@@ -172,3 +172,24 @@ def test_third_and_fourth_order_reverse_over_reverse(f):
     for k in range(1, 5):
         fd = (d[k - 1](x + h) - d[k - 1](x - h)) / (2 * h)
         assert d[k](x) == pytest.approx(fd, rel=1e-5, abs=1e-6), k
+
+
+def loops_over_known_containers(params, x):
+    total = sum(np.sum(v ** 2) for v in params.values())
+    for name, v in params.items():
+        if name == "b":
+            total = total + np.sum(v * x)
+    scaled = {k: 2.0 * v for k, v in zip(("w", "b"), (params["w"], params["b"]))}
+    pieces = [np.sum(np.tanh(p)) for p in [scaled["w"], x, params["b"]]]
+    for k, piece in enumerate(pieces):
+        total = total + k * piece
+    return total
+
+
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_loops_over_dicts_and_lists_known_item_by_item_are_unrolled(wrt):
+    rng = np.random.default_rng(3)
+    args = [{"w": rng.standard_normal(3), "b": rng.standard_normal(2)}, rng.standard_normal(2)]
+    check_grads(loops_over_known_containers, args, wrt=wrt)
+    assert adgen.value_and_grad(loops_over_known_containers, wrt=wrt)(*args)[0] == \
+        pytest.approx(loops_over_known_containers(*args))

@@ -211,6 +211,12 @@ def method_call(cx: Context, node: gast.Call, base: Lowered, name: str) -> Lower
     if lists.is_listlike(cx, base) and name == "copy" and not node.args:
         return base.replace(base.items) if isinstance(base, Pack) else cx.emit(
             "list_slice", [base, Const(None), Const(None), Const(None)])
+    if isinstance(base, Pack) and base.kind == "dict" and not node.args and name in (
+            "keys", "values", "items"):
+        keys = [Const(k) for k in base.keys]
+        parts = {"keys": keys, "values": list(base.items),
+                 "items": [Pack("tuple", kv) for kv in zip(keys, base.items, strict=True)]}
+        return Pack("list", tuple(parts[name]))
     if isinstance(base, Pack):
         raise cx.error(node, f"the {base.kind} method .{name}() is not supported")
     base = as_value(cx, base, node.func)

@@ -37,7 +37,7 @@ from ..ir import Const, ForRange, Value, Var, While
 from ..ir.util import defines
 from . import lists
 from .aliasing import OPAQUE, SAME, AliasGraph, implies, invariant, join, record, weaken
-from .basics import value
+from .basics import as_value, live, value
 from .carried import loop_names, stored_names
 from .context import Context
 from .control import (
@@ -63,8 +63,41 @@ def _result_base(key: str) -> str:
 def stmt_For(cx: Context, s: gast.For) -> None:
     if s.orelse:
         raise cx.error(s, "for/else is not supported here: use a flag variable")
-    start, stop, step, reverse, bind = iteration(cx, s)
+    seq = None
+    if not any(is_call_to(s.iter, f) for f in ("range", "enumerate", "zip", "reversed")):
+        seq = live(cx, cx.expr(s.iter), s.iter)
+    elif (is_call_to(s.iter, "zip") or is_call_to(s.iter, "enumerate")) and all(
+            isinstance(a, (gast.Tuple, gast.List)) or (isinstance(a, gast.Name) and isinstance(
+                cx.env.get(a.id), Pack) and cx.env[a.id].kind != "dict")
+            for a in s.iter.args) and s.iter.args:
+        # zip or enumerate of lists known item by item: tuples known item by item.
+        columns = [cx.expr(a).items for a in s.iter.args]
+        if is_call_to(s.iter, "enumerate"):
+            columns = [tuple(Const(k) for k in range(len(columns[0]))), columns[0]]
+        seq = Pack("list", tuple(Pack("tuple", row) for row in zip(*columns, strict=False)))
+    if isinstance(seq, Pack):
+        if not contains(s.body, (gast.Break, gast.Continue, gast.Return), False):
+            unrolled(cx, s, seq)
+            return
+        if any(isinstance(i, Pack) for i in seq.items):
+            raise cx.error(s, "a for with break, continue or return over tuples known "
+                           "item by item is not supported: index them in a range loop")
+        seq = lists.runtime(cx, seq, s.iter)
+    start, stop, step, reverse, bind = iteration(cx, s, seq)
     loop(cx, s, s.body, [start, stop, step], reverse, bind)
+
+
+def unrolled(cx: Context, s: gast.For, seq: Pack) -> None:
+    """A for over a tuple, list or dict known item by item, without break, continue or
+    return: the body once per item (its items may differ in shape and type)."""
+    items = [Const(k) for k in seq.keys] if seq.kind == "dict" else list(seq.items)
+    for item in items:
+        cx.env["%item"] = item
+        cx.statement(gast.copy_location(gast.Assign(
+            targets=[s.target], value=gast.Name("%item", gast.Load(), None, None),
+            type_comment=None), s))
+        cx.env.pop("%item", None)
+        run_statements(cx, s.body)
 
 
 def stmt_While(cx: Context, s: gast.While) -> None:
@@ -73,9 +106,11 @@ def stmt_While(cx: Context, s: gast.While) -> None:
     loop(cx, s, s.body, None, False, None)
 
 
-def iteration(cx: Context, s: gast.For) -> tuple[Value, Value, Value, bool, Any]:
+def iteration(cx: Context, s: gast.For, lowered: Any = None
+              ) -> tuple[Value, Value, Value, bool, Any]:
     """(start, stop, step, reverse, bind) for a for statement; ``bind(i)``
-    assigns the loop target inside the body, given the index variable."""
+    assigns the loop target inside the body, given the index variable (``lowered``:
+    the iterable, if already lowered)."""
     it, target = s.iter, s.target
     reverse = False
     stored = set(stored_names(s.body))
@@ -136,7 +171,7 @@ def iteration(cx: Context, s: gast.For) -> tuple[Value, Value, Value, bool, Any]
     if not isinstance(target, gast.Name):
         raise cx.error(target, "unpacking rows in a for target is not supported; "
                          "index the row inside the loop")
-    seq = value(cx, it)
+    seq = value(cx, it) if lowered is None else as_value(cx, lowered, it)
     n = cx.emit("len", [seq])
 
     def bind_row(i: Var) -> None:

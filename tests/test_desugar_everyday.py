@@ -6,20 +6,11 @@ import ast
 import textwrap
 
 import gast
+from test_frontend_desugar import _run, _same
 
 from adgen.frontend.desugar.comprehensions import comprehensions
 from adgen.frontend.desugar.loop_else import loop_else
 from adgen.frontend.desugar.loop_locals import loop_locals
-
-
-def _run(pass_, source: str) -> str:
-    node = gast.parse(textwrap.dedent(source)).body[0]
-    out = pass_(node)
-    return ast.unparse(gast.gast_to_ast(gast.Module(body=[out], type_ignores=[])))
-
-
-def _same(got: str, expected: str) -> None:
-    assert got == ast.unparse(ast.parse(textwrap.dedent(expected))), got
 
 
 def test_list_comprehension_assigned_to_a_name_builds_that_list():

@@ -186,16 +186,13 @@ def _scatters(ops: list[Op], value: Value, like: str, readers_ok: int = 0
     return None
 
 
-# Operand positions that helpers read only for a shape.
-_SHAPE_ONLY = {"scatter_add": 1, "unbroadcast": 1, "broadcast_like": 1, "reshape_like": 1,
-               "zero": 0, "row_adjoint": 1}
 
 
 def _shape_only(ops: list[Op], name: str) -> bool:
     """Whether ``ops`` read ``name`` only where a helper wants a shape."""
     for o in ops:
         for k, a in enumerate(o.args):
-            if a == Var(name) and _SHAPE_ONLY.get(o.prim) != k:
+            if a == Var(name) and k not in PRIMITIVES[o.prim].shape_only:
                 return False
         for b in o.blocks:
             if not _shape_only(b.ops, name) or Var(name) in b.results:

@@ -142,6 +142,20 @@ def tensordot_adjoint_b(g, a, b, axes=2):
     return np.transpose(r, np.argsort(order))
 
 
+def inner_adjoint_a(g, a, b):
+    """The adjoint of ``a`` in ``np.inner(a, b)``; a scalar operand multiplies."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a) if np.ndim(a) else np.sum(g * b)
+    return tensordot_adjoint_a(g, a, b, ((-1,), (-1,)))
+
+
+def inner_adjoint_b(g, a, b):
+    """The adjoint of ``b`` in ``np.inner(a, b)``; a scalar operand multiplies."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b) if np.ndim(b) else np.sum(g * a)
+    return tensordot_adjoint_b(g, a, b, ((-1,), (-1,)))
+
+
 def kron_blocks(g, a, b):
     """``g``, shaped like ``np.kron(a, b)``, with the axes of a and b apart.
 
@@ -364,6 +378,8 @@ HELPERS = {
         tensordot_adjoint_a,
         tensordot_adjoint_b,
         tensordot_axes,
+        inner_adjoint_a,
+        inner_adjoint_b,
         kron_adjoint_a,
         kron_adjoint_b,
         kron_blocks,
@@ -388,6 +404,8 @@ HELPER_DEPENDS = {
     "dot_adjoint_b": ("unbroadcast",),
     "tensordot_adjoint_a": ("tensordot_axes",),
     "tensordot_adjoint_b": ("tensordot_axes",),
+    "inner_adjoint_a": ("unbroadcast", "tensordot_adjoint_a", "tensordot_axes"),
+    "inner_adjoint_b": ("unbroadcast", "tensordot_adjoint_b", "tensordot_axes"),
     "kron_adjoint_a": ("kron_blocks",),
     "kron_adjoint_b": ("kron_blocks",),
 }

@@ -50,7 +50,10 @@ _HANDLERS: dict[Any, str] = {
     math.radians: "call_math_angle",
     math.hypot: "call_math_hypot",
     math.fsum: "call_sum",
+    np.einsum: "call_einsum",
 }
+
+_EINSUM_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 # Array methods whose NumPy function of the same name takes the array first:
 # x.name(*args) is np.name(x, *args) when that function is a primitive.
@@ -95,6 +98,58 @@ class CallsMixin:
             if kw.arg == name:
                 return kw.value
         return None
+
+    # --------------------------------------------------------------- einsum
+    def call_einsum(self, node: gast.Call, obj: Any) -> Any:
+        """``np.einsum(a, [0, 1], b, [1, 2], [0, 2])``, the sublist form, as subscripts.
+
+        Returns None (the ordinary call) for the string form. The sublists must
+        be constants known while lowering (literals or variables bound to them).
+        """
+        args = node.args
+        if len(args) < 2 or any(isinstance(a, gast.Starred) for a in args) or \
+                self._sublist(args[1]) is None:
+            return None
+        terms = [self._sublist(a) for a in args[1::2]]
+        out = self._sublist(args[-1]) if len(args) % 2 else None
+        if any(t is None for t in terms) or (len(args) % 2 and out is None):
+            raise self.error(node, "np.einsum in the sublist form needs every sublist as a "
+                             "constant list of integers written in the source")
+        subscripts = ",".join(terms) + ("" if out is None else "->" + out)
+        operands = [self.value(a) for a in args[0:len(args) - len(args) % 2:2]]
+        attrs = {}
+        for kw in node.keywords:
+            value = self.expr(kw.value)
+            if kw.arg != "optimize" or not isinstance(value, Const):
+                raise self.error(node, f"np.einsum does not support the keyword {kw.arg!r} "
+                                 "here")
+            attrs["optimize"] = value.value
+        return self.emit("einsum", [Const(subscripts), *operands], attrs)
+
+    def _sublist(self, node: gast.AST) -> str | None:
+        """The subscripts a constant einsum sublist stands for, or None."""
+        if isinstance(node, (gast.List, gast.Tuple)):
+            items: Any = [Ellipsis if isinstance(e, gast.Name) and e.id == "Ellipsis"
+                          else self.expr(e) for e in node.elts]
+        elif isinstance(node, gast.Name):
+            value = self.expr(node)
+            items = value.items if isinstance(value, Pack) else (
+                value.value if isinstance(value, Const) and isinstance(value.value, tuple)
+                else None)
+        else:
+            return None
+        if items is None:
+            return None
+        text = ""
+        for item in items:
+            v = item.value if isinstance(item, Const) else item
+            if v is Ellipsis:
+                text += "..."
+            elif type(v) is int and 0 <= v < len(_EINSUM_LETTERS):
+                text += _EINSUM_LETTERS[v]
+            else:
+                return None
+        return text
 
     # ------------------------------------------------------------ builtins
     def call_len(self, node: gast.Call, obj: Any) -> Any:

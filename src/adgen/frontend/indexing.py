@@ -175,6 +175,10 @@ class IndexingMixin:
     # ------------------------------------------------------------- reads
     def expr_Subscript(self, node: gast.Subscript) -> Any:
         base = self.live(self.expr(node.value), node.value)
+        # np.r_ and np.c_ are free values (objects NumPy defines), not functions.
+        denoted = self.freevars.get(base.name) if isinstance(base, Var) else None
+        if denoted is np.r_ or denoted is np.c_:
+            return self.index_join(node, denoted is np.c_)
         if isinstance(base, Pack):
             return self.pack_subscript(base, node)
         if not isinstance(base, (Var, Const)):
@@ -189,6 +193,24 @@ class IndexingMixin:
                     raise self.error(node, f"{base.value!r}[{key!r}] fails") from None
         args, kinds = self.index(node.slice)
         return self.emit("getitem", [base, *args], {"kinds": kinds})
+
+    def index_join(self, node: gast.Subscript, columns: bool) -> Any:
+        """``np.r_[a, b, ...]`` (``np.c_``) as a concatenation of the items.
+
+        ``np.r_`` joins the items, each at least 1-D, along axis 0; ``np.c_``
+        joins them along the last axis, 0-D and 1-D items as columns.
+        """
+        elts = node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice]
+        name = "np.c_" if columns else "np.r_"
+        parts = []
+        for e in elts:
+            if isinstance(e, gast.Slice) or (isinstance(e, gast.Constant)
+                                             and isinstance(e.value, str)):
+                raise self.error(node, f"{name} with slices or string directives is not "
+                                 "supported; use np.arange/np.linspace and np.concatenate")
+            v = self.value(e)
+            parts.append(self.emit("column_stack" if columns else "atleast_1d", [v]))
+        return self.emit("concatenate", parts, {"axis": -1 if columns else 0})
 
     def index(self, node: gast.AST) -> tuple[list[Value], str]:
         """The operands and ``kinds`` of an index expression."""

@@ -6,6 +6,7 @@ one family of primitives.
 
 from . import (  # noqa: F401
     arith,
+    arrays,
     builtins,
     control,
     elementwise,

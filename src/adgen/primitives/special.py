@@ -13,6 +13,7 @@ from typing import Any
 
 import scipy.special
 
+from ..errors import DifferentiationError
 from .core import Primitive, Sym, call, define, template
 from .elementwise import binary, unary
 from .reductions import restore
@@ -41,10 +42,30 @@ _special("gamma", lambda y, x: y * call("digamma", x), "gamma function")
 _special("gammaln", lambda y, x: call("digamma", x), "log |gamma(x)|")
 _special("digamma", lambda y, x: call("polygamma", 1, x), "digamma (psi) function")
 
+def _order_refused(function: str, operand: str) -> Any:
+    """A rule refusing a derivative in an order parameter (integers, or not smooth)."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise DifferentiationError(
+            f"{function} is not differentiable in its order {operand}: adgen refuses a "
+            f"differentiated {operand}; pass it as a constant (or wrap it in stop_gradient)")
+
+    return refuse
+
+
+_POLYGAMMA_N = _order_refused("scipy.special.polygamma", "n")
+
+
+def _polygamma_jvp(ts: list[Sym | None], out: Sym, n: Sym, x: Sym) -> Sym | None:
+    if ts[0] is not None:
+        _POLYGAMMA_N()
+    return None if ts[1] is None else ts[1] * call("polygamma", n + 1, x)
+
+
 define(Primitive(
     "polygamma", template("scipy.special.polygamma(_0, _1)"), ("n", "x"),
-    jvp=lambda ts, out, n, x: ts[1] * call("polygamma", n + 1, x),
-    vjps=(None, lambda g, out, n, x: g * call("polygamma", n + 1, x)),
+    jvp=_polygamma_jvp,
+    vjps=(_POLYGAMMA_N, lambda g, out, n, x: g * call("polygamma", n + 1, x)),
     callables=(scipy.special.polygamma,), modules=SP, elementwise=True,
     doc="n-th derivative of the digamma function (not differentiable in n)",
 ))

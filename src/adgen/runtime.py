@@ -352,6 +352,9 @@ def take_along_axis_adjoint(g, arr, indices, axis=-1):
     return out
 
 
+NOT_SCALAR = "grad needs a function with a scalar output"
+
+
 def scalar_output(y):
     """``y``, after checking that it is a scalar: a gradient needs a scalar output."""
     if type(y) is not float and np.ndim(y) != 0:

@@ -29,7 +29,8 @@ from .. import custom, trees
 from ..errors import UnsupportedSyntaxError
 from ..ir import Block, Const, Function, Loc, Namer, Op, Value, Var
 from ..primitives import PRIMITIVES, lookup_callable
-from ..primitives.core import dtype_attr, lookup_method, lookup_tuple
+from ..primitives.core import dtype_attr, dtype_kind, lookup_method, lookup_tuple
+from ..primitives.refused import COMPLEX, REFUSED_ATTRIBUTES, refusal
 from ..program import Program
 from ..runtime import HELPERS
 from .calls import CallsMixin
@@ -167,11 +168,16 @@ class Lowerer(ControlFlowLowering, CallLowering, LocalFunctionLowering, Indexing
     def static(self, node: gast.AST, what: str) -> Any:
         """Lower an expression that must be a compile-time constant (axis=...)."""
         out = _constant_pack(self.expr(node))
+        if isinstance(out, Const) and isinstance(out.value, str) and out.value.startswith(
+                "complex"):
+            raise self.error(node, f"a complex dtype is refused: {COMPLEX}")
         if isinstance(out, Const):
             return out.value
         if isinstance(out, Static) and _is_const(out.obj):
             return _py_const(out.obj)
         if isinstance(out, Static) and dtype_attr(out.obj) is not None:
+            if dtype_kind(dtype_attr(out.obj)) == "c":
+                raise self.error(node, f"a complex dtype is refused: {COMPLEX}")
             return dtype_attr(out.obj)
         raise self.error(node, f"{what} must be a constant written in the source")
 
@@ -391,6 +397,8 @@ class Lowerer(ControlFlowLowering, CallLowering, LocalFunctionLowering, Indexing
         return method(node)
 
     def expr_Constant(self, node: gast.Constant) -> Lowered:
+        if isinstance(node.value, complex):
+            raise self.error(node, f"a complex literal is refused: {COMPLEX}")
         return Const(node.value)
 
     def expr_Name(self, node: gast.Name) -> Lowered:
@@ -436,6 +444,8 @@ class Lowerer(ControlFlowLowering, CallLowering, LocalFunctionLowering, Indexing
             return self.emit("transpose", [base])
         if node.attr in ("shape", "ndim", "size"):
             return self.emit(node.attr, [base])
+        if node.attr in REFUSED_ATTRIBUTES:
+            raise self.error(node, REFUSED_ATTRIBUTES[node.attr])
         return self.emit("attr", [base], {"name": node.attr}, base=node.attr)
 
     def expr_BinOp(self, node: gast.BinOp) -> Lowered:
@@ -517,6 +527,9 @@ class Lowerer(ControlFlowLowering, CallLowering, LocalFunctionLowering, Indexing
             return Parts(tuple(self.prim_call(node, p, node.args, node.keywords) for p in parts))
         if isinstance(func.obj, types.FunctionType):
             return self.user_call(node, func.obj)  # type: ignore[return-value]
+        refused = refusal(func.obj)
+        if refused is not None:
+            raise self.error(node, refused)
         raise self.error(node, f"adgen has no derivative rule for {_describe(func.obj)}; "
                          "write it with the NumPy functions adgen supports, or give it "
                          "rules with adgen.defvjp and adgen.defjvp")

@@ -14,6 +14,7 @@ from . import (  # noqa: F401
     indexing,
     linalg,
     reductions,
+    refused,
     shape,
 )
 from .core import BY_CALLABLE, PRIMITIVES, Primitive, lookup_callable

@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import compile as pipeline
-from . import runtime
-from . import trees
+from . import runtime, trees
 from .errors import DifferentiationError, NotScalarOutputError
 from .ir import Function, clone
 

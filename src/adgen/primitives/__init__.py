@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     arith,
     arrays,
     builtins,
+    constant,
     control,
     elementwise,
     helpers,

@@ -107,8 +107,9 @@ define(Primitive(
 def _subscripts(s: Sym) -> str:
     value = getattr(s.v, "value", None)
     if not isinstance(value, str):
-        raise DifferentiationError("np.einsum needs its subscripts as a string constant "
-                                   "or, in the sublist form, every sublist as a constant list of integers")
+        raise DifferentiationError(
+            "np.einsum needs its subscripts as a string constant or, in the sublist form, "
+            "every sublist as a constant list of integers")
     return value
 
 

@@ -467,8 +467,17 @@ define(Primitive(
     doc="an element of a tuple at a constant index (not differentiable)",
 ))
 
+def _attribute_refused(name: str) -> None:
+    raise DifferentiationError(
+        f"the attribute .{name} of a differentiated value has no derivative rule in adgen; "
+        "compute it with NumPy functions instead")
+
+
 define(Primitive(
     "attr", lambda args, attrs: ast.Attribute(value=args[0], attr=attrs["name"], ctx=ast.Load()),
-    ("obj",), attrs={"name": ""}, differentiable=False,
-    doc="obj.name for an object that is not differentiated (self.w in a method)",
+    ("obj",), attrs={"name": ""},
+    jvp=lambda ts, out, obj, name: _attribute_refused(name),
+    vjps=(lambda g, out, obj, name: _attribute_refused(name),),
+    doc="obj.name for an object that is not differentiated (self.w in a method); "
+        "refused on a differentiated value",
 ))

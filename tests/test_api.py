@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import adgen
-from adgen import compile as pipeline
+from adgen import cache
 
 
 def f(x, y):
@@ -220,13 +220,13 @@ def test_concurrent_first_calls_compile_once(monkeypatch):
         return np.sum(np.tanh(x) ** 2)
 
     calls = []
-    real = pipeline.build
+    real = cache.build
 
     def counting(*a, **k):
         calls.append(1)
         return real(*a, **k)
 
-    monkeypatch.setattr(pipeline, "build", counting)
+    monkeypatch.setattr(cache, "build", counting)
     results = []
     barrier = threading.Barrier(8)
 

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import adgen
+from adgen import pipeline
 
 SRC = str(Path(adgen.__file__).resolve().parent.parent)
 
@@ -56,6 +57,14 @@ def stairs(x):
 
 def positive_inputs(rng):
     return {"x": rng.uniform(0.5, 1.5, size=3), "b": rng.uniform(0.5, 1.5, size=2)}
+
+
+def helper(x):
+    return np.sin(x) * 2.0
+
+
+def calls(x):
+    return np.sum(helper(x) ** 2)
 
 
 NOT_A_FUNCTION = 3
@@ -233,6 +242,34 @@ def test_ir_stages(work: Path) -> None:
     assert proc.stdout.startswith("func layer_jvp(x, b, dx):")
     proc = run(work, "ir", "model.py:layer", "--wrt", "b")
     assert proc.stdout.startswith("func layer_vjp(x, b, bout):")
+
+
+@pytest.mark.parametrize("stage", pipeline.NAMES)
+def test_ir_dump_after_each_stage_shows_callees(work: Path, stage: str) -> None:
+    proc = run(work, "ir", "model.py:calls", "--dump-after", stage)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"# after {stage}\n")
+    if stage == "emit":
+        assert "def calls_vjp(x, bout):" in proc.stdout
+        assert "def helper_vjp(x, bout):" in proc.stdout
+        compile(proc.stdout, "dump", "exec")
+    elif stage == "lower":
+        assert "func calls(x):" in proc.stdout and "func helper(x):" in proc.stdout
+    else:
+        assert "func calls_vjp(x, bout):" in proc.stdout
+        assert "func helper_vjp(x, bout):" in proc.stdout
+    # Conforming gradients to their inputs' types is a stage of its own, after the passes.
+    assert ("gradient_like" in proc.stdout) == (stage in ("conform", "emit"))
+
+
+def test_ir_dump_after_several_stages_in_pipeline_order(work: Path) -> None:
+    proc = run(work, "ir", "model.py:calls", "--dump-after", "dce,lower", "--mode", "forward")
+    assert proc.returncode == 0, proc.stderr
+    headers = [line for line in proc.stdout.splitlines() if line.startswith("# after")]
+    assert headers == ["# after lower", "# after dce"]
+    assert "func helper_jvp(x, dx):" in proc.stdout
+    proc = run(work, "ir", "model.py:calls", "--dump-after", "lower,optimise")
+    assert proc.returncode == 2 and "no stage 'optimise'" in proc.stderr
 
 
 # ------------------------------------------------------------------- check

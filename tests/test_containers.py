@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 import adgen
-from adgen import compile as pipeline
-from adgen import trees
+from adgen import cache, trees
 from adgen.testing import check_grads
 
 
@@ -41,7 +40,7 @@ def test_container_leaves_are_named_parameters():
     rng = np.random.default_rng(0)
     args = (make_params(rng), rng.standard_normal(3), rng.standard_normal(2))
     structure = tuple(trees.tree_of(a) for a in args)
-    entry = pipeline.get(mlp_loss, "grad", ("params",), True, structure)
+    entry = cache.get(mlp_loss, "grad", ("params",), True, structure)
     assert "def mlp_loss_grad(params_W1, params_b1, params_layers_0, params_layers_1, " \
            "params_scale, x, y):" in entry.source
 

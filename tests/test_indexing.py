@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import adgen
-from adgen import compile as pipeline
+from adgen import pipeline
 from adgen.ir import verify
 from adgen.primitives import PRIMITIVES
 from adgen.testing import check_grads

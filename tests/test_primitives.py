@@ -31,8 +31,8 @@ import pytest
 
 import adgen
 from adgen import runtime
-from adgen.compile import lower
 from adgen.ir import walk
+from adgen.pipeline import lower
 from adgen.primitives import PRIMITIVES
 from adgen.primitives.core import load_deferred
 from adgen.testing import check_grads
@@ -1280,6 +1280,15 @@ add("reshape_like-expand_reduced", reshape_like, args(normal(2, 3), normal(3, 2)
 pair("scalar_output", scalar_output, scalar_output, args(normal(3)))
 
 
+def gradient_like(g, x):
+    # An array kept as it is, and a number spread to x's shape.
+    return np.sum(np.sin(runtime.gradient_like(g, x)) * x) + np.sum(
+        runtime.gradient_like(np.sum(g ** 2), x) * x)
+
+
+add("gradient_like", gradient_like, args(normal(3), normal(3)), wrts=(0, 1))
+
+
 @each(("matmul", args(normal(3, 2), normal(3, 4), normal(4, 2))),
       ("dot", args(normal(3, 2), normal(3, 4), normal(4, 2))),
       ("kron", args(normal(4, 6), normal(2, 3), normal(2, 2))))
@@ -1423,7 +1432,7 @@ def test_every_primitive_is_checked():
     from catalog import CASES
     from test_primitives_more import CHECKS as MORE
 
-    from adgen.compile import derive
+    from adgen.pipeline import derive
 
     seen: set[str] = set()
     for c in CHECKS + MORE:

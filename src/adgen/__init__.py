@@ -5,9 +5,7 @@ ops, differentiate it in forward or reverse mode, and run readable generated
 Python. See ``adgen.grad``, ``adgen.jvp``, ``adgen.vjp`` and ``adgen.source``.
 """
 
-__version__ = "0.1.0"
-
-from .api import (  # noqa: E402
+from .api import (
     differentiate,
     grad,
     hessian,
@@ -17,13 +15,14 @@ from .api import (  # noqa: E402
     value_and_grad,
     vjp,
 )
-from .custom import custom_derivative, defjvp, defvjp  # noqa: E402
-from .errors import (  # noqa: E402
+from .custom import custom_derivative, defjvp, defvjp
+from .errors import (
     DifferentiationError,
     SourceNotFoundError,
     UnsupportedSyntaxError,
 )
-from .primitives.builtins import stop_gradient  # noqa: E402
+from .primitives.builtins import stop_gradient
+from .version import __version__
 
 __all__ = [
     "DifferentiationError",

@@ -1,9 +1,9 @@
 """Ahead-of-time generation: derivative functions written out as one standalone module.
 
-:func:`resolve` finds the function a target such as ``model.py:loss`` or
-``package.module:loss`` names; :func:`generate_module` returns the text of a
-module holding the derivatives of one or more targets, named as the public
-API promises:
+:func:`resolve` (from :mod:`adgen.targets`) finds the function a target
+such as ``model.py:loss`` or ``package.module:loss`` names;
+:func:`generate_module` returns the text of a module holding the derivatives
+of one or more targets, named as the public API promises:
 
 * reverse mode: ``<func>_vjp(*params, cotangent)``, and unless the function
   returns a tuple ``<func>_value_and_grad(*params)`` and ``<func>_grad(*params)``
@@ -29,13 +29,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import hashlib
-import importlib
-import importlib.util
-import inspect
-import os
 import pprint
-import sys
 import types
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -43,189 +37,32 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
-from . import compile as pipeline
-from .api import Derivative, WrtSpec, normalize_wrt
-from .backend.emit import Emitted, emit_function
+from . import pipeline
+from .backend.emit import Emitted
+from .calling import WrtSpec, normalize_wrt
 from .errors import DifferentiationError, UnsupportedSyntaxError
 from .ir import Function
+from .pipeline import Kind, Request
 from .primitives.core import const_expr
 from .runtime import helper_source
+from .targets import (  # noqa: F401  (the targets ``adgen generate`` takes, re-exported)
+    Target,
+    TargetError,
+    display_path,
+    exc_line,
+    load,
+    load_file,
+    load_module,
+    parse_wrt,
+    resolve,
+    split_spec,
+)
+from .version import __version__
 
 #: Largest numeric array (in elements) embedded as a literal; larger ones are imported.
 EMBED_MAX = 64
 
 MODES = ("forward", "reverse")
-
-
-class TargetError(DifferentiationError):
-    """A target spec that names no differentiable function (a user error).
-
-    ``location`` is ``file:line`` (or the spec) that the message is about.
-    """
-
-    def __init__(self, message: str, location: str = "") -> None:
-        self.location = location
-        self.reason = message
-        super().__init__(f"{location}: {message}" if location else message)
-
-
-@dataclass
-class Target:
-    """A function named on the command line, and where it came from."""
-
-    spec: str
-    name: str
-    func: Callable[..., Any]
-    module: types.ModuleType
-
-    @property
-    def location(self) -> str:
-        """``file:line`` of the function's definition, for messages."""
-        code = getattr(self.func, "__code__", None)
-        if code is None:
-            return self.spec
-        return f"{display_path(code.co_filename)}:{code.co_firstlineno}"
-
-
-def display_path(path: str) -> str:
-    """``path`` relative to the working directory when it lies below it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith(os.pardir) else rel
-
-
-# ------------------------------------------------------------ resolving
-
-
-def split_spec(spec: str) -> tuple[str, str]:
-    """``("model.py", "loss")`` for ``"model.py:loss"``."""
-    where, sep, attr = spec.rpartition(":")
-    if not sep or not where or not attr:
-        raise TargetError("expected FILE.py:function or package.module:function", spec)
-    return where, attr
-
-
-def _is_file(where: str) -> bool:
-    return where.endswith(".py") or os.sep in where or "/" in where
-
-
-def load_file(path: str) -> types.ModuleType:
-    """Import the Python file ``path`` as a module named after it.
-
-    Its directory goes first on ``sys.path`` so its own imports work, as with
-    ``python path``. If that name is already taken by another module (say, a
-    file called ``random.py``) it is loaded under a private name instead.
-    """
-    if not os.path.isfile(path):
-        raise TargetError("no such file", path)
-    full = os.path.abspath(path)
-    stem = os.path.splitext(os.path.basename(full))[0]
-    existing = sys.modules.get(stem)
-    if existing is not None and os.path.abspath(getattr(existing, "__file__", "") or "") == full:
-        return existing
-    if existing is None and stem.isidentifier():
-        name = stem
-    else:
-        name = "_adgen_target_" + hashlib.sha1(full.encode()).hexdigest()[:10]
-    folder = os.path.dirname(full)
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    spec = importlib.util.spec_from_file_location(name, full)
-    if spec is None or spec.loader is None:
-        raise TargetError("cannot be imported as a Python module", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except SyntaxError as exc:
-        del sys.modules[name]
-        where = f"{display_path(exc.filename or full)}:{exc.lineno or 0}"
-        if exc.offset:
-            where += f":{exc.offset}"
-        raise TargetError(f"{exc.msg}", where) from None
-    except BaseException as exc:  # the user's module failed while importing
-        del sys.modules[name]
-        hint = ""
-        if isinstance(exc, ImportError) and "relative import" in str(exc):
-            hint = "; name it as package.module:function instead of by its file"
-        raise TargetError(f"importing it raised {_exc_line(exc)}{hint}",
-                          _raise_site(exc, full) or display_path(path)) from None
-    return module
-
-
-def _exc_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-
-
-def _raise_site(exc: BaseException, filename: str) -> str | None:
-    """``file:line`` of the last frame of ``exc``'s traceback in ``filename``."""
-    where = None
-    tb = exc.__traceback__
-    while tb is not None:
-        if os.path.abspath(tb.tb_frame.f_code.co_filename) == filename:
-            where = f"{display_path(filename)}:{tb.tb_lineno}"
-        tb = tb.tb_next
-    return where
-
-
-def load_module(name: str) -> types.ModuleType:
-    """Import ``package.module`` with the working directory on ``sys.path``."""
-    if "" not in sys.path and os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name and name.startswith(exc.name):
-            raise TargetError(f"no module named {exc.name!r}", name) from None
-        raise TargetError(f"importing it raised {_exc_line(exc)}", name) from None
-    except SyntaxError as exc:
-        where = f"{display_path(exc.filename or name)}:{exc.lineno or 0}"
-        raise TargetError(exc.msg, where) from None
-    except BaseException as exc:
-        filename = getattr(sys.modules.get(name), "__file__", None)
-        site = _raise_site(exc, os.path.abspath(filename)) if filename else None
-        raise TargetError(f"importing it raised {_exc_line(exc)}", site or name) from None
-
-
-def load(where: str) -> types.ModuleType:
-    """The module a target's left part names: a file path or a dotted module name."""
-    return load_file(where) if _is_file(where) else load_module(where)
-
-
-def resolve(spec: str) -> Target:
-    """The function ``spec`` (``FILE.py:func`` or ``package.module:func``) names."""
-    where, attr = split_spec(spec)
-    module = load(where)
-    obj: Any = module
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            origin = display_path(module.__file__) if getattr(module, "__file__", None) \
-                else where
-            raise TargetError(f"no function {attr!r} in it", origin)
-        obj = getattr(obj, part)
-    if isinstance(obj, Derivative):
-        obj = obj.primal
-    if not inspect.isfunction(obj):
-        raise TargetError(f"{attr} is not a function (it is a {type(obj).__name__} object)",
-                          spec)
-    return Target(spec, attr.rsplit(".", 1)[-1], obj, module)
-
-
-def parse_wrt(text: str | None) -> WrtSpec:
-    """``"x,y"`` -> ``("x", "y")``; ``"x"`` -> ``"x"``; ``"0"`` -> ``0``; None -> 0."""
-    if text is None:
-        return 0
-    items: list[int | str] = []
-    for part in text.split(","):
-        part = part.strip()
-        if not part:
-            raise DifferentiationError(f"--wrt {text!r}: empty parameter name")
-        items.append(int(part) if part.lstrip("-").isdigit() else part)
-    return tuple(items) if len(items) > 1 else items[0]
 
 
 # ------------------------------------------------------------ generation
@@ -242,61 +79,8 @@ class Derivatives:
     callees: list[Emitted] = field(default_factory=list)
 
 
-def gradient_like(g, x):
-    """``g`` given the type of ``x``: a float for a number, else a writable array
-    of ``x``'s shape and floating dtype (as ``adgen.grad`` returns it)."""
-    if isinstance(x, np.ndarray):
-        if not isinstance(g, np.ndarray):
-            return np.full(x.shape, g, dtype=x.dtype)
-        if g.dtype != x.dtype and x.dtype.kind in "fc":
-            return g.astype(x.dtype)
-        return g if g.flags.writeable else np.array(g)
-    if isinstance(x, (float, int)) and not isinstance(g, complex):
-        return float(g)
-    return g
-
-
-#: Helpers of generated modules that only ahead-of-time output needs.
-AOT_HELPERS = {"gradient_like": gradient_like}
-
-
-def _wrap_return(source: str, fn: Function, grads_at: int | None,
-                 wrt: Sequence[str]) -> str:
-    """Rewrite the last line, ``return ...``, so each gradient goes through
-    ``gradient_like``. ``grads_at`` is where the gradients sit in the result
-    structure (None: the whole result is the gradient structure)."""
-    lines = source.rstrip("\n").split("\n")
-    last = lines[-1]
-    indent = last[: len(last) - len(last.lstrip())]
-    node = ast.parse(last.strip()).body[0]
-    assert isinstance(node, ast.Return) and node.value is not None, last
-    structure = fn.result_structure()
-    expr = node.value
-    if grads_at is not None:
-        assert isinstance(expr, ast.Tuple)
-        sub, structure = expr.elts[grads_at], structure[grads_at]
-    else:
-        sub = expr
-    leaves = iter(wrt)
-
-    def wrap(e: ast.expr, s: Any) -> ast.expr:
-        if isinstance(s, tuple):
-            assert isinstance(e, ast.Tuple)
-            elts = [wrap(x, y) for x, y in zip(e.elts, s, strict=True)]
-            return ast.Tuple(elts=elts, ctx=ast.Load())
-        return ast.Call(func=ast.Name("gradient_like", ast.Load()),
-                        args=[e, ast.Name(next(leaves), ast.Load())], keywords=[])
-
-    new = wrap(sub, structure)
-    if grads_at is not None:
-        expr.elts[grads_at] = new
-    else:
-        expr = new
-    text = ast.unparse(expr)
-    if isinstance(expr, ast.Tuple) and text.startswith("("):
-        text = text[1:-1]
-    lines[-1] = f"{indent}return {text}"
-    return "\n".join(lines) + "\n"
+#: Names the generated module defines besides the derivatives.
+OWN_NAMES = ("gradient_like",)
 
 
 def _signature(fn: Function) -> tuple[str, str]:
@@ -330,10 +114,10 @@ def derivatives(target: Target, mode: str, wrt: WrtSpec = 0) -> Derivatives:
 def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
     _, positions, as_tuple = normalize_wrt(target.func, wrt)
     primal = pipeline.lower(target.func)
-    wrt_list = [primal.params[p] for p in positions]
+    wrt_list = tuple(primal.params[p] for p in positions)
     base = target.name
-    clash = ({*AOT_HELPERS, f"{base}_value_and_grad"} & set(primal.params)) or (
-        set(AOT_HELPERS) & set(primal.freevars))
+    clash = ({*OWN_NAMES, f"{base}_value_and_grad"} & set(primal.params)) or (
+        set(OWN_NAMES) & set(primal.freevars))
     if clash:
         raise TargetError(f"{target.name} uses the name {clash.pop()!r}, which the generated "
                           "module needs for itself; rename it", target.location)
@@ -341,29 +125,22 @@ def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
     # Functions the derivatives call (the user's helpers and their derivatives), once each.
     callees: dict[str, Emitted] = {}
 
-    def part(kind: pipeline.Kind, name: str) -> tuple[Emitted, Function]:
-        fn = pipeline.optimize(pipeline.derive(primal, kind, wrt_list, as_tuple))
-        emitted = emit_function(fn, name, pipeline.describe(primal, kind, wrt_list))
-        if fn.program is not None:
-            for callee in fn.program.reachable(fn):
-                if callee.name not in callees:
-                    callees[callee.name] = emit_function(
-                        pipeline.optimize(pipeline.clone(callee)), callee.name,
-                        pipeline.callee_doc(callee))
-        return emitted, fn
+    def part(kind: Kind, name: str) -> Function:
+        request = Request(primal, kind, wrt_list, as_tuple, conform=True, name=name)
+        state = pipeline.run(request)
+        main, *called = state.emitted
+        parts.append(main)
+        for c in called:
+            callees.setdefault(c.name, c)
+        assert state.fn is not None
+        return state.fn
 
     if mode == "forward":
-        parts.append(part("jvp", f"{base}_jvp")[0])
+        part("jvp", f"{base}_jvp")
     else:
-        vjp, fn = part("vjp", f"{base}_vjp")
-        vjp.source = _wrap_return(vjp.source, fn, None, wrt_list)
-        vjp.helpers.add("gradient_like")
-        parts.append(vjp)
+        part("vjp", f"{base}_vjp")
         if not isinstance(primal.result_structure(), tuple):
-            vg, fn = part("grad", f"{base}_value_and_grad")
-            vg.source = _wrap_return(vg.source, fn, 1, wrt_list)
-            vg.helpers.add("gradient_like")
-            parts.append(vg)
+            fn = part("grad", f"{base}_value_and_grad")
             params, args = _signature(fn)
             what = ", ".join(wrt_list)
             grad = (
@@ -373,7 +150,7 @@ def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
                 f"    return {base}_value_and_grad({args})[1]\n"
             )
             parts.append(Emitted(f"{base}_grad", grad))
-    return Derivatives(target, mode, tuple(wrt_list), parts, list(callees.values()))
+    return Derivatives(target, mode, wrt_list, parts, list(callees.values()))
 
 
 def _array_literal(value: np.ndarray) -> str | None:
@@ -504,5 +281,5 @@ def generate_module(groups: Sequence[Derivatives], command: str | None = None) -
     helpers = set().union(*(p.helpers for d in groups for p in (*d.parts, *d.callees)))
     if helpers:
         out += ["", "", "# Helpers called by the functions above.", "",
-                helper_source(helpers, AOT_HELPERS).rstrip("\n")]
+                helper_source(helpers).rstrip("\n")]
     return "\n".join(out) + "\n"

@@ -20,11 +20,19 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import __version__, aot
-from . import compile as pipeline
+from . import aot, graph, pipeline
+from .calling import normalize_wrt
 from .errors import DifferentiationError, UnsupportedSyntaxError
+from .highlight import to_terminal
+from .ir import format_function
+from .pipeline import Kind, Request
+from .testing import GradientCheckError, check_grads
+from .version import __version__
 
-STAGES = ("lower", "differentiate", "cse", "simplify", "dce", "optimize")
+#: The stages ``--after`` accepts: the pipeline's IR stages, and ``optimize`` for
+#: the last optimisation pass.
+STAGES = (*(s.name for s in pipeline.STAGES if s.ir), "optimize")
+OPTIMIZED = "dce"
 
 
 class UserError(Exception):
@@ -89,12 +97,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="syntax highlighting (auto: when printing to a terminal)")
 
     p = sub.add_parser("ir", help="print the IR at a stage of the pipeline",
-                       description="Print the IR after a stage: lower (the function "
-                       "itself), differentiate, each optimisation pass (cse, simplify, dce) or "
-                       "optimize (all of them).")
+                       description="Print the IR after a stage of the pipeline: "
+                       + "; ".join(f"{s.name}: {s.why}" for s in pipeline.STAGES) + ".")
     _add_target(p)
-    p.add_argument("--after", choices=STAGES, default="optimize",
-                   help="the stage (default optimize)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--after", choices=STAGES, default=None,
+                       help="print the function after this stage (default optimize: all the "
+                            "optimisation passes)")
+    where.add_argument("--dump-after", metavar="STAGE[,STAGE]", type=_stage_list,
+                       help="print the function and every function it calls after each "
+                            f"named stage ({', '.join(pipeline.NAMES)}; emit prints the "
+                            "generated source)")
     _add_mode(p)
 
     p = sub.add_parser("check", help="compare derivatives with finite differences",
@@ -129,6 +142,15 @@ def build_parser() -> argparse.ArgumentParser:
 # ----------------------------------------------------------------- helpers
 
 
+def _stage_list(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in pipeline.NAMES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"no stage {(unknown or [text])[0]!r}; the stages are {', '.join(pipeline.NAMES)}")
+    return names
+
+
 def _resolve(spec: str) -> aot.Target:
     return aot.resolve(spec)
 
@@ -150,22 +172,26 @@ def _module_text(args: argparse.Namespace, command: str | None) -> str:
     return aot.generate_module(groups, command)
 
 
-def _kind(mode: str) -> pipeline.Kind:
+def _kind(mode: str) -> Kind:
     return "jvp" if mode == "forward" else "vjp"
 
 
-def _ir_at(target: aot.Target, stage: str, mode: str | None, wrt_text: str | None) -> Any:
-    from .api import normalize_wrt
-
+def _run(target: aot.Target, mode: str | None, wrt_text: str | None, until: str | None = None,
+         dump_after: Sequence[str] = ()) -> pipeline.State:
+    """The pipeline run for ``target`` as ``adgen generate`` would compile its VJP (or JVP)."""
     with aot.located(target):
-        primal = pipeline.lower(target.func)
-        if stage == "lower":
-            return primal
+        if until == "lower":  # the function itself: --mode and --wrt do not matter
+            return pipeline.run(Request(target.func), until=until, dump_after=dump_after)
         names, _, as_tuple = normalize_wrt(target.func, _wrt(wrt_text))
-        fn = pipeline.derive(primal, _kind(mode or "reverse"), list(names), as_tuple)
-        if stage == "differentiate":
-            return fn
-        return pipeline.optimize(fn, until=None if stage == "optimize" else stage)
+        request = Request(target.func, _kind(mode or "reverse"), names, as_tuple,
+                          conform=True)
+        return pipeline.run(request, until=until, dump_after=dump_after)
+
+
+def _ir_at(target: aot.Target, stage: str, mode: str | None, wrt_text: str | None) -> Any:
+    """The function (not its callees) after ``stage`` (``optimize``: after all passes)."""
+    state = _run(target, mode, wrt_text, until=OPTIMIZED if stage == "optimize" else stage)
+    return state.primal if stage == "lower" else state.fn
 
 
 def _write(path: str, data: str | bytes, sources: Sequence[aot.Target] = ()) -> None:
@@ -203,18 +229,21 @@ def cmd_show(args: argparse.Namespace, argv: Sequence[str]) -> int:
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty()
                                         and os.environ.get("NO_COLOR") is None)
     if color:
-        from .highlight import to_terminal
-
         text = to_terminal(text)
     sys.stdout.write(text)
     return 0
 
 
 def cmd_ir(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from .ir import format_function
-
     target = _resolve(args.target)
-    sys.stdout.write(format_function(_ir_at(target, args.after, args.mode, args.wrt)))
+    if args.dump_after is None:
+        fn = _ir_at(target, args.after or "optimize", args.mode, args.wrt)
+        sys.stdout.write(format_function(fn))
+        return 0
+    wanted = [s.name for s in pipeline.STAGES if s.name in args.dump_after]
+    state = _run(target, args.mode, args.wrt, until=wanted[-1], dump_after=wanted)
+    for k, (stage, text) in enumerate(state.dumps):
+        sys.stdout.write(("\n" if k else "") + f"# after {stage}\n" + text.rstrip("\n") + "\n")
     return 0
 
 
@@ -262,7 +291,7 @@ def _inputs_from_function(target: aot.Target, spec: str, rng: np.random.Generato
     try:
         made = maker.func(rng) if takes else maker.func()
     except Exception as exc:
-        raise aot.TargetError(f"{maker.name} raised {aot._exc_line(exc)}",
+        raise aot.TargetError(f"{maker.name} raised {aot.exc_line(exc)}",
                               maker.location) from None
     sig = inspect.signature(target.func)
     try:
@@ -281,9 +310,6 @@ def _describe_inputs(target: aot.Target, args: Sequence[Any]) -> str:
 
 
 def cmd_check(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from .api import normalize_wrt
-    from .testing import GradientCheckError, check_grads
-
     target = _resolve(args.target)
     rng = np.random.default_rng(args.seed)
     if args.shapes is not None:
@@ -298,7 +324,7 @@ def cmd_check(args: argparse.Namespace, argv: Sequence[str]) -> int:
     try:
         target.func(*inputs)
     except Exception as exc:
-        raise aot.TargetError(f"{target.name} raised {aot._exc_line(exc)} at the inputs "
+        raise aot.TargetError(f"{target.name} raised {aot.exc_line(exc)} at the inputs "
                               f"({_describe_inputs(target, inputs)})", target.location) from None
     what = f"{target.name} with respect to {', '.join(names)}"
     try:
@@ -314,8 +340,6 @@ def cmd_check(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def cmd_graph(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from . import graph
-
     target = _resolve(args.target)
     stage = args.after or ("optimize" if args.mode else "lower")
     fn = _ir_at(target, stage, args.mode, args.wrt)

@@ -27,7 +27,10 @@ in-process those names are bound in the generated function's namespace. A
 module written by ``adgen generate`` must import them itself.
 
 Each registered callable gets an entry ``custom.<name>`` in the primitive
-table; registering again replaces its rules and clears the compiled cache.
+table; registering again replaces its rules. Every change bumps
+:data:`VERSION`, which derivatives compiled before it compare against (see
+:mod:`adgen.cache`): they are compiled again on their next use. This module
+imports nothing above the primitive table.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import DifferentiationError
+from .ir import Block, Function, Op, Var
 from .primitives.core import BY_CALLABLE, PRIMITIVES, Primitive, call, from_partials
 
 Rule = Callable[..., Any] | None
@@ -74,6 +78,9 @@ class CustomFunction:
 
 
 _lock = threading.RLock()
+#: How many times the registry changed; a one-item list, so readers keep a
+#: reference and see later changes (a compiled entry is stale once it moved).
+VERSION = [0]
 _BY_FUNC: dict[Any, CustomFunction] = {}
 _NAMES: dict[str, Any] = {}
 # Callable -> the primitive it stood for before it got rules of its own (or None).
@@ -279,9 +286,7 @@ def custom_derivative(func: Any = None, *, vjp: Rule | tuple[Rule, ...] = None,
 
 
 def _changed() -> None:
-    from . import compile as pipeline
-
-    pipeline.clear_cache()
+    VERSION[0] += 1
 
 
 def lower_custom(func: Any) -> Any:
@@ -290,8 +295,6 @@ def lower_custom(func: Any) -> Any:
     Differentiating such a function directly (``adgen.grad(softplus)``) uses
     its rules rather than its body.
     """
-    from .ir import Block, Function, Op, Var
-
     entry = lookup(func)
     if entry is None:
         return None

@@ -6,18 +6,23 @@ derivative of a callee (its JVP, or its VJP with respect to some parameters)
 is one more function of the program, generated once and reused by every call
 site. Recursion works because a function is registered before its body is
 lowered or differentiated.
+
+A transform that meets a call only asks :meth:`Program.derivative` for the
+*name* of the callee's derivative; the request is queued in ``pending`` and
+the pipeline derives it afterwards (:func:`adgen.pipeline.derive`), so this
+module needs nothing from the layers above it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal
 
 from .errors import DifferentiationError
 from .ir import Function, walk
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .compile import Kind
+#: What a derivative is: a gradient, a vector-Jacobian or a Jacobian-vector product.
+Kind = Literal["grad", "vjp", "jvp"]
 
 
 @dataclass(eq=False)
@@ -31,6 +36,14 @@ class Program:
     derived: dict[tuple[str, str, tuple[str, ...]], str] = field(default_factory=dict)
     # Objects kept alive so the ids in ``origins`` stay unique.
     keep: list[Any] = field(default_factory=list)
+    # Derivatives named but not yet built: (new name, function name, kind, wrt).
+    pending: list[tuple[str, str, Kind, tuple[str, ...]]] = field(default_factory=list)
+
+    def copy(self) -> Program:
+        """A program with the same functions, to which new ones can be added without
+        changing this one (a compilation starting from IR another one made)."""
+        return Program(dict(self.functions), dict(self.origins), dict(self.derived),
+                       list(self.keep), list(self.pending))
 
     def fresh_name(self, base: str) -> str:
         name, k = base, 2
@@ -54,7 +67,11 @@ class Program:
         return name
 
     def derivative(self, name: str, kind: Kind, wrt: tuple[str, ...]) -> str:
-        """The name of ``kind`` (``jvp`` or ``vjp``) of function ``name`` w.r.t. ``wrt``."""
+        """The name of ``kind`` (``jvp`` or ``vjp``) of function ``name`` w.r.t. ``wrt``.
+
+        A new derivative is registered under its name (so recursive calls find
+        it) and queued in ``pending``; its body is built by whoever drains it.
+        """
         key = (name, kind, wrt)
         if key in self.derived:
             return self.derived[key]
@@ -66,12 +83,7 @@ class Program:
         new_name = self.fresh_name(f"{name}_{kind}{suffix}")
         self.derived[key] = new_name
         self.functions[new_name] = None  # type: ignore[assignment]
-        from .compile import derive, describe
-
-        dfn = derive(fn, kind, list(wrt), internal=True)
-        dfn.name = new_name
-        dfn.doc = describe(fn, kind, list(wrt), internal=True)
-        self.functions[new_name] = dfn
+        self.pending.append((new_name, name, kind, wrt))
         return new_name
 
     def reachable(self, fn: Function) -> list[Function]:

@@ -6,17 +6,96 @@ needs into it and the module imports nothing but NumPy. Each helper that
 generated code calls is also a primitive in the table (see
 :mod:`adgen.primitives.helpers`) with its own derivative rules, so generated
 code can be differentiated again; a few (``tensordot_axes``, ``kron_blocks``)
-only serve other helpers, as ``HELPER_DEPENDS`` records.
+only serve other helpers.
+
+A helper is registered by the :func:`helper` decorator where it is defined;
+the helpers it calls are found from the names its code refers to
+(:func:`depends`), so copying a helper's source copies what it needs.
 """
 
 from __future__ import annotations
 
+import ast
+import builtins
+import functools
 import inspect
+import textwrap
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+# Name -> helper function, in definition order (the order their source is copied in).
+HELPERS: dict[str, Callable[..., Any]] = {}
 
+
+def helper(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Register ``f`` as a runtime helper under its own name."""
+    if f.__name__ in HELPERS:
+        raise ValueError(f"runtime helper {f.__name__!r} defined twice")
+    HELPERS[f.__name__] = f
+    return f
+
+
+@functools.cache
+def _definition(f: Callable[..., Any]) -> tuple[str, ast.FunctionDef]:
+    """``f``'s source without its decorators (a generated module has no ``@helper``)."""
+    lines = textwrap.dedent(inspect.getsource(f)).splitlines(keepends=True)
+    node = ast.parse("".join(lines)).body[0]
+    assert isinstance(node, ast.FunctionDef), f
+    text = "".join(lines[node.lineno - 1:])
+    return text, ast.parse(text).body[0]  # type: ignore[return-value]
+
+
+def source(f: Callable[..., Any]) -> str:
+    """The source text a generated module needs to define helper ``f``."""
+    return _definition(f)[0]
+
+
+@functools.cache
+def _free_names(f: Callable[..., Any]) -> frozenset[str]:
+    """The names ``f``'s body reads but does not bind: globals and builtins."""
+    tree = _definition(f)[1]
+    bound = {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
+    read = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+    return frozenset(read - bound)
+
+
+def depends(f: Callable[..., Any], table: dict[str, Callable[..., Any]] | None = None) -> list[str]:
+    """The helpers of ``table`` (default :data:`HELPERS`) that ``f``'s code calls."""
+    table = HELPERS if table is None else table
+    return sorted(n for n in _free_names(f) if n in table and table[n] is not f)
+
+
+def unresolved(f: Callable[..., Any], table: dict[str, Callable[..., Any]] | None = None
+               ) -> list[str]:
+    """The names ``f`` reads that a generated module would not have: neither ``np``,
+    a builtin nor a helper of ``table``. Empty for every helper (a test checks)."""
+    table = HELPERS if table is None else table
+    return sorted(n for n in _free_names(f)
+                  if n != "np" and n not in table and not hasattr(builtins, n))
+
+
+def helper_source(names: set[str], extra: dict[str, Any] | None = None) -> str:
+    """Source text of the named helpers and the helpers they call, in a stable order.
+
+    ``extra`` adds helpers of the caller's own (the module writer's) to choose from.
+    """
+    table = {**HELPERS, **(extra or {})}
+    wanted: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name not in wanted:
+            wanted.add(name)
+            todo.extend(depends(table[name], table))
+    return "\n\n".join(source(table[n]) for n in table if n in wanted)
+
+
+@helper
 def unbroadcast(g, like):
     """Sum ``g`` down to the shape of ``like``: the adjoint of broadcasting."""
     # getattr first: np.shape of a Python number costs a microsecond.
@@ -32,6 +111,7 @@ def unbroadcast(g, like):
     return g
 
 
+@helper
 def broadcast_like(g, like):
     """``g`` broadcast to the shape of ``like`` (a read-only view if it grows)."""
     shape = like.shape if hasattr(like, "shape") else np.shape(like)
@@ -40,6 +120,7 @@ def broadcast_like(g, like):
     return np.broadcast_to(g, shape)
 
 
+@helper
 def reshape_like(g, like):
     """``g`` reshaped to the shape of ``like``."""
     shape = like.shape if hasattr(like, "shape") else np.shape(like)
@@ -48,6 +129,7 @@ def reshape_like(g, like):
     return np.reshape(g, shape)
 
 
+@helper
 def expand_reduced(g, like, axis):
     """Reinsert the axes a reduction without ``keepdims`` removed from ``g``.
 
@@ -60,6 +142,7 @@ def expand_reduced(g, like, axis):
     return np.expand_dims(g, tuple(a % ndim for a in axes))
 
 
+@helper
 def matmul_adjoint_a(g, a, b):
     """The adjoint of ``a`` in ``a @ b`` given the result's adjoint ``g``."""
     if np.ndim(b) == 1:
@@ -69,6 +152,7 @@ def matmul_adjoint_a(g, a, b):
     return unbroadcast(np.matmul(g, np.swapaxes(b, -1, -2)), a)
 
 
+@helper
 def matmul_adjoint_b(g, a, b):
     """The adjoint of ``b`` in ``a @ b`` given the result's adjoint ``g``."""
     if np.ndim(a) == 1:
@@ -79,6 +163,7 @@ def matmul_adjoint_b(g, a, b):
     return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)
 
 
+@helper
 def row_adjoint(g, like, i):
     """Zeros shaped like ``like`` with row ``i`` set to ``g``: the adjoint of ``like[i]``."""
     out = np.zeros(np.shape(like), dtype=np.result_type(g, like, 1.0))
@@ -86,11 +171,13 @@ def row_adjoint(g, like, i):
     return out
 
 
+@helper
 def zeros_like(x):
     """A zero shaped like ``x``: ``0.0`` for a scalar (fast), else an array of zeros."""
     if isinstance(x, np.ndarray):
         return np.zeros_like(x, dtype=np.result_type(x, 1.0))
     return 0.0
+@helper
 def dot_adjoint_a(g, a, b):
     """The adjoint of ``a`` in ``np.dot(a, b)`` given the result's adjoint ``g``."""
     na, nb = np.ndim(a), np.ndim(b)
@@ -101,6 +188,7 @@ def dot_adjoint_a(g, a, b):
     return np.tensordot(g, b, axes=(list(range(na - 1, np.ndim(g))), free_b))
 
 
+@helper
 def dot_adjoint_b(g, a, b):
     """The adjoint of ``b`` in ``np.dot(a, b)`` given the result's adjoint ``g``."""
     na, nb = np.ndim(a), np.ndim(b)
@@ -111,6 +199,7 @@ def dot_adjoint_b(g, a, b):
     return np.moveaxis(np.tensordot(a, g, axes=(lead, lead)), 0, k)
 
 
+@helper
 def tensordot_axes(a, b, axes):
     """The summed and free axes of ``a`` and of ``b`` in ``np.tensordot(a, b, axes)``."""
     na, nb = np.ndim(a), np.ndim(b)
@@ -124,6 +213,7 @@ def tensordot_axes(a, b, axes):
     return sum_a, sum_b, free_a, free_b
 
 
+@helper
 def tensordot_adjoint_a(g, a, b, axes=2):
     """The adjoint of ``a`` in ``np.tensordot(a, b, axes)`` given the result's adjoint ``g``."""
     sum_a, sum_b, free_a, free_b = tensordot_axes(a, b, axes)
@@ -133,6 +223,7 @@ def tensordot_adjoint_a(g, a, b, axes=2):
     return np.transpose(r, np.argsort(order))
 
 
+@helper
 def tensordot_adjoint_b(g, a, b, axes=2):
     """The adjoint of ``b`` in ``np.tensordot(a, b, axes)`` given the result's adjoint ``g``."""
     sum_a, sum_b, free_a, free_b = tensordot_axes(a, b, axes)
@@ -142,6 +233,7 @@ def tensordot_adjoint_b(g, a, b, axes=2):
     return np.transpose(r, np.argsort(order))
 
 
+@helper
 def inner_adjoint_a(g, a, b):
     """The adjoint of ``a`` in ``np.inner(a, b)``; a scalar operand multiplies."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:
@@ -149,6 +241,7 @@ def inner_adjoint_a(g, a, b):
     return tensordot_adjoint_a(g, a, b, ((-1,), (-1,)))
 
 
+@helper
 def inner_adjoint_b(g, a, b):
     """The adjoint of ``b`` in ``np.inner(a, b)``; a scalar operand multiplies."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:
@@ -156,6 +249,7 @@ def inner_adjoint_b(g, a, b):
     return tensordot_adjoint_b(g, a, b, ((-1,), (-1,)))
 
 
+@helper
 def kron_blocks(g, a, b):
     """``g``, shaped like ``np.kron(a, b)``, with the axes of a and b apart.
 
@@ -168,6 +262,7 @@ def kron_blocks(g, a, b):
     return np.reshape(g, [n for pair in zip(sa, sb, strict=True) for n in pair]), sa, sb
 
 
+@helper
 def kron_adjoint_a(g, a, b):
     """The adjoint of ``a`` in ``np.kron(a, b)`` given the result's adjoint ``g``."""
     blocks, sa, sb = kron_blocks(g, a, b)
@@ -176,6 +271,7 @@ def kron_adjoint_a(g, a, b):
     return np.reshape(r, np.shape(a))
 
 
+@helper
 def kron_adjoint_b(g, a, b):
     """The adjoint of ``b`` in ``np.kron(a, b)`` given the result's adjoint ``g``."""
     blocks, sa, sb = kron_blocks(g, a, b)
@@ -184,6 +280,7 @@ def kron_adjoint_b(g, a, b):
     return np.reshape(r, np.shape(b))
 
 
+@helper
 def einsum_adjoint(g, *operands, subscripts, index=0):
     """The adjoint of ``operands[index]`` in ``np.einsum(subscripts, *operands)``.
 
@@ -231,6 +328,7 @@ def einsum_adjoint(g, *operands, subscripts, index=0):
     return r
 
 
+@helper
 def join_part(g, *xs, index=0, join="concatenate", axis=0):
     """The part of ``g`` where ``join`` (np.concatenate, np.stack...) put ``xs[index]``.
 
@@ -258,6 +356,7 @@ def join_part(g, *xs, index=0, join="concatenate", axis=0):
     return np.reshape(piece, np.shape(xs[index]))
 
 
+@helper
 def prod_others(x, axis=None):
     """Each element's product of the other elements along ``axis`` (all if None).
 
@@ -278,6 +377,7 @@ def prod_others(x, axis=None):
     return np.transpose(both, np.argsort(rest + axes))
 
 
+@helper
 def repeat_adjoint(g, x, repeats, axis=None):
     """The adjoint of ``x`` in ``np.repeat(x, repeats, axis)``: each run of g summed."""
     shape = np.shape(x) if axis is not None else (np.size(x),)
@@ -294,6 +394,7 @@ def repeat_adjoint(g, x, repeats, axis=None):
     return np.reshape(r, np.shape(x))
 
 
+@helper
 def tile_adjoint(g, x, reps):
     """The adjoint of ``x`` in ``np.tile(x, reps)``: the tiles of g summed."""
     reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
@@ -305,6 +406,7 @@ def tile_adjoint(g, x, reps):
     return np.reshape(np.sum(tiles, axis=tuple(range(0, 2 * d, 2))), np.shape(x))
 
 
+@helper
 def diag_adjoint(g, x, k=0):
     """The adjoint of ``x`` in ``np.diag(x, k)``."""
     if np.ndim(x) == 1:
@@ -315,6 +417,7 @@ def diag_adjoint(g, x, k=0):
     return out
 
 
+@helper
 def diagonal_adjoint(g, x, offset=0, axis1=0, axis2=1):
     """The adjoint of ``x`` in ``np.diagonal(x, offset, axis1, axis2)``.
 
@@ -327,12 +430,14 @@ def diagonal_adjoint(g, x, offset=0, axis1=0, axis2=1):
     return out
 
 
+@helper
 def pad_adjoint(g, x, pad_width):
     """The adjoint of ``x`` in ``np.pad(x, pad_width)``: the middle of g."""
     widths = np.broadcast_to(pad_width, (np.ndim(x), 2))
     return g[tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, np.shape(x), strict=True))]
 
 
+@helper
 def take_along_axis_adjoint(g, arr, indices, axis=-1):
     """The adjoint of ``arr`` in ``np.take_along_axis(arr, indices, axis)``.
 
@@ -355,6 +460,7 @@ def take_along_axis_adjoint(g, arr, indices, axis=-1):
 NOT_SCALAR = "grad needs a function with a scalar output"
 
 
+@helper
 def scalar_output(y):
     """``y``, after checking that it is a scalar: a gradient needs a scalar output."""
     if type(y) is not float and np.ndim(y) != 0:
@@ -365,77 +471,13 @@ def scalar_output(y):
     return y
 
 
-HELPERS = {
-    f.__name__: f
-    for f in (
-        unbroadcast,
-        broadcast_like,
-        reshape_like,
-        expand_reduced,
-        matmul_adjoint_a,
-        matmul_adjoint_b,
-        row_adjoint,
-        zeros_like,
-        dot_adjoint_a,
-        dot_adjoint_b,
-        tensordot_adjoint_a,
-        tensordot_adjoint_b,
-        tensordot_axes,
-        inner_adjoint_a,
-        inner_adjoint_b,
-        kron_adjoint_a,
-        kron_adjoint_b,
-        kron_blocks,
-        einsum_adjoint,
-        join_part,
-        prod_others,
-        repeat_adjoint,
-        tile_adjoint,
-        diag_adjoint,
-        diagonal_adjoint,
-        pad_adjoint,
-        take_along_axis_adjoint,
-        scalar_output,
-    )
-}
-
-# Helpers that call other helpers.
-HELPER_DEPENDS = {
-    "matmul_adjoint_a": ("unbroadcast",),
-    "matmul_adjoint_b": ("unbroadcast",),
-    "dot_adjoint_a": ("unbroadcast",),
-    "dot_adjoint_b": ("unbroadcast",),
-    "tensordot_adjoint_a": ("tensordot_axes",),
-    "tensordot_adjoint_b": ("tensordot_axes",),
-    "inner_adjoint_a": ("unbroadcast", "tensordot_adjoint_a", "tensordot_axes"),
-    "inner_adjoint_b": ("unbroadcast", "tensordot_adjoint_b", "tensordot_axes"),
-    "kron_adjoint_a": ("kron_blocks",),
-    "kron_adjoint_b": ("kron_blocks",),
-}
-
-
-def helper_source(names: set[str], extra: dict[str, Any] | None = None) -> str:
-    """Source text of the named helpers and the helpers they call, in a stable order.
-
-    ``extra`` adds helpers of the caller's own (the module writer's) to choose from.
-    """
-    table = {**HELPERS, **(extra or {})}
-    wanted: set[str] = set()
-    todo = list(names)
-    while todo:
-        name = todo.pop()
-        if name not in wanted:
-            wanted.add(name)
-            todo.extend(HELPER_DEPENDS.get(name, ()))
-    return "\n\n".join(inspect.getsource(table[n]) for n in table if n in wanted)
-
-
 # ------------------------------------------------------------------ indexing
 # Indexed writes are functional in adgen's IR (see adgen.primitives.indexing);
 # these helpers copy, so no array a caller can see is ever changed. The one
 # exception, index_add, adds into an accumulator the generated code made itself.
 
 
+@helper
 def int_array_index(index):
     """Whether ``index`` holds an integer array or list, which may repeat positions."""
     parts = index if isinstance(index, tuple) else (index,)
@@ -446,6 +488,7 @@ def int_array_index(index):
     return False
 
 
+@helper
 def setitem(y, index, v):
     """A copy of ``y`` with ``y[index] = v``: an indexed write that leaves ``y`` alone."""
     out = np.array(y, copy=True)
@@ -453,6 +496,7 @@ def setitem(y, index, v):
     return out
 
 
+@helper
 def scatter_add(g, like, index):
     """Zeros shaped like ``like``, with ``g`` added at ``index``: the adjoint of ``like[index]``."""
     out = np.zeros(np.shape(like), dtype=np.result_type(g, 0.0))
@@ -463,6 +507,7 @@ def scatter_add(g, like, index):
     return out
 
 
+@helper
 def index_add(acc, g, index):
     """``acc`` with ``g`` added at ``index``, in place: ``acc`` is an accumulator the
     generated code owns (a loop's adjoint of an array it indexes)."""
@@ -473,6 +518,7 @@ def index_add(acc, g, index):
     return acc
 
 
+@helper
 def gather_written(g, index):
     """``g[index]``, zero where a repeated index is written again later.
 
@@ -488,8 +534,17 @@ def gather_written(g, index):
     return np.where(last[index] == ids, part, 0.0)
 
 
-HELPERS.update({f.__name__: f for f in (int_array_index, setitem, scatter_add, index_add,
-                                         gather_written)})
-HELPER_DEPENDS.update({"scatter_add": ("int_array_index",),
-                       "index_add": ("int_array_index",),
-                       "gather_written": ("int_array_index",)})
+# Defined last, so modules written ahead of time list it after the others.
+@helper
+def gradient_like(g, x):
+    """``g`` given the type of ``x``: a float for a number, else a writable array
+    of ``x``'s shape and floating dtype (as ``adgen.grad`` returns it)."""
+    if isinstance(x, np.ndarray):
+        if not isinstance(g, np.ndarray):
+            return np.full(x.shape, g, dtype=x.dtype)
+        if g.dtype != x.dtype and x.dtype.kind in "fc":
+            return g.astype(x.dtype)
+        return g if g.flags.writeable else np.array(g)
+    if isinstance(x, (float, int)) and not isinstance(g, complex):
+        return float(g)
+    return g

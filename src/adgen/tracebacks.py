@@ -3,7 +3,7 @@
 Generated source is registered with :mod:`linecache`, so a traceback already
 shows the generated line. :func:`annotate` adds which line of the user's
 function that generated line computes, from the map the emitter records
-(:attr:`adgen.emit.Emitted.line_locs`): as a note on Python 3.11+
+(:attr:`adgen.backend.emit.Emitted.line_locs`): as a note on Python 3.11+
 (``BaseException.add_note``), appended to the message on 3.10.
 """
 

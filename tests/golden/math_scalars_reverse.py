@@ -43,9 +43,8 @@ def math_scalars_value_and_grad(x):
     value = scalar_output(t1 * t2 + t4)
     # Reverse sweep: adjoints, last line first.
     # adjoint of straight_line.py:55: return math.sin(x) * math.exp(x) + math.sqrt(x)
-    bx = 1.0 * (0.5 / t4)
-    bx = bx + t1 * 1.0 * t2
-    bx = bx + 1.0 * t2 * np.cos(x)
+    bx = 0.5 / t4 + t1 * t2
+    bx = bx + t2 * np.cos(x)
     return value, gradient_like(bx, x)
 
 

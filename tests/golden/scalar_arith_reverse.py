@@ -55,13 +55,13 @@ def scalar_arith_value_and_grad(x, y):
     value = scalar_output(z ** 2 + 3.0 * x)
     # Reverse sweep: adjoints, last line first.
     # adjoint of straight_line.py:21: return z ** 2 + 3.0 * x
-    t10 = 1.0 * (2 * z)
+    t9 = 2 * z
     # adjoint of straight_line.py:20: z = x * y + x / y - y ** 3
-    bt3 = unbroadcast(t10, t3)
+    bt3 = unbroadcast(t9, t3)
     bt1 = unbroadcast(bt3, t1)
     bt2 = unbroadcast(bt3, t2)
-    bx = 3.0 * 1.0 + unbroadcast(bt2 / y, x)
-    by = unbroadcast(-t10, t4) * (3 * y ** 2) + unbroadcast(-(bt2 * t2 / y), y)
+    bx = 3.0 + unbroadcast(bt2 / y, x)
+    by = unbroadcast(-t9, t4) * (3 * y ** 2) + unbroadcast(-(bt2 * t2 / y), y)
     bx = bx + unbroadcast(bt1 * y, x)
     by = by + unbroadcast(x * bt1, y)
     return value, (gradient_like(bx, x), gradient_like(by, y))

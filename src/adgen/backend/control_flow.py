@@ -9,9 +9,23 @@ assignment of a name to itself.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from ..ir import Block, Const, Op, Value, Var
-from .emit import BLOCK_EMITTERS, INDENT, Emitter, _located
+from ..ir import Block, Const, ForRange, If, Op, Value, Var, While
+from .lines import INDENT, located
+
+
+class Emitter(Protocol):
+    """What these emitters use of :class:`adgen.backend.emit.Emitter`."""
+
+    inline: dict[str, Op]
+
+    def value(self, v: Value) -> ast.expr: ...
+
+    def name(self, ssa: str) -> str: ...
+
+    def block_lines(self, block: Block, indent: str) -> list[str]: ...
 
 
 def _assign(em: Emitter, names: list[str], values: list[Value], indent: str) -> list[str]:
@@ -39,10 +53,10 @@ def _body(em: Emitter, block: Block, indent: str, yields: list[str],
     return lines or [f"{indent}pass"]
 
 
-def emit_if(em: Emitter, op: Op, indent: str) -> list[str]:
+def emit_if(em: Emitter, op: If, indent: str) -> list[str]:
     inner = indent + INDENT
-    cond = ast.unparse(em.value(op.args[0]))
-    then_block, else_block = op.blocks
+    cond = ast.unparse(em.value(op.cond))
+    then_block, else_block = op.then, op.orelse
     then_lines = _body(em, then_block, inner, op.results, then_block.results)
     else_lines = _body(em, else_block, inner, op.results, else_block.results)
     if else_lines == [f"{inner}pass"]:
@@ -59,43 +73,37 @@ def _paren(code: str) -> str:
     return code if code.isidentifier() else f"({code})"
 
 
-def _range(em: Emitter, op: Op) -> str:
-    start, stop, step = (em.value(a) for a in op.args[:3])
+def _range(em: Emitter, op: ForRange) -> str:
+    start, stop, step = op.bounds
     parts = [start, stop, step]
-    if op.args[2] == Const(1):
-        parts = [stop] if op.args[0] == Const(0) else [start, stop]
-    text = f"range({', '.join(ast.unparse(p) for p in parts)})"
-    return f"reversed({text})" if op.attrs.get("reverse") else text
+    if step == Const(1):
+        parts = [stop] if start == Const(0) else [start, stop]
+    text = f"range({', '.join(ast.unparse(em.value(p)) for p in parts)})"
+    return f"reversed({text})" if op.reverse else text
 
 
-def emit_for(em: Emitter, op: Op, indent: str) -> list[str]:
+def emit_for(em: Emitter, op: ForRange, indent: str) -> list[str]:
     inner = indent + INDENT
-    body = op.blocks[0]
-    index, carried = body.params[0], body.params[1:]
-    lines = _assign(em, carried, op.args[3:], indent)
-    header = f"{indent}for {em.name(index)} in {_range(em, op)}:"
-    nexts = body.results[: len(carried)]
-    exit_flag = body.results[-1] if op.attrs.get("exits") else None
-    lines += [header, *_body(em, body, inner, carried, nexts, exit_flag)]
+    carried = op.carried
+    lines = _assign(em, carried, op.inits, indent)
+    header = f"{indent}for {em.name(op.index)} in {_range(em, op)}:"
+    lines += [header, *_body(em, op.body, inner, carried, op.yields, op.exit_flag)]
     lines += _assign(em, op.results, [Var(c) for c in carried], indent)
     return lines
 
 
-def emit_while(em: Emitter, op: Op, indent: str) -> list[str]:
+def emit_while(em: Emitter, op: While, indent: str) -> list[str]:
     inner = indent + INDENT
-    cond_block, body = op.blocks
-    carried = cond_block.params
-    lines = _assign(em, carried, op.args, indent)
-    cond_lines = em.block_lines(cond_block, inner)
-    flag = ast.unparse(em.value(cond_block.results[0]))
-    nexts = body.results[: len(carried)]
-    exit_flag = body.results[-1] if op.attrs.get("exits") else None
+    carried = op.carried
+    lines = _assign(em, carried, op.inits, indent)
+    cond_lines = em.block_lines(op.head, inner)
+    flag = ast.unparse(em.value(op.cond))
     if cond_lines:
         lines += [f"{indent}while True:", *cond_lines, f"{inner}if not {_paren(flag)}:",
                   f"{inner}{INDENT}break"]
     else:
         lines.append(f"{indent}while {flag}:")
-    body_lines = _body(em, body, inner, carried, nexts, exit_flag)
+    body_lines = _body(em, op.body, inner, carried, op.yields, op.exit_flag)
     if cond_lines and body_lines == [f"{inner}pass"]:
         body_lines = []
     lines += body_lines
@@ -107,11 +115,14 @@ def _with_loc(emitter):
     """Tag the lines an emitter writes for the op itself (headers, copies) with its loc."""
 
     def emit(em: Emitter, op: Op, indent: str) -> list[str]:
-        return [_located(line, op.loc) for line in emitter(em, op, indent)]
+        return [located(line, op.loc) for line in emitter(em, op, indent)]
 
     return emit
 
 
 emit_if, emit_for, emit_while = _with_loc(emit_if), _with_loc(emit_for), _with_loc(emit_while)
 
-BLOCK_EMITTERS.update({"if": emit_if, "for_range": emit_for, "while": emit_while})
+# Control-flow primitive -> its statement emitter; the Emitter dispatches on it.
+CONTROL_EMITTERS: dict[str, Callable[[Any, Any, str], list[str]]] = {
+    "if": emit_if, "for_range": emit_for, "while": emit_while,
+}

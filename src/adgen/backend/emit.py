@@ -12,24 +12,18 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..ir import Block, Const, Function, Loc, Op, Value, Var
+from ..ir.names import RESERVED, is_temporary
+from ..ir.util import count_uses
 from ..primitives import PRIMITIVES
 from ..primitives.core import const_expr
-from ..runtime import HELPERS
+from .control_flow import CONTROL_EMITTERS
+from .lines import INDENT, Line, located
 from .naming import python_names
-
-# Names generated code must not assign: they denote modules, helpers, builtins.
-_RESERVED = {"np", "range", "reversed", "len", "float", "int", "abs", "min", "max", "sum",
-             "True", "False", "None", *HELPERS}
-
-_TEMP = re.compile(r"^[bd]*t\d+(_\d+)?$")
-INDENT = "    "
 
 
 @dataclass
@@ -47,50 +41,19 @@ class Emitted:
     modules: set[str] = field(default_factory=set)
 
 
-class Line(str):
-    """A line of generated source that remembers the source location it computes."""
-
-    loc: Loc | None = None
-
-
-def _located(line: str, loc: Loc | None) -> str:
-    """``line`` tagged with ``loc``, unless it already has a location (nested blocks)."""
-    if loc is None or isinstance(line, Line):
-        return line
-    out = Line(line)
-    out.loc = loc
-    return out
-
-
-# Emitters for ops that hold blocks (control flow): (emitter, op, indent) -> lines.
-BlockEmitter = Callable[["Emitter", Op, str], list[str]]
-BLOCK_EMITTERS: dict[str, BlockEmitter] = {}
-
 
 class Emitter:
     """Turns one IR function into Python source text."""
 
     def __init__(self, fn: Function) -> None:
         self.fn = fn
-        self.uses: Counter[str] = Counter()
+        self.uses: Counter[str] = count_uses(fn.body)
         self.helpers: set[str] = set()
         self.modules: set[str] = set()
-        self._count_uses(fn.body)
-        self.py = python_names(fn, _RESERVED | set(fn.freevars))
+        self.py = python_names(fn, RESERVED | set(fn.freevars))
         self.inline: dict[str, Op] = {}
         self.last_comment: tuple[str, Any] | None = None
         self.in_reverse = False
-
-    def _count_uses(self, block: Block) -> None:
-        for op in block.ops:
-            for a in op.args:
-                if isinstance(a, Var):
-                    self.uses[a.name] += 1
-            for inner in op.blocks:
-                self._count_uses(inner)
-        for v in block.results:
-            if isinstance(v, Var):
-                self.uses[v.name] += 1
 
     # ------------------------------------------------------- expressions
     def value(self, v: Value) -> ast.expr:
@@ -154,7 +117,7 @@ class Emitter:
                 if pending[name] & writes:
                     del pending[name]
             if (len(op.results) == 1 and not op.blocks and not prim.effect
-                    and _TEMP.match(op.results[0]) and self.uses[op.results[0]] == 1):
+                    and is_temporary(op.results[0]) and self.uses[op.results[0]] == 1):
                 pending[op.results[0]] = direct | consumed
         for v in block.results:
             if isinstance(v, Var) and v.name in pending:
@@ -169,7 +132,7 @@ class Emitter:
                 self.inline[op.results[0]] = op
                 continue
             lines.extend(self.comment(op, indent))
-            lines.extend(_located(line, op.loc) for line in self.statement(op, indent))
+            lines.extend(located(line, op.loc) for line in self.statement(op, indent))
         return lines
 
     def comment(self, op: Op, indent: str) -> list[str]:
@@ -190,7 +153,7 @@ class Emitter:
 
     def statement(self, op: Op, indent: str) -> list[str]:
         if op.blocks:
-            return BLOCK_EMITTERS[op.prim](self, op, indent)
+            return CONTROL_EMITTERS[op.prim](self, op, indent)
         expr = self.op_expr(op)
         targets = ", ".join(self.name(r) for r in op.results) if op.results else None
         structure = op.attrs.get("structure") if op.prim == "call" else None
@@ -233,7 +196,7 @@ class Emitter:
         last = next((op for op in reversed(fn.body.ops) if op.loc is not None), None)
         if last is not None:
             lines.extend(self.comment(last, INDENT))
-        lines.append(_located(f"{INDENT}return {ret}", last.loc if last else None))
+        lines.append(located(f"{INDENT}return {ret}", last.loc if last else None))
         locs = {i: line.loc for i, line in enumerate(lines, 1)
                 if isinstance(line, Line) and line.loc is not None}
         return Emitted(name, "\n".join(lines) + "\n", set(self.helpers), dict(fn.freevars),
@@ -263,4 +226,3 @@ def emit_function(fn: Function, name: str | None = None, doc: str = "") -> Emitt
     return Emitter(fn).function(name or fn.name, doc)
 
 
-from . import control_flow  # noqa: E402,F401  (registers the control-flow emitters)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ..ir import Block, Function, Op, Var
+from ..ir import Block, Function, If, Loop, Op, Var
 
 Path = tuple[tuple[int, int], ...]
 
@@ -93,11 +93,11 @@ class _Liveness:
             for r in op.results:
                 self.define(r, start, path)
             return
-        is_loop = op.prim in ("for_range", "while")
+        is_loop = isinstance(op, Loop)
         if is_loop:
             self.loops.append((id(op), start, path))
         for k, b in enumerate(op.blocks):
-            inner = path + ((id(op), k),) if op.prim == "if" else path
+            inner = path + ((id(op), k),) if isinstance(op, If) else path
             for p in b.params:
                 self.define(p, start, inner)
             self.block(b, inner)

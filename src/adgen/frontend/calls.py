@@ -25,7 +25,6 @@ import numpy as np
 
 from .. import custom
 from ..ir import Const, Value
-from ..primitives import PRIMITIVES, lookup_callable
 from ..primitives.core import lookup_method
 from .values import Pack, SliceValue
 
@@ -54,13 +53,6 @@ _HANDLERS: dict[Any, str] = {
 }
 
 _EINSUM_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-# Array methods whose NumPy function of the same name takes the array first:
-# x.name(*args) is np.name(x, *args) when that function is a primitive.
-_NUMPY_METHODS = ("max", "min", "prod", "std", "var", "ravel", "squeeze", "clip",
-                  "cumsum", "cumprod", "round", "any", "all", "argmax", "argmin", "swapaxes",
-                  "conj", "trace", "diagonal", "repeat", "take", "nonzero", "argsort",
-                  "sort")
 
 
 class CallsMixin:
@@ -356,13 +348,6 @@ class CallsMixin:
                 raise self.error(node, "astype takes one argument, the dtype, here")
             dtype = self.static_dtype(node.args[0])
             return self.emit("astype", [base], {"dtype": dtype})
-        if name in _NUMPY_METHODS:
-            func = getattr(np, name, None)
-            prim = lookup_callable(func) if func is not None else None
-            if prim is None or prim not in PRIMITIVES:
-                return None
-            out = self.prim_call(node, prim, [base, *node.args], node.keywords)
-            return out
         return None
 
     def static_dtype(self, node: gast.AST) -> str:

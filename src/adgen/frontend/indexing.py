@@ -13,8 +13,8 @@ also what NumPy computes when an integer array repeats a position. So the IR
 stays in SSA form and the transforms need no notion of memory.
 
 NumPy views are tracked: a result of ``getitem`` with a basic index, of
-``.T`` or of another primitive listed in
-:data:`adgen.primitives.indexing.VIEWS` remembers the array it views.
+``.T`` or of another primitive whose table entry has a ``view`` remembers the
+array it views.
 
 * A write to an array is replayed on the views of it: the names of a view
   are rebound to the same indexing (transpose, reshape...) of the new array.
@@ -60,23 +60,14 @@ import numpy as np
 
 from ..ir import Const, Op, Value, Var
 from ..primitives import PRIMITIVES
-from ..primitives.indexing import VIEWS
 from .values import Pack, SliceValue, Stale
 
-# Results that are integer or boolean arrays: as an index they make a copy.
-_ADVANCED = {"lt", "le", "gt", "ge", "eq", "ne", "make_list", "make_range",
-             "logical_and", "logical_or", "logical_not", "logical_xor", "isfinite",
-             "isnan", "isinf", "nonzero", "argsort", "arange"}
-# Results that are Python integers (a basic index, like a literal integer).
-_INTS = {"int", "len", "int_floor", "int_ceil", "int_trunc", "round_builtin", "size", "ndim"}
-# Results that are certainly fresh arrays (``x *= 2`` then changes them in place).
-_ARRAYS = {"setitem", "copy", "zeros_like", "ones_like", "astype", "scatter_add",
-           "zeros", "ones", "empty", "full", "array", "arange", "linspace"}
-_INT_ARITH = {"add", "sub", "mul", "floordiv", "neg", "pos"}
-# View-making primitives that keep the element order: written back by a reshape.
-_SAME_ORDER = {"reshape", "ravel", "squeeze", "expand_dims", "atleast_1d", "atleast_2d",
-               "asarray"}
 _TEMP = re.compile(r"^t\d+(_\d+)?$")
+
+
+def _fact(prim: str | None, field: str) -> bool:
+    """The table's ``field`` of primitive ``prim`` (False for no primitive)."""
+    return prim is not None and bool(getattr(PRIMITIVES[prim], field))
 
 
 @dataclass(frozen=True)
@@ -100,7 +91,7 @@ class IndexingMixin:
         self.views: dict[str, list[ViewOf]] = {}
         self.producer: dict[str, str] = {}
         self.known_ints: set[str] = set()
-        self.arrays: set[str] = set()  # values known to be arrays, beyond _ARRAYS results
+        self.arrays: set[str] = set()  # values known to be arrays, beyond fresh_array results
 
     # ------------------------------------------------------ op bookkeeping
     def note_op(self, op: Op) -> None:
@@ -109,17 +100,17 @@ class IndexingMixin:
             return
         name = op.results[0]
         self.producer[name] = op.prim
-        if op.prim in _INTS or (op.prim == "getitem" and isinstance(op.args[0], Var)
+        if PRIMITIVES[op.prim].int_result or (op.prim == "getitem" and isinstance(op.args[0], Var)
                                 and self.producer.get(op.args[0].name) == "shape"):
             self.known_ints.add(name)
-        elif op.prim in _INT_ARITH and all(self._is_int(a) for a in op.args):
+        elif PRIMITIVES[op.prim].int_closed and all(self._is_int(a) for a in op.args):
             self.known_ints.add(name)
         if not op.args or not isinstance(op.args[0], Var):
             return
         if op.prim == "getitem":
             kind = self._getitem_kind(op.args[1:], op.attrs.get("kinds", "v"))
         else:
-            kind = VIEWS.get(op.prim)
+            kind = PRIMITIVES[op.prim].view
         if kind is not None:
             self.views.setdefault(name, []).append(ViewOf(
                 op.args[0].name, op.prim, tuple(op.args[1:]), tuple(sorted(op.attrs.items())),
@@ -162,7 +153,7 @@ class IndexingMixin:
                     advanced = True
             elif a.name in self.known_ints:
                 ints = True
-            elif self.producer.get(a.name) in _ADVANCED:
+            elif _fact(self.producer.get(a.name), "index_array"):
                 advanced = True
             else:
                 unknown = True
@@ -353,7 +344,7 @@ class IndexingMixin:
             ViewOf(new.name, "identity", (), (), "maybe"))
 
     def _certain_array(self, name: str) -> bool:
-        if self.producer.get(name) in _ARRAYS or name in self.arrays:
+        if _fact(self.producer.get(name), "fresh_array") or name in self.arrays:
             return True
         return any(info.kind == "view" for info in self.views.get(name, ()))
 
@@ -428,7 +419,7 @@ class IndexingMixin:
             if axes is not None:
                 attrs["axes"] = tuple(int(i) for i in np.argsort([a % len(axes) for a in axes]))
             return self.emit("transpose", [new], attrs, base=stem)
-        if info.prim in _SAME_ORDER:
+        if PRIMITIVES[info.prim].same_order:
             return self.emit("reshape_like", [new, Var(info.base)], base=stem)
         raise self.error(node, f"this writes into the result of {info.prim}, which may be a "
                          "view of another array; adgen cannot write through it: take a copy "

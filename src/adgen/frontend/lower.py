@@ -60,9 +60,6 @@ _COMPARE = {
     gast.Eq: "eq",
     gast.NotEq: "ne",
 }
-# Methods of arrays that map onto a primitive with the array as first operand.
-_METHODS = {"sum": "sum", "mean": "mean", "dot": "dot", "reshape": "reshape",
-            "transpose": "transpose"}
 # Names the generated code itself uses; user values never take them.
 RESERVED = {"np", "scipy", *HELPERS}
 
@@ -542,7 +539,7 @@ class Lowerer(ControlFlowLowering, CallLowering, LocalFunctionLowering, Indexing
         special = self.special_method(node, base, name)
         if special is not None:
             return special
-        prim = _METHODS.get(name) or lookup_method(name)
+        prim = lookup_method(name)
         if prim is None:
             raise self.error(node, f"the array method .{name}() is not supported")
         args = list(node.args)

@@ -5,14 +5,28 @@ walking and copying every pass shares, ``printer`` the text form and
 ``verify`` the invariant checker.
 """
 
-from .core import Block, Const, Function, Loc, Op, Value, Var, flatten_structure
+from .core import (
+    CONTROL,
+    Block,
+    Const,
+    ForRange,
+    Function,
+    If,
+    Loc,
+    Loop,
+    Op,
+    Value,
+    Var,
+    While,
+    flatten_structure,
+)
 from .names import Namer
 from .printer import format_function
 from .util import all_names, clone, clone_block, walk
 from .verify import VerifyError, verify
 
 __all__ = [
-    "Block", "Const", "Function", "Loc", "Namer", "Op", "Value", "Var", "VerifyError",
-    "all_names", "clone", "clone_block", "flatten_structure", "format_function", "verify",
-    "walk",
+    "CONTROL", "Block", "Const", "ForRange", "Function", "If", "Loc", "Loop", "Namer", "Op",
+    "Value", "Var", "VerifyError", "While", "all_names", "clone", "clone_block",
+    "flatten_structure", "format_function", "verify", "walk",
 ]

@@ -86,7 +86,13 @@ class Block:
 
 @dataclass
 class Op:
-    """One primitive application: ``results = prim(*args, **attrs)``."""
+    """One primitive application: ``results = prim(*args, **attrs)``.
+
+    Constructing an ``Op`` whose ``prim`` is a control-flow primitive gives an
+    instance of its typed subclass (:class:`If`, :class:`ForRange`,
+    :class:`While`), so every op of those primitives has their named fields,
+    however it was made (a pass's copy included).
+    """
 
     results: list[str]
     prim: str
@@ -97,11 +103,145 @@ class Op:
     # What the op is for in a derivative: "" (primal), "tangent" or "adjoint".
     tag: str = ""
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Op:
+        prim = args[1] if len(args) > 1 else kwargs.get("prim")
+        if cls is Op and prim in CONTROL:
+            cls = CONTROL[prim]
+        return object.__new__(cls)
+
     @property
     def result(self) -> str:
         """The single result name of a one-result op."""
         assert len(self.results) == 1, self
         return self.results[0]
+
+
+class If(Op):
+    """``results = then if cond else orelse``: blocks ``[then, orelse]``.
+
+    Neither block has parameters; each yields one value per result.
+    """
+
+    @classmethod
+    def new(cls, results: list[str], cond: Value, then: Block, orelse: Block,
+            loc: Loc | None = None, tag: str = "") -> If:
+        return cls(results, "if", [cond], {}, loc, [then, orelse], tag)
+
+    @property
+    def cond(self) -> Value:
+        return self.args[0]
+
+    @property
+    def then(self) -> Block:
+        return self.blocks[0]
+
+    @property
+    def orelse(self) -> Block:
+        return self.blocks[1]
+
+
+class Loop(Op):
+    """What :class:`ForRange` and :class:`While` share: carried values and an exit flag.
+
+    The body yields the next value of each carried value, then, when
+    ``exits`` is set, a flag that leaves the loop (``break``). The op's
+    results are the carried values' last versions.
+    """
+
+    @property
+    def body(self) -> Block:
+        return self.blocks[-1]
+
+    @property
+    def exits(self) -> bool:
+        return bool(self.attrs.get("exits"))
+
+    @property
+    def inits(self) -> list[Value]:
+        raise NotImplementedError
+
+    @property
+    def carried(self) -> list[str]:
+        raise NotImplementedError
+
+    @property
+    def yields(self) -> list[Value]:
+        """The next value of each carried value (the body's results less the flag)."""
+        return self.body.results[: len(self.carried)]
+
+    @property
+    def exit_flag(self) -> Value | None:
+        return self.body.results[-1] if self.exits else None
+
+
+class ForRange(Loop):
+    """``for index in range(start, stop, step)`` with carried values: block ``[body]``.
+
+    The body's parameters are ``(index, *carried)``. ``reverse`` runs the range
+    backwards (``reversed(range(...))``).
+    """
+
+    @classmethod
+    def new(cls, results: list[str], bounds: list[Value], inits: list[Value], body: Block,
+            *, reverse: bool = False, exits: bool = False, loc: Loc | None = None,
+            tag: str = "") -> ForRange:
+        assert len(bounds) == 3, bounds
+        return cls(results, "for_range", [*bounds, *inits],
+                   {"reverse": reverse, "exits": exits}, loc, [body], tag)
+
+    @property
+    def bounds(self) -> list[Value]:
+        """``[start, stop, step]``."""
+        return self.args[:3]
+
+    @property
+    def inits(self) -> list[Value]:
+        return self.args[3:]
+
+    @property
+    def index(self) -> str:
+        return self.body.params[0]
+
+    @property
+    def carried(self) -> list[str]:
+        return self.body.params[1:]
+
+    @property
+    def reverse(self) -> bool:
+        return bool(self.attrs.get("reverse"))
+
+
+class While(Loop):
+    """``while cond: body`` with carried values: blocks ``[head, body]``.
+
+    ``head`` has the carried values as parameters and yields the loop's
+    condition; ``body`` has no parameters (it sees what ``head`` defines).
+    """
+
+    @classmethod
+    def new(cls, results: list[str], inits: list[Value], head: Block, body: Block,
+            *, exits: bool = False, loc: Loc | None = None, tag: str = "") -> While:
+        return cls(results, "while", list(inits), {"exits": exits}, loc, [head, body], tag)
+
+    @property
+    def head(self) -> Block:
+        return self.blocks[0]
+
+    @property
+    def inits(self) -> list[Value]:
+        return self.args
+
+    @property
+    def carried(self) -> list[str]:
+        return self.head.params
+
+    @property
+    def cond(self) -> Value:
+        return self.head.results[0]
+
+
+# Control-flow primitive -> its typed op class.
+CONTROL: dict[str, type[Op]] = {"if": If, "for_range": ForRange, "while": While}
 
 
 @dataclass

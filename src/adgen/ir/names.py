@@ -3,6 +3,23 @@
 from __future__ import annotations
 
 import itertools
+import re
+
+from ..runtime import HELPERS
+
+# Names of modules that generated code refers to; no value may take them.
+MODULE_NAMES = frozenset({"np", "scipy"})
+# Builtins that generated code calls by name; no value may take them.
+BUILTIN_NAMES = frozenset({"range", "reversed", "len", "float", "int", "abs", "min", "max",
+                           "sum", "True", "False", "None"})
+
+_TEMPORARY = re.compile(r"^[bd]*t\d+(_\d+)?$")
+
+
+def is_temporary(name: str) -> bool:
+    """Whether ``name`` is a temporary the Namer made (``t3``, ``t1_2``), or the
+    tangent (``dt3``) or adjoint (``bt3``) of one, rather than a user's variable."""
+    return _TEMPORARY.match(name) is not None
 
 
 class Namer:
@@ -50,3 +67,8 @@ class Namer:
                 if base != "t":
                     self.family[name] = base
                 return name
+
+
+# Every name generated code uses for something other than a value: modules,
+# builtins, and the runtime helpers it calls.
+RESERVED = MODULE_NAMES | BUILTIN_NAMES | frozenset(HELPERS)

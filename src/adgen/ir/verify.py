@@ -1,11 +1,18 @@
-"""The IR verifier: SSA and scoping invariants (see :mod:`adgen.ir.core`)."""
+"""The IR verifier: SSA, scoping and shape-of-op invariants (see :mod:`adgen.ir.core`).
+
+Besides names (each defined once, used after its definition), it checks what
+each control-flow op promises its consumers: how many parameters each block
+has and how many values it yields, so that no value is silently dropped when
+the op is emitted; and that attributes are hashable (caches and CSE key ops
+by them).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from .core import Block, Function, Var
+from .core import Block, ForRange, Function, If, Loop, Op, Var, While
 
 
 class VerifyError(AssertionError):
@@ -43,6 +50,7 @@ def verify(fn: Function, table: Mapping[str, Any] | None = None) -> None:
             for a in op.args:
                 if isinstance(a, Var) and a.name not in visible:
                     raise VerifyError(f"{fn.name}: {a.name!r} used before definition in {op}")
+            _check_shape(fn.name, op)
             for inner in op.blocks:
                 check(inner)
             for r in op.results:
@@ -56,3 +64,42 @@ def verify(fn: Function, table: Mapping[str, Any] | None = None) -> None:
         define(p)
         visible.add(p)
     check(fn.body)
+
+
+def _arity(where: str, what: str, expected: int, got: int) -> None:
+    if expected != got:
+        raise VerifyError(f"{where}: {what}: expected {expected}, got {got}")
+
+
+def _check_shape(fname: str, op: Op) -> None:
+    """Block arities of control ops, no blocks elsewhere, hashable attributes."""
+    where = f"{fname}: {op.prim} defining {', '.join(op.results) or '(nothing)'}"
+    for key, value in op.attrs.items():
+        try:
+            hash(value)
+        except TypeError:
+            raise VerifyError(f"{where}: attribute {key}={value!r} is not hashable") from None
+    if isinstance(op, If):
+        _arity(where, "operands", 1, len(op.args))
+        _arity(where, "blocks", 2, len(op.blocks))
+        for label, block in (("then", op.then), ("else", op.orelse)):
+            _arity(where, f"{label} block parameters", 0, len(block.params))
+            _arity(where, f"{label} block yields", len(op.results), len(block.results))
+        return
+    if isinstance(op, Loop):
+        _arity(where, "blocks", 2 if isinstance(op, While) else 1, len(op.blocks))
+        if isinstance(op, ForRange):
+            if len(op.args) < 3:
+                raise VerifyError(f"{where}: a for_range needs start, stop and step")
+            _arity(where, "body parameters (index, carried)", 1 + len(op.inits),
+                   len(op.body.params))
+        else:
+            _arity(where, "head parameters", len(op.inits), len(op.head.params))
+            _arity(where, "head yields (the condition)", 1, len(op.head.results))
+            _arity(where, "body parameters", 0, len(op.body.params))
+        _arity(where, "results", len(op.inits), len(op.results))
+        _arity(where, "body yields (next carried values, exit flag)",
+               len(op.inits) + op.exits, len(op.body.results))
+        return
+    if op.blocks:
+        raise VerifyError(f"{where}: only control-flow ops hold blocks")

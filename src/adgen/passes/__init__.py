@@ -1,1 +1,48 @@
-"""IR passes: each a function ``run(fn) -> fn`` that returns an equivalent function."""
+"""IR passes: each a function ``run(fn) -> fn`` that returns an equivalent function.
+
+Each module holds one rewrite, its contract and a before/after example in its
+docstring. :data:`PASSES` lists them in the order the pipeline runs them, each
+with the reason it sits there; ``simplify.run`` runs the middle of the list as
+one stage. A pass keeps no state between runs: what it learns about a
+function lives in objects made for that run (:class:`~.uses.Uses`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..ir import Function
+from . import accumulate, algebra, cse, dce, flags, identities, positive, reshapes
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One entry of :data:`PASSES`."""
+
+    name: str
+    run: Callable[[Function], Function]
+    why: str
+
+
+_ROUND = (
+    Pass("accumulate", accumulate.run, "before algebra, which would turn the adds of "
+         "scatters it merges into other shapes"),
+    Pass("algebra", algebra.run, "moves negations out while each inner value still has "
+         "one use, so they cancel or merge into subtractions"),
+    Pass("flags", flags.run, "turns branch flags into ops before DCE sees the if"),
+    Pass("reshapes", reshapes.run, "after CSE, so equal values share a name and their "
+         "shapes are seen to agree"),
+    Pass("positive", positive.run, "last of a round: algebra makes the +x it drops"),
+)
+PASSES: tuple[Pass, ...] = (
+    Pass("cse", cse.run, "first, so equal values are one name for every later pass"),
+    *_ROUND,
+    # A second round: dropping reshapes brings negations next to their uses.
+    *(Pass(p.name + "_again", p.run, "again: " + p.why) for p in _ROUND),
+    Pass("identities", identities.run, "after the reshapes, whose removal exposes the "
+         "seed 1.0 of a gradient in 1.0 * c"),
+    Pass("dce", dce.run, "last, to drop what the passes above left unused"),
+)
+
+__all__ = ["PASSES", "Pass"]

@@ -1,4 +1,22 @@
-"""Common subexpression elimination for ops without blocks or effects."""
+"""Common subexpression elimination for ops without blocks or effects.
+
+Contract: of several ops with the same primitive, operands and attributes,
+in one block or in a block and those nested in it, the first is kept and
+later uses read its result. Ops with blocks, effects or several results are
+never merged, nor those the table marks ``no_cse`` (a tape, an accumulator:
+objects later ops change in place).
+
+Before::
+
+    t1 = sin(x)
+    t2 = sin(x)
+    r = mul(t1, t2)
+
+After::
+
+    t1 = sin(x)
+    r = mul(t1, t1)
+"""
 
 from __future__ import annotations
 
@@ -21,8 +39,8 @@ def _visit(block: Block, seen: dict[Any, str], rename: dict[str, str]) -> None:
         op.args = [_sub(a, rename) for a in op.args]
         for inner in op.blocks:
             _visit(inner, seen, rename)
-        if op.blocks or PRIMITIVES[op.prim].effect or len(op.results) != 1 or \
-                op.prim in ("tape_new", "zero", "scatter_add"):
+        prim = PRIMITIVES[op.prim]
+        if op.blocks or prim.effect or prim.no_cse or len(op.results) != 1:
             kept.append(op)
             continue
         key = (op.prim, tuple(op.args), tuple(sorted(op.attrs.items())))

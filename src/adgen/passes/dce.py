@@ -2,7 +2,19 @@
 
 Uses are counted over the whole function, because a reverse sweep may read a
 value a forward branch defined (Python scoping is per function, and the branch
-that defined it is the one whose adjoint runs).
+that defined it is the one whose adjoint runs). Taped values whose popped
+copies nothing reads stop being taped; an empty tape goes.
+
+Before::
+
+    t1 = sin(x)
+    t2 = cos(x)      # never read
+    r = mul(t1, t1)
+
+After::
+
+    t1 = sin(x)
+    r = mul(t1, t1)
 """
 
 from __future__ import annotations
@@ -10,19 +22,8 @@ from __future__ import annotations
 from collections import Counter
 
 from ..ir import Block, Function, Op, Var
+from ..ir.util import count_uses
 from ..primitives import PRIMITIVES
-
-
-def _count(block: Block, uses: Counter[str]) -> None:
-    for op in block.ops:
-        for a in op.args:
-            if isinstance(a, Var):
-                uses[a.name] += 1
-        for b in op.blocks:
-            _count(b, uses)
-    for v in block.results:
-        if isinstance(v, Var):
-            uses[v.name] += 1
 
 
 def _prune(block: Block, uses: Counter[str]) -> bool:
@@ -120,8 +121,7 @@ def _remove(block: Block, drop: set[int]) -> None:
 def run(fn: Function) -> Function:
     """Remove unused pure ops, ``if`` results and taped values until nothing changes."""
     while True:
-        uses: Counter[str] = Counter()
-        _count(fn.body, uses)
+        uses = count_uses(fn.body)
         changed = _prune(fn.body, uses)
         changed |= _prune_tapes(fn, uses)
         if not changed:

@@ -36,6 +36,7 @@ def _sub_jvp(ts: list[Sym | None], out: Sym, x: Sym, y: Sym) -> Sym | None:
 
 define(Primitive(
     "add", template("_0 + _1"), ("x", "y"),
+    int_closed=True, float_result="any",
     jvp=_add_jvp,
     vjps=(lambda g, out, x, y: unbroadcast(g, x), lambda g, out, x, y: unbroadcast(g, y)),
     callables=(np.add, operator.add),
@@ -45,6 +46,7 @@ define(Primitive(
 
 define(Primitive(
     "sub", template("_0 - _1"), ("x", "y"),
+    int_closed=True, float_result="any",
     jvp=_sub_jvp,
     vjps=(lambda g, out, x, y: unbroadcast(g, x), lambda g, out, x, y: unbroadcast(-g, y)),
     callables=(np.subtract, operator.sub),
@@ -54,6 +56,7 @@ define(Primitive(
 
 define(Primitive(
     "mul", template("_0 * _1"), ("x", "y"),
+    int_closed=True, float_result="any",
     jvp=from_partials(lambda t, out, x, y: t * y, lambda t, out, x, y: x * t),
     vjps=(lambda g, out, x, y: unbroadcast(g * y, x), lambda g, out, x, y: unbroadcast(x * g, y)),
     callables=(np.multiply, operator.mul),
@@ -62,7 +65,7 @@ define(Primitive(
 ))
 
 define(Primitive(
-    "div", template("_0 / _1"), ("x", "y"),
+    "div", template("_0 / _1"), ("x", "y"), float_result="always",
     jvp=from_partials(lambda t, out, x, y: t / y, lambda t, out, x, y: -(out * t / y)),
     vjps=(
         lambda g, out, x, y: unbroadcast(g / y, x),
@@ -108,6 +111,7 @@ def binary(
     doc: str,
     emit: str | None = None,
     modules: tuple[str, ...] = (),
+    float_result: str = "",
 ) -> Primitive:
     """Define ``f(x, y)`` from its partials ``dx(out, x, y)`` and ``dy(out, x, y)``.
 
@@ -125,23 +129,24 @@ def binary(
         ),
         callables=callables,
         elementwise=True,
-        modules=modules,
+        modules=modules, float_result=float_result,
         doc=doc,
     ))
 
 
 
 binary("pow", _dpow_dx, _dpow_dy, (np.power, operator.pow, pow),
-       "x ** y; the exponent may be an array or an active value", emit="_0 ** _1")
+       "x ** y; the exponent may be an array or an active value", emit="_0 ** _1",
+       float_result="any")
 binary("float_power", _dpow_dx, _dpow_dy, (np.float_power, math.pow),
-       "x ** y computed in double precision")
+       "x ** y computed in double precision", float_result="always")
 
 define(Primitive(
     "neg", template("-_0"), ("x",),
     jvp=lambda ts, out, x: -ts[0],
     vjps=(lambda g, out, x: -g,),
     callables=(np.negative, operator.neg),
-    shape_of=0,
+    shape_of=0, int_closed=True, float_result="first",
     doc="-x",
 ))
 
@@ -150,7 +155,7 @@ define(Primitive(
     jvp=lambda ts, out, x: ts[0],
     vjps=(lambda g, out, x: g,),
     callables=(np.positive, operator.pos),
-    shape_of=0,
+    shape_of=0, int_closed=True, float_result="first",
     doc="+x",
 ))
 
@@ -165,6 +170,7 @@ for _name, _sym, _np, _op in [
     define(Primitive(
         _name, template(f"_0 {_sym} _1"), ("x", "y"),
         differentiable=False, elementwise=True, callables=(_np, _op),
+        boolean=True, index_array=True,
         doc=f"x {_sym} y (not differentiable)",
     ))
 
@@ -194,6 +200,6 @@ for _name, _quotient, _callables in [
 
 define(Primitive(
     "floordiv", template("_0 // _1"), ("x", "y"),
-    differentiable=False, callables=(np.floor_divide, operator.floordiv),
+    differentiable=False, callables=(np.floor_divide, operator.floordiv), int_closed=True,
     doc="x // y (piecewise constant: zero derivative)",
 ))

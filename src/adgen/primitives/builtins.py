@@ -39,19 +39,20 @@ for _name, _text, _callables in [
 ]:
     define(Primitive(
         _name, template(_text), ("x",), differentiable=False, callables=_callables,
+        int_result=_name != "bool",
         doc=f"{_text.replace('_0', 'x')} (not differentiable)",
     ))
 
 define(Primitive(
     "make_list", lambda args, attrs: ast.List(elts=list(args), ctx=ast.Load()), ("items",),
-    differentiable=False, variadic=True,
+    differentiable=False, variadic=True, index_array=True,
     doc="a list of non-differentiable values (indices, shapes)",
 ))
 
 define(Primitive(
     "make_range", lambda args, attrs: ast.Call(
         func=ast.Name(id="range", ctx=ast.Load()), args=list(args), keywords=[]),
-    ("start",), differentiable=False, variadic=True,
+    ("start",), differentiable=False, variadic=True, index_array=True,
     doc="range(...) used as a value (an index, a length)",
 ))
 

@@ -41,14 +41,14 @@ for _name, _doc in [
                      doc=_doc))
 
 define(Primitive("not_", template("not _0"), ("x",), differentiable=False,
-                 doc="not x (not differentiable)"))
+                 boolean=True, doc="not x (not differentiable)"))
 define(Primitive("truth", template("bool(_0)"), ("x",), differentiable=False,
-                 doc="the truth value of x (not differentiable)"))
+                 boolean=True, doc="the truth value of x (not differentiable)"))
 define(Primitive("and_", template("_0 and _1"), ("x", "y"), differentiable=False,
-                 doc="x and y on truth values (not differentiable)"))
+                 boolean=True, doc="x and y on truth values (not differentiable)"))
 define(Primitive("or_", template("_0 or _1"), ("x", "y"), differentiable=False,
-                 doc="x or y on truth values (not differentiable)"))
-define(Primitive("tape_new", template("[]"), (),
+                 boolean=True, doc="x or y on truth values (not differentiable)"))
+define(Primitive("tape_new", template("[]"), (), no_cse=True,
                  doc="a new, empty tape (a Python list) for the reverse sweep"))
 
 

@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import Const, Loc, Namer, Op, Value, Var
+from . import identities
 
 Emitter = Callable[[list[ast.expr], dict[str, Any]], ast.expr]
 
@@ -85,9 +86,57 @@ class Primitive:
     # The module of adgen.primitives that defined it (for the documentation).
     family: str = ""
 
+    # What the frontend, transforms and passes may assume about the result
+    # (every default is the safe "nothing known").
+    # The result holds integers or booleans: used as an index it is advanced
+    # indexing, which selects a copy (so writes through it are not views).
+    index_array: bool = False
+    # The result is a Python integer: used as an index it is basic, like a literal.
+    int_result: bool = False
+    # Integer operands give an integer result (``n - 1`` is still an integer).
+    int_closed: bool = False
+    # The result is always a new array, never an operand or a view of one
+    # (``x *= 2`` on it may then change it in place).
+    fresh_array: bool = False
+    # Whether the result may share memory with operand 0, so that a write to
+    # one must reach the other: "view" (always a view: the frontend replays the
+    # op after a write to the base, and writes back through it), "maybe" (a view
+    # or a copy depending on the run-time layout: the frontend refuses code
+    # whose meaning depends on which), None (never). ``getitem`` is classified
+    # per op by the frontend.
+    view: str | None = None
+    # A view of operand 0 that keeps the element order: a write to the view is
+    # written back into operand 0 by reshaping.
+    same_order: bool = False
+    # The result is a truth value (bool or NumPy bool): a flag set from it
+    # needs no ``bool()``.
+    boolean: bool = False
+    # Operand positions read only for their shape (the ``like`` of an adjoint
+    # helper): the reverse sweep need not keep their values, only their shapes.
+    shape_only: tuple[int, ...] = ()
+    # The result is operand 0 brought to operand 1's shape (summed or
+    # broadcast); the identity where the two shapes are known to be equal.
+    reshaper: bool = False
+    # Each op makes an object that later ops change in place (a tape, an
+    # accumulator): two equal ops must not be merged by CSE.
+    no_cse: bool = False
+    # The result is a scalar (shape ()): True, or a test of the op's attributes
+    # (``np.sum(x)`` without axis or keepdims).
+    scalar_result: bool | Callable[[dict[str, Any]], bool] = False
+    # When the result is floating or complex (which lets ``x * 1.0`` become
+    # ``x``, see :mod:`adgen.primitives.identities`): "always" (``np.sin``,
+    # true division), "any" (when any operand is: ``+``, ``*``), "first" (when
+    # operand 0 is: ``np.sum``, ``unbroadcast``), "" (not known).
+    float_result: str = ""
+
     @property
     def nargs(self) -> int | None:
         return None if self.variadic else len(self.operands)
+
+    def gives_scalar(self, attrs: dict[str, Any]) -> bool:
+        """Whether an op of this primitive with ``attrs`` has a scalar result."""
+        test = self.scalar_result
+        return test(attrs) if callable(test) else test
 
     def vjp_rule(self, i: int) -> Callable[..., Sym | None] | None:
         """The adjoint rule for operand ``i``, or None if not differentiable in it."""
@@ -395,64 +444,13 @@ class Builder:
         return Sym(self, self.emit_op(prim, vals, shown, base))
 
 
-def _is_const(v: Value, *values: Any) -> bool:
-    return isinstance(v, Const) and not isinstance(v.value, bool) and any(
-        type(v.value) in (int, float) and v.value == x for x in values
-    )
-
-
-def _fold(prim: str, vals: list[Value]) -> Value | None:
-    if all(isinstance(v, Const) and type(v.value) in (int, float) for v in vals):
-        a = [v.value for v in vals]  # type: ignore[union-attr]
-        try:
-            if prim == "add":
-                return Const(a[0] + a[1])
-            if prim == "sub":
-                return Const(a[0] - a[1])
-            if prim == "mul":
-                return Const(a[0] * a[1])
-            if prim == "neg":
-                return Const(-a[0])
-            if prim == "pow" and isinstance(a[1], int) and a[1] >= 0 and abs(a[0]) < 1e6:
-                return Const(a[0] ** a[1])
-        except (OverflowError, ZeroDivisionError):
-            return None
-    return None
-
-
 def _peephole(b: Builder, prim: str, vals: list[Value], attrs: dict[str, Any]) -> Value | None:
-    """Identities that hold for every shape: the result may be an operand.
+    """The table of :mod:`~adgen.primitives.identities`, applied while a rule builds.
 
-    Only identities that cannot change the result's shape or dtype family are
-    applied (``x * 1`` keeps ``x``'s shape since 1 is a scalar).
+    Operands are taken to be inexact (floating or complex): rules combine
+    tangents and adjoints, which are.
     """
-    folded = _fold(prim, vals)
-    if folded is not None:
-        return folded
-    if prim == "mul":
-        if _is_const(vals[1], 1):
-            return vals[0]
-        if _is_const(vals[0], 1):
-            return vals[1]
-    elif prim == "add":
-        if _is_const(vals[1], 0):
-            return vals[0]
-        if _is_const(vals[0], 0):
-            return vals[1]
-    elif prim == "sub":
-        if _is_const(vals[1], 0):
-            return vals[0]
-    elif prim == "div":
-        if _is_const(vals[1], 1):
-            return vals[0]
-    elif prim == "pow":
-        if _is_const(vals[1], 1):
-            return vals[0]
-    elif prim == "neg":
-        v = vals[0]
-        if isinstance(v, Var) and v.name in b.defs and b.defs[v.name].prim == "neg":
-            return b.defs[v.name].args[0]
-    return None
+    return identities.simplify(prim, vals, b.defs.get, lambda v: True)
 
 
 class Sym:

@@ -39,8 +39,12 @@ def unary(
     doc: str,
     emit: str | None = None,
     modules: tuple[str, ...] = (),
+    float_result: str = "always",
 ) -> Primitive:
-    """Define an elementwise primitive from its derivative ``derivative(out, x)``."""
+    """Define an elementwise primitive from its derivative ``derivative(out, x)``.
+
+    Most such NumPy functions give floats even for integers (``float_result``).
+    """
     return define(Primitive(
         name,
         template(emit or f"np.{name}(_0)"),
@@ -49,7 +53,7 @@ def unary(
         vjps=(lambda g, out, x: g * derivative(out, x),),
         callables=callables,
         shape_of=0,
-        modules=modules,
+        modules=modules, float_result=float_result,
         doc=doc,
     ))
 
@@ -83,10 +87,12 @@ unary("expm1", lambda y, x: y + 1, (np.expm1, math.expm1), "exp(x) - 1")
 unary("sqrt", lambda y, x: 0.5 / y, (np.sqrt, math.sqrt), "square root")
 unary("cbrt", lambda y, x: 1 / (3 * y**2), (np.cbrt, *_math("cbrt")),
       "cube root (derivative infinite at 0)")
-unary("square", lambda y, x: 2 * x, (np.square,), "x ** 2")
-unary("reciprocal", lambda y, x: -(y**2), (np.reciprocal,), "1 / x (of floats)")
+# These keep an integer operand's dtype.
+unary("square", lambda y, x: 2 * x, (np.square,), "x ** 2", float_result="first")
+unary("reciprocal", lambda y, x: -(y**2), (np.reciprocal,), "1 / x (of floats)",
+      float_result="first")
 unary("abs", lambda y, x: call("sign", x), (np.abs, np.absolute, abs), "absolute value",
-      emit="np.abs(_0)")
+      emit="np.abs(_0)", float_result="first")
 unary("fabs", lambda y, x: call("sign", x), (np.fabs, math.fabs), "absolute value of floats")
 
 
@@ -103,14 +109,17 @@ unary("sinc", _sinc_derivative, (np.sinc,),
 
 def piecewise_constant(name: str, callables: tuple[Any, ...], doc: str, emit: str | None = None,
                        operands: tuple[str, ...] = ("x",), attrs: dict[str, Any] | None = None,
-                       methods: tuple[str, ...] = ()) -> None:
-    """Define an elementwise function with zero derivative (floor, tests, logic)."""
+                       methods: tuple[str, ...] = (), **facts: Any) -> None:
+    """Define an elementwise function with zero derivative (floor, tests, logic).
+
+    ``facts`` are further :class:`Primitive` fields (``index_array=True``).
+    """
     define(Primitive(
         name, template(emit or f"np.{name}(" + ", ".join(
             f"_{i}" for i in range(len(operands))) + ")"),
         operands, attrs=attrs or {}, differentiable=False, callables=callables,
         methods=methods, elementwise=len(operands) > 1, shape_of=0 if len(operands) == 1 else None,
-        doc=doc,
+        doc=doc, **facts,
     ))
 
 
@@ -121,14 +130,18 @@ piecewise_constant("trunc", (np.trunc, np.fix), "round toward zero (zero derivat
 piecewise_constant("rint", (np.rint,), "round to the nearest integer (zero derivative)")
 piecewise_constant("round", (np.round, np.around), "round to `decimals` (zero derivative)",
                    attrs={"decimals": 0}, methods=("round",))
-piecewise_constant("isfinite", (np.isfinite, math.isfinite), "finite test (not differentiable)")
-piecewise_constant("isnan", (np.isnan, math.isnan), "NaN test (not differentiable)")
-piecewise_constant("isinf", (np.isinf, math.isinf), "infinity test (not differentiable)")
+piecewise_constant("isfinite", (np.isfinite, math.isfinite), "finite test (not differentiable)",
+                   index_array=True)
+piecewise_constant("isnan", (np.isnan, math.isnan), "NaN test (not differentiable)",
+                   index_array=True)
+piecewise_constant("isinf", (np.isinf, math.isinf), "infinity test (not differentiable)",
+                   index_array=True)
 piecewise_constant("signbit", (np.signbit,), "sign bit test (not differentiable)")
-piecewise_constant("logical_not", (np.logical_not,), "logical not (not differentiable)")
+piecewise_constant("logical_not", (np.logical_not,), "logical not (not differentiable)",
+                   index_array=True)
 for _name in ("logical_and", "logical_or", "logical_xor"):
     piecewise_constant(_name, (getattr(np, _name),), f"{_name.replace('_', ' ')} "
-                       "(not differentiable)", operands=("x", "y"))
+                       "(not differentiable)", operands=("x", "y"), index_array=True)
 
 
 # ------------------------------------------------------------------ binary

@@ -31,6 +31,7 @@ define(Primitive(
     jvp=multilinear_jvp("unbroadcast"),
     vjps=(lambda b, out, g, like: call("broadcast_like", b, g), None),
     shape_of=1, helpers=("unbroadcast",), callables=(runtime.unbroadcast,),
+    reshaper=True, shape_only=(1,), float_result="first",
     doc="sum g down to the shape of like",
 ))
 
@@ -39,6 +40,7 @@ define(Primitive(
     jvp=multilinear_jvp("broadcast_like"),
     vjps=(lambda b, out, g, like: call("unbroadcast", b, g), None),
     shape_of=1, helpers=("broadcast_like",), callables=(runtime.broadcast_like,),
+    reshaper=True, shape_only=(1,), float_result="first",
     doc="broadcast g to the shape of like",
 ))
 
@@ -47,6 +49,7 @@ define(Primitive(
     jvp=multilinear_jvp("reshape_like"),
     vjps=(lambda b, out, g, like: call("reshape_like", b, g), None),
     shape_of=1, helpers=("reshape_like",), callables=(runtime.reshape_like,),
+    reshaper=True, shape_only=(1,), float_result="first",
     doc="reshape g to the shape of like",
 ))
 
@@ -67,16 +70,25 @@ define(Primitive(
 ))
 
 define(Primitive(
+    "gradient_like", template("gradient_like(_0, _1)"), ("g", "x"),
+    jvp=multilinear_jvp("gradient_like"),
+    vjps=(lambda b, out, g, x: call("unbroadcast", b, g), None),
+    shape_of=1, helpers=("gradient_like",), callables=(runtime.gradient_like,),
+    doc="g given the type of x (a float for a number, x's dtype for an array): "
+        "what a gradient is returned as",
+))
+
+define(Primitive(
     "row_adjoint", template("row_adjoint(_0, _1, _2)"), ("g", "like", "i"),
     jvp=multilinear_jvp("row_adjoint"),
     vjps=(lambda b, out, g, like, i: call("row", b, i), None, None),
-    helpers=("row_adjoint",), shape_of=1,
+    helpers=("row_adjoint",), shape_of=1, shape_only=(1,),
     doc="zeros shaped like `like`, with row i set to g: the adjoint of like[i]",
 ))
 
 define(Primitive(
     "zero", template("zeros_like(_0)"), ("like",), differentiable=False, shape_of=0,
-    helpers=("zeros_like",),
+    helpers=("zeros_like",), shape_only=(0,), no_cse=True,
     doc="a zero adjoint or tangent shaped like `like` (0.0 for a scalar)",
 ))
 

@@ -129,7 +129,7 @@ define(Primitive(
         lambda g, out, y, v, *index, kinds: unbroadcast(
             call("gather_written", g, *index, kinds=kinds), v),
     ),
-    variadic=True, shape_of=0, helpers=("setitem",),
+    variadic=True, shape_of=0, helpers=("setitem",), fresh_array=True,
     doc="a copy of y with y[index] = v (the functional form of an indexed write)",
 ))
 
@@ -138,7 +138,8 @@ define(Primitive(
     jvp=lambda ts, out, g, like, *index, kinds: None if ts[0] is None else call(
         "scatter_add", ts[0], like, *index, kinds=kinds),
     vjps=(lambda b, out, g, like, *index, kinds: call("getitem", b, *index, kinds=kinds), None),
-    variadic=True, shape_of=1, helpers=("scatter_add",),
+    variadic=True, shape_of=1, helpers=("scatter_add",), fresh_array=True,
+    shape_only=(1,), no_cse=True,
     doc="zeros shaped like `like` with g added at index: the adjoint of like[index]",
 ))
 
@@ -177,34 +178,6 @@ define(Primitive(
     doc="g[index] without the positions a repeated index overwrote: the adjoint of v "
         "in y[index] = v",
 ))
-
-# ---------------------------------------------------------- copies and casts
-
-# ------------------------------------------------------------------- views
-
-# Primitives whose result may share memory with their first operand, so that a
-# later write to one must reach the other. "view": always a view (the
-# frontend replays the op after a write to the base, and writes back through
-# it). "maybe": a view or a copy depending on the runtime layout (the frontend
-# refuses code whose meaning depends on which). getitem is classified per op
-# by the frontend. Primitives defined elsewhere that return views belong here.
-VIEWS: dict[str, str] = {
-    "transpose": "view",
-    "reshape": "maybe",
-    "ravel": "maybe",
-    "squeeze": "view",
-    "expand_dims": "view",
-    "swapaxes": "view",
-    "moveaxis": "view",
-    "diagonal": "view",
-    "broadcast_to": "view",
-    "asarray": "maybe",
-    "atleast_1d": "maybe",
-    "atleast_2d": "maybe",
-    "real": "maybe",
-    "imag": "maybe",
-}
-
 
 # ------------------------------------------------------ run-time aliasing
 

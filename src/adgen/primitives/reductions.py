@@ -30,11 +30,17 @@ def spread(g: Sym, x: Sym, axis: Any, keepdims: bool) -> Sym:
 
 REDUCE = {"axis": None, "keepdims": False}
 
+
+def _reduces_all(attrs: dict[str, Any]) -> bool:
+    """Whether a reduction with ``attrs`` reduces to a scalar (no axis, no keepdims)."""
+    return attrs.get("axis") is None and not attrs.get("keepdims")
+
+
 define(Primitive(
     "sum", template("np.sum(_0)"), ("x",), attrs=dict(REDUCE),
     jvp=lambda ts, out, x, **a: call("sum", ts[0], **a),
     vjps=(lambda g, out, x, axis, keepdims: spread(g, x, axis, keepdims),),
-    callables=(np.sum,), methods=("sum",),
+    callables=(np.sum,), methods=("sum",), scalar_result=_reduces_all, float_result="first",
     doc="sum over all elements or the given axes",
 ))
 
@@ -46,7 +52,8 @@ define(Primitive(
         if axis is None else spread(g, x, axis, keepdims) * (call("size", out) /
                                                               call("size", x)),
     ),
-    callables=(np.mean,), methods=("mean",),
+    callables=(np.mean,), methods=("mean",), scalar_result=_reduces_all,
+    float_result="always",
     doc="mean over all elements or the given axes",
 ))
 
@@ -209,10 +216,12 @@ for _name, _attrs, _doc in [
     define(Primitive(
         _name, template(f"np.{_name}(_0)"), ("x",), attrs=_attrs, differentiable=False,
         callables=(getattr(np, _name),), methods=(_name,) if _name != "count_nonzero" else (),
+        index_array=_name == "argsort", boolean=_name in ("any", "all"),
         doc=f"{_doc} (not differentiable)",
     ))
 
 define(Primitive(
     "size", template("np.size(_0)"), ("x",), differentiable=False, callables=(np.size,),
+    int_result=True, scalar_result=True,
     doc="number of elements (not differentiable)",
 ))

@@ -55,7 +55,7 @@ define(Primitive(
     "transpose", _emit_transpose, ("x",), attrs={"axes": None},
     jvp=linear("transpose"),
     vjps=(_transpose_vjp,),
-    callables=(np.transpose,), methods=("transpose",),
+    callables=(np.transpose,), methods=("transpose",), view="view",
     doc="x.T, np.transpose(x, axes)",
 ))
 
@@ -63,31 +63,37 @@ define(Primitive(
     "reshape", template("np.reshape(_0, _1)"), ("x", "shape"),
     jvp=linear("reshape"),
     vjps=(lambda g, out, x, shape: call("reshape_like", g, x), None),
-    callables=(np.reshape,), methods=("reshape",),
+    callables=(np.reshape,), methods=("reshape",), same_order=True, view="maybe",
     doc="np.reshape(x, shape)",
 ))
 
 
 def reshaping(name: str, emit: str, operands: tuple[str, ...] = ("x",),
               attrs: dict[str, Any] | None = None, callables: tuple[Any, ...] | None = None,
-              methods: tuple[str, ...] = (), doc: str = "") -> None:
-    """A primitive that only rearranges x's elements: its adjoint reshapes back."""
+              methods: tuple[str, ...] = (), doc: str = "", **facts: Any) -> None:
+    """A primitive that only rearranges x's elements: its adjoint reshapes back.
+
+    ``facts`` are further :class:`Primitive` fields (``view="view"``).
+    """
     define(Primitive(
         name, template(emit), operands, attrs=attrs or {},
         jvp=linear(name),
         vjps=(lambda g, out, x, *rest, **kw: call("reshape_like", g, x),) + (None,) * (
             len(operands) - 1),
         callables=(getattr(np, name),) if callables is None else callables, methods=methods,
-        doc=doc,
+        doc=doc, **facts,
     ))
 
 
-reshaping("ravel", "np.ravel(_0)", methods=("ravel",), doc="the elements of x in a 1-D array")
+reshaping("ravel", "np.ravel(_0)", methods=("ravel",), doc="the elements of x in a 1-D array",
+          view="maybe", same_order=True)
 reshaping("flatten", "_0.flatten()", callables=(), methods=("flatten",),
           doc="x.flatten(): a 1-D copy of x")
 reshaping("squeeze", "np.squeeze(_0)", attrs={"axis": None}, methods=("squeeze",),
+          view="view", same_order=True,
           doc="x without axes of length 1")
 reshaping("expand_dims", "np.expand_dims(_0, _1)", operands=("x", "axis"),
+          view="view", same_order=True,
           doc="x with new axes of length 1")
 
 define(Primitive(
@@ -95,7 +101,7 @@ define(Primitive(
     attrs={"axis1": 0, "axis2": 1},
     jvp=linear("swapaxes"),
     vjps=(lambda g, out, x, **kw: call("swapaxes", g, **kw),),
-    callables=(np.swapaxes,), methods=("swapaxes",),
+    callables=(np.swapaxes,), methods=("swapaxes",), view="view",
     doc="x with two axes interchanged",
 ))
 
@@ -106,7 +112,7 @@ define(Primitive(
     jvp=linear("moveaxis"),
     vjps=(lambda g, out, x, source, destination: call(
         "moveaxis", g, source=destination, destination=source),),
-    callables=(np.moveaxis,),
+    callables=(np.moveaxis,), view="view",
     doc="x with axes moved to new positions",
 ))
 
@@ -114,7 +120,7 @@ define(Primitive(
     "broadcast_to", template("np.broadcast_to(_0, _1)"), ("x", "shape"),
     jvp=linear("broadcast_to"),
     vjps=(lambda g, out, x, shape: unbroadcast(g, x), None),
-    callables=(np.broadcast_to,),
+    callables=(np.broadcast_to,), view="view",
     doc="x broadcast to a shape (a read-only view)",
 ))
 
@@ -130,6 +136,7 @@ for _name, _attrs, _doc in [
         jvp=linear(_name),
         vjps=(lambda g, out, x, _n=_name, **kw: call(_n, g, **kw),),
         callables=(getattr(np, _name),), shape_of=0,
+        view="view" if _name.startswith("flip") else None,  # np.flip returns a view
         doc=f"{_doc}; its own adjoint",
     ))
 
@@ -176,7 +183,7 @@ define(Primitive(
     attrs={"offset": 0, "axis1": 0, "axis2": 1},
     jvp=linear("diagonal"),
     vjps=(lambda g, out, x, **kw: call("diagonal_adjoint", g, x, **kw),),
-    callables=(np.diagonal,), methods=("diagonal",),
+    callables=(np.diagonal,), methods=("diagonal",), view="view",
     doc="a diagonal of x (a read-only view)",
 ))
 
@@ -222,7 +229,8 @@ def _keeps_derivative(dtype: Any) -> bool:
 
 
 def conversion(name: str, emit: Any, callables: tuple[Any, ...], doc: str,
-               methods: tuple[str, ...] = (), of_list: str | None = None) -> None:
+               methods: tuple[str, ...] = (), of_list: str | None = None,
+               **facts: Any) -> None:
     """A dtype conversion or copy: the identity on derivatives, unless to integers.
 
     The tangent is converted (or copied) as the value is, except that
@@ -240,7 +248,7 @@ def conversion(name: str, emit: Any, callables: tuple[Any, ...], doc: str,
         name, emit, ("x",), attrs={"dtype": None},
         jvp=jvp,
         vjps=(lambda g, out, x, dtype: g if _keeps_derivative(dtype) else None,),
-        callables=callables, methods=methods, of_list=of_list, shape_of=0, doc=doc,
+        callables=callables, methods=methods, of_list=of_list, shape_of=0, doc=doc, **facts,
     ))
 
 
@@ -251,11 +259,13 @@ def _emit_astype(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
 
 conversion("astype", _emit_astype, (),
            "x.astype(dtype): differentiable to a float dtype, not to an integer one",
-           methods=("astype",))
+           methods=("astype",), fresh_array=True)
 conversion("copy", template("np.array(_0)"), (np.array, np.copy),
-           "np.array(x), np.copy(x), x.copy(): a copy", methods=("copy",), of_list="array")
+           "np.array(x), np.copy(x), x.copy(): a copy", methods=("copy",), of_list="array",
+           fresh_array=True)
 conversion("asarray", template("np.asarray(_0)"), (np.asarray, np.asanyarray),
-           "np.asarray(x)", of_list="array")
+           "np.asarray(x)", of_list="array", same_order=True,
+           view="maybe")
 
 
 def _float_vjp(g: Sym, out: Sym, x: Sym) -> Sym:
@@ -272,6 +282,7 @@ define(Primitive(
 
 define(Primitive(
     "int", template("int(_0)"), ("x",), differentiable=False, callables=(int,),
+    int_result=True,
     doc="int(x) (not differentiable)",
 ))
 
@@ -322,7 +333,7 @@ for _name, _attrs, _doc in [
         jvp=_join_jvp(_name),
         vjps=(_join_vjp(_name),),
         callables=() if _name == "array" else (getattr(np, _name),),
-        variadic=True, listed=True,
+        variadic=True, listed=True, fresh_array=True,
         doc=_doc,
     ))
 
@@ -340,6 +351,7 @@ def creation(name: str, operands: tuple[str, ...] | None, attrs: dict[str, Any],
     define(Primitive(
         name, call_template(f"np.{name}"), operands or ("args",), attrs=attrs,
         differentiable=False, variadic=operands is None, callables=(getattr(np, name),),
+        fresh_array=True,
         doc=f"{doc} (not differentiable)",
     ))
 
@@ -416,7 +428,7 @@ define(Primitive(
 for _name in ("zeros_like", "ones_like", "empty_like"):
     define(Primitive(
         _name, template(f"np.{_name}(_0)"), ("x",), attrs={"dtype": None}, differentiable=False,
-        callables=(getattr(np, _name),), shape_of=0,
+        callables=(getattr(np, _name),), shape_of=0, fresh_array=True,
         doc="an array shaped like x (not differentiable)",
     ))
 
@@ -447,11 +459,13 @@ define(Primitive(
 
 define(Primitive(
     "ndim", template("np.ndim(_0)"), ("x",), differentiable=False, callables=(np.ndim,),
+    int_result=True, scalar_result=True,
     doc="np.ndim(x), x.ndim (not differentiable)",
 ))
 
 define(Primitive(
     "len", template("len(_0)"), ("x",), differentiable=False, callables=(len,),
+    int_result=True, scalar_result=True,
     doc="len(x) (not differentiable)",
 ))
 

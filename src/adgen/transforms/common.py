@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..frontend.lower import RESERVED
 from ..ir import Function, Loc, Namer, Op, Value, Var, all_names
+from ..ir.names import RESERVED
 from ..primitives import PRIMITIVES
 from ..primitives.core import Builder, Sym
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..analysis.activity import active, diff_positions, loop_slots
-from ..ir import Block, Const, Function, Namer, Op, Value, Var
+from ..analysis.activity import active, diff_positions
+from ..ir import Block, Const, ForRange, Function, If, Loop, Namer, Op, Value, Var, While
 from ..primitives import PRIMITIVES
 from .common import attrs_of, emit_one, namer_for, run_rule, shift_structure, stem
 
@@ -95,9 +95,9 @@ class Tangents:
     def block_ops(self, ops: list[Op]) -> list[Op]:
         out: list[Op] = []
         for op in ops:
-            if op.prim == "if":
+            if isinstance(op, If):
                 out.extend(self.if_op(op))
-            elif op.prim in ("for_range", "while"):
+            elif isinstance(op, Loop):
                 out.extend(self.loop_op(op))
             elif op.prim in ("tape_new", "tape_push", "tape_pop"):
                 out.extend(self.tape_op(op))
@@ -130,10 +130,10 @@ class Tangents:
             self.set_tangent(out, tv)
         return new_ops
 
-    def if_op(self, op: Op) -> list[Op]:
+    def if_op(self, op: If) -> list[Op]:
         slots = [k for k, r in enumerate(op.results) if r in self.act]
         blocks = []
-        for branch in op.blocks:
+        for branch in (op.then, op.orelse):
             ops = self.block_ops(branch.ops)
             yields = list(branch.results)
             for k in slots:
@@ -142,35 +142,39 @@ class Tangents:
         tres = [self.fresh_tangent(op.results[k]) for k in slots]
         for k, d in zip(slots, tres):
             self.set_tangent(op.results[k], Var(d))
-        return [Op(op.results + tres, op.prim, list(op.args), dict(op.attrs), op.loc, blocks,
-                   op.tag)]
+        return [If.new(op.results + tres, op.cond, blocks[0], blocks[1], loc=op.loc,
+                       tag=op.tag)]
 
-    def loop_op(self, op: Op) -> list[Op]:
-        carried, inits, nexts = loop_slots(op)
+    def loop_op(self, op: Loop) -> list[Op]:
+        """The loop carries the tangents of its active carried values after them."""
+        carried, inits, nexts = op.carried, op.inits, op.yields
         slots = [j for j, c in enumerate(carried) if c in self.act]
         pre: list[Op] = []
         tparams = [self.fresh_tangent(carried[j]) for j in slots]
         for j, d in zip(slots, tparams):
             self.set_tangent(carried[j], Var(d))
         tinits = [self.of(inits[j], pre) for j in slots]
-        n = len(carried)
-        blocks = [Block(list(b.params), list(b.ops), list(b.results)) for b in op.blocks]
-        # Parameters (of the body, or of the cond block of a while) gain the tangents.
-        head = blocks[0]
-        head.params = head.params + tparams
-        body = blocks[-1]
-        if op.prim == "while":
-            head.ops = self.block_ops(head.ops)
-        body.ops = self.block_ops(body.ops)
+        if isinstance(op, While):
+            head = Block(op.head.params + tparams, self.block_ops(op.head.ops),
+                         list(op.head.results))
+            body = Block(list(op.body.params), self.block_ops(op.body.ops), [])
+        else:
+            assert isinstance(op, ForRange)
+            body = Block(op.body.params + tparams, self.block_ops(op.body.ops), [])
         tnexts = [self.of(nexts[j], body.ops) for j in slots]
-        body.results = body.results[:n] + tnexts + body.results[n:]
+        flag = [op.exit_flag] if op.exit_flag is not None else []
+        body.results = [*nexts, *tnexts, *flag]
         tres = [self.fresh_tangent(op.results[j]) for j in slots]
         for j, d in zip(slots, tres):
             self.set_tangent(op.results[j], Var(d))
-        head_args = op.args[:3] if op.prim == "for_range" else []
-        args = head_args + list(inits) + tinits
-        return pre + [Op(op.results + tres, op.prim, args, dict(op.attrs), op.loc, blocks,
-                         op.tag)]
+        results = op.results + tres
+        if isinstance(op, While):
+            loop: Op = While.new(results, [*inits, *tinits], head, body, exits=op.exits,
+                                 loc=op.loc, tag=op.tag)
+        else:
+            loop = ForRange.new(results, op.bounds, [*inits, *tinits], body,
+                                reverse=op.reverse, exits=op.exits, loc=op.loc, tag=op.tag)
+        return pre + [loop]
 
     def call_op(self, op: Op) -> list[Op]:
         """``y = f(x)`` becomes ``y, dy = f_jvp(x, dx)`` when ``y`` is active."""

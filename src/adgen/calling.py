@@ -1,0 +1,452 @@
+"""Calling a derivative: argument checks, containers, and a fast path per shape.
+
+:class:`Derivative` is what ``adgen.grad`` and friends return. It compiles
+on first use (through :mod:`adgen.cache`, which runs :mod:`adgen.pipeline`)
+and calls the generated function: it binds keywords and defaults, refuses
+integer arguments it cannot differentiate, takes tuples, lists and dicts
+apart (:mod:`adgen.trees`), and gives each gradient its input's type
+(:func:`adgen.runtime.gradient_like`, the same function modules written
+ahead of time call). After one call with arguments of given shapes it keeps
+a fast path that checks only what can change between calls.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import cache, custom, trees
+from .errors import DifferentiationError, NotScalarOutputError
+from .highlight import to_html
+from .ir import Function, clone
+from .program import Kind
+from .runtime import NOT_SCALAR, gradient_like
+from .tracebacks import annotate
+
+WrtSpec = int | str | Sequence[int | str]
+
+_KINDS = {"grad", "value_and_grad", "vjp", "jvp"}
+
+
+def _param_names(f: Any) -> list[str]:
+    if inspect.ismethod(f):
+        return _param_names(f.__func__)[1:]
+    if isinstance(f, Derivative):
+        return f._ir().params[1:] if f._bound is not None else f._ir().params
+    ir = getattr(f, "_adgen_ir", None)
+    if ir is not None:
+        return list(ir.params)
+    if not callable(f):
+        raise TypeError(f"adgen differentiates functions, not {type(f).__name__}")
+    code = getattr(f, "__code__", None)
+    if code is None:
+        raise TypeError(f"adgen differentiates Python functions, not {f!r}")
+    return list(code.co_varnames[: code.co_argcount])
+
+
+def normalize_wrt(f: Any, wrt: WrtSpec) -> tuple[tuple[str, ...], tuple[int, ...], bool]:
+    """(names, positions, given as a tuple) of the parameters in ``wrt``."""
+    params = _param_names(f)
+    is_tuple = isinstance(wrt, (tuple, list))
+    items = list(wrt) if is_tuple else [wrt]  # type: ignore[arg-type]
+    if not items:
+        raise DifferentiationError("wrt is empty: name at least one parameter")
+    names: list[str] = []
+    for w in items:
+        if isinstance(w, bool) or not isinstance(w, (int, str, np.integer)):
+            raise DifferentiationError(f"wrt must be parameter indices or names, not {w!r}")
+        if isinstance(w, str):
+            if w not in params:
+                raise DifferentiationError(
+                    f"wrt={w!r}: {getattr(f, '__name__', 'the function')} has no parameter "
+                    f"{w!r}; its parameters are {', '.join(params) or '(none)'}")
+            names.append(w)
+        else:
+            i = int(w)
+            if not -len(params) <= i < len(params):
+                raise DifferentiationError(
+                    f"wrt={i}: {getattr(f, '__name__', 'the function')} takes "
+                    f"{len(params)} parameter(s) ({', '.join(params)})")
+            names.append(params[i])
+    if len(set(names)) != len(names):
+        raise DifferentiationError(f"wrt names a parameter twice: {wrt!r}")
+    return tuple(names), tuple(params.index(n) for n in names), is_tuple
+
+
+def check_real(name: str, value: Any) -> None:
+    """Refuse complex values: adgen differentiates real-valued code only."""
+    if isinstance(value, (complex, np.complexfloating)) or (
+            isinstance(value, np.ndarray) and value.dtype.kind == "c"):
+        raise DifferentiationError(
+            f"the argument {name!r} is complex ({np.asarray(value).dtype}): adgen does not "
+            "differentiate complex numbers; pass the real and imaginary parts as two real "
+            "arguments")
+
+
+def check_differentiable(name: str, value: Any) -> None:
+    check_real(name, value)
+    if isinstance(value, (bool, np.bool_)) or isinstance(value, (int, np.integer)):
+        raise DifferentiationError(
+            f"cannot differentiate with respect to {name!r}: it is an integer or boolean "
+            f"({value!r}), which has no derivative; pass a float (e.g. {name}=float(...)) "
+            "or leave it out of wrt")
+    if isinstance(value, np.ndarray) and value.dtype.kind not in "fc":
+        raise DifferentiationError(
+            f"cannot differentiate with respect to {name!r}: it is an array of dtype "
+            f"{value.dtype}, which has no derivative; convert it with .astype(float)")
+
+
+_MISS = object()  # the fast call path declines: take the general one
+_NUMBERS = (float, int, bool, np.float64, np.float32, np.int64)
+
+
+def _shapes(args: Sequence[Any]) -> tuple[Any, ...] | None:
+    """The shape of each argument (``()`` for a number, None for anything else),
+    or None if nothing is known."""
+    out = []
+    for a in args:
+        t = type(a)
+        if t is np.ndarray:
+            out.append(a.shape if a.dtype.kind != "c" else None)
+        elif t in _NUMBERS:
+            out.append(())
+        elif t in (tuple, list, dict):
+            out.append("tree")  # never equal to a shape: containers take their own path
+        else:
+            out.append(None)
+    return tuple(out)
+
+
+class Derivative:
+    """A derivative of ``primal``, compiled on first use.
+
+    ``kind`` is one of ``grad``, ``value_and_grad``, ``vjp``, ``jvp``. The
+    generated Python source is in ``.source``; the original function is
+    ``.primal``.
+    """
+
+    def __init__(self, f: Callable[..., Any], kind: str, wrt: WrtSpec) -> None:
+        if kind not in _KINDS:
+            raise ValueError(kind)
+        self.primal = f
+        self.kind = kind
+        self.wrt = wrt
+        self.wrt_names, self.wrt_positions, self.wrt_tuple = normalize_wrt(f, wrt)
+        self._entry: cache.Compiled | None = None
+        self._fast: Callable[[tuple[Any, ...]], Any] | None = None
+        self._by_shapes: dict[tuple[Any, ...], cache.Compiled] = {}
+        # The entry of the latest call, whose line map explains its exceptions.
+        self._last: cache.Compiled | None = None
+        # A bound method is compiled as its function; calls pass the instance first.
+        self._bound: Any = f.__self__ if inspect.ismethod(f) else None
+        self._func: Any = f.__func__ if inspect.ismethod(f) else f
+        if self._bound is not None:
+            self.wrt_positions = tuple(p + 1 for p in self.wrt_positions)
+        functools.update_wrapper(self, f, updated=())
+        self.__name__ = f"{getattr(f, '__name__', 'f')}_{kind}"
+        self.__qualname__ = self.__name__
+
+    # -------------------------------------------------------- compilation
+    @property
+    def _ir_kind(self) -> Kind:
+        return {"grad": "grad", "value_and_grad": "grad", "vjp": "vjp", "jvp": "jvp"}[
+            self.kind]  # type: ignore[return-value]
+
+    def compiled(self) -> cache.Compiled:
+        """The compiled derivative (compiling it if needed)."""
+        entry = self._entry
+        if entry is None or not cache.fresh(entry, self._func):
+            entry = cache.get(self._func, self._ir_kind, self.wrt_names, self.wrt_tuple)
+            self._entry = entry
+        return entry
+
+    @property
+    def source(self) -> str:
+        """The generated Python source of this derivative."""
+        return self.compiled().source
+
+    def _ir(self) -> Function:
+        """The IR of what calling this object computes (for higher derivatives)."""
+        ir = clone(self.compiled().ir)
+        if self.kind == "grad":
+            ir.structure = ir.structure[1]
+        return ir
+
+    @property
+    def _adgen_ir(self) -> Callable[[], Function]:
+        return self._ir
+
+    def _repr_html_(self) -> str:
+        return to_html(self.source)
+
+    def __repr__(self) -> str:
+        return f"<adgen {self.kind} of {getattr(self.primal, '__qualname__', self.primal)!r} " \
+               f"wrt {', '.join(self.wrt_names)}>"
+
+    # ------------------------------------------------------------- calls
+    def __call__(self, *args: Any, **kw: Any) -> Any:
+        fast = self._fast
+        if fast is not None and not kw:
+            try:
+                out = fast(args)
+            except ValueError as exc:
+                if not str(exc).startswith(NOT_SCALAR):
+                    self._annotate(exc)
+                    raise
+                out = _MISS  # one element, not 0-d: the general path handles it
+            except Exception as exc:
+                self._annotate(exc)
+                raise
+            if out is not _MISS:
+                return out
+        try:
+            if self._bound is not None:
+                args = (self._bound, *args)
+            n_extra = {"vjp": 1, "jvp": len(self.wrt_names)}.get(self.kind, 0)
+            primal_args = args[:max(len(args) - n_extra, 0)]
+            if any(isinstance(a, (tuple, list, dict)) for a in (*primal_args, *kw.values())):
+                return self._call_tree(args, kw, n_extra)
+            shapes = _shapes(primal_args) if not kw else None
+            entry = self._specialised(shapes) if shapes is not None else self.compiled()
+            if entry.result_tree is not None:
+                return self._call_tree(args, kw, n_extra)
+            out = self._call(entry.func, args, kw)
+            if shapes is not None:
+                self._fast = self._make_fast(entry, shapes)
+            return out
+        except Exception as exc:
+            self._annotate(exc)
+            raise
+
+    def _annotate(self, exc: BaseException) -> None:
+        """Say which line of the user's function the failing generated line computes."""
+        entry = self._last or self._entry
+        if entry is not None:
+            annotate(exc, entry.func, entry.emitted.line_locs)
+
+    def _make_fast_jvp(self, entry: cache.Compiled, shapes: tuple[Any, ...]
+                       ) -> Callable[[tuple[Any, ...]], Any] | None:
+        """The fast path of a JVP: float arguments of known shapes, tangents alike."""
+        func, (epoch, version) = entry.func, entry.stamp
+        epochs, versions = cache.EPOCH, custom.VERSION
+        n = len(self._params())
+        positions = self.wrt_positions
+        if len(shapes) != n:
+            return None
+        tangent_shapes = tuple(shapes[p] for p in positions)
+        floats = (float, np.float64)
+
+        def fast(args: tuple[Any, ...]) -> Any:
+            if len(args) != n + len(positions) or epochs[0] != epoch or \
+                    versions[0] != version or \
+                    _shapes(args[:n]) != shapes or _shapes(args[n:]) != tangent_shapes:
+                return _MISS
+            for p in positions:
+                x = args[p]
+                if type(x) not in floats and not (type(x) is np.ndarray
+                                                  and x.dtype.kind == "f"):
+                    return _MISS
+            return func(*args)
+
+        return fast
+
+    def _specialised(self, shapes: tuple[Any, ...]) -> cache.Compiled:
+        """The derivative compiled for arguments of these shapes (see cache.get)."""
+        entry = self._by_shapes.get(shapes)
+        if entry is None or not cache.fresh(entry, self._func):
+            entry = cache.get(self._func, self._ir_kind, self.wrt_names, self.wrt_tuple,
+                                 shapes=shapes)
+            if len(self._by_shapes) > 64:  # many shapes: keep the latest only
+                self._by_shapes.clear()
+            self._by_shapes[shapes] = entry
+        self._last = entry
+        return entry
+
+    def _make_fast(self, entry: cache.Compiled, shapes: tuple[Any, ...]
+                   ) -> Callable[[tuple[Any, ...]], Any] | None:
+        """The call path for the common case, with nothing but the checks it needs.
+
+        Only gradients with respect to one float or float-array argument, passed
+        positionally, with no globals to watch, and arguments of the shapes the
+        code was specialised to; anything else returns ``_MISS`` and takes the
+        general path.
+        """
+        if self._bound is not None or entry.global_deps or entry.result_tree is not None:
+            return None
+        if self.kind == "jvp":
+            return self._make_fast_jvp(entry, shapes)
+        if self.kind not in ("grad", "value_and_grad") or self.wrt_tuple:
+            return None
+        func, (epoch, version) = entry.func, entry.stamp
+        epochs, versions = cache.EPOCH, custom.VERSION
+        n, p = len(self._params()), self.wrt_positions[0]
+        with_value = self.kind == "value_and_grad"
+
+        def fast(args: tuple[Any, ...]) -> Any:
+            if len(args) != n or epochs[0] != epoch or versions[0] != version or \
+                    _shapes(args) != shapes:
+                return _MISS
+            x = args[p]
+            tx = type(x)
+            if tx is float:
+                value, g = func(*args)
+                if type(g) is not float:
+                    g = float(g)
+            elif tx is np.ndarray and x.dtype.kind == "f":
+                value, g = func(*args)
+                if type(g) is not np.ndarray or g.dtype != x.dtype or not g.flags.writeable:
+                    g = gradient_like(g, x)
+            else:
+                return _MISS
+            return (value, g) if with_value else g
+
+        return fast
+
+    def _call(self, func: Any, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
+        kind = self.kind
+        if kind in ("grad", "value_and_grad"):
+            args = self._bind(list(args), kw)
+            self._check_args(args, {})
+            try:
+                value, grads = func(*args)
+            except ValueError as exc:
+                if not str(exc).startswith(NOT_SCALAR):
+                    raise
+                value, grads = self._size_one(args, exc)
+            grads = self._conform(grads, args, {})
+            return grads if kind == "grad" else (value, grads)
+        if kind == "vjp":
+            if not args:
+                raise TypeError("vjp: pass the arguments, then the cotangent")
+            *primals, cotangent = args
+            primals = self._bind(primals, kw)
+            self._check_args(primals, {})
+            if isinstance(cotangent, list):
+                cotangent = tuple(cotangent)
+            grads = func(*primals, cotangent)
+            return self._conform(grads, primals, {})
+        # jvp
+        n = len(self.wrt_names)
+        if len(args) < n:
+            raise TypeError(f"jvp: pass the arguments, then {n} tangent(s)")
+        primals = self._bind(list(args[: len(args) - n]), kw)
+        tangents = args[len(args) - n:]
+        self._check_args(primals, {})
+        for name, pos, t in zip(self.wrt_names, self.wrt_positions, tangents):
+            if np.shape(t) != np.shape(primals[pos]):
+                raise DifferentiationError(
+                    f"jvp: the tangent for {name!r} has shape {np.shape(t)}, but {name!r} "
+                    f"has shape {np.shape(primals[pos])}; pass one tangent per wrt "
+                    "argument, shaped like it")
+        return func(*primals, *tangents)
+
+    def _call_tree(self, args: tuple[Any, ...], kw: dict[str, Any], n_extra: int) -> Any:
+        """A call with tuple, list or dict arguments, or results (see adgen.trees)."""
+        if len(args) < n_extra:
+            raise TypeError(f"{self.kind}: pass the arguments, then "
+                            f"{'the cotangent' if self.kind == 'vjp' else 'the tangents'}")
+        split = len(args) - n_extra
+        primals = self._bind(list(args[:split]), kw)
+        extra = args[split:]
+        try:
+            structure = tuple(trees.tree_of(p) for p in primals)
+        except TypeError as exc:
+            raise DifferentiationError(str(exc)) from None
+        key = structure if any(t is not None for t in structure) else None
+        entry = cache.get(self.primal, self._ir_kind, self.wrt_names, True, key)
+        parts = [trees.leaves(p, t) for p, t in zip(primals, structure, strict=True)]
+        flat = [leaf for part in parts for leaf in part]
+        for name, pos in zip(self.wrt_names, self.wrt_positions, strict=True):
+            for suffix, leaf in zip(trees.leaf_suffixes(structure[pos]), parts[pos],
+                                    strict=True):
+                if type(leaf) is not np.ndarray or leaf.dtype.kind not in "fc":
+                    check_differentiable(name + suffix, leaf)
+
+        def regroup(grads: Any) -> Any:
+            it = iter(grads)
+            out = []
+            for pos in self.wrt_positions:
+                leaf_grads = [gradient_like(next(it), leaf) for leaf in parts[pos]]
+                out.append(trees.build(structure[pos], iter(leaf_grads)))
+            return tuple(out) if self.wrt_tuple else out[0]
+
+        result_tree = entry.result_tree
+        if self.kind in ("grad", "value_and_grad"):
+            value, grads = entry.func(*flat)
+            grads = regroup(grads)
+            return grads if self.kind == "grad" else (value, grads)
+        if self.kind == "vjp":
+            (cotangent,) = extra
+            if result_tree is not None:
+                cotangent = trees.to_nested_tuples(cotangent, result_tree)
+            elif isinstance(cotangent, list):
+                cotangent = tuple(cotangent)
+            return regroup(entry.func(*flat, cotangent))
+        tangents = []
+        for name, pos, t in zip(self.wrt_names, self.wrt_positions, extra, strict=True):
+            try:
+                t_leaves = trees.leaves(t, structure[pos])
+            except (TypeError, KeyError, IndexError, ValueError):
+                t_leaves = None
+            if t_leaves is None or trees.tree_of(t) != structure[pos]:
+                raise DifferentiationError(
+                    f"jvp: the tangent for {name!r} must have the structure of {name!r} "
+                    "(the same tuples, lists and dict keys)")
+            for leaf_t, leaf in zip(t_leaves, parts[pos], strict=True):
+                if np.shape(leaf_t) != np.shape(leaf):
+                    raise DifferentiationError(
+                        f"jvp: a tangent for {name!r} has shape {np.shape(leaf_t)} where "
+                        f"{name!r} has shape {np.shape(leaf)}")
+            tangents.extend(t_leaves)
+        value, tangent = entry.func(*flat, *tangents)
+        return (trees.from_nested_tuples(value, result_tree),
+                trees.from_nested_tuples(tangent, result_tree))
+
+    def _size_one(self, args: list[Any], exc: ValueError) -> tuple[Any, Any]:
+        """The value and gradient of an output of one element that is not 0-d.
+
+        Treated as the scalar it holds (as autograd does): the VJP with a
+        cotangent of ones. Any other non-scalar output is refused.
+        """
+        primal_args = args[1:] if self._bound is not None else args
+        value = self.primal(*primal_args)
+        if isinstance(value, (tuple, list, dict)) or np.size(value) != 1:
+            raise NotScalarOutputError(str(exc)) from None
+        cotangent = np.ones(np.shape(value))
+        return value, Derivative(self.primal, "vjp", self.wrt)(*primal_args, cotangent)
+
+    def _bind(self, args: list[Any], kw: dict[str, Any]) -> list[Any]:
+        """Positional arguments for all parameters, from args, keywords and defaults."""
+        if not kw and len(args) == len(self._params()):
+            return args
+        sig = inspect.signature(self._func)
+        try:
+            bound = sig.bind(*args, **kw)
+        except TypeError as exc:
+            raise TypeError(f"{self.__name__}: {exc}") from None
+        bound.apply_defaults()
+        return list(bound.args)
+
+    def _params(self) -> list[str]:
+        return _param_names(self._func)
+
+    def _check_args(self, args: Sequence[Any], kw: dict[str, Any]) -> None:
+        for name, pos in zip(self.wrt_names, self.wrt_positions):
+            value = args[pos] if pos < len(args) else kw.get(name, 0.0)
+            if type(value) is not np.ndarray or value.dtype.kind != "f":
+                check_differentiable(name, value)
+        for name, value in zip(self._params(), args):
+            check_real(name, value)
+
+    def _conform(self, grads: Any, args: Sequence[Any], kw: dict[str, Any]) -> Any:
+        def like(pos: int, name: str) -> Any:
+            return args[pos] if pos < len(args) else kw.get(name)
+
+        if self.wrt_tuple:
+            return tuple(gradient_like(g, like(p, n)) for g, p, n in
+                         zip(grads, self.wrt_positions, self.wrt_names))
+        return gradient_like(grads, like(self.wrt_positions[0], self.wrt_names[0]))

@@ -1,0 +1,59 @@
+"""Move negations and reciprocals outward, where they merge or cancel.
+
+Contract: where the inner value has one use, ``a * (1 / b)`` becomes
+``a / b``, ``a + -b`` becomes ``a - b``, ``(-a) * b`` becomes ``-(a * b)``
+(when ``b`` is defined before ``-a``, so the result still reads defined
+names), and ``-(-a)`` becomes ``+a`` (which :mod:`.positive` drops). The ops
+made redundant are left for DCE.
+
+Before::
+
+    t1 = neg(g)
+    t2 = mul(t1, y)
+    t3 = neg(t2)
+
+After::
+
+    t1 = mul(g, y)
+    t2 = neg(t1)
+    t3 = pos(t1)
+"""
+
+from __future__ import annotations
+
+from ..ir import Const, Function, Op, Value, Var, walk
+from .uses import Uses
+
+
+def run(fn: Function) -> Function:
+    """Apply the rewrites above once, in program order."""
+    uses = Uses(fn)
+    for op in walk(fn.body):
+        if op.prim == "mul":
+            _product(op, uses)
+        elif op.prim == "add":
+            for i in (1, 0):
+                neg = uses.single(op.args[i], "neg")
+                if neg is not None:
+                    op.prim, op.args = "sub", [op.args[1 - i], neg.args[0]]
+                    break
+        if op.prim == "neg":
+            inner = uses.single(op.args[0], "neg")
+            if inner is not None:
+                op.prim, op.args = "pos", [inner.args[0]]
+    return fn
+
+
+def _product(op: Op, uses: Uses) -> None:
+    for i in (0, 1):
+        inv = uses.single(op.args[i], "div")
+        if inv is not None and inv.args[0] in (Const(1), Const(1.0)):
+            op.prim, op.args = "div", [op.args[1 - i], inv.args[1]]
+            return
+        neg = uses.single(op.args[i], "neg")
+        other: Value = op.args[1 - i]
+        if neg is not None and (not isinstance(other, Var) or uses.before(other, op.args[i])):
+            # (-a) * b is -(a * b): the negation moves out, where it may cancel.
+            neg.prim, neg.args = "mul", [neg.args[0], other]
+            op.prim, op.args = "neg", [op.args[i]]
+            return

@@ -1,0 +1,72 @@
+"""Apply the algebraic identities of :mod:`adgen.primitives.identities` to a function.
+
+Contract: every op without blocks whose result an identity or constant
+folding gives is removed, and its uses read that value instead. An identity
+that keeps an operand applies only where that operand is proved floating or
+complex (:class:`Inexact`, from the table's ``float_result`` facts), so
+dtypes never change (``n * 1.0`` stays for an integer ``n``).
+
+Before (the seed ``1.0`` of a gradient took the cotangent's place)::
+
+    t9 = sub(t3, t4)        # t3 = add(t1, div(x, y)): floating
+    t10 = mul(1.0, t9)
+    bx = mul(3.0, 1.0)
+
+After::
+
+    t9 = sub(t3, t4)
+    (t10 is t9, bx is 3.0)
+"""
+
+from __future__ import annotations
+
+from ..ir import Const, Function, Op, Value, Var, walk
+from ..primitives import PRIMITIVES
+from ..primitives.identities import simplify
+from .rewriting import replace_ops
+
+
+class Inexact:
+    """Which values of one function are certainly floating or complex (memoized)."""
+
+    def __init__(self, defs: dict[str, Op]) -> None:
+        self.defs = defs
+        self.known: dict[str, bool] = {}
+
+    def __call__(self, v: Value) -> bool:
+        if isinstance(v, Const):
+            return type(v.value) in (float, complex)
+        if not isinstance(v, Var):
+            return False
+        if v.name not in self.known:
+            self.known[v.name] = False  # a cycle (through a loop) proves nothing
+            self.known[v.name] = self._of(self.defs.get(v.name))
+        return self.known[v.name]
+
+    def _of(self, op: Op | None) -> bool:
+        if op is None or op.blocks or op.prim not in PRIMITIVES:
+            return False
+        kind = PRIMITIVES[op.prim].float_result
+        if kind == "always":
+            return True
+        if kind == "first":
+            return bool(op.args) and self(op.args[0])
+        if kind == "any":
+            return any(self(a) for a in op.args)
+        return False
+
+
+def run(fn: Function) -> Function:
+    """Drop the ops that an identity or constant folding makes redundant."""
+    defs = {r: op for op in walk(fn.body) for r in op.results}
+    inexact = Inexact(defs)
+
+    def step(op: Op, kept: list[Op], rename: dict[str, Value]) -> None:
+        if not op.blocks and len(op.results) == 1 and not PRIMITIVES[op.prim].effect:
+            value = simplify(op.prim, op.args, defs.get, inexact)
+            if value is not None:
+                rename[op.results[0]] = value
+                return
+        kept.append(op)
+
+    return replace_ops(fn, step)

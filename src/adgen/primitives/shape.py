@@ -382,6 +382,7 @@ def _arange_vjp(g: Sym, out: Sym, *args: Sym, position: int, **attrs: Any) -> No
 define(Primitive(
     "arange", call_template("np.arange"), ("args",), attrs={"dtype": None},
     jvp=_arange_refused, vjps=(_arange_vjp,), variadic=True, callables=(np.arange,),
+    fresh_array=True,
     doc="evenly spaced values in an interval, by step (differentiable in nothing: the stop "
         "sets only the count; a differentiated start or step is refused)",
 ))
@@ -421,7 +422,7 @@ define(Primitive(
     "linspace", call_template("np.linspace"), ("start", "stop", "num"),
     attrs={"num": 50, "endpoint": True, "dtype": None, "axis": 0},
     jvp=_linspace_jvp, vjps=(_linspace_vjp, _linspace_vjp, _linspace_vjp), variadic=True,
-    callables=(np.linspace,),
+    callables=(np.linspace,), fresh_array=True,
     doc="evenly spaced values in an interval, by count (linear in start and stop)",
 ))
 

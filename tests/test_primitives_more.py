@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_primitives import Check, args, normal
+from test_primitives import Check, args, normal, uniform
 
 from adgen import runtime
 from adgen.testing import check_grads
@@ -57,6 +57,63 @@ for _sa, _sb in (((), (3,)), ((2, 3), (4, 3)), ((), ())):
 
 
 add("r_-c_", r_c, args(normal(3), normal(3)), (0, 1), order=2)
+
+
+# ------------------------------------------------ SciPy special functions
+
+try:
+    import scipy.special as sp
+except ImportError:  # SciPy is optional
+    sp = None
+
+if sp is not None:
+    from adgen.primitives.core import load_deferred
+
+    load_deferred(force=True)
+
+    def _unary_special(fn: Any, lo: float, hi: float) -> None:
+        def f(x):
+            return np.sum(np.sin(fn(x)))
+
+        f.__name__ = f"special_{fn.__name__}"
+        add(f.__name__, f, args(uniform(lo, hi, 4)), order=2)
+        add(f.__name__ + "-scalar", f, args(uniform(lo, hi)), order=2)
+
+    for _fn, _lo, _hi in ((sp.erfcinv, 0.2, 1.8), (sp.ndtri, 0.1, 0.9), (sp.i0, -2, 2),
+                          (sp.i1, -2, 2)):
+        _unary_special(_fn, _lo, _hi)
+
+    def betaln(a, b):
+        return np.sum(np.sin(sp.betaln(a, b)))
+
+    add("betaln", betaln, args(uniform(0.5, 3, 3), uniform(0.5, 3, 3)), (0, 1, (0, 1)),
+        order=2)
+
+    def _order(fn: Any, lo: float) -> None:
+        def f(x):
+            return np.sum(np.sin(fn(1.5, x)) + fn(2.0, x))
+
+        f.__name__ = f"special_{fn.__name__}"
+        add(f.__name__, f, args(uniform(lo, 3, 4)), order=2)
+
+    for _fn, _lo in ((sp.iv, 0.2), (sp.jv, 0.2), (sp.yv, 0.5), (sp.ive, 0.2)):
+        _order(_fn, _lo)
+
+
+@pytest.mark.skipif(sp is None, reason="needs SciPy")
+@pytest.mark.parametrize("name", ["iv", "jv", "yv", "ive"])
+def test_bessel_orders_are_refused(name: str) -> None:
+    import adgen
+
+    fn = getattr(sp, name)
+
+    def f(v, x):
+        return fn(v, x)
+
+    with pytest.raises(adgen.DifferentiationError, match="order v"):
+        adgen.grad(f, 0)(1.5, 2.0)
+    with pytest.raises(adgen.DifferentiationError, match="order v"):
+        adgen.jvp(f, 0)(1.5, 2.0, 1.0)
 
 
 FIRST = [pytest.param(c, w, m, id=f"{c.name}-wrt{w}-{m}") for c in CHECKS for w in c.wrts

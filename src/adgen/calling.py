@@ -94,6 +94,12 @@ def check_differentiable(name: str, value: Any) -> None:
             f"cannot differentiate with respect to {name!r}: it is an integer or boolean "
             f"({value!r}), which has no derivative; pass a float (e.g. {name}=float(...)) "
             "or leave it out of wrt")
+    if not isinstance(value, (float, complex, np.number, np.ndarray, tuple, list, dict)):
+        # None, a string, an object: NumPy would turn it into an object array and fail
+        # somewhere in the generated code
+        raise DifferentiationError(
+            f"cannot differentiate with respect to {name!r}: it is {type(value).__name__} "
+            f"({value!r:.40}), not a number or a float array; pass a float or a float array")
     if isinstance(value, np.ndarray) and value.dtype.kind not in "fc":
         raise DifferentiationError(
             f"cannot differentiate with respect to {name!r}: it is an array of dtype "

@@ -6,7 +6,9 @@ one family of primitives.
 
 from . import (  # noqa: F401
     arith,
+    arrays,
     builtins,
+    constant,
     control,
     effects,
     elementwise,
@@ -15,6 +17,7 @@ from . import (  # noqa: F401
     linalg,
     lists,
     reductions,
+    refused,
     shape,
 )
 from .core import BY_CALLABLE, PRIMITIVES, Primitive, lookup_callable

@@ -42,6 +42,16 @@ CONSTANT_IN: dict[str, str] = {
                      "arange"), INDEX),
     **dict.fromkeys(("make_list", "make_tuple", "make_range", "item", "tape_pop",
                      "tape_push"), STRUCTURE),
+    **dict.fromkeys(("print", "assert", "raise", "check_bound", "log_message", "warn",
+                     "fstring", "str_format", "str", "repr"),
+                    "an effect, or the string it shows: never differentiated, it changes "
+                    "no value"),
+    **dict.fromkeys(("list_item", "list_set", "list_slice", "list_item_adjoint",
+                     "list_slice_adjoint", "list_position", "list_insert_position"), INDEX),
+    **dict.fromkeys(("list_any", "list_all"), TEST),
+    **dict.fromkeys(("list_argmin", "list_argmax"), INTEGER),
+    **dict.fromkeys(("list_zeros", "list_len", "list_sum_adjoint", "list_join_adjoint"),
+                    SHAPE),
     "stop_gradient": "the point of stop_gradient: the user asks for a constant",
     "attr": "an attribute of an object that is not differentiated (an active value "
             "reaching it is refused by its rule)",

@@ -193,3 +193,58 @@ def test_loops_over_dicts_and_lists_known_item_by_item_are_unrolled(wrt):
     check_grads(loops_over_known_containers, args, wrt=wrt)
     assert adgen.value_and_grad(loops_over_known_containers, wrt=wrt)(*args)[0] == \
         pytest.approx(loops_over_known_containers(*args))
+
+
+def with_every_kind_of_parameter(x, /, y, *args, scale=2.0, **kw):
+    s = x * y * scale
+    for a in args:
+        s = s + np.sin(a * x)
+    return s + kw["z"] * x ** 2
+
+
+def _fd(f, args, kw, pick, put, h=1e-6):
+    """Central difference of f along the argument ``pick`` picks (``put`` sets it)."""
+    base = pick(args, kw)
+    up = put(args, kw, base + h)
+    down = put(args, kw, base - h)
+    return (f(*up[0], **up[1]) - f(*down[0], **down[1])) / (2 * h)
+
+
+def test_star_args_keyword_only_positional_only_and_star_star_kwargs():
+    f = with_every_kind_of_parameter
+    args, kw = (1.5, 2.0, 3.0, 0.5), {"scale": 1.5, "z": 0.25}
+    g_x = adgen.grad(f)(*args, **kw)
+    assert g_x == pytest.approx(_fd(f, args, kw, lambda a, k: a[0],
+                                    lambda a, k, v: ((v, *a[1:]), k)), rel=1e-6)
+    g_args = adgen.grad(f, wrt="args")(*args, **kw)
+    assert isinstance(g_args, tuple) and len(g_args) == 2
+    for j in range(2):
+        assert g_args[j] == pytest.approx(_fd(
+            f, args, kw, lambda a, k, j=j: a[2 + j],
+            lambda a, k, v, j=j: ((*a[:2 + j], v, *a[3 + j:]), k)), rel=1e-6)
+    g_scale, g_kw = adgen.grad(f, wrt=("scale", "kw"))(*args, **kw)
+    assert g_scale == pytest.approx(args[0] * args[1])
+    assert g_kw == {"z": pytest.approx(args[0] ** 2)}
+    assert adgen.jvp(f)(*args, 1.0, **kw)[1] == pytest.approx(g_x)
+    assert adgen.vjp(f, wrt="args")(*args, 1.0, **kw) == pytest.approx(g_args)
+
+
+def test_keyword_only_and_positional_only_callees():
+    def k(x, *, c=2.0):
+        return x * c
+
+    def f(x, /, y):
+        return k(x, c=y) + k(y)
+
+    assert adgen.grad(f, wrt=(0, 1))(2.0, 3.0) == (3.0, 4.0)
+
+
+def test_a_callee_with_star_args_is_refused_with_advice():
+    def g(x, *rest):
+        return x * sum(rest)
+
+    def f(x):
+        return g(x, 2.0, 3.0)
+
+    with pytest.raises(adgen.UnsupportedSyntaxError, match="plain parameters"):
+        adgen.grad(f)(1.5)

@@ -57,13 +57,12 @@ def _pack_of(tree: Any, names: Any) -> Pack:
 def function(cx: Context) -> Function:
     node = cx.p.node
     args = node.args
-    if args.vararg or args.kwarg or args.kwonlyargs or getattr(args, "posonlyargs", None):
-        raise cx.error(node, "*args, **kwargs, keyword-only and positional-only "
-                         "parameters are not supported; use plain parameters")
     refuse_unsupported(cx.p)
     node = desugar(node)
-    params = bind_params(cx, [a.id for a in args.args])
-    defaults = p_defaults(cx, args.defaults)
+    params = bind_params(cx, signature_names(args))
+    # Defaults in the generated signature only for plain positional parameters.
+    plain = not (args.vararg or args.kwarg or args.kwonlyargs)
+    defaults = p_defaults(cx, args.defaults) if plain else ()
     body = list(node.body)
     doc = ""
     if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
@@ -92,6 +91,18 @@ def function(cx: Context) -> Function:
         result_tree=cx.result_tree,
         param_leaves=cx.param_leaves,
     )
+
+
+def signature_names(args: gast.arguments) -> list[str]:
+    """The parameters in the order the API passes them: positional ones (positional-only
+    first), ``*args`` (a tuple), keyword-only ones, ``**kwargs`` (a dict)."""
+    names = [a.id for a in [*getattr(args, "posonlyargs", []), *args.args]]
+    if args.vararg is not None:
+        names.append(args.vararg.id)
+    names += [a.id for a in args.kwonlyargs]
+    if args.kwarg is not None:
+        names.append(args.kwarg.id)
+    return names
 
 
 def bind_params(cx: Context, names: list[str]) -> list[str]:

@@ -33,5 +33,7 @@ def with_try(x):
         return x
 
 
-def with_varargs(x, *scales):
-    return x * sum(scales)
+def with_global(x):
+    global calls
+    calls += 1
+    return x * calls

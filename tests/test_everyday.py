@@ -248,3 +248,20 @@ def test_a_callee_with_star_args_is_refused_with_advice():
 
     with pytest.raises(adgen.UnsupportedSyntaxError, match="plain parameters"):
         adgen.grad(f)(1.5)
+
+
+def test_a_function_wrapped_with_functools_wraps_differentiates_as_the_one_it_wraps():
+    import functools
+
+    def logged(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kw):
+            return fn(*args, **kw)
+        return wrapper
+
+    @logged
+    def cube(x):
+        return x ** 3
+
+    assert adgen.grad(cube)(2.0) == 12.0
+    assert adgen.jvp(cube)(2.0, 1.0) == (8.0, 12.0)

@@ -42,7 +42,8 @@ def _param_names(f: Any) -> list[str]:
         return list(ir.params)
     if not callable(f):
         raise TypeError(f"adgen differentiates functions, not {type(f).__name__}")
-    code = getattr(f, "__code__", None)
+    # A function wrapped with functools.wraps is differentiated as the one it wraps.
+    code = getattr(inspect.unwrap(f), "__code__", None)
     if code is None:
         raise TypeError(f"adgen differentiates Python functions, not {f!r}")
     return signature_names(code)

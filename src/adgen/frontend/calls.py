@@ -27,7 +27,7 @@ import numpy as np
 from .. import custom
 from ..ir import Const, Value, Var
 from ..primitives import PRIMITIVES
-from ..primitives.core import lookup_method
+from ..primitives.core import TUPLE_SINGLE, lookup_method
 from .basics import as_value, live, static, value
 from .context import Context
 from .einsum import call_einsum
@@ -302,6 +302,21 @@ def static_dtype(cx: Context, node: gast.AST) -> str:
     except TypeError:
         raise cx.error(node, "the dtype must be written in the source (float, "
                          "np.float32, 'float64'...)") from None
+
+
+def single_result(cx: Context, node: gast.Call, obj: Any) -> str | None:
+    """The primitive computing a call of the tuple-returning ``obj`` whose arguments
+    make it return one array (``np.linalg.svd(a, compute_uv=False)``), else None."""
+    rule = TUPLE_SINGLE.get(obj)
+    if rule is None:
+        return None
+    name, position, prims = rule
+    arg = keyword(cx, node, name)
+    if arg is None and len(node.args) > position:
+        arg = node.args[position]
+    if arg is None:
+        return None
+    return prims.get(static(cx, arg, f"the argument {name!r}"))
 
 
 def prim_call(cx: Context, node: gast.Call, prim: str, args: list[Any],

@@ -10,6 +10,7 @@ from . import (  # noqa: F401
     builtins,
     constant,
     control,
+    decompositions,
     elementwise,
     helpers,
     indexing,

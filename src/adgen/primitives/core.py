@@ -199,14 +199,24 @@ def _defining_module() -> str:
     return name.rpartition(".")[2]
 
 
-def define_tuple(callables: Sequence[Any], parts: Sequence[str]) -> None:
+def define_tuple(callables: Sequence[Any], parts: Sequence[str],
+                 single: tuple[str, int, dict[Any, str]] | None = None) -> None:
     """Make ``a, b = f(...)`` (f one of ``callables``) compute each part on its own.
 
     ``parts`` names one single-result primitive per tuple component; each takes
-    the call's arguments.
+    the call's arguments. ``single`` is ``(argument, position, {value: primitive})``
+    for a function that returns one array when that argument (by name or at that
+    position) has one of the given constant values (``np.linalg.svd(a,
+    compute_uv=False)``): the primitive then computes the call.
     """
     for c in callables:
         TUPLE_RESULTS[c] = tuple(parts)
+        if single is not None:
+            TUPLE_SINGLE[c] = single
+
+
+# Callable returning a tuple -> when it returns one array instead (see define_tuple).
+TUPLE_SINGLE: dict[Any, tuple[str, int, dict[Any, str]]] = {}
 
 
 # Families of primitives for optional libraries: defined (by importing the

@@ -28,6 +28,8 @@ FAMILIES = [
     ("shape", "Shapes, joins, conversions and array creation"),
     ("arrays", "More array functions"),
     ("linalg", "Linear algebra"),
+    ("decompositions", "Decompositions and matrix functions (np.linalg)"),
+    ("scipy_linalg", "SciPy linear algebra (used only when the program imports scipy.linalg)"),
     ("special", "SciPy special functions (used only when the program imports scipy.special)"),
     ("builtins", "Python builtins and the math module"),
     ("indexing", "Indexing, writes and copies"),

@@ -43,6 +43,9 @@ CONSTANT_IN: dict[str, str] = {
                      "arange"), INDEX),
     **dict.fromkeys(("make_list", "make_tuple", "make_range", "item", "tape_pop",
                      "tape_push"), STRUCTURE),
+    "cho_factor_lower": "a flag (which triangle holds the factor), the constant argument "
+                        "lower of cho_factor",
+    "cho_solve": "its operand lower is a flag (which triangle of c holds the factor)",
     "stop_gradient": "the point of stop_gradient: the user asks for a constant",
     "attr": "an attribute of an object that is not differentiated (an active value "
             "reaching it is refused by its rule)",

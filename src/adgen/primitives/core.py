@@ -79,6 +79,9 @@ class Primitive:
     # The listed primitive to use instead when the first argument is a list
     # literal (``np.array([a, b])``, while ``np.array(x)`` copies x).
     of_list: str | None = None
+    # The call's first argument is a tuple whose items are the first ``packed``
+    # operands (``cho_solve((c, lower), b)``, ``cho_solve(cho_factor(a), b)``).
+    packed: int = 0
     # Array methods that stand for this primitive, the array being operand 0.
     methods: tuple[str, ...] = ()
     # Modules the emitted code refers to by name besides ``np`` (``scipy.special``).
@@ -222,7 +225,8 @@ TUPLE_SINGLE: dict[Any, tuple[str, int, dict[Any, str]]] = {}
 # Families of primitives for optional libraries: defined (by importing the
 # adgen module on the right) only once the user's program has imported the
 # library on the left, so that adgen never imports it itself.
-DEFERRED = {"scipy.special": "adgen.primitives.special"}
+DEFERRED = {"scipy.special": "adgen.primitives.special",
+            "scipy.linalg": "adgen.primitives.scipy_linalg"}
 
 
 def load_deferred(force: bool = False) -> None:

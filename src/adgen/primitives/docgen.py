@@ -66,9 +66,10 @@ source.
 def _modules() -> list[tuple[str, Any]]:
     found = [("np", np), ("np.linalg", np.linalg), ("math", math),
              ("operator", operator), ("", builtins), ("adgen.runtime", runtime)]
-    special = sys.modules.get("scipy.special")
-    if special is not None:
-        found.insert(2, ("scipy.special", special))
+    for name in ("scipy.linalg", "scipy.special"):
+        module = sys.modules.get(name)
+        if module is not None:
+            found.insert(2, (name, module))
     return found
 
 

@@ -34,6 +34,7 @@ from .core import (
     sum_tangents,
     template,
 )
+from .matrix_norms import MATRIX_ORDS, matrix_norm_jvp, matrix_norm_vjp
 from .reductions import restore, ties
 
 
@@ -320,16 +321,19 @@ define_tuple((np.linalg.eigh,), ("eigh_values", "eigh_vectors"))
 
 
 def _norm_kind(ord: Any, axis: Any) -> str:
-    """Which norm formula applies: 'euclid', 'max', 'min', 'zero' or 'p'."""
+    """Which norm formula applies: 'euclid', 'matrix', 'max', 'min', 'zero' or 'p'."""
     matrix = isinstance(axis, tuple) and len(axis) == 2
     vector = isinstance(axis, int) or (isinstance(axis, tuple) and len(axis) == 1)
     if ord is None or ord == "fro" or (ord == 2 and vector):
         return "euclid"
+    if (matrix or (axis is None and ord == "nuc")) and ord in MATRIX_ORDS:
+        return "matrix"
     if matrix or not vector:
         raise DifferentiationError(
             f"np.linalg.norm with ord={ord!r} and axis={axis!r} has no derivative rule in "
-            "adgen: without an integer axis this is a matrix norm for 2-D input; use "
-            "ord=None or 'fro' (Frobenius), or give axis= for a vector norm")
+            "adgen: without axis= the norm depends on the number of dimensions of x; give "
+            "axis=(0, 1) (or (-2, -1)) for the matrix norm of a matrix, or axis=0 for the "
+            "vector norm of a vector")
     if ord == math.inf:
         return "max"
     if ord == -math.inf:
@@ -355,14 +359,20 @@ def _norm_weights(out: Sym, x: Sym, ord: Any, axis: Any, keepdims: bool) -> tupl
 
 def _norm_jvp(ts: list[Sym | None], out: Sym, x: Sym, ord: Any, axis: Any,
               keepdims: bool) -> Sym | None:
-    if _norm_kind(ord, axis) == "zero":
+    kind = _norm_kind(ord, axis)
+    if kind == "matrix":
+        return matrix_norm_jvp(ts[0], out, x, ord, (-2, -1) if axis is None else axis)
+    if kind == "zero":
         return None
     w, s = _norm_weights(out, x, ord, axis, keepdims)
     return call("sum", w * ts[0], axis=axis, keepdims=keepdims) * s
 
 
 def _norm_vjp(g: Sym, out: Sym, x: Sym, ord: Any, axis: Any, keepdims: bool) -> Sym | None:
-    if _norm_kind(ord, axis) == "zero":
+    kind = _norm_kind(ord, axis)
+    if kind == "matrix":
+        return matrix_norm_vjp(g, out, x, ord, (-2, -1) if axis is None else axis)
+    if kind == "zero":
         return None
     w, s = _norm_weights(out, x, ord, axis, keepdims)
     return restore(g * s, x, axis, keepdims) * w
@@ -374,6 +384,7 @@ define(Primitive(
     jvp=_norm_jvp,
     vjps=(_norm_vjp,),
     callables=(np.linalg.norm,),
-    doc="vector norms along an integer axis (ord 2, 1, inf, -inf, 0, any p) and the "
-        "Euclidean/Frobenius norm (ord None or 'fro') over any axes",
+    doc="vector norms along an integer axis (ord 2, 1, inf, -inf, 0, any p), matrix "
+        "norms over two axes (ord 'nuc', 2, -2, 1, -1, inf, -inf; ties share the "
+        "derivative) and the Euclidean/Frobenius norm (ord None or 'fro') over any axes",
 ))

@@ -568,6 +568,16 @@ def require_shape(g, a, shape="tall", what=""):
     return g
 
 
+@helper
+def lu_rows(x, piv, inverse=False):
+    """The rows of the matrices ``x`` permuted by the pivots of ``scipy.linalg.lu_factor``:
+    ``P.T @ x`` where ``a = P @ L @ U`` (``P @ x`` if ``inverse``)."""
+    perm = np.arange(np.shape(x)[-2])
+    for i, p in enumerate(np.asarray(piv).tolist()):
+        perm[i], perm[p] = perm[p], perm[i]
+    return np.asarray(x)[..., np.argsort(perm) if inverse else perm, :]
+
+
 # Defined last, so modules written ahead of time list it after the others.
 @helper
 def gradient_like(g, x):

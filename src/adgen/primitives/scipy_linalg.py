@@ -18,6 +18,7 @@ from typing import Any
 
 import scipy.linalg
 
+from .. import runtime
 from ..errors import DifferentiationError
 from .core import Primitive, Sym, call, define, define_tuple, sum_tangents, template
 from .decompositions import part
@@ -199,4 +200,109 @@ define(Primitive(
     modules=SL, fresh_array=True,
     doc="the Fréchet derivative of expm at a in the direction e (linear in e; its "
         "derivative in a is refused)",
+))
+
+
+# ---------------------------------------------------------------------- LU
+# lu_factor(a) = (lu, piv) with a = P @ L @ U: L unit lower triangular (below the
+# diagonal of lu), U upper triangular (on and above it), P the pivots' permutation.
+
+
+def _l_solve(lu: Sym, m: Sym, transposed: bool = False) -> Sym:
+    """inv(L) @ m (inv(L).T @ m if ``transposed``)."""
+    return call("solve_triangular", lu, m, lower=True, unit_diagonal=True,
+                trans=1 if transposed else 0)
+
+
+def _times_u_inverse(m: Sym, lu: Sym, transposed: bool = False) -> Sym:
+    """m @ inv(U) (m @ inv(U).T if ``transposed``)."""
+    return mT(call("solve_triangular", lu, mT(m), trans=0 if transposed else 1))
+
+
+def _l_times(lu: Sym, m: Sym) -> Sym:
+    """L @ m."""
+    return m + call("tril", lu, k=-1) @ m
+
+
+def _lu_factor_jvp(ts: list[Sym | None], out: Sym, a: Sym, **kw: Any) -> Sym:
+    piv = call("lu_factor_piv", a, **kw)
+    x = _times_u_inverse(_l_solve(out, call("lu_rows", ts[0], piv)), out)
+    return _l_times(out, call("tril", x, k=-1)) + call("triu", x) @ call("triu", out)
+
+
+def _lu_factor_vjp(g: Sym, out: Sym, a: Sym, **kw: Any) -> Sym:
+    piv = call("lu_factor_piv", a, **kw)
+    lt_g = g + mT(call("tril", out, k=-1)) @ g
+    x = call("tril", lt_g, k=-1) + call("triu", g @ mT(call("triu", out)))
+    y = _times_u_inverse(_l_solve(out, x, transposed=True), out, transposed=True)
+    return call("lu_rows", y, piv, inverse=True)
+
+
+LU = {"overwrite_a": False, "check_finite": True}
+
+define(Primitive(
+    "lu_factor_lu", part("scipy.linalg.lu_factor", 0), ("a",), attrs=dict(LU),
+    jvp=_lu_factor_jvp, vjps=(_lu_factor_vjp,), modules=SL, fresh_array=True,
+    doc="lu, _ = scipy.linalg.lu_factor(a): L (below the diagonal, unit diagonal "
+        "implied) and U (on and above it) of a = P @ L @ U (pivots constant nearby)",
+))
+
+define(Primitive(
+    "lu_factor_piv", part("scipy.linalg.lu_factor", 1), ("a",), attrs=dict(LU),
+    differentiable=False, index_array=True, modules=SL,
+    doc="_, piv = scipy.linalg.lu_factor(a): the pivots (integers)",
+))
+
+define_tuple((scipy.linalg.lu_factor,), ("lu_factor_lu", "lu_factor_piv"))
+
+define(Primitive(
+    "lu_rows", template("lu_rows(_0, _1)"), ("x", "piv"), attrs={"inverse": False},
+    jvp=lambda ts, out, x, piv, inverse: call("lu_rows", ts[0], piv, inverse=inverse),
+    vjps=(lambda g, out, x, piv, inverse: call("lu_rows", g, piv, inverse=not inverse), None),
+    helpers=("lu_rows",), callables=(runtime.lu_rows,), shape_of=0,
+    doc="the rows of x permuted by lu_factor's pivots (P.T @ x; P @ x if inverse)",
+))
+
+
+def _lu_matrix_tangent(t: Sym, lu: Sym, piv: Sym) -> Sym:
+    """The tangent of a = P @ L @ U for a tangent t of lu."""
+    inner = call("tril", t, k=-1) @ call("triu", lu) + _l_times(lu, call("triu", t))
+    return call("lu_rows", inner, piv, inverse=True)
+
+
+def _lu_solve_jvp(ts: list[Sym | None], out: Sym, lu: Sym, piv: Sym, b: Sym, trans: Any,
+                  **kw: Any) -> Sym:
+    tl, _, tb = ts
+    rhs: Sym | None = tb
+    if tl is not None:
+        da = _lu_matrix_tangent(tl, lu, piv)
+        rhs = sum_tangents([tb, -((mT(da) if _transposed(trans) else da) @ out)])
+    assert rhs is not None
+    return call("lu_solve", lu, piv, rhs, trans=trans, **kw)
+
+
+def _lu_solve_b(g: Sym, lu: Sym, piv: Sym, trans: Any, kw: dict[str, Any]) -> Sym:
+    return call("lu_solve", lu, piv, g, trans=0 if _transposed(trans) else 1, **kw)
+
+
+def _lu_solve_vjp_lu(g: Sym, out: Sym, lu: Sym, piv: Sym, b: Sym, trans: Any,
+                     **kw: Any) -> Sym:
+    gb = _lu_solve_b(g, lu, piv, trans, kw)
+    ga = -call("matmul_adjoint_a", gb, lu, out)
+    if _transposed(trans):
+        ga = mT(ga)
+    ga = call("lu_rows", ga, piv)
+    lt_ga = ga + mT(call("tril", lu, k=-1)) @ ga
+    return call("tril", ga @ mT(call("triu", lu)), k=-1) + call("triu", lt_ga)
+
+
+define(Primitive(
+    "lu_solve", template("scipy.linalg.lu_solve((_0, _1), _2)"), ("lu", "piv", "b"),
+    attrs={"trans": 0, **CHECK},
+    jvp=_lu_solve_jvp,
+    vjps=(_lu_solve_vjp_lu, None,
+          lambda g, out, lu, piv, b, trans, **kw: _lu_solve_b(g, lu, piv, trans, kw)),
+    callables=(scipy.linalg.lu_solve,), modules=SL, packed=2, fresh_array=True,
+    doc="the solution x of a @ x = b (a.T @ x = b with trans=1) from lu_factor(a) = "
+        "(lu, piv)",
 ))

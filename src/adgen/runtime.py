@@ -558,9 +558,9 @@ def real_eig(a, part=0):
 def require_shape(g, a, shape="tall", what=""):
     """``g``, after checking that the matrices of ``a`` are ``shape`` ("tall": at
     least as many rows as columns, "wide": at least as many columns as rows), which
-    the derivative of ``what`` needs."""
+    the derivative of ``what`` needs (a zero ``g`` contributes nothing either way)."""
     m, n = np.shape(a)[-2:]
-    if (m < n) if shape == "tall" else (m > n):
+    if ((m < n) if shape == "tall" else (m > n)) and np.any(g):
         rows = "rows as columns" if shape == "tall" else "columns as rows"
         raise ValueError(
             f"adgen refuses this derivative: {what} is differentiable only for matrices "

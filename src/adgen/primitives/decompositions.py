@@ -236,7 +236,7 @@ define_tuple((np.linalg.eig,), ("eig_values", "eig_vectors"))
 
 
 def _qr(a: Sym, mode: str) -> tuple[Sym, Sym]:
-    if mode not in ("reduced", "complete"):
+    if mode not in ("reduced", "complete", "r"):
         raise DifferentiationError(
             f"np.linalg.qr with mode={mode!r} has no derivative rule in adgen; use "
             "mode='reduced' (the default), 'complete' or 'r'")

@@ -304,3 +304,121 @@ def test_first_order(check: Check, wrt: Any, mode: str) -> None:
 def test_second_order(check: Check, wrt: Any) -> None:
     check_grads(check.f, check.make(np.random.default_rng(11)), wrt=wrt,
                 modes=("reverse",), order=2, rtol=check.rtol)
+
+
+# ------------------------------------------------------------------ refusals
+
+ROTATION = np.array([[0.0, -1.0], [1.0, 0.0]])  # eigenvalues +i and -i
+
+
+def eig_sum(a):
+    w, v = np.linalg.eig(a)
+    return np.sum(w)
+
+
+def svd_full_u(a):
+    u, s, vh = np.linalg.svd(a)
+    return np.sum(u ** 2 * np.arange(4.0))
+
+
+def svd_full_vh(a):
+    u, s, vh = np.linalg.svd(a)
+    return np.sum(vh ** 2 * np.arange(4.0))
+
+
+def svd_full_values(a):
+    u, s, vh = np.linalg.svd(a)
+    return np.sum(s)
+
+
+def qr_sum(a):
+    q, r = np.linalg.qr(a)
+    return np.sum(np.sin(r)) + np.sum(np.sin(q))
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_complex_spectrum_is_refused_at_run_time(mode: str) -> None:
+    with pytest.raises(adgen.DifferentiationError, match="complex eigenvalues.*eigh"):
+        if mode == "reverse":
+            adgen.grad(eig_sum)(ROTATION)
+        else:
+            adgen.jvp(eig_sum)(ROTATION, np.ones((2, 2)))
+    # The same function differentiates where the spectrum is real.
+    check_grads(eig_sum, [real_spectrum(2)(np.random.default_rng(0))])
+
+
+@pytest.mark.parametrize("f,shape", [(svd_full_u, (4, 3)), (svd_full_vh, (3, 4)),
+                                     (qr_sum, (3, 4))])
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_factors_without_a_derivative_are_refused_at_run_time(f: Any, shape: Any,
+                                                               mode: str) -> None:
+    a = np.random.default_rng(0).standard_normal(shape)
+    with pytest.raises(adgen.DifferentiationError, match="at least as many"):
+        if mode == "reverse":
+            adgen.grad(f)(a)
+        else:
+            adgen.jvp(f)(a, np.ones(shape))
+
+
+def test_unique_parts_of_a_full_svd_are_differentiated() -> None:
+    rng = np.random.default_rng(3)
+    check_grads(svd_full_values, [rng.standard_normal((4, 3))])
+    check_grads(svd_full_u, [rng.standard_normal((4, 5))])
+    check_grads(svd_full_vh, [rng.standard_normal((5, 4))])
+
+
+def svd_hermitian(a):
+    return np.sum(np.linalg.svd(a, hermitian=True, compute_uv=False))
+
+
+def pinv_hermitian(a):
+    return np.sum(np.linalg.pinv(a, hermitian=True))
+
+
+def qr_raw(a):
+    h, tau = np.linalg.qr(a, mode="raw")
+    return np.sum(h)
+
+
+def lstsq_residuals(a, b):
+    x, res, rank, sv = np.linalg.lstsq(a, b)
+    return np.sum(res)
+
+
+def matrix_norm_without_axis(x):
+    return np.linalg.norm(x, 2)
+
+
+@pytest.mark.parametrize("f,match", [(svd_hermitian, "hermitian=False"),
+                                     (pinv_hermitian, "hermitian=False"),
+                                     (qr_raw, "mode='raw'"),
+                                     (matrix_norm_without_axis, "axis=\\(0, 1\\)")])
+def test_refused_while_differentiating(f: Any, match: str) -> None:
+    with pytest.raises(adgen.DifferentiationError, match=match):
+        adgen.grad(f)(spd(3)(np.random.default_rng(0)))
+
+
+def test_lstsq_residuals_are_refused_with_the_way_out() -> None:
+    rng = np.random.default_rng(0)
+    with pytest.raises(adgen.DifferentiationError, match="b - a @ x"):
+        adgen.grad(lstsq_residuals)(rng.standard_normal((5, 3)), rng.standard_normal(5))
+
+
+def test_gaps_that_are_zero_contribute_zero() -> None:
+    """At a repeated singular value the vectors' derivative is not defined; as for eigh,
+    the zero gap contributes 0 (finite numbers, never inf or nan)."""
+    def f(a):
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        return np.sum(u ** 2 * np.arange(3.0))
+
+    g = adgen.grad(f)(np.diag([2.0, 2.0, 1.0]))
+    assert np.all(np.isfinite(g))
+
+
+if sl is not None:
+    def expm_hessian_target(a):
+        return np.sum(np.sin(sl.expm(a)))
+
+    def test_second_derivative_of_expm_is_refused() -> None:
+        with pytest.raises(adgen.DifferentiationError, match="second derivative"):
+            adgen.hessian(expm_hessian_target)(np.eye(2) * 0.5)

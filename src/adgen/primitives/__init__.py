@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     helpers,
     indexing,
     linalg,
+    matrix_functions,
     reductions,
     refused,
     shape,

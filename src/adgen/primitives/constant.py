@@ -46,6 +46,7 @@ CONSTANT_IN: dict[str, str] = {
                      "tape_push"), STRUCTURE),
     "cho_factor_lower": "a flag (which triangle holds the factor), the constant argument "
                         "lower of cho_factor",
+    "lstsq_sv": "the singular values of a do not depend on b",
     "lu_solve": "its operand piv holds the pivots: integers",
     "cho_solve": "its operand lower is a flag (which triangle of c holds the factor)",
     "stop_gradient": "the point of stop_gradient: the user asks for a constant",

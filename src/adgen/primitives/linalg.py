@@ -246,13 +246,13 @@ def _lower_half_diagonal(x: Sym) -> Sym:
     return 0.5 * (call("tril", x) + call("tril", x, k=-1))
 
 
-def _cholesky_jvp(ts: list[Sym | None], out: Sym, a: Sym) -> Sym:
+def cholesky_jvp(ts: list[Sym | None], out: Sym, a: Sym) -> Sym:
     ds = read_triangle(ts[0], "L")
     inner = call("solve", out, mT(call("solve", out, ds)))  # L^-1 dS L^-T
     return out @ _lower_half_diagonal(inner)
 
 
-def _cholesky_vjp(g: Sym, out: Sym, a: Sym) -> Sym:
+def cholesky_vjp(g: Sym, out: Sym, a: Sym) -> Sym:
     p = _lower_half_diagonal(mT(out) @ g)
     q = mT(call("solve", mT(out), mT(call("solve", mT(out), p))))  # L^-T P L^-1
     return fold_triangle(q, "L")
@@ -260,8 +260,8 @@ def _cholesky_vjp(g: Sym, out: Sym, a: Sym) -> Sym:
 
 _linalg(
     "cholesky",
-    jvp=_cholesky_jvp,
-    vjps=(_cholesky_vjp,),
+    jvp=cholesky_jvp,
+    vjps=(cholesky_vjp,),
     doc="lower Cholesky factor L of a = L @ L.T (reads the lower triangle of a)",
 )
 
@@ -272,7 +272,7 @@ def _emit_eigh_vectors(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
     return ast.Subscript(value=call_node, slice=ast.Constant(1), ctx=ast.Load())
 
 
-def _eig_gaps(w: Sym) -> Sym:
+def eig_gaps(w: Sym) -> Sym:
     """``F[i, j] = 1 / (w[j] - w[i])`` off the diagonal, 0 where eigenvalues are equal."""
     gap = call("expand_dims", w, -2) - call("expand_dims", w, -1)
     equal = call("eq", gap, 0.0)
@@ -290,12 +290,12 @@ def _eigh_values_vjp(g: Sym, out: Sym, a: Sym, UPLO: str) -> Sym:
 
 
 def _eigh_vectors_jvp(ts: list[Sym | None], out: Sym, a: Sym, UPLO: str) -> Sym:
-    f = _eig_gaps(call("eigh_values", a, UPLO=UPLO))
+    f = eig_gaps(call("eigh_values", a, UPLO=UPLO))
     return out @ (f * (mT(out) @ read_triangle(ts[0], UPLO) @ out))
 
 
 def _eigh_vectors_vjp(g: Sym, out: Sym, a: Sym, UPLO: str) -> Sym:
-    f = _eig_gaps(call("eigh_values", a, UPLO=UPLO))
+    f = eig_gaps(call("eigh_values", a, UPLO=UPLO))
     return fold_triangle(out @ (f * (mT(out) @ g)) @ mT(out), UPLO)
 
 

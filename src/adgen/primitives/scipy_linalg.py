@@ -22,7 +22,7 @@ from .. import runtime
 from ..errors import DifferentiationError
 from .core import Primitive, Sym, call, define, define_tuple, sum_tangents, template
 from .decompositions import part
-from .linalg import _cholesky_jvp, _cholesky_vjp, mT
+from .linalg import cholesky_jvp, cholesky_vjp, mT
 
 SL = ("scipy.linalg",)
 CHECK = {"overwrite_b": False, "check_finite": True}
@@ -96,18 +96,18 @@ def _cho_factor_jvp(ts: list[Sym | None], out: Sym, a: Sym, lower: bool, **kw: A
     t = ts[0]
     factor = triangle(out, lower)
     if lower:
-        df = _cholesky_jvp([t], factor, a)
+        df = cholesky_jvp([t], factor, a)
     else:  # c holds U = L.T, with L the factor of the matrix a's upper triangle stands for
-        df = mT(_cholesky_jvp([mT(t)], mT(factor), mT(a)))
+        df = mT(cholesky_jvp([mT(t)], mT(factor), mT(a)))
     return triangle(df, lower) + triangle(t, not lower, strict=True)
 
 
 def _cho_factor_vjp(g: Sym, out: Sym, a: Sym, lower: bool, **kw: Any) -> Sym:
     factor, gf = triangle(out, lower), triangle(g, lower)
     if lower:
-        ga = _cholesky_vjp(gf, factor, a)
+        ga = cholesky_vjp(gf, factor, a)
     else:
-        ga = mT(_cholesky_vjp(mT(gf), mT(factor), mT(a)))
+        ga = mT(cholesky_vjp(mT(gf), mT(factor), mT(a)))
     return ga + triangle(g, not lower, strict=True)
 
 

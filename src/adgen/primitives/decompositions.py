@@ -106,7 +106,8 @@ def _svd(a: Sym, full_matrices: bool, hermitian: bool, side: str | None = None
             "np.linalg.svd with hermitian=True has no derivative rule in adgen; pass "
             "hermitian=False (the default), or use np.linalg.eigh for a symmetric matrix")
     u = call("svd_u", a, full_matrices=False)
-    s = call("svd_s", a, compute_uv=False)
+    # The reduced factors, computed as the user's reduced SVD is (common subexpressions).
+    s = call("svd_s", a, full_matrices=False)
     v = mT(call("svd_vh", a, full_matrices=False))
     return u, s, v, eig_gaps(s * s)
 

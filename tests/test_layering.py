@@ -53,7 +53,7 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
     ("transforms", 4, ("adgen.transforms",)),
     ("passes", 5, ("adgen.passes",)),
     ("backend", 6, ("adgen.backend",)),
-    ("pipeline", 7, ("adgen.pipeline", "adgen.cache")),
+    ("pipeline", 7, ("adgen.pipeline", "adgen.cache", "adgen.arguments")),
     ("top", 8, ("adgen", "adgen.__main__", "adgen.api", "adgen.calling", "adgen.aot",
                 "adgen.targets", "adgen.cli", "adgen.testing", "adgen.tracebacks",
                 "adgen.graph", "adgen.highlight")),

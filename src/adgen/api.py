@@ -20,23 +20,38 @@ __all__ = ["Derivative", "WrtSpec", "differentiate", "grad", "hessian", "jacobia
            "normalize_wrt", "source", "value_and_grad", "vjp"]
 
 
-def grad(f: Callable[..., Any], wrt: WrtSpec = 0) -> Derivative:
+def _refuse_options(name: str, options: dict[str, Any]) -> None:
+    """Refuse keywords adgen does not take, pointing JAX's names to adgen's."""
+    if "argnums" in options:
+        raise DifferentiationError(
+            f"adgen.{name} takes wrt= (an argument index, a parameter name, or a tuple of "
+            f"them), not argnums=: write wrt={options['argnums']!r}")
+    if options:
+        raise DifferentiationError(
+            f"adgen.{name} got unexpected keyword argument(s) {', '.join(sorted(options))}")
+
+
+def grad(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Derivative:
     """The gradient of a scalar-valued ``f``: ``grad(f)(*args)`` has the shape of ``args[wrt]``."""
+    _refuse_options("grad", options)
     return Derivative(f, "grad", wrt)
 
 
-def value_and_grad(f: Callable[..., Any], wrt: WrtSpec = 0) -> Derivative:
+def value_and_grad(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Derivative:
     """``value_and_grad(f)(*args) == (f(*args), grad(f)(*args))``, computed together."""
+    _refuse_options("value_and_grad", options)
     return Derivative(f, "value_and_grad", wrt)
 
 
-def vjp(f: Callable[..., Any], wrt: WrtSpec = 0) -> Derivative:
+def vjp(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Derivative:
     """``vjp(f)(*args, cotangent)``: the gradient of ``<cotangent, f(*args)>``."""
+    _refuse_options("vjp", options)
     return Derivative(f, "vjp", wrt)
 
 
-def jvp(f: Callable[..., Any], wrt: WrtSpec = 0) -> Derivative:
+def jvp(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Derivative:
     """``jvp(f)(*args, *tangents) == (f(*args), J @ tangents)`` (forward mode)."""
+    _refuse_options("jvp", options)
     return Derivative(f, "jvp", wrt)
 
 
@@ -74,13 +89,15 @@ def _basis(x: Any) -> Any:
         yield eye[i].reshape(x.shape)
 
 
-def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto") -> Callable[..., Any]:
+def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto",
+             **options: Any) -> Callable[..., Any]:
     """``jacobian(f)(*args)`` has shape ``out.shape + args[wrt].shape``.
 
     ``mode="forward"`` pushes one tangent per input element, ``"reverse"``
     pulls one cotangent per output element; ``"auto"`` takes the cheaper.
     With a tuple ``wrt``, returns a tuple of Jacobians.
     """
+    _refuse_options("jacobian", options)
     if mode not in ("auto", "forward", "reverse"):
         raise DifferentiationError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
     names, positions, is_tuple = normalize_wrt(f, wrt)
@@ -130,11 +147,12 @@ def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto") -> Cal
     return jac
 
 
-def hessian(f: Callable[..., Any], wrt: WrtSpec = 0) -> Callable[..., Any]:
+def hessian(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Callable[..., Any]:
     """``hessian(f)(*args)`` has shape ``x.shape + x.shape``: forward mode over the gradient.
 
     With a tuple ``wrt``, returns the blocks ``H[i][j] = d grad_i / d x_j``.
     """
+    _refuse_options("hessian", options)
     names, positions, is_tuple = normalize_wrt(f, wrt)
     g = grad(f, tuple(positions) if is_tuple else positions[0])
     hjvp = jvp(g, tuple(positions))

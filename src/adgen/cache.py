@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import custom, pipeline
+from .arguments import check_result
 from .backend.emit import Emitted
 from .frontend.parse import register_source
 from .ir import Function
@@ -50,6 +51,8 @@ class Compiled:
     keep: tuple[Any, ...] = field(default=(), repr=False)
     # Lists and dicts in the primal's result (adgen.trees); None: only tuples.
     result_tree: Any = None
+    # The primal's result structure (nested tuples of result indices, see adgen.ir).
+    result_structure: Any = 0
     # stamp() when it was compiled.
     stamp: tuple[int, int] = (0, 0)
 
@@ -71,6 +74,7 @@ def build(request: Request) -> Compiled:
     when = stamp()
     state = pipeline.run(request)
     assert state.fn is not None and state.primal is not None
+    check_result(state.primal)
     emitted = pipeline.joined(state.emitted)
     name = emitted.name
     digest = hashlib.sha1(emitted.source.encode()).hexdigest()[:10]
@@ -83,7 +87,8 @@ def build(request: Request) -> Compiled:
     deps = tuple((n, o) for n, o in state.primal.global_deps.items()
                  if not isinstance(o, types.ModuleType))
     return Compiled(func, emitted.source, state.fn, emitted, deps,
-                    result_tree=state.primal.result_tree, stamp=when)
+                    result_tree=state.primal.result_tree,
+                    result_structure=state.primal.result_structure(), stamp=when)
 
 
 _cache: dict[Any, Compiled] = {}

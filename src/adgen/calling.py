@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import cache, custom, trees
+from .arguments import check_differentiable, check_value, describe
 from .errors import DifferentiationError
 from .highlight import to_html
 from .ir import Function, clone
@@ -75,18 +76,6 @@ def normalize_wrt(f: Any, wrt: WrtSpec) -> tuple[tuple[str, ...], tuple[int, ...
     if len(set(names)) != len(names):
         raise DifferentiationError(f"wrt names a parameter twice: {wrt!r}")
     return tuple(names), tuple(params.index(n) for n in names), is_tuple
-
-
-def check_differentiable(name: str, value: Any) -> None:
-    if isinstance(value, (bool, np.bool_)) or isinstance(value, (int, np.integer)):
-        raise DifferentiationError(
-            f"cannot differentiate with respect to {name!r}: it is an integer or boolean "
-            f"({value!r}), which has no derivative; pass a float (e.g. {name}=float(...)) "
-            "or leave it out of wrt")
-    if isinstance(value, np.ndarray) and value.dtype.kind not in "fc":
-        raise DifferentiationError(
-            f"cannot differentiate with respect to {name!r}: it is an array of dtype "
-            f"{value.dtype}, which has no derivative; convert it with .astype(float)")
 
 
 _MISS = object()  # the fast call path declines: take the general one
@@ -198,7 +187,7 @@ class Derivative:
             entry = self._specialised(shapes) if shapes is not None else self.compiled()
             if entry.result_tree is not None:
                 return self._call_tree(args, kw, n_extra)
-            out = self._call(entry.func, args, kw)
+            out = self._call(entry, args, kw)
             if shapes is not None:
                 self._fast = self._make_fast(entry, shapes)
             return out
@@ -290,38 +279,36 @@ class Derivative:
 
         return fast
 
-    def _call(self, func: Any, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
-        kind = self.kind
+    def _call(self, entry: cache.Compiled, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
+        kind, func = self.kind, entry.func
         if kind in ("grad", "value_and_grad"):
             args = self._bind(list(args), kw)
             self._check_args(args, {})
             value, grads = func(*args)
+            check_value(self._fname, value)
             grads = self._conform(grads, args, {})
             return grads if kind == "grad" else (value, grads)
         if kind == "vjp":
-            if not args:
-                raise TypeError("vjp: pass the arguments, then the cotangent")
+            self._check_extra(args, kw, 1)
             *primals, cotangent = args
             primals = self._bind(primals, kw)
             self._check_args(primals, {})
             if isinstance(cotangent, list):
                 cotangent = tuple(cotangent)
+            self._check_cotangent(cotangent, entry.result_structure)
             grads = func(*primals, cotangent)
-            return self._conform(grads, primals, {})
+            return self._conform(grads, primals, {}, from_cotangent=True)
         # jvp
         n = len(self.wrt_names)
-        if len(args) < n:
-            raise TypeError(f"jvp: pass the arguments, then {n} tangent(s)")
+        self._check_extra(args, kw, n)
         primals = self._bind(list(args[: len(args) - n]), kw)
         tangents = args[len(args) - n:]
         self._check_args(primals, {})
         for name, pos, t in zip(self.wrt_names, self.wrt_positions, tangents):
-            if np.shape(t) != np.shape(primals[pos]):
-                raise DifferentiationError(
-                    f"jvp: the tangent for {name!r} has shape {np.shape(t)}, but {name!r} "
-                    f"has shape {np.shape(primals[pos])}; pass one tangent per wrt "
-                    "argument, shaped like it")
-        return func(*primals, *tangents)
+            self._check_tangent(name, t, primals[pos])
+        value, tangent = func(*primals, *tangents)
+        check_value(self._fname, value)
+        return value, tangent
 
     def _call_tree(self, args: tuple[Any, ...], kw: dict[str, Any], n_extra: int) -> Any:
         """A call with tuple, list or dict arguments, or results (see adgen.trees)."""
@@ -340,10 +327,9 @@ class Derivative:
         parts = [trees.leaves(p, t) for p, t in zip(primals, structure, strict=True)]
         flat = [leaf for part in parts for leaf in part]
         for name, pos in zip(self.wrt_names, self.wrt_positions, strict=True):
-            for suffix, leaf in zip(trees.leaf_suffixes(structure[pos]), parts[pos],
-                                    strict=True):
+            for path, leaf in zip(trees.leaf_paths(structure[pos]), parts[pos], strict=True):
                 if type(leaf) is not np.ndarray or leaf.dtype.kind not in "fc":
-                    check_differentiable(name + suffix, leaf)
+                    check_differentiable(name + path, leaf)
 
         def regroup(grads: Any) -> Any:
             it = iter(grads)
@@ -397,6 +383,57 @@ class Derivative:
         bound.apply_defaults()
         return list(bound.args)
 
+    @property
+    def _fname(self) -> str:
+        return getattr(self.primal, "__name__", "the function")
+
+    def _check_extra(self, args: Sequence[Any], kw: dict[str, Any], n_extra: int) -> None:
+        """Refuse a call that leaves out the cotangent (vjp) or tangents (jvp)."""
+        params = self._params()
+        defaults = getattr(self._func, "__defaults__", None) or ()
+        required = [p for p in params[:len(params) - len(defaults)] if p not in kw]
+        if self._bound is not None:
+            required = required[1:]
+        if len(args) - (self._bound is not None) >= len(required) + n_extra:
+            return
+        what = "the cotangent (shaped like its result)" if self.kind == "vjp" else \
+            f"one tangent per wrt argument ({', '.join('d' + n for n in self.wrt_names)})"
+        given = len(args) - (self._bound is not None)
+        raise DifferentiationError(
+            f"{self.__name__} takes the arguments of {self._fname} "
+            f"({', '.join(required) or 'none required'}), then {what}; it was given "
+            f"{given} positional argument(s): "
+            f"{'the ' + ('cotangent is' if self.kind == 'vjp' else 'tangents are')} missing"
+            if given >= len(required) else
+            f"{self.__name__} takes the arguments of {self._fname} "
+            f"({', '.join(required)}), then {what}; it was given only {given} "
+            "positional argument(s)")
+
+    def _check_tangent(self, name: str, t: Any, x: Any) -> None:
+        if isinstance(t, (str, bytes)) or t is None:
+            raise DifferentiationError(
+                f"jvp: the tangent for {name!r} is {describe(t)}; pass a float array "
+                f"shaped like {name!r}")
+        if np.shape(t) != np.shape(x):
+            raise DifferentiationError(
+                f"jvp: the tangent for {name!r} has shape {np.shape(t)}, but {name!r} "
+                f"has shape {np.shape(x)}; pass one tangent per wrt argument, shaped like it")
+
+    def _check_cotangent(self, cot: Any, structure: Any, path: str = "") -> None:
+        """Refuse a cotangent whose tuple structure is not the result's."""
+        where = f"the cotangent{path}"
+        if isinstance(structure, tuple):
+            if not isinstance(cot, (tuple, list)) or len(cot) != len(structure):
+                raise DifferentiationError(
+                    f"vjp: {where} must be a tuple of {len(structure)} (one per element of "
+                    f"{self._fname}'s result{path}), not {describe(cot)}")
+            for k, (c, s) in enumerate(zip(cot, structure)):
+                self._check_cotangent(c, s, f"{path}[{k}]")
+        elif isinstance(cot, (tuple, list, dict, str, bytes)) or cot is None:
+            raise DifferentiationError(
+                f"vjp: {where} is {describe(cot)}, but {self._fname}'s result{path} is one "
+                "value: pass a float or an array shaped like it")
+
     def _params(self) -> list[str]:
         return _param_names(self._func)
 
@@ -406,9 +443,18 @@ class Derivative:
             if type(value) is not np.ndarray or value.dtype.kind not in "fc":
                 check_differentiable(name, value)
 
-    def _conform(self, grads: Any, args: Sequence[Any], kw: dict[str, Any]) -> Any:
+    def _conform(self, grads: Any, args: Sequence[Any], kw: dict[str, Any],
+                 from_cotangent: bool = False) -> Any:
         def like(pos: int, name: str) -> Any:
-            return args[pos] if pos < len(args) else kw.get(name)
+            x = args[pos] if pos < len(args) else kw.get(name)
+            if from_cotangent:
+                g = grads[self.wrt_names.index(name)] if self.wrt_tuple else grads
+                if isinstance(g, np.ndarray) and g.ndim and g.shape != np.shape(x):
+                    raise DifferentiationError(
+                        f"vjp: the gradient for {name!r} came out of shape {g.shape}, but "
+                        f"{name!r} has shape {np.shape(x)}: the cotangent must have the shape "
+                        f"of {self._fname}'s result")
+            return x
 
         if self.wrt_tuple:
             return tuple(gradient_like(g, like(p, n)) for g, p, n in

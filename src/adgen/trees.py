@@ -90,6 +90,15 @@ def leaf_suffixes(tree: Tree) -> list[str]:
     return out
 
 
+def leaf_paths(tree: Tree) -> list[str]:
+    """How each leaf is reached, as Python would write it: ``['w']``, ``[0][1]``."""
+    if tree is None:
+        return [""]
+    keys = tree[1] if tree[0] == "dict" else range(len(tree[1]))
+    return [f"[{key!r}]{s}" for key, sub in zip(keys, children(tree), strict=True)
+            for s in leaf_paths(sub)]
+
+
 def to_nested_tuples(x: Any, tree: Tree) -> Any:
     """``x`` with every list and dict of ``tree`` turned into a tuple (result order)."""
     if tree is None:

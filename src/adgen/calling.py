@@ -99,6 +99,16 @@ def _shapes(args: Sequence[Any]) -> tuple[Any, ...] | None:
     return tuple(out)
 
 
+def _cell_guard(entry: cache.Compiled, f: Any) -> tuple[tuple[Any, Any], ...]:
+    """(cell, value) of each closure cell the generated code reads at call time."""
+    closure = getattr(f, "__closure__", None) or ()
+    return tuple((closure[i], closure[i].cell_contents) for i, _ in entry.cells)
+
+
+def _cells_moved(guard: tuple[tuple[Any, Any], ...]) -> bool:
+    return any(cell.cell_contents is not value for cell, value in guard)
+
+
 class Derivative:
     """A derivative of ``primal``, compiled on first use.
 
@@ -204,10 +214,11 @@ class Derivative:
     def _make_fast_jvp(self, entry: cache.Compiled, shapes: tuple[Any, ...]
                        ) -> Callable[[tuple[Any, ...]], Any] | None:
         """The fast path of a JVP: float arguments of known shapes, tangents alike."""
-        func, (epoch, version) = entry.func, entry.stamp
+        func, (epoch, version) = cache.function_for(entry, self._func), entry.stamp
         epochs, versions = cache.EPOCH, custom.VERSION
         n = len(self._params())
         positions = self.wrt_positions
+        guard = _cell_guard(entry, self._func)
         if len(shapes) != n:
             return None
         tangent_shapes = tuple(shapes[p] for p in positions)
@@ -216,7 +227,8 @@ class Derivative:
         def fast(args: tuple[Any, ...]) -> Any:
             if len(args) != n + len(positions) or epochs[0] != epoch or \
                     versions[0] != version or \
-                    _shapes(args[:n]) != shapes or _shapes(args[n:]) != tangent_shapes:
+                    _shapes(args[:n]) != shapes or _shapes(args[n:]) != tangent_shapes or \
+                    (guard and _cells_moved(guard)):
                 return _MISS
             for p in positions:
                 x = args[p]
@@ -254,14 +266,15 @@ class Derivative:
             return self._make_fast_jvp(entry, shapes)
         if self.kind not in ("grad", "value_and_grad") or self.wrt_tuple:
             return None
-        func, (epoch, version) = entry.func, entry.stamp
+        func, (epoch, version) = cache.function_for(entry, self._func), entry.stamp
         epochs, versions = cache.EPOCH, custom.VERSION
         n, p = len(self._params()), self.wrt_positions[0]
+        guard = _cell_guard(entry, self._func)
         with_value = self.kind == "value_and_grad"
 
         def fast(args: tuple[Any, ...]) -> Any:
             if len(args) != n or epochs[0] != epoch or versions[0] != version or \
-                    _shapes(args) != shapes:
+                    _shapes(args) != shapes or (guard and _cells_moved(guard)):
                 return _MISS
             x = args[p]
             tx = type(x)
@@ -280,7 +293,7 @@ class Derivative:
         return fast
 
     def _call(self, entry: cache.Compiled, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
-        kind, func = self.kind, entry.func
+        kind, func = self.kind, cache.function_for(entry, self._func)
         if kind in ("grad", "value_and_grad"):
             args = self._bind(list(args), kw)
             self._check_args(args, {})
@@ -340,8 +353,9 @@ class Derivative:
             return tuple(out) if self.wrt_tuple else out[0]
 
         result_tree = entry.result_tree
+        func = cache.function_for(entry, self.primal)
         if self.kind in ("grad", "value_and_grad"):
-            value, grads = entry.func(*flat)
+            value, grads = func(*flat)
             grads = regroup(grads)
             return grads if self.kind == "grad" else (value, grads)
         if self.kind == "vjp":
@@ -350,7 +364,7 @@ class Derivative:
                 cotangent = trees.to_nested_tuples(cotangent, result_tree)
             elif isinstance(cotangent, list):
                 cotangent = tuple(cotangent)
-            return regroup(entry.func(*flat, cotangent))
+            return regroup(func(*flat, cotangent))
         tangents = []
         for name, pos, t in zip(self.wrt_names, self.wrt_positions, extra, strict=True):
             try:
@@ -367,7 +381,7 @@ class Derivative:
                         f"jvp: a tangent for {name!r} has shape {np.shape(leaf_t)} where "
                         f"{name!r} has shape {np.shape(leaf)}")
             tangents.extend(t_leaves)
-        value, tangent = entry.func(*flat, *tangents)
+        value, tangent = func(*flat, *tangents)
         return (trees.from_nested_tuples(value, result_tree),
                 trees.from_nested_tuples(tangent, result_tree))
 

@@ -31,28 +31,32 @@ def _refuse_options(name: str, options: dict[str, Any]) -> None:
             f"adgen.{name} got unexpected keyword argument(s) {', '.join(sorted(options))}")
 
 
-def grad(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Derivative:
+def grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
+         **options: Any) -> Derivative:
     """The gradient of a scalar-valued ``f``: ``grad(f)(*args)`` has the shape of ``args[wrt]``."""
     _refuse_options("grad", options)
-    return Derivative(f, "grad", wrt)
+    return Derivative(f, "grad", wrt, has_aux)
 
 
-def value_and_grad(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Derivative:
+def value_and_grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
+                   **options: Any) -> Derivative:
     """``value_and_grad(f)(*args) == (f(*args), grad(f)(*args))``, computed together."""
     _refuse_options("value_and_grad", options)
-    return Derivative(f, "value_and_grad", wrt)
+    return Derivative(f, "value_and_grad", wrt, has_aux)
 
 
-def vjp(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Derivative:
+def vjp(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
+        **options: Any) -> Derivative:
     """``vjp(f)(*args, cotangent)``: the gradient of ``<cotangent, f(*args)>``."""
     _refuse_options("vjp", options)
-    return Derivative(f, "vjp", wrt)
+    return Derivative(f, "vjp", wrt, has_aux)
 
 
-def jvp(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Derivative:
+def jvp(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
+        **options: Any) -> Derivative:
     """``jvp(f)(*args, *tangents) == (f(*args), J @ tangents)`` (forward mode)."""
     _refuse_options("jvp", options)
-    return Derivative(f, "jvp", wrt)
+    return Derivative(f, "jvp", wrt, has_aux)
 
 
 def differentiate(

@@ -74,6 +74,9 @@ class Compiled:
     pinned: tuple[tuple[int, Any], ...] = field(default=(), repr=False)
     code: Any = field(default=None, repr=False)  # the module code object, run per binding
     namespace: dict[str, Any] = field(default_factory=dict, repr=False)
+    # With has_aux: the function returns (derivative, aux); lists and dicts of the aux.
+    has_aux: bool = False
+    aux_tree: Any = None
 
 
 def namespace_for(emitted: Emitted) -> dict[str, Any]:
@@ -109,7 +112,7 @@ def build(request: Request) -> Compiled:
     entry = Compiled(func, emitted.source, state.fn, emitted, deps,
                      result_tree=state.primal.result_tree,
                      result_structure=state.primal.result_structure(), stamp=when,
-                     code=code, namespace=ns)
+                     code=code, namespace=ns, has_aux=request.has_aux, aux_tree=state.aux_tree)
     _bind_cells(entry, request.func)
     return entry
 
@@ -167,12 +170,12 @@ def _closure_key(f: Any) -> tuple[Any, ...]:
 
 
 def cache_key(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool,
-              trees: tuple[Any, ...] | None = None, shapes: tuple[Any, ...] | None = None
-              ) -> Any:
+              trees: tuple[Any, ...] | None = None, shapes: tuple[Any, ...] | None = None,
+              has_aux: bool = False) -> Any:
     code = getattr(f, "__code__", None)
     if code is None or getattr(f, "_adgen_ir", None) is not None:
-        return (id(f), kind, wrt, as_tuple, trees, shapes)
-    return (code, _closure_key(f), kind, wrt, as_tuple, trees, shapes)
+        return (id(f), kind, wrt, as_tuple, trees, shapes, has_aux)
+    return (code, _closure_key(f), kind, wrt, as_tuple, trees, shapes, has_aux)
 
 
 def fresh(entry: Compiled, f: Any) -> bool:
@@ -191,7 +194,7 @@ def fresh(entry: Compiled, f: Any) -> bool:
 
 def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False,
         trees: tuple[Any, ...] | None = None,
-        shapes: tuple[Any, ...] | None = None) -> Compiled:
+        shapes: tuple[Any, ...] | None = None, has_aux: bool = False) -> Compiled:
     """The compiled derivative, from the cache or compiled once (thread-safe).
 
     ``trees``: the container structure of each argument, if any is a container.
@@ -199,7 +202,7 @@ def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False,
     number, None if not known); code specialised to them skips the broadcasting
     helpers where shapes are known to agree.
     """
-    key = cache_key(f, kind, wrt, as_tuple, trees, shapes)
+    key = cache_key(f, kind, wrt, as_tuple, trees, shapes, has_aux)
     entry = _cache.get(key)
     if entry is not None and fresh(entry, f):
         try:
@@ -212,7 +215,7 @@ def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False,
     with lock:
         entry = _cache.get(key)
         if entry is None or not fresh(entry, f):
-            entry = build(Request(f, kind, wrt, as_tuple, trees, shapes))
+            entry = build(Request(f, kind, wrt, as_tuple, trees, shapes, has_aux=has_aux))
             # Keep the closure contents alive so their ids stay unique in the key.
             cells = getattr(f, "__closure__", None) or ()
             entry.keep = tuple(c.cell_contents for c in cells if cell_full(c)

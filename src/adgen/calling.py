@@ -109,6 +109,27 @@ def _cells_moved(guard: tuple[tuple[Any, Any], ...]) -> bool:
     return any(cell.cell_contents is not value for cell, value in guard)
 
 
+def _split(entry: cache.Compiled, out: Any) -> tuple[Any, Any]:
+    """(derivative, aux) of what the generated function returned (aux None without)."""
+    if not entry.has_aux:
+        return out, None
+    out, aux = out
+    return out, trees.from_nested_tuples(aux, entry.aux_tree)
+
+
+def _joined(kind: str, value: Any, derivative: Any, aux: Any, entry: cache.Compiled) -> Any:
+    """What a call returns, with the aux where JAX puts it when has_aux is on:
+    ``(grad, aux)``, ``((value, aux), grad)``, ``(grads, aux)`` for vjp,
+    ``(value, tangent, aux)`` for jvp."""
+    if kind == "grad":
+        return (derivative, aux) if entry.has_aux else derivative
+    if kind == "value_and_grad":
+        return ((value, aux), derivative) if entry.has_aux else (value, derivative)
+    if kind == "vjp":
+        return (derivative, aux) if entry.has_aux else derivative
+    return (value, derivative, aux) if entry.has_aux else (value, derivative)
+
+
 class Derivative:
     """A derivative of ``primal``, compiled on first use.
 
@@ -117,12 +138,14 @@ class Derivative:
     ``.primal``.
     """
 
-    def __init__(self, f: Callable[..., Any], kind: str, wrt: WrtSpec) -> None:
+    def __init__(self, f: Callable[..., Any], kind: str, wrt: WrtSpec,
+                 has_aux: bool = False) -> None:
         if kind not in _KINDS:
             raise ValueError(kind)
         self.primal = f
         self.kind = kind
         self.wrt = wrt
+        self.has_aux = bool(has_aux)
         self.wrt_names, self.wrt_positions, self.wrt_tuple = normalize_wrt(f, wrt)
         self._entry: cache.Compiled | None = None
         self._fast: Callable[[tuple[Any, ...]], Any] | None = None
@@ -148,7 +171,8 @@ class Derivative:
         """The compiled derivative (compiling it if needed)."""
         entry = self._entry
         if entry is None or not cache.fresh(entry, self._func):
-            entry = cache.get(self._func, self._ir_kind, self.wrt_names, self.wrt_tuple)
+            entry = cache.get(self._func, self._ir_kind, self.wrt_names, self.wrt_tuple,
+                              has_aux=self.has_aux)
             self._entry = entry
         return entry
 
@@ -160,7 +184,9 @@ class Derivative:
     def _ir(self) -> Function:
         """The IR of what calling this object computes (for higher derivatives)."""
         ir = clone(self.compiled().ir)
-        if self.kind == "grad":
+        if self.kind == "grad" and self.has_aux:  # ((value, grads), aux) -> (grads, aux)
+            ir.structure = (ir.structure[0][1], ir.structure[1])
+        elif self.kind == "grad":
             ir.structure = ir.structure[1]
         return ir
 
@@ -244,7 +270,7 @@ class Derivative:
         entry = self._by_shapes.get(shapes)
         if entry is None or not cache.fresh(entry, self._func):
             entry = cache.get(self._func, self._ir_kind, self.wrt_names, self.wrt_tuple,
-                                 shapes=shapes)
+                              shapes=shapes, has_aux=self.has_aux)
             if len(self._by_shapes) > 64:  # many shapes: keep the latest only
                 self._by_shapes.clear()
             self._by_shapes[shapes] = entry
@@ -260,7 +286,8 @@ class Derivative:
         code was specialised to; anything else returns ``_MISS`` and takes the
         general path.
         """
-        if self._bound is not None or entry.global_deps or entry.result_tree is not None:
+        if self._bound is not None or entry.global_deps or entry.result_tree is not None or \
+                entry.has_aux:
             return None
         if self.kind == "jvp":
             return self._make_fast_jvp(entry, shapes)
@@ -297,10 +324,10 @@ class Derivative:
         if kind in ("grad", "value_and_grad"):
             args = self._bind(list(args), kw)
             self._check_args(args, {})
-            value, grads = func(*args)
+            (value, grads), aux = _split(entry, func(*args))
             check_value(self._fname, value)
             grads = self._conform(grads, args, {})
-            return grads if kind == "grad" else (value, grads)
+            return _joined(kind, value, grads, aux, entry)
         if kind == "vjp":
             self._check_extra(args, kw, 1)
             *primals, cotangent = args
@@ -309,8 +336,9 @@ class Derivative:
             if isinstance(cotangent, list):
                 cotangent = tuple(cotangent)
             self._check_cotangent(cotangent, entry.result_structure)
-            grads = func(*primals, cotangent)
-            return self._conform(grads, primals, {}, from_cotangent=True)
+            grads, aux = _split(entry, func(*primals, cotangent))
+            return _joined(kind, None, self._conform(grads, primals, {}, from_cotangent=True),
+                           aux, entry)
         # jvp
         n = len(self.wrt_names)
         self._check_extra(args, kw, n)
@@ -319,9 +347,9 @@ class Derivative:
         self._check_args(primals, {})
         for name, pos, t in zip(self.wrt_names, self.wrt_positions, tangents):
             self._check_tangent(name, t, primals[pos])
-        value, tangent = func(*primals, *tangents)
+        (value, tangent), aux = _split(entry, func(*primals, *tangents))
         check_value(self._fname, value)
-        return value, tangent
+        return _joined(kind, value, tangent, aux, entry)
 
     def _call_tree(self, args: tuple[Any, ...], kw: dict[str, Any], n_extra: int) -> Any:
         """A call with tuple, list or dict arguments, or results (see adgen.trees)."""
@@ -336,7 +364,8 @@ class Derivative:
         except TypeError as exc:
             raise DifferentiationError(str(exc)) from None
         key = structure if any(t is not None for t in structure) else None
-        entry = cache.get(self.primal, self._ir_kind, self.wrt_names, True, key)
+        entry = cache.get(self.primal, self._ir_kind, self.wrt_names, True, key,
+                          has_aux=self.has_aux)
         parts = [trees.leaves(p, t) for p, t in zip(primals, structure, strict=True)]
         flat = [leaf for part in parts for leaf in part]
         for name, pos in zip(self.wrt_names, self.wrt_positions, strict=True):
@@ -355,16 +384,17 @@ class Derivative:
         result_tree = entry.result_tree
         func = cache.function_for(entry, self.primal)
         if self.kind in ("grad", "value_and_grad"):
-            value, grads = func(*flat)
-            grads = regroup(grads)
-            return grads if self.kind == "grad" else (value, grads)
+            (value, grads), aux = _split(entry, func(*flat))
+            check_value(self._fname, value)
+            return _joined(self.kind, value, regroup(grads), aux, entry)
         if self.kind == "vjp":
             (cotangent,) = extra
             if result_tree is not None:
                 cotangent = trees.to_nested_tuples(cotangent, result_tree)
             elif isinstance(cotangent, list):
                 cotangent = tuple(cotangent)
-            return regroup(func(*flat, cotangent))
+            grads, aux = _split(entry, func(*flat, cotangent))
+            return _joined("vjp", None, regroup(grads), aux, entry)
         tangents = []
         for name, pos, t in zip(self.wrt_names, self.wrt_positions, extra, strict=True):
             try:
@@ -381,9 +411,9 @@ class Derivative:
                         f"jvp: a tangent for {name!r} has shape {np.shape(leaf_t)} where "
                         f"{name!r} has shape {np.shape(leaf)}")
             tangents.extend(t_leaves)
-        value, tangent = func(*flat, *tangents)
-        return (trees.from_nested_tuples(value, result_tree),
-                trees.from_nested_tuples(tangent, result_tree))
+        (value, tangent), aux = _split(entry, func(*flat, *tangents))
+        return _joined("jvp", trees.from_nested_tuples(value, result_tree),
+                       trees.from_nested_tuples(tangent, result_tree), aux, entry)
 
     def _bind(self, args: list[Any], kw: dict[str, Any]) -> list[Any]:
         """Positional arguments for all parameters, from args, keywords and defaults."""

@@ -15,6 +15,7 @@ import numpy as np
 
 from .calling import Derivative, WrtSpec, check_differentiable, normalize_wrt
 from .errors import DifferentiationError
+from .tracebacks import boundary
 
 __all__ = ["Derivative", "WrtSpec", "differentiate", "grad", "hessian", "jacobian", "jvp",
            "normalize_wrt", "source", "value_and_grad", "vjp"]
@@ -31,6 +32,7 @@ def _refuse_options(name: str, options: dict[str, Any]) -> None:
             f"adgen.{name} got unexpected keyword argument(s) {', '.join(sorted(options))}")
 
 
+@boundary
 def grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
          **options: Any) -> Derivative:
     """The gradient of a scalar-valued ``f``: ``grad(f)(*args)`` has the shape of ``args[wrt]``."""
@@ -38,6 +40,7 @@ def grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
     return Derivative(f, "grad", wrt, has_aux)
 
 
+@boundary
 def value_and_grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
                    **options: Any) -> Derivative:
     """``value_and_grad(f)(*args) == (f(*args), grad(f)(*args))``, computed together."""
@@ -45,6 +48,7 @@ def value_and_grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = F
     return Derivative(f, "value_and_grad", wrt, has_aux)
 
 
+@boundary
 def vjp(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
         **options: Any) -> Derivative:
     """``vjp(f)(*args, cotangent)``: the gradient of ``<cotangent, f(*args)>``."""
@@ -52,6 +56,7 @@ def vjp(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
     return Derivative(f, "vjp", wrt, has_aux)
 
 
+@boundary
 def jvp(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
         **options: Any) -> Derivative:
     """``jvp(f)(*args, *tangents) == (f(*args), J @ tangents)`` (forward mode)."""
@@ -59,6 +64,7 @@ def jvp(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
     return Derivative(f, "jvp", wrt, has_aux)
 
 
+@boundary
 def differentiate(
     f: Callable[..., Any] | None = None, *, wrt: WrtSpec = 0, mode: str = "reverse"
 ) -> Any:
@@ -72,6 +78,7 @@ def differentiate(
     return wrap if f is None else wrap(f)
 
 
+@boundary
 def source(f: Callable[..., Any], *, wrt: WrtSpec = 0, mode: str = "reverse") -> str:
     """The generated source of ``f``'s gradient (reverse) or JVP (forward)."""
     return differentiate(f, wrt=wrt, mode=mode).source
@@ -93,6 +100,7 @@ def _basis(x: Any) -> Any:
         yield eye[i].reshape(x.shape)
 
 
+@boundary
 def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto",
              **options: Any) -> Callable[..., Any]:
     """``jacobian(f)(*args)`` has shape ``out.shape + args[wrt].shape``.
@@ -108,6 +116,7 @@ def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto",
     fwd = jvp(f, tuple(positions))
     rev = vjp(f, tuple(positions))
 
+    @boundary
     def jac(*args: Any) -> Any:
         args = list(args)
         _refuse_containers("jacobian", [args[p] for p in positions if p < len(args)])
@@ -151,6 +160,7 @@ def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto",
     return jac
 
 
+@boundary
 def hessian(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Callable[..., Any]:
     """``hessian(f)(*args)`` has shape ``x.shape + x.shape``: forward mode over the gradient.
 
@@ -161,6 +171,7 @@ def hessian(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Callable
     g = grad(f, tuple(positions) if is_tuple else positions[0])
     hjvp = jvp(g, tuple(positions))
 
+    @boundary
     def hess(*args: Any) -> Any:
         args = list(args)
         _refuse_containers("hessian", [args[p] for p in positions if p < len(args)])

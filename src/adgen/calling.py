@@ -21,12 +21,12 @@ import numpy as np
 
 from . import cache, custom, trees
 from .arguments import check_differentiable, check_value, describe
-from .errors import DifferentiationError
+from .errors import ArgumentError, DifferentiationError
 from .highlight import to_html
 from .ir import Function, clone
 from .program import Kind
 from .runtime import gradient_like
-from .tracebacks import annotate
+from .tracebacks import annotate, boundary, hide_internal_frames
 
 WrtSpec = int | str | Sequence[int | str]
 
@@ -42,10 +42,10 @@ def _param_names(f: Any) -> list[str]:
     if ir is not None:
         return list(ir.params)
     if not callable(f):
-        raise TypeError(f"adgen differentiates functions, not {type(f).__name__}")
+        raise ArgumentError(f"adgen differentiates functions, not {type(f).__name__}")
     code = getattr(f, "__code__", None)
     if code is None:
-        raise TypeError(f"adgen differentiates Python functions, not {f!r}")
+        raise ArgumentError(f"adgen differentiates Python functions, not {f!r}")
     return list(code.co_varnames[: code.co_argcount])
 
 
@@ -177,6 +177,7 @@ class Derivative:
         return entry
 
     @property
+    @boundary
     def source(self) -> str:
         """The generated Python source of this derivative."""
         return self.compiled().source
@@ -236,6 +237,7 @@ class Derivative:
         entry = self._last or self._entry
         if entry is not None:
             annotate(exc, entry.func, entry.emitted.line_locs)
+        hide_internal_frames(exc)
 
     def _make_fast_jvp(self, entry: cache.Compiled, shapes: tuple[Any, ...]
                        ) -> Callable[[tuple[Any, ...]], Any] | None:
@@ -354,7 +356,7 @@ class Derivative:
     def _call_tree(self, args: tuple[Any, ...], kw: dict[str, Any], n_extra: int) -> Any:
         """A call with tuple, list or dict arguments, or results (see adgen.trees)."""
         if len(args) < n_extra:
-            raise TypeError(f"{self.kind}: pass the arguments, then "
+            raise ArgumentError(f"{self.kind}: pass the arguments, then "
                             f"{'the cotangent' if self.kind == 'vjp' else 'the tangents'}")
         split = len(args) - n_extra
         primals = self._bind(list(args[:split]), kw)
@@ -423,7 +425,7 @@ class Derivative:
         try:
             bound = sig.bind(*args, **kw)
         except TypeError as exc:
-            raise TypeError(f"{self.__name__}: {exc}") from None
+            raise ArgumentError(f"{self.__name__}: {exc}") from None
         bound.apply_defaults()
         return list(bound.args)
 

@@ -54,7 +54,8 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
     ("passes", 5, ("adgen.passes",)),
     ("backend", 6, ("adgen.backend",)),
     ("pipeline", 7, ("adgen.pipeline", "adgen.cache", "adgen.arguments")),
-    ("top", 8, ("adgen", "adgen.__main__", "adgen.api", "adgen.calling", "adgen.aot",
+    ("top", 8, ("adgen", "adgen.__main__", "adgen.api", "adgen.calling", "adgen.composed",
+                "adgen.aot",
                 "adgen.targets", "adgen.cli", "adgen.testing", "adgen.tracebacks",
                 "adgen.graph", "adgen.highlight")),
 ]

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .calling import Derivative, WrtSpec, check_differentiable, normalize_wrt
+from .composed import Jacobian, basis
 from .errors import DifferentiationError
 from .tracebacks import boundary
 
@@ -37,6 +38,8 @@ def grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
          **options: Any) -> Derivative:
     """The gradient of a scalar-valued ``f``: ``grad(f)(*args)`` has the shape of ``args[wrt]``."""
     _refuse_options("grad", options)
+    if isinstance(f, Jacobian):
+        return f.derivative("grad", wrt)
     return Derivative(f, "grad", wrt, has_aux)
 
 
@@ -45,6 +48,8 @@ def value_and_grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = F
                    **options: Any) -> Derivative:
     """``value_and_grad(f)(*args) == (f(*args), grad(f)(*args))``, computed together."""
     _refuse_options("value_and_grad", options)
+    if isinstance(f, Jacobian):
+        return f.derivative("value_and_grad", wrt)
     return Derivative(f, "value_and_grad", wrt, has_aux)
 
 
@@ -53,6 +58,8 @@ def vjp(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
         **options: Any) -> Derivative:
     """``vjp(f)(*args, cotangent)``: the gradient of ``<cotangent, f(*args)>``."""
     _refuse_options("vjp", options)
+    if isinstance(f, Jacobian):
+        return f.derivative("vjp", wrt)
     return Derivative(f, "vjp", wrt, has_aux)
 
 
@@ -61,6 +68,8 @@ def jvp(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
         **options: Any) -> Derivative:
     """``jvp(f)(*args, *tangents) == (f(*args), J @ tangents)`` (forward mode)."""
     _refuse_options("jvp", options)
+    if isinstance(f, Jacobian):
+        return f.derivative("jvp", wrt)
     return Derivative(f, "jvp", wrt, has_aux)
 
 
@@ -91,15 +100,6 @@ def _refuse_containers(what: str, xs: list[Any]) -> None:
             "differentiate with respect to its arrays (pass them as separate arguments)")
 
 
-def _basis(x: Any) -> Any:
-    """Unit tangents for ``x``, one per element, each shaped like ``x``."""
-    x = np.asarray(x)
-    n = x.size
-    eye = np.eye(n, dtype=x.dtype if x.dtype.kind in "fc" else float)
-    for i in range(n):
-        yield eye[i].reshape(x.shape)
-
-
 @boundary
 def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto",
              **options: Any) -> Callable[..., Any]:
@@ -112,7 +112,11 @@ def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto",
     _refuse_options("jacobian", options)
     if mode not in ("auto", "forward", "reverse"):
         raise DifferentiationError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
+    if isinstance(f, Jacobian):
+        return f.derivative("jacobian", wrt)
     names, positions, is_tuple = normalize_wrt(f, wrt)
+    if not is_tuple:
+        return Jacobian(f, positions, mode)
     fwd = jvp(f, tuple(positions))
     rev = vjp(f, tuple(positions))
 
@@ -136,7 +140,7 @@ def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto",
             for k, x in enumerate(xs):
                 cols = []
                 out = None
-                for e in _basis(x):
+                for e in basis(x):
                     tangents = [e if j == k else np.zeros_like(np.asarray(xj, dtype=float))
                                 for j, xj in enumerate(xs)]
                     out, col = fwd(*args, *tangents)
@@ -148,7 +152,7 @@ def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto",
                 raise DifferentiationError("jacobian needs a function with one output; "
                                            "split it or use vjp/jvp")
             rows: list[list[Any]] = [[] for _ in xs]
-            for e in _basis(out):
+            for e in basis(out):
                 g = rev(*args, e)
                 for k in range(len(xs)):
                     rows[k].append(np.asarray(g[k]))
@@ -167,7 +171,11 @@ def hessian(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Callable
     With a tuple ``wrt``, returns the blocks ``H[i][j] = d grad_i / d x_j``.
     """
     _refuse_options("hessian", options)
+    if isinstance(f, Jacobian):
+        return f.derivative("hessian", wrt)
     names, positions, is_tuple = normalize_wrt(f, wrt)
+    if not is_tuple:
+        return Jacobian(grad(f, positions[0]), positions, "forward", name="hessian")
     g = grad(f, tuple(positions) if is_tuple else positions[0])
     hjvp = jvp(g, tuple(positions))
 
@@ -179,7 +187,7 @@ def hessian(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Callable
         blocks: list[list[Any]] = [[None] * len(xs) for _ in xs]
         for j, xj in enumerate(xs):
             cols: list[list[Any]] = [[] for _ in xs]
-            for e in _basis(xj):
+            for e in basis(xj):
                 tangents = [e if k == j else np.zeros_like(np.asarray(xk, dtype=float))
                             for k, xk in enumerate(xs)]
                 _, dg = hjvp(*args, *tangents)

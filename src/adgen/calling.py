@@ -33,9 +33,13 @@ WrtSpec = int | str | Sequence[int | str]
 _KINDS = {"grad", "value_and_grad", "vjp", "jvp"}
 
 
-def _param_names(f: Any) -> list[str]:
+def param_names(f: Any) -> list[str]:
+    """The names of the parameters of ``f`` (a function, method or derivative object)."""
+    given = getattr(f, "_adgen_params", None)
+    if given is not None:
+        return list(given)
     if inspect.ismethod(f):
-        return _param_names(f.__func__)[1:]
+        return param_names(f.__func__)[1:]
     if isinstance(f, Derivative):
         return f._ir().params[1:] if f._bound is not None else f._ir().params
     ir = getattr(f, "_adgen_ir", None)
@@ -51,7 +55,7 @@ def _param_names(f: Any) -> list[str]:
 
 def normalize_wrt(f: Any, wrt: WrtSpec) -> tuple[tuple[str, ...], tuple[int, ...], bool]:
     """(names, positions, given as a tuple) of the parameters in ``wrt``."""
-    params = _param_names(f)
+    params = param_names(f)
     is_tuple = isinstance(wrt, (tuple, list))
     items = list(wrt) if is_tuple else [wrt]  # type: ignore[arg-type]
     if not items:
@@ -481,7 +485,7 @@ class Derivative:
                 "value: pass a float or an array shaped like it")
 
     def _params(self) -> list[str]:
-        return _param_names(self._func)
+        return param_names(self._func)
 
     def _check_args(self, args: Sequence[Any], kw: dict[str, Any]) -> None:
         for name, pos in zip(self.wrt_names, self.wrt_positions):

@@ -44,13 +44,18 @@ define(Primitive(
     doc="sum over all elements or the given axes",
 ))
 
+def _count(x: Sym) -> Sym:
+    """``x.size``, but 1 for an empty ``x``: the mean of an empty array is NaN and its
+    adjoint an empty array, which must not raise ZeroDivisionError on the way."""
+    return call("maximum", call("size", x), 1)
+
+
 define(Primitive(
     "mean", template("np.mean(_0)"), ("x",), attrs=dict(REDUCE),
     jvp=lambda ts, out, x, **a: call("mean", ts[0], **a),
     vjps=(
-        lambda g, out, x, axis, keepdims: call("broadcast_like", g / call("size", x), x)
-        if axis is None else spread(g, x, axis, keepdims) * (call("size", out) /
-                                                              call("size", x)),
+        lambda g, out, x, axis, keepdims: call("broadcast_like", g / _count(x), x)
+        if axis is None else spread(g, x, axis, keepdims) * (call("size", out) / _count(x)),
     ),
     callables=(np.mean,), methods=("mean",), scalar_result=_reduces_all,
     float_result="always",

@@ -55,7 +55,7 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
     ("backend", 6, ("adgen.backend",)),
     ("pipeline", 7, ("adgen.pipeline", "adgen.cache", "adgen.arguments")),
     ("top", 8, ("adgen", "adgen.__main__", "adgen.api", "adgen.calling", "adgen.composed",
-                "adgen.aot",
+                "adgen.wrappers", "adgen.aot",
                 "adgen.targets", "adgen.cli", "adgen.testing", "adgen.tracebacks",
                 "adgen.graph", "adgen.highlight")),
 ]

@@ -27,6 +27,7 @@ from .ir import Function, clone
 from .program import Kind
 from .runtime import gradient_like
 from .tracebacks import annotate, boundary, hide_internal_frames
+from .wrappers import unwrap
 
 WrtSpec = int | str | Sequence[int | str]
 
@@ -38,10 +39,11 @@ def param_names(f: Any) -> list[str]:
     given = getattr(f, "_adgen_params", None)
     if given is not None:
         return list(given)
-    if inspect.ismethod(f):
-        return param_names(f.__func__)[1:]
     if isinstance(f, Derivative):
-        return f._ir().params[1:] if f._bound is not None else f._ir().params
+        return f._ir().params[len(f._lead):]
+    func, lead, _ = unwrap(f)
+    if func is not f:
+        return param_names(func)[len(lead):]
     ir = getattr(f, "_adgen_ir", None)
     if ir is not None:
         return list(ir.params)
@@ -72,6 +74,13 @@ def normalize_wrt(f: Any, wrt: WrtSpec) -> tuple[tuple[str, ...], tuple[int, ...
             names.append(w)
         else:
             i = int(w)
+            code = getattr(unwrap(f)[0], "__code__", None)
+            if not params and code is not None and code.co_flags & inspect.CO_VARARGS:
+                raise DifferentiationError(
+                    f"wrt={i}: {getattr(f, '__name__', 'the function')} takes only *args, "
+                    "and adgen differentiates with respect to named parameters; give it "
+                    "named ones (a decorator that only passes its arguments through, made "
+                    "with functools.wraps, is differentiated as the function it wraps)")
             if not -len(params) <= i < len(params):
                 raise DifferentiationError(
                     f"wrt={i}: {getattr(f, '__name__', 'the function')} takes "
@@ -156,11 +165,10 @@ class Derivative:
         self._by_shapes: dict[tuple[Any, ...], cache.Compiled] = {}
         # The entry of the latest call, whose line map explains its exceptions.
         self._last: cache.Compiled | None = None
-        # A bound method is compiled as its function; calls pass the instance first.
-        self._bound: Any = f.__self__ if inspect.ismethod(f) else None
-        self._func: Any = f.__func__ if inspect.ismethod(f) else f
-        if self._bound is not None:
-            self.wrt_positions = tuple(p + 1 for p in self.wrt_positions)
+        # A bound method, a functools.partial or a pass-through decorator is compiled
+        # as the function it stands for; calls put its bound arguments first.
+        self._func, self._lead, self._keywords = unwrap(f)
+        self.wrt_positions = tuple(p + len(self._lead) for p in self.wrt_positions)
         functools.update_wrapper(self, f, updated=())
         self.__name__ = f"{getattr(f, '__name__', 'f')}_{kind}"
         self.__qualname__ = self.__name__
@@ -218,8 +226,10 @@ class Derivative:
             if out is not _MISS:
                 return out
         try:
-            if self._bound is not None:
-                args = (self._bound, *args)
+            if self._lead:
+                args = (*self._lead, *args)
+            if self._keywords:
+                kw = {**self._keywords, **kw}
             n_extra = {"vjp": 1, "jvp": len(self.wrt_names)}.get(self.kind, 0)
             primal_args = args[:max(len(args) - n_extra, 0)]
             if any(isinstance(a, (tuple, list, dict)) for a in (*primal_args, *kw.values())):
@@ -292,7 +302,7 @@ class Derivative:
         code was specialised to; anything else returns ``_MISS`` and takes the
         general path.
         """
-        if self._bound is not None or entry.global_deps or entry.result_tree is not None or \
+        if self._lead or self._keywords or entry.global_deps or entry.result_tree is not None or \
                 entry.has_aux:
             return None
         if self.kind == "jvp":
@@ -370,7 +380,7 @@ class Derivative:
         except TypeError as exc:
             raise DifferentiationError(str(exc)) from None
         key = structure if any(t is not None for t in structure) else None
-        entry = cache.get(self.primal, self._ir_kind, self.wrt_names, True, key,
+        entry = cache.get(self._func, self._ir_kind, self.wrt_names, True, key,
                           has_aux=self.has_aux)
         parts = [trees.leaves(p, t) for p, t in zip(primals, structure, strict=True)]
         flat = [leaf for part in parts for leaf in part]
@@ -388,7 +398,7 @@ class Derivative:
             return tuple(out) if self.wrt_tuple else out[0]
 
         result_tree = entry.result_tree
-        func = cache.function_for(entry, self.primal)
+        func = cache.function_for(entry, self._func)
         if self.kind in ("grad", "value_and_grad"):
             (value, grads), aux = _split(entry, func(*flat))
             check_value(self._fname, value)
@@ -442,13 +452,12 @@ class Derivative:
         params = self._params()
         defaults = getattr(self._func, "__defaults__", None) or ()
         required = [p for p in params[:len(params) - len(defaults)] if p not in kw]
-        if self._bound is not None:
-            required = required[1:]
-        if len(args) - (self._bound is not None) >= len(required) + n_extra:
+        required = required[len(self._lead):]
+        given = len(args) - len(self._lead)
+        if given >= len(required) + n_extra:
             return
         what = "the cotangent (shaped like its result)" if self.kind == "vjp" else \
             f"one tangent per wrt argument ({', '.join('d' + n for n in self.wrt_names)})"
-        given = len(args) - (self._bound is not None)
         raise DifferentiationError(
             f"{self.__name__} takes the arguments of {self._fname} "
             f"({', '.join(required) or 'none required'}), then {what}; it was given "

@@ -13,8 +13,13 @@ import adgen
 from adgen import DifferentiationError
 
 
-@dataclass
 class Opaque:
+    def __init__(self, a):
+        self.a = a
+
+
+@dataclass
+class Holder:
     a: float
 
 
@@ -55,6 +60,13 @@ def test_wrt_argument_that_has_no_derivative(value, what):
 def test_object_in_wrt_is_refused_not_zero():
     with pytest.raises(DifferentiationError, match="'p'.*Opaque"):
         adgen.grad(scaled)(Opaque(1.0), 3.0)
+
+
+def test_dataclass_in_wrt_gives_its_gradient_not_a_bare_zero():
+    g = adgen.grad(scaled)(Holder(1.0), 3.0)  # was 0.0: now the dataclass of zeros
+    assert isinstance(g, Holder) and g.a == 0.0
+    g = adgen.grad(lambda p, x: p.a * x)(Holder(2.0), 3.0)
+    assert isinstance(g, Holder) and g.a == 3.0
 
 
 def test_wrt_naming_a_string_argument():

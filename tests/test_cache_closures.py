@@ -16,7 +16,7 @@ import pytest
 
 import adgen
 from adgen import cache, pipeline
-from adgen.config import config
+from adgen.settings import config
 
 
 def make_loss(X, y):

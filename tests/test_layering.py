@@ -43,7 +43,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 # (layer, rank, module prefixes): a module belongs to the layer of its longest prefix
 # ("adgen" itself names only the package, so that a new top-level module must be placed).
 LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
-    ("errors", 0, ("adgen.errors", "adgen.version", "adgen.config")),
+    ("errors", 0, ("adgen.errors", "adgen.version", "adgen.settings")),
     ("runtime", 0, ("adgen.runtime",)),
     ("trees", 0, ("adgen.trees",)),
     ("ir", 1, ("adgen.ir", "adgen.program")),

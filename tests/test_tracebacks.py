@@ -126,7 +126,7 @@ def test_refusals_from_the_compiler_hide_its_frames() -> None:
 
 
 def test_full_tracebacks_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
-    from adgen.config import config
+    from adgen.settings import config
 
     monkeypatch.setattr(config, "traceback", "full")
     g = adgen.grad(layer)
@@ -149,7 +149,7 @@ def test_environment_variable_selects_full_tracebacks() -> None:
     import subprocess
     import sys
 
-    code = ("import adgen.config as c; print(c.config.traceback)")
+    code = ("import adgen; print(adgen.config.traceback)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**__import__("os").environ, "ADGEN_TRACEBACK": "full"})
     assert out.stdout.strip() == "full"

@@ -15,6 +15,7 @@ from .api import (
     value_and_grad,
     vjp,
 )
+from .settings import config
 from .custom import custom_derivative, defjvp, defvjp
 from .errors import (
     DifferentiationError,
@@ -22,6 +23,7 @@ from .errors import (
     UnsupportedSyntaxError,
 )
 from .primitives.builtins import stop_gradient
+from .trees import register_pytree
 from .version import __version__
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "SourceNotFoundError",
     "UnsupportedSyntaxError",
     "__version__",
+    "config",
     "custom_derivative",
     "defjvp",
     "defvjp",
@@ -37,6 +40,7 @@ __all__ = [
     "hessian",
     "jacobian",
     "jvp",
+    "register_pytree",
     "source",
     "stop_gradient",
     "value_and_grad",

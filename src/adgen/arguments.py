@@ -61,7 +61,8 @@ def check_differentiable(name: str, value: Any) -> None:
     raise DifferentiationError(
         f"cannot differentiate with respect to {name!r}: it is {describe(value)}, which "
         "has no derivative. Pass a float or a float array there; containers (tuples, lists, "
-        "dicts) are taken apart into theirs. Leave other arguments out of wrt")
+        "dicts, NamedTuples, dataclasses, classes given to adgen.register_pytree) are "
+        "taken apart into theirs. Leave other arguments out of wrt")
 
 
 def check_result(fn: Function) -> None:

@@ -36,7 +36,7 @@ import numpy as np
 from . import custom, pipeline
 from .arguments import check_result
 from .backend.emit import Emitted
-from .config import config
+from .settings import config
 from .frontend.parse import register_source
 from .ir import Function
 from .pipeline import Kind, Request

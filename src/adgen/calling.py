@@ -232,7 +232,7 @@ class Derivative:
                 kw = {**self._keywords, **kw}
             n_extra = {"vjp": 1, "jvp": len(self.wrt_names)}.get(self.kind, 0)
             primal_args = args[:max(len(args) - n_extra, 0)]
-            if any(isinstance(a, (tuple, list, dict)) for a in (*primal_args, *kw.values())):
+            if any(trees.is_container(a) for a in (*primal_args, *kw.values())):
                 return self._call_tree(args, kw, n_extra)
             shapes = _shapes(primal_args) if not kw else None
             entry = self._specialised(shapes) if shapes is not None else self.compiled()

@@ -27,6 +27,7 @@ from .calling import Derivative, WrtSpec, normalize_wrt, param_names
 from .errors import DifferentiationError
 from .highlight import to_html
 from .tracebacks import boundary
+from .trees import is_container
 
 
 def basis(x: Any) -> Iterator[Any]:
@@ -110,7 +111,7 @@ class Jacobian:
                 f"({', '.join(self._params)}), not {len(args)}")
         xs = [args[p] for p in self.levels]
         for p, x in zip(self.levels, xs):
-            if isinstance(x, (tuple, list, dict)):
+            if is_container(x):
                 raise DifferentiationError(
                     f"{self.__name__} with respect to a tuple, list or dict argument is not "
                     "supported; differentiate with respect to its arrays (pass them as "

@@ -23,7 +23,7 @@ import types
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from .config import config
+from .settings import config
 from .errors import DifferentiationError, SourceNotFoundError
 from .ir import Loc
 

@@ -96,7 +96,10 @@ def expr_Attribute(cx: Context, node: gast.Attribute) -> Lowered:
         return free(cx, f"{node.attr}", getattr(base.obj, node.attr)) if not is_const(
             getattr(base.obj, node.attr)) else Const(py_const(getattr(base.obj, node.attr)))
     if isinstance(base, Pack):
-        raise cx.error(node, f"a {base.kind} has no attribute .{node.attr} here")
+        try:
+            return base.attribute(node.attr)
+        except KeyError:
+            raise cx.error(node, f"a {base.kind} has no attribute .{node.attr} here") from None
     base = as_value(cx, base, node.value)
     if node.attr == "T":
         return cx.emit("transpose", [base])

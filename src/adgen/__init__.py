@@ -15,7 +15,6 @@ from .api import (
     value_and_grad,
     vjp,
 )
-from .settings import config
 from .custom import custom_derivative, defjvp, defvjp
 from .errors import (
     DifferentiationError,
@@ -23,6 +22,7 @@ from .errors import (
     UnsupportedSyntaxError,
 )
 from .primitives.builtins import stop_gradient
+from .settings import config
 from .trees import register_pytree
 from .version import __version__
 

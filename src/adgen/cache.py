@@ -36,12 +36,12 @@ import numpy as np
 from . import custom, pipeline
 from .arguments import check_result
 from .backend.emit import Emitted
-from .settings import config
 from .frontend.parse import register_source
 from .ir import Function
 from .pipeline import Kind, Request
 from .program import cell_full
 from .runtime import HELPERS
+from .settings import config
 
 #: Bumped by :func:`clear_cache`; with :data:`adgen.custom.VERSION`, what an entry's stamp is.
 EPOCH = [0]

@@ -23,9 +23,9 @@ import types
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from .settings import config
 from .errors import DifferentiationError, SourceNotFoundError
 from .ir import Loc
+from .settings import config
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _HIDDEN = "adgen: its own frames are hidden from this traceback"

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from . import custom, pipeline
+from . import custom, diskcache, pipeline
 from .arguments import check_result
 from .backend.emit import Emitted
 from .frontend.parse import register_source
@@ -91,21 +91,50 @@ def namespace_for(emitted: Emitted) -> dict[str, Any]:
     return ns
 
 
-def build(request: Request) -> Compiled:
-    """Compile ``request`` through the whole pipeline and exec the source (no caching)."""
-    when = stamp()
-    state = pipeline.run(request)
-    assert state.fn is not None and state.primal is not None
-    check_result(state.primal)
-    emitted = pipeline.joined(state.emitted)
-    name = emitted.name
+def _disk_key(request: Request) -> str | None:
+    if not config.cache_dir or request.conform or request.name is not None:
+        return None
+    return diskcache.key_text(request.func, (request.kind, request.wrt, request.as_tuple,
+                                             request.trees, request.shapes, request.has_aux))
+
+
+def _from_record(record: dict[str, Any], request: Request, when: tuple[int, int]) -> Compiled:
+    """A compiled derivative from a checked disk record (its IR is built when asked for)."""
+    emitted = Emitted(record["name"], record["source"], set(record["helpers"]),
+                      record["freevars"], line_locs=record["line_locs"],
+                      modules=set(record["modules"]))
+    func, code, ns = _exec(emitted)
+    entry = Compiled(func, emitted.source, None, emitted, record["global_deps"],  # type: ignore[arg-type]
+                     result_structure=record["structure"], stamp=when, code=code,
+                     namespace=ns, has_aux=record["has_aux"])
+    _bind_cells(entry, request.func)
+    return entry
+
+
+def _exec(emitted: Emitted) -> tuple[Any, Any, dict[str, Any]]:
     digest = hashlib.sha1(emitted.source.encode()).hexdigest()[:10]
-    filename = f"<adgen {name} {digest}>"
+    filename = f"<adgen {emitted.name} {digest}>"
     register_source(filename, emitted.source)
     ns = namespace_for(emitted)
     code = compile(emitted.source, filename, "exec")
     exec(code, ns)
-    func = ns[name]
+    return ns[emitted.name], code, ns
+
+
+def build(request: Request, disk: bool = True) -> Compiled:
+    """Compile ``request`` through the whole pipeline and exec the source (no in-memory
+    caching; the disk cache, if configured and ``disk``, is read and written)."""
+    when = stamp()
+    key = _disk_key(request) if disk else None
+    if key is not None:
+        record = diskcache.load(config.cache_dir, key, request.func)  # type: ignore[arg-type]
+        if record is not None:
+            return _from_record(record, request, when)
+    state = pipeline.run(request)
+    assert state.fn is not None and state.primal is not None
+    check_result(state.primal)
+    emitted = pipeline.joined(state.emitted)
+    func, code, ns = _exec(emitted)
     func._adgen_ir = state.fn
     deps = tuple((n, o) for n, o in state.primal.global_deps.items()
                  if not isinstance(o, types.ModuleType))
@@ -114,6 +143,8 @@ def build(request: Request) -> Compiled:
                      result_structure=state.primal.result_structure(), stamp=when,
                      code=code, namespace=ns, has_aux=request.has_aux, aux_tree=state.aux_tree)
     _bind_cells(entry, request.func)
+    if key is not None:
+        diskcache.store(config.cache_dir, key, request.func, state, emitted, entry)  # type: ignore[arg-type]
     return entry
 
 
@@ -194,7 +225,8 @@ def fresh(entry: Compiled, f: Any) -> bool:
 
 def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False,
         trees: tuple[Any, ...] | None = None,
-        shapes: tuple[Any, ...] | None = None, has_aux: bool = False) -> Compiled:
+        shapes: tuple[Any, ...] | None = None, has_aux: bool = False,
+        need_ir: bool = False) -> Compiled:
     """The compiled derivative, from the cache or compiled once (thread-safe).
 
     ``trees``: the container structure of each argument, if any is a container.
@@ -204,7 +236,7 @@ def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False,
     """
     key = cache_key(f, kind, wrt, as_tuple, trees, shapes, has_aux)
     entry = _cache.get(key)
-    if entry is not None and fresh(entry, f):
+    if entry is not None and fresh(entry, f) and not (need_ir and entry.ir is None):
         try:
             _cache.move_to_end(key)
         except KeyError:  # dropped by another thread meanwhile
@@ -214,8 +246,9 @@ def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False,
         lock = _locks.setdefault(key, threading.Lock())
     with lock:
         entry = _cache.get(key)
-        if entry is None or not fresh(entry, f):
-            entry = build(Request(f, kind, wrt, as_tuple, trees, shapes, has_aux=has_aux))
+        if entry is None or not fresh(entry, f) or (need_ir and entry.ir is None):
+            entry = build(Request(f, kind, wrt, as_tuple, trees, shapes, has_aux=has_aux),
+                          disk=not need_ir)
             # Keep the closure contents alive so their ids stay unique in the key.
             cells = getattr(f, "__closure__", None) or ()
             entry.keep = tuple(c.cell_contents for c in cells if cell_full(c)

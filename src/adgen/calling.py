@@ -196,7 +196,11 @@ class Derivative:
 
     def _ir(self) -> Function:
         """The IR of what calling this object computes (for higher derivatives)."""
-        ir = clone(self.compiled().ir)
+        entry = self.compiled()
+        if entry.ir is None:  # loaded from the disk cache: compile to get the IR
+            entry = self._entry = cache.get(self._func, self._ir_kind, self.wrt_names,
+                                            self.wrt_tuple, has_aux=self.has_aux, need_ir=True)
+        ir = clone(entry.ir)
         if self.kind == "grad" and self.has_aux:  # ((value, grads), aux) -> (grads, aux)
             ir.structure = (ir.structure[0][1], ir.structure[1])
         elif self.kind == "grad":

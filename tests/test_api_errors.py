@@ -118,3 +118,25 @@ def test_argnums_points_to_wrt():
                  adgen.hessian):
         with pytest.raises(DifferentiationError, match="wrt="):
             make(identity, argnums=0)
+
+
+def test_advice_fits_the_call():
+    def typed(x):
+        if isinstance(x, float):
+            return x * 2.0
+        return x
+
+    def noisy(x):
+        return x * np.random.normal()
+
+    def unknown(x):
+        return np.sum(np.fft.fft(x).real)
+
+    with pytest.raises(adgen.UnsupportedSyntaxError) as info:
+        adgen.grad(typed)(1.0)
+    assert "type of a value" in str(info.value) and "defvjp" not in str(info.value)
+    with pytest.raises(adgen.UnsupportedSyntaxError) as info:
+        adgen.grad(noisy)(1.0)
+    assert "pass them as an argument" in str(info.value) and "defvjp" not in str(info.value)
+    with pytest.raises(adgen.UnsupportedSyntaxError, match="defvjp"):
+        adgen.grad(unknown)(np.ones(3))

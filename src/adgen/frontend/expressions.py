@@ -20,6 +20,7 @@ from typing import Any
 import gast
 import numpy as np
 
+from ..errors import unknown_call_advice
 from ..ir import Const, Value, Var
 from ..ir.names import RESERVED
 from ..primitives import lookup_callable
@@ -194,9 +195,7 @@ def expr_Call(cx: Context, node: gast.Call) -> Lowered:
         return Parts(tuple(prim_call(cx, node, p, node.args, node.keywords) for p in parts))
     if isinstance(func.obj, types.FunctionType):
         return user_call(cx, node, func.obj)  # type: ignore[return-value]
-    raise cx.error(node, f"adgen has no derivative rule for {describe(func.obj)}; "
-                     "write it with the NumPy functions adgen supports, or give it "
-                     "rules with adgen.defvjp and adgen.defjvp")
+    raise cx.error(node, unknown_call_advice(describe(func.obj)))
 
 
 def method_call(cx: Context, node: gast.Call, base: Lowered, name: str) -> Lowered:

@@ -130,7 +130,7 @@ def test_advice_fits_the_call():
         return x * np.random.normal()
 
     def unknown(x):
-        return np.sum(np.fft.fft(x).real)
+        return np.sum(np.unwrap(x))
 
     with pytest.raises(adgen.UnsupportedSyntaxError) as info:
         adgen.grad(typed)(1.0)

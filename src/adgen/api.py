@@ -33,44 +33,42 @@ def _refuse_options(name: str, options: dict[str, Any]) -> None:
             f"adgen.{name} got unexpected keyword argument(s) {', '.join(sorted(options))}")
 
 
+def _derivative(kind: str, f: Any, wrt: WrtSpec, has_aux: bool,
+                options: dict[str, Any]) -> Any:
+    _refuse_options(kind, options)
+    if isinstance(f, Jacobian):
+        if has_aux:
+            raise DifferentiationError(f"{kind} of a jacobian or hessian takes no has_aux")
+        return f.derivative(kind, wrt)
+    return Derivative(f, kind, wrt, has_aux)
+
+
 @boundary
 def grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
          **options: Any) -> Derivative:
     """The gradient of a scalar-valued ``f``: ``grad(f)(*args)`` has the shape of ``args[wrt]``."""
-    _refuse_options("grad", options)
-    if isinstance(f, Jacobian):
-        return f.derivative("grad", wrt)
-    return Derivative(f, "grad", wrt, has_aux)
+    return _derivative("grad", f, wrt, has_aux, options)
 
 
 @boundary
 def value_and_grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
                    **options: Any) -> Derivative:
     """``value_and_grad(f)(*args) == (f(*args), grad(f)(*args))``, computed together."""
-    _refuse_options("value_and_grad", options)
-    if isinstance(f, Jacobian):
-        return f.derivative("value_and_grad", wrt)
-    return Derivative(f, "value_and_grad", wrt, has_aux)
+    return _derivative("value_and_grad", f, wrt, has_aux, options)
 
 
 @boundary
 def vjp(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
         **options: Any) -> Derivative:
     """``vjp(f)(*args, cotangent)``: the gradient of ``<cotangent, f(*args)>``."""
-    _refuse_options("vjp", options)
-    if isinstance(f, Jacobian):
-        return f.derivative("vjp", wrt)
-    return Derivative(f, "vjp", wrt, has_aux)
+    return _derivative("vjp", f, wrt, has_aux, options)
 
 
 @boundary
 def jvp(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
         **options: Any) -> Derivative:
     """``jvp(f)(*args, *tangents) == (f(*args), J @ tangents)`` (forward mode)."""
-    _refuse_options("jvp", options)
-    if isinstance(f, Jacobian):
-        return f.derivative("jvp", wrt)
-    return Derivative(f, "jvp", wrt, has_aux)
+    return _derivative("jvp", f, wrt, has_aux, options)
 
 
 @boundary

@@ -38,12 +38,23 @@ def describe(value: Any) -> str:
     return f"{article} {t.__name__} ({value!r:.40})"
 
 
+def check_real(name: str, value: Any) -> None:
+    """Refuse complex values: adgen differentiates real-valued code only."""
+    if isinstance(value, (complex, np.complexfloating)) or (
+            isinstance(value, np.ndarray) and value.dtype.kind == "c"):
+        raise DifferentiationError(
+            f"the argument {name!r} is complex ({np.asarray(value).dtype}): adgen does not "
+            "differentiate complex numbers; pass the real and imaginary parts as two real "
+            "arguments")
+
+
 def check_differentiable(name: str, value: Any) -> None:
     """Refuse ``value`` (the argument ``name``) unless it is a float or a float array.
 
     Containers are taken apart before this is called: ``name`` is then the
     path of a leaf (``params['w']``).
     """
+    check_real(name, value)
     if isinstance(value, FLOATS):
         return
     if isinstance(value, np.ndarray):

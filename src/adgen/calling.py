@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 
 from . import cache, custom, trees
-from .arguments import check_differentiable, check_value, describe
-from .errors import ArgumentError, DifferentiationError
+from .arguments import check_differentiable, check_real, check_value, describe
+from .errors import ArgumentError, DifferentiationError, NotScalarOutputError
 from .highlight import to_html
 from .ir import Function, clone
 from .program import Kind
-from .runtime import gradient_like
+from .runtime import NOT_SCALAR, gradient_like
 from .tracebacks import annotate, boundary, hide_internal_frames
 from .wrappers import unwrap
 
@@ -102,7 +102,7 @@ def _shapes(args: Sequence[Any]) -> tuple[Any, ...] | None:
     for a in args:
         t = type(a)
         if t is np.ndarray:
-            out.append(a.shape)
+            out.append(a.shape if a.dtype.kind != "c" else None)
         elif t in _NUMBERS:
             out.append(())
         elif t in (tuple, list, dict):
@@ -224,6 +224,11 @@ class Derivative:
         if fast is not None and not kw:
             try:
                 out = fast(args)
+            except ValueError as exc:
+                if not str(exc).startswith(NOT_SCALAR):
+                    self._annotate(exc)
+                    raise
+                out = _MISS  # one element, not 0-d: the general path handles it
             except Exception as exc:
                 self._annotate(exc)
                 raise
@@ -344,7 +349,12 @@ class Derivative:
         if kind in ("grad", "value_and_grad"):
             args = self._bind(list(args), kw)
             self._check_args(args, {})
-            (value, grads), aux = _split(entry, func(*args))
+            try:
+                (value, grads), aux = _split(entry, func(*args))
+            except ValueError as exc:
+                if not str(exc).startswith(NOT_SCALAR) or entry.has_aux:
+                    raise
+                (value, grads), aux = self._size_one(args, exc), None
             check_value(self._fname, value)
             grads = self._conform(grads, args, {})
             return _joined(kind, value, grads, aux, entry)
@@ -435,6 +445,19 @@ class Derivative:
         return _joined("jvp", trees.from_nested_tuples(value, result_tree),
                        trees.from_nested_tuples(tangent, result_tree), aux, entry)
 
+    def _size_one(self, args: list[Any], exc: ValueError) -> tuple[Any, Any]:
+        """The value and gradient of an output of one element that is not 0-d.
+
+        Treated as the scalar it holds (as autograd does): the VJP with a
+        cotangent of ones. Any other non-scalar output is refused.
+        """
+        primal_args = args[len(self._lead):]
+        value = self.primal(*primal_args)
+        if isinstance(value, (tuple, list, dict)) or np.size(value) != 1:
+            raise NotScalarOutputError(str(exc)) from None
+        cotangent = np.ones(np.shape(value))
+        return value, Derivative(self.primal, "vjp", self.wrt)(*primal_args, cotangent)
+
     def _bind(self, args: list[Any], kw: dict[str, Any]) -> list[Any]:
         """Positional arguments for all parameters, from args, keywords and defaults."""
         if not kw and len(args) == len(self._params()):
@@ -503,8 +526,10 @@ class Derivative:
     def _check_args(self, args: Sequence[Any], kw: dict[str, Any]) -> None:
         for name, pos in zip(self.wrt_names, self.wrt_positions):
             value = args[pos] if pos < len(args) else kw.get(name, 0.0)
-            if type(value) is not np.ndarray or value.dtype.kind not in "fc":
+            if type(value) is not np.ndarray or value.dtype.kind != "f":
                 check_differentiable(name, value)
+        for name, value in zip(self._params(), args):
+            check_real(name, value)
 
     def _conform(self, grads: Any, args: Sequence[Any], kw: dict[str, Any],
                  from_cotangent: bool = False) -> Any:

@@ -65,3 +65,7 @@ def unknown_call_advice(name: str) -> str:
                 "and pass them as an argument left out of wrt")
     return (f"adgen has no derivative rule for {name}; write it with the NumPy functions "
             "adgen supports, or give it rules with adgen.defvjp and adgen.defjvp")
+
+
+class NotScalarOutputError(DifferentiationError, ValueError):
+    """``grad`` of a function whose output is not a scalar (nor of one element)."""

@@ -14,7 +14,8 @@ from typing import Any
 import gast
 
 from ..ir import Const, Value, Var
-from ..primitives.core import dtype_attr
+from ..primitives.core import dtype_attr, dtype_kind
+from ..primitives.refused import COMPLEX
 from .context import Context
 from .values import (
     Lowered,
@@ -131,10 +132,15 @@ def value_of_other(cx: Context, out: Lowered, node: gast.AST) -> Value:
 def static(cx: Context, node: gast.AST, what: str) -> Any:
     """Lower an expression that must be a compile-time constant (axis=...)."""
     out = constant_pack(cx.expr(node))
+    if isinstance(out, Const) and isinstance(out.value, str) and out.value.startswith(
+            "complex"):
+        raise cx.error(node, f"a complex dtype is refused: {COMPLEX}")
     if isinstance(out, Const):
         return out.value
     if isinstance(out, Static) and is_const(out.obj):
         return py_const(out.obj)
     if isinstance(out, Static) and dtype_attr(out.obj) is not None:
+        if dtype_kind(dtype_attr(out.obj)) == "c":
+            raise cx.error(node, f"a complex dtype is refused: {COMPLEX}")
         return dtype_attr(out.obj)
     raise cx.error(node, f"{what} must be a constant written in the source")

@@ -30,6 +30,7 @@ from ..primitives import PRIMITIVES
 from ..primitives.core import lookup_method
 from .basics import as_value, live, static, value
 from .context import Context
+from .einsum import call_einsum
 from .values import Pack, SliceValue
 
 
@@ -365,6 +366,7 @@ _HANDLERS: dict[Any, Any] = {
     math.radians: call_math_angle,
     math.hypot: call_math_hypot,
     math.fsum: call_sum,
+    np.einsum: call_einsum,
 }
 
 

@@ -25,6 +25,7 @@ from ..ir import Const, Value, Var
 from ..ir.names import RESERVED
 from ..primitives import lookup_callable
 from ..primitives.core import lookup_method, lookup_tuple
+from ..primitives.refused import COMPLEX, REFUSED_ATTRIBUTES, refusal
 from .basics import as_value, live, static, value
 from .calls import prim_call, special_call, special_method, static_binop
 from .context import Context
@@ -55,6 +56,8 @@ _COMPARE = {
 
 
 def expr_Constant(cx: Context, node: gast.Constant) -> Lowered:
+    if isinstance(node.value, complex):
+        raise cx.error(node, f"a complex literal is refused: {COMPLEX}")
     return Const(node.value)
 
 
@@ -106,6 +109,8 @@ def expr_Attribute(cx: Context, node: gast.Attribute) -> Lowered:
         return cx.emit("transpose", [base])
     if node.attr in ("shape", "ndim", "size"):
         return cx.emit(node.attr, [base])
+    if node.attr in REFUSED_ATTRIBUTES:
+        raise cx.error(node, REFUSED_ATTRIBUTES[node.attr])
     return cx.emit("attr", [base], {"name": node.attr}, base=node.attr)
 
 
@@ -195,6 +200,9 @@ def expr_Call(cx: Context, node: gast.Call) -> Lowered:
         return Parts(tuple(prim_call(cx, node, p, node.args, node.keywords) for p in parts))
     if isinstance(func.obj, types.FunctionType):
         return user_call(cx, node, func.obj)  # type: ignore[return-value]
+    refused = refusal(func.obj)
+    if refused is not None:
+        raise cx.error(node, refused)
     raise cx.error(node, unknown_call_advice(describe(func.obj)))
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import gast
+import numpy as np
 
 from ..ir import Const, Value, Var
 from .basics import as_value, live, rebind, value
@@ -35,6 +36,10 @@ NOT_STATIC = _NotStatic()
 
 def expr_Subscript(cx: Context, node: gast.Subscript) -> Any:
     base = live(cx, cx.expr(node.value), node.value)
+    # np.r_ and np.c_ are free values (objects NumPy defines), not functions.
+    denoted = cx.freevars.get(base.name) if isinstance(base, Var) else None
+    if denoted is np.r_ or denoted is np.c_:
+        return index_join(cx, node, denoted is np.c_)
     if isinstance(base, Pack):
         return pack_subscript(cx, base, node)
     if not isinstance(base, (Var, Const)):
@@ -49,6 +54,24 @@ def expr_Subscript(cx: Context, node: gast.Subscript) -> Any:
                 raise cx.error(node, f"{base.value!r}[{key!r}] fails") from None
     args, kinds = index(cx, node.slice)
     return cx.emit("getitem", [base, *args], {"kinds": kinds})
+
+
+def index_join(cx: Context, node: gast.Subscript, columns: bool) -> Any:
+    """``np.r_[a, b, ...]`` (``np.c_``) as a concatenation of the items.
+
+    ``np.r_`` joins the items, each at least 1-D, along axis 0; ``np.c_``
+    joins them along the last axis, 0-D and 1-D items as columns.
+    """
+    elts = node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice]
+    name = "np.c_" if columns else "np.r_"
+    parts = []
+    for e in elts:
+        if isinstance(e, gast.Slice) or (isinstance(e, gast.Constant)
+                                         and isinstance(e.value, str)):
+            raise cx.error(node, f"{name} with slices or string directives is not "
+                           "supported; use np.arange/np.linspace and np.concatenate")
+        parts.append(cx.emit("column_stack" if columns else "atleast_1d", [value(cx, e)]))
+    return cx.emit("concatenate", parts, {"axis": -1 if columns else 0})
 
 
 def index(cx: Context, node: gast.AST) -> tuple[list[Value], str]:

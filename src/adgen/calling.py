@@ -25,7 +25,7 @@ from .errors import ArgumentError, DifferentiationError, NotScalarOutputError
 from .highlight import to_html
 from .ir import Function, clone
 from .program import Kind
-from .runtime import NOT_SCALAR, gradient_like
+from .runtime import NOT_SCALAR, REFUSED, gradient_like
 from .tracebacks import annotate, boundary, hide_internal_frames
 from .wrappers import unwrap
 
@@ -143,6 +143,15 @@ def _joined(kind: str, value: Any, derivative: Any, aux: Any, entry: cache.Compi
     return (value, derivative, aux) if entry.has_aux else (value, derivative)
 
 
+def _refused_at_run_time(exc: BaseException) -> None:
+    """Raise a runtime helper's refusal (see :data:`adgen.runtime.REFUSED`) as a
+    DifferentiationError, keeping the note that says where it happened."""
+    if isinstance(exc, ValueError) and not isinstance(exc, DifferentiationError) \
+            and str(exc).startswith(REFUSED):
+        notes = getattr(exc, "__notes__", ())
+        raise DifferentiationError("\n".join([str(exc), *notes])) from None
+
+
 class Derivative:
     """A derivative of ``primal``, compiled on first use.
 
@@ -226,7 +235,7 @@ class Derivative:
                 out = fast(args)
             except ValueError as exc:
                 if not str(exc).startswith(NOT_SCALAR):
-                    self._annotate(exc)
+                    self._fail(exc)
                     raise
                 out = _MISS  # one element, not 0-d: the general path handles it
             except Exception as exc:
@@ -252,7 +261,16 @@ class Derivative:
                 self._fast = self._make_fast(entry, shapes)
             return out
         except Exception as exc:
-            self._annotate(exc)
+            self._fail(exc)
+            raise
+
+    def _fail(self, exc: BaseException) -> None:
+        """Explain ``exc`` (or raise the refusal it stands for), without adgen's frames."""
+        self._annotate(exc)
+        try:
+            _refused_at_run_time(exc)
+        except DifferentiationError as refused:
+            hide_internal_frames(refused)
             raise
 
     def _annotate(self, exc: BaseException) -> None:

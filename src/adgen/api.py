@@ -14,32 +14,64 @@ from typing import Any
 import numpy as np
 
 from .calling import Derivative, WrtSpec, check_differentiable, normalize_wrt
+from .composed import Jacobian, basis
 from .errors import DifferentiationError
+from .tracebacks import boundary
 
 __all__ = ["Derivative", "WrtSpec", "differentiate", "grad", "hessian", "jacobian", "jvp",
            "normalize_wrt", "source", "value_and_grad", "vjp"]
 
 
-def grad(f: Callable[..., Any], wrt: WrtSpec = 0) -> Derivative:
+def _refuse_options(name: str, options: dict[str, Any]) -> None:
+    """Refuse keywords adgen does not take, pointing JAX's names to adgen's."""
+    if "argnums" in options:
+        raise DifferentiationError(
+            f"adgen.{name} takes wrt= (an argument index, a parameter name, or a tuple of "
+            f"them), not argnums=: write wrt={options['argnums']!r}")
+    if options:
+        raise DifferentiationError(
+            f"adgen.{name} got unexpected keyword argument(s) {', '.join(sorted(options))}")
+
+
+def _derivative(kind: str, f: Any, wrt: WrtSpec, has_aux: bool,
+                options: dict[str, Any]) -> Any:
+    _refuse_options(kind, options)
+    if isinstance(f, Jacobian):
+        if has_aux:
+            raise DifferentiationError(f"{kind} of a jacobian or hessian takes no has_aux")
+        return f.derivative(kind, wrt)
+    return Derivative(f, kind, wrt, has_aux)
+
+
+@boundary
+def grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
+         **options: Any) -> Derivative:
     """The gradient of a scalar-valued ``f``: ``grad(f)(*args)`` has the shape of ``args[wrt]``."""
-    return Derivative(f, "grad", wrt)
+    return _derivative("grad", f, wrt, has_aux, options)
 
 
-def value_and_grad(f: Callable[..., Any], wrt: WrtSpec = 0) -> Derivative:
+@boundary
+def value_and_grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
+                   **options: Any) -> Derivative:
     """``value_and_grad(f)(*args) == (f(*args), grad(f)(*args))``, computed together."""
-    return Derivative(f, "value_and_grad", wrt)
+    return _derivative("value_and_grad", f, wrt, has_aux, options)
 
 
-def vjp(f: Callable[..., Any], wrt: WrtSpec = 0) -> Derivative:
+@boundary
+def vjp(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
+        **options: Any) -> Derivative:
     """``vjp(f)(*args, cotangent)``: the gradient of ``<cotangent, f(*args)>``."""
-    return Derivative(f, "vjp", wrt)
+    return _derivative("vjp", f, wrt, has_aux, options)
 
 
-def jvp(f: Callable[..., Any], wrt: WrtSpec = 0) -> Derivative:
+@boundary
+def jvp(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
+        **options: Any) -> Derivative:
     """``jvp(f)(*args, *tangents) == (f(*args), J @ tangents)`` (forward mode)."""
-    return Derivative(f, "jvp", wrt)
+    return _derivative("jvp", f, wrt, has_aux, options)
 
 
+@boundary
 def differentiate(
     f: Callable[..., Any] | None = None, *, wrt: WrtSpec = 0, mode: str = "reverse"
 ) -> Any:
@@ -53,6 +85,7 @@ def differentiate(
     return wrap if f is None else wrap(f)
 
 
+@boundary
 def source(f: Callable[..., Any], *, wrt: WrtSpec = 0, mode: str = "reverse") -> str:
     """The generated source of ``f``'s gradient (reverse) or JVP (forward)."""
     return differentiate(f, wrt=wrt, mode=mode).source
@@ -65,28 +98,27 @@ def _refuse_containers(what: str, xs: list[Any]) -> None:
             "differentiate with respect to its arrays (pass them as separate arguments)")
 
 
-def _basis(x: Any) -> Any:
-    """Unit tangents for ``x``, one per element, each shaped like ``x``."""
-    x = np.asarray(x)
-    n = x.size
-    eye = np.eye(n, dtype=x.dtype if x.dtype.kind in "fc" else float)
-    for i in range(n):
-        yield eye[i].reshape(x.shape)
-
-
-def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto") -> Callable[..., Any]:
+@boundary
+def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto",
+             **options: Any) -> Callable[..., Any]:
     """``jacobian(f)(*args)`` has shape ``out.shape + args[wrt].shape``.
 
     ``mode="forward"`` pushes one tangent per input element, ``"reverse"``
     pulls one cotangent per output element; ``"auto"`` takes the cheaper.
     With a tuple ``wrt``, returns a tuple of Jacobians.
     """
+    _refuse_options("jacobian", options)
     if mode not in ("auto", "forward", "reverse"):
         raise DifferentiationError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
+    if isinstance(f, Jacobian):
+        return f.derivative("jacobian", wrt)
     names, positions, is_tuple = normalize_wrt(f, wrt)
+    if not is_tuple:
+        return Jacobian(f, positions, mode)
     fwd = jvp(f, tuple(positions))
     rev = vjp(f, tuple(positions))
 
+    @boundary
     def jac(*args: Any) -> Any:
         args = list(args)
         _refuse_containers("jacobian", [args[p] for p in positions if p < len(args)])
@@ -106,7 +138,7 @@ def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto") -> Cal
             for k, x in enumerate(xs):
                 cols = []
                 out = None
-                for e in _basis(x):
+                for e in basis(x):
                     tangents = [e if j == k else np.zeros_like(np.asarray(xj, dtype=float))
                                 for j, xj in enumerate(xs)]
                     out, col = fwd(*args, *tangents)
@@ -118,7 +150,7 @@ def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto") -> Cal
                 raise DifferentiationError("jacobian needs a function with one output; "
                                            "split it or use vjp/jvp")
             rows: list[list[Any]] = [[] for _ in xs]
-            for e in _basis(out):
+            for e in basis(out):
                 g = rev(*args, e)
                 for k in range(len(xs)):
                     rows[k].append(np.asarray(g[k]))
@@ -130,15 +162,22 @@ def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto") -> Cal
     return jac
 
 
-def hessian(f: Callable[..., Any], wrt: WrtSpec = 0) -> Callable[..., Any]:
+@boundary
+def hessian(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Callable[..., Any]:
     """``hessian(f)(*args)`` has shape ``x.shape + x.shape``: forward mode over the gradient.
 
     With a tuple ``wrt``, returns the blocks ``H[i][j] = d grad_i / d x_j``.
     """
+    _refuse_options("hessian", options)
+    if isinstance(f, Jacobian):
+        return f.derivative("hessian", wrt)
     names, positions, is_tuple = normalize_wrt(f, wrt)
+    if not is_tuple:
+        return Jacobian(grad(f, positions[0]), positions, "forward", name="hessian")
     g = grad(f, tuple(positions) if is_tuple else positions[0])
     hjvp = jvp(g, tuple(positions))
 
+    @boundary
     def hess(*args: Any) -> Any:
         args = list(args)
         _refuse_containers("hessian", [args[p] for p in positions if p < len(args)])
@@ -146,7 +185,7 @@ def hessian(f: Callable[..., Any], wrt: WrtSpec = 0) -> Callable[..., Any]:
         blocks: list[list[Any]] = [[None] * len(xs) for _ in xs]
         for j, xj in enumerate(xs):
             cols: list[list[Any]] = [[] for _ in xs]
-            for e in _basis(xj):
+            for e in basis(xj):
                 tangents = [e if k == j else np.zeros_like(np.asarray(xk, dtype=float))
                             for k, xk in enumerate(xs)]
                 _, dg = hjvp(*args, *tangents)

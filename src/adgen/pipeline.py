@@ -50,6 +50,8 @@ class Request:
     ``conform`` makes each gradient take its input's type in the generated
     code itself (modules written ahead of time have no caller to do it);
     ``name`` is the generated function's name (default: the IR's own).
+    ``has_aux``: ``func`` returns ``(value, aux)``; only ``value`` is
+    differentiated, and the generated function returns ``(derivative, aux)``.
     """
 
     func: Any  # a Python function, a derivative adgen made, or IR already lowered
@@ -60,6 +62,7 @@ class Request:
     shapes: tuple[Any, ...] | None = None
     conform: bool = False
     name: str | None = None
+    has_aux: bool = False
 
 
 @dataclass
@@ -81,6 +84,10 @@ class State:
     callees: list[Function] = field(default_factory=list)
     emitted: list[Emitted] = field(default_factory=list)
     dumps: list[tuple[str, str]] = field(default_factory=list)
+    # With has_aux: the aux results (values of the primal) and their structure and tree.
+    aux: list[Any] = field(default_factory=list)
+    aux_structure: Any = None
+    aux_tree: Any = None
 
     def functions(self) -> list[Function]:
         """``fn`` and its callees, in emission order."""
@@ -140,9 +147,40 @@ def _lower(state: State) -> None:
     missing = [w for w in wrt if w not in primal.params]
     if missing:
         raise DifferentiationError(f"{primal.name} has no parameter {missing[0]!r}")
+    if req.has_aux:
+        _split_aux(state, primal)
     state.primal = state.fn = primal
     state.wrt, state.as_tuple = wrt, as_tuple
     state.callees = _callees(primal)
+
+
+def _renumbered(structure: Any, results: list[Any], out: list[Any]) -> Any:
+    """``structure`` over ``out``, to which the results it names are appended."""
+    if isinstance(structure, tuple):
+        return tuple(_renumbered(s, results, out) for s in structure)
+    out.append(results[structure])
+    return len(out) - 1
+
+
+def _split_aux(state: State, primal: Function) -> None:
+    """Keep only the value of a ``(value, aux)`` result; the aux goes into ``state``."""
+    structure = primal.result_structure()
+    if not (isinstance(structure, tuple) and len(structure) == 2):
+        raise DifferentiationError(
+            f"has_aux=True: {primal.name} must return a pair (value, aux), the value to "
+            "differentiate and what to return beside the derivative")
+    values: list[Any] = []
+    value_structure = _renumbered(structure[0], primal.body.results, values)
+    state.aux_structure = _renumbered(structure[1], primal.body.results, state.aux)
+    primal.body.results = values
+    primal.structure = value_structure
+    primal.returns_tuple = isinstance(value_structure, tuple)
+    tree = primal.result_tree
+    if tree is not None and tree[0] != "tuple":
+        raise DifferentiationError(
+            f"has_aux=True: {primal.name} must return a tuple (value, aux), not a {tree[0]}")
+    if tree is not None:
+        primal.result_tree, state.aux_tree = tree[1]
 
 
 # ------------------------------------------------------------ differentiating
@@ -208,8 +246,19 @@ def _differentiate(state: State) -> None:
     assert req.kind is not None and primal is not None
     fn = derive(primal, req.kind, state.wrt, state.as_tuple)
     fn.shape_links.extend(shape_links(primal.params, req.shapes))
+    if req.has_aux:  # the derivative returns (derivative, aux)
+        n = len(fn.body.results)
+        fn.structure = (fn.result_structure(), _shifted(state.aux_structure, n))
+        fn.returns_tuple = True
+        fn.body.results = [*fn.body.results, *state.aux]
     state.fn = fn
     state.callees = _callees(fn)
+
+
+def _shifted(structure: Any, n: int) -> Any:
+    if isinstance(structure, tuple):
+        return tuple(_shifted(s, n) for s in structure)
+    return structure + n
 
 
 # ---------------------------------------------------------------- optimizing

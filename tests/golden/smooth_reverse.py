@@ -54,12 +54,13 @@ def smooth_vjp(x, w, bout):
     for i in reversed(range(1, t3)):
         t4, t5, t6, t7, t8, t9, t10 = tape.pop()
         # adjoint of control_flow.py:56: y[i] = w * y[i - 1] + (1.0 - w) * x[i]
-        by2 = setitem(by, i, 0.0)
-        bt10 = unbroadcast(gather_written(by, i), t10)
+        t15 = gather_written(by, i)
+        by = setitem(by, i, 0.0)
+        bt10 = unbroadcast(t15, t10)
         bt6 = unbroadcast(bt10, t6)
         bt9 = unbroadcast(bt10, t9)
         bw1 = unbroadcast(bt6 * t5, w) - unbroadcast(bt9 * t8, t7)
-        by = by2 + scatter_add(unbroadcast(w * bt6, t5), y, t4)
+        by = by + scatter_add(unbroadcast(w * bt6, t5), y, t4)
         # adjoint of control_flow.py:55: for i in range(1, len(x)):
         bw = bw + bw1
         bx = index_add(bx, unbroadcast(t7 * bt9, t8), i)
@@ -110,12 +111,13 @@ def smooth_value_and_grad(x, w):
     for i in reversed(range(1, t3)):
         t4, t5, t6, t7, t8, t9, t10 = tape.pop()
         # adjoint of control_flow.py:56: y[i] = w * y[i - 1] + (1.0 - w) * x[i]
-        by2 = setitem(by, i, 0.0)
-        bt10 = unbroadcast(gather_written(by, i), t10)
+        t15 = gather_written(by, i)
+        by = setitem(by, i, 0.0)
+        bt10 = unbroadcast(t15, t10)
         bt6 = unbroadcast(bt10, t6)
         bt9 = unbroadcast(bt10, t9)
         bw1 = unbroadcast(bt6 * t5, w) - unbroadcast(bt9 * t8, t7)
-        by = by2 + scatter_add(unbroadcast(w * bt6, t5), y, t4)
+        by = by + scatter_add(unbroadcast(w * bt6, t5), y, t4)
         # adjoint of control_flow.py:55: for i in range(1, len(x)):
         bw = bw + bw1
         bx = index_add(bx, unbroadcast(t7 * bt9, t8), i)

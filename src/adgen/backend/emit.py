@@ -21,9 +21,11 @@ from ..ir.names import RESERVED, is_temporary
 from ..ir.util import count_uses
 from ..primitives import PRIMITIVES
 from ..primitives.core import const_expr
+from ..primitives.indexing import subscript_index
 from .control_flow import CONTROL_EMITTERS
 from .lines import INDENT, Line, located
-from .naming import python_names
+from .inplace import inplace_writes
+from .naming import Liveness, python_names
 
 
 @dataclass
@@ -50,7 +52,10 @@ class Emitter:
         self.uses: Counter[str] = count_uses(fn.body)
         self.helpers: set[str] = set()
         self.modules: set[str] = set()
-        self.py = python_names(fn, RESERVED | set(fn.freevars))
+        live = Liveness(fn)
+        self.py = python_names(fn, RESERVED | set(fn.freevars), live)
+        # setitem ops written in place (y[i] = v), see adgen.backend.inplace.
+        self.inplace = inplace_writes(fn, live)
         self.inline: dict[str, Op] = {}
         self.last_comment: tuple[str, Any] | None = None
         self.in_reverse = False
@@ -79,6 +84,8 @@ class Emitter:
     def _writes(self, op: Op) -> set[str]:
         """Python names an op assigns (inside its blocks too)."""
         out = {self.name(r) for r in op.results}
+        if id(op) in self.inplace:
+            out.add(self.name(op.args[0].name))  # type: ignore[union-attr]
         for b in op.blocks:
             out.update(self.name(p) for p in b.params)
             for inner in b.ops:
@@ -97,10 +104,13 @@ class Emitter:
         for op in block.ops:
             consumed: set[str] = set()
             direct: set[str] = set()
-            for a in op.args:
+            for k, a in enumerate(op.args):
                 if not isinstance(a, Var):
                     continue
-                if a.name in pending:
+                if k == 0 and id(op) in self.inplace:  # the array written needs a name
+                    pending.pop(a.name, None)
+                    direct.add(self.name(a.name))
+                elif a.name in pending:
                     out.add(a.name)
                     consumed |= pending.pop(a.name)
                 else:
@@ -110,8 +120,8 @@ class Emitter:
                     if _reads(inner, name):
                         del pending[name]
             prim = PRIMITIVES[op.prim]
-            if prim.effect or op.blocks:
-                pending.clear()
+            if prim.effect or op.blocks or id(op) in self.inplace:
+                pending.clear()  # (an in-place write may change what a pending one reads)
             writes = self._writes(op)
             for name in list(pending):
                 if pending[name] & writes:
@@ -154,6 +164,8 @@ class Emitter:
     def statement(self, op: Op, indent: str) -> list[str]:
         if op.blocks:
             return CONTROL_EMITTERS[op.prim](self, op, indent)
+        if id(op) in self.inplace:
+            return self._inplace(op, indent)
         expr = self.op_expr(op)
         targets = ", ".join(self.name(r) for r in op.results) if op.results else None
         structure = op.attrs.get("structure") if op.prim == "call" else None
@@ -161,6 +173,18 @@ class Emitter:
             targets = self._target(structure, op.results, top=True)
         code = ast.unparse(expr)
         return [f"{indent}{targets} = {code}" if targets else f"{indent}{code}"]
+
+    def _inplace(self, op: Op, indent: str) -> list[str]:
+        """``y[index] = v`` for ``y1 = setitem(y, v, *index)``, then ``y1 = y`` if named apart."""
+        base = self.name(op.args[0].name)  # type: ignore[union-attr]
+        args = [self.value(a) for a in op.args]
+        target = ast.Subscript(value=ast.Name(id=base, ctx=ast.Load()),
+                               slice=subscript_index(args[2:], op.attrs.get("kinds", "v")),
+                               ctx=ast.Store())
+        lines = [f"{indent}{ast.unparse(target)} = {ast.unparse(args[1])}"]
+        if self.name(op.results[0]) != base:
+            lines.append(f"{indent}{self.name(op.results[0])} = {base}")
+        return lines
 
     def _target(self, structure: Any, results: list[str], top: bool = False) -> str:
         """Assignment targets nested like ``structure`` (``(a, b), (da, db)``)."""

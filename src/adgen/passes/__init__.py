@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..ir import Function
-from . import accumulate, algebra, cse, dce, flags, identities, positive, reshapes
+from . import accumulate, algebra, cse, dce, flags, identities, positive, reads_first, reshapes
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,8 @@ PASSES: tuple[Pass, ...] = (
     *(Pass(p.name + "_again", p.run, "again: " + p.why) for p in _ROUND),
     Pass("identities", identities.run, "after the reshapes, whose removal exposes the "
          "seed 1.0 of a gradient in 1.0 * c"),
+    Pass("reads_first", reads_first.run, "after the rewrites, which may add reads; moves "
+         "reads of an array above the write replacing it, for in-place writes"),
     Pass("dce", dce.run, "last, to drop what the passes above left unused"),
 )
 

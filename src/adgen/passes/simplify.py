@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..ir import Function
-from . import accumulate, algebra, flags, identities, positive, reshapes
+from . import accumulate, algebra, flags, identities, positive, reads_first, reshapes
 
 ROUND: tuple[Callable[[Function], Function], ...] = (
     accumulate.run, algebra.run, flags.run, reshapes.run, positive.run)
-SEQUENCE = (*ROUND, *ROUND, identities.run)
+SEQUENCE = (*ROUND, *ROUND, identities.run, reads_first.run)
 
 
 def run(fn: Function) -> Function:

@@ -88,7 +88,7 @@ define(Primitive(
 
 define(Primitive(
     "zero", template("zeros_like(_0)"), ("like",), differentiable=False, shape_of=0,
-    helpers=("zeros_like",), shape_only=(0,), no_cse=True,
+    helpers=("zeros_like",), shape_only=(0,), no_cse=True, fresh_array=True,
     doc="a zero adjoint or tangent shaped like `like` (0.0 for a scalar)",
 ))
 

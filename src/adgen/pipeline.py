@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .analysis.types import shape_class
 from .backend.emit import Emitted, emit_function
 from .custom import lower_custom
 from .errors import DifferentiationError
@@ -194,6 +195,7 @@ def shape_links(params: list[str], shapes: tuple[Any, ...] | None) -> list[tuple
     for p, shape in zip(params, shapes):
         if shape is None or shape == "tree":
             continue
+        links.append((p, shape_class(shape)))  # the shape itself, for adgen.analysis.types
         if shape == ():
             links.append((p, "%scalar"))
         elif shape in first:

@@ -24,8 +24,7 @@ def broadcasting_vjp(x, b, bout):
     y = x + b
     # Reverse sweep: adjoints, last line first.
     # adjoint of straight_line.py:42: return np.sum(y * y)
-    bt2 = broadcast_like(bout, y * y)
-    by = bt2 * y + y * bt2
+    by = bout * y + y * bout
     # adjoint of straight_line.py:41: y = x + b
     bx = unbroadcast(by, x)
     bb = unbroadcast(by, b)
@@ -40,13 +39,10 @@ def broadcasting_value_and_grad(x, b):
     """
     # straight_line.py:41: y = x + b
     y = x + b
-    # straight_line.py:42: return np.sum(y * y)
-    t2 = y * y
-    value = scalar_output(np.sum(t2))
+    value = scalar_output(np.sum(y * y))
     # Reverse sweep: adjoints, last line first.
     # adjoint of straight_line.py:42: return np.sum(y * y)
-    bt2 = broadcast_like(1.0, t2)
-    by = bt2 * y + y * bt2
+    by = 1.0 * y + y * 1.0
     # adjoint of straight_line.py:41: y = x + b
     bx = unbroadcast(by, x)
     bb = unbroadcast(by, b)
@@ -73,14 +69,6 @@ def unbroadcast(g, like):
     if kept:
         g = np.sum(g, axis=kept, keepdims=True)
     return g
-
-
-def broadcast_like(g, like):
-    """``g`` broadcast to the shape of ``like`` (a read-only view if it grows)."""
-    shape = like.shape if hasattr(like, "shape") else np.shape(like)
-    if (g.shape if hasattr(g, "shape") else np.shape(g)) == shape:
-        return g
-    return np.broadcast_to(g, shape)
 
 
 def scalar_output(y):

@@ -32,7 +32,7 @@ def reductions_vjp(x, bout):
     # adjoint of straight_line.py:36: b = np.mean(x, axis=1, keepdims=True)
     bx = bx + broadcast_like(bb, x) * (np.size(b) / np.size(x))
     # adjoint of straight_line.py:35: a = np.sum(x, axis=0)
-    bx = bx + broadcast_like(expand_reduced(broadcast_like(bout, a ** 2) * (2 * a), x, axis=0), x)
+    bx = bx + expand_reduced(bout * (2 * a), x, axis=0)
     return gradient_like(bx, x)
 
 
@@ -47,9 +47,8 @@ def reductions_value_and_grad(x):
     # straight_line.py:36: b = np.mean(x, axis=1, keepdims=True)
     b = np.mean(x, axis=1, keepdims=True)
     # straight_line.py:37: return np.sum(a ** 2) + np.sum(b * x)
-    t3 = a ** 2
     t5 = b * x
-    value = scalar_output(np.sum(t3) + np.sum(t5))
+    value = scalar_output(np.sum(a ** 2) + np.sum(t5))
     # Reverse sweep: adjoints, last line first.
     # adjoint of straight_line.py:37: return np.sum(a ** 2) + np.sum(b * x)
     bt5 = broadcast_like(1.0, t5)
@@ -58,7 +57,7 @@ def reductions_value_and_grad(x):
     # adjoint of straight_line.py:36: b = np.mean(x, axis=1, keepdims=True)
     bx = bx + broadcast_like(bb, x) * (np.size(b) / np.size(x))
     # adjoint of straight_line.py:35: a = np.sum(x, axis=0)
-    bx = bx + broadcast_like(expand_reduced(broadcast_like(1.0, t3) * (2 * a), x, axis=0), x)
+    bx = bx + expand_reduced(1.0 * (2 * a), x, axis=0)
     return value, gradient_like(bx, x)
 
 

@@ -34,7 +34,7 @@ def rnn_vjp(W, xs, h0, bout):
     # Reverse sweep: adjoints, last line first.
     bW = zeros_like(W)
     # adjoint of control_flow.py:47: for x in xs:
-    bh = broadcast_like(bout, h ** 2) * (2 * h)
+    bh = bout * (2 * h)
     for i in reversed(range(t1)):
         h, x = tape.pop()
         # adjoint of control_flow.py:48: h = _cell(W, h, x)
@@ -61,13 +61,11 @@ def rnn_value_and_grad(W, xs, h0):
         # control_flow.py:47: for x in xs:
         tape.append((h, x))
         h = h_2
-    # control_flow.py:49: return np.sum(h ** 2)
-    t3 = h ** 2
-    value = scalar_output(np.sum(t3))
+    value = scalar_output(np.sum(h ** 2))
     # Reverse sweep: adjoints, last line first.
     bW = zeros_like(W)
     # adjoint of control_flow.py:47: for x in xs:
-    bh = broadcast_like(1.0, t3) * (2 * h)
+    bh = 1.0 * (2 * h)
     for i in reversed(range(t1)):
         h, x = tape.pop()
         # adjoint of control_flow.py:48: h = _cell(W, h, x)
@@ -119,14 +117,6 @@ def unbroadcast(g, like):
     if kept:
         g = np.sum(g, axis=kept, keepdims=True)
     return g
-
-
-def broadcast_like(g, like):
-    """``g`` broadcast to the shape of ``like`` (a read-only view if it grows)."""
-    shape = like.shape if hasattr(like, "shape") else np.shape(like)
-    if (g.shape if hasattr(g, "shape") else np.shape(g)) == shape:
-        return g
-    return np.broadcast_to(g, shape)
 
 
 def matmul_adjoint_a(g, a, b):

@@ -23,11 +23,9 @@ def tanh_layer_vjp(W, x, b, bout):
     # straight_line.py:15: h = np.tanh(W @ x + b)
     t1 = W @ x
     h = np.tanh(t1 + b)
-    # straight_line.py:16: return np.sum(h ** 2)
-    t4 = h ** 2
     # Reverse sweep: adjoints, last line first.
     # adjoint of straight_line.py:15: h = np.tanh(W @ x + b)
-    bt2 = broadcast_like(bout, t4) * (2 * h) * (1 - t4)
+    bt2 = bout * (2 * h) * (1 - h ** 2)
     bb = unbroadcast(bt2, b)
     bW = matmul_adjoint_a(unbroadcast(bt2, t1), W, x)
     return gradient_like(bW, W), gradient_like(bb, b)
@@ -47,7 +45,7 @@ def tanh_layer_value_and_grad(W, x, b):
     value = scalar_output(np.sum(t4))
     # Reverse sweep: adjoints, last line first.
     # adjoint of straight_line.py:15: h = np.tanh(W @ x + b)
-    bt2 = broadcast_like(1.0, t4) * (2 * h) * (1 - t4)
+    bt2 = 2 * h * (1 - t4)
     bb = unbroadcast(bt2, b)
     bW = matmul_adjoint_a(unbroadcast(bt2, t1), W, x)
     return value, (gradient_like(bW, W), gradient_like(bb, b))
@@ -73,14 +71,6 @@ def unbroadcast(g, like):
     if kept:
         g = np.sum(g, axis=kept, keepdims=True)
     return g
-
-
-def broadcast_like(g, like):
-    """``g`` broadcast to the shape of ``like`` (a read-only view if it grows)."""
-    shape = like.shape if hasattr(like, "shape") else np.shape(like)
-    if (g.shape if hasattr(g, "shape") else np.shape(g)) == shape:
-        return g
-    return np.broadcast_to(g, shape)
 
 
 def matmul_adjoint_a(g, a, b):

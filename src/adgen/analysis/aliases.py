@@ -17,7 +17,9 @@ unless the table says otherwise):
   values (to a fixed point), an ``if`` result either branch's.
 
 ``index_add`` and an in-place ``setitem`` return their operand's memory: their
-results keep operand 0's roots (so later writes see the sharing).
+results keep operand 0's roots (so later writes see the sharing). Given the
+types of :mod:`adgen.analysis.types`, a ``getitem`` known to give a scalar
+(an integer index into every axis) is a copy with no roots.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 from ..ir import Block, Const, Function, Op, Var
 from ..primitives import PRIMITIVES
 from .activity import loop_slots
+from .types import Types
 
 #: Memory the generated code does not own (arguments, free variables).
 FOREIGN = "%foreign"
@@ -36,7 +39,8 @@ _ATOMS = (int, float, complex, bool, str, type(None), type(Ellipsis))
 class Aliases:
     """The roots of every value of a function (see the module docstring)."""
 
-    def __init__(self, fn: Function) -> None:
+    def __init__(self, fn: Function, types: Types | None = None) -> None:
+        self.types = types
         self.roots: dict[str, Roots] = {p: frozenset({FOREIGN}) for p in fn.params}
         self.escaped: set[str] = set()
         self._block(fn.body)
@@ -104,7 +108,10 @@ class Aliases:
                 self._set(r, frozenset({FOREIGN}))
             return
         table = PRIMITIVES[prim]
-        if prim in ("index_add", "setitem"):
+        if prim == "getitem" and self.types is not None and \
+                self.types.of(Var(op.results[0])).scalar:
+            self._set(op.results[0], frozenset())
+        elif prim in ("index_add", "setitem"):
             for r in op.results:
                 self._set(r, self.of(op.args[0]) | {r})
         elif (table.fresh_array or table.elementwise) and table.view is None:

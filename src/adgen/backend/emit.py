@@ -23,8 +23,8 @@ from ..primitives import PRIMITIVES
 from ..primitives.core import const_expr
 from ..primitives.indexing import subscript_index
 from .control_flow import CONTROL_EMITTERS
+from .inplace import basic_index_adds, inplace_writes
 from .lines import INDENT, Line, located
-from .inplace import inplace_writes
 from .naming import Liveness, python_names
 
 
@@ -54,8 +54,10 @@ class Emitter:
         self.modules: set[str] = set()
         live = Liveness(fn)
         self.py = python_names(fn, RESERVED | set(fn.freevars), live)
-        # setitem ops written in place (y[i] = v), see adgen.backend.inplace.
+        # setitem ops written in place (y[i] = v), see adgen.backend.inplace, and
+        # index_add ops with a basic index, written acc[i] += g.
         self.inplace = inplace_writes(fn, live)
+        self.inplace |= basic_index_adds(fn)
         self.inline: dict[str, Op] = {}
         self.last_comment: tuple[str, Any] | None = None
         self.in_reverse = False
@@ -175,13 +177,15 @@ class Emitter:
         return [f"{indent}{targets} = {code}" if targets else f"{indent}{code}"]
 
     def _inplace(self, op: Op, indent: str) -> list[str]:
-        """``y[index] = v`` for ``y1 = setitem(y, v, *index)``, then ``y1 = y`` if named apart."""
+        """``y[index] = v`` for ``y1 = setitem(y, v, *index)`` (``+=`` for ``index_add``),
+        then ``y1 = y`` if the two are named apart."""
         base = self.name(op.args[0].name)  # type: ignore[union-attr]
         args = [self.value(a) for a in op.args]
         target = ast.Subscript(value=ast.Name(id=base, ctx=ast.Load()),
                                slice=subscript_index(args[2:], op.attrs.get("kinds", "v")),
                                ctx=ast.Store())
-        lines = [f"{indent}{ast.unparse(target)} = {ast.unparse(args[1])}"]
+        op_text = "+=" if op.prim == "index_add" else "="
+        lines = [f"{indent}{ast.unparse(target)} {op_text} {ast.unparse(args[1])}"]
         if self.name(op.results[0]) != base:
             lines.append(f"{indent}{self.name(op.results[0])} = {base}")
         return lines

@@ -1,5 +1,8 @@
 """Which indexed writes may change their array in place instead of copying it.
 
+(``index_add`` always adds in place, into an accumulator the code owns;
+:func:`basic_index_adds` says where it may be written ``acc[i] += g``.)
+
 The IR's ``y1 = setitem(y, v, *index)`` is functional: a copy of ``y`` with
 ``y[index] = v``. Emitted as that copy, filling an array of n elements in a
 loop costs O(n^2). The write may happen in place, ``y[index] = v``, when no
@@ -20,6 +23,7 @@ derive from ``y1``.
 from __future__ import annotations
 
 from ..analysis.aliases import Aliases
+from ..analysis.types import Types
 from ..ir import Function, Var
 from ..ir.util import walk
 from .naming import Liveness
@@ -33,7 +37,7 @@ def inplace_writes(fn: Function, live: Liveness) -> set[int]:
         if op.prim != "setitem" or not isinstance(op.args[0], Var):
             continue
         if aliases is None:
-            aliases = Aliases(fn)
+            aliases = Aliases(fn, Types(fn))
         base = op.args[0].name
         if not aliases.owned(base):
             continue
@@ -43,5 +47,23 @@ def inplace_writes(fn: Function, live: Liveness) -> set[int]:
                    and aliases.roots.get(name, frozenset()) & roots
                    and live.live_after(name, pos, path)
                    for name, v in live.values.items()):
+            out.add(id(op))
+    return out
+
+
+def basic_index_adds(fn: Function) -> set[int]:
+    """The ids of the ``index_add`` ops of ``fn`` whose index is basic (ints, slices,
+    None: no position repeats), which may be written ``acc[index] += g``."""
+    ops = [op for op in walk(fn.body) if op.prim == "index_add" and isinstance(op.args[0], Var)]
+    if not ops:
+        return set()
+    types = Types(fn)
+    out = set()
+    for op in ops:
+        parts, k = [], 2
+        for kind in op.attrs.get("kinds", "v"):
+            parts.append(None if kind == "s" else op.args[k])
+            k += 3 if kind == "s" else 1
+        if all(p is None or types.of(p).kind in ("int", "none") for p in parts):
             out.add(id(op))
     return out

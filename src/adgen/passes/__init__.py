@@ -13,7 +13,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..ir import Function
-from . import accumulate, algebra, cse, dce, flags, identities, positive, reads_first, reshapes
+from . import (
+    accumulate,
+    algebra,
+    basic_gather,
+    broadcasts,
+    cse,
+    dce,
+    flags,
+    identities,
+    known_sizes,
+    positive,
+    reads_first,
+    reshapes,
+    scalar_zeros,
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +47,14 @@ _ROUND = (
     Pass("flags", flags.run, "turns branch flags into ops before DCE sees the if"),
     Pass("reshapes", reshapes.run, "after CSE, so equal values share a name and their "
          "shapes are seen to agree"),
+    Pass("known_sizes", known_sizes.run, "after the reshapes: sizes known from the "
+         "arguments' shapes become constants"),
+    Pass("broadcasts", broadcasts.run, "drops broadcasts an elementwise op makes itself, "
+         "once the reshapes left the operands next to each other"),
+    Pass("scalar_zeros", scalar_zeros.run, "zeros of scalars become 0.0, which algebra "
+         "then adds away"),
+    Pass("basic_gather", basic_gather.run, "gathers with basic indices become reads, "
+         "which the backend may then write after in place"),
     Pass("positive", positive.run, "last of a round: algebra makes the +x it drops"),
 )
 PASSES: tuple[Pass, ...] = (

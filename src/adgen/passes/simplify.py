@@ -11,10 +11,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..ir import Function
-from . import accumulate, algebra, flags, identities, positive, reads_first, reshapes
+from . import (
+    accumulate,
+    algebra,
+    basic_gather,
+    broadcasts,
+    flags,
+    identities,
+    known_sizes,
+    positive,
+    reads_first,
+    reshapes,
+    scalar_zeros,
+)
 
 ROUND: tuple[Callable[[Function], Function], ...] = (
-    accumulate.run, algebra.run, flags.run, reshapes.run, positive.run)
+    accumulate.run, algebra.run, flags.run, reshapes.run, known_sizes.run, broadcasts.run,
+    scalar_zeros.run, basic_gather.run, positive.run)
 SEQUENCE = (*ROUND, *ROUND, identities.run, reads_first.run)
 
 

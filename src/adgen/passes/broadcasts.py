@@ -1,0 +1,49 @@
+"""An elementwise op broadcasts by itself: ``broadcast_like`` before it is not needed.
+
+Contract: an operand ``b = broadcast_like(g, like)`` of an elementwise op is
+replaced by ``g`` when another operand of that op is known to have ``like``'s
+shape (the same shape class, or an equal shape known from the arguments'):
+the op then broadcasts ``g`` to that shape itself, with the same result.
+
+Before (the adjoint of ``np.mean(t7)``; ``t6`` has ``t7``'s shape)::
+
+    t9 = broadcast_like(t8, t7)
+    t10 = mul(t9, t6)
+
+After::
+
+    t10 = mul(t8, t6)
+"""
+
+from __future__ import annotations
+
+from ..analysis.shapes import shape_classes
+from ..analysis.types import Types
+from ..ir import Function, Op, Value, Var, walk
+from ..primitives import PRIMITIVES
+from .rewriting import replace_ops
+
+
+def run(fn: Function) -> Function:
+    """Drop the broadcasts elementwise ops make themselves (see the module docstring)."""
+    defs = {op.results[0]: op for op in walk(fn.body)
+            if op.prim == "broadcast_like" and len(op.results) == 1}
+    if not defs:
+        return fn
+    shapes, types = shape_classes(fn), Types(fn)
+
+    def step(op: Op, kept: list[Op], rename: dict[str, Value]) -> None:
+        if PRIMITIVES[op.prim].elementwise and not op.blocks:
+            args = list(op.args)
+            for k, a in enumerate(args):
+                b = defs.get(a.name) if isinstance(a, Var) else None
+                if b is None:
+                    continue
+                like = b.args[1]
+                if any(j != k and (shapes.same(o, like) or types.same_shape(o, like))
+                       for j, o in enumerate(args)):
+                    args[k] = b.args[0]
+            op.args = args
+        kept.append(op)
+
+    return replace_ops(fn, step)

@@ -31,16 +31,12 @@ def smooth_vjp(x, w, bout):
     y2 = y
     for i in range(1, t3):
         # control_flow.py:56: y[i] = w * y[i - 1] + (1.0 - w) * x[i]
-        t4 = i - 1
-        t5 = y2[t4]
+        t5 = y2[i - 1]
         t6 = w * t5
-        t7 = 1.0 - w
-        t8 = x[i]
-        t9 = t7 * t8
-        t10 = t6 + t9
+        t10 = t6 + (1.0 - w) * x[i]
         y3 = setitem(y2, i, t10)
         # control_flow.py:55: for i in range(1, len(x)):
-        tape.append((t4, t5, t6, t7, t8, t9, t10))
+        tape.append((t5, t6, t10))
         y2 = y3
     y4 = y2
     # Reverse sweep: adjoints, last line first.
@@ -50,18 +46,20 @@ def smooth_vjp(x, w, bout):
     bx = zeros_like(x)
     # adjoint of control_flow.py:55: for i in range(1, len(x)):
     for i in reversed(range(1, t3)):
-        t4, t5, t6, t7, t8, t9, t10 = tape.pop()
+        t5, t6, t10 = tape.pop()
         # adjoint of control_flow.py:56: y[i] = w * y[i - 1] + (1.0 - w) * x[i]
+        t26 = 1.0 - w
+        t27 = x[i]
         t15 = by[i]
         by = setitem(by, i, 0.0)
         bt10 = unbroadcast(t15, t10)
         bt6 = unbroadcast(bt10, t6)
-        bt9 = unbroadcast(bt10, t9)
-        bw1 = unbroadcast(bt6 * t5, w) - unbroadcast(bt9 * t8, t7)
-        by = by + scatter_add(unbroadcast(w * bt6, t5), y, t4)
+        bt9 = unbroadcast(bt10, t26 * t27)
+        bw1 = unbroadcast(bt6 * t5, w) - unbroadcast(bt9 * t27, t26)
+        by = by + scatter_add(unbroadcast(w * bt6, t5), y, i - 1)
         # adjoint of control_flow.py:55: for i in range(1, len(x)):
         bw = bw + bw1
-        bx[i] += unbroadcast(t7 * bt9, t8)
+        bx[i] += unbroadcast(t26 * bt9, t27)
     # adjoint of control_flow.py:54: y[0] = x[0]
     bx = bx + scatter_add(unbroadcast(by[0], t2), x, 0)
     return gradient_like(bx, x), gradient_like(bw, w)
@@ -84,16 +82,12 @@ def smooth_value_and_grad(x, w):
     y2 = y
     for i in range(1, t3):
         # control_flow.py:56: y[i] = w * y[i - 1] + (1.0 - w) * x[i]
-        t4 = i - 1
-        t5 = y2[t4]
+        t5 = y2[i - 1]
         t6 = w * t5
-        t7 = 1.0 - w
-        t8 = x[i]
-        t9 = t7 * t8
-        t10 = t6 + t9
+        t10 = t6 + (1.0 - w) * x[i]
         y3 = setitem(y2, i, t10)
         # control_flow.py:55: for i in range(1, len(x)):
-        tape.append((t4, t5, t6, t7, t8, t9, t10))
+        tape.append((t5, t6, t10))
         y2 = y3
     y4 = y2
     # control_flow.py:57: return np.sum(y[1:] ** 2)
@@ -106,18 +100,20 @@ def smooth_value_and_grad(x, w):
     bx = zeros_like(x)
     # adjoint of control_flow.py:55: for i in range(1, len(x)):
     for i in reversed(range(1, t3)):
-        t4, t5, t6, t7, t8, t9, t10 = tape.pop()
+        t5, t6, t10 = tape.pop()
         # adjoint of control_flow.py:56: y[i] = w * y[i - 1] + (1.0 - w) * x[i]
+        t26 = 1.0 - w
+        t27 = x[i]
         t15 = by[i]
         by = setitem(by, i, 0.0)
         bt10 = unbroadcast(t15, t10)
         bt6 = unbroadcast(bt10, t6)
-        bt9 = unbroadcast(bt10, t9)
-        bw1 = unbroadcast(bt6 * t5, w) - unbroadcast(bt9 * t8, t7)
-        by = by + scatter_add(unbroadcast(w * bt6, t5), y, t4)
+        bt9 = unbroadcast(bt10, t26 * t27)
+        bw1 = unbroadcast(bt6 * t5, w) - unbroadcast(bt9 * t27, t26)
+        by = by + scatter_add(unbroadcast(w * bt6, t5), y, i - 1)
         # adjoint of control_flow.py:55: for i in range(1, len(x)):
         bw = bw + bw1
-        bx[i] += unbroadcast(t7 * bt9, t8)
+        bx[i] += unbroadcast(t26 * bt9, t27)
     # adjoint of control_flow.py:54: y[0] = x[0]
     bx = bx + scatter_add(unbroadcast(by[0], t2), x, 0)
     return value, (gradient_like(bx, x), gradient_like(bw, w))

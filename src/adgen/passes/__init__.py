@@ -27,6 +27,7 @@ from . import (
     reads_first,
     reshapes,
     scalar_zeros,
+    tape_slots,
 )
 
 
@@ -64,6 +65,10 @@ PASSES: tuple[Pass, ...] = (
     *(Pass(p.name + "_again", p.run, "again: " + p.why) for p in _ROUND),
     Pass("identities", identities.run, "after the reshapes, whose removal exposes the "
          "seed 1.0 of a gradient in 1.0 * c"),
+    Pass("tape_slots", tape_slots.run, "after the rewrites, which decide what the reverse "
+         "sweep reads: duplicate and cheap tape slots go"),
+    Pass("cse_again", cse.run, "after tape_slots, whose recomputed reads may repeat "
+         "others"),
     Pass("reads_first", reads_first.run, "after the rewrites, which may add reads; moves "
          "reads of an array above the write replacing it, for in-place writes"),
     Pass("dce", dce.run, "last, to drop what the passes above left unused"),

@@ -16,6 +16,7 @@ from . import (
     algebra,
     basic_gather,
     broadcasts,
+    cse,
     flags,
     identities,
     known_sizes,
@@ -23,12 +24,14 @@ from . import (
     reads_first,
     reshapes,
     scalar_zeros,
+    tape_slots,
 )
 
 ROUND: tuple[Callable[[Function], Function], ...] = (
     accumulate.run, algebra.run, flags.run, reshapes.run, known_sizes.run, broadcasts.run,
     scalar_zeros.run, basic_gather.run, positive.run)
-SEQUENCE = (*ROUND, *ROUND, identities.run, reads_first.run)
+SEQUENCE = (*ROUND, *ROUND, identities.run, tape_slots.run, cse.run,
+            reads_first.run)
 
 
 def run(fn: Function) -> Function:

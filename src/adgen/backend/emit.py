@@ -222,13 +222,19 @@ class Emitter:
         lines.extend(body)
         # The return may compute a source line of its own (folded temporaries): name it too.
         last = next((op for op in reversed(fn.body.ops) if op.loc is not None), None)
-        if last is not None:
+        if last is not None and not _plain(ret):
             lines.extend(self.comment(last, INDENT))
         lines.append(located(f"{INDENT}return {ret}", last.loc if last else None))
         locs = {i: line.loc for i, line in enumerate(lines, 1)
                 if isinstance(line, Line) and line.loc is not None}
         return Emitted(name, "\n".join(lines) + "\n", set(self.helpers), dict(fn.freevars),
                        line_locs=locs, modules=set(self.modules))
+
+
+def _plain(expr: str) -> bool:
+    """Whether a returned expression only names values (computes nothing)."""
+    return all(isinstance(n, (ast.Name, ast.Tuple, ast.Load, ast.Expression, ast.Constant))
+               for n in ast.walk(ast.parse(expr, mode="eval")))
 
 
 def _reads(block: Block, name: str) -> bool:

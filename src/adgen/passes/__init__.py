@@ -20,13 +20,18 @@ from . import (
     broadcasts,
     cse,
     dce,
+    doubling,
     flags,
     identities,
+    index_adds,
+    invariant_slots,
     known_sizes,
+    known_zeros,
+    matmul_adjoints,
     positive,
     reads_first,
     reshapes,
-    scalar_zeros,
+    scalar_outputs,
     tape_slots,
 )
 
@@ -52,10 +57,17 @@ _ROUND = (
          "arguments' shapes become constants"),
     Pass("broadcasts", broadcasts.run, "drops broadcasts an elementwise op makes itself, "
          "once the reshapes left the operands next to each other"),
-    Pass("scalar_zeros", scalar_zeros.run, "zeros of scalars become 0.0, which algebra "
+    Pass("known_zeros", known_zeros.run, "zeros of scalars become 0.0, which algebra "
          "then adds away"),
     Pass("basic_gather", basic_gather.run, "gathers with basic indices become reads, "
          "which the backend may then write after in place"),
+    Pass("invariant_slots", invariant_slots.run, "carried values a loop passes on "
+         "unchanged (an adjoint seed) become their initial value"),
+    Pass("scalar_outputs", scalar_outputs.run, "scalar checks the analysis proves go"),
+    Pass("matmul_adjoints", matmul_adjoints.run, "2-D matmul adjoints become products "
+         "with a transpose, once shapes are known"),
+    Pass("doubling", doubling.run, "after the broadcasts: g * y + y * g of a squared "
+         "value becomes 2 * (g * y)"),
     Pass("positive", positive.run, "last of a round: algebra makes the +x it drops"),
 )
 PASSES: tuple[Pass, ...] = (
@@ -69,6 +81,8 @@ PASSES: tuple[Pass, ...] = (
          "sweep reads: duplicate and cheap tape slots go"),
     Pass("cse_again", cse.run, "after tape_slots, whose recomputed reads may repeat "
          "others"),
+    Pass("index_adds", index_adds.run, "after CSE: repeated additions into one "
+         "accumulator at one index become one"),
     Pass("reads_first", reads_first.run, "after the rewrites, which may add reads; moves "
          "reads of an array above the write replacing it, for in-place writes"),
     Pass("dce", dce.run, "last, to drop what the passes above left unused"),

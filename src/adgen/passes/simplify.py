@@ -17,20 +17,26 @@ from . import (
     basic_gather,
     broadcasts,
     cse,
+    doubling,
     flags,
     identities,
+    index_adds,
+    invariant_slots,
     known_sizes,
+    known_zeros,
+    matmul_adjoints,
     positive,
     reads_first,
     reshapes,
-    scalar_zeros,
+    scalar_outputs,
     tape_slots,
 )
 
 ROUND: tuple[Callable[[Function], Function], ...] = (
     accumulate.run, algebra.run, flags.run, reshapes.run, known_sizes.run, broadcasts.run,
-    scalar_zeros.run, basic_gather.run, positive.run)
-SEQUENCE = (*ROUND, *ROUND, identities.run, tape_slots.run, cse.run,
+    known_zeros.run, basic_gather.run, invariant_slots.run, scalar_outputs.run,
+    matmul_adjoints.run, doubling.run, positive.run)
+SEQUENCE = (*ROUND, *ROUND, identities.run, tape_slots.run, cse.run, index_adds.run,
             reads_first.run)
 
 

@@ -92,6 +92,13 @@ define(Primitive(
     doc="a zero adjoint or tangent shaped like `like` (0.0 for a scalar)",
 ))
 
+define(Primitive(
+    "zeros_array", template("np.zeros_like(_0, dtype=np.result_type(_0, 1.0))"), ("like",),
+    differentiable=False, shape_of=0, no_cse=True, fresh_array=True,
+    doc="`zero` of a value known to be an array: an array of zeros of its shape, of a "
+        "floating dtype, made without the run-time test of zeros_like",
+))
+
 
 def product_adjoints(product: str, attrs: dict[str, Any] | None = None) -> None:
     """The helpers ``<product>_adjoint_a`` and ``_b`` of a bilinear ``product(a, b)``.

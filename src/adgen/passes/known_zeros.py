@@ -1,10 +1,12 @@
-"""A zero adjoint of a value known to be a scalar is the number 0.0, not ``zeros_like``.
+"""A zero adjoint of a value of known kind: ``0.0`` for a scalar, zeros for an array.
 
 Contract: ``zero(like)`` (emitted ``zeros_like(like)``, a run-time type test)
 becomes the constant ``0.0`` where :mod:`adgen.analysis.types` knows ``like``
 has shape ``()``, unless the zero is written into by index (operand 0 of
 ``index_add`` or ``setitem``: a 0-d array argument has shape ``()`` too, and
-``0.0[()]`` cannot be written). Arithmetic on the two is the same.
+``0.0[()]`` cannot be written); arithmetic on the two is the same. Where
+``like`` is known to be an array it becomes ``zeros_array(like)``, the same
+array made without the test (``np.zeros_like(x, dtype=np.result_type(x, 1.0))``).
 
 Before (``T0`` is a number)::
 
@@ -36,6 +38,8 @@ def run(fn: Function) -> Function:
             if types.scalar(op.args[0]):
                 rename[op.results[0]] = Const(0.0)
                 return
+            if types.of(op.args[0]).kind == "array":
+                op.prim = "zeros_array"
         kept.append(op)
 
     if not any(op.prim == "zero" for op in walk(fn.body)):

@@ -26,6 +26,7 @@ from . import (
     index_adds,
     invariant_slots,
     known_sizes,
+    known_unbroadcast,
     known_zeros,
     matmul_adjoints,
     positive,
@@ -68,6 +69,8 @@ _ROUND = (
          "with a transpose, once shapes are known"),
     Pass("doubling", doubling.run, "after the broadcasts: g * y + y * g of a squared "
          "value becomes 2 * (g * y)"),
+    Pass("known_unbroadcast", known_unbroadcast.run, "after the reshapes, which drop "
+         "the equal shapes: the others become sums over known axes"),
     Pass("positive", positive.run, "last of a round: algebra makes the +x it drops"),
 )
 PASSES: tuple[Pass, ...] = (

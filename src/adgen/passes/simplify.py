@@ -23,6 +23,7 @@ from . import (
     index_adds,
     invariant_slots,
     known_sizes,
+    known_unbroadcast,
     known_zeros,
     matmul_adjoints,
     positive,
@@ -35,7 +36,7 @@ from . import (
 ROUND: tuple[Callable[[Function], Function], ...] = (
     accumulate.run, algebra.run, flags.run, reshapes.run, known_sizes.run, broadcasts.run,
     known_zeros.run, basic_gather.run, invariant_slots.run, scalar_outputs.run,
-    matmul_adjoints.run, doubling.run, positive.run)
+    matmul_adjoints.run, doubling.run, known_unbroadcast.run, positive.run)
 SEQUENCE = (*ROUND, *ROUND, identities.run, tape_slots.run, cse.run, index_adds.run,
             reads_first.run)
 

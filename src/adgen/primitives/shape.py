@@ -53,8 +53,16 @@ def _transpose_vjp(g: Sym, out: Sym, x: Sym, axes: Any) -> Sym:
     return call("transpose", g, axes=inverse)
 
 
+def _transposed(args: list[Ty], attrs: dict[str, Any]) -> Ty:
+    x, axes = args[0], attrs.get("axes")
+    if x.kind != "array" or x.shape is None:
+        return UNKNOWN
+    order = tuple(reversed(range(len(x.shape)))) if axes is None else tuple(axes)
+    return Ty("array", tuple(x.shape[k] for k in order))
+
+
 define(Primitive(
-    "transpose", _emit_transpose, ("x",), attrs={"axes": None},
+    "transpose", _emit_transpose, ("x",), attrs={"axes": None}, shape_rule=_transposed,
     jvp=linear("transpose"),
     vjps=(_transpose_vjp,),
     callables=(np.transpose,), methods=("transpose",), view="view",

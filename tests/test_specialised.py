@@ -9,7 +9,6 @@ import pytest
 import adgen
 from adgen import pipeline
 from adgen.analysis.types import Types
-from adgen.ir import walk
 from adgen.primitives.core import Ty
 from adgen.testing import check_grads
 
@@ -30,7 +29,7 @@ def shapes_of(x, A):
     g = x[None, :] * A
     h = x[2]
     grow = x
-    for i in range(3):
+    for _ in range(3):
         grow = np.concatenate([grow, x])
     return n, a, b, c, d, e, f, g, h, grow
 
@@ -39,10 +38,6 @@ def test_types_follow_indexing_reductions_products_and_loops():
     fn = pipeline.lower(shapes_of)
     fn.shape_links.extend(pipeline.shape_links(fn.params, ((4,), (3, 4))))
     types = Types(fn)
-    by_result = {}
-    for op in walk(fn.body):
-        for r in op.results:
-            by_result[r] = types.types.get(r)
     got = [types.of(v) for v in fn.body.results]
     assert got[0] == Ty("int", (), 4)
     assert got[1].shape == (3,)

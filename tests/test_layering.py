@@ -64,18 +64,8 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
 LAZY = {("adgen.highlight", "pygments")}
 
 #: Violations in files other branches own, to be fixed there (the lead empties this
-#: set when merging them): the frontend's mixins import each other and import
-#: inside functions.
-PENDING = {
-    "cycle: adgen.frontend.control, adgen.frontend.local_functions, adgen.frontend.lower, "
-    "adgen.frontend.user_calls",
-    "function-level: adgen.frontend.control imports builtins",
-    "function-level: adgen.frontend.local_functions imports adgen.frontend.user_calls",
-    "function-level: adgen.frontend.local_functions imports adgen.frontend.values",
-    "function-level: adgen.frontend.control imports adgen.frontend.user_calls",
-    "function-level: adgen.frontend.control imports adgen.frontend.values",
-    "function-level: adgen.frontend.user_calls imports adgen.frontend.lower",
-}
+#: set when merging them). None left: the frontend's mixins are gone.
+PENDING: set[str] = set()
 
 
 def layer_of(module: str) -> tuple[str, int] | None:

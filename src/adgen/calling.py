@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 
 from . import cache, custom, trees
-from .errors import DifferentiationError
+from .errors import DifferentiationError, NotScalarOutputError
 from .highlight import to_html
 from .ir import Function, clone
 from .program import Kind
-from .runtime import gradient_like
+from .runtime import NOT_SCALAR, gradient_like
 from .tracebacks import annotate
 
 WrtSpec = int | str | Sequence[int | str]
@@ -77,12 +77,29 @@ def normalize_wrt(f: Any, wrt: WrtSpec) -> tuple[tuple[str, ...], tuple[int, ...
     return tuple(names), tuple(params.index(n) for n in names), is_tuple
 
 
+def check_real(name: str, value: Any) -> None:
+    """Refuse complex values: adgen differentiates real-valued code only."""
+    if isinstance(value, (complex, np.complexfloating)) or (
+            isinstance(value, np.ndarray) and value.dtype.kind == "c"):
+        raise DifferentiationError(
+            f"the argument {name!r} is complex ({np.asarray(value).dtype}): adgen does not "
+            "differentiate complex numbers; pass the real and imaginary parts as two real "
+            "arguments")
+
+
 def check_differentiable(name: str, value: Any) -> None:
+    check_real(name, value)
     if isinstance(value, (bool, np.bool_)) or isinstance(value, (int, np.integer)):
         raise DifferentiationError(
             f"cannot differentiate with respect to {name!r}: it is an integer or boolean "
             f"({value!r}), which has no derivative; pass a float (e.g. {name}=float(...)) "
             "or leave it out of wrt")
+    if not isinstance(value, (float, complex, np.number, np.ndarray, tuple, list, dict)):
+        # None, a string, an object: NumPy would turn it into an object array and fail
+        # somewhere in the generated code
+        raise DifferentiationError(
+            f"cannot differentiate with respect to {name!r}: it is {type(value).__name__} "
+            f"({value!r:.40}), not a number or a float array; pass a float or a float array")
     if isinstance(value, np.ndarray) and value.dtype.kind not in "fc":
         raise DifferentiationError(
             f"cannot differentiate with respect to {name!r}: it is an array of dtype "
@@ -100,7 +117,7 @@ def _shapes(args: Sequence[Any]) -> tuple[Any, ...] | None:
     for a in args:
         t = type(a)
         if t is np.ndarray:
-            out.append(a.shape)
+            out.append(a.shape if a.dtype.kind != "c" else None)
         elif t in _NUMBERS:
             out.append(())
         elif t in (tuple, list, dict):
@@ -182,6 +199,11 @@ class Derivative:
         if fast is not None and not kw:
             try:
                 out = fast(args)
+            except ValueError as exc:
+                if not str(exc).startswith(NOT_SCALAR):
+                    self._annotate(exc)
+                    raise
+                out = _MISS  # one element, not 0-d: the general path handles it
             except Exception as exc:
                 self._annotate(exc)
                 raise
@@ -295,7 +317,12 @@ class Derivative:
         if kind in ("grad", "value_and_grad"):
             args = self._bind(list(args), kw)
             self._check_args(args, {})
-            value, grads = func(*args)
+            try:
+                value, grads = func(*args)
+            except ValueError as exc:
+                if not str(exc).startswith(NOT_SCALAR):
+                    raise
+                value, grads = self._size_one(args, exc)
             grads = self._conform(grads, args, {})
             return grads if kind == "grad" else (value, grads)
         if kind == "vjp":
@@ -385,6 +412,19 @@ class Derivative:
         return (trees.from_nested_tuples(value, result_tree),
                 trees.from_nested_tuples(tangent, result_tree))
 
+    def _size_one(self, args: list[Any], exc: ValueError) -> tuple[Any, Any]:
+        """The value and gradient of an output of one element that is not 0-d.
+
+        Treated as the scalar it holds (as autograd does): the VJP with a
+        cotangent of ones. Any other non-scalar output is refused.
+        """
+        primal_args = args[1:] if self._bound is not None else args
+        value = self.primal(*primal_args)
+        if isinstance(value, (tuple, list, dict)) or np.size(value) != 1:
+            raise NotScalarOutputError(str(exc)) from None
+        cotangent = np.ones(np.shape(value))
+        return value, Derivative(self.primal, "vjp", self.wrt)(*primal_args, cotangent)
+
     def _bind(self, args: list[Any], kw: dict[str, Any]) -> list[Any]:
         """Positional arguments for all parameters, from args, keywords and defaults."""
         if not kw and len(args) == len(self._params()):
@@ -403,8 +443,10 @@ class Derivative:
     def _check_args(self, args: Sequence[Any], kw: dict[str, Any]) -> None:
         for name, pos in zip(self.wrt_names, self.wrt_positions):
             value = args[pos] if pos < len(args) else kw.get(name, 0.0)
-            if type(value) is not np.ndarray or value.dtype.kind not in "fc":
+            if type(value) is not np.ndarray or value.dtype.kind != "f":
                 check_differentiable(name, value)
+        for name, value in zip(self._params(), args):
+            check_real(name, value)
 
     def _conform(self, grads: Any, args: Sequence[Any], kw: dict[str, Any]) -> Any:
         def like(pos: int, name: str) -> Any:

@@ -41,3 +41,7 @@ class UnsupportedSyntaxError(DifferentiationError):
 
 class SourceNotFoundError(DifferentiationError):
     """The function's source text cannot be read (a REPL or ``exec`` definition)."""
+
+
+class NotScalarOutputError(DifferentiationError, ValueError):
+    """``grad`` of a function whose output is not a scalar (nor of one element)."""

@@ -234,6 +234,22 @@ def tensordot_adjoint_b(g, a, b, axes=2):
 
 
 @helper
+def inner_adjoint_a(g, a, b):
+    """The adjoint of ``a`` in ``np.inner(a, b)``; a scalar operand multiplies."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a) if np.ndim(a) else np.sum(g * b)
+    return tensordot_adjoint_a(g, a, b, ((-1,), (-1,)))
+
+
+@helper
+def inner_adjoint_b(g, a, b):
+    """The adjoint of ``b`` in ``np.inner(a, b)``; a scalar operand multiplies."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b) if np.ndim(b) else np.sum(g * a)
+    return tensordot_adjoint_b(g, a, b, ((-1,), (-1,)))
+
+
+@helper
 def kron_blocks(g, a, b):
     """``g``, shaped like ``np.kron(a, b)``, with the axes of a and b apart.
 
@@ -439,6 +455,9 @@ def take_along_axis_adjoint(g, arr, indices, axis=-1):
     where[axis] = np.broadcast_to(indices, np.shape(g))
     np.add.at(out, tuple(where), g)
     return out
+
+
+NOT_SCALAR = "grad needs a function with a scalar output"
 
 
 @helper

@@ -37,13 +37,13 @@ def logistic_loss_vjp(w, b, X, y, bout):
     t13 = t8 + t12
     # Reverse sweep: adjoints, last line first.
     # adjoint of straight_line.py:27: return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-    bt13 = broadcast_like(-bout / np.size(t13), t13)
+    bt13 = broadcast_like(-bout / np.maximum(np.size(t13), 1), t13)
     bp = unbroadcast(y * unbroadcast(bt13, t8), t7) / p - unbroadcast(t9 * unbroadcast(bt13, t12), t11) / t10
     # adjoint of straight_line.py:26: p = 1.0 / (1.0 + np.exp(-z))
-    t24 = bp * p / t5 * t4
+    t25 = bp * p / t5 * t4
     # adjoint of straight_line.py:25: z = X @ w + b
-    bb = unbroadcast(t24, b)
-    bw = matmul_adjoint_b(unbroadcast(t24, t1), X, w)
+    bb = unbroadcast(t25, b)
+    bw = matmul_adjoint_b(unbroadcast(t25, t1), X, w)
     return gradient_like(bw, w), gradient_like(bb, b)
 
 
@@ -70,13 +70,13 @@ def logistic_loss_value_and_grad(w, b, X, y):
     t13 = t8 + t12
     # Reverse sweep: adjoints, last line first.
     # adjoint of straight_line.py:27: return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-    bt13 = broadcast_like(-1.0 / np.size(t13), t13)
+    bt13 = broadcast_like(-1.0 / np.maximum(np.size(t13), 1), t13)
     bp = unbroadcast(y * unbroadcast(bt13, t8), t7) / p - unbroadcast(t9 * unbroadcast(bt13, t12), t11) / t10
     # adjoint of straight_line.py:26: p = 1.0 / (1.0 + np.exp(-z))
-    t24 = bp * p / t5 * t4
+    t25 = bp * p / t5 * t4
     # adjoint of straight_line.py:25: z = X @ w + b
-    bb = unbroadcast(t24, b)
-    bw = matmul_adjoint_b(unbroadcast(t24, t1), X, w)
+    bb = unbroadcast(t25, b)
+    bw = matmul_adjoint_b(unbroadcast(t25, t1), X, w)
     return -np.mean(t13), (gradient_like(bw, w), gradient_like(bb, b))
 
 

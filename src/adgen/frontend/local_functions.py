@@ -10,14 +10,17 @@ function is refused (the write would have to reach the enclosing variable).
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
 import gast
 
 from ..ir import Const, Value, Var
-from .control import RET, hoist_returns
+from .basics import live
+from .context import Context
+from .control import RET, run_statements
+from .desugar import lambda_to_def
+from .values import Multi, Pack
 
 _MAX_DEPTH = 32  # nested calls deeper than this are taken for unbounded recursion
 
@@ -29,90 +32,73 @@ class LocalFunction:
     node: gast.FunctionDef
 
 
-def _as_def(lam: gast.Lambda) -> gast.FunctionDef:
-    node = gast.FunctionDef(name="lambda_", args=lam.args, body=[gast.Return(value=lam.body)],
-                            decorator_list=[], returns=None, type_comment=None, type_params=[])
-    gast.copy_location(node, lam)
-    gast.copy_location(node.body[0], lam)
-    return node
+def stmt_FunctionDef(cx: Context, s: gast.FunctionDef) -> None:
+    if s.decorator_list:
+        raise cx.error(s, "decorators on nested functions are not supported")
+    args = s.args
+    if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
+        raise cx.error(s, "nested functions take plain parameters only")
+    cx.env[s.name] = LocalFunction(s)
 
 
-class LocalFunctionLowering:
-    """Mixin for :class:`adgen.frontend.lower.Lowerer`: nested functions, inlined."""
+def expr_Lambda(cx: Context, node: gast.Lambda) -> LocalFunction:
+    if node.args.vararg or node.args.kwarg or node.args.kwonlyargs:
+        raise cx.error(node, "lambdas take plain parameters only")
+    return LocalFunction(lambda_to_def(node, "lambda_"))
 
-    _inline_depth = 0
 
-    def stmt_FunctionDef(self, s: gast.FunctionDef) -> None:
-        if s.decorator_list:
-            raise self.error(s, "decorators on nested functions are not supported")
-        args = s.args
-        if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
-            raise self.error(s, "nested functions take plain parameters only")
-        self.env[s.name] = LocalFunction(s)
-
-    def expr_Lambda(self, node: gast.Lambda) -> LocalFunction:
-        if node.args.vararg or node.args.kwarg or node.args.kwonlyargs:
-            raise self.error(node, "lambdas take plain parameters only")
-        return LocalFunction(_as_def(node))
-
-    def call_local(self, call: gast.Call, fn: LocalFunction) -> Any:
-        """Lower ``fn(*args)`` by lowering its body here."""
-        from .user_calls import Multi
-
-        node = fn.node
-        params = [a.id for a in node.args.args]
-        defaults = node.args.defaults
-        bound: dict[str, Any] = {}
-        if len(call.args) > len(params):
-            raise self.error(call, f"{node.name} takes {len(params)} argument(s)")
-        for p, a in zip(params, call.args):
-            bound[p] = self.live(self.expr(a), a)
-        for kw in call.keywords:
-            if kw.arg not in params or kw.arg in bound:
-                raise self.error(call, f"unexpected argument {kw.arg!r} for {node.name}")
-            bound[kw.arg] = self.live(self.expr(kw.value), kw.value)
-        for k, p in enumerate(params):
-            if p not in bound:
-                d = k - (len(params) - len(defaults))
-                if d < 0:
-                    raise self.error(call, f"{node.name} needs its argument {p!r}")
-                bound[p] = self.expr(defaults[d])
-        if self._inline_depth >= _MAX_DEPTH:
-            raise self.error(call, f"{node.name} calls itself too deeply to inline; "
-                             "define it at module level to differentiate recursion")
-        outer = self.env
-        saved = (self.loop_depth, getattr(self, "result_structure", None),
-                 getattr(self, "result_tree", None))
-        env = {k: v for k, v in outer.items() if not k.startswith("%")}
-        env.update(bound)
-        self.env = env
-        self.loop_depth = 0
-        self._inline_depth += 1
-        try:
-            self.run_statements(hoist_returns(copy.deepcopy(node.body)))
-            inner = self.env
-        finally:
-            self.env = outer
-            self._inline_depth -= 1
-            self.loop_depth, self.result_structure, self.result_tree = saved
-        if inner.get(RET) != Const(True):
-            raise self.error(node, f"{node.name} must end with a return statement")
-        own = set(params) | set(_assigned(node))
-        for k, v in outer.items():
-            if k.startswith("%") or k in own:
-                continue
-            if inner.get(k) is not v:
-                raise self.error(call, f"{node.name} changes {k!r} of the enclosing function "
-                                 "(an in-place write); do the write outside it")
-        arity = inner["%rvn"].value
-        values: list[Value] = [inner[f"%rv{k}"] for k in range(max(arity, 1))]
-        if arity < 0:
-            return values[0]
-        if all(isinstance(v, Var) for v in values):
-            return Multi(tuple(values))  # type: ignore[arg-type]
-        from .values import Pack
-
-        return Pack("tuple", tuple(values))
+def call_local(cx: Context, call: gast.Call, fn: LocalFunction) -> Any:
+    """Lower ``fn(*args)`` by lowering its body here."""
+    node = fn.node
+    params = [a.id for a in node.args.args]
+    defaults = node.args.defaults
+    bound: dict[str, Any] = {}
+    if len(call.args) > len(params):
+        raise cx.error(call, f"{node.name} takes {len(params)} argument(s)")
+    for p, a in zip(params, call.args):
+        bound[p] = live(cx, cx.expr(a), a)
+    for kw in call.keywords:
+        if kw.arg not in params or kw.arg in bound:
+            raise cx.error(call, f"unexpected argument {kw.arg!r} for {node.name}")
+        bound[kw.arg] = live(cx, cx.expr(kw.value), kw.value)
+    for k, p in enumerate(params):
+        if p not in bound:
+            d = k - (len(params) - len(defaults))
+            if d < 0:
+                raise cx.error(call, f"{node.name} needs its argument {p!r}")
+            bound[p] = cx.expr(defaults[d])
+    if cx.inline_depth >= _MAX_DEPTH:
+        raise cx.error(call, f"{node.name} calls itself too deeply to inline; "
+                         "define it at module level to differentiate recursion")
+    outer = cx.env
+    saved = (cx.loop_depth, cx.result_structure, cx.result_tree)
+    env = {k: v for k, v in outer.items() if not k.startswith("%")}
+    env.update(bound)
+    cx.loop_depth = 0
+    cx.inline_depth += 1
+    try:
+        with cx.scope.enter(env, block=cx.block) as frame:
+            run_statements(cx, node.body)
+        inner = frame.env
+    finally:
+        cx.inline_depth -= 1
+        cx.loop_depth, cx.result_structure, cx.result_tree = saved
+    if inner.get(RET) != Const(True):
+        raise cx.error(node, f"{node.name} must end with a return statement")
+    own = set(params) | set(_assigned(node))
+    for k, v in outer.items():
+        if k.startswith("%") or k in own:
+            continue
+        if inner.get(k) is not v:
+            raise cx.error(call, f"{node.name} changes {k!r} of the enclosing function "
+                             "(an in-place write); do the write outside it")
+    arity = inner["%rvn"].value
+    values: list[Value] = [inner[f"%rv{k}"] for k in range(max(arity, 1))]
+    if arity < 0:
+        return values[0]
+    if all(isinstance(v, Var) for v in values):
+        return Multi(tuple(values))  # type: ignore[arg-type]
+    return Pack("tuple", tuple(values))
 
 
 def _assigned(node: gast.FunctionDef) -> list[str]:

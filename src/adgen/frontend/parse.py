@@ -1,8 +1,11 @@
-"""Source to gast: read a function's source, parse it, and resolve its names.
+"""Source to gast: read a function's source, parse it, resolve its names, and the fence.
 
 :func:`parse_function` returns a :class:`ParsedFunction` holding the gast
 ``FunctionDef`` (a lambda is turned into one) and what is needed to resolve
 the names it uses and to report errors at the right place in the user's file.
+The fence: :func:`refuse_unsupported` rejects, before any lowering, what can
+never be differentiated (generators, ``global``...), and the advice tables
+say what to do instead for every statement and expression the lowerer lacks.
 """
 
 from __future__ import annotations
@@ -167,3 +170,54 @@ def parse_function(f: Any) -> ParsedFunction:
 def register_source(filename: str, text: str) -> None:
     """Make generated ``text`` visible to tracebacks, pdb and inspect under ``filename``."""
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+
+
+def refuse_unsupported(parsed: ParsedFunction) -> None:
+    """Generators, coroutines and writes to outer scopes cannot be differentiated: say so
+    at the yield, await, global or nonlocal, wherever it is (nested functions too)."""
+    for n in gast.walk(parsed.node):
+        if isinstance(n, (gast.Yield, gast.YieldFrom, gast.Await)):
+            raise parsed.error(n, unsupported(n))
+        if isinstance(n, (gast.Global, gast.Nonlocal)):
+            raise parsed.error(n, unsupported(n))
+
+
+_STATEMENT_ADVICE = {
+    "Try": "try/except is not supported: check inputs before calling the derivative",
+    "With": "with-blocks are not supported: move the context manager outside the function",
+    "Global": "global declarations are not supported: pass the value as an argument",
+    "Nonlocal": "nonlocal declarations are not supported: pass the value as an argument",
+    "ClassDef": "class definitions inside a differentiated function are not supported",
+    "Delete": "del is not supported: simply stop using the name",
+    "Raise": "raise is not supported inside a differentiated function: validate inputs "
+             "before calling it",
+    "Assert": "assert is not supported inside a differentiated function: validate inputs "
+              "before calling it",
+    "Import": "import inside the function is not supported: import at module level",
+    "ImportFrom": "import inside the function is not supported: import at module level",
+    "AsyncFunctionDef": "async functions cannot be differentiated",
+    "AsyncFor": "async for cannot be differentiated",
+    "AsyncWith": "async with cannot be differentiated",
+    "Match": "match statements are not supported: use if/elif",
+}
+
+
+_EXPRESSION_ADVICE = {
+    "Yield": "generators cannot be differentiated: build a list or array instead",
+    "YieldFrom": "generators cannot be differentiated: build a list or array instead",
+    "Await": "async code cannot be differentiated",
+    "ListComp": "list comprehensions are not supported: use a for loop or a NumPy expression",
+    "GeneratorExp": "generator expressions are not supported: use a NumPy expression",
+    "SetComp": "set comprehensions are not supported",
+    "DictComp": "dict comprehensions are not supported",
+    "NamedExpr": "the walrus operator := is not supported: use a separate assignment",
+    "JoinedStr": "f-strings are not supported inside a differentiated function",
+}
+
+
+def unsupported(node: gast.AST) -> str:
+    """Why a statement or expression the lowerer lacks is refused, and what to do."""
+    kind = type(node).__name__
+    if isinstance(node, gast.stmt):
+        return _STATEMENT_ADVICE.get(kind, f"the statement {kind} is not supported yet")
+    return _EXPRESSION_ADVICE.get(kind, f"the expression {kind} is not supported yet")

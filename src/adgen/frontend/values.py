@@ -7,6 +7,8 @@
   Unpacking, constant subscripts, ``len``, ``sum``, ``+`` and returns work on
   the items directly, so a tuple of arrays stays differentiable.
 * :class:`SliceValue`: ``slice(a, b, c)``, usable as an index component.
+* :class:`Static`: a compile-time object (a module, a function, a class...).
+* :class:`Parts`, :class:`Multi`: the several results of a call.
 * :class:`Stale`: what a name denotes after an in-place write may or may not
   have changed it (a possible NumPy view); reading it is an error that says why.
 
@@ -20,7 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..ir import Const, Value
+import numpy as np
+
+from ..ir import Const, Value, Var
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,3 +73,66 @@ class Stale:
     """A name that an earlier in-place write may have changed (or not)."""
 
     message: str
+
+
+@dataclass(frozen=True)
+class Multi:
+    """The results of a call to a function that returns a tuple."""
+
+    values: tuple[Var, ...]
+
+
+def pack_names(value: Any) -> set[str]:
+    """The SSA names a binding holds, directly or inside packs."""
+    if isinstance(value, Var):
+        return {value.name}
+    if isinstance(value, Pack):
+        out: set[str] = set()
+        for item in value.items:
+            out |= pack_names(item)
+        return out
+    return set()
+
+
+@dataclass(frozen=True)
+class Static:
+    """A compile-time object an expression denotes: a module, function, class..."""
+
+    obj: Any
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The components of a call that returns a tuple, each computed by its own op."""
+
+    values: tuple[Value, ...]
+
+
+Lowered = Value | Static | Pack | SliceValue | Stale | Parts | Multi
+
+_CONST_TYPES = (bool, int, float, complex, str, type(None))
+
+
+def is_const(obj: Any) -> bool:
+    """Whether a Python object can be an IR constant (numbers, strings, None, tuples)."""
+    if isinstance(obj, tuple):
+        return all(is_const(o) for o in obj)
+    return type(obj) in _CONST_TYPES or isinstance(obj, (np.floating, np.integer, np.bool_))
+
+
+def py_const(obj: Any) -> Any:
+    """``obj`` with NumPy scalars made Python numbers (the IR's constants)."""
+    if isinstance(obj, tuple):
+        return tuple(py_const(o) for o in obj)
+    if isinstance(obj, (np.floating, np.integer, np.bool_)):
+        return obj.item()
+    return obj
+
+
+def describe(obj: Any) -> str:
+    """A short name for a compile-time object, for messages."""
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    module = getattr(obj, "__module__", None)
+    if name:
+        return f"{module}.{name}" if module and module != "builtins" else name
+    return type(obj).__name__

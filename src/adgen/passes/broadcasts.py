@@ -24,10 +24,9 @@ from __future__ import annotations
 
 from ..analysis.shapes import scalar_const, shape_classes
 from ..analysis.types import Types
-from ..ir import Function, Op, Value, Var, all_names, walk
-from ..ir.names import Namer
+from ..ir import Function, Op, Value, Var, walk
 from ..primitives import PRIMITIVES
-from .rewriting import replace_ops
+from .rewriting import namer_for, replace_ops
 
 
 def run(fn: Function) -> Function:
@@ -37,7 +36,7 @@ def run(fn: Function) -> Function:
     if not defs:
         return fn
     shapes, types = shape_classes(fn), Types(fn)
-    namer = Namer(all_names(fn))
+    namer = namer_for(fn)
 
     def step(op: Op, kept: list[Op], rename: dict[str, Value]) -> None:
         if PRIMITIVES[op.prim].elementwise and not op.blocks and len(op.results) == 1:

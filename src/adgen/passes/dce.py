@@ -6,6 +6,11 @@ value a forward branch defined (Python scoping is per function, and the branch
 that defined it is the one whose adjoint runs). Taped values whose popped
 copies nothing reads stop being taped; an empty tape goes.
 
+The function's own code is kept when it may raise, because the derivative must raise
+what the function raises: in forward mode (no adjoint ops) every primal op stays, as the
+JVP returns the function's value anyway; in reverse mode only primal ops given ``None``
+or a string stay (the rest cannot be told from the primal value a VJP does not return).
+
 Before::
 
     t1 = sin(x)
@@ -22,17 +27,26 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..ir import Block, Function, Op, Var
+from ..ir import Block, Const, Function, Op, Var
 from ..ir.util import count_uses
 from ..primitives import PRIMITIVES
 
 
-def _prune(block: Block, uses: Counter[str]) -> bool:
+def _may_raise(op: Op) -> bool:
+    """A primal op given ``None`` or a string (``None + 1.0``, ``np.sin("a")``) most likely
+    raises in the user's function, and then the derivative must raise too: keep it even
+    when unused. (A legitimate use, such as ``None`` in an index, only costs an op.)"""
+    return op.tag == "" and any(
+        isinstance(a, Const) and (a.value is None or isinstance(a.value, (str, bytes)))
+        for a in op.args)
+
+
+def _prune(block: Block, uses: Counter[str], keep_primal: bool = False) -> bool:
     changed = False
     kept: list[Op] = []
     for op in block.ops:
         for b in op.blocks:
-            changed |= _prune(b, uses)
+            changed |= _prune(b, uses, keep_primal)
         if op.prim == "if":
             live = [k for k, r in enumerate(op.results) if uses[r]]
             if len(live) != len(op.results):
@@ -45,9 +59,10 @@ def _prune(block: Block, uses: Counter[str]) -> bool:
                 continue
             kept.append(op)
             continue
-        if op.prim == "for_range":
+        if op.prim == "for_range" and not (keep_primal and op.tag == ""):
             changed |= _prune_slots(op, uses)
-        if op.blocks or PRIMITIVES[op.prim].effect or any(uses[r] for r in op.results):
+        if op.blocks or PRIMITIVES[op.prim].effect or any(uses[r] for r in op.results) \
+                or _may_raise(op) or (keep_primal and op.tag == ""):
             kept.append(op)
             continue
         changed = True
@@ -142,11 +157,17 @@ def _remove(block: Block, drop: set[int]) -> None:
             _remove(b, drop)
 
 
+def _has_adjoints(block: Block) -> bool:
+    return any(op.tag == "adjoint" or any(_has_adjoints(b) for b in op.blocks)
+               for op in block.ops)
+
+
 def run(fn: Function) -> Function:
     """Remove unused pure ops, ``if`` results and taped values until nothing changes."""
+    keep_primal = not _has_adjoints(fn.body)
     while True:
         uses = count_uses(fn.body)
-        changed = _prune(fn.body, uses)
+        changed = _prune(fn.body, uses, keep_primal)
         changed |= _prune_tapes(fn, uses)
         if not changed:
             return fn

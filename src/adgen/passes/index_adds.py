@@ -19,8 +19,9 @@ After::
 
 from __future__ import annotations
 
-from ..ir import Block, Function, Op, Var, all_names
+from ..ir import Block, Function, Op, Var
 from ..ir.names import Namer
+from .rewriting import namer_for
 from .uses import Uses
 
 
@@ -41,7 +42,7 @@ def _block(block: Block, uses: Uses, namer: list[Namer], fn: Function) -> None:
         if inner_op is not None and inner_op.args[2:] == op.args[2:] and \
                 inner_op.attrs == op.attrs and inner_op in out:
             if not namer:
-                namer.append(Namer(all_names(fn)))
+                namer.append(namer_for(fn))
             total = namer[0].fresh("t")
             out.remove(inner_op)
             out.append(Op([total], "add", [inner_op.args[1], op.args[1]], {}, op.loc,

@@ -19,9 +19,9 @@ After::
 from __future__ import annotations
 
 from ..analysis.types import Types
-from ..ir import Function, Op, Value, Var, all_names, walk
+from ..ir import Function, Op, Value, Var, walk
 from ..ir.names import Namer
-from .rewriting import replace_ops
+from .rewriting import namer_for, replace_ops
 
 
 def run(fn: Function) -> Function:
@@ -29,7 +29,7 @@ def run(fn: Function) -> Function:
     if not any(op.prim == "unbroadcast" for op in walk(fn.body)):
         return fn
     types = Types(fn)
-    namer = Namer(all_names(fn))
+    namer = namer_for(fn)
 
     def step(op: Op, kept: list[Op], rename: dict[str, Value]) -> None:
         if op.prim == "unbroadcast":

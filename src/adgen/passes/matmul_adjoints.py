@@ -17,9 +17,9 @@ After::
 from __future__ import annotations
 
 from ..analysis.types import Types
-from ..ir import Function, Op, Value, Var, all_names
+from ..ir import Function, Op, Value, Var
 from ..ir.names import Namer
-from .rewriting import replace_ops
+from .rewriting import namer_for, replace_ops
 
 
 def run(fn: Function) -> Function:
@@ -34,7 +34,7 @@ def run(fn: Function) -> Function:
             g, a, b = op.args
             if all(types.of(v).kind == "array" and types.of(v).shape is not None
                    and len(types.of(v).shape or ()) == 2 for v in (a, b)):
-                namer = namer or Namer(all_names(fn))
+                namer = namer or namer_for(fn)
                 t = namer.fresh("t")
                 if op.prim == "matmul_adjoint_a":
                     kept.append(Op([t], "transpose", [b], {}, op.loc, tag=op.tag))

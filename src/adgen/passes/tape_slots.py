@@ -30,9 +30,10 @@ After::
 
 from __future__ import annotations
 
-from ..ir import Const, ForRange, Function, Op, Value, Var, all_names
+from ..ir import Const, ForRange, Function, Op, Value, Var
 from ..ir.names import Namer
 from ..ir.util import rename
+from .rewriting import namer_for
 
 #: How many ops a recomputed slot may cost.
 MAX_OPS = 3
@@ -54,7 +55,7 @@ def run(fn: Function) -> Function:
             rev = _reverse_loop(loops, top, fwd, tape)
             if rev is None:
                 continue
-            namer = namer or Namer(all_names(fn))
+            namer = namer or namer_for(fn)
             _shrink(fwd, rev, push, namer)
     return fn
 

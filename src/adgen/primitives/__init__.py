@@ -6,13 +6,16 @@ one family of primitives.
 
 from . import (  # noqa: F401
     arith,
+    arrays,
     builtins,
+    constant,
     control,
     elementwise,
     helpers,
     indexing,
     linalg,
     reductions,
+    refused,
     shape,
 )
 from .core import BY_CALLABLE, PRIMITIVES, Primitive, lookup_callable

@@ -77,12 +77,30 @@ define(Primitive(
 ))
 
 
+def _number(v: Sym) -> Any:
+    """The Python number ``v`` is a constant of, or None."""
+    value = getattr(v.v, "value", None)
+    return value if type(value) in (int, float) else None
+
+
 def _dpow_dx(out: Sym, x: Sym, y: Sym) -> Sym:
-    return y * x ** (y - 1)
+    # y * x ** (y - 1), which is 0 where y == 0 (x ** 0 is constant), also at x == 0.
+    k = _number(y)
+    if k == 0:
+        return call("zeros_like", out)
+    if k is not None:
+        return y * x ** (y - 1)
+    return y * x ** (y - 1 + call("eq", y, 0))
 
 
 def _dpow_dy(out: Sym, x: Sym, y: Sym) -> Sym:
-    return out * call("log", x)
+    # out * log(x); at x == 0 (where out is 0 for y > 0) the derivative is 0.
+    k = _number(x)
+    if k == 0:
+        return call("zeros_like", out)
+    if k is not None:
+        return out * call("log", x)
+    return out * call("log", x + call("eq", x, 0))
 
 
 def binary(

@@ -26,6 +26,7 @@ FAMILIES = [
     ("elementwise", "Elementwise functions"),
     ("reductions", "Reductions, scans and sorting"),
     ("shape", "Shapes, joins, conversions and array creation"),
+    ("arrays", "More array functions"),
     ("linalg", "Linear algebra"),
     ("special", "SciPy special functions (used only when the program imports scipy.special)"),
     ("builtins", "Python builtins and the math module"),

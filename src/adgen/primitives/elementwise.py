@@ -163,9 +163,16 @@ def _select(cond: Sym, a: Sym | None, b: Sym | None) -> Sym | None:
     return call("where", cond, 0.0 if a is None else a, 0.0 if b is None else b)
 
 
+def _select_like(cond: Sym, a: Sym | None, b: Sym | None, out: Sym) -> Sym | None:
+    t = _select(cond, a, b)
+    return None if t is None else broadcast_like(t, out)
+
+
 define(Primitive(
     "where", template("np.where(_0, _1, _2)"), ("condition", "x", "y"),
-    jvp=lambda ts, out, c, x, y: _select(c, ts[1], ts[2]),
+    # The condition and a smaller operand may broadcast against the other operand: the
+    # selected tangent is shaped like the result only after broadcasting to it.
+    jvp=lambda ts, out, c, x, y: _select_like(c, ts[1], ts[2], out),
     vjps=(
         None,
         lambda g, out, c, x, y: unbroadcast(call("where", c, g, 0.0), x),

@@ -137,6 +137,7 @@ product_adjoints("matmul")
 product_adjoints("dot")
 product_adjoints("tensordot", {"axes": 2})
 product_adjoints("kron")
+product_adjoints("inner")
 
 
 def linear_helper(name: str, operands: tuple[str, ...], adjoint: Callable[..., Sym],

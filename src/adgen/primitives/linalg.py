@@ -83,11 +83,11 @@ define(Primitive(
     "inner", template("np.inner(_0, _1)"), ("a", "b"),
     jvp=multilinear_jvp("inner", (0, 1)),
     vjps=(
-        lambda g, out, a, b: call("tensordot_adjoint_a", g, a, b, axes=_LAST),
-        lambda g, out, a, b: call("tensordot_adjoint_b", g, a, b, axes=_LAST),
+        lambda g, out, a, b: call("inner_adjoint_a", g, a, b),
+        lambda g, out, a, b: call("inner_adjoint_b", g, a, b),
     ),
     callables=(np.inner,),
-    doc="sum of products over the last axes (operands of at least one dimension)",
+    doc="sum of products over the last axes (a scalar operand multiplies)",
 ))
 
 define(Primitive(
@@ -119,13 +119,22 @@ define(Primitive(
 def _subscripts(s: Sym) -> str:
     value = getattr(s.v, "value", None)
     if not isinstance(value, str):
-        raise DifferentiationError("np.einsum needs its subscripts as a string constant "
-                                   "(the interleaved operand, sublist form is not supported)")
+        raise DifferentiationError(
+            "np.einsum needs its subscripts as a string constant or, in the sublist form, "
+            "every sublist as a constant list of integers")
     return value
+
+
+def _einsum_first(g: Sym, out: Sym, subscripts: Sym, *xs: Sym, **attrs: Any) -> None:
+    # Reached only if the first operand is an active array: a sublist form whose
+    # sublists were not constants while lowering.
+    _subscripts(subscripts)
 
 
 def _einsum_jvp(ts: list[Sym | None], out: Sym, subscripts: Sym, *xs: Sym,
                 **attrs: Any) -> Sym | None:
+    if ts[0] is not None:
+        _subscripts(subscripts)
     parts = []
     for i, t in enumerate(ts[1:]):
         if t is not None:
@@ -144,7 +153,7 @@ def _einsum_vjp(g: Sym, out: Sym, subscripts: Sym, *xs: Sym, position: int,
 define(Primitive(
     "einsum", call_template("np.einsum"), ("subscripts", "operands"), attrs={"optimize": False},
     jvp=_einsum_jvp,
-    vjps=(None, _einsum_vjp),
+    vjps=(_einsum_first, _einsum_vjp),
     callables=(np.einsum,), variadic=True,
     doc="Einstein summation with any subscripts ('ij,jk->ik', 'ii', '...ij->...ji')",
 ))

@@ -71,13 +71,18 @@ define(Primitive(
     doc="sum over all elements or the given axes",
 ))
 
+def _count(x: Sym) -> Sym:
+    """``x.size``, but 1 for an empty ``x``: the mean of an empty array is NaN and its
+    adjoint an empty array, which must not raise ZeroDivisionError on the way."""
+    return call("maximum", call("size", x), 1)
+
+
 define(Primitive(
     "mean", template("np.mean(_0)"), ("x",), attrs=dict(REDUCE),
     jvp=lambda ts, out, x, **a: call("mean", ts[0], **a),
     vjps=(
-        lambda g, out, x, axis, keepdims: call("broadcast_like", g / call("size", x), x)
-        if axis is None else spread(g, x, axis, keepdims) * (call("size", out) /
-                                                              call("size", x)),
+        lambda g, out, x, axis, keepdims: call("broadcast_like", g / _count(x), x)
+        if axis is None else spread(g, x, axis, keepdims) * (call("size", out) / _count(x)),
     ),
     callables=(np.mean,), methods=("mean",), scalar_result=_reduces_all,
     float_result="always", shape_rule=reduced_shape,
@@ -142,6 +147,15 @@ def _var_vjp(g: Sym, out: Sym, x: Sym, axis: Any, ddof: Any, keepdims: bool) -> 
 
 VAR = {"axis": None, "ddof": 0, "keepdims": False}
 
+
+def _nonzero(out: Sym) -> Sym:
+    """``out`` with its zeros replaced by 1.
+
+    Where a standard deviation is 0 every centred value is 0 (always so for one
+    element or a length-1 axis), so the derivative there is 0, not 0 / 0.
+    """
+    return call("where", call("eq", out, 0.0), 1.0, out)
+
 define(Primitive(
     "var", template("np.var(_0)"), ("x",), attrs=dict(VAR),
     jvp=_var_jvp,
@@ -152,8 +166,8 @@ define(Primitive(
 
 define(Primitive(
     "std", template("np.std(_0)"), ("x",), attrs=dict(VAR),
-    jvp=lambda ts, out, x, **a: _var_jvp(ts, out, x, **a) / (2 * out),
-    vjps=(lambda g, out, x, **a: _var_vjp(g / (2 * out), out, x, **a),),
+    jvp=lambda ts, out, x, **a: _var_jvp(ts, out, x, **a) / (2 * _nonzero(out)),
+    vjps=(lambda g, out, x, **a: _var_vjp(g / (2 * _nonzero(out)), out, x, **a),),
     callables=(np.std,), methods=("std",),
     doc="standard deviation over all or the given axes, dividing by N - ddof",
 ))

@@ -230,7 +230,12 @@ define(Primitive(
 
 
 def _keeps_derivative(dtype: Any) -> bool:
-    return dtype_kind(dtype) in "fc"
+    if dtype_kind(dtype) == "c":
+        raise DifferentiationError(
+            "adgen does not differentiate complex numbers: a conversion to a complex dtype "
+            "of a differentiated value is refused; keep real and imaginary parts as two "
+            "real arrays")
+    return dtype_kind(dtype) == "f"
 
 
 def conversion(name: str, emit: Any, callables: tuple[Any, ...], doc: str,
@@ -390,9 +395,70 @@ creation("ones", ("shape",), {"dtype": None}, "an array of ones")
 creation("empty", ("shape",), {"dtype": None}, "an array left uninitialised")
 creation("eye", ("N",), {"M": None, "k": 0, "dtype": None}, "a matrix with ones on a diagonal")
 creation("identity", ("n",), {"dtype": None}, "an identity matrix")
-creation("arange", None, {"dtype": None}, "evenly spaced values in an interval, by step")
-creation("linspace", None, {"num": 50, "endpoint": True, "dtype": None, "axis": 0},
-         "evenly spaced values in an interval, by count")
+
+
+def _arange_refused(ts: list[Sym | None], out: Sym, *args: Sym, **attrs: Any) -> None:
+    # np.arange(stop) and the stop of np.arange(start, stop[, step]) only set the count:
+    # their derivative is zero almost everywhere. Start and step move every value.
+    if len(ts) > 1 and any(t is not None for i, t in enumerate(ts) if i != 1):
+        raise DifferentiationError(
+            "np.arange with a differentiated start or step is not supported; write "
+            "start + step * np.arange(n) instead")
+    return None
+
+
+def _arange_vjp(g: Sym, out: Sym, *args: Sym, position: int, **attrs: Any) -> None:
+    if len(args) > 1 and position != 1:
+        _arange_refused([g] * len(args), out, *args)
+    return None
+
+
+define(Primitive(
+    "arange", call_template("np.arange"), ("args",), attrs={"dtype": None},
+    jvp=_arange_refused, vjps=(_arange_vjp,), variadic=True, callables=(np.arange,),
+    fresh_array=True,
+    doc="evenly spaced values in an interval, by step (differentiable in nothing: the stop "
+        "sets only the count; a differentiated start or step is refused)",
+))
+
+
+def _linspace_dtype(dtype: Any) -> None:
+    if dtype is not None and dtype_kind(dtype) != "f":
+        raise DifferentiationError("np.linspace with a non-float dtype has no derivative; "
+                                   "leave dtype out (or use a float dtype)")
+
+
+def _linspace_jvp(ts: list[Sym | None], out: Sym, start: Sym, stop: Sym, *rest: Sym,
+                  **attrs: Any) -> Sym | None:
+    # linspace is linear in (start, stop) jointly: its tangent is the linspace of the tangents.
+    _linspace_dtype(attrs.get("dtype"))
+    if ts[0] is None and ts[1] is None:
+        return None
+    ta = ts[0] if ts[0] is not None else call("zeros_like", start)
+    tb = ts[1] if ts[1] is not None else call("zeros_like", stop)
+    return call("linspace", ta, tb, *rest, **attrs)
+
+
+def _linspace_vjp(g: Sym, out: Sym, start: Sym, stop: Sym, *rest: Sym, position: int,
+                  **attrs: Any) -> Sym | None:
+    if position > 1:
+        return None  # num: an integer count
+    _linspace_dtype(attrs.get("dtype"))
+    both = start + stop
+    ones, zeros = call("ones_like", both), call("zeros_like", both)
+    # The weight of start (or stop) in each value, shaped like the result.
+    w = call("linspace", *((ones, zeros) if position == 0 else (zeros, ones)), *rest, **attrs)
+    return unbroadcast(call("sum", g * w, axis=attrs.get("axis", 0)),
+                       start if position == 0 else stop)
+
+
+define(Primitive(
+    "linspace", call_template("np.linspace"), ("start", "stop", "num"),
+    attrs={"num": 50, "endpoint": True, "dtype": None, "axis": 0},
+    jvp=_linspace_jvp, vjps=(_linspace_vjp, _linspace_vjp, _linspace_vjp), variadic=True,
+    callables=(np.linspace,), fresh_array=True,
+    doc="evenly spaced values in an interval, by count (linear in start and stop)",
+))
 
 for _name in ("zeros_like", "ones_like", "empty_like"):
     define(Primitive(
@@ -451,8 +517,17 @@ define(Primitive(
     doc="an element of a tuple at a constant index (not differentiable)",
 ))
 
+def _attribute_refused(name: str) -> None:
+    raise DifferentiationError(
+        f"the attribute .{name} of a differentiated value has no derivative rule in adgen; "
+        "compute it with NumPy functions instead")
+
+
 define(Primitive(
     "attr", lambda args, attrs: ast.Attribute(value=args[0], attr=attrs["name"], ctx=ast.Load()),
-    ("obj",), attrs={"name": ""}, differentiable=False,
-    doc="obj.name for an object that is not differentiated (self.w in a method)",
+    ("obj",), attrs={"name": ""},
+    jvp=lambda ts, out, obj, name: _attribute_refused(name),
+    vjps=(lambda g, out, obj, name: _attribute_refused(name),),
+    doc="obj.name for an object that is not differentiated (self.w in a method); "
+        "refused on a differentiated value",
 ))

@@ -13,6 +13,8 @@ from typing import Any
 
 import scipy.special
 
+from ..errors import DifferentiationError
+from .arith import unbroadcast
 from .core import Primitive, Sym, call, define, template
 from .elementwise import binary, unary
 from .reductions import restore
@@ -41,10 +43,30 @@ _special("gamma", lambda y, x: y * call("digamma", x), "gamma function")
 _special("gammaln", lambda y, x: call("digamma", x), "log |gamma(x)|")
 _special("digamma", lambda y, x: call("polygamma", 1, x), "digamma (psi) function")
 
+def _order_refused(function: str, operand: str) -> Any:
+    """A rule refusing a derivative in an order parameter (integers, or not smooth)."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise DifferentiationError(
+            f"{function} is not differentiable in its order {operand}: adgen refuses a "
+            f"differentiated {operand}; pass it as a constant (or wrap it in stop_gradient)")
+
+    return refuse
+
+
+_POLYGAMMA_N = _order_refused("scipy.special.polygamma", "n")
+
+
+def _polygamma_jvp(ts: list[Sym | None], out: Sym, n: Sym, x: Sym) -> Sym | None:
+    if ts[0] is not None:
+        _POLYGAMMA_N()
+    return None if ts[1] is None else ts[1] * call("polygamma", n + 1, x)
+
+
 define(Primitive(
     "polygamma", template("scipy.special.polygamma(_0, _1)"), ("n", "x"),
-    jvp=lambda ts, out, n, x: ts[1] * call("polygamma", n + 1, x),
-    vjps=(None, lambda g, out, n, x: g * call("polygamma", n + 1, x)),
+    jvp=_polygamma_jvp,
+    vjps=(_POLYGAMMA_N, lambda g, out, n, x: g * call("polygamma", n + 1, x)),
     callables=(scipy.special.polygamma,), modules=SP, elementwise=True,
     doc="n-th derivative of the digamma function (not differentiable in n)",
 ))
@@ -102,3 +124,48 @@ define(Primitive(
     callables=(scipy.special.log_softmax,), modules=SP, shape_of=0,
     doc="log(softmax(x)) over all or the given axes",
 ))
+
+
+# ------------------------------------------- more functions (issue 12)
+
+_special("erfcinv", lambda y, x: (-SQRT_PI / 2) * call("exp", y**2),
+         "inverse complementary error function")
+_special("ndtri", lambda y, x: SQRT_2PI * call("exp", 0.5 * y**2),
+         "inverse of the standard normal distribution function")
+_special("i0", lambda y, x: call("i1", x), "modified Bessel function of order 0")
+# i1' = (i0 + i2) / 2, which holds at x = 0 too (where i0 - i1 / x is 0 / 0).
+_special("i1", lambda y, x: 0.5 * (call("i0", x) + call("iv", 2.0, x)),
+         "modified Bessel function of order 1")
+
+binary("betaln", lambda out, a, b: call("digamma", a) - call("digamma", a + b),
+       lambda out, a, b: call("digamma", b) - call("digamma", a + b),
+       (scipy.special.betaln,), "log |B(a, b)|", emit="scipy.special.betaln(_0, _1)",
+       modules=SP)
+
+
+def _order_function(name: str, dx: Any, doc: str) -> None:
+    """``f(v, x)`` of an order ``v`` (refused as differentiated) and a variable ``x``."""
+    refused = _order_refused(f"scipy.special.{name}", "v")
+
+    def jvp(ts: list[Sym | None], out: Sym, v: Sym, x: Sym) -> Sym | None:
+        if ts[0] is not None:
+            refused()
+        return None if ts[1] is None else ts[1] * dx(out, v, x)
+
+    define(Primitive(
+        name, template(f"scipy.special.{name}(_0, _1)"), ("v", "x"),
+        jvp=jvp, vjps=(refused, lambda g, out, v, x: unbroadcast(g * dx(out, v, x), x)),
+        callables=(getattr(scipy.special, name),), modules=SP, elementwise=True,
+        doc=f"{doc} (not differentiable in the order v: refused)",
+    ))
+
+
+_order_function("iv", lambda out, v, x: 0.5 * (call("iv", v - 1, x) + call("iv", v + 1, x)),
+                "modified Bessel function of the first kind of real order v")
+_order_function("jv", lambda out, v, x: 0.5 * (call("jv", v - 1, x) - call("jv", v + 1, x)),
+                "Bessel function of the first kind of real order v")
+_order_function("yv", lambda out, v, x: 0.5 * (call("yv", v - 1, x) - call("yv", v + 1, x)),
+                "Bessel function of the second kind of real order v")
+_order_function("ive", lambda out, v, x: 0.5 * (call("ive", v - 1, x) + call("ive", v + 1, x))
+                - call("sign", x) * out,
+                "exponentially scaled modified Bessel function iv(v, x) * exp(-|x|)")

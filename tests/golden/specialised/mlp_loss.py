@@ -9,7 +9,7 @@ def mlp_loss_grad(W1, W2, X, Y):
     t4 = t2 @ W2 - Y
     # Reverse sweep: adjoints, last line first.
     # adjoint of specialised.py:17: return np.mean((np.tanh(X @ W1) @ W2 - Y) ** 2)
-    t10 = 1.0 / 24 * (2 * t4)
-    bW2 = t2.T @ t10
-    bW1 = X.T @ (t10 @ W2.T * (1 - t2 ** 2))
+    t11 = 1.0 / 24 * (2 * t4)
+    bW2 = t2.T @ t11
+    bW1 = X.T @ (t11 @ W2.T * (1 - t2 ** 2))
     return np.mean(t4 ** 2), (bW1, bW2)

@@ -19,13 +19,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .analysis.types import shape_class
 from .backend.emit import Emitted, emit_function
 from .custom import lower_custom
 from .errors import DifferentiationError
 from .frontend.lower import lower_function
 from .ir import Function, Op, Var, VerifyError, all_names, clone, flatten_structure, format_function
 from .ir import verify as verify_ir
-from .passes import cse, dce, simplify
+from .passes import cse, dce, licm, simplify
 from .primitives import PRIMITIVES
 from .program import Kind
 from .runtime import HELPERS
@@ -232,6 +233,7 @@ def shape_links(params: list[str], shapes: tuple[Any, ...] | None) -> list[tuple
     for p, shape in zip(params, shapes):
         if shape is None or shape == "tree":
             continue
+        links.append((p, shape_class(shape)))  # the shape itself, for adgen.analysis.types
         if shape == ():
             links.append((p, "%scalar"))
         elif shape in first:
@@ -239,6 +241,15 @@ def shape_links(params: list[str], shapes: tuple[Any, ...] | None) -> list[tuple
         else:
             first[shape] = p
     return links
+
+
+def _licm(state: State) -> None:
+    """Loop-invariant code motion on the primal and its callees, knowing the call's shapes."""
+    fn = state.fn
+    assert fn is not None
+    fn.shape_links.extend(shape_links(fn.params, state.request.shapes))
+    state.fn = licm.run(fn)
+    state.callees = [licm.run(c) for c in state.callees]
 
 
 def _differentiate(state: State) -> None:
@@ -361,6 +372,9 @@ STAGES: list[Stage] = [
     Stage("lower", _lower,
           "source to IR (or the IR adgen kept for a function it generated, so a "
           "derivative is differentiated again without re-parsing); callees are lowered once"),
+    Stage("licm", _licm,
+          "before differentiation, so that a value every iteration recomputed is computed "
+          "once outside the loop, and its adjoint reads it there instead of a tape"),
     Stage("differentiate", _differentiate,
           "the forward or reverse transform, on the unoptimized IR; callees' derivatives "
           "are built as the transform names them"),

@@ -1431,11 +1431,12 @@ def test_every_primitive_is_checked():
     indexing and calls are checked there), in user code or in its derivatives."""
     from catalog import CASES
     from test_primitives_more import CHECKS as MORE
+    from test_primitives_stats import CHECKS as STATS
 
     from adgen.pipeline import derive
 
     seen: set[str] = set()
-    for c in CHECKS + MORE:
+    for c in CHECKS + MORE + STATS:
         seen |= _prims_of(lower(c.f))
     for case in CASES:
         primal = lower(case.f)

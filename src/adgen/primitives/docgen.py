@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import runtime
 from . import PRIMITIVES, Primitive
+from .composite import COMPOSITES
 from .core import TUPLE_RESULTS, load_deferred
 
 FAMILIES = [
@@ -29,6 +30,7 @@ FAMILIES = [
     ("arrays", "More array functions"),
     ("linalg", "Linear algebra"),
     ("special", "SciPy special functions (used only when the program imports scipy.special)"),
+    ("stats", "SciPy distributions (used only when the program imports scipy.stats)"),
     ("builtins", "Python builtins and the math module"),
     ("indexing", "Indexing, writes and copies"),
     ("control", "Control flow, calls, logic and the tapes of reverse mode"),
@@ -134,7 +136,30 @@ def render() -> str:
     if others:
         raise ValueError(f"primitive families without a section in docgen: {others}")
     out.append(f"\n{len(table)} primitives.\n")
+    out.extend(_composites())
     return "\n".join(out)
+
+
+COMPOSITE_HEADER = """
+## Functions lowered onto primitives
+
+These calls are expanded, where they stand, into a formula over the primitives
+above; their derivatives, to any order, are those of the primitives they reach
+(a parameter whose derivative has no closed form reaches a primitive that
+refuses it by name).
+"""
+
+
+def _composites() -> list[str]:
+    out = [COMPOSITE_HEADER, "| called as | what it computes |", "| --- | --- |"]
+    for comp in sorted(COMPOSITES.values(), key=lambda c: c.name):
+        out.append(f"| `{_composite_prefix(comp)}{comp.name}` | {_cell(comp.doc)} |")
+    out.append(f"\n{len(COMPOSITES)} functions lowered onto primitives.\n")
+    return out
+
+
+def _composite_prefix(comp: Any) -> str:
+    return {"stats": "scipy.stats."}.get(comp.family, "")
 
 
 def main() -> None:

@@ -169,3 +169,64 @@ _order_function("yv", lambda out, v, x: 0.5 * (call("yv", v - 1, x) - call("yv",
 _order_function("ive", lambda out, v, x: 0.5 * (call("ive", v - 1, x) + call("ive", v + 1, x))
                 - call("sign", x) * out,
                 "exponentially scaled modified Bessel function iv(v, x) * exp(-|x|)")
+
+
+# ------------------------------- incomplete gamma and beta, Student's t distribution
+
+
+def _last_only(name: str, operands: tuple[str, ...], dx: Any, doc: str, why: str) -> None:
+    """``f(p..., x)``: differentiable in its last operand only, refused in the others.
+
+    ``dx(out, *args)`` is the partial derivative in x; the derivatives in the
+    leading (shape) parameters have no closed form, so a differentiated one is
+    refused by name rather than treated as a constant.
+    """
+    rules: list[Any] = []
+    for p in operands[:-1]:
+        message = (f"scipy.special.{name} is not differentiable in its parameter {p} "
+                   f"here: {why}; pass {p} as a constant (or wrap it in stop_gradient)")
+
+        def refused(*args: Any, message: str = message, **kwargs: Any) -> None:
+            raise DifferentiationError(message)
+
+        rules.append(refused)
+
+    def jvp(ts: list[Sym | None], out: Sym, *args: Sym) -> Sym | None:
+        for t, rule in zip(ts[:-1], rules, strict=True):
+            if t is not None:
+                rule()
+        return None if ts[-1] is None else ts[-1] * dx(out, *args)
+
+    def vjp(g: Sym, out: Sym, *args: Sym) -> Sym:
+        return unbroadcast(g * dx(out, *args), args[-1])
+
+    define(Primitive(
+        name, template(f"scipy.special.{name}({', '.join(f'_{i}' for i in range(len(operands)))})"),
+        operands, jvp=jvp, vjps=(*rules, vjp),
+        callables=(getattr(scipy.special, name),), modules=SP, elementwise=True,
+        float_result="always", doc=f"{doc} (differentiable in {operands[-1]} only)",
+    ))
+
+
+_NO_CLOSED_FORM = "its derivative there has no closed form"
+
+
+def _gamma_density(a: Sym, x: Sym) -> Sym:
+    return call("exp", call("xlogy", a - 1, x) - x - call("gammaln", a))
+
+
+def _t_density(df: Sym, t: Sym) -> Sym:
+    return call("exp", call("gammaln", (df + 1) / 2) - call("gammaln", df / 2)
+                - 0.5 * call("log", df * math.pi) - (df + 1) / 2 * call("log1p", t**2 / df))
+
+
+_last_only("gammainc", ("a", "x"), lambda out, a, x: _gamma_density(a, x),
+           "regularized lower incomplete gamma function P(a, x)", _NO_CLOSED_FORM)
+_last_only("gammaincc", ("a", "x"), lambda out, a, x: -_gamma_density(a, x),
+           "regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x)", _NO_CLOSED_FORM)
+_last_only("betainc", ("a", "b", "x"),
+           lambda out, a, b, x: call("exp", call("xlogy", a - 1, x)
+                                     + call("xlog1py", b - 1, -x) - call("betaln", a, b)),
+           "regularized incomplete beta function I_x(a, b)", _NO_CLOSED_FORM)
+_last_only("stdtr", ("df", "t"), lambda out, df, t: _t_density(df, t),
+           "distribution function of Student's t with df degrees of freedom", _NO_CLOSED_FORM)

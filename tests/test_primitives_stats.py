@@ -131,6 +131,29 @@ add("gammainc-betainc-stdtr", lambda x: incomplete(2.5, 1.7, x), args(uniform(0.
     order=2)
 
 
+def logsumexp_signed(a, b):
+    lse, sign = sp.logsumexp(a, 1, b, return_sign=True)
+    return np.sum(np.sin(lse) * sign)
+
+
+def logsumexp_weighted(a, b):
+    return np.sum(sp.logsumexp(a, axis=0, b=b, keepdims=True) ** 2) + sp.logsumexp(a, b=b)
+
+
+def logsumexp_sign_only(a):
+    lse, sign = sp.logsumexp(a, return_sign=True)
+    return lse * sign
+
+
+add("logsumexp-return_sign", logsumexp_signed, args(normal(3, 4), uniform(-1, 1, 3, 4)),
+    (0, 1, (0, 1)), order=2)
+add("logsumexp-b", logsumexp_weighted, args(normal(3, 4), uniform(0.5, 2, 3, 4)),
+    (0, 1, (0, 1)), order=2)
+add("logsumexp-b-scalar", logsumexp_weighted, args(normal(3, 4), uniform(0.5, 2)),
+    (0, 1), order=2)
+add("logsumexp-sign-no-b", logsumexp_sign_only, args(normal(4)), order=2)
+
+
 FIRST = [pytest.param(c, w, m, id=f"{c.name}-wrt{w}-{m}") for c in CHECKS for w in c.wrts
          for m in ("forward", "reverse")]
 SECOND = [pytest.param(c, w, id=f"{c.name}-wrt{w}") for c in CHECKS if c.order >= 2

@@ -33,7 +33,7 @@ from ..primitives.core import Builder, lookup_method
 from .basics import as_value, live, static, value
 from .context import Context
 from .einsum import call_einsum
-from .values import Pack, SliceValue
+from .values import Pack, Parts, SliceValue
 
 
 def special_call(cx: Context, node: gast.Call, obj: Any) -> Any:
@@ -273,7 +273,7 @@ def composite_call(cx: Context, node: gast.Call, comp: Composite) -> Any:
     what = comp.name
     if any(isinstance(a, gast.Starred) for a in node.args):
         raise cx.error(node, f"*arguments in a call of {what} are not supported")
-    names = list(comp.params) + list(comp.attrs)
+    names = list(comp.names)
     if len(node.args) > len(names):
         raise cx.error(node, f"too many arguments for {what}: it takes {', '.join(names)}")
     bound: dict[str, Any] = dict(zip(names, node.args, strict=False))
@@ -293,9 +293,12 @@ def composite_call(cx: Context, node: gast.Call, comp: Composite) -> Any:
     attrs = {k: static(cx, bound[k], f"the argument {k!r} of {what}") if k in bound else d
              for k, d in comp.attrs.items()}
     try:
-        return comp.body(*operands, **attrs).v
+        out = comp.body(*operands, **attrs)
     except DifferentiationError as e:
         raise cx.error(node, str(e)) from None
+    if isinstance(out, tuple):
+        return Parts(tuple(o.v for o in out))
+    return out.v
 
 
 def static_binop(cx: Context, node: gast.BinOp, prim: str, left: Any, right: Any) -> Any:

@@ -11,7 +11,9 @@ its own, and none that can be wrong.
 Arguments bind as in the library function: ``params`` in order, positionally
 or by keyword, a missing one taking its default from ``defaults`` (a missing
 one without a default is an error); ``attrs`` are arguments that must be
-constants in the source (an ``axis``), passed to the body as keywords.
+constants in the source (an ``axis``), passed to the body as keywords. A
+body may return a tuple of values, for a call unpacked where it stands
+(``lse, sign = logsumexp(a, return_sign=True)``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,13 @@ class Composite:
     callables: tuple[Any, ...] = ()
     doc: str = ""
     family: str = ""
+    # The order of the positional arguments, if not ``params`` then ``attrs``.
+    positional: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The arguments in the order they may be passed positionally."""
+        return self.positional or (*self.params, *self.attrs)
 
 
 COMPOSITES: dict[str, Composite] = {}

@@ -21,7 +21,7 @@ STRUCTURE = "holds non-differentiable values only (shapes, indices, tapes, condi
 CONSTANT_IN: dict[str, str] = {
     **dict.fromkeys(("ceil", "floor", "rint", "round", "round_builtin", "trunc", "int",
                      "int_ceil", "int_floor", "int_trunc", "sign", "floordiv",
-                     "slogdet_sign"), PIECEWISE),
+                     "slogdet_sign", "logsumexp_sign"), PIECEWISE),
     **dict.fromkeys(("eq", "ne", "lt", "le", "gt", "ge", "isfinite", "isinf", "isnan",
                      "signbit", "logical_and", "logical_or", "logical_not", "logical_xor",
                      "all", "any", "bool", "and_", "or_", "not_", "truth", "where"), TEST),

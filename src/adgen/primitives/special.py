@@ -14,7 +14,9 @@ from typing import Any
 import scipy.special
 
 from ..errors import DifferentiationError
+from ..ir import Const
 from .arith import unbroadcast
+from .composite import Composite, define_composite
 from .core import Primitive, Sym, call, define, template
 from .elementwise import binary, unary
 from .reductions import restore
@@ -93,8 +95,85 @@ define(Primitive(
     attrs={"axis": None, "keepdims": False},
     jvp=_logsumexp_jvp,
     vjps=(_logsumexp_vjp,),
-    callables=(scipy.special.logsumexp,), modules=SP,
-    doc="log of the sum of exp(a) over all or the given axes",
+    modules=SP, float_result="always",
+    doc="log of the sum of exp(a) over all or the given axes (scipy.special.logsumexp "
+        "without b or return_sign)",
+))
+
+# With weights b: S = sum(b * exp(a)), the value log |S| and the sign of S.
+# d log|S| = dS / S, with S / |S| the sign: the weights of the derivative are
+# sign * exp(a - log|S|), in a (times b) and in b.
+_LSE_ATTRS = {"axis": None, "keepdims": False}
+_LSE_CALL = "scipy.special.logsumexp(_0, axis=_axis, b=_1, keepdims=_keepdims"
+
+
+def _lse_weights(out: Sym, a: Sym, b: Sym, axis: Any, keepdims: bool) -> Sym:
+    sign = call("logsumexp_sign", a, b, axis=axis, keepdims=keepdims)
+    return call("exp", a - restore(out, a, axis, keepdims)) * restore(sign, a, axis, keepdims)
+
+
+def _no_b(b: Sym) -> bool:
+    return isinstance(b.v, Const) and b.v.value is None
+
+
+def _lse_b_jvp(ts: list[Sym | None], out: Sym, a: Sym, b: Sym, axis: Any,
+               keepdims: bool) -> Sym:
+    w = _lse_weights(out, a, b, axis, keepdims)
+    parts = [t for t in (None if ts[0] is None else ts[0] if _no_b(b) else b * ts[0], ts[1])
+             if t is not None]
+    total = parts[0] if len(parts) == 1 else parts[0] + parts[1]
+    return call("sum", w * total, axis=axis, keepdims=keepdims)
+
+
+def _lse_b_vjp_a(g: Sym, out: Sym, a: Sym, b: Sym, axis: Any, keepdims: bool) -> Sym:
+    w = restore(g, a, axis, keepdims) * _lse_weights(out, a, b, axis, keepdims)
+    return unbroadcast(w if _no_b(b) else w * b, a)
+
+
+def _lse_b_vjp_b(g: Sym, out: Sym, a: Sym, b: Sym, axis: Any, keepdims: bool) -> Sym:
+    return unbroadcast(restore(g, a, axis, keepdims) * _lse_weights(out, a, b, axis, keepdims),
+                       b)
+
+
+define(Primitive(
+    "logsumexp_abs", template(_LSE_CALL + ", return_sign=True)[0]", _LSE_ATTRS), ("a", "b"),
+    attrs=dict(_LSE_ATTRS), jvp=_lse_b_jvp, vjps=(_lse_b_vjp_a, _lse_b_vjp_b),
+    modules=SP, float_result="always",
+    doc="log |sum(b * exp(a))| over all or the given axes (b may be None): "
+        "lse, _ = scipy.special.logsumexp(a, b=b, return_sign=True)",
+))
+
+define(Primitive(
+    "logsumexp_b", template(_LSE_CALL + ")", _LSE_ATTRS), ("a", "b"),
+    attrs=dict(_LSE_ATTRS), jvp=_lse_b_jvp, vjps=(_lse_b_vjp_a, _lse_b_vjp_b),
+    modules=SP, float_result="always",
+    doc="log(sum(b * exp(a))) over all or the given axes: scipy.special.logsumexp(a, b=b) "
+        "(NaN where the sum is negative, as in SciPy)",
+))
+
+define(Primitive(
+    "logsumexp_sign", template(_LSE_CALL + ", return_sign=True)[1]", _LSE_ATTRS), ("a", "b"),
+    attrs=dict(_LSE_ATTRS), differentiable=False, modules=SP, float_result="always",
+    doc="the sign of sum(b * exp(a)): _, sign = scipy.special.logsumexp(a, b=b, "
+        "return_sign=True) (piecewise constant: zero derivative)",
+))
+
+
+def _logsumexp(a: Sym, b: Sym, axis: Any = None, keepdims: bool = False,
+               return_sign: bool = False) -> Sym | tuple[Sym, Sym]:
+    kw = {"axis": axis, "keepdims": keepdims}
+    if not return_sign:
+        return call("logsumexp", a, **kw) if _no_b(b) else call("logsumexp_b", a, b, **kw)
+    return call("logsumexp_abs", a, b, **kw), call("logsumexp_sign", a, b, **kw)
+
+
+define_composite(Composite(
+    "logsumexp", ("a", "b"), _logsumexp, defaults={"b": None},
+    attrs={"axis": None, "keepdims": False, "return_sign": False},
+    positional=("a", "axis", "b", "keepdims", "return_sign"),
+    callables=(scipy.special.logsumexp,),
+    doc="log(sum(b * exp(a))) over all or the given axes, with weights b and "
+        "return_sign=True (lse, sign = ...) as in SciPy",
 ))
 
 

@@ -28,6 +28,7 @@ FAMILIES = [
     ("reductions", "Reductions, scans and sorting"),
     ("shape", "Shapes, joins, conversions and array creation"),
     ("arrays", "More array functions"),
+    ("arrays_more", "Differences, rotations, convolutions, take and search"),
     ("linalg", "Linear algebra"),
     ("special", "SciPy special functions (used only when the program imports scipy.special)"),
     ("stats", "SciPy distributions (used only when the program imports scipy.stats)"),
@@ -159,7 +160,8 @@ def _composites() -> list[str]:
 
 
 def _composite_prefix(comp: Any) -> str:
-    return {"stats": "scipy.stats."}.get(comp.family, "")
+    return {"stats": "scipy.stats.", "arrays_more": "np.", "special": "scipy.special."}.get(
+        comp.family, "")
 
 
 def main() -> None:

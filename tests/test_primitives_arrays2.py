@@ -15,6 +15,7 @@ import pytest
 from test_primitives import Check, args, normal, uniform
 
 import adgen
+from adgen import runtime
 from adgen.testing import check_grads
 
 CHECKS: list[Check] = []
@@ -122,6 +123,56 @@ add("polyval", polyval, args(normal(4), uniform(0.5, 2, 3)), (0, 1, (0, 1)))
 add("polyval-scalar", polyval, args(normal(3), uniform(-2, -0.5)), (0, 1, (0, 1)))
 
 
+def splits(x):
+    a, b = np.split(x, 2)
+    c, d, e = np.array_split(x, [1, 3], axis=1)
+    p = np.hsplit(x, 3)
+    q = np.vsplit(x, [1])
+    return (np.sum(np.sin(a) * b) + np.sum(c ** 2) + np.sum(d * e[:, :1])
+            + np.sum(np.sin(p[1])) + np.sum(q[1] ** 3) + np.sum(np.array_split(x, 3, axis=0)[2]))
+
+
+def splits_1d(x):
+    parts = np.split(x, 3)
+    return np.sum(parts[0] * parts[2]) + np.sum(np.sin(np.hsplit(x, 3)[1]))
+
+
+def splits_3d(x):
+    a, b = np.dsplit(x, 2)
+    return np.sum(np.sin(a) * b)
+
+
+add("split", splits, args(normal(4, 6)))
+add("split-1d", splits_1d, args(normal(6)))
+add("dsplit", splits_3d, args(normal(2, 3, 4)))
+
+
+def gradients(f, h):
+    return np.sum(np.sin(np.gradient(f, h, axis=0))) + np.sum(np.gradient(f, axis=0) ** 2)
+
+
+def gradients_2d(f):
+    return np.sum(np.sin(np.gradient(f, 0.5, axis=1))) + np.sum(np.gradient(f, axis=-2) ** 2)
+
+
+add("gradient", gradients, args(normal(6), uniform(0.5, 1.5)), (0, 1, (0, 1)))
+add("gradient-2d", gradients_2d, args(normal(3, 5)))
+
+
+def adjoint_helpers(g, x, v):
+    """The adjoint helpers called as functions, so that their own rules are checked."""
+    return (np.sum(np.sin(runtime.diff_adjoint(g[:, 1:], x, axis=1)))
+            + np.sum(runtime.diff_adjoint(g[:2], x, n=2, axis=0) ** 2)
+            + np.sum(np.sin(runtime.take_adjoint(g[:, :2], x, _IDX[0], axis=1)))
+            + np.sum(runtime.take_adjoint(g[0, :2], x, _IDX[1]) ** 2)
+            + np.sum(np.sin(runtime.convolve_adjoint(g[0], v[:1], v, mode="full")))
+            + np.sum(runtime.convolve_adjoint(g[0, :2], v, g[1, :2], mode="valid") ** 2)
+            + np.sum(np.sin(runtime.split_part_adjoint(g[:2], x, "split", 2, 0, 1)) * x))
+
+
+add("adjoint-helpers", adjoint_helpers, args(normal(4, 3), normal(4, 3), normal(3)), (0, 1, 2))
+
+
 # The older entries with every axis and offset.
 def scans(x):
     total = np.sum(np.cumsum(x) ** 2) + np.sum(np.cumprod(x))
@@ -198,6 +249,9 @@ def test_interp_slope_is_the_segments() -> None:
 @pytest.mark.parametrize("f,match", [
     (lambda a, v: np.correlate(a, v, "same"), "mode='same'"),
     (lambda a, v: np.interp(a, v, v, period=2.0), "period"),
+    (lambda a, v: np.gradient(a), "axis="),
+    (lambda a, v: np.gradient(a, axis=0, edge_order=2), "edge_order"),
+    (lambda a, v: np.put_along_axis(a, np.array([0]), v, 0), "in place"),
 ])
 def test_refused_forms(f: Any, match: str) -> None:
     with pytest.raises(adgen.DifferentiationError, match=match):

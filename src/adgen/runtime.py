@@ -584,3 +584,16 @@ def convolve_adjoint(g, like, v, mode="full"):
     full = np.zeros(n + m - 1, dtype=np.result_type(g, v, float))
     full[offset:offset + np.size(g)] = g
     return np.correlate(full, v, "valid")
+
+
+@helper
+def split_part_adjoint(g, like, func="split", sections=1, axis=0, part=0):
+    """The adjoint of ``x`` in ``np.<func>(x, sections, axis)[part]``: g placed where
+    the part was taken from, zeros elsewhere."""
+    where = np.arange(np.size(like)).reshape(np.shape(like))
+    split = getattr(np, func)
+    pieces = split(where, sections, axis) if func in ("split", "array_split") else split(
+        where, sections)
+    out = np.zeros(np.size(like), dtype=np.result_type(g, float))
+    out[pieces[part].ravel()] = np.broadcast_to(g, pieces[part].shape).ravel()
+    return out.reshape(np.shape(like))

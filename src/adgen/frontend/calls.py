@@ -298,6 +298,8 @@ def composite_call(cx: Context, node: gast.Call, comp: Composite) -> Any:
         raise cx.error(node, str(e)) from None
     if isinstance(out, tuple):
         return Parts(tuple(o.v for o in out))
+    if isinstance(out, list):
+        return Pack("list", tuple(o.v for o in out))
     return out.v
 
 

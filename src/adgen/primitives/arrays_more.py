@@ -22,6 +22,7 @@ from ..ir import Const
 from .arith import unbroadcast
 from .composite import Composite, define_composite
 from .core import Primitive, Sym, call, define, multilinear_jvp, template
+from .refused import refuse
 
 
 def _linear(name: str) -> Any:
@@ -51,7 +52,7 @@ define(Primitive(
     "rot90", template("np.rot90(_0)"), ("m",), attrs={"k": 1, "axes": (0, 1)},
     jvp=_linear("rot90"),
     vjps=(lambda g, out, m, k, axes: call("rot90", g, k=-k, axes=axes),),
-    callables=(np.rot90,), view="maybe", float_result="first",
+    callables=(np.rot90,), view="maybe",
     doc="m rotated by 90 degrees k times in the plane of axes; the adjoint rotates back",
 ))
 
@@ -77,7 +78,7 @@ define(Primitive(
         "take", ts[0], indices, axis=axis),
     vjps=(lambda g, out, a, indices, axis: call("take_adjoint", g, a, indices, axis=axis),
           None),
-    callables=(np.take,), methods=("take",), fresh_array=True, float_result="first",
+    callables=(np.take,), methods=("take",), fresh_array=True,
     doc="elements of a at integer indices (along axis, or of the flattened a); "
         "not differentiable in the indices",
 ))
@@ -217,3 +218,97 @@ def _polyval(p: Sym, x: Sym) -> Sym:
 define_composite(Composite(
     "polyval", ("p", "x"), _polyval, callables=(np.polyval,),
     doc="np.polyval(p, x) of a 1-D array of coefficients: sum(p * x[..., None] ** powers)"))
+
+
+# ------------------------------------------------------------------ splits
+
+_SPLITS = {"split": np.split, "array_split": np.array_split, "hsplit": np.hsplit,
+           "vsplit": np.vsplit, "dsplit": np.dsplit}
+_SPLIT_ATTRS = {"func": "split", "sections": 1, "axis": 0, "part": 0}
+
+
+def _split_call(attrs: dict[str, Any]) -> str:
+    a = {**_SPLIT_ATTRS, **attrs}
+    axis = f", axis={a['axis']}" if a["func"] in ("split", "array_split") else ""
+    return f"np.{a['func']}(_0, {a['sections']!r}{axis})[{a['part']}]"
+
+
+define(Primitive(
+    "split_part", lambda args, attrs: template(_split_call(attrs))(args, {}), ("x",),
+    attrs=dict(_SPLIT_ATTRS),
+    jvp=_linear("split_part"),
+    vjps=(lambda g, out, x, **kw: call("split_part_adjoint", g, x, **kw),),
+    view="maybe", float_result="first",
+    doc="one part of np.split, np.array_split, np.hsplit, np.vsplit or np.dsplit "
+        "(a, b = np.split(x, 2) makes one op per part)",
+))
+
+define(Primitive(
+    "split_part_adjoint", template("split_part_adjoint(_0, _1)"), ("g", "like"),
+    attrs=dict(_SPLIT_ATTRS),
+    jvp=_linear("split_part_adjoint"),
+    vjps=(lambda h, out, g, like, **kw: call("split_part", h, **kw), None),
+    helpers=("split_part_adjoint",), callables=(runtime.split_part_adjoint,),
+    shape_only=(1,), fresh_array=True, float_result="first",
+    doc="adjoint of x in one part of a split of x: g placed where the part was, zeros "
+        "elsewhere",
+))
+
+
+def _splitter(func: str) -> Any:
+    def body(x: Sym, indices_or_sections: Any = None, axis: int = 0) -> list[Sym]:
+        sections = indices_or_sections
+        if isinstance(sections, bool) or not isinstance(sections, (int, tuple)):
+            raise DifferentiationError(
+                f"np.{func} needs its sections as an integer or a tuple or list of "
+                "indices written in the source")
+        count = sections if isinstance(sections, int) else len(sections) + 1
+        return [call("split_part", x, func=func, sections=sections, axis=axis, part=k)
+                for k in range(count)]
+
+    return body
+
+
+for _func, _obj in _SPLITS.items():
+    _with_axis = _func in ("split", "array_split")
+    define_composite(Composite(
+        _func, ("ary",), _splitter(_func),
+        attrs={"indices_or_sections": None, **({"axis": 0} if _with_axis else {})},
+        callables=(_obj,),
+        doc=f"np.{_func}(ary, indices_or_sections{', axis' if _with_axis else ''}): a "
+            "list of parts, the sections a constant",
+    ))
+
+
+# ------------------------------------------------------------------ gradient
+
+
+def _gradient(f: Sym, h: Sym, axis: Any = None, edge_order: int = 1) -> Sym:
+    if axis is None or not isinstance(axis, int):
+        raise DifferentiationError(
+            "np.gradient needs axis= (one integer, a constant) here, as in "
+            "np.gradient(y, axis=0) for a 1-D y: without it NumPy returns one array per "
+            "axis of y")
+    if edge_order != 1:
+        raise DifferentiationError("np.gradient with edge_order=2 is not supported")
+    y = call("moveaxis", f, source=axis, destination=0)
+    d = call("diff", y, axis=0) / h
+    first = call("getitem", d, None, 1, None, kinds="s")
+    last = call("getitem", d, -1, None, None, kinds="s")
+    inner = 0.5 * (call("getitem", d, 1, None, None, kinds="s")
+                   + call("getitem", d, None, -1, None, kinds="s"))
+    return call("moveaxis", call("concatenate", first, inner, last, axis=0), source=0,
+                destination=axis)
+
+
+define_composite(Composite(
+    "gradient", ("f", "h"), _gradient, defaults={"h": 1.0},
+    attrs={"axis": None, "edge_order": 1}, callables=(np.gradient,),
+    doc="np.gradient(f, h, axis=k) with a scalar spacing h (differentiable in f and h); "
+        "axis required, edge_order 1 only"))
+
+
+refuse((np.put_along_axis, np.put),
+       "np.put_along_axis and np.put write into their argument in place (and return None), "
+       "which adgen does not follow; write the values with an indexed assignment "
+       "(y = x.copy(); y[index] = v) or use np.where")

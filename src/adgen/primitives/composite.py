@@ -13,7 +13,8 @@ or by keyword, a missing one taking its default from ``defaults`` (a missing
 one without a default is an error); ``attrs`` are arguments that must be
 constants in the source (an ``axis``), passed to the body as keywords. A
 body may return a tuple of values, for a call unpacked where it stands
-(``lse, sign = logsumexp(a, return_sign=True)``).
+(``lse, sign = logsumexp(a, return_sign=True)``), or a list, for a list of
+arrays (``np.split``).
 """
 
 from __future__ import annotations

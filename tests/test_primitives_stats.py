@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from check_runner import tests_for
 from test_primitives import Check, args, normal, spd, uniform
 
 import adgen
-from adgen.testing import check_grads
 
 CHECKS: list[Check] = []
 
@@ -154,22 +154,7 @@ add("logsumexp-b-scalar", logsumexp_weighted, args(normal(3, 4), uniform(0.5, 2)
 add("logsumexp-sign-no-b", logsumexp_sign_only, args(normal(4)), order=2)
 
 
-FIRST = [pytest.param(c, w, m, id=f"{c.name}-wrt{w}-{m}") for c in CHECKS for w in c.wrts
-         for m in ("forward", "reverse")]
-SECOND = [pytest.param(c, w, id=f"{c.name}-wrt{w}") for c in CHECKS if c.order >= 2
-          for w in c.wrts]
-
-
-@pytest.mark.parametrize("check,wrt,mode", FIRST)
-def test_first_order(check: Check, wrt: Any, mode: str) -> None:
-    check_grads(check.f, check.make(np.random.default_rng(7)), wrt=wrt, modes=(mode,),
-                rtol=check.rtol)
-
-
-@pytest.mark.parametrize("check,wrt", SECOND)
-def test_second_order(check: Check, wrt: Any) -> None:
-    check_grads(check.f, check.make(np.random.default_rng(11)), wrt=wrt,
-                modes=("reverse",), order=2, rtol=check.rtol)
+test_first_order, test_second_order = tests_for(CHECKS)
 
 
 def test_outside_the_support_matches_scipy() -> None:

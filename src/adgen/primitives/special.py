@@ -135,21 +135,18 @@ def _lse_b_vjp_b(g: Sym, out: Sym, a: Sym, b: Sym, axis: Any, keepdims: bool) ->
                        b)
 
 
-define(Primitive(
-    "logsumexp_abs", template(_LSE_CALL + ", return_sign=True)[0]", _LSE_ATTRS), ("a", "b"),
-    attrs=dict(_LSE_ATTRS), jvp=_lse_b_jvp, vjps=(_lse_b_vjp_a, _lse_b_vjp_b),
-    modules=SP, float_result="always",
-    doc="log |sum(b * exp(a))| over all or the given axes (b may be None): "
-        "lse, _ = scipy.special.logsumexp(a, b=b, return_sign=True)",
-))
-
-define(Primitive(
-    "logsumexp_b", template(_LSE_CALL + ")", _LSE_ATTRS), ("a", "b"),
-    attrs=dict(_LSE_ATTRS), jvp=_lse_b_jvp, vjps=(_lse_b_vjp_a, _lse_b_vjp_b),
-    modules=SP, float_result="always",
-    doc="log(sum(b * exp(a))) over all or the given axes: scipy.special.logsumexp(a, b=b) "
-        "(NaN where the sum is negative, as in SciPy)",
-))
+for _name, _call, _doc in (
+        ("logsumexp_abs", ", return_sign=True)[0]",
+         "log |sum(b * exp(a))| over all or the given axes (b may be None): "
+         "lse, _ = scipy.special.logsumexp(a, b=b, return_sign=True)"),
+        ("logsumexp_b", ")",
+         "log(sum(b * exp(a))) over all or the given axes: scipy.special.logsumexp(a, b=b) "
+         "(NaN where the sum is negative, as in SciPy)")):
+    define(Primitive(
+        _name, template(_LSE_CALL + _call, _LSE_ATTRS), ("a", "b"),
+        attrs=dict(_LSE_ATTRS), jvp=_lse_b_jvp, vjps=(_lse_b_vjp_a, _lse_b_vjp_b),
+        modules=SP, float_result="always", doc=_doc,
+    ))
 
 define(Primitive(
     "logsumexp_sign", template(_LSE_CALL + ", return_sign=True)[1]", _LSE_ATTRS), ("a", "b"),

@@ -2,7 +2,7 @@
 modes, and second order (reverse over forward) where a check is marked so.
 
 A test module binds them to its own checks:
-``test_first_order, test_second_order = tests_for(CHECKS)``.
+``test_first_order, test_second_order = runners_for(CHECKS)``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from adgen.testing import check_grads
 
 
-def tests_for(checks: list[Any]) -> tuple[Callable[..., None], Callable[..., None]]:
+def runners_for(checks: list[Any]) -> tuple[Callable[..., None], Callable[..., None]]:
     first = [pytest.param(c, w, m, id=f"{c.name}-wrt{w}-{m}") for c in checks
              for w in c.wrts for m in ("forward", "reverse")]
     second = [pytest.param(c, w, id=f"{c.name}-wrt{w}") for c in checks if c.order >= 2

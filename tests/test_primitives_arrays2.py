@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from check_runner import tests_for
+from check_runner import runners_for
 from test_primitives import Check, args, normal, uniform
 
 import adgen
@@ -213,7 +213,7 @@ def flips(x):
 add("flip-roll", flips, args(normal(2, 3, 4)))
 
 
-test_first_order, test_second_order = tests_for(CHECKS)
+test_first_order, test_second_order = runners_for(CHECKS)
 
 
 def test_take_is_not_differentiable_in_its_indices_and_matches_numpy() -> None:

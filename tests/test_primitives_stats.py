@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from check_runner import tests_for
+from check_runner import runners_for
 from test_primitives import Check, args, normal, spd, uniform
 
 import adgen
@@ -154,7 +154,7 @@ add("logsumexp-b-scalar", logsumexp_weighted, args(normal(3, 4), uniform(0.5, 2)
 add("logsumexp-sign-no-b", logsumexp_sign_only, args(normal(4)), order=2)
 
 
-test_first_order, test_second_order = tests_for(CHECKS)
+test_first_order, test_second_order = runners_for(CHECKS)
 
 
 def test_outside_the_support_matches_scipy() -> None:

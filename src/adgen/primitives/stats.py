@@ -61,9 +61,22 @@ def _exp(x: Sym) -> Sym:
     return call("exp", x)
 
 
-def _inside(test: Sym, value: Sym, outside: float) -> Sym:
-    """``value`` where ``test`` holds, else the constant ``outside``."""
-    return call("where", test, value, outside)
+def _inside(test: Sym, z: Sym, formula: Formula, outside: float, safe: float = 1.0) -> Sym:
+    """``formula(z)`` where ``test`` holds, else the constant ``outside``.
+
+    The formula is evaluated at ``safe`` (a point inside the support) where the
+    test fails, so that the branch not taken has finite values and derivatives:
+    zero times an infinite derivative there would be NaN in the adjoint.
+    """
+    inside = call("where", test, z, safe)
+    return call("where", test, formula(inside), outside)
+
+
+def _branches(test: Sym, z: Sym, yes: Formula, no: Formula, safe_yes: float,
+              safe_no: float) -> Sym:
+    """``yes(z)`` where ``test`` holds, else ``no(z)``, each evaluated only on its side."""
+    return call("where", test, yes(call("where", test, z, safe_yes)),
+                no(call("where", test, safe_no, z)))
 
 
 def _standard(x: Sym, loc: Sym, scale: Sym) -> Sym:
@@ -128,16 +141,18 @@ _define_location_scale("t", ("df",), "Student's t distribution (cdf and sf not "
 
 
 def _gamma_logpdf(z: Sym, a: Sym) -> Sym:
-    return _inside(z >= 0, call("xlogy", a - 1, z) - z - call("gammaln", a), -INF)
+    # At z = 0 the formula gives SciPy's value (0, finite or infinite with a).
+    return _inside(z >= 0, z, lambda z: call("xlogy", a - 1, z) - z - call("gammaln", a),
+                   -INF)
 
 
 _define_location_scale("gamma", ("a",), "gamma distribution (cdf and sf not "
                        "differentiable in a: refused)", _pdf_from_log({
     "logpdf": _gamma_logpdf,
-    "cdf": lambda z, a: _inside(z >= 0, call("gammainc", a, z), 0.0),
-    "logcdf": lambda z, a: _inside(z >= 0, _log(call("gammainc", a, z)), -INF),
-    "sf": lambda z, a: _inside(z >= 0, call("gammaincc", a, z), 1.0),
-    "logsf": lambda z, a: _inside(z >= 0, _log(call("gammaincc", a, z)), 0.0),
+    "cdf": lambda z, a: _inside(z > 0, z, lambda z: call("gammainc", a, z), 0.0),
+    "logcdf": lambda z, a: _inside(z > 0, z, lambda z: _log(call("gammainc", a, z)), -INF),
+    "sf": lambda z, a: _inside(z > 0, z, lambda z: call("gammaincc", a, z), 1.0),
+    "logsf": lambda z, a: _inside(z > 0, z, lambda z: _log(call("gammaincc", a, z)), 0.0),
 }))
 
 
@@ -146,13 +161,14 @@ def _in_unit(z: Sym) -> Sym:
 
 
 def _beta_logpdf(z: Sym, a: Sym, b: Sym) -> Sym:
-    return _inside(_in_unit(z), call("xlogy", a - 1, z) + call("xlog1py", b - 1, -z)
-                   - call("betaln", a, b), -INF)
+    return _inside(_in_unit(z), z, lambda z: call("xlogy", a - 1, z)
+                   + call("xlog1py", b - 1, -z) - call("betaln", a, b), -INF, 0.5)
 
 
 def _beta_cdf(z: Sym, a: Sym, b: Sym) -> Sym:
-    clipped = call("clip", z, 0.0, 1.0)
-    return call("betainc", a, b, clipped)
+    inner = _inside(call("logical_and", z > 0, z < 1), z,
+                    lambda z: call("betainc", a, b, z), 0.0, 0.5)
+    return call("where", z >= 1, 1.0, inner)
 
 
 _define_location_scale("beta", ("a", "b"), "beta distribution (cdf and sf not "
@@ -166,10 +182,14 @@ _define_location_scale("beta", ("a", "b"), "beta distribution (cdf and sf not "
 
 _define_location_scale("laplace", (), "Laplace distribution", _pdf_from_log({
     "logpdf": lambda z: -call("abs", z) - LOG2,
-    "cdf": lambda z: _inside(z < 0, 0.5 * _exp(z), 1 - 0.5 * _exp(-z)),
-    "logcdf": lambda z: _inside(z < 0, z - LOG2, call("log1p", -0.5 * _exp(-z))),
-    "sf": lambda z: _inside(z > 0, 0.5 * _exp(-z), 1 - 0.5 * _exp(z)),
-    "logsf": lambda z: _inside(z > 0, -z - LOG2, call("log1p", -0.5 * _exp(z))),
+    "cdf": lambda z: _branches(z < 0, z, lambda z: 0.5 * _exp(z),
+                               lambda z: 1 - 0.5 * _exp(-z), -1.0, 1.0),
+    "logcdf": lambda z: _branches(z < 0, z, lambda z: z - LOG2,
+                                  lambda z: call("log1p", -0.5 * _exp(-z)), -1.0, 1.0),
+    "sf": lambda z: _branches(z > 0, z, lambda z: 0.5 * _exp(-z),
+                              lambda z: 1 - 0.5 * _exp(z), 1.0, -1.0),
+    "logsf": lambda z: _branches(z > 0, z, lambda z: -z - LOG2,
+                                 lambda z: call("log1p", -0.5 * _exp(z)), 1.0, -1.0),
 }))
 
 
@@ -186,11 +206,11 @@ _define_location_scale("logistic", (), "logistic distribution", _pdf_from_log({
 }))
 
 _define_location_scale("expon", (), "exponential distribution", _pdf_from_log({
-    "logpdf": lambda z: _inside(z >= 0, -z, -INF),
-    "cdf": lambda z: _inside(z >= 0, -call("expm1", -z), 0.0),
-    "logcdf": lambda z: _inside(z >= 0, _log(-call("expm1", -z)), -INF),
-    "sf": lambda z: _inside(z >= 0, _exp(-z), 1.0),
-    "logsf": lambda z: _inside(z >= 0, -z, 0.0),
+    "logpdf": lambda z: _inside(z >= 0, z, lambda z: -z, -INF),
+    "cdf": lambda z: _inside(z >= 0, z, lambda z: -call("expm1", -z), 0.0),
+    "logcdf": lambda z: _inside(z > 0, z, lambda z: _log(-call("expm1", -z)), -INF),
+    "sf": lambda z: _inside(z >= 0, z, lambda z: _exp(-z), 1.0),
+    "logsf": lambda z: _inside(z >= 0, z, lambda z: -z, 0.0),
 }))
 
 _define_location_scale("cauchy", (), "Cauchy distribution", _pdf_from_log({
@@ -209,13 +229,14 @@ def _poisson_logpmf(k: Sym, mu: Sym, loc: Sym) -> Sym:
     k = call("count_operand", k, what="the k of scipy.stats.poisson") - call(
         "count_operand", loc, what="the loc of scipy.stats.poisson")
     whole = call("logical_and", k >= 0, call("eq", call("floor", k), k))
-    return _inside(whole, call("xlogy", k, mu) - mu - call("gammaln", k + 1), -INF)
+    return _inside(whole, k, lambda k: call("xlogy", k, mu) - mu - call("gammaln", k + 1),
+                   -INF, 0.0)
 
 
 def _poisson_cdf(k: Sym, mu: Sym, loc: Sym) -> Sym:
     k = call("floor", call("count_operand", k, what="the k of scipy.stats.poisson") - call(
         "count_operand", loc, what="the loc of scipy.stats.poisson"))
-    return _inside(k >= 0, call("gammaincc", call("maximum", k, 0.0) + 1, mu), 0.0)
+    return _inside(k >= 0, k, lambda k: call("gammaincc", k + 1, mu), 0.0, 0.0)
 
 
 _POISSON: dict[str, Formula] = {

@@ -1432,13 +1432,15 @@ def test_every_primitive_is_checked():
     """Every primitive is reached by a check here or by a catalog case (control flow,
     indexing and calls are checked there), in user code or in its derivatives."""
     from catalog import CASES
+    from test_primitives_arrays2 import CHECKS as ARRAYS2
     from test_primitives_linalg import CHECKS as LINALG
     from test_primitives_more import CHECKS as MORE
+    from test_primitives_stats import CHECKS as STATS
 
     from adgen.pipeline import derive
 
     seen: set[str] = set()
-    for c in CHECKS + MORE:
+    for c in CHECKS + MORE + STATS + ARRAYS2:
         seen |= _prims_of(lower(c.f))
     # The linear algebra checks count with their derivatives, whose helpers
     # (require_shape, expm_frechet, lu_rows) appear only there.

@@ -592,3 +592,52 @@ def gradient_like(g, x):
     if isinstance(x, (float, int)) and not isinstance(g, complex):
         return float(g)
     return g
+
+
+@helper
+def diff_adjoint(g, like, n=1, axis=-1):
+    """The adjoint of ``a`` in ``np.diff(a, n, axis)`` (``like`` has a's shape)."""
+    axis = axis % np.ndim(like)
+    widths = [(0, 0)] * np.ndim(like)
+    widths[axis] = (1, 1)
+    for _ in range(n):
+        g = -np.diff(np.pad(g, widths), axis=axis)
+    return g
+
+
+@helper
+def take_adjoint(g, like, indices, axis=None):
+    """The adjoint of ``a`` in ``np.take(a, indices, axis)``: g added where it was taken
+    from (repeated indices add up)."""
+    out = np.zeros(np.shape(like), dtype=np.result_type(g, float))
+    if axis is None:
+        np.add.at(out.reshape(-1), indices, g)
+        return out
+    axis = axis % out.ndim
+    k = np.ndim(indices)
+    moved = np.moveaxis(np.asarray(g), list(range(axis, axis + k)), list(range(k)))
+    np.add.at(np.moveaxis(out, axis, 0), indices, moved)
+    return out
+
+
+@helper
+def convolve_adjoint(g, like, v, mode="full"):
+    """The adjoint of ``a`` in ``np.convolve(a, v, mode)`` (``like`` has a's shape)."""
+    n, m = np.size(like), np.size(v)
+    offset = {"full": 0, "same": (min(n, m) - 1) // 2, "valid": min(n, m) - 1}[mode]
+    full = np.zeros(n + m - 1, dtype=np.result_type(g, v, float))
+    full[offset:offset + np.size(g)] = g
+    return np.correlate(full, v, "valid")
+
+
+@helper
+def split_part_adjoint(g, like, func="split", sections=1, axis=0, part=0):
+    """The adjoint of ``x`` in ``np.<func>(x, sections, axis)[part]``: g placed where
+    the part was taken from, zeros elsewhere."""
+    where = np.arange(np.size(like)).reshape(np.shape(like))
+    split = getattr(np, func)
+    pieces = split(where, sections, axis) if func in ("split", "array_split") else split(
+        where, sections)
+    out = np.zeros(np.size(like), dtype=np.result_type(g, float))
+    out[pieces[part].ravel()] = np.broadcast_to(g, pieces[part].shape).ravel()
+    return out.reshape(np.shape(like))

@@ -25,9 +25,11 @@ import gast
 import numpy as np
 
 from .. import custom
+from ..errors import DifferentiationError
 from ..ir import Const, Value, Var
 from ..primitives import PRIMITIVES
-from ..primitives.core import TUPLE_SINGLE, lookup_method
+from ..primitives.composite import Composite, lookup_composite
+from ..primitives.core import TUPLE_SINGLE, Builder, lookup_method
 from . import lists
 from .basics import as_value, live, static, value
 from .context import Context
@@ -40,6 +42,9 @@ def special_call(cx: Context, node: gast.Call, obj: Any) -> Any:
     entry = custom.lookup(obj)
     if entry is not None:
         return custom_call(cx, node, entry)
+    comp = lookup_composite(obj)
+    if comp is not None:
+        return composite_call(cx, node, comp)
     try:
         handler = _HANDLERS.get(obj)
     except TypeError:
@@ -274,6 +279,53 @@ def custom_call(cx: Context, node: gast.Call, entry: custom.CustomFunction) -> A
         cx.freevars[name] = obj
         cx.namer.reserve(name)
     return cx.emit(entry.prim, operands)
+
+
+class _Emitting(Builder):
+    """A rule builder whose ops go straight into the function being lowered."""
+
+    def __init__(self, cx: Context) -> None:
+        super().__init__(cx.namer, cx.loc)
+        self.cx = cx
+        self.inexact = lambda v: False
+
+    def emit_op(self, prim: str, args: Any, attrs: dict[str, Any], base: str) -> Var:
+        return self.cx.emit(prim, list(args), attrs, base)
+
+
+def composite_call(cx: Context, node: gast.Call, comp: Composite) -> Any:
+    """A call of a composite: its formula expanded over the call's operands."""
+    what = comp.name
+    if any(isinstance(a, gast.Starred) for a in node.args):
+        raise cx.error(node, f"*arguments in a call of {what} are not supported")
+    names = list(comp.names)
+    if len(node.args) > len(names):
+        raise cx.error(node, f"too many arguments for {what}: it takes {', '.join(names)}")
+    bound: dict[str, Any] = dict(zip(names, node.args, strict=False))
+    for kw in node.keywords:
+        if kw.arg not in names or kw.arg in bound:
+            raise cx.error(node, f"unsupported keyword argument {kw.arg!r} for {what}")
+        bound[kw.arg] = kw.value
+    b = _Emitting(cx)
+    operands = []
+    for p in comp.params:
+        if p in bound:
+            operands.append(b.sym(value(cx, bound[p])))
+        elif p in comp.defaults:
+            operands.append(b.sym(Const(comp.defaults[p])))
+        else:
+            raise cx.error(node, f"{what} needs its argument {p!r}")
+    attrs = {k: static(cx, bound[k], f"the argument {k!r} of {what}") if k in bound else d
+             for k, d in comp.attrs.items()}
+    try:
+        out = comp.body(*operands, **attrs)
+    except DifferentiationError as e:
+        raise cx.error(node, str(e)) from None
+    if isinstance(out, tuple):
+        return Parts(tuple(o.v for o in out))
+    if isinstance(out, list):
+        return Pack("list", tuple(o.v for o in out))
+    return out.v
 
 
 def static_binop(cx: Context, node: gast.BinOp, prim: str, left: Any, right: Any) -> Any:

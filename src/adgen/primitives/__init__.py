@@ -7,6 +7,7 @@ one family of primitives.
 from . import (  # noqa: F401
     arith,
     arrays,
+    arrays_more,
     builtins,
     constant,
     control,

@@ -290,7 +290,8 @@ TUPLE_SINGLE: dict[Any, tuple[str, int, dict[Any, str]]] = {}
 # adgen module on the right) only once the user's program has imported the
 # library on the left, so that adgen never imports it itself.
 DEFERRED = {"scipy.special": "adgen.primitives.special",
-            "scipy.linalg": "adgen.primitives.scipy_linalg"}
+            "scipy.linalg": "adgen.primitives.scipy_linalg",
+            "scipy.stats": "adgen.primitives.stats"}
 
 
 def load_deferred(force: bool = False) -> None:
@@ -464,6 +465,10 @@ class Builder:
         self.ops: list[Op] = []
         # Name -> the op that defined it, for peephole simplification.
         self.defs: dict[str, Op] = {}
+        # Whether a value is floating or complex, for identities such as x * 1.0 -> x.
+        # Rules combine tangents and adjoints, which are; a builder over user values
+        # (see :mod:`adgen.primitives.composite`) knows nothing of the kind.
+        self.inexact: Callable[[Value], bool] = lambda v: True
 
     def sym(self, value: Value | Any) -> Sym:
         if isinstance(value, Sym):
@@ -525,10 +530,9 @@ class Builder:
 def _peephole(b: Builder, prim: str, vals: list[Value], attrs: dict[str, Any]) -> Value | None:
     """The table of :mod:`~adgen.primitives.identities`, applied while a rule builds.
 
-    Operands are taken to be inexact (floating or complex): rules combine
-    tangents and adjoints, which are.
+    Operands are taken to be inexact (floating or complex) as ``b.inexact`` says.
     """
-    return identities.simplify(prim, vals, b.defs.get, lambda v: True)
+    return identities.simplify(prim, vals, b.defs.get, b.inexact)
 
 
 class Sym:

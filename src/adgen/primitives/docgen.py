@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import runtime
 from . import PRIMITIVES, Primitive
+from .composite import COMPOSITES
 from .core import TUPLE_RESULTS, load_deferred
 
 FAMILIES = [
@@ -28,11 +29,13 @@ FAMILIES = [
     ("reductions", "Reductions, scans and sorting"),
     ("shape", "Shapes, joins, conversions and array creation"),
     ("arrays", "More array functions"),
+    ("arrays_more", "Differences, rotations, convolutions, take and search"),
     ("linalg", "Linear algebra"),
     ("decompositions", "Decompositions (np.linalg)"),
     ("matrix_functions", "Pseudo-inverse, least squares and matrix powers (np.linalg)"),
     ("scipy_linalg", "SciPy linear algebra (used only when the program imports scipy.linalg)"),
     ("special", "SciPy special functions (used only when the program imports scipy.special)"),
+    ("stats", "SciPy distributions (used only when the program imports scipy.stats)"),
     ("builtins", "Python builtins and the math module"),
     ("indexing", "Indexing, writes and copies"),
     ("lists", "Python lists as values (grown in loops; adjoints are lists of adjoints)"),
@@ -144,7 +147,31 @@ def render() -> str:
     if others:
         raise ValueError(f"primitive families without a section in docgen: {others}")
     out.append(f"\n{len(table)} primitives.\n")
+    out.extend(_composites())
     return "\n".join(out)
+
+
+COMPOSITE_HEADER = """
+## Functions lowered onto primitives
+
+These calls are expanded, where they stand, into a formula over the primitives
+above; their derivatives, to any order, are those of the primitives they reach
+(a parameter whose derivative has no closed form reaches a primitive that
+refuses it by name).
+"""
+
+
+def _composites() -> list[str]:
+    out = [COMPOSITE_HEADER, "| called as | what it computes |", "| --- | --- |"]
+    for comp in sorted(COMPOSITES.values(), key=lambda c: c.name):
+        out.append(f"| `{_composite_prefix(comp)}{comp.name}` | {_cell(comp.doc)} |")
+    out.append(f"\n{len(COMPOSITES)} functions lowered onto primitives.\n")
+    return out
+
+
+def _composite_prefix(comp: Any) -> str:
+    return {"stats": "scipy.stats.", "arrays_more": "np.", "special": "scipy.special."}.get(
+        comp.family, "")
 
 
 def main() -> None:

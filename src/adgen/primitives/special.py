@@ -14,7 +14,9 @@ from typing import Any
 import scipy.special
 
 from ..errors import DifferentiationError
+from ..ir import Const
 from .arith import unbroadcast
+from .composite import Composite, define_composite
 from .core import Primitive, Sym, call, define, template
 from .elementwise import binary, unary
 from .reductions import restore
@@ -93,8 +95,82 @@ define(Primitive(
     attrs={"axis": None, "keepdims": False},
     jvp=_logsumexp_jvp,
     vjps=(_logsumexp_vjp,),
-    callables=(scipy.special.logsumexp,), modules=SP,
-    doc="log of the sum of exp(a) over all or the given axes",
+    modules=SP, float_result="always",
+    doc="log of the sum of exp(a) over all or the given axes (scipy.special.logsumexp "
+        "without b or return_sign)",
+))
+
+# With weights b: S = sum(b * exp(a)), the value log |S| and the sign of S.
+# d log|S| = dS / S, with S / |S| the sign: the weights of the derivative are
+# sign * exp(a - log|S|), in a (times b) and in b.
+_LSE_ATTRS = {"axis": None, "keepdims": False}
+_LSE_CALL = "scipy.special.logsumexp(_0, axis=_axis, b=_1, keepdims=_keepdims"
+
+
+def _lse_weights(out: Sym, a: Sym, b: Sym, axis: Any, keepdims: bool) -> Sym:
+    sign = call("logsumexp_sign", a, b, axis=axis, keepdims=keepdims)
+    return call("exp", a - restore(out, a, axis, keepdims)) * restore(sign, a, axis, keepdims)
+
+
+def _no_b(b: Sym) -> bool:
+    return isinstance(b.v, Const) and b.v.value is None
+
+
+def _lse_b_jvp(ts: list[Sym | None], out: Sym, a: Sym, b: Sym, axis: Any,
+               keepdims: bool) -> Sym:
+    w = _lse_weights(out, a, b, axis, keepdims)
+    parts = [t for t in (None if ts[0] is None else ts[0] if _no_b(b) else b * ts[0], ts[1])
+             if t is not None]
+    total = parts[0] if len(parts) == 1 else parts[0] + parts[1]
+    return call("sum", w * total, axis=axis, keepdims=keepdims)
+
+
+def _lse_b_vjp_a(g: Sym, out: Sym, a: Sym, b: Sym, axis: Any, keepdims: bool) -> Sym:
+    w = restore(g, a, axis, keepdims) * _lse_weights(out, a, b, axis, keepdims)
+    return unbroadcast(w if _no_b(b) else w * b, a)
+
+
+def _lse_b_vjp_b(g: Sym, out: Sym, a: Sym, b: Sym, axis: Any, keepdims: bool) -> Sym:
+    return unbroadcast(restore(g, a, axis, keepdims) * _lse_weights(out, a, b, axis, keepdims),
+                       b)
+
+
+for _name, _call, _doc in (
+        ("logsumexp_abs", ", return_sign=True)[0]",
+         "log |sum(b * exp(a))| over all or the given axes (b may be None): "
+         "lse, _ = scipy.special.logsumexp(a, b=b, return_sign=True)"),
+        ("logsumexp_b", ")",
+         "log(sum(b * exp(a))) over all or the given axes: scipy.special.logsumexp(a, b=b) "
+         "(NaN where the sum is negative, as in SciPy)")):
+    define(Primitive(
+        _name, template(_LSE_CALL + _call, _LSE_ATTRS), ("a", "b"),
+        attrs=dict(_LSE_ATTRS), jvp=_lse_b_jvp, vjps=(_lse_b_vjp_a, _lse_b_vjp_b),
+        modules=SP, float_result="always", doc=_doc,
+    ))
+
+define(Primitive(
+    "logsumexp_sign", template(_LSE_CALL + ", return_sign=True)[1]", _LSE_ATTRS), ("a", "b"),
+    attrs=dict(_LSE_ATTRS), differentiable=False, modules=SP, float_result="always",
+    doc="the sign of sum(b * exp(a)): _, sign = scipy.special.logsumexp(a, b=b, "
+        "return_sign=True) (piecewise constant: zero derivative)",
+))
+
+
+def _logsumexp(a: Sym, b: Sym, axis: Any = None, keepdims: bool = False,
+               return_sign: bool = False) -> Sym | tuple[Sym, Sym]:
+    kw = {"axis": axis, "keepdims": keepdims}
+    if not return_sign:
+        return call("logsumexp", a, **kw) if _no_b(b) else call("logsumexp_b", a, b, **kw)
+    return call("logsumexp_abs", a, b, **kw), call("logsumexp_sign", a, b, **kw)
+
+
+define_composite(Composite(
+    "logsumexp", ("a", "b"), _logsumexp, defaults={"b": None},
+    attrs={"axis": None, "keepdims": False, "return_sign": False},
+    positional=("a", "axis", "b", "keepdims", "return_sign"),
+    callables=(scipy.special.logsumexp,),
+    doc="log(sum(b * exp(a))) over all or the given axes, with weights b and "
+        "return_sign=True (lse, sign = ...) as in SciPy",
 ))
 
 
@@ -169,3 +245,64 @@ _order_function("yv", lambda out, v, x: 0.5 * (call("yv", v - 1, x) - call("yv",
 _order_function("ive", lambda out, v, x: 0.5 * (call("ive", v - 1, x) + call("ive", v + 1, x))
                 - call("sign", x) * out,
                 "exponentially scaled modified Bessel function iv(v, x) * exp(-|x|)")
+
+
+# ------------------------------- incomplete gamma and beta, Student's t distribution
+
+
+def _last_only(name: str, operands: tuple[str, ...], dx: Any, doc: str, why: str) -> None:
+    """``f(p..., x)``: differentiable in its last operand only, refused in the others.
+
+    ``dx(out, *args)`` is the partial derivative in x; the derivatives in the
+    leading (shape) parameters have no closed form, so a differentiated one is
+    refused by name rather than treated as a constant.
+    """
+    rules: list[Any] = []
+    for p in operands[:-1]:
+        message = (f"scipy.special.{name} is not differentiable in its parameter {p} "
+                   f"here: {why}; pass {p} as a constant (or wrap it in stop_gradient)")
+
+        def refused(*args: Any, message: str = message, **kwargs: Any) -> None:
+            raise DifferentiationError(message)
+
+        rules.append(refused)
+
+    def jvp(ts: list[Sym | None], out: Sym, *args: Sym) -> Sym | None:
+        for t, rule in zip(ts[:-1], rules, strict=True):
+            if t is not None:
+                rule()
+        return None if ts[-1] is None else ts[-1] * dx(out, *args)
+
+    def vjp(g: Sym, out: Sym, *args: Sym) -> Sym:
+        return unbroadcast(g * dx(out, *args), args[-1])
+
+    define(Primitive(
+        name, template(f"scipy.special.{name}({', '.join(f'_{i}' for i in range(len(operands)))})"),
+        operands, jvp=jvp, vjps=(*rules, vjp),
+        callables=(getattr(scipy.special, name),), modules=SP, elementwise=True,
+        float_result="always", doc=f"{doc} (differentiable in {operands[-1]} only)",
+    ))
+
+
+_NO_CLOSED_FORM = "its derivative there has no closed form"
+
+
+def _gamma_density(a: Sym, x: Sym) -> Sym:
+    return call("exp", call("xlogy", a - 1, x) - x - call("gammaln", a))
+
+
+def _t_density(df: Sym, t: Sym) -> Sym:
+    return call("exp", call("gammaln", (df + 1) / 2) - call("gammaln", df / 2)
+                - 0.5 * call("log", df * math.pi) - (df + 1) / 2 * call("log1p", t**2 / df))
+
+
+_last_only("gammainc", ("a", "x"), lambda out, a, x: _gamma_density(a, x),
+           "regularized lower incomplete gamma function P(a, x)", _NO_CLOSED_FORM)
+_last_only("gammaincc", ("a", "x"), lambda out, a, x: -_gamma_density(a, x),
+           "regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x)", _NO_CLOSED_FORM)
+_last_only("betainc", ("a", "b", "x"),
+           lambda out, a, b, x: call("exp", call("xlogy", a - 1, x)
+                                     + call("xlog1py", b - 1, -x) - call("betaln", a, b)),
+           "regularized incomplete beta function I_x(a, b)", _NO_CLOSED_FORM)
+_last_only("stdtr", ("df", "t"), lambda out, df, t: _t_density(df, t),
+           "distribution function of Student's t with df degrees of freedom", _NO_CLOSED_FORM)

@@ -240,3 +240,14 @@ def test_concurrent_first_calls_compile_once(monkeypatch):
     for t in threads:
         t.join()
     assert len(calls) == 1 and len(results) == 8
+
+
+def test_testing_is_reachable_from_a_plain_import():
+    # README documents adgen.testing.check_grads after `import adgen`
+    import subprocess
+    import sys
+
+    code = "import adgen; print(adgen.testing.check_grads.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "check_grads"

@@ -5,6 +5,7 @@ ops, differentiate it in forward or reverse mode, and run readable generated
 Python. See ``adgen.grad``, ``adgen.jvp``, ``adgen.vjp`` and ``adgen.source``.
 """
 
+from . import testing  # adgen.testing.check_grads works after a plain `import adgen`
 from .api import (
     differentiate,
     grad,
@@ -43,6 +44,7 @@ __all__ = [
     "register_pytree",
     "source",
     "stop_gradient",
+    "testing",
     "value_and_grad",
     "vjp",
 ]

@@ -4,8 +4,8 @@ The flight is simulated with explicit Euler steps in a ``while`` loop that runs
 until the projectile falls below the ground; the landing point is interpolated
 between the last two states, so it is a smooth function of the angle. adgen
 differentiates the whole simulation, and Newton's method on the angle uses
-that derivative. The states are kept in a preallocated array (one row per
-step) inside the differentiated function.
+that derivative. The states are collected in a Python list (``states.append``)
+inside the differentiated function, as one would write it without adgen.
 
 Run:  python examples/projectile.py [--dt 0.01]
 """
@@ -26,41 +26,31 @@ GRAVITY = 9.81
 def flight(angle, speed, drag, dt, max_steps):
     """States (x, y, vx, vy) of each step, until the projectile is below the ground.
 
-    Returns the array of states and the number of rows filled; the last row
-    is the first state below the ground.
+    Returns the list of states; the last one is the first state below the ground.
     """
-    states = np.zeros((max_steps, 4))
     x = 0.0
     y = 0.0
     vx = speed * np.cos(angle)
     vy = speed * np.sin(angle)
+    states = [np.array([x, y, vx, vy])]
     i = 0
     while y >= 0.0 and i < max_steps:
-        states[i, 0] = x
-        states[i, 1] = y
-        states[i, 2] = vx
-        states[i, 3] = vy
         v = np.sqrt(vx * vx + vy * vy)
         x = x + dt * vx
         y = y + dt * vy
         vx = vx - dt * drag * v * vx
         vy = vy - dt * (GRAVITY + drag * v * vy)
+        states.append(np.array([x, y, vx, vy]))
         i += 1
-    states[i, 0] = x
-    states[i, 1] = y
-    states[i, 2] = vx
-    states[i, 3] = vy
-    return states, i + 1
+    return states
 
 
 def landing_distance(angle, speed, drag, dt, max_steps):
     """Where the projectile meets the ground (linear interpolation of the last step)."""
-    states, n = flight(angle, speed, drag, dt, max_steps)
-    x0 = states[n - 2, 0]
-    y0 = states[n - 2, 1]
-    x1 = states[n - 1, 0]
-    y1 = states[n - 1, 1]
-    return x0 + (x1 - x0) * y0 / (y0 - y1)
+    states = flight(angle, speed, drag, dt, max_steps)
+    before = states[-2]
+    after = states[-1]
+    return before[0] + (after[0] - before[0]) * before[1] / (before[1] - after[1])
 
 
 def main() -> None:
@@ -90,10 +80,10 @@ def main() -> None:
           f"{landing_distance(best, speed, drag, args.dt, max_steps):.1f} m at about "
           f"{np.degrees(best):.1f} deg")
 
-    states, n = flight(angle, speed, drag, args.dt, max_steps)
+    path = np.array(flight(angle, speed, drag, args.dt, max_steps))
 
     def draw(ax):
-        ax.plot(states[:n, 0], states[:n, 1], label=f"{np.degrees(angle):.2f} deg")
+        ax.plot(path[:, 0], path[:, 1], label=f"{np.degrees(angle):.2f} deg")
         ax.plot([args.target], [0.0], "rx", label="target")
         ax.set_xlabel("x (m)")
         ax.set_ylabel("height (m)")

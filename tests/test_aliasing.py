@@ -134,19 +134,9 @@ def xfail(cause):
     return pytest.mark.xfail(strict=True, reason=PHASE2 + cause)
 
 
-# Causes found for phase 2 (the frontend is being rewritten), shared by several cases.
-AUG_LOOP = xfail("_rebound_in_body (frontend/control.py:552-557) counts only setitem ops "
-                 "as in-place writes: an augmented assignment (mul + alias_select from "
-                 "IndexingMixin.inplace) counts as plain rebinding, so the alias is dropped "
-                 "and keeps its value from before the loop")
-
-
 X2 = np.array([1.0, 2.0])
 M23 = np.array([[0.3, -0.7, 1.1], [0.9, 0.4, -1.3]])
 M33 = np.array([[0.5, 1.2, -0.4], [0.8, -0.6, 1.5], [-1.1, 0.7, 0.2]])
-AUG_VIEW = xfail("aug_assign_name (frontend/indexing.py:306) binds w to the bare result w1 of "
-                 "the first w *= 2.0, while inplace() recorded the view of y only on the "
-                 "alias_select w2, so the second update w += z is not written back into y")
 CALLEE = xfail("user_call (frontend/user_calls.py:31-62) emits call() with the callee's "
                "return values only; the callee's in-place update of its array parameter is "
                "not returned and rebound in the caller")
@@ -158,8 +148,7 @@ CASES = [
     pytest.param(alias_view_after_loop, (M23.copy(), Z3.copy()),
                  id="A-alias_view_after_loop"),
     pytest.param(alias_const_T_loop, (M33.copy(),), id="A-alias_const_T_loop"),
-    pytest.param(row_view_two_updates, (M23.copy(), Z3.copy()), id="E-row_view_two_updates",
-                 marks=AUG_VIEW),
+    pytest.param(row_view_two_updates, (M23.copy(), Z3.copy()), id="E-row_view_two_updates"),
     pytest.param(where_scalar_sum, (0.7,), id="B-where_scalar_sum"),
     pytest.param(where_scalar_sum, (-0.7,), id="B-where_scalar_sum-false"),
     pytest.param(where_row_axis, (np.array([0.3, -0.8]),), id="B-where_row_axis"),
@@ -168,7 +157,7 @@ CASES = [
     pytest.param(unbound_nested, (V3.copy(),), id="D-unbound_nested"),
     pytest.param(helper_mutates_argument, (X2.copy(),), id="F-helper_mutates_argument",
                  marks=CALLEE),
-    pytest.param(where_0d_alias, (0.7,), id="G-where_0d_alias", marks=AUG_LOOP),
+    pytest.param(where_0d_alias, (0.7,), id="G-where_0d_alias"),
     pytest.param(while_true_then_loop, (0.7,), id="H-while_true_then_loop"),
 ]
 

@@ -155,8 +155,7 @@ def aug_assign_subscript(cx: Context, stmt: gast.AugAssign, prim: str) -> None:
     if isinstance(base, Pack):
         current = live(cx, pack_subscript(cx, base, target), target)
         new = cx.emit(prim, [as_value(cx, current, target), value(cx, stmt.value)])
-        inplace(cx, current, new, stmt)
-        pack_store(cx, base, target, new)
+        pack_store(cx, base, target, inplace(cx, current, new, stmt))
         return
     args, kinds = index(cx, target.slice)
     if not isinstance(base, Var):
@@ -183,8 +182,7 @@ def aug_assign_name(cx: Context, stmt: gast.AugAssign, prim: str) -> None:
         return
     new = cx.emit(prim, [as_value(cx, current, stmt.target), value(cx, stmt.value)],
                     base=name)
-    inplace(cx, current, new, stmt)
-    cx.env[name] = new
+    cx.env[name] = inplace(cx, current, new, stmt)
 
 
 def pack_store(cx: Context, pack: Pack, target: gast.Subscript, value: Any) -> None:

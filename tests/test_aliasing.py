@@ -14,8 +14,6 @@ from fuzz.oracle import check
 
 import adgen
 
-PHASE2 = "issue 18 phase 2: "
-
 
 def assert_exact(f, *args, hessian=False, expect_raise=False):
     out = check(f, list(args), hessian=hessian, expect_raise=expect_raise)
@@ -130,16 +128,9 @@ def while_true_then_loop(x):
     return y + x
 
 
-def xfail(cause):
-    return pytest.mark.xfail(strict=True, reason=PHASE2 + cause)
-
-
 X2 = np.array([1.0, 2.0])
 M23 = np.array([[0.3, -0.7, 1.1], [0.9, 0.4, -1.3]])
 M33 = np.array([[0.5, 1.2, -0.4], [0.8, -0.6, 1.5], [-1.1, 0.7, 0.2]])
-CALLEE = xfail("user_call (frontend/user_calls.py:31-62) emits call() with the callee's "
-               "return values only; the callee's in-place update of its array parameter is "
-               "not returned and rebound in the caller")
 V3 = np.array([0.4, -1.2, 2.0])
 Z3 = np.array([0.2, 0.5, -0.9])
 CASES = [
@@ -155,8 +146,7 @@ CASES = [
     pytest.param(rec_view_in_while, (M23.copy(),), id="C-rec_view_in_while"),
     pytest.param(rec_mask_write_view_loop, (M33.copy(),), id="C-rec_mask_write_view_loop"),
     pytest.param(unbound_nested, (V3.copy(),), id="D-unbound_nested"),
-    pytest.param(helper_mutates_argument, (X2.copy(),), id="F-helper_mutates_argument",
-                 marks=CALLEE),
+    pytest.param(helper_mutates_argument, (X2.copy(),), id="F-helper_mutates_argument"),
     pytest.param(where_0d_alias, (0.7,), id="G-where_0d_alias"),
     pytest.param(while_true_then_loop, (0.7,), id="H-while_true_then_loop"),
 ]
@@ -241,9 +231,6 @@ def test_dead_code_that_raises_for_its_values_raises_in_the_jvp(f):
         adgen.jvp(f)(0.5, 1.0)
 
 
-@pytest.mark.xfail(strict=True, reason=PHASE2 + "reverse mode drops the function's dead "
-                   "code (passes/dce.py cannot tell it from the primal value vjp does not "
-                   "return); reverse.py should mark it")
 @pytest.mark.parametrize("f", [dead_index_error, dead_zero_division])
 def test_dead_code_that_raises_for_its_values_raises_in_the_vjp(f):
     with pytest.raises((IndexError, ZeroDivisionError)):

@@ -38,6 +38,7 @@ from .desugar import desugar
 from .expressions import BINOPS
 from .indexing import assign_subscript, aug_assign_name, aug_assign_subscript
 from .parse import ParsedFunction, parse_function, refuse_unsupported
+from .user_calls import note_arguments, return_arguments
 from .values import Lowered, Multi, Pack, Parts, Static, is_const, py_const
 
 _ATTRIBUTE_WRITE = (
@@ -62,7 +63,11 @@ def function(cx: Context) -> Function:
                          "parameters are not supported; use plain parameters")
     refuse_unsupported(cx.p)
     node = desugar(node)
-    params = bind_params(cx, [a.id for a in args.args])
+    names = [a.id for a in args.args]
+    params = bind_params(cx, names)
+    callee = cx.callee and cx.param_leaves is None
+    if callee:
+        note_arguments(cx, names)
     defaults = p_defaults(cx, args.defaults)
     body = list(node.body)
     doc = ""
@@ -76,7 +81,7 @@ def function(cx: Context) -> Function:
                          "that gives the value to differentiate")
     arity = cx.env["%rvn"].value
     cx.block.results = [cx.env[f"%rv{k}"] for k in range(max(arity, 1))]
-    return Function(
+    fn = Function(
         name=cx.p.name,
         params=params,
         body=cx.block,
@@ -92,6 +97,9 @@ def function(cx: Context) -> Function:
         result_tree=cx.result_tree,
         param_leaves=cx.param_leaves,
     )
+    if callee:
+        return_arguments(cx, fn, names)
+    return fn
 
 
 def bind_params(cx: Context, names: list[str]) -> list[str]:
@@ -287,7 +295,7 @@ def context_for(parsed: ParsedFunction, program: Program | None = None,
                 trees: tuple[Any, ...] | None = None) -> Context:
     """A context to lower ``parsed`` with (in ``program``, or a new one)."""
     return Context(parsed, program if program is not None else Program(), trees,
-                   EXPRESSIONS, STATEMENTS, lower_function)
+                   EXPRESSIONS, STATEMENTS, lower_callee)
 
 
 def lower_function(f: Any, program: Program | None = None,
@@ -297,3 +305,11 @@ def lower_function(f: Any, program: Program | None = None,
     ``trees`` gives the container structure of each argument (see adgen.trees).
     """
     return function(context_for(parse_function(f), program, trees))
+
+
+def lower_callee(f: Any, program: Program) -> Function:
+    """Lower ``f`` as called from another function: its changes to its argument
+    arrays come back to the caller (see user_calls.py)."""
+    cx = context_for(parse_function(f), program)
+    cx.callee = True
+    return function(cx)

@@ -31,8 +31,8 @@ class Features:
     indexing: bool = True         # integer, slice, fancy and boolean reads
     writes: bool = True           # indexed writes into fresh arrays (np.zeros, .copy())
     augmented: bool = True        # x += ... on arrays the function owns
-    views: bool = False           # views (x[1], x.T, x[:, 0]) written through; aliases
-    helper_mutation: bool = False  # a helper updating its array argument in place
+    views: bool = True            # views (x[1], x.T, x[:, 0]) written through; aliases
+    helper_mutation: bool = True  # a helper updating its array argument in place
     lists: bool = False           # lists built with append in loops (adgen refuses today)
     where: bool = True            # np.where / maximum (kinks)
 

@@ -180,8 +180,12 @@ def aug_assign_name(cx: Context, stmt: gast.AugAssign, prim: str) -> None:
             rebind(cx, {}, {id(current): new_pack})
         cx.env[name] = new_pack
         return
-    new = cx.emit(prim, [as_value(cx, current, stmt.target), value(cx, stmt.value)],
-                    base=name)
+    operand = value(cx, stmt.value)
+    new = cx.emit(prim, [as_value(cx, current, stmt.target), operand], base=name)
+    if isinstance(current, Var) and not (isinstance(operand, Const)
+                                         and isinstance(operand.value, (int, float))):
+        # In place, an array keeps its shape: NumPy raises if the result would not.
+        new = cx.emit("updated_in_place", [new, current], base=name)
     cx.env[name] = inplace(cx, current, new, stmt)
 
 

@@ -2,10 +2,11 @@
 
 A :class:`Program` is a module's source: helper functions and ``f`` of 1-3 float or
 float-array inputs, plus the inputs. The generator tracks each variable's shape so every
-program runs; features adgen gets wrong today sit behind :class:`Features` flags (the CI
-sample turns them off, the campaign can turn them on). Branch conditions compare a
-smooth scalar with a threshold; the oracle skips the finite-difference check at points
-where differences at two step sizes disagree (a kink), so thresholds need not be tuned.
+program runs; each construct sits behind a :class:`Features` flag (all on by default
+but lists, which adgen refuses today; a campaign can turn any of them on or off).
+Branch conditions compare a smooth scalar with a threshold; the oracle skips the
+finite-difference check at points where differences at two step sizes disagree (a
+kink), so thresholds need not be tuned.
 """
 
 from __future__ import annotations

@@ -235,3 +235,17 @@ def test_dead_code_that_raises_for_its_values_raises_in_the_jvp(f):
 def test_dead_code_that_raises_for_its_values_raises_in_the_vjp(f):
     with pytest.raises((IndexError, ZeroDivisionError)):
         adgen.vjp(f)(0.5, 1.0)
+
+
+def dead_branch_raises(x, y):
+    if np.sum(y) > 1.17:
+        x = x * 2.0
+    else:
+        y = np.ones(3)[7]  # y is not used after the if
+    return x * 3.0
+
+
+def test_dead_code_in_a_branch_raises_in_the_vjp():
+    with pytest.raises(IndexError):
+        adgen.vjp(dead_branch_raises)(0.5, np.zeros(2), 1.0)
+    assert adgen.vjp(dead_branch_raises)(0.5, np.ones(2), 1.0) == 6.0

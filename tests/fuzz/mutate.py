@@ -72,9 +72,8 @@ class Strictness:
 
     ``raise_parity``: when the function raises, the derivative raises too. Off in CI:
     adgen lowers ``x.shape``, ``x.copy()`` and ``x.reshape(...)`` on a value that may
-    be a Python number as NumPy functions, which do not raise, and a dead ``if``
-    branch that raises may still be dropped from a VJP (the function's own dead code
-    at the top level and in loops is kept: see adgen.transforms.reverse.dead).
+    be a Python number as NumPy functions, which do not raise (the function's own dead
+    code is kept in a VJP: see adgen.transforms.reverse.dead).
     ``any_argument``: an array argument may be replaced by a scalar and back, or by a
     list (the same causes).
     """

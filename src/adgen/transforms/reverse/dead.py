@@ -9,8 +9,8 @@ the reverse transform tags those ops ``"kept"`` in the forward sweep, and
 
 An op is dead in the function when nothing reads its results, directly or
 through other such ops, the returned values and effects excepted. Control
-flow ops and what their blocks yield count as used (a conservative choice:
-dead code inside a branch or loop may still be dropped later).
+flow ops count as used; an ``if`` yields what its used results need, a loop
+everything it carries (loops keep their carried values in DCE anyway).
 """
 
 from __future__ import annotations
@@ -31,6 +31,16 @@ def dead_ops(body: Block) -> set[int]:
     while grew:
         grew = False
         for op in ops:
+            if op.prim == "if":  # what the used results need, as they become used
+                before = len(live)
+                live.update(a.name for a in op.args if isinstance(a, Var))
+                for k, r in enumerate(op.results):
+                    if r in live:
+                        live.update(b.results[k].name for b in op.blocks
+                                    if isinstance(b.results[k], Var))
+                needed.add(id(op))
+                grew |= len(live) != before
+                continue
             if id(op) in needed:
                 continue
             if op.blocks or PRIMITIVES[op.prim].effect or not op.results \

@@ -25,7 +25,7 @@ from .errors import DifferentiationError, NotScalarOutputError
 from .highlight import to_html
 from .ir import Function, clone
 from .program import Kind
-from .runtime import NOT_SCALAR, gradient_like
+from .runtime import NOT_SCALAR, REFUSED, gradient_like
 from .tracebacks import annotate
 
 WrtSpec = int | str | Sequence[int | str]
@@ -137,6 +137,15 @@ def _shapes(args: Sequence[Any]) -> tuple[Any, ...] | None:
     return tuple(out)
 
 
+def _refused_at_run_time(exc: BaseException) -> None:
+    """Raise a runtime helper's refusal (see :data:`adgen.runtime.REFUSED`) as a
+    DifferentiationError, keeping the note that says where it happened."""
+    if isinstance(exc, ValueError) and not isinstance(exc, DifferentiationError) \
+            and str(exc).startswith(REFUSED):
+        notes = getattr(exc, "__notes__", ())
+        raise DifferentiationError("\n".join([str(exc), *notes])) from None
+
+
 class Derivative:
     """A derivative of ``primal``, compiled on first use.
 
@@ -212,6 +221,7 @@ class Derivative:
             except ValueError as exc:
                 if not str(exc).startswith(NOT_SCALAR):
                     self._annotate(exc)
+                    _refused_at_run_time(exc)
                     raise
                 out = _MISS  # one element, not 0-d: the general path handles it
             except Exception as exc:
@@ -238,6 +248,7 @@ class Derivative:
         except Exception as exc:
             self._explain_cotangent(args if self._bound is None else args[1:], kw, exc)
             self._annotate(exc)
+            _refused_at_run_time(exc)
             raise
 
     def _explain_cotangent(self, args: tuple[Any, ...], kw: dict[str, Any],

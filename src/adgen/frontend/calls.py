@@ -27,11 +27,11 @@ import numpy as np
 from .. import custom
 from ..ir import Const, Value, Var
 from ..primitives import PRIMITIVES
-from ..primitives.core import lookup_method
+from ..primitives.core import TUPLE_SINGLE, lookup_method
 from .basics import as_value, live, static, value
 from .context import Context
 from .einsum import call_einsum
-from .values import Pack, SliceValue
+from .values import Pack, Parts, SliceValue
 
 
 def special_call(cx: Context, node: gast.Call, obj: Any) -> Any:
@@ -304,6 +304,35 @@ def static_dtype(cx: Context, node: gast.AST) -> str:
                          "np.float32, 'float64'...)") from None
 
 
+def single_result(cx: Context, node: gast.Call, obj: Any) -> str | None:
+    """The primitive computing a call of the tuple-returning ``obj`` whose arguments
+    make it return one array (``np.linalg.svd(a, compute_uv=False)``), else None."""
+    rule = TUPLE_SINGLE.get(obj)
+    if rule is None:
+        return None
+    name, position, prims = rule
+    arg = keyword(cx, node, name)
+    if arg is None and len(node.args) > position:
+        arg = node.args[position]
+    if arg is None:
+        return None
+    return prims.get(static(cx, arg, f"the argument {name!r}"))
+
+
+def packed_operands(cx: Context, node: gast.Call, prim: str, arg: gast.AST, n: int
+                    ) -> list[Value]:
+    """The first ``n`` operands of ``prim`` from a tuple argument: ``(c, lower)``
+    written in the call, or the result of a call returning a tuple."""
+    out = live(cx, cx.expr(arg), arg)
+    items = out.values if isinstance(out, Parts) else out.items if isinstance(
+        out, Pack) and out.kind == "tuple" else None
+    if items is None or len(items) != n:
+        raise cx.error(node, f"{prim} needs its first argument as a tuple of {n} written in "
+                       "the call, or the call that makes it (as in cho_solve(cho_factor(a), "
+                       "b))")
+    return [as_value(cx, i, arg) for i in items]
+
+
 def prim_call(cx: Context, node: gast.Call, prim: str, args: list[Any],
               keywords: list[gast.keyword]) -> Value:
     """Bind a call's arguments to the primitive's operands and attributes."""
@@ -322,6 +351,9 @@ def prim_call(cx: Context, node: gast.Call, prim: str, args: list[Any],
     elif entry.variadic:
         operands = [a if isinstance(a, (Var, Const)) else value(cx, a) for a in args]
         args, names = [], list(entry.attrs)
+    elif entry.packed and args:
+        operands = packed_operands(cx, node, prim, args[0], entry.packed)
+        args, names = args[1:], names[entry.packed:]
     bound: dict[str, Any] = {}
     if len(args) > len(names):
         raise cx.error(node, f"too many arguments for {prim}: it takes "
@@ -333,7 +365,7 @@ def prim_call(cx: Context, node: gast.Call, prim: str, args: list[Any],
             raise cx.error(node, f"unsupported keyword argument {kw.arg!r} for {prim}")
         bound[kw.arg] = kw.value
     if not entry.variadic:
-        for name in entry.operands:
+        for name in entry.operands[len(operands):]:
             if name not in bound:
                 raise cx.error(node, f"{prim} needs its argument {name!r}")
             a = bound[name]

@@ -26,7 +26,7 @@ from ..primitives import lookup_callable
 from ..primitives.core import lookup_method, lookup_tuple
 from ..primitives.refused import COMPLEX, REFUSED_ATTRIBUTES, refusal
 from .basics import as_value, live, static, value
-from .calls import prim_call, special_call, special_method, static_binop
+from .calls import prim_call, single_result, special_call, special_method, static_binop
 from .context import Context
 from .control import LOOP_TARGET, ONE_BRANCH
 from .local_functions import LocalFunction, call_local
@@ -193,6 +193,9 @@ def expr_Call(cx: Context, node: gast.Call) -> Lowered:
         return prim_call(cx, node, prim, node.args, node.keywords)
     parts = lookup_tuple(func.obj)
     if parts is not None:
+        single = single_result(cx, node, func.obj)
+        if single is not None:
+            return prim_call(cx, node, single, node.args, node.keywords)
         return Parts(tuple(prim_call(cx, node, p, node.args, node.keywords) for p in parts))
     if isinstance(func.obj, types.FunctionType):
         return user_call(cx, node, func.obj)  # type: ignore[return-value]

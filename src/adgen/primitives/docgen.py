@@ -28,6 +28,9 @@ FAMILIES = [
     ("shape", "Shapes, joins, conversions and array creation"),
     ("arrays", "More array functions"),
     ("linalg", "Linear algebra"),
+    ("decompositions", "Decompositions (np.linalg)"),
+    ("matrix_functions", "Pseudo-inverse, least squares and matrix powers (np.linalg)"),
+    ("scipy_linalg", "SciPy linear algebra (used only when the program imports scipy.linalg)"),
     ("special", "SciPy special functions (used only when the program imports scipy.special)"),
     ("builtins", "Python builtins and the math module"),
     ("indexing", "Indexing, writes and copies"),
@@ -64,9 +67,10 @@ source.
 def _modules() -> list[tuple[str, Any]]:
     found = [("np", np), ("np.linalg", np.linalg), ("math", math),
              ("operator", operator), ("", builtins), ("adgen.runtime", runtime)]
-    special = sys.modules.get("scipy.special")
-    if special is not None:
-        found.insert(2, ("scipy.special", special))
+    for name in ("scipy.linalg", "scipy.special"):
+        module = sys.modules.get(name)
+        if module is not None:
+            found.insert(2, (name, module))
     return found
 
 

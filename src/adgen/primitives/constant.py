@@ -36,7 +36,7 @@ CONSTANT_IN: dict[str, str] = {
                      "matmul_adjoint_b", "dot_adjoint_a", "dot_adjoint_b",
                      "tensordot_adjoint_a", "tensordot_adjoint_b", "kron_adjoint_a",
                      "kron_adjoint_b", "inner_adjoint_a", "inner_adjoint_b", "gradient_like",
-                     "require_shape"),
+                     "require_shape", "updated_in_place"),
                     SHAPE),
     **dict.fromkeys(("zeros", "ones", "empty", "eye", "identity", "broadcast_to",
                      "expand_dims", "full", "pad", "repeat", "reshape", "tile",

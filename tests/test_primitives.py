@@ -872,7 +872,7 @@ def slogdet_unpacked_later(a):
 
 
 def test_list_and_tuple_misuse_is_explained():
-    with pytest.raises(adgen.UnsupportedSyntaxError, match=r"as a list written in the call"):
+    with pytest.raises(adgen.UnsupportedSyntaxError, match=r"needs its arrays as a list"):
         adgen.grad(concatenate_rows)(np.ones((2, 3)))
     with pytest.raises(adgen.UnsupportedSyntaxError, match="unpack it where it is called"):
         adgen.vjp(slogdet_unpacked_later)(np.eye(2), (1.0, 1.0))

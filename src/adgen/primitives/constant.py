@@ -44,6 +44,16 @@ CONSTANT_IN: dict[str, str] = {
                      "arange"), INDEX),
     **dict.fromkeys(("make_list", "make_tuple", "make_range", "item", "tape_pop",
                      "tape_push"), STRUCTURE),
+    **dict.fromkeys(("print", "assert", "raise", "check_bound", "log_message", "warn",
+                     "fstring", "str_format", "str", "repr"),
+                    "an effect, or the string it shows: never differentiated, it changes "
+                    "no value"),
+    **dict.fromkeys(("list_item", "list_set", "list_slice", "list_item_adjoint",
+                     "list_slice_adjoint", "list_position", "list_insert_position"), INDEX),
+    **dict.fromkeys(("list_any", "list_all"), TEST),
+    **dict.fromkeys(("list_argmin", "list_argmax"), INTEGER),
+    **dict.fromkeys(("list_zeros", "list_len", "list_sum_adjoint", "list_join_adjoint"),
+                    SHAPE),
     "cho_factor_lower": "a flag (which triangle holds the factor), the constant argument "
                         "lower of cho_factor",
     "lstsq_sv": "the singular values of a do not depend on b",

@@ -131,6 +131,9 @@ class Primitive:
     # true division), "any" (when any operand is: ``+``, ``*``), "first" (when
     # operand 0 is: ``np.sum``, ``unbroadcast``), "" (not known).
     float_result: str = ""
+    # The result is a Python list (see primitives/lists.py): its zero is ``list_zeros``
+    # and its adjoints add item by item (``list_add``), not with ``+``.
+    list_result: bool = False
 
     @property
     def nargs(self) -> int | None:

@@ -13,6 +13,7 @@ import math
 import operator
 import os
 import sys
+import warnings
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,8 @@ FAMILIES = [
     ("special", "SciPy special functions (used only when the program imports scipy.special)"),
     ("builtins", "Python builtins and the math module"),
     ("indexing", "Indexing, writes and copies"),
+    ("lists", "Python lists as values (grown in loops; adjoints are lists of adjoints)"),
+    ("effects", "Effects that do not change values (run in the forward sweep), and strings"),
     ("control", "Control flow, calls, logic and the tapes of reverse mode"),
     ("helpers", "Helpers that generated code calls (from adgen.runtime)"),
 ]
@@ -80,7 +83,10 @@ def callable_name(obj: Any) -> str:
         return OPERATORS[obj]
     name = getattr(obj, "__name__", "")
     for prefix, module in _modules():
-        if getattr(module, name, None) is obj:
+        with warnings.catch_warnings():  # np.str and the like warn when looked up
+            warnings.simplefilter("ignore", FutureWarning)
+            found = getattr(module, name, None)
+        if found is obj:
             return f"{prefix}.{name}" if prefix else name
     return name
 

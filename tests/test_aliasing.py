@@ -249,3 +249,35 @@ def test_dead_code_in_a_branch_raises_in_the_vjp():
     with pytest.raises(IndexError):
         adgen.vjp(dead_branch_raises)(0.5, np.zeros(2), 1.0)
     assert adgen.vjp(dead_branch_raises)(0.5, np.ones(2), 1.0) == 6.0
+
+
+# Found by the 10,000-program campaign: a helper that returns its argument on one path.
+def returns_argument_or_number(p, q):
+    r = p
+    if np.sum(r) > 0.889:
+        return 0.5
+    return r
+
+
+def result_is_the_argument(x):
+    v1 = returns_argument_or_number(x, x)
+    v1 *= x
+    return x
+
+
+def result_is_a_view_argument(x):
+    v1 = returns_argument_or_number(x[1], x)
+    w2 = x
+    w2 -= x
+    return v1
+
+
+def test_a_helper_result_that_is_its_argument_is_followed():
+    for x in (np.array([-0.66, -1.04, -0.32]), np.array([0.9, 0.8, 0.7])):
+        assert_exact(result_is_the_argument, x)
+
+
+def test_a_helper_result_that_is_a_view_argument_is_refused_after_a_write():
+    x = np.array([[-0.16, 0.59, 0.64], [0.62, 0.82, -1.36]])
+    with pytest.raises(adgen.UnsupportedSyntaxError, match="'v1' may share memory"):
+        adgen.jvp(result_is_a_view_argument)(x, np.ones_like(x))

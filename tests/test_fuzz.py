@@ -1,9 +1,8 @@
 """The CI sample of the random-program differential tester (tests/fuzz, issue 18).
 
-A few hundred seeded programs with the generator's default features (views and
-in-place updates through aliases and helpers included); the long campaign is
-``python -m tests.fuzz --count 10000 --seed S``. Lists built in loops are off by
-default (adgen refuses them today): see ``Features`` and the campaign with ``--all``.
+A few hundred seeded programs with every generator feature (views, in-place updates
+through aliases and helpers, lists built in loops included); the long campaign is
+``python -m tests.fuzz --count 10000 --seed S``.
 """
 
 from __future__ import annotations

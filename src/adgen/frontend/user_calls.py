@@ -115,6 +115,10 @@ def follow_arguments(cx: Context, node: gast.AST, callee: Function, args: list[V
     for j, k, rel in callee.result_aliases:
         target = now.get(k, args[k])
         if isinstance(target, Var):
+            if cx.aliases.views.get(target.name):
+                # The argument is itself a view: a result that may be it is not
+                # followed through later writes (they make it stale, refused on use).
+                rel = (OPAQUE,)
             record(cx.aliases.views, results[j], target.name, rel)
 
 

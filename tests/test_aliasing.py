@@ -14,8 +14,6 @@ from fuzz.oracle import check
 
 import adgen
 
-PHASE2 = "issue 18 phase 2: "
-
 
 def assert_exact(f, *args, hessian=False, expect_raise=False):
     out = check(f, list(args), hessian=hessian, expect_raise=expect_raise)
@@ -130,26 +128,9 @@ def while_true_then_loop(x):
     return y + x
 
 
-def xfail(cause):
-    return pytest.mark.xfail(strict=True, reason=PHASE2 + cause)
-
-
-# Causes found for phase 2 (the frontend is being rewritten), shared by several cases.
-AUG_LOOP = xfail("_rebound_in_body (frontend/control.py:552-557) counts only setitem ops "
-                 "as in-place writes: an augmented assignment (mul + alias_select from "
-                 "IndexingMixin.inplace) counts as plain rebinding, so the alias is dropped "
-                 "and keeps its value from before the loop")
-
-
 X2 = np.array([1.0, 2.0])
 M23 = np.array([[0.3, -0.7, 1.1], [0.9, 0.4, -1.3]])
 M33 = np.array([[0.5, 1.2, -0.4], [0.8, -0.6, 1.5], [-1.1, 0.7, 0.2]])
-AUG_VIEW = xfail("aug_assign_name (frontend/indexing.py:306) binds w to the bare result w1 of "
-                 "the first w *= 2.0, while inplace() recorded the view of y only on the "
-                 "alias_select w2, so the second update w += z is not written back into y")
-CALLEE = xfail("user_call (frontend/user_calls.py:31-62) emits call() with the callee's "
-               "return values only; the callee's in-place update of its array parameter is "
-               "not returned and rebound in the caller")
 V3 = np.array([0.4, -1.2, 2.0])
 Z3 = np.array([0.2, 0.5, -0.9])
 CASES = [
@@ -158,17 +139,15 @@ CASES = [
     pytest.param(alias_view_after_loop, (M23.copy(), Z3.copy()),
                  id="A-alias_view_after_loop"),
     pytest.param(alias_const_T_loop, (M33.copy(),), id="A-alias_const_T_loop"),
-    pytest.param(row_view_two_updates, (M23.copy(), Z3.copy()), id="E-row_view_two_updates",
-                 marks=AUG_VIEW),
+    pytest.param(row_view_two_updates, (M23.copy(), Z3.copy()), id="E-row_view_two_updates"),
     pytest.param(where_scalar_sum, (0.7,), id="B-where_scalar_sum"),
     pytest.param(where_scalar_sum, (-0.7,), id="B-where_scalar_sum-false"),
     pytest.param(where_row_axis, (np.array([0.3, -0.8]),), id="B-where_row_axis"),
     pytest.param(rec_view_in_while, (M23.copy(),), id="C-rec_view_in_while"),
     pytest.param(rec_mask_write_view_loop, (M33.copy(),), id="C-rec_mask_write_view_loop"),
     pytest.param(unbound_nested, (V3.copy(),), id="D-unbound_nested"),
-    pytest.param(helper_mutates_argument, (X2.copy(),), id="F-helper_mutates_argument",
-                 marks=CALLEE),
-    pytest.param(where_0d_alias, (0.7,), id="G-where_0d_alias", marks=AUG_LOOP),
+    pytest.param(helper_mutates_argument, (X2.copy(),), id="F-helper_mutates_argument"),
+    pytest.param(where_0d_alias, (0.7,), id="G-where_0d_alias"),
     pytest.param(while_true_then_loop, (0.7,), id="H-while_true_then_loop"),
 ]
 
@@ -252,10 +231,53 @@ def test_dead_code_that_raises_for_its_values_raises_in_the_jvp(f):
         adgen.jvp(f)(0.5, 1.0)
 
 
-@pytest.mark.xfail(strict=True, reason=PHASE2 + "reverse mode drops the function's dead "
-                   "code (passes/dce.py cannot tell it from the primal value vjp does not "
-                   "return); reverse.py should mark it")
 @pytest.mark.parametrize("f", [dead_index_error, dead_zero_division])
 def test_dead_code_that_raises_for_its_values_raises_in_the_vjp(f):
     with pytest.raises((IndexError, ZeroDivisionError)):
         adgen.vjp(f)(0.5, 1.0)
+
+
+def dead_branch_raises(x, y):
+    if np.sum(y) > 1.17:
+        x = x * 2.0
+    else:
+        y = np.ones(3)[7]  # y is not used after the if
+    return x * 3.0
+
+
+def test_dead_code_in_a_branch_raises_in_the_vjp():
+    with pytest.raises(IndexError):
+        adgen.vjp(dead_branch_raises)(0.5, np.zeros(2), 1.0)
+    assert adgen.vjp(dead_branch_raises)(0.5, np.ones(2), 1.0) == 6.0
+
+
+# Found by the 10,000-program campaign: a helper that returns its argument on one path.
+def returns_argument_or_number(p, q):
+    r = p
+    if np.sum(r) > 0.889:
+        return 0.5
+    return r
+
+
+def result_is_the_argument(x):
+    v1 = returns_argument_or_number(x, x)
+    v1 *= x
+    return x
+
+
+def result_is_a_view_argument(x):
+    v1 = returns_argument_or_number(x[1], x)
+    w2 = x
+    w2 -= x
+    return v1
+
+
+def test_a_helper_result_that_is_its_argument_is_followed():
+    for x in (np.array([-0.66, -1.04, -0.32]), np.array([0.9, 0.8, 0.7])):
+        assert_exact(result_is_the_argument, x)
+
+
+def test_a_helper_result_that_is_a_view_argument_is_refused_after_a_write():
+    x = np.array([[-0.16, 0.59, 0.64], [0.62, 0.82, -1.36]])
+    with pytest.raises(adgen.UnsupportedSyntaxError, match="'v1' may share memory"):
+        adgen.jvp(result_is_a_view_argument)(x, np.ones_like(x))

@@ -91,7 +91,7 @@ def test_function_returning_no_number(kind, f, what):
 
 
 def test_vjp_cotangent_of_wrong_shape():
-    with pytest.raises(DifferentiationError, match="cotangent must have the shape"):
+    with pytest.raises(DifferentiationError, match=r"cotangent has shape \(4,\).*shape \(3,\)"):
         adgen.vjp(lambda x: x * 2.0)(np.ones(3), np.ones(4))
 
 

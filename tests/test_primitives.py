@@ -1280,6 +1280,14 @@ add("reshape_like-expand_reduced", reshape_like, args(normal(2, 3), normal(3, 2)
 pair("scalar_output", scalar_output, scalar_output, args(normal(3)))
 
 
+def updated_in_place(x, y):
+    return np.sum(runtime.updated_in_place(x * y, x) ** 2)
+
+
+pair("updated_in_place", updated_in_place, updated_in_place, args(normal(3), normal(3)),
+     wrts=(0, 1))
+
+
 def gradient_like(g, x):
     # An array kept as it is, and a number spread to x's shape.
     return np.sum(np.sin(runtime.gradient_like(g, x)) * x) + np.sum(

@@ -12,6 +12,7 @@ a fast path that checks only what can change between calls.
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 from collections.abc import Callable, Sequence
@@ -115,6 +116,15 @@ def normalize_wrt(f: Any, wrt: WrtSpec) -> tuple[tuple[str, ...], tuple[int, ...
 
 _MISS = object()  # the fast call path declines: take the general one
 _NUMBERS = (float, int, bool, np.float64, np.float32, np.int64)
+
+
+def _tree_shapes(value: Any) -> Any:
+    """The shapes of a value's leaves, nested as its tuples, lists and dicts."""
+    if isinstance(value, (tuple, list)):
+        return tuple(_tree_shapes(v) for v in value)
+    if isinstance(value, dict):
+        return tuple((k, _tree_shapes(v)) for k, v in value.items())
+    return np.shape(value)
 
 
 def _shapes(args: Sequence[Any]) -> tuple[Any, ...] | None:
@@ -261,7 +271,8 @@ class Derivative:
                     raise
                 out = _MISS  # one element, not 0-d: the general path handles it
             except Exception as exc:
-                self._annotate(exc)
+                self._explain_cotangent((*self._lead, *args), {**self._keywords, **kw}, exc)
+                self._fail(exc)
                 raise
             if out is not _MISS:
                 return out
@@ -284,6 +295,7 @@ class Derivative:
                 self._fast = self._make_fast(entry, shapes)
             return out
         except Exception as exc:
+            self._explain_cotangent(args, kw, exc)
             self._fail(exc)
             raise
 
@@ -295,6 +307,24 @@ class Derivative:
         except DifferentiationError as refused:
             hide_internal_frames(refused)
             raise
+
+    def _explain_cotangent(self, args: tuple[Any, ...], kw: dict[str, Any],
+                           exc: Exception | None) -> None:
+        """A VJP raised: when its cotangent is not shaped like the function's output,
+        say so instead (checked only then: it runs the function on copies)."""
+        if self.kind != "vjp" or not args or isinstance(exc, DifferentiationError):
+            return
+        *primals, cotangent = args  # the partial's own arguments (self._lead) included
+        try:
+            out = self._func(*copy.deepcopy(primals), **copy.deepcopy(kw))
+        except Exception:
+            return  # the function raises too: its exception stands
+        if _tree_shapes(out) != _tree_shapes(cotangent):
+            raise DifferentiationError(
+                f"vjp: the cotangent has shape {_tree_shapes(cotangent)}, but "
+                f"{getattr(self.primal, '__name__', 'the function')} returns a value of "
+                f"shape {_tree_shapes(out)}; pass a cotangent shaped like the output") \
+                from exc
 
     def _annotate(self, exc: BaseException) -> None:
         """Say which line of the user's function the failing generated line computes."""
@@ -408,6 +438,14 @@ class Derivative:
                 cotangent = tuple(cotangent)
             self._check_cotangent(cotangent, entry.result_structure)
             grads, aux = _split(entry, func(*primals, cotangent))
+            each = grads if self.wrt_tuple else (grads,)
+            if any(p < len(primals) and np.shape(g) != np.shape(primals[p])
+                   for g, p in zip(each, self.wrt_positions)):
+                # A cotangent of the wrong shape may broadcast through: refuse it.
+                self._explain_cotangent((*primals, cotangent), {}, None)
+                raise DifferentiationError(
+                    "vjp: a gradient came out with a shape other than its argument's; "
+                    "pass a cotangent shaped like the function's output")
             return _joined(kind, None, self._conform(grads, primals, {}, from_cotangent=True),
                            aux, entry)
         # jvp

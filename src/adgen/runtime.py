@@ -534,6 +534,16 @@ def gather_written(g, index):
     return np.where(last[index] == ids, part, 0.0)
 
 
+@helper
+def updated_in_place(new, old):
+    """``new``, the value of ``old op= v``: NumPy changes an array in place, so the
+    result must keep its shape, else it raises as NumPy does."""
+    if isinstance(old, np.ndarray) and np.shape(new) != old.shape:
+        raise ValueError(f"non-broadcastable output operand with shape {old.shape} "
+                         f"doesn't match the broadcast shape {np.shape(new)}")
+    return new
+
+
 # ------------------------------------------------------------ linear algebra
 # Derivatives that exist only for some inputs are refused at run time, with a
 # ValueError that starts with REFUSED; adgen's calling layer raises it as a

@@ -2,10 +2,11 @@
 
 A :class:`Program` is a module's source: helper functions and ``f`` of 1-3 float or
 float-array inputs, plus the inputs. The generator tracks each variable's shape so every
-program runs; features adgen gets wrong today sit behind :class:`Features` flags (the CI
-sample turns them off, the campaign can turn them on). Branch conditions compare a
-smooth scalar with a threshold; the oracle skips the finite-difference check at points
-where differences at two step sizes disagree (a kink), so thresholds need not be tuned.
+program runs; each construct sits behind a :class:`Features` flag (all on by default;
+a campaign can turn any of them off).
+Branch conditions compare a smooth scalar with a threshold; the oracle skips the
+finite-difference check at points where differences at two step sizes disagree (a
+kink), so thresholds need not be tuned.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ class Features:
     indexing: bool = True         # integer, slice, fancy and boolean reads
     writes: bool = True           # indexed writes into fresh arrays (np.zeros, .copy())
     augmented: bool = True        # x += ... on arrays the function owns
-    views: bool = False           # views (x[1], x.T, x[:, 0]) written through; aliases
-    helper_mutation: bool = False  # a helper updating its array argument in place
-    lists: bool = False           # lists built with append in loops (adgen refuses today)
+    views: bool = True            # views (x[1], x.T, x[:, 0]) written through; aliases
+    helper_mutation: bool = True  # a helper updating its array argument in place
+    lists: bool = True            # lists built with append in loops
     where: bool = True            # np.where / maximum (kinks)
 
     @classmethod

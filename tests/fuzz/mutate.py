@@ -70,11 +70,12 @@ ARRAY_WRONG = ("abc", None, np.array([1, 2, 3]), np.zeros(0), np.zeros((0, 3)),
 class Strictness:
     """What :func:`probe` demands beyond "no internal error, no hang".
 
-    ``raise_parity``: when the function raises, the derivative raises too (adgen drops
-    dead code that raises in reverse mode, and lowers ``x.T``/``x.reshape`` on a Python
-    number and ``a += b`` that cannot broadcast into ``a`` without raising: issue 18
-    phase 2). ``any_argument``: an array argument may be replaced by a scalar and back
-    (the same frontend causes).
+    ``raise_parity``: when the function raises, the derivative raises too. Off in CI:
+    adgen lowers ``x.shape``, ``x.copy()`` and ``x.reshape(...)`` on a value that may
+    be a Python number as NumPy functions, which do not raise (the function's own dead
+    code is kept in a VJP: see adgen.transforms.reverse.dead).
+    ``any_argument``: an array argument may be replaced by a scalar and back, or by a
+    list (the same causes).
     """
 
     raise_parity: bool = False

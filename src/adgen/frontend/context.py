@@ -50,6 +50,7 @@ class Context:
         self.result_structure: Any = None
         self.result_tree: Any = None
         self.loop_depth = 0
+        self.callee = False  # lowered as called from another function (user_calls.py)
         self.inline_depth = 0
         self.lowered_statements = 0  # statements lowered, nested ones included (tests)
         self._expressions = expressions

@@ -178,16 +178,22 @@ def merge_if(cx: Context, cond: Value, then_block: Block, then_env: dict[str, An
     relate_merged(cx, op, before, then_env, else_env)
 
 
+def _related(key: str) -> bool:
+    """Whether a binding takes part in alias relations: the user's names, and the
+    returned values (a callee's result may be its argument: see user_calls.py)."""
+    return not key.startswith("%") or (key.startswith("%rv") and key != "%rvn")
+
+
 def relate_merged(cx: Context, op: If, before: dict[str, Any], then_env: dict[str, Any],
                    else_env: dict[str, Any]) -> None:
     """State what may share memory after the if: what does on either path."""
-    changed = [k for k in cx.env if not k.startswith("%") and isinstance(
+    changed = [k for k in cx.env if _related(k) and isinstance(
         cx.env[k], Var) and cx.env[k].name in op.results]
     if not changed:
         return
     graph = AliasGraph(cx.aliases.views)
     inside = defines(op.then) + defines(op.orelse)
-    names = [k for k, v in cx.env.items() if not k.startswith("%") and isinstance(v, Var)]
+    names = [k for k, v in cx.env.items() if _related(k) and isinstance(v, Var)]
     done: set[tuple[str, str]] = set()
     for a in changed:
         for b in names:

@@ -161,8 +161,7 @@ def aug_assign_subscript(cx: Context, stmt: gast.AugAssign, prim: str) -> None:
     if isinstance(base, Pack):
         current = live(cx, pack_subscript(cx, base, target), target)
         new = cx.emit(prim, [as_value(cx, current, target), value(cx, stmt.value)])
-        inplace(cx, current, new, stmt)
-        pack_store(cx, base, target, new)
+        pack_store(cx, base, target, inplace(cx, current, new, stmt))
         return
     args, kinds = index(cx, target.slice)
     if not isinstance(base, Var):
@@ -192,10 +191,13 @@ def aug_assign_name(cx: Context, stmt: gast.AugAssign, prim: str) -> None:
             rebind(cx, {}, {id(current): new_pack})
         cx.env[name] = new_pack
         return
-    new = cx.emit(prim, [as_value(cx, current, stmt.target), value(cx, stmt.value)],
-                    base=name)
-    inplace(cx, current, new, stmt)
-    cx.env[name] = new
+    operand = value(cx, stmt.value)
+    new = cx.emit(prim, [as_value(cx, current, stmt.target), operand], base=name)
+    if isinstance(current, Var) and not (isinstance(operand, Const)
+                                         and isinstance(operand.value, (int, float))):
+        # In place, an array keeps its shape: NumPy raises if the result would not.
+        new = cx.emit("updated_in_place", [new, current], base=name)
+    cx.env[name] = inplace(cx, current, new, stmt)
 
 
 def pack_store(cx: Context, pack: Pack, target: gast.Subscript, value: Any) -> None:

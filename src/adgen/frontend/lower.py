@@ -38,6 +38,7 @@ from .desugar import desugar
 from .expressions import BINOPS
 from .indexing import assign_subscript, aug_assign_name, aug_assign_subscript
 from .parse import ParsedFunction, parse_function, refuse_unsupported
+from .user_calls import note_arguments, return_arguments
 from .values import Lowered, Multi, Pack, Parts, Static, is_const, py_const
 
 _ATTRIBUTE_WRITE = (
@@ -61,7 +62,11 @@ def function(cx: Context) -> Function:
     args = node.args
     refuse_unsupported(cx.p)
     node = desugar(node)
-    params = bind_params(cx, signature_names(args))
+    names = signature_names(args)
+    params = bind_params(cx, names)
+    callee = cx.callee and cx.param_leaves is None
+    if callee:
+        note_arguments(cx, names)
     # Defaults in the generated signature only for plain positional parameters.
     plain = not (args.vararg or args.kwarg or args.kwonlyargs)
     defaults = p_defaults(cx, args.defaults) if plain else ()
@@ -77,7 +82,7 @@ def function(cx: Context) -> Function:
                          "that gives the value to differentiate")
     arity = cx.env["%rvn"].value
     cx.block.results = [cx.env[f"%rv{k}"] for k in range(max(arity, 1))]
-    return Function(
+    fn = Function(
         name=cx.p.name,
         params=params,
         body=cx.block,
@@ -93,6 +98,9 @@ def function(cx: Context) -> Function:
         result_tree=cx.result_tree,
         param_leaves=cx.param_leaves,
     )
+    if callee:
+        return_arguments(cx, fn, names)
+    return fn
 
 
 def signature_names(args: gast.arguments) -> list[str]:
@@ -312,7 +320,7 @@ def context_for(parsed: ParsedFunction, program: Program | None = None,
                 trees: tuple[Any, ...] | None = None) -> Context:
     """A context to lower ``parsed`` with (in ``program``, or a new one)."""
     return Context(parsed, program if program is not None else Program(), trees,
-                   EXPRESSIONS, STATEMENTS, lower_function)
+                   EXPRESSIONS, STATEMENTS, lower_callee)
 
 
 def lower_function(f: Any, program: Program | None = None,
@@ -322,3 +330,11 @@ def lower_function(f: Any, program: Program | None = None,
     ``trees`` gives the container structure of each argument (see adgen.trees).
     """
     return function(context_for(parse_function(f), program, trees))
+
+
+def lower_callee(f: Any, program: Program) -> Function:
+    """Lower ``f`` as called from another function: its changes to its argument
+    arrays come back to the caller (see user_calls.py)."""
+    cx = context_for(parse_function(f), program)
+    cx.callee = True
+    return function(cx)

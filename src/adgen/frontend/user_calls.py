@@ -4,6 +4,18 @@ A call ``helper(x, w)`` becomes a ``call`` op naming the lowered ``helper`` in
 the program (see :mod:`adgen.program`); arguments are bound to the callee's
 parameters as Python would (keywords, constant defaults). A callee that
 returns a tuple gives one result per element, unpacked by assignment.
+
+A callee may change its argument arrays in place (``p *= 0.5``, ``p[0] = v``)
+and return one of them or a view of it (``return p``), as NumPy's reference
+semantics allow. While a function is lowered as a callee, each parameter's
+argument is followed under a hidden name (``p#arg``, never a Python name) that
+writes rebind like any alias; at the end, the argument arrays it changed are
+returned after its own results, and the caller rebinds every name sharing the
+argument to the new value, as after a write of its own (so derivatives flow
+through it too). Results that may share memory with an argument are related to
+it in the caller's view table. Arguments that may share memory with each other
+are refused when the callee changes one of them (the callee assumes they are
+distinct).
 """
 
 from __future__ import annotations
@@ -14,10 +26,14 @@ from typing import Any
 
 import gast
 
-from ..ir import Const, Op, Value, Var
+from ..ir import Const, Function, Op, Value, Var
+from .aliasing import OPAQUE, AliasGraph, record
 from .basics import value
 from .context import Context
-from .values import Multi
+from .values import Multi, Stale
+from .writes import check_writable, replace_value
+
+ARG = "{}#arg"  # the argument array a callee's parameter was given
 
 
 def user_call(cx: Context, node: gast.Call, f: Any) -> Value | Multi:
@@ -48,17 +64,104 @@ def user_call(cx: Context, node: gast.Call, f: Any) -> Value | Multi:
         else:
             raise cx.error(node, f"{f.__name__} needs its argument {pname!r}")
     cx.namer.reserve(name)
+    writes: tuple[tuple[int, int], ...] = ()
     if callee is None:  # recursion: the callee is still being lowered
         arity = recursive_arity(cx, f)
+        count = max(arity, 1)
+        structure: object = tuple(range(arity)) if arity >= 0 else 0
     else:
         structure = callee.result_structure()
-        arity = len(structure) if isinstance(structure, tuple) else -1
-    results = [cx.namer.fresh("t") for _ in range(max(arity, 1))]
-    attrs = {"fn": name, "structure": tuple(range(arity))} if arity >= 0 else {"fn": name}
+        writes = callee.argument_writes
+        own = structure[0] if writes else structure
+        arity = len(own) if isinstance(own, tuple) else -1
+        count = len(callee.body.results)
+    refuse_shared_arguments(cx, node, f, args, writes)
+    results = [cx.namer.fresh("t") for _ in range(count)]
+    attrs = {"fn": name, "structure": structure} if isinstance(structure, tuple) \
+        else {"fn": name}
     cx.block.ops.append(Op(results, "call", args, attrs, cx.loc))
+    if callee is not None:
+        follow_arguments(cx, node, callee, args, results)
     if arity >= 0:
-        return Multi(tuple(Var(r) for r in results))
+        return Multi(tuple(Var(r) for r in results[:arity]))
     return Var(results[0])
+
+
+def refuse_shared_arguments(cx: Context, node: gast.AST, f: object, args: list[Value],
+                            writes: tuple[tuple[int, int], ...]) -> None:
+    """The callee changes an argument in place: refuse arguments that may share memory."""
+    if not writes:
+        return
+    graph = AliasGraph(cx.aliases.views)
+    for k, _ in writes:
+        for m, other in enumerate(args):
+            if m != k and graph.relate(args[k], other) is not None:
+                raise cx.error(node, f"{getattr(f, '__name__', 'this function')} changes "
+                               f"its argument {k + 1} in place, and argument {m + 1} may "
+                               "share memory with it; adgen assumes they do not: pass a "
+                               "copy (.copy()) of one of them")
+
+
+def follow_arguments(cx: Context, node: gast.AST, callee: Function, args: list[Value],
+                     results: list[str]) -> None:
+    """After the call: the argument arrays the callee changed are rebound to their new
+    values, and results that may share memory with an argument are related to it."""
+    now: dict[int, Value] = {}
+    for k, j in callee.argument_writes:
+        a = args[k]
+        if isinstance(a, Var):
+            check_writable(cx, a.name, node)
+            now[k] = replace_value(cx, a.name, Var(results[j]), node)
+    for j, k, rel in callee.result_aliases:
+        target = now.get(k, args[k])
+        if isinstance(target, Var):
+            if cx.aliases.views.get(target.name):
+                # The argument is itself a view: a result that may be it is not
+                # followed through later writes (they make it stale, refused on use).
+                rel = (OPAQUE,)
+            record(cx.aliases.views, results[j], target.name, rel)
+
+
+def note_arguments(cx: Context, names: list[str]) -> None:
+    """Lowering a callee: follow each parameter's argument under a hidden name."""
+    for user in names:
+        v = cx.env.get(user)
+        if isinstance(v, Var):
+            cx.env[ARG.format(user)] = v
+
+
+def return_arguments(cx: Context, fn: Function, names: list[str]) -> None:
+    """A callee's end: return the argument arrays it changed after its own results,
+    and note on ``fn`` which results may share memory with an argument."""
+    own = fn.result_structure()
+    n = len(fn.body.results)
+    finals: dict[int, Var] = {}
+    writes: list[tuple[int, int]] = []
+    for k, user in enumerate(names):
+        v = cx.env.get(ARG.format(user))
+        if isinstance(v, Stale):
+            raise cx.error(cx.p.node, f"{fn.name} changes its argument {user!r} in place "
+                           "in a way adgen cannot follow (through a value that may "
+                           "share memory with it); work on a copy and return it")
+        if not isinstance(v, Var):
+            continue
+        finals[k] = v
+        if v.name != fn.params[k]:
+            writes.append((k, len(fn.body.results)))
+            fn.body.results.append(v)
+    graph = AliasGraph(cx.aliases.views)
+    aliases: list[tuple[int, int, object]] = []
+    for j in range(n):
+        for k, v in finals.items():
+            rel = graph.relate(fn.body.results[j], v)
+            if rel is not None:
+                # What names the callee's own values cannot be replayed in the caller.
+                known = tuple(x for x in rel if not any(isinstance(a, Var) for a in x.args))
+                aliases.append((j, k, known or (OPAQUE,)))
+    if writes:
+        fn.structure = (own, *(j for _, j in writes))
+    fn.argument_writes = tuple(writes)
+    fn.result_aliases = tuple(aliases)
 
 
 def recursive_arity(cx: Context, f: Any) -> int:

@@ -57,28 +57,44 @@ from .values import Stale
 _CERTAINTY = {"view": 0, "view_or_scalar": 1, "maybe": 2, "opaque": 3}
 
 
-def inplace(cx: Context, current: Any, new: Var, node: gast.AST) -> None:
-    """Other names sharing ``current`` follow an augmented assignment that made ``new``.
+def inplace(cx: Context, current: Any, new: Var, node: gast.AST) -> Any:
+    """Other names sharing ``current`` follow an augmented assignment that made ``new``;
+    returns what the updated name denotes now.
 
     If ``current`` is an array the update happens in place and they see
     it; if it is a number they keep the old value. Unless the frontend
     knows it is an array, the choice is made at run time.
     """
     if not isinstance(current, Var):
-        return
+        return new
     check_writable(cx, current.name, node)
     if cx.aliases.certain_array(current.name):
         cx.aliases.arrays.add(new.name)
-        replace_value(cx, current.name, new, node)
-        return
-    shared = cx.emit("alias_select", [current, current, new, current],
-                       base=version_base(cx, None, current.name))
+        return replace_value(cx, current.name, new, node)
+    stem = version_base(cx, None, current.name)
+    # In place, an array stays an array (NumPy's arithmetic on a 0-d one gives a number).
+    kept = cx.emit("alias_select", [current, current, cx.emit("asarray", [new]), new],
+                   base=stem)
+    shared = cx.emit("alias_select", [current, current, kept, current], base=stem)
     changes: dict[str, Any] = {}
     follow(cx, current.name, shared, changes, None, node, sure=False)
     rebind(cx, changes, {})
+    views = cx.aliases.views
+    after = changes[current.name]
+    if after is shared:
+        # ``shared`` is ``new`` when ``current`` was an array, and ``new`` is then
+        # the same object as the others' ``shared``; when ``current`` was a number
+        # ``new`` is one as well, and the edges (never certain here) share nothing.
+        views.setdefault(kept.name, []).extend(views.get(shared.name, ()))
+        result = kept
+    else:
+        # ``after`` is a view of the new base (re-derived from it) when ``current``
+        # was an array; a number stays the updated number.
+        result = cx.emit("alias_select", [current, current, after, new], base=stem)
+        views.setdefault(result.name, []).extend(views.get(after.name, ()))
     # The other names are the updated object itself if it is an array.
-    cx.aliases.views.setdefault(shared.name, []).append(
-        ViewOf(new.name, "identity", (), (), "maybe"))
+    views.setdefault(shared.name, []).append(ViewOf(kept.name, "identity", (), (), "maybe"))
+    return result
 
 
 def write(cx: Context, base: Any, args: list[Value], kinds: str, v: Value,
@@ -111,11 +127,13 @@ def check_writable(cx: Context, name: str, node: gast.AST) -> None:
                          "or pass the array as an argument")
 
 
-def replace_value(cx: Context, old: str, new: Var, node: gast.AST) -> None:
-    """Rebind every name that denotes ``old`` (and views of it) after a write."""
+def replace_value(cx: Context, old: str, new: Var, node: gast.AST) -> Any:
+    """Rebind every name that denotes ``old`` (and views of it) after a write; returns
+    what ``old`` became."""
     changes: dict[str, Any] = {}
     follow(cx, old, new, changes, None, node, sure=True)
     rebind(cx, changes, {})
+    return changes[old]
 
 
 def follow(cx: Context, old: str, new: Var, changes: dict[str, Any], came_from: str | None,
@@ -124,8 +142,14 @@ def follow(cx: Context, old: str, new: Var, changes: dict[str, Any], came_from: 
 
     ``sure``: the change certainly happened in place (an indexed write);
     else it did only if ``old`` is an array (an augmented assignment).
+
+    A view written into is then taken again from its new base, so that every
+    value that views another in NumPy's semantics is a real view of it in the
+    generated code too: the run-time tests (``np.may_share_memory``) of later
+    writes ask the generated values, and ``new`` itself is a fresh array.
     """
     changes[old] = new
+    after = new
     # Certain views first: a base reached both ways takes the exact write-back.
     for info in sorted(cx.aliases.views.get(old, []), key=lambda i: _CERTAINTY[i.kind]):
         if info.kind == "opaque":  # even if reached another way: it may share memory
@@ -135,14 +159,31 @@ def follow(cx: Context, old: str, new: Var, changes: dict[str, Any], came_from: 
             continue
         check_writable(cx, info.base, node)
         base_new = write_back(cx, info, new, node)
-        if not (sure and info.kind in ("view", "view_or_scalar")):
+        certain = sure and info.kind in ("view", "view_or_scalar")
+        if not certain:
             # A view or a copy (or a number): NumPy decides at run time.
             base_new = cx.emit("alias_select", [Var(old), Var(info.base), base_new,
                                                   Var(info.base)],
                                  base=version_base(cx, None, info.base))
         cx.aliases.views.setdefault(new.name, []).append(replace_info(info, base=base_new.name))
         follow(cx, info.base, base_new, changes, old, node, sure=True)
-    replay(cx, old, new, changes, came_from, node)
+        final = changes[info.base]  # what the base became, written back further up too
+        if not isinstance(final, Var):
+            continue
+        edge = replace_info(info, base=final.name)
+        identity = info.prim == "identity"
+        if after is new and not (identity and final is base_new):
+            after = final if identity else cx.emit(
+                info.prim, [final, *info.args], dict(info.attrs),
+                base=version_base(cx, None, old))
+            if not certain:
+                after = cx.emit("alias_select", [Var(old), Var(info.base), after, new],
+                                base=version_base(cx, None, old))
+                cx.aliases.views.setdefault(after.name, []).append(edge)
+        elif after is not new:
+            cx.aliases.views.setdefault(after.name, []).append(edge)
+        changes[old] = after
+    replay(cx, old, after, changes, came_from, node)
 
 
 def write_back(cx: Context, info: ViewOf, new: Var, node: gast.AST) -> Var:

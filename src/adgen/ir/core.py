@@ -278,6 +278,13 @@ class Function:
     result_tree: Any = None
     # For container arguments: user parameter name -> its leaf parameters.
     param_leaves: dict[str, list[str]] | None = None
+    # A function called from another (see adgen.frontend.user_calls): (parameter
+    # index, result index) for each argument array it changes in place, whose new
+    # value it returns after its own results (``structure`` is then ``(own, k...)``);
+    # and (result index, parameter index, relation) for each result that may share
+    # memory with an argument array (a relation of adgen.frontend.aliasing).
+    argument_writes: tuple[tuple[int, int], ...] = ()
+    result_aliases: tuple[tuple[int, int, Any], ...] = ()
 
     def result_structure(self) -> Any:
         if self.structure is not None:

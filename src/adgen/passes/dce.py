@@ -8,8 +8,9 @@ copies nothing reads stop being taped; an empty tape goes.
 
 The function's own code is kept when it may raise, because the derivative must raise
 what the function raises: in forward mode (no adjoint ops) every primal op stays, as the
-JVP returns the function's value anyway; in reverse mode only primal ops given ``None``
-or a string stay (the rest cannot be told from the primal value a VJP does not return).
+JVP returns the function's value anyway; in reverse mode the reverse transform tags
+``"kept"`` the ops the function itself never used (see
+:mod:`adgen.transforms.reverse.dead`), and primal ops given ``None`` or a string stay.
 
 Before::
 
@@ -62,7 +63,7 @@ def _prune(block: Block, uses: Counter[str], keep_primal: bool = False) -> bool:
         if op.prim == "for_range" and not (keep_primal and op.tag == ""):
             changed |= _prune_slots(op, uses)
         if op.blocks or PRIMITIVES[op.prim].effect or any(uses[r] for r in op.results) \
-                or _may_raise(op) or (keep_primal and op.tag == ""):
+                or _may_raise(op) or (keep_primal and op.tag == "") or op.tag == "kept":
             kept.append(op)
             continue
         changed = True

@@ -38,7 +38,7 @@ CONSTANT_IN: dict[str, str] = {
                      "tensordot_adjoint_a", "tensordot_adjoint_b", "kron_adjoint_a",
                      "kron_adjoint_b", "inner_adjoint_a", "inner_adjoint_b", "gradient_like",
                      "require_shape", "diff_adjoint", "convolve_adjoint",
-                     "split_part_adjoint"),
+                     "split_part_adjoint", "updated_in_place"),
                     SHAPE),
     **dict.fromkeys(("zeros", "ones", "empty", "eye", "identity", "broadcast_to",
                      "expand_dims", "full", "pad", "repeat", "reshape", "tile",

@@ -70,6 +70,16 @@ define(Primitive(
 ))
 
 define(Primitive(
+    "updated_in_place", template("updated_in_place(_0, _1)"), ("new", "old"),
+    jvp=lambda ts, out, new, old: ts[0],
+    vjps=(lambda b, out, new, old: b, None),
+    shape_of=0, helpers=("updated_in_place",), effect=True,
+    callables=(runtime.updated_in_place,),
+    doc="the result of an augmented assignment, checked to keep the array's shape "
+        "(NumPy raises when it would not)",
+))
+
+define(Primitive(
     "gradient_like", template("gradient_like(_0, _1)"), ("g", "x"),
     jvp=multilinear_jvp("gradient_like"),
     vjps=(lambda b, out, g, x: call("unbroadcast", b, g), None),

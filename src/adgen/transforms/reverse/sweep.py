@@ -30,6 +30,7 @@ from ...primitives import PRIMITIVES
 from ..common import attrs_of, emit_one, namer_for, run_rule, shift_structure, stem
 from .adjoints import AdjointState
 from .branches import adjoint_if
+from .dead import dead_ops, mark_kept
 from .loops import adjoint_loop
 from .retape import adjoint_pop, adjoint_push, create_adjoint_tapes
 from .tapes import TapeInfo
@@ -112,10 +113,12 @@ def reverse(fn: Function, wrt: list[str], seed: Literal["cotangent", "one"],
         out_results = grads
         out_structure = grad_structure
         name = fn.name + "_vjp"
+    forward = rev.plan.apply(ops)
+    mark_kept(ops, forward, dead_ops(body.body))  # it may raise: the VJP must too
     return Function(
         name=name,
         params=list(fn.params) + cot_params,
-        body=Block(ops=rev.plan.apply(ops) + sweep, results=out_results),
+        body=Block(ops=forward + sweep, results=out_results),
         freevars=dict(fn.freevars),
         filename=fn.filename,
         doc=fn.doc,

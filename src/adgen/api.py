@@ -1,5 +1,9 @@
 """The public API: grad, value_and_grad, vjp, jvp, jacobian, hessian, differentiate, source.
 
+Each takes ``backend="numpy"`` (default) or ``"numba"`` (the derivative compiled
+with ``numba.njit``; ``fallback="numpy"`` answers what numba cannot compile with
+the NumPy backend and a warning; ``cache=True`` lets numba cache it on disk).
+
 Every function here returns quickly: it checks ``wrt`` and wraps the function
 in a :class:`~adgen.calling.Derivative`, which compiles on first use (a call,
 or reading ``.source``) through :mod:`adgen.pipeline` and caches the result
@@ -20,35 +24,41 @@ __all__ = ["Derivative", "WrtSpec", "differentiate", "grad", "hessian", "jacobia
            "normalize_wrt", "source", "value_and_grad", "vjp"]
 
 
-def grad(f: Callable[..., Any], wrt: WrtSpec = 0) -> Derivative:
+def grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, backend: str = "numpy",
+         fallback: str | None = None, cache: bool = False) -> Derivative:
     """The gradient of a scalar-valued ``f``: ``grad(f)(*args)`` has the shape of ``args[wrt]``."""
-    return Derivative(f, "grad", wrt)
+    return Derivative(f, "grad", wrt, backend, fallback, cache)
 
 
-def value_and_grad(f: Callable[..., Any], wrt: WrtSpec = 0) -> Derivative:
+def value_and_grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, backend: str = "numpy",
+                   fallback: str | None = None, cache: bool = False) -> Derivative:
     """``value_and_grad(f)(*args) == (f(*args), grad(f)(*args))``, computed together."""
-    return Derivative(f, "value_and_grad", wrt)
+    return Derivative(f, "value_and_grad", wrt, backend, fallback, cache)
 
 
-def vjp(f: Callable[..., Any], wrt: WrtSpec = 0) -> Derivative:
+def vjp(f: Callable[..., Any], wrt: WrtSpec = 0, *, backend: str = "numpy",
+        fallback: str | None = None, cache: bool = False) -> Derivative:
     """``vjp(f)(*args, cotangent)``: the gradient of ``<cotangent, f(*args)>``."""
-    return Derivative(f, "vjp", wrt)
+    return Derivative(f, "vjp", wrt, backend, fallback, cache)
 
 
-def jvp(f: Callable[..., Any], wrt: WrtSpec = 0) -> Derivative:
+def jvp(f: Callable[..., Any], wrt: WrtSpec = 0, *, backend: str = "numpy",
+        fallback: str | None = None, cache: bool = False) -> Derivative:
     """``jvp(f)(*args, *tangents) == (f(*args), J @ tangents)`` (forward mode)."""
-    return Derivative(f, "jvp", wrt)
+    return Derivative(f, "jvp", wrt, backend, fallback, cache)
 
 
 def differentiate(
-    f: Callable[..., Any] | None = None, *, wrt: WrtSpec = 0, mode: str = "reverse"
+    f: Callable[..., Any] | None = None, *, wrt: WrtSpec = 0, mode: str = "reverse",
+    backend: str = "numpy", fallback: str | None = None, cache: bool = False,
 ) -> Any:
     """Decorator: ``mode="reverse"`` gives ``grad(f)``, ``mode="forward"`` gives ``jvp(f)``."""
     if mode not in ("reverse", "forward"):
         raise DifferentiationError(f"mode must be 'reverse' or 'forward', not {mode!r}")
 
     def wrap(g: Callable[..., Any]) -> Derivative:
-        return grad(g, wrt) if mode == "reverse" else jvp(g, wrt)
+        how = {"backend": backend, "fallback": fallback, "cache": cache}
+        return grad(g, wrt, **how) if mode == "reverse" else jvp(g, wrt, **how)
 
     return wrap if f is None else wrap(f)
 
@@ -74,7 +84,9 @@ def _basis(x: Any) -> Any:
         yield eye[i].reshape(x.shape)
 
 
-def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto") -> Callable[..., Any]:
+def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto", *,
+             backend: str = "numpy", fallback: str | None = None,
+             cache: bool = False) -> Callable[..., Any]:
     """``jacobian(f)(*args)`` has shape ``out.shape + args[wrt].shape``.
 
     ``mode="forward"`` pushes one tangent per input element, ``"reverse"``
@@ -84,8 +96,9 @@ def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto") -> Cal
     if mode not in ("auto", "forward", "reverse"):
         raise DifferentiationError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
     names, positions, is_tuple = normalize_wrt(f, wrt)
-    fwd = jvp(f, tuple(positions))
-    rev = vjp(f, tuple(positions))
+    how = {"backend": backend, "fallback": fallback, "cache": cache}
+    fwd = jvp(f, tuple(positions), **how)
+    rev = vjp(f, tuple(positions), **how)
 
     def jac(*args: Any) -> Any:
         args = list(args)
@@ -130,14 +143,16 @@ def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto") -> Cal
     return jac
 
 
-def hessian(f: Callable[..., Any], wrt: WrtSpec = 0) -> Callable[..., Any]:
+def hessian(f: Callable[..., Any], wrt: WrtSpec = 0, *, backend: str = "numpy",
+            fallback: str | None = None, cache: bool = False) -> Callable[..., Any]:
     """``hessian(f)(*args)`` has shape ``x.shape + x.shape``: forward mode over the gradient.
 
     With a tuple ``wrt``, returns the blocks ``H[i][j] = d grad_i / d x_j``.
     """
     names, positions, is_tuple = normalize_wrt(f, wrt)
-    g = grad(f, tuple(positions) if is_tuple else positions[0])
-    hjvp = jvp(g, tuple(positions))
+    how = {"backend": backend, "fallback": fallback, "cache": cache}
+    g = grad(f, tuple(positions) if is_tuple else positions[0], **how)
+    hjvp = jvp(g, tuple(positions), **how)
 
     def hess(*args: Any) -> Any:
         args = list(args)

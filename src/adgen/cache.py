@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from . import custom, pipeline
+from . import custom, jit, pipeline
 from .backend.emit import Emitted
 from .frontend.parse import register_source
 from .ir import Function
@@ -67,7 +67,15 @@ def namespace_for(emitted: Emitted) -> dict[str, Any]:
 
 
 def build(request: Request) -> Compiled:
-    """Compile ``request`` through the whole pipeline and exec the source (no caching)."""
+    """Compile ``request`` through the whole pipeline and exec the source (no caching);
+    the numba backend then compiles it with numba (:func:`adgen.jit.build`)."""
+    if request.backend != "numpy":
+        return jit.build(request, _build)
+    return _build(request)
+
+
+def _build(request: Request, load: Any = None) -> Compiled:
+    """The pipeline's source for ``request``, exec'd (by ``load`` if given)."""
     when = stamp()
     state = pipeline.run(request)
     assert state.fn is not None and state.primal is not None
@@ -77,7 +85,10 @@ def build(request: Request) -> Compiled:
     filename = f"<adgen {name} {digest}>"
     register_source(filename, emitted.source)
     ns = namespace_for(emitted)
-    exec(compile(emitted.source, filename, "exec"), ns)
+    if load is None:
+        exec(compile(emitted.source, filename, "exec"), ns)
+    else:
+        load(emitted.source, filename, ns)
     func = ns[name]
     func._adgen_ir = state.fn
     deps = tuple((n, o) for n, o in state.primal.global_deps.items()
@@ -116,15 +127,18 @@ def fresh(entry: Compiled, f: Any) -> bool:
 
 def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False,
         trees: tuple[Any, ...] | None = None,
-        shapes: tuple[Any, ...] | None = None) -> Compiled:
+        shapes: tuple[Any, ...] | None = None, backend: tuple[Any, ...] = ()) -> Compiled:
     """The compiled derivative, from the cache or compiled once (thread-safe).
 
     ``trees``: the container structure of each argument, if any is a container.
     ``shapes``: the shape of each argument of the call it is for (``()`` for a
     number, None if not known); code specialised to them skips the broadcasting
-    helpers where shapes are known to agree.
+    helpers where shapes are known to agree. ``backend``: ``(name, fallback,
+    jit_cache)`` of a backend other than NumPy's (see :mod:`adgen.jit`).
     """
     key = cache_key(f, kind, wrt, as_tuple, trees, shapes)
+    if backend:
+        key = (key, *backend)
     entry = _cache.get(key)
     if entry is not None and fresh(entry, f):
         return entry
@@ -133,7 +147,8 @@ def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False,
     with lock:
         entry = _cache.get(key)
         if entry is None or not fresh(entry, f):
-            entry = build(Request(f, kind, wrt, as_tuple, trees, shapes))
+            options = dict(zip(("backend", "fallback", "jit_cache"), backend))
+            entry = build(Request(f, kind, wrt, as_tuple, trees, shapes, **options))
             # Keep the closure contents alive so their ids stay unique in the key.
             cells = getattr(f, "__closure__", None) or ()
             entry.keep = tuple(c.cell_contents for c in cells if cell_full(c)) + (f,)

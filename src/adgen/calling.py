@@ -23,6 +23,7 @@ from . import cache, custom, trees
 from .errors import DifferentiationError, NotScalarOutputError
 from .highlight import to_html
 from .ir import Function, clone
+from .jit import check_options
 from .program import Kind
 from .runtime import NOT_SCALAR, gradient_like
 from .tracebacks import annotate
@@ -135,9 +136,13 @@ class Derivative:
     ``.primal``.
     """
 
-    def __init__(self, f: Callable[..., Any], kind: str, wrt: WrtSpec) -> None:
+    def __init__(self, f: Callable[..., Any], kind: str, wrt: WrtSpec, backend: str = "numpy",
+                 fallback: str | None = None, cache_on_disk: bool = False) -> None:
         if kind not in _KINDS:
             raise ValueError(kind)
+        check_options(backend, fallback)
+        # What cache.get needs to know of a backend other than NumPy's (adgen.jit).
+        self._backend = () if backend == "numpy" else (backend, fallback, cache_on_disk)
         self.primal = f
         self.kind = kind
         self.wrt = wrt
@@ -166,7 +171,8 @@ class Derivative:
         """The compiled derivative (compiling it if needed)."""
         entry = self._entry
         if entry is None or not cache.fresh(entry, self._func):
-            entry = cache.get(self._func, self._ir_kind, self.wrt_names, self.wrt_tuple)
+            entry = cache.get(self._func, self._ir_kind, self.wrt_names, self.wrt_tuple,
+                              backend=self._backend)
             self._entry = entry
         return entry
 
@@ -265,7 +271,7 @@ class Derivative:
         entry = self._by_shapes.get(shapes)
         if entry is None or not cache.fresh(entry, self._func):
             entry = cache.get(self._func, self._ir_kind, self.wrt_names, self.wrt_tuple,
-                                 shapes=shapes)
+                              shapes=shapes, backend=self._backend)
             if len(self._by_shapes) > 64:  # many shapes: keep the latest only
                 self._by_shapes.clear()
             self._by_shapes[shapes] = entry
@@ -363,7 +369,8 @@ class Derivative:
         except TypeError as exc:
             raise DifferentiationError(str(exc)) from None
         key = structure if any(t is not None for t in structure) else None
-        entry = cache.get(self.primal, self._ir_kind, self.wrt_names, True, key)
+        entry = cache.get(self.primal, self._ir_kind, self.wrt_names, True, key,
+                          backend=self._backend)
         parts = [trees.leaves(p, t) for p, t in zip(primals, structure, strict=True)]
         flat = [leaf for part in parts for leaf in part]
         for name, pos in zip(self.wrt_names, self.wrt_positions, strict=True):

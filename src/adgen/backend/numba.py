@@ -36,6 +36,7 @@ from ..ir.util import walk
 from ..primitives import PRIMITIVES
 from .emit import Emitted, Emitter
 from .lines import INDENT, located
+from .numba_prune import prepare
 from .numba_types import Kinds, scalar_kinds
 
 __all__ = ["NUMBA_HELPERS", "TAPE_HELPERS", "emit_numba", "refusal"]
@@ -150,9 +151,25 @@ class NumbaEmitter(Emitter):
             tape = self.tapes[op.args[0].name]
             return self._push(op, tape, indent) if op.prim == "tape_push" else \
                 self._pop(op, tape, indent)
+        if op.prim == "index_add" and self._int_index(op):
+            return self._index_add(op, indent)
         lines = super().statement(op, indent)
         if isinstance(op, ForRange) and op.reverse:
             lines = [_forward_range(line, indent) for line in lines]
+        return lines
+
+    def _int_index(self, op: Op) -> bool:
+        index = op.args[2:]
+        return op.attrs.get("kinds", "v") == "v" * len(index) and all(
+            (isinstance(a, Var) and self.kinds.get(a.name) == "i")
+            or (isinstance(a, Const) and type(a.value) is int) for a in index)
+
+    def _index_add(self, op: Op, indent: str) -> list[str]:
+        """``acc[i, j] += g`` in place of the helper call, for integer indices."""
+        acc, g, *index = (ast.unparse(self.value(a)) for a in op.args)
+        lines = [f"{indent}{acc}[{', '.join(index)}] += {g}"]
+        if self.name(op.results[0]) != acc:
+            lines.append(f"{indent}{self.name(op.results[0])} = {acc}")
         return lines
 
     def _new(self, op: Op, indent: str) -> list[str]:
@@ -227,7 +244,9 @@ def emit_numba(fn: Function, name: str, doc: str, shapes: tuple[Any, ...] | None
                wrt: list[str]) -> Emitted:
     """Source of ``fn`` for numba (see the module doc); ``shapes`` and ``wrt`` say
     which parameters are float scalars and arrays (:func:`scalar_kinds`)."""
-    em = NumbaEmitter(fn, scalar_kinds(fn, shapes, wrt))
+    kinds = scalar_kinds(fn, shapes, wrt)
+    fn = prepare(fn, kinds, set(_plain_tapes(fn)))
+    em = NumbaEmitter(fn, kinds)
     out = em.function(name, doc)
     out.helpers |= em.tape_helpers
     return out

@@ -43,7 +43,8 @@ __all__ = ["NUMBA_HELPERS", "TAPE_HELPERS", "emit_numba", "refusal"]
 
 # The runtime helpers :mod:`adgen.backend.numba_runtime` gives numba versions of.
 NUMBA_HELPERS = frozenset({"scalar_output", "zeros_like", "unbroadcast", "broadcast_like",
-                           "reshape_like", "index_add", "row_adjoint"})
+                           "reshape_like", "index_add", "row_adjoint", "scatter_add",
+                           "setitem"})
 # Helpers the numba emission itself calls (not in adgen.runtime).
 TAPE_HELPERS = frozenset({"trip_count", "tape_grow"})
 _DTYPES = {"f": "np.float64", "i": "np.int64", "b": "np.bool_"}
@@ -60,8 +61,29 @@ class _Tape:
     loop: Op
 
 
+def _recursion(fns: list[Function]) -> str | None:
+    """The first call that closes a cycle of calls among ``fns``, described, or None."""
+    calls = {fn.name: [op for op in walk(fn.body) if op.prim == "call"] for fn in fns}
+    for start in calls:
+        seen, todo = set(), [start]
+        while todo:
+            for op in calls.get(todo.pop(), []):
+                target = op.attrs.get("fn")
+                if target == start:
+                    where = f" (line {op.loc.lineno}: {op.loc.text.strip()})" if op.loc else ""
+                    return (f"{start} calls itself through {target}{where}; numba compiles "
+                            "recursion only with explicit type signatures")
+                if target not in seen:
+                    seen.add(target)
+                    todo.append(target)
+    return None
+
+
 def refusal(fns: list[Function]) -> str | None:
     """Why numba cannot compile these functions (naming the construct and its line), or None."""
+    cycle = _recursion(fns)
+    if cycle is not None:
+        return cycle
     for fn in fns:
         for op in walk(fn.body):
             prim = PRIMITIVES[op.prim]
@@ -158,6 +180,9 @@ class NumbaEmitter(Emitter):
             lines = [_forward_range(line, indent) for line in lines]
         return lines
 
+    def op_expr(self, op: Op) -> ast.expr:
+        return _NoIndexExpressions().visit(super().op_expr(op))
+
     def _int_index(self, op: Op) -> bool:
         index = op.args[2:]
         return op.attrs.get("kinds", "v") == "v" * len(index) and all(
@@ -214,6 +239,29 @@ class NumbaEmitter(Emitter):
             src = f"{stem}_{k}.pop()" if kind is None else f"{stem}_{k}[{stem}_n]"
             lines.append(f"{indent}{self.name(r)} = {src}")
         return lines
+
+
+class _NoIndexExpressions(ast.NodeTransformer):
+    """``np.s_[a:b, i]`` (an index passed to a helper) as ``(slice(a, b), i)``, which
+    numba compiles (it has no ``np.s_``)."""
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        self.generic_visit(node)
+        v = node.value
+        if not (isinstance(v, ast.Attribute) and v.attr == "s_"
+                and isinstance(v.value, ast.Name) and v.value.id == "np"):
+            return node
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        out = [self._slice(p) for p in parts]
+        return out[0] if len(out) == 1 else ast.Tuple(elts=out, ctx=ast.Load())
+
+    @staticmethod
+    def _slice(part: ast.expr) -> ast.expr:
+        if not isinstance(part, ast.Slice):
+            return part
+        none = ast.Constant(value=None)
+        args = [part.lower or none, part.upper or none, part.step or none]
+        return ast.Call(func=ast.Name(id="slice", ctx=ast.Load()), args=args, keywords=[])
 
 
 def _forward_range(line: str, indent: str) -> str:

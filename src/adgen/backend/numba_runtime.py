@@ -58,6 +58,14 @@ def _scalar(t):
     return isinstance(t, (types.Number, types.Boolean))
 
 
+def _scalar_like(t):
+    """A scalar, None or an optional scalar: a ``like`` operand whose shape is ()
+    (a branch that did not run leaves None where NumPy's helper sees no shape)."""
+    if isinstance(t, types.Optional):
+        t = t.type
+    return _scalar(t) or isinstance(t, (types.NoneType, types.Omitted))
+
+
 def _array(t):
     return isinstance(t, types.Array)
 
@@ -88,7 +96,7 @@ def _scalar_output(y):
 
 @overload(runtime.zeros_like)
 def _zeros_like(x):
-    if _scalar(x):
+    if _scalar_like(x):
         return lambda x: 0.0
     if _array(x):
         if isinstance(x.dtype, types.Float):
@@ -99,7 +107,7 @@ def _zeros_like(x):
 
 @overload(runtime.unbroadcast)
 def _unbroadcast(g, like):
-    if _scalar(like) and _scalar(g):
+    if _scalar_like(like) and _scalar(g):
         return lambda g, like: g
     if _scalar(like) and _array(g):
         return lambda g, like: np.sum(g)
@@ -182,6 +190,43 @@ def _index_add(acc, g, index):
     _unsupported("index_add", acc, g, index)
 
 
+def _basic_index(t):
+    """An index of integers and slices: what numba indexes with (a view or an element)."""
+    parts = t if isinstance(t, types.BaseTuple) else (t,)
+    return all(isinstance(p, (types.Integer, types.SliceType)) for p in parts)
+
+
+def _int_vector(t):
+    return _array(t) and isinstance(t.dtype, types.Integer) and t.ndim == 1
+
+
+@overload(runtime.scatter_add)
+def _scatter_add(g, like, index):
+    if _array(like) and _basic_index(index):
+        def impl(g, like, index):
+            out = np.zeros(like.shape)
+            out[index] = g
+            return out
+        return impl
+    if _array(like) and like.ndim == 1 and _int_vector(index):
+        def impl_at(g, like, index):
+            out = np.zeros(like.shape)
+            return runtime.index_add(out, g, index)
+        return impl_at
+    _unsupported("scatter_add", g, like, index)
+
+
+@overload(runtime.setitem)
+def _setitem(y, index, v):
+    if _array(y) and (_basic_index(index) or (y.ndim == 1 and _int_vector(index))):
+        def impl(y, index, v):
+            out = y.copy()
+            out[index] = v
+            return out
+        return impl
+    _unsupported("setitem", y, index, v)
+
+
 @overload(runtime.row_adjoint)
 def _row_adjoint(g, like, i):
     if _array(like) and isinstance(i, types.Integer):
@@ -227,6 +272,12 @@ class NumbaFunction:
         self._call: Callable[..., Any] = dispatcher
 
     def __call__(self, *args: Any) -> Any:
+        for a in args:
+            if type(a) is np.ndarray and a.ndim == 0:
+                # numba types a 0-d array apart from a number; NumPy treats them alike
+                args = tuple(b[()] if type(b) is np.ndarray and b.ndim == 0 else b
+                             for b in args)
+                break
         try:
             return self._call(*args)
         except NumbaError as exc:
@@ -248,6 +299,9 @@ class NumbaFunction:
         lines = [re.sub(r"\x1b\[[0-9;]*m", "", ln) for ln in lines]
         head = next((ln for ln in lines if not ln.startswith(
             ("-", "During:", "File", "Failed in", ">>>", "^"))), type(exc).__name__)
+        call = next((ln[3:].strip() for ln in lines if ln.startswith(">>>")), None)
+        if call is not None and head.startswith("No implementation"):
+            head = f"numba has no implementation of {call}"
         for match in _LINE.finditer(text):
             loc = self.line_locs.get(int(match.group(2)))
             if loc is not None:

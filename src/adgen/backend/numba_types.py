@@ -53,11 +53,13 @@ def _join(ks: list[str | None]) -> str | None:
 
 class _Inference:
     def __init__(self, fn: Function, float_arrays: dict[str, int], scalars: set[str],
-                 numbers: set[str]) -> None:
+                 numbers: set[str], number_arrays: dict[str, int]) -> None:
         self.kinds: Kinds = {p: "f" for p in scalars}
         self.kinds.update((p, "n") for p in numbers)
         self.arrays = dict(float_arrays)  # name -> ndim of float arrays
+        self.number_arrays = dict(number_arrays)  # name -> ndim of arrays of unknown dtype
         self.shapes: set[str] = set()  # results of shape(x): tuples of ints
+        self.slots: dict[str, list[str | None]] = {}  # tape -> the kinds pushed
         self.fn = fn
 
     def block(self, block: Block) -> None:
@@ -78,6 +80,16 @@ class _Inference:
                 kind = _join([_kind(self.kinds, b.results[k]) for b in op.blocks])
                 if kind is not None:
                     self.kinds[r] = kind
+            return
+        if op.prim in ("tape_push", "tape_pop") and isinstance(op.args[0], Var):
+            # A pop gives back what the push at its slot kept (a plain tape's push
+            # comes first in program order, in the forward sweep).
+            if op.prim == "tape_push":
+                self.slots[op.args[0].name] = [_kind(self.kinds, a) for a in op.args[1:]]
+            else:
+                for r, k in zip(op.results, self.slots.get(op.args[0].name, ())):
+                    if k is not None:
+                        self.kinds[r] = k
             return
         kind = self.result_kind(op)
         if kind is not None and len(op.results) == 1:
@@ -145,9 +157,12 @@ class _Inference:
             return None
         if x.name in self.shapes and len(index) == 1 and isinstance(index[0], Const):
             return "i"
-        if self.arrays.get(x.name) == len(index) and all(
-                _kind(self.kinds, i) == "i" for i in index):
+        if not all(_kind(self.kinds, i) == "i" for i in index):
+            return None
+        if self.arrays.get(x.name) == len(index):
             return "f"
+        if self.number_arrays.get(x.name) == len(index):
+            return "n"  # an element of an argument array whose dtype is not known
         return None
 
 
@@ -162,11 +177,14 @@ def scalar_kinds(fn: Function, shapes: tuple[Any, ...] | None, wrt: list[str]) -
     float_arrays: dict[str, int] = {}
     scalars: set[str] = set()
     numbers: set[str] = set()
+    number_arrays: dict[str, int] = {}
     params = list(fn.params)
     if shapes:
         for p, shape in zip(params, shapes):
             if shape == () and p not in wrt:
                 numbers.add(p)
+            elif isinstance(shape, tuple) and p not in wrt:
+                number_arrays[p] = len(shape)
             if p in wrt and isinstance(shape, tuple):
                 if shape == ():
                     scalars.add(p)
@@ -178,6 +196,6 @@ def scalar_kinds(fn: Function, shapes: tuple[Any, ...] | None, wrt: list[str]) -
                 scalars.add(extra)
             elif w in float_arrays:
                 float_arrays[extra] = float_arrays[w]
-    inference = _Inference(fn, float_arrays, scalars, numbers)
+    inference = _Inference(fn, float_arrays, scalars, numbers, number_arrays)
     inference.block(fn.body)
     return inference.kinds

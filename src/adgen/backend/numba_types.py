@@ -1,15 +1,16 @@
 """Which values of a function are certainly scalars, and of which kind: for typed tapes.
 
 The numba backend stores a tape's slots in preallocated arrays, which need a
-dtype before the loop runs. This analysis gives a name the kind ``"i"``
-(a Python or NumPy integer), ``"f"`` (a float) or ``"b"`` (a truth value)
-only where that is certain (and ``"n"``, a number of either kind, a
-parameter given a number, which gives a float with a float) from the IR and the arguments' shapes; anything
-else (arrays, tuples, tapes, values whose kind depends on an argument's
-type) is left out, and its slot stays a list. A float slot holding an integer
-would still give exact numbers (integers below 2**53 are floats exactly), but
-an integer slot holding a float would truncate: so ``"i"`` is given only to
-loop indices, integer constants, lengths and integer arithmetic of those.
+dtype before the loop runs. This analysis gives a name the kind ``"i"`` (a
+Python or NumPy integer), ``"f"`` (a float) or ``"b"`` (a truth value) only
+where that is certain from the IR and the arguments' shapes, and ``"n"`` (a
+number of either kind: a parameter given a number; with a float it gives a
+float). Anything else (arrays, tuples, tapes, values whose kind depends on an
+argument's type) is left out, and its slot stays a list. A float slot holding
+an integer would still give exact numbers (integers below 2**53 are floats
+exactly), but an integer slot holding a float would truncate: so ``"i"`` is
+given only to loop indices, integer constants, lengths and integer arithmetic
+of those.
 """
 
 from __future__ import annotations

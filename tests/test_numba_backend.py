@@ -28,12 +28,12 @@ pytestmark = pytest.mark.skipif(unavailable() is not None, reason=str(unavailabl
 COMPARED = [
     # loops and branches
     "recurrence_1000", "nested_loops", "newton_sqrt", "break_continue", "early_return_in_loop",
-    "early_return_branches", "branch_on_values", "loop_over_rows", "enumerate_zip_reversed",
+    "early_return_branches", "branch_on_values", "loop_over_rows",
     "loop_carried_array", "conditional_expression", "euler_ode",
     # calls to the user's functions
     "calls_helpers", "recursion_bounded", "helper_in_loop",
     # indexing
-    "index_basic", "index_runtime_bounds", "index_multi", "index_int_arrays",
+    "index_basic", "index_multi", "index_int_arrays",
     "index_array_argument", "index_masks", "index_tuples",
 ]
 # Cases the numba backend must compile (in both modes): a refusal of one is a failure.
@@ -86,7 +86,8 @@ def test_numba_matches_numpy_both_modes(name: str) -> None:
     _both(name, lambda be: adgen.vjp(case.f, tuple(positions), backend=be)(*args, cotangent))
 
 
-HESSIANS = [n for n in COMPARED if BY_NAME[n].order >= 2]
+# A few (each Hessian compiles a gradient and a JVP of it): loops, a while, a break.
+HESSIANS = ["recurrence_1000", "newton_sqrt", "break_continue", "conditional_expression"]
 
 
 @pytest.mark.parametrize("name", HESSIANS)

@@ -160,16 +160,17 @@ def _reshape_like(g, like):
     _unsupported("reshape_like", g, like)
 
 
-def _int_index(t):
-    return isinstance(t, types.Integer) or (
-        isinstance(t, types.BaseTuple) and all(isinstance(e, types.Integer) for e in t))
+def _basic_index(t):
+    """An index of integers and slices: what numba indexes with (a view or an element)."""
+    parts = t if isinstance(t, types.BaseTuple) else (t,)
+    return all(isinstance(p, (types.Integer, types.SliceType)) for p in parts)
 
 
 @overload(runtime.index_add)
 def _index_add(acc, g, index):
     if not _array(acc):
         _unsupported("index_add", acc, g, index)
-    if _int_index(index) or isinstance(index, types.SliceType):
+    if _basic_index(index):
         def impl(acc, g, index):
             acc[index] += g
             return acc
@@ -188,12 +189,6 @@ def _index_add(acc, g, index):
             return acc
         return impl_s
     _unsupported("index_add", acc, g, index)
-
-
-def _basic_index(t):
-    """An index of integers and slices: what numba indexes with (a view or an element)."""
-    parts = t if isinstance(t, types.BaseTuple) else (t,)
-    return all(isinstance(p, (types.Integer, types.SliceType)) for p in parts)
 
 
 def _int_vector(t):

@@ -136,3 +136,12 @@ def test_refused_up_front_or_answered_by_numpy_with_a_warning() -> None:
     assert any("numba" in str(w.message) and "matmul" in str(w.message) for w in caught)
     with pytest.raises(DifferentiationError, match="backend"):
         adgen.grad(heating, backend="jax")
+
+
+def test_cache_true_writes_numba_cache_files(tmp_path: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("ADGEN_CACHE_DIR", str(tmp_path))
+    args = (np.linspace(0.0, 1.0, 8), np.zeros(8), 18.0)
+    g = adgen.grad(heating, backend="numba", cache=True)(*args)
+    _agree(adgen.grad(heating)(*args), g)
+    assert list((tmp_path / "numba").glob("adgen_*.py"))
+    assert list((tmp_path / "numba" / "__pycache__").glob("*.nbi"))

@@ -22,6 +22,7 @@ import importlib.util
 import os
 import re
 import sys
+import types
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -116,8 +117,14 @@ def _loader(to_file: bool) -> Callable[[str, str, dict[str, Any]], dict[str, Any
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(source, encoding="utf-8")
             os.replace(tmp, path)
-        code = compile(source, str(path), "exec")
-        exec(code, ns)
+        # A module numba can import by name when it loads the cached code again.
+        name = f"adgen_numba_{digest}"
+        module = types.ModuleType(name)
+        module.__dict__.update(ns)
+        module.__dict__.update(__name__=name, __file__=str(path))
+        sys.modules[name] = module
+        exec(compile(source, str(path), "exec"), module.__dict__)
+        ns.update(module.__dict__)
         return ns
 
     return load

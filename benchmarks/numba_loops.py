@@ -3,7 +3,8 @@
 For each loop workload of :mod:`workloads` (at its largest ``small`` size, or
 ``--size``), in this one process and back to back:
 
-* ``adgen_numba``: ``adgen.grad(f, backend="numba")``, called as users call it;
+* ``adgen_numba``: ``adgen.grad(f, backend="numba")``, called as users call it, and
+  (``compiled``) the numba-compiled function it calls, without adgen's argument checks;
 * ``hand_numba``: the workload's hand-written gradient compiled by ``numba.njit``;
 * ``hand_numpy``: the same hand-written gradient run by Python and NumPy;
 * ``numba_primal``: the primal compiled by ``numba.njit``;
@@ -114,6 +115,9 @@ def measure(wl: Workload, level: str) -> dict[str, Any]:
             row[name] = "WRONG"
             continue
         row[name] = best_time(f, args)
+    # The compiled function itself, without adgen's argument checks and conversions.
+    raw = funcs["adgen_numba"]._last.func.dispatcher  # type: ignore[attr-defined]
+    row["adgen_numba_compiled"] = best_time(raw, args)
     row["first_call"] = first_call(wl, level, index)
     return row
 
@@ -129,7 +133,8 @@ def main() -> None:
     chosen = [w for w in WORKLOADS if w.loops and w.name != "rnn" and (not only
                                                                        or w.name in only)]
     rows = [measure(wl, opts.size) for wl in chosen]
-    head = (f"{'workload':<18} {'size':<11} {'adgen numba':>11} {'hand numba':>10} "
+    head = (f"{'workload':<18} {'size':<11} {'adgen numba':>11} {'compiled':>9} "
+            f"{'hand numba':>10} "
             f"{'hand NumPy':>10} {'numba primal':>12} {'adgen NumPy':>11} {'vs hand nb':>10} "
             f"{'vs NumPy':>8} {'vs primal':>9} {'1st call':>8}")
     print(head)
@@ -143,7 +148,8 @@ def main() -> None:
             ratios = [f"{a / r['hand_numba']:.2f}x", f"{r['hand_numpy'] / a:.0f}x faster",
                       f"{a / r['numba_primal']:.2f}x"]
         label = ",".join(f"{k}={v}" for k, v in r["size"].items())
-        print(f"{r['workload']:<18} {label:<11} {us(a):>11} {us(r['hand_numba']):>10} "
+        print(f"{r['workload']:<18} {label:<11} {us(a):>11} "
+              f"{us(r['adgen_numba_compiled']):>9} {us(r['hand_numba']):>10} "
               f"{us(r['hand_numpy']):>10} {us(r['numba_primal']):>12} "
               f"{us(r['adgen_numpy']):>11} {ratios[0]:>10} {ratios[1]:>8} {ratios[2]:>9} "
               f"{r['first_call']:>7.2f}s")

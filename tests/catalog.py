@@ -8,7 +8,9 @@ modes; other issues add cases here (control flow, calls, indexing, ...).
 
 from __future__ import annotations
 
+import logging
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -615,3 +617,172 @@ def smoothing_filter(x, w):
     for i in range(1, len(x)):
         y[i] = w * y[i - 1] + (1.0 - w) * x[i]
     return np.sum(y[1:] ** 2)
+
+
+# ---------------------------------------- everyday Python: lists, comprehensions, loops
+
+
+@case(lambda rng: [rng.standard_normal(3), 0.7], wrts=(0, 1, (0, 1)), order=2)
+def list_append_loop(x, w):
+    xs = []
+    for i in range(4):
+        x = np.sin(x) * w + 0.1 * i
+        xs.append(x)
+    return np.sum(np.stack(xs) ** 2)
+
+
+@case(lambda rng: [rng.standard_normal(4), rng.standard_normal(4)], wrts=(0, 1, (0, 1)),
+      order=2)
+def comprehension_sum(w, x):
+    n = len(x)
+    return sum(w[i] * x[i] ** 2 for i in range(n))
+
+
+@case(lambda rng: [rng.standard_normal((3, 3)) * 0.5, rng.standard_normal((4, 3))],
+      wrts=(0, 1), order=2)
+def comprehension_rows(W, H):
+    ys = [np.tanh(W @ h) for h in H]
+    zs = [y * k for k, y in enumerate(ys) if k != 1]
+    return np.sum(np.array(zs)) + sum([np.sum(y) for y in reversed(ys)])
+
+
+@case(lambda rng: [rng.standard_normal(3), rng.standard_normal(3)], wrts=(0, 1), order=2)
+def comprehension_nested(a, b):
+    m = [[a[i] * b[j] for j in range(3) if j >= i] for i in range(3)]
+    rows = [sum(r) for r in m]
+    pairs = [u * v for u, v in zip(a, b)]
+    huge = any(abs(v) > 1e300 for v in pairs)
+    finite = all(v == v for v in pairs) and not huge
+    return math.fsum(rows) + max(pairs) + min(pairs) + float(finite)
+
+
+@case(lambda rng: [rng.standard_normal(3), float(rng.uniform(0.5, 1.0))], wrts=(0, 1),
+      order=2)
+def list_methods(x, s):
+    xs = [x, 2.0 * x]
+    xs.append(x * s)
+    xs.insert(1, np.sin(x))
+    xs.extend([x ** 2])
+    xs += [s * x[0] * np.ones(3)]
+    last = xs.pop()
+    first = xs.pop(0)
+    ys = xs[1:] + [last]
+    return np.sum(np.vstack(ys)) + np.sum(first * xs[-1]) + len(ys) * s
+
+
+@case(lambda rng: [rng.standard_normal(3), 0.9], wrts=(0, 1), order=2)
+def list_methods_in_loop(x, s):
+    xs = [x]
+    for i in range(3):
+        xs.insert(0, xs[-1] * s)
+        xs.append(np.cos(xs[0]))
+        if i == 1:
+            y = xs.pop(1)
+            xs.append(y * y)
+    total = 0.0
+    for v in xs:
+        total = total + np.sum(v * v)
+    return total + np.sum(np.concatenate(xs[:2])) + np.sum(np.hstack(xs[2:]))
+
+
+@case(lambda rng: [rng.standard_normal(3)], order=2)
+def list_aliasing(x):
+    xs = [x]
+    ys = xs
+    ys.append(x * 2.0)
+    for _ in range(3):
+        zs = ys
+        zs.append(xs[-1] * 0.5 + np.sin(xs[0]))
+    return np.sum(np.stack(xs)) + float(len(xs))
+
+
+@case(lambda rng: [rng.standard_normal(3), 0.5], wrts=(0, 1), order=2)
+def list_grown_in_branches_and_while(x, c):
+    xs = []
+    if c > 0:
+        xs.append(x * c)
+    else:
+        xs.append(x)
+        xs.append(-x)
+    k = 0
+    while True:
+        xs.append(np.tanh(xs[-1]) + c)
+        k += 1
+        if k >= 3:
+            break
+    xs[0] = xs[0] * 2.0
+    return np.sum(np.array(xs) ** 2) + sum([np.sum(v) for v in xs[::2]])
+
+
+@case(lambda rng: [rng.standard_normal(3), 0.5], wrts=(0, 1), order=2)
+def loops_with_else(x, t):
+    for v in x:
+        if v > 10.0:
+            break
+    else:
+        x = x * t
+    n = 0
+    while n < 3:
+        x = np.sin(x) + t
+        n += 1
+    else:
+        x = x * 2.0
+    for i in range(3):
+        for j in range(2):
+            if j == 1:
+                x = x + t * i
+    return np.sum(x ** 2)
+
+
+LOG = logging.getLogger("adgen.tests.catalog")
+
+
+@case(lambda rng: [rng.standard_normal(3)])
+def effects_do_not_change_values(x):
+    print("x =", x, sep=" ")
+    assert x.shape == (3,), f"x has shape {x.shape}, not (3,)"
+    s = np.sum(x ** 2)
+    if s < 0:
+        raise ValueError("a sum of squares is never negative: {}".format(s))  # noqa: UP032
+    if s > 1e300:
+        warnings.warn("s is " + str(s) + ", x is " + repr(x), RuntimeWarning)  # noqa: B028
+    logging.debug("s = %s", s)
+    LOG.debug(f"{s:.3f}")
+    return s * 2.0
+
+
+def _lstm_params(rng: np.random.Generator) -> list[Any]:
+    h = 4
+    return [rng.standard_normal((4 * h, 2 * h)) * 0.3, rng.standard_normal(4 * h) * 0.1,
+            rng.standard_normal((5, h))]
+
+
+@case(_lstm_params, wrts=(0, 1, (0, 1)))
+def lstm_objective(W, b, xs):
+    """GradBench-style LSTM: a loop that appends hidden states, then np.stack."""
+    n = xs.shape[1]
+    h = np.zeros(n)
+    c = np.zeros(n)
+    hidden = []
+    for x in xs:
+        z = W @ np.concatenate([x, h]) + b
+        i = 1.0 / (1.0 + np.exp(-z[:n]))
+        f = 1.0 / (1.0 + np.exp(-z[n:2 * n]))
+        o = 1.0 / (1.0 + np.exp(-z[2 * n:3 * n]))
+        g = np.tanh(z[3 * n:])
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        hidden.append(h)
+    H = np.stack(hidden)
+    pred = H[:-1]
+    return np.sum((pred - xs[1:]) ** 2) / len(hidden)
+
+
+@case(lambda rng: [rng.standard_normal(3), 3], wrts=(0,), order=2)
+def loop_variables_after_the_loop(x, n):
+    for i in range(n):
+        y = np.sin(x) * (i + 1)
+        x = x + 0.5 * y
+    for row in np.stack([x, 2.0 * x]):
+        last = row
+    return np.sum(x * y) + i + np.sum(last)

@@ -126,7 +126,8 @@ def test_lambda_in_a_nested_block_becomes_a_def():
 
 
 def test_every_pass_says_why_it_sits_where_it_does():
-    assert [p.name for p in PASSES] == ["named_lambdas", "early_returns"]
+    assert [p.name for p in PASSES] == ["named_lambdas", "comprehensions", "loop_else",
+                                        "loop_locals", "early_returns"]
     assert all(p.why for p in PASSES)
 
 

@@ -68,6 +68,9 @@ CASES = [
     Golden("rnn_reverse", "control_flow.py:rnn", wrt="W"),
     Golden("rnn_forward", "control_flow.py:rnn", "forward", wrt="W"),
     Golden("smooth_reverse", "control_flow.py:smooth", wrt="x,w"),
+    Golden("trajectory_reverse", "everyday.py:trajectory", wrt="x,w"),
+    Golden("trajectory_forward", "everyday.py:trajectory", "forward", wrt="x"),
+    Golden("weighted_squares_reverse", "everyday.py:weighted_squares", wrt="w,x"),
 ]
 
 

@@ -872,7 +872,7 @@ def slogdet_unpacked_later(a):
 
 
 def test_list_and_tuple_misuse_is_explained():
-    with pytest.raises(adgen.UnsupportedSyntaxError, match=r"as a list written in the call"):
+    with pytest.raises(adgen.UnsupportedSyntaxError, match=r"needs its arrays as a list"):
         adgen.grad(concatenate_rows)(np.ones((2, 3)))
     with pytest.raises(adgen.UnsupportedSyntaxError, match="unpack it where it is called"):
         adgen.vjp(slogdet_unpacked_later)(np.eye(2), (1.0, 1.0))
@@ -1430,6 +1430,7 @@ def test_every_primitive_is_checked():
     """Every primitive is reached by a check here or by a catalog case (control flow,
     indexing and calls are checked there), in user code or in its derivatives."""
     from catalog import CASES
+    from test_primitives_linalg import CHECKS as LINALG
     from test_primitives_more import CHECKS as MORE
 
     from adgen.pipeline import derive
@@ -1437,6 +1438,13 @@ def test_every_primitive_is_checked():
     seen: set[str] = set()
     for c in CHECKS + MORE:
         seen |= _prims_of(lower(c.f))
+    # The linear algebra checks count with their derivatives, whose helpers
+    # (require_shape, expm_frechet, lu_rows) appear only there.
+    for c in LINALG:
+        primal = lower(c.f)
+        seen |= _prims_of(primal)
+        for kind in ("vjp", "jvp"):
+            seen |= _prims_of(derive(primal, kind, [primal.params[0]]))
     for case in CASES:
         primal = lower(case.f)
         seen |= _prims_of(primal)

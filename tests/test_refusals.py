@@ -84,12 +84,6 @@ def with_await(x):
     return y
 
 
-def with_append(x):
-    xs = [x]
-    xs.append(x * 2)  # <- xs.append
-    return xs[0]
-
-
 def with_global_array_write(x):
     W[0] = x  # <- W[0]
     return np.sum(W * x)
@@ -105,10 +99,6 @@ def with_delete(x):
     y = x * 2
     del y  # <- del
     return x
-
-
-def with_raise(x):
-    raise ValueError(x)  # <- raise
 
 
 def with_tuple_runtime_index(x, i):
@@ -142,11 +132,9 @@ CASES = [
     (with_yield_value, "generator"),
     (with_async, "async"),
     (with_await, "async"),
-    (with_append, "in place"),
     (with_global_array_write, "copy"),
     (with_class_def, "class"),
     (with_delete, "del"),
-    (with_raise, "raise"),
     (with_tuple_runtime_index, "constant index"),
     (with_tuple_write, "tuples cannot be changed"),
     (with_dict_missing_key, "no item"),

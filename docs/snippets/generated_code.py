@@ -33,7 +33,7 @@ def with_try(x):
         return x
 
 
-def with_append(x):
-    xs = [x]
-    xs.append(2 * x)
-    return xs[0] + xs[1]
+def with_global(x):
+    global calls
+    calls += 1
+    return x * calls

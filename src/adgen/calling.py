@@ -25,7 +25,7 @@ from .highlight import to_html
 from .ir import Function, clone
 from .jit import check_options
 from .program import Kind
-from .runtime import NOT_SCALAR, gradient_like
+from .runtime import NOT_SCALAR, REFUSED, gradient_like
 from .tracebacks import annotate
 
 WrtSpec = int | str | Sequence[int | str]
@@ -43,10 +43,32 @@ def _param_names(f: Any) -> list[str]:
         return list(ir.params)
     if not callable(f):
         raise TypeError(f"adgen differentiates functions, not {type(f).__name__}")
-    code = getattr(f, "__code__", None)
+    # A function wrapped with functools.wraps is differentiated as the one it wraps.
+    code = getattr(inspect.unwrap(f), "__code__", None)
     if code is None:
         raise TypeError(f"adgen differentiates Python functions, not {f!r}")
-    return list(code.co_varnames[: code.co_argcount])
+    return signature_names(code)
+
+
+def signature_names(code: Any) -> list[str]:
+    """Parameter names in the order derivatives take them: positional ones, ``*args``
+    (one tuple), keyword-only ones, ``**kwargs`` (one dict)."""
+    n, k = code.co_argcount, code.co_kwonlyargcount
+    names = list(code.co_varnames[:n])
+    at = n + k
+    if code.co_flags & inspect.CO_VARARGS:
+        names.append(code.co_varnames[at])
+        at += 1
+    names += code.co_varnames[n:n + k]
+    if code.co_flags & inspect.CO_VARKEYWORDS:
+        names.append(code.co_varnames[at])
+    return names
+
+
+def _is_plain(code: Any) -> bool:
+    """Whether ``code`` has positional parameters only (no *args, keyword-only, **kwargs)."""
+    return not (code.co_kwonlyargcount or code.co_flags & (inspect.CO_VARARGS
+                                                             | inspect.CO_VARKEYWORDS))
 
 
 def normalize_wrt(f: Any, wrt: WrtSpec) -> tuple[tuple[str, ...], tuple[int, ...], bool]:
@@ -126,6 +148,15 @@ def _shapes(args: Sequence[Any]) -> tuple[Any, ...] | None:
         else:
             out.append(None)
     return tuple(out)
+
+
+def _refused_at_run_time(exc: BaseException) -> None:
+    """Raise a runtime helper's refusal (see :data:`adgen.runtime.REFUSED`) as a
+    DifferentiationError, keeping the note that says where it happened."""
+    if isinstance(exc, ValueError) and not isinstance(exc, DifferentiationError) \
+            and str(exc).startswith(REFUSED):
+        notes = getattr(exc, "__notes__", ())
+        raise DifferentiationError("\n".join([str(exc), *notes])) from None
 
 
 class Derivative:
@@ -208,6 +239,7 @@ class Derivative:
             except ValueError as exc:
                 if not str(exc).startswith(NOT_SCALAR):
                     self._annotate(exc)
+                    _refused_at_run_time(exc)
                     raise
                 out = _MISS  # one element, not 0-d: the general path handles it
             except Exception as exc:
@@ -220,7 +252,8 @@ class Derivative:
                 args = (self._bound, *args)
             n_extra = {"vjp": 1, "jvp": len(self.wrt_names)}.get(self.kind, 0)
             primal_args = args[:max(len(args) - n_extra, 0)]
-            if any(isinstance(a, (tuple, list, dict)) for a in (*primal_args, *kw.values())):
+            if any(isinstance(a, (tuple, list, dict)) for a in (*primal_args, *kw.values())) \
+                    or not self._plain_signature():
                 return self._call_tree(args, kw, n_extra)
             shapes = _shapes(primal_args) if not kw else None
             entry = self._specialised(shapes) if shapes is not None else self.compiled()
@@ -232,6 +265,7 @@ class Derivative:
             return out
         except Exception as exc:
             self._annotate(exc)
+            _refused_at_run_time(exc)
             raise
 
     def _annotate(self, exc: BaseException) -> None:
@@ -434,7 +468,8 @@ class Derivative:
 
     def _bind(self, args: list[Any], kw: dict[str, Any]) -> list[Any]:
         """Positional arguments for all parameters, from args, keywords and defaults."""
-        if not kw and len(args) == len(self._params()):
+        plain = self._plain_signature()
+        if plain and not kw and len(args) == len(self._params()):
             return args
         sig = inspect.signature(self._func)
         try:
@@ -442,7 +477,16 @@ class Derivative:
         except TypeError as exc:
             raise TypeError(f"{self.__name__}: {exc}") from None
         bound.apply_defaults()
-        return list(bound.args)
+        if plain:
+            return list(bound.args)
+        # One value per parameter: *args as its tuple, **kwargs as its dict.
+        return [bound.arguments[p] for p in sig.parameters]
+
+    def _plain_signature(self) -> bool:
+        """Whether the function has positional parameters only (else ``*args`` and
+        ``**kwargs`` are passed as a tuple and a dict: the container path)."""
+        code = getattr(inspect.unwrap(self._func), "__code__", None)
+        return code is None or _is_plain(code)
 
     def _params(self) -> list[str]:
         return _param_names(self._func)

@@ -534,6 +534,50 @@ def gather_written(g, index):
     return np.where(last[index] == ids, part, 0.0)
 
 
+# ------------------------------------------------------------ linear algebra
+# Derivatives that exist only for some inputs are refused at run time, with a
+# ValueError that starts with REFUSED; adgen's calling layer raises it as a
+# DifferentiationError (a module written ahead of time raises the ValueError).
+
+REFUSED = "adgen refuses this derivative: "
+
+
+@helper
+def real_eig(a, part=0):
+    """``np.linalg.eig(a)[part]``, refused unless every eigenvalue is real."""
+    w, v = np.linalg.eig(a)
+    if np.iscomplexobj(w):
+        raise ValueError(
+            "adgen refuses this derivative: np.linalg.eig found complex eigenvalues, and "
+            "adgen does not differentiate complex numbers; for a symmetric matrix use "
+            "np.linalg.eigh")
+    return v if part else w
+
+
+@helper
+def require_shape(g, a, shape="tall", what=""):
+    """``g``, after checking that the matrices of ``a`` are ``shape`` ("tall": at
+    least as many rows as columns, "wide": at least as many columns as rows), which
+    the derivative of ``what`` needs (a zero ``g`` contributes nothing either way)."""
+    m, n = np.shape(a)[-2:]
+    if ((m < n) if shape == "tall" else (m > n)) and np.any(g):
+        rows = "rows as columns" if shape == "tall" else "columns as rows"
+        raise ValueError(
+            f"adgen refuses this derivative: {what} is differentiable only for matrices "
+            f"with at least as many {rows}, and this one is {m}x{n}")
+    return g
+
+
+@helper
+def lu_rows(x, piv, inverse=False):
+    """The rows of the matrices ``x`` permuted by the pivots of ``scipy.linalg.lu_factor``:
+    ``P.T @ x`` where ``a = P @ L @ U`` (``P @ x`` if ``inverse``)."""
+    perm = np.arange(np.shape(x)[-2])
+    for i, p in enumerate(np.asarray(piv).tolist()):
+        perm[i], perm[p] = perm[p], perm[i]
+    return np.asarray(x)[..., np.argsort(perm) if inverse else perm, :]
+
+
 # Defined last, so modules written ahead of time list it after the others.
 @helper
 def gradient_like(g, x):

@@ -90,6 +90,7 @@ class AliasTable:
         self.producer: dict[str, str] = {}
         self.known_ints: set[str] = set()
         self.arrays: set[str] = set()  # values known to be arrays, beyond fresh_array results
+        self.lists: set[str] = set()  # values holding Python lists (see frontend/lists.py)
 
     def note_op(self, op: Op) -> None:
         """Record what the indexing logic needs to know about a new op."""
@@ -97,6 +98,8 @@ class AliasTable:
             return
         name = op.results[0]
         self.producer[name] = op.prim
+        if PRIMITIVES[op.prim].list_result:
+            self.lists.add(name)
         if PRIMITIVES[op.prim].int_result or (op.prim == "getitem" and isinstance(op.args[0], Var)
                                 and self.producer.get(op.args[0].name) == "shape"):
             self.known_ints.add(name)
@@ -118,7 +121,7 @@ class AliasTable:
         for table in (self.views, self.producer):
             if old in table:
                 table[new] = table.pop(old)
-        for names in (self.known_ints, self.arrays):
+        for names in (self.known_ints, self.arrays, self.lists):
             if old in names:
                 names.discard(old)
                 names.add(new)

@@ -27,11 +27,12 @@ import numpy as np
 from .. import custom
 from ..ir import Const, Value, Var
 from ..primitives import PRIMITIVES
-from ..primitives.core import lookup_method
+from ..primitives.core import TUPLE_SINGLE, lookup_method
+from . import lists
 from .basics import as_value, live, static, value
 from .context import Context
 from .einsum import call_einsum
-from .values import Pack, SliceValue
+from .values import Pack, Parts, SliceValue
 
 
 def special_call(cx: Context, node: gast.Call, obj: Any) -> Any:
@@ -107,6 +108,8 @@ def call_sum(cx: Context, node: gast.Call, obj: Any) -> Any:
     start: Any = args[1] if len(args) > 1 else (
         cx.expr(start_node) if start_node is not None else Const(0))
     start = as_value(cx, start, node)
+    if lists.is_list(cx, args[0]):
+        return lists.reduce(cx, what, args[0], start)
     items = items_of(cx, args[0], node.args[0], what)
     if items is None:
         # Python sums an array over its first axis.
@@ -122,6 +125,8 @@ def call_sum(cx: Context, node: gast.Call, obj: Any) -> Any:
 def extremum(cx: Context, node: gast.Call, prim: str, what: str) -> Any:
     args = call_args(cx, node, 1, None, what)
     items = args
+    if len(args) == 1 and lists.is_list(cx, args[0]):
+        return lists.reduce(cx, what, args[0])
     if len(args) == 1:
         items = items_of(cx, args[0], node.args[0], what)  # type: ignore[assignment]
         if items is None:
@@ -142,6 +147,24 @@ def call_max(cx: Context, node: gast.Call, obj: Any) -> Any:
 
 def call_min(cx: Context, node: gast.Call, obj: Any) -> Any:
     return extremum(cx, node, "minimum", "min")
+
+
+def call_any_all(cx: Context, node: gast.Call, obj: Any) -> Any:
+    """``any(xs)``, ``all(xs)`` of a list (not differentiable: truth values)."""
+    what = obj.__name__
+    (x,) = call_args(cx, node, 1, 1, what)
+    if lists.is_list(cx, x):
+        return lists.reduce(cx, what, x)
+    items = items_of(cx, x, node.args[0], what)
+    if items is None:
+        raise cx.error(node, f"{what}() of an array: use np.{what}(x)")
+    if not items:
+        return Const(what == "all")
+    result = cx.emit("truth", [as_value(cx, items[0], node)])
+    for item in items[1:]:
+        nxt = cx.emit("truth", [as_value(cx, item, node)])
+        result = cx.emit("or_" if what == "any" else "and_", [result, nxt])
+    return result
 
 
 def call_range(cx: Context, node: gast.Call, obj: Any) -> Any:
@@ -168,6 +191,8 @@ def convert_sequence(cx: Context, node: gast.Call, kind: str) -> Any:
     args = call_args(cx, node, 0, 1, kind)
     if not args:
         return Pack(kind, ())
+    if lists.is_list(cx, args[0]):  # a copy
+        return cx.emit("list_slice", [args[0], Const(None), Const(None), Const(None)])
     items = items_of(cx, args[0], node.args[0], kind)
     if items is None:
         raise cx.error(node, f"{kind}() of this value is not supported; build the "
@@ -304,6 +329,35 @@ def static_dtype(cx: Context, node: gast.AST) -> str:
                          "np.float32, 'float64'...)") from None
 
 
+def single_result(cx: Context, node: gast.Call, obj: Any) -> str | None:
+    """The primitive computing a call of the tuple-returning ``obj`` whose arguments
+    make it return one array (``np.linalg.svd(a, compute_uv=False)``), else None."""
+    rule = TUPLE_SINGLE.get(obj)
+    if rule is None:
+        return None
+    name, position, prims = rule
+    arg = keyword(cx, node, name)
+    if arg is None and len(node.args) > position:
+        arg = node.args[position]
+    if arg is None:
+        return None
+    return prims.get(static(cx, arg, f"the argument {name!r}"))
+
+
+def packed_operands(cx: Context, node: gast.Call, prim: str, arg: gast.AST, n: int
+                    ) -> list[Value]:
+    """The first ``n`` operands of ``prim`` from a tuple argument: ``(c, lower)``
+    written in the call, or the result of a call returning a tuple."""
+    out = live(cx, cx.expr(arg), arg)
+    items = out.values if isinstance(out, Parts) else out.items if isinstance(
+        out, Pack) and out.kind == "tuple" else None
+    if items is None or len(items) != n:
+        raise cx.error(node, f"{prim} needs its first argument as a tuple of {n} written in "
+                       "the call, or the call that makes it (as in cho_solve(cho_factor(a), "
+                       "b))")
+    return [as_value(cx, i, arg) for i in items]
+
+
 def prim_call(cx: Context, node: gast.Call, prim: str, args: list[Any],
               keywords: list[gast.keyword]) -> Value:
     """Bind a call's arguments to the primitive's operands and attributes."""
@@ -313,7 +367,25 @@ def prim_call(cx: Context, node: gast.Call, prim: str, args: list[Any],
         return prim_call(cx, node, entry.of_list, args, keywords)
     operands: list[Value] = []
     names = list(entry.operands) + list(entry.attrs)
-    if entry.listed:
+    given = None
+    if (entry.listed or entry.of_list) and args and not listed:
+        given = args[0] if isinstance(args[0], (Var, Const)) else live(
+            cx, cx.expr(args[0]), args[0])
+        if isinstance(given, Pack) and given.kind != "dict" and entry.listed:
+            operands = [as_value(cx, i, args[0]) for i in given.items]
+            args, names = args[1:], list(entry.attrs)
+        elif lists.is_list(cx, given):
+            kind = entry.of_list or prim
+            attrs = {kw.arg: static(cx, kw.value, f"the argument {kw.arg!r} of {kind}")
+                     for kw in keywords}
+            for name, a in zip(list(PRIMITIVES[kind].attrs), args[1:], strict=False):
+                attrs[name] = static(cx, a, f"the argument {name!r} of {kind}")
+            return lists.join(cx, kind, given, attrs)
+        elif entry.listed:
+            raise cx.error(node, f"{prim} needs its arrays as a list, such as [a, b]")
+        else:
+            args = [as_value(cx, given, args[0]), *args[1:]]
+    elif entry.listed:
         if not listed:
             raise cx.error(node, f"{prim} needs its arrays as a list written in the "
                              "call, such as [a, b]")
@@ -322,6 +394,9 @@ def prim_call(cx: Context, node: gast.Call, prim: str, args: list[Any],
     elif entry.variadic:
         operands = [a if isinstance(a, (Var, Const)) else value(cx, a) for a in args]
         args, names = [], list(entry.attrs)
+    elif entry.packed and args:
+        operands = packed_operands(cx, node, prim, args[0], entry.packed)
+        args, names = args[1:], names[entry.packed:]
     bound: dict[str, Any] = {}
     if len(args) > len(names):
         raise cx.error(node, f"too many arguments for {prim}: it takes "
@@ -333,7 +408,7 @@ def prim_call(cx: Context, node: gast.Call, prim: str, args: list[Any],
             raise cx.error(node, f"unsupported keyword argument {kw.arg!r} for {prim}")
         bound[kw.arg] = kw.value
     if not entry.variadic:
-        for name in entry.operands:
+        for name in entry.operands[len(operands):]:
             if name not in bound:
                 raise cx.error(node, f"{prim} needs its argument {name!r}")
             a = bound[name]
@@ -351,6 +426,8 @@ _HANDLERS: dict[Any, Any] = {
     builtins.max: call_max,
     builtins.min: call_min,
     builtins.range: call_range,
+    builtins.any: call_any_all,
+    builtins.all: call_any_all,
     builtins.slice: call_slice,
     builtins.tuple: call_tuple,
     builtins.list: call_list,

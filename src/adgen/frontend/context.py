@@ -22,6 +22,7 @@ from ..errors import UnsupportedSyntaxError
 from ..ir import Block, Loc, Namer, Op, Var
 from ..ir.names import RESERVED
 from ..primitives import PRIMITIVES
+from ..primitives.lists import takes_lists
 from ..program import Program
 from .aliasing import AliasTable
 from .parse import ParsedFunction, unsupported
@@ -87,6 +88,10 @@ class Context:
         """Append ``prim(*args, **attrs)`` to the current block; attributes equal to the
         primitive's defaults are left out."""
         entry = PRIMITIVES[prim]
+        if self.aliases.lists and not takes_lists(prim):
+            # NumPy makes an array of a list it is given.
+            args = [self.emit("list_join", [a], {"join": "array"}) if isinstance(a, Var)
+                    and a.name in self.aliases.lists else a for a in args]
         shown = {k: v for k, v in (attrs or {}).items() if entry.attrs.get(k, object()) != v}
         name = self.namer.fresh(base)
         op = Op([name], prim, list(args), shown, self.loc)

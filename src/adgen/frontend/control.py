@@ -20,10 +20,11 @@ import gast
 
 from ..ir import Block, Const, If, Value, Var
 from ..ir.util import defines
+from . import lists
 from .aliasing import AliasGraph, invariant, join, record
 from .basics import as_value, live, value
 from .context import Context
-from .values import Lowered, Multi, Pack, Stale
+from .values import Lowered, MaybeUnbound, Multi, Pack, Stale
 
 # Keys of the flags and return values lowering keeps in the environment.
 RET, BRK, CONT = "%ret", "%brk", "%cont"
@@ -143,6 +144,12 @@ def merge_if(cx: Context, cond: Value, then_block: Block, then_env: dict[str, An
             continue
         tv = then_env.get(key, missing(cx, key, before))
         ev = else_env.get(key, missing(cx, key, before))
+        tv, ev = lists.merged(cx, tv, ev, (then_env, then_block), (else_env, else_block),
+                              None)
+        unbound = next((v for v in (tv, ev) if isinstance(v, MaybeUnbound)), None)
+        if unbound is not None and all(v is unbound or v == unbound.value for v in (tv, ev)):
+            cx.env[key] = unbound  # checked on one path only: still unchecked after the if
+            continue
         if tv == ev and type(tv) is type(ev):
             cx.env[key] = tv
             continue
@@ -163,6 +170,8 @@ def merge_if(cx: Context, cond: Value, then_block: Block, then_env: dict[str, An
         results.append(name)
         then_block.results.append(tv)
         else_block.results.append(ev)
+        if lists.is_list(cx, tv) or lists.is_list(cx, ev):
+            cx.aliases.lists.add(name)
         cx.env[key] = Var(name)
     op = If.new(results, cond, then_block, else_block, loc=cx.loc)
     cx.block.ops.append(op)

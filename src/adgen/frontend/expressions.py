@@ -25,13 +25,14 @@ from ..ir.names import RESERVED
 from ..primitives import lookup_callable
 from ..primitives.core import lookup_method, lookup_tuple
 from ..primitives.refused import COMPLEX, REFUSED_ATTRIBUTES, refusal
+from . import effects, lists
 from .basics import as_value, live, static, value
-from .calls import prim_call, special_call, special_method, static_binop
+from .calls import prim_call, single_result, special_call, special_method, static_binop
 from .context import Context
 from .control import LOOP_TARGET, ONE_BRANCH
 from .local_functions import LocalFunction, call_local
 from .user_calls import user_call
-from .values import Lowered, Pack, Parts, Static, describe, is_const, py_const
+from .values import Lowered, MaybeUnbound, Pack, Parts, Static, describe, is_const, py_const
 
 BINOPS = {
     gast.Add: "add",
@@ -66,6 +67,8 @@ def expr_Name(cx: Context, node: gast.Name) -> Lowered:
             raise cx.error(node, f"{node.id!r} is assigned on only some paths through "
                              "the ifs before this line, so it may be undefined here; "
                              "assign it on every path (or before the if)")
+        if isinstance(cx.env[node.id], MaybeUnbound):
+            return effects.check_bound(cx, node.id)
         if cx.env[node.id] is LOOP_TARGET:
             raise cx.error(node, f"{node.id!r} was bound inside a loop and is used "
                              "after it; adgen needs it defined before the loop: "
@@ -116,6 +119,9 @@ def expr_BinOp(cx: Context, node: gast.BinOp) -> Lowered:
         raise cx.error(node, f"the operator {type(node.op).__name__} is not supported")
     left = live(cx, cx.expr(node.left), node.left)
     right = live(cx, cx.expr(node.right), node.right)
+    joined = lists.concat(cx, left, right, node) if prim == "add" else None
+    if joined is not None:
+        return joined
     folded = static_binop(cx, node, prim, left, right)
     if folded is not None:
         return folded
@@ -193,6 +199,9 @@ def expr_Call(cx: Context, node: gast.Call) -> Lowered:
         return prim_call(cx, node, prim, node.args, node.keywords)
     parts = lookup_tuple(func.obj)
     if parts is not None:
+        single = single_result(cx, node, func.obj)
+        if single is not None:
+            return prim_call(cx, node, single, node.args, node.keywords)
         return Parts(tuple(prim_call(cx, node, p, node.args, node.keywords) for p in parts))
     if isinstance(func.obj, types.FunctionType):
         return user_call(cx, node, func.obj)  # type: ignore[return-value]
@@ -206,6 +215,19 @@ def expr_Call(cx: Context, node: gast.Call) -> Lowered:
 
 def method_call(cx: Context, node: gast.Call, base: Lowered, name: str) -> Lowered:
     base = live(cx, base, node.func)
+    if isinstance(base, Const) and isinstance(base.value, str) and name == "format":
+        return effects.format_call(cx, node, base.value)
+    if lists.is_listlike(cx, base) and name in lists.METHODS:
+        return lists.method(cx, node, base)
+    if lists.is_listlike(cx, base) and name == "copy" and not node.args:
+        return base.replace(base.items) if isinstance(base, Pack) else cx.emit(
+            "list_slice", [base, Const(None), Const(None), Const(None)])
+    if isinstance(base, Pack) and base.kind == "dict" and not node.args and name in (
+            "keys", "values", "items"):
+        keys = [Const(k) for k in base.keys]
+        parts = {"keys": keys, "values": list(base.items),
+                 "items": [Pack("tuple", kv) for kv in zip(keys, base.items, strict=True)]}
+        return Pack("list", tuple(parts[name]))
     if isinstance(base, Pack):
         raise cx.error(node, f"the {base.kind} method .{name}() is not supported")
     base = as_value(cx, base, node.func)

@@ -20,6 +20,7 @@ import gast
 import numpy as np
 
 from ..ir import Const, Value, Var
+from . import lists
 from .basics import as_value, live, rebind, value
 from .context import Context
 from .values import Pack, SliceValue
@@ -42,6 +43,8 @@ def expr_Subscript(cx: Context, node: gast.Subscript) -> Any:
         return index_join(cx, node, denoted is np.c_)
     if isinstance(base, Pack):
         return pack_subscript(cx, base, node)
+    if lists.is_list(cx, base):
+        return lists.subscript(cx, base, node)
     if not isinstance(base, (Var, Const)):
         raise cx.error(node, "indexing this object is not supported inside a "
                          "differentiated function; pass the value as an argument")
@@ -144,6 +147,9 @@ def assign_subscript(cx: Context, target: gast.Subscript, value: Any) -> None:
     if isinstance(base, Pack):
         pack_store(cx, base, target, value)
         return
+    if lists.is_list(cx, base):
+        lists.store(cx, base, target, value)
+        return
     args, kinds = index(cx, target.slice)
     write(cx, base, args, kinds, as_value(cx, value, target), target)
 
@@ -170,6 +176,11 @@ def aug_assign_name(cx: Context, stmt: gast.AugAssign, prim: str) -> None:
     """``x op= v``: in place if ``x`` is an array, a rebinding if it is a number."""
     name = stmt.target.id
     current = live(cx, cx.expr(gast.Name(name, gast.Load(), None, None)), stmt.target)
+    if lists.is_listlike(cx, current) and prim == "add":
+        lists.extend_in_place(cx, current, live(cx, cx.expr(stmt.value), stmt.value), stmt)
+        return
+    if lists.is_list(cx, current):
+        raise cx.error(stmt, "of the augmented assignments, only += applies to a list")
     if isinstance(current, Pack):
         other = live(cx, cx.expr(stmt.value), stmt.value)
         if prim != "add" or not isinstance(other, Pack) or other.kind != current.kind \

@@ -35,8 +35,9 @@ import gast
 
 from ..ir import Const, ForRange, Value, Var, While
 from ..ir.util import defines
+from . import lists
 from .aliasing import OPAQUE, SAME, AliasGraph, implies, invariant, join, record, weaken
-from .basics import value
+from .basics import as_value, live, value
 from .carried import loop_names, stored_names
 from .context import Context
 from .control import (
@@ -52,7 +53,7 @@ from .control import (
     missing,
     run_statements,
 )
-from .values import Pack, Stale, pack_names
+from .values import MaybeUnbound, Pack, Stale, pack_names
 
 
 def _result_base(key: str) -> str:
@@ -61,9 +62,42 @@ def _result_base(key: str) -> str:
 
 def stmt_For(cx: Context, s: gast.For) -> None:
     if s.orelse:
-        raise cx.error(s, "for/else is not supported: use a flag variable")
-    start, stop, step, reverse, bind = iteration(cx, s)
+        raise cx.error(s, "for/else is not supported here: use a flag variable")
+    seq = None
+    if not any(is_call_to(s.iter, f) for f in ("range", "enumerate", "zip", "reversed")):
+        seq = live(cx, cx.expr(s.iter), s.iter)
+    elif (is_call_to(s.iter, "zip") or is_call_to(s.iter, "enumerate")) and all(
+            isinstance(a, (gast.Tuple, gast.List)) or (isinstance(a, gast.Name) and isinstance(
+                cx.env.get(a.id), Pack) and cx.env[a.id].kind != "dict")
+            for a in s.iter.args) and s.iter.args:
+        # zip or enumerate of lists known item by item: tuples known item by item.
+        columns = [cx.expr(a).items for a in s.iter.args]
+        if is_call_to(s.iter, "enumerate"):
+            columns = [tuple(Const(k) for k in range(len(columns[0]))), columns[0]]
+        seq = Pack("list", tuple(Pack("tuple", row) for row in zip(*columns, strict=False)))
+    if isinstance(seq, Pack):
+        if not contains(s.body, (gast.Break, gast.Continue, gast.Return), False):
+            unrolled(cx, s, seq)
+            return
+        if any(isinstance(i, Pack) for i in seq.items):
+            raise cx.error(s, "a for with break, continue or return over tuples known "
+                           "item by item is not supported: index them in a range loop")
+        seq = lists.runtime(cx, seq, s.iter)
+    start, stop, step, reverse, bind = iteration(cx, s, seq)
     loop(cx, s, s.body, [start, stop, step], reverse, bind)
+
+
+def unrolled(cx: Context, s: gast.For, seq: Pack) -> None:
+    """A for over a tuple, list or dict known item by item, without break, continue or
+    return: the body once per item (its items may differ in shape and type)."""
+    items = [Const(k) for k in seq.keys] if seq.kind == "dict" else list(seq.items)
+    for item in items:
+        cx.env["%item"] = item
+        cx.statement(gast.copy_location(gast.Assign(
+            targets=[s.target], value=gast.Name("%item", gast.Load(), None, None),
+            type_comment=None), s))
+        cx.env.pop("%item", None)
+        run_statements(cx, s.body)
 
 
 def stmt_While(cx: Context, s: gast.While) -> None:
@@ -72,9 +106,11 @@ def stmt_While(cx: Context, s: gast.While) -> None:
     loop(cx, s, s.body, None, False, None)
 
 
-def iteration(cx: Context, s: gast.For) -> tuple[Value, Value, Value, bool, Any]:
+def iteration(cx: Context, s: gast.For, lowered: Any = None
+              ) -> tuple[Value, Value, Value, bool, Any]:
     """(start, stop, step, reverse, bind) for a for statement; ``bind(i)``
-    assigns the loop target inside the body, given the index variable."""
+    assigns the loop target inside the body, given the index variable (``lowered``:
+    the iterable, if already lowered)."""
     it, target = s.iter, s.target
     reverse = False
     stored = set(stored_names(s.body))
@@ -114,8 +150,8 @@ def iteration(cx: Context, s: gast.For) -> tuple[Value, Value, Value, bool, Any]
 
         def bind_enum(i: Var) -> None:
             cx.env[target.elts[0].id] = i
-            cx.env[target.elts[1].id] = cx.emit("row", [current(it.args[0], seq), i],
-                                                base=target.elts[1].id)
+            cx.env[target.elts[1].id] = lists.item(cx, current(it.args[0], seq), i,
+                                                   target.elts[1].id)
 
         return Const(0), n, Const(1), reverse, bind_enum
     if is_call_to(it, "zip") and is_builtin(cx, "zip"):
@@ -129,17 +165,17 @@ def iteration(cx: Context, s: gast.For) -> tuple[Value, Value, Value, bool, Any]
 
         def bind_zip(i: Var) -> None:
             for e, a, q in zip(target.elts, it.args, seqs):
-                cx.env[e.id] = cx.emit("row", [current(a, q), i], base=e.id)
+                cx.env[e.id] = lists.item(cx, current(a, q), i, e.id)
 
         return Const(0), n, Const(1), reverse, bind_zip
     if not isinstance(target, gast.Name):
         raise cx.error(target, "unpacking rows in a for target is not supported; "
                          "index the row inside the loop")
-    seq = value(cx, it)
+    seq = value(cx, it) if lowered is None else as_value(cx, lowered, it)
     n = cx.emit("len", [seq])
 
     def bind_row(i: Var) -> None:
-        cx.env[target.id] = cx.emit("row", [current(it, seq), i], base=target.id)
+        cx.env[target.id] = lists.item(cx, current(it, seq), i, target.id)
 
     return Const(0), n, Const(1), reverse, bind_row
 
@@ -198,19 +234,26 @@ def carried(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: Any
 def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | None,
          reverse: bool, bind: Any) -> None:
     """Lower a for (``bounds`` given) or while loop."""
+    lists.before_loop(cx, s, body, bounds is not None)
     slots, share, rebound, touched, local, copies = carried(cx, s, body, bounds)
     has_return = contains(body, (gast.Return,), into_loops=True)
-    keys = list(slots)
+    # Names first bound here and read after the loop: carried from an unbound start.
+    late = [t for t in local if t in getattr(s, "read_after", ()) and not t.startswith("%")]
+    local = [t for t in local if t not in late]
+    keys = list(slots) + late
     if has_return:
         n_ret = cx.env.get("%rvn")
         arity = n_ret.value if isinstance(n_ret, Const) else _return_arity(body)
         cx.env.setdefault("%rvn", Const(arity))
         keys += [RET] + [f"%rv{k}" for k in range(max(arity, 1))]
-    inits = [cx.env.get(k, missing(cx, k, cx.env)) for k in keys]
+    inits = [Const(None) if k in late else cx.env.get(k, missing(cx, k, cx.env))
+             for k in keys]
     for k, v in zip(keys, inits):
         if not isinstance(v, (Var, Const)):
             raise cx.error(s, f"{k!r} cannot be rebound inside a loop")
     params = [cx.namer.fresh(_result_base(k)) for k in keys]
+    carries_list = [lists.is_list(cx, v) for v in inits]
+    cx.aliases.lists.update(p for p, is_list in zip(params, carries_list) if is_list)
     loop_env = dict(cx.env)
     for k, p in zip(keys, params):
         loop_env[k] = Var(p)
@@ -252,6 +295,10 @@ def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | 
     finally:
         cx.loop_depth -= 1
     out_env = frame.env
+    with cx.scope.enter(out_env, block=frame.block):
+        for k, is_list in zip(keys, carries_list):
+            if is_list and not lists.is_list(cx, out_env.get(k)):  # rebound to a new list
+                out_env[k] = lists.runtime(cx, out_env.get(k), s)
     yields = [out_env.get(k, missing(cx, k, loop_env)) for k in keys]
     for k, y in zip(keys, yields):
         if isinstance(y, Stale):  # the next iteration would read it
@@ -268,6 +315,7 @@ def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | 
     else:
         op = While.new(results, inits, blocks[0], blocks[1], exits=exits, loc=cx.loc)
     cx.block.ops.append(op)
+    cx.aliases.lists.update(r for r, is_list in zip(results, carries_list) if is_list)
     before = dict(cx.env)
     for k, r in zip(keys, results):
         cx.env[k] = Var(r)
@@ -276,6 +324,8 @@ def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | 
     relate_results(cx, s, op, slots, touched, assumed, before, out_env)
     for t in local:
         cx.env[t] = LOOP_TARGET
+    for t in late:
+        cx.env[t] = MaybeUnbound(cx.env[t], t)
     if has_return and cx.loop_depth:
         brk = flag(cx, BRK)
         cx.env[BRK] = cx.env[RET] if brk == Const(False) else cx.emit(

@@ -29,7 +29,7 @@ import gast
 from .. import trees
 from ..ir import Const, Function, Var
 from ..program import Program
-from . import control, expressions, indexing, local_functions, loops
+from . import control, effects, expressions, indexing, lists, local_functions, loops
 from .basics import bound_names, live
 from .carried import WRITING_METHODS
 from .context import Context, Handler
@@ -57,13 +57,12 @@ def _pack_of(tree: Any, names: Any) -> Pack:
 def function(cx: Context) -> Function:
     node = cx.p.node
     args = node.args
-    if args.vararg or args.kwarg or args.kwonlyargs or getattr(args, "posonlyargs", None):
-        raise cx.error(node, "*args, **kwargs, keyword-only and positional-only "
-                         "parameters are not supported; use plain parameters")
     refuse_unsupported(cx.p)
     node = desugar(node)
-    params = bind_params(cx, [a.id for a in args.args])
-    defaults = p_defaults(cx, args.defaults)
+    params = bind_params(cx, signature_names(args))
+    # Defaults in the generated signature only for plain positional parameters.
+    plain = not (args.vararg or args.kwarg or args.kwonlyargs)
+    defaults = p_defaults(cx, args.defaults) if plain else ()
     body = list(node.body)
     doc = ""
     if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
@@ -92,6 +91,18 @@ def function(cx: Context) -> Function:
         result_tree=cx.result_tree,
         param_leaves=cx.param_leaves,
     )
+
+
+def signature_names(args: gast.arguments) -> list[str]:
+    """The parameters in the order the API passes them: positional ones (positional-only
+    first), ``*args`` (a tuple), keyword-only ones, ``**kwargs`` (a dict)."""
+    names = [a.id for a in [*getattr(args, "posonlyargs", []), *args.args]]
+    if args.vararg is not None:
+        names.append(args.vararg.id)
+    names += [a.id for a in args.kwonlyargs]
+    if args.kwarg is not None:
+        names.append(args.kwarg.id)
+    return names
 
 
 def bind_params(cx: Context, names: list[str]) -> list[str]:
@@ -234,6 +245,15 @@ def stmt_AnnAssign(cx: Context, stmt: gast.AnnAssign) -> None:
 def stmt_Expr(cx: Context, stmt: gast.Expr) -> None:
     if isinstance(stmt.value, gast.Constant):
         return  # a docstring or a bare literal: no effect
+    call = stmt.value
+    if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
+            and call.func.attr in lists.METHODS:
+        base = live(cx, cx.expr(call.func.value), call.func.value)
+        if lists.is_listlike(cx, base):
+            lists.method(cx, call, base)
+            return
+    if isinstance(call, gast.Call) and effects.statement(cx, call):
+        return
     if isinstance(stmt.value, gast.Call) and isinstance(stmt.value.func, gast.Attribute) \
             and stmt.value.func.attr in WRITING_METHODS:
         raise cx.error(stmt, f"the method .{stmt.value.func.attr}() changes an object "
@@ -266,6 +286,7 @@ EXPRESSIONS: dict[type, Handler] = {
     gast.IfExp: control.expr_IfExp,
     gast.BoolOp: control.expr_BoolOp,
     gast.Lambda: local_functions.expr_Lambda,
+    gast.JoinedStr: effects.expr_JoinedStr,
 }
 STATEMENTS: dict[type, Handler] = {
     gast.Assign: stmt_Assign,
@@ -280,6 +301,8 @@ STATEMENTS: dict[type, Handler] = {
     gast.For: loops.stmt_For,
     gast.While: loops.stmt_While,
     gast.FunctionDef: local_functions.stmt_FunctionDef,
+    gast.Assert: effects.stmt_Assert,
+    gast.Raise: effects.stmt_Raise,
 }
 
 

@@ -21,6 +21,12 @@ from .values import Multi
 
 
 def user_call(cx: Context, node: gast.Call, f: Any) -> Value | Multi:
+    packed = [p.name for p in inspect.signature(f).parameters.values()
+              if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)]
+    if packed:
+        raise cx.error(node, f"{f.__name__} takes *{packed[0]}: a function with *args or "
+                       "**kwargs can be differentiated itself, but not yet called from a "
+                       "differentiated function; give it plain parameters")
     program = cx.program
     name = program.callee(f, cx.lower_callee)
     callee = program.functions[name]

@@ -75,6 +75,15 @@ class Stale:
     message: str
 
 
+@dataclass(frozen=True, eq=False)
+class MaybeUnbound:
+    """A name a loop binds, after the loop: ``value`` if the loop ran, else unbound
+    (``value`` is then None and reading the name raises UnboundLocalError)."""
+
+    value: Var
+    name: str
+
+
 @dataclass(frozen=True)
 class Multi:
     """The results of a call to a function that returns a tuple."""

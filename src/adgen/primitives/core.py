@@ -79,6 +79,9 @@ class Primitive:
     # The listed primitive to use instead when the first argument is a list
     # literal (``np.array([a, b])``, while ``np.array(x)`` copies x).
     of_list: str | None = None
+    # The call's first argument is a tuple whose items are the first ``packed``
+    # operands (``cho_solve((c, lower), b)``, ``cho_solve(cho_factor(a), b)``).
+    packed: int = 0
     # Array methods that stand for this primitive, the array being operand 0.
     methods: tuple[str, ...] = ()
     # Modules the emitted code refers to by name besides ``np`` (``scipy.special``).
@@ -128,6 +131,9 @@ class Primitive:
     # true division), "any" (when any operand is: ``+``, ``*``), "first" (when
     # operand 0 is: ``np.sum``, ``unbroadcast``), "" (not known).
     float_result: str = ""
+    # The result is a Python list (see primitives/lists.py): its zero is ``list_zeros``
+    # and its adjoints add item by item (``list_add``), not with ``+``.
+    list_result: bool = False
 
     @property
     def nargs(self) -> int | None:
@@ -199,20 +205,31 @@ def _defining_module() -> str:
     return name.rpartition(".")[2]
 
 
-def define_tuple(callables: Sequence[Any], parts: Sequence[str]) -> None:
+def define_tuple(callables: Sequence[Any], parts: Sequence[str],
+                 single: tuple[str, int, dict[Any, str]] | None = None) -> None:
     """Make ``a, b = f(...)`` (f one of ``callables``) compute each part on its own.
 
     ``parts`` names one single-result primitive per tuple component; each takes
-    the call's arguments.
+    the call's arguments. ``single`` is ``(argument, position, {value: primitive})``
+    for a function that returns one array when that argument (by name or at that
+    position) has one of the given constant values (``np.linalg.svd(a,
+    compute_uv=False)``): the primitive then computes the call.
     """
     for c in callables:
         TUPLE_RESULTS[c] = tuple(parts)
+        if single is not None:
+            TUPLE_SINGLE[c] = single
+
+
+# Callable returning a tuple -> when it returns one array instead (see define_tuple).
+TUPLE_SINGLE: dict[Any, tuple[str, int, dict[Any, str]]] = {}
 
 
 # Families of primitives for optional libraries: defined (by importing the
 # adgen module on the right) only once the user's program has imported the
 # library on the left, so that adgen never imports it itself.
-DEFERRED = {"scipy.special": "adgen.primitives.special"}
+DEFERRED = {"scipy.special": "adgen.primitives.special",
+            "scipy.linalg": "adgen.primitives.scipy_linalg"}
 
 
 def load_deferred(force: bool = False) -> None:

@@ -13,6 +13,7 @@ import math
 import operator
 import os
 import sys
+import warnings
 from typing import Any
 
 import numpy as np
@@ -28,9 +29,14 @@ FAMILIES = [
     ("shape", "Shapes, joins, conversions and array creation"),
     ("arrays", "More array functions"),
     ("linalg", "Linear algebra"),
+    ("decompositions", "Decompositions (np.linalg)"),
+    ("matrix_functions", "Pseudo-inverse, least squares and matrix powers (np.linalg)"),
+    ("scipy_linalg", "SciPy linear algebra (used only when the program imports scipy.linalg)"),
     ("special", "SciPy special functions (used only when the program imports scipy.special)"),
     ("builtins", "Python builtins and the math module"),
     ("indexing", "Indexing, writes and copies"),
+    ("lists", "Python lists as values (grown in loops; adjoints are lists of adjoints)"),
+    ("effects", "Effects that do not change values (run in the forward sweep), and strings"),
     ("control", "Control flow, calls, logic and the tapes of reverse mode"),
     ("helpers", "Helpers that generated code calls (from adgen.runtime)"),
 ]
@@ -64,9 +70,10 @@ source.
 def _modules() -> list[tuple[str, Any]]:
     found = [("np", np), ("np.linalg", np.linalg), ("math", math),
              ("operator", operator), ("", builtins), ("adgen.runtime", runtime)]
-    special = sys.modules.get("scipy.special")
-    if special is not None:
-        found.insert(2, ("scipy.special", special))
+    for name in ("scipy.linalg", "scipy.special"):
+        module = sys.modules.get(name)
+        if module is not None:
+            found.insert(2, (name, module))
     return found
 
 
@@ -76,7 +83,10 @@ def callable_name(obj: Any) -> str:
         return OPERATORS[obj]
     name = getattr(obj, "__name__", "")
     for prefix, module in _modules():
-        if getattr(module, name, None) is obj:
+        with warnings.catch_warnings():  # np.str and the like warn when looked up
+            warnings.simplefilter("ignore", FutureWarning)
+            found = getattr(module, name, None)
+        if found is obj:
             return f"{prefix}.{name}" if prefix else name
     return name
 

@@ -34,6 +34,7 @@ from .core import (
     sum_tangents,
     template,
 )
+from .matrix_norms import MATRIX_ORDS, matrix_norm_jvp, matrix_norm_vjp
 from .reductions import restore, ties
 
 
@@ -245,13 +246,13 @@ def _lower_half_diagonal(x: Sym) -> Sym:
     return 0.5 * (call("tril", x) + call("tril", x, k=-1))
 
 
-def _cholesky_jvp(ts: list[Sym | None], out: Sym, a: Sym) -> Sym:
+def cholesky_jvp(ts: list[Sym | None], out: Sym, a: Sym) -> Sym:
     ds = read_triangle(ts[0], "L")
     inner = call("solve", out, mT(call("solve", out, ds)))  # L^-1 dS L^-T
     return out @ _lower_half_diagonal(inner)
 
 
-def _cholesky_vjp(g: Sym, out: Sym, a: Sym) -> Sym:
+def cholesky_vjp(g: Sym, out: Sym, a: Sym) -> Sym:
     p = _lower_half_diagonal(mT(out) @ g)
     q = mT(call("solve", mT(out), mT(call("solve", mT(out), p))))  # L^-T P L^-1
     return fold_triangle(q, "L")
@@ -259,8 +260,8 @@ def _cholesky_vjp(g: Sym, out: Sym, a: Sym) -> Sym:
 
 _linalg(
     "cholesky",
-    jvp=_cholesky_jvp,
-    vjps=(_cholesky_vjp,),
+    jvp=cholesky_jvp,
+    vjps=(cholesky_vjp,),
     doc="lower Cholesky factor L of a = L @ L.T (reads the lower triangle of a)",
 )
 
@@ -271,7 +272,7 @@ def _emit_eigh_vectors(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
     return ast.Subscript(value=call_node, slice=ast.Constant(1), ctx=ast.Load())
 
 
-def _eig_gaps(w: Sym) -> Sym:
+def eig_gaps(w: Sym) -> Sym:
     """``F[i, j] = 1 / (w[j] - w[i])`` off the diagonal, 0 where eigenvalues are equal."""
     gap = call("expand_dims", w, -2) - call("expand_dims", w, -1)
     equal = call("eq", gap, 0.0)
@@ -289,12 +290,12 @@ def _eigh_values_vjp(g: Sym, out: Sym, a: Sym, UPLO: str) -> Sym:
 
 
 def _eigh_vectors_jvp(ts: list[Sym | None], out: Sym, a: Sym, UPLO: str) -> Sym:
-    f = _eig_gaps(call("eigh_values", a, UPLO=UPLO))
+    f = eig_gaps(call("eigh_values", a, UPLO=UPLO))
     return out @ (f * (mT(out) @ read_triangle(ts[0], UPLO) @ out))
 
 
 def _eigh_vectors_vjp(g: Sym, out: Sym, a: Sym, UPLO: str) -> Sym:
-    f = _eig_gaps(call("eigh_values", a, UPLO=UPLO))
+    f = eig_gaps(call("eigh_values", a, UPLO=UPLO))
     return fold_triangle(out @ (f * (mT(out) @ g)) @ mT(out), UPLO)
 
 
@@ -320,16 +321,19 @@ define_tuple((np.linalg.eigh,), ("eigh_values", "eigh_vectors"))
 
 
 def _norm_kind(ord: Any, axis: Any) -> str:
-    """Which norm formula applies: 'euclid', 'max', 'min', 'zero' or 'p'."""
+    """Which norm formula applies: 'euclid', 'matrix', 'max', 'min', 'zero' or 'p'."""
     matrix = isinstance(axis, tuple) and len(axis) == 2
     vector = isinstance(axis, int) or (isinstance(axis, tuple) and len(axis) == 1)
     if ord is None or ord == "fro" or (ord == 2 and vector):
         return "euclid"
+    if (matrix or (axis is None and ord == "nuc")) and ord in MATRIX_ORDS:
+        return "matrix"
     if matrix or not vector:
         raise DifferentiationError(
             f"np.linalg.norm with ord={ord!r} and axis={axis!r} has no derivative rule in "
-            "adgen: without an integer axis this is a matrix norm for 2-D input; use "
-            "ord=None or 'fro' (Frobenius), or give axis= for a vector norm")
+            "adgen: without axis= the norm depends on the number of dimensions of x; give "
+            "axis=(0, 1) (or (-2, -1)) for the matrix norm of a matrix, or axis=0 for the "
+            "vector norm of a vector")
     if ord == math.inf:
         return "max"
     if ord == -math.inf:
@@ -355,14 +359,20 @@ def _norm_weights(out: Sym, x: Sym, ord: Any, axis: Any, keepdims: bool) -> tupl
 
 def _norm_jvp(ts: list[Sym | None], out: Sym, x: Sym, ord: Any, axis: Any,
               keepdims: bool) -> Sym | None:
-    if _norm_kind(ord, axis) == "zero":
+    kind = _norm_kind(ord, axis)
+    if kind == "matrix":
+        return matrix_norm_jvp(ts[0], out, x, ord, (-2, -1) if axis is None else axis)
+    if kind == "zero":
         return None
     w, s = _norm_weights(out, x, ord, axis, keepdims)
     return call("sum", w * ts[0], axis=axis, keepdims=keepdims) * s
 
 
 def _norm_vjp(g: Sym, out: Sym, x: Sym, ord: Any, axis: Any, keepdims: bool) -> Sym | None:
-    if _norm_kind(ord, axis) == "zero":
+    kind = _norm_kind(ord, axis)
+    if kind == "matrix":
+        return matrix_norm_vjp(g, out, x, ord, (-2, -1) if axis is None else axis)
+    if kind == "zero":
         return None
     w, s = _norm_weights(out, x, ord, axis, keepdims)
     return restore(g * s, x, axis, keepdims) * w
@@ -374,6 +384,7 @@ define(Primitive(
     jvp=_norm_jvp,
     vjps=(_norm_vjp,),
     callables=(np.linalg.norm,),
-    doc="vector norms along an integer axis (ord 2, 1, inf, -inf, 0, any p) and the "
-        "Euclidean/Frobenius norm (ord None or 'fro') over any axes",
+    doc="vector norms along an integer axis (ord 2, 1, inf, -inf, 0, any p), matrix "
+        "norms over two axes (ord 'nuc', 2, -2, 1, -1, inf, -inf; ties share the "
+        "derivative) and the Euclidean/Frobenius norm (ord None or 'fro') over any axes",
 ))

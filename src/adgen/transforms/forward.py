@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..analysis.activity import active, diff_positions
+from ..analysis.lists import list_values
 from ..ir import Block, Const, ForRange, Function, If, Loop, Namer, Op, Value, Var, While
 from ..primitives import PRIMITIVES
 from .common import attrs_of, emit_one, namer_for, run_rule, shift_structure, stem
@@ -23,7 +24,7 @@ from .common import attrs_of, emit_one, namer_for, run_rule, shift_structure, st
 def forward(fn: Function, wrt: list[str]) -> Function:
     """The tangent (JVP) function of ``fn`` with respect to the parameters ``wrt``."""
     namer = namer_for(fn)
-    t = Tangents(namer, active(fn, wrt))
+    t = Tangents(namer, active(fn, wrt), list_values(fn))
     tparams = []
     for p in wrt:
         d = namer.fresh("d" + stem(namer, p))
@@ -36,7 +37,8 @@ def forward(fn: Function, wrt: list[str]) -> Function:
     for v in results:
         tv = t.tangent.get(v.name) if isinstance(v, Var) else None
         if tv is None or isinstance(tv, Const):
-            zop, tv = emit_one(namer, "zero", [v], "d" + _stem(namer, v), "tangent")
+            zero = "list_zeros" if isinstance(v, Var) and v.name in t.lists else "zero"
+            zop, tv = emit_one(namer, zero, [v], "d" + _stem(namer, v), "tangent")
             ops.append(zop)
         tresults.append(tv)
     primal = fn.result_structure()
@@ -61,9 +63,12 @@ def _stem(namer: Namer, v: Value) -> str:
 class Tangents:
     """Builds tangent code for the ops of one function."""
 
-    def __init__(self, namer: Namer, act: set[str]) -> None:
+    def __init__(self, namer: Namer, act: set[str], lists: frozenset[str] = frozenset()
+                 ) -> None:
         self.namer = namer
         self.act = act
+        # Names whose values are Python lists (their tangents are lists of tangents).
+        self.lists = lists
         self.tangent: dict[str, Value] = {}
         self.program: Any = None
         # (tangent, primal) pairs: a tangent has its primal's shape.
@@ -81,8 +86,8 @@ class Tangents:
         """A zero tangent for ``v``: ``zeros_like(v)``, or 0.0 for a constant."""
         if isinstance(v, Const):
             return Const(0.0)
-        op, z = emit_one(self.namer, "zero", [v], "d" + stem(self.namer, v.name),
-                         "tangent", loc)  # type: ignore[arg-type]
+        op, z = emit_one(self.namer, "list_zeros" if v.name in self.lists else "zero", [v],
+                         "d" + stem(self.namer, v.name), "tangent", loc)  # type: ignore[arg-type]
         out.append(op)
         return z
 

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 import gast
 
+from .comprehensions import comprehensions
 from .lambdas import lambda_to_def, named_lambdas
+from .loop_else import loop_else
+from .loop_locals import loop_locals
 from .returns import early_returns
 
 
@@ -27,6 +30,14 @@ class Pass:
 PASSES: tuple[Pass, ...] = (
     Pass("named_lambdas", named_lambdas,
          "first: the lambdas it turns into defs then get the other passes too"),
+    Pass("comprehensions", comprehensions,
+         "before loop_else: the loops it writes are plain; the lowerer then sees only "
+         "lists built by appending"),
+    Pass("loop_else", loop_else,
+         "before early_returns: a return in an else clause moves with it"),
+    Pass("loop_locals", loop_locals,
+         "after the passes that write loops (their variables are theirs), before "
+         "early_returns, which may copy statements after a loop"),
     Pass("early_returns", early_returns,
          "last: moves the statements that later passes may have produced"),
 )

@@ -27,8 +27,11 @@ class AdjointState:
     """
 
     def __init__(self, namer: Namer, act: set[str], program: Any,
-                 tape_info: TapeInfo | None = None) -> None:
+                 tape_info: TapeInfo | None = None, lists: frozenset[str] = frozenset()
+                 ) -> None:
         self.namer = namer
+        # Names whose values are Python lists (their adjoints are lists of adjoints).
+        self.lists = lists
         self.act = act
         self.program = program
         self.plan = Plan()
@@ -60,9 +63,14 @@ class AdjointState:
         """A zero adjoint for ``v``, appending the op that makes it to ``out``."""
         if isinstance(v, Const):
             return Const(0.0)
-        op, z = emit_one(self.namer, "zero", [v], self.bname(v.name), "adjoint")
+        op, z = emit_one(self.namer, "list_zeros" if v.name in self.lists else "zero", [v],
+                         self.bname(v.name), "adjoint")
         out.append(op)
         return z
+
+    def add(self, name: str) -> str:
+        """The primitive that adds two adjoints of ``name``."""
+        return "list_add" if name in self.lists else "add"
 
     def accumulate(self, adj: dict[str, Value], name: str, value: Value | None,
                    out: list[Op], loc: object) -> None:
@@ -74,7 +82,7 @@ class AdjointState:
         if name not in adj:
             adj[name] = value
             return
-        op, total = emit_one(self.namer, "add", [adj[name], value], self.bname(name),
+        op, total = emit_one(self.namer, self.add(name), [adj[name], value], self.bname(name),
                              "adjoint", loc)  # type: ignore[arg-type]
         out.append(op)
         adj[name] = total

@@ -120,7 +120,7 @@ def _accumulate_outer(rev: AdjointState, op: Loop, body: list[Op], name: str, ac
     accumulator ``acc``; return the accumulator's next value."""
     built = None if seeded else _scatters(body, part, name)
     if built is None:
-        add, total = emit_one(rev.namer, "add", [Var(acc), part], rev.bname(name),
+        add, total = emit_one(rev.namer, rev.add(name), [Var(acc), part], rev.bname(name),
                               "adjoint", op.loc)
         body.append(add)
         return total

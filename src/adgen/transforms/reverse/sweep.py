@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Literal
 
 from ...analysis.activity import active, diff_positions
+from ...analysis.lists import list_values
 from ...errors import DifferentiationError
 from ...ir import Block, Const, Function, If, Loop, Op, Value, Var, flatten_structure
 from ...ir.names import is_temporary
@@ -62,7 +63,8 @@ def reverse(fn: Function, wrt: list[str], seed: Literal["cotangent", "one"],
     body = Function(fn.name, fn.params, Block(ops=ops, results=results), freevars=fn.freevars)
     act = active(body, wrt)
     retaped = any(op.prim == "tape_new" for op in walk(body.body))
-    rev = Adjoints(namer, act, fn.program, TapeInfo(body, act) if retaped else None)
+    rev = Adjoints(namer, act, fn.program, TapeInfo(body, act) if retaped else None,
+                   list_values(body))
     sweep: list[Op] = []
     adj: dict[str, Value] = {}
 

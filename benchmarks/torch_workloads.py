@@ -94,6 +94,15 @@ def softmax_xent(Wt: torch.Tensor, X: torch.Tensor, onehot: torch.Tensor) -> tor
     return -torch.sum(onehot * (z - lse)) / X.shape[0]
 
 
+def fill_loop(x: torch.Tensor) -> torch.Tensor:
+    """Torch version of :func:`workloads.fill_loop`."""
+    n = x.shape[0]
+    y = torch.zeros(n, dtype=x.dtype)
+    for i in range(n):
+        y[i] = torch.sin(x[i]) * x[i]
+    return torch.sum(y * y)
+
+
 def trivial(x: Any) -> Any:
     """Torch version of :func:`workloads.trivial`."""
     return x * x
@@ -109,5 +118,6 @@ TORCH_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "rnn": rnn_loss,
     "euler_oscillator": oscillator_energy,
     "softmax_xent": softmax_xent,
+    "fill_loop": fill_loop,
     "trivial": trivial,
 }

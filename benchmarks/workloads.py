@@ -322,6 +322,36 @@ def softmax_inputs(size: SizeSpec, rng: np.random.Generator) -> Args:
 
 
 # --------------------------------------------------------------------------
+# 9. filling an array element by element
+# --------------------------------------------------------------------------
+def fill_loop(x):
+    """Fill y[i] = sin(x[i]) * x[i] in a loop, then return the sum of squares of y."""
+    n = x.shape[0]
+    y = np.zeros(n)
+    for i in range(n):
+        y[i] = np.sin(x[i]) * x[i]
+    return np.sum(y * y)
+
+
+def fill_loop_grad(x: np.ndarray) -> np.ndarray:
+    """Hand-written loop-shaped gradient of :func:`fill_loop`."""
+    n = x.shape[0]
+    y = np.zeros(n)
+    for i in range(n):
+        y[i] = np.sin(x[i]) * x[i]
+    by = 2.0 * y
+    g = np.empty(n)
+    for i in range(n - 1, -1, -1):
+        g[i] = by[i] * (np.cos(x[i]) * x[i] + np.sin(x[i]))
+    return g
+
+
+def fill_inputs(size: SizeSpec, rng: np.random.Generator) -> Args:
+    """A vector of ``size['n']`` values."""
+    return (rng.uniform(-2.0, 2.0, size["n"]),)
+
+
+# --------------------------------------------------------------------------
 # trivial function, for the cached-call overhead figure
 # --------------------------------------------------------------------------
 def trivial(x):
@@ -587,6 +617,17 @@ WORKLOADS: list[Workload] = [
         laplacian_inputs,
         wrt=(0,),
         sizes=_sizes([{"n": 20}], [{"n": 1000}], [{"n": 1000}, {"n": 10_000}]),
+        loops=True,
+    ),
+    Workload(
+        "fill_loop",
+        "y[i] = sin(x[i]) * x[i] in a loop, sum of squares; d/dx (O(n) in both sweeps?)",
+        fill_loop,
+        fill_loop_grad,
+        fill_inputs,
+        wrt=(0,),
+        sizes=_sizes([{"n": 50}], [{"n": 1000}, {"n": 10_000}, {"n": 100_000}],
+                     [{"n": 1000}, {"n": 10_000}, {"n": 100_000}]),
         loops=True,
     ),
 ]

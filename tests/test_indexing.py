@@ -94,9 +94,10 @@ def readable(x, j):
 
 def test_generated_source_names_versions_after_the_variable():
     src = adgen.vjp(readable).source
-    # Versions of y share its name where their lifetimes allow.
-    assert "y = setitem(y, 0, " in src
-    assert "y = setitem(y, np.s_[:, j], 2.0)" in src
+    # Versions of y share its name where their lifetimes allow; y is a copy the
+    # code owns and no old version is read again, so the writes are in place.
+    assert "y[0] = " in src
+    assert "y[:, j] = 2.0" in src
     assert "gather_written(" in src and "scatter_add(" in src
     check_grads(readable, [np.random.default_rng(3).standard_normal((3, 2)), 1])
 

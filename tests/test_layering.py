@@ -43,7 +43,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 # (layer, rank, module prefixes): a module belongs to the layer of its longest prefix
 # ("adgen" itself names only the package, so that a new top-level module must be placed).
 LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
-    ("errors", 0, ("adgen.errors", "adgen.version")),
+    ("errors", 0, ("adgen.errors", "adgen.version", "adgen.settings")),
     ("runtime", 0, ("adgen.runtime",)),
     ("trees", 0, ("adgen.trees",)),
     ("ir", 1, ("adgen.ir", "adgen.program")),
@@ -53,8 +53,10 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
     ("transforms", 4, ("adgen.transforms",)),
     ("passes", 5, ("adgen.passes",)),
     ("backend", 6, ("adgen.backend",)),
-    ("pipeline", 7, ("adgen.pipeline", "adgen.cache", "adgen.jit")),
-    ("top", 8, ("adgen", "adgen.__main__", "adgen.api", "adgen.calling", "adgen.aot",
+    ("pipeline", 7, ("adgen.pipeline", "adgen.cache", "adgen.arguments",
+                     "adgen.diskcache", "adgen.jit")),
+    ("top", 8, ("adgen", "adgen.__main__", "adgen.api", "adgen.calling", "adgen.composed",
+                "adgen.wrappers", "adgen.aot",
                 "adgen.targets", "adgen.cli", "adgen.testing", "adgen.tracebacks",
                 "adgen.graph", "adgen.highlight")),
 ]

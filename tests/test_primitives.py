@@ -1414,6 +1414,8 @@ EXEMPT: dict[str, str] = {
             "tests/test_api.py::test_method",
     "truth": "made by simplification from `if c: f = True else: f = False` when c is not "
              "already a truth value; not differentiable",
+    "zeros_array": "made by simplification (passes/known_zeros.py) from `zero` of a value "
+                   "known to be an array; not differentiable; tests/test_golden_specialised.py",
 }
 
 

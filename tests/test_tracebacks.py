@@ -49,7 +49,8 @@ def test_note_is_added_once() -> None:
         g(np.ones(3), np.ones((2, 4)))
     entry = g.compiled()
     annotate(info.value, entry.func, entry.emitted.line_locs)
-    assert len(getattr(info.value, "__notes__", [None])) == 1
+    notes = getattr(info.value, "__notes__", [])
+    assert len([n for n in notes if "raised by line" in n]) == 1
 
 
 def test_errors_outside_generated_code_get_no_note() -> None:
@@ -92,3 +93,63 @@ def test_pdb_steps_through_generated_code() -> None:
     assert "-> w = W @ z" in text
     assert "# Reverse sweep" in text  # the listing shows generated source
     assert "array([0., 0., 0.])" in text
+
+
+def _frames(exc: BaseException) -> list[str]:
+    return [f.filename for f in traceback.extract_tb(exc.__traceback__)]
+
+
+ADGEN_DIR = str(__import__("pathlib").Path(adgen.__file__).parent)
+
+
+def test_adgen_frames_are_hidden_but_user_and_generated_lines_stay() -> None:
+    g = adgen.grad(layer)
+    with pytest.raises(ValueError) as info:
+        g(np.ones(3), np.ones((2, 4)))
+    files = _frames(info.value)
+    assert __file__ in files
+    assert any(f.startswith("<adgen layer_grad") for f in files)
+    assert not any(f.startswith(ADGEN_DIR) for f in files), files
+    assert "ADGEN_TRACEBACK=full" in failing_note(info.value)
+
+
+def test_refusals_from_the_compiler_hide_its_frames() -> None:
+    def uses_unknown(x):
+        return np.fft.fft(x).real.sum()
+
+    with pytest.raises(adgen.UnsupportedSyntaxError) as info:
+        adgen.grad(uses_unknown)(np.ones(3))
+    assert not any(f.startswith(ADGEN_DIR) for f in _frames(info.value))
+    with pytest.raises(adgen.DifferentiationError) as info:
+        adgen.grad(layer, wrt="nope")
+    assert not any(f.startswith(ADGEN_DIR) for f in _frames(info.value))
+
+
+def test_full_tracebacks_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    from adgen.settings import config
+
+    monkeypatch.setattr(config, "traceback", "full")
+    g = adgen.grad(layer)
+    with pytest.raises(ValueError) as info:
+        g(np.ones(3), np.ones((2, 4)))
+    assert any(f.startswith(ADGEN_DIR) for f in _frames(info.value))
+
+
+def test_source_not_found_is_not_chained_to_inspect() -> None:
+    ns: dict = {"np": np}
+    exec("def typed(x):\n    return x * 2.0\n", ns)
+    with pytest.raises(adgen.SourceNotFoundError) as info:
+        adgen.grad(ns["typed"])(1.0)
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    text = "".join(traceback.format_exception(info.value))
+    assert "OSError" not in text and "inspect.py" not in text
+
+
+def test_environment_variable_selects_full_tracebacks() -> None:
+    import subprocess
+    import sys
+
+    code = ("import adgen; print(adgen.config.traceback)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**__import__("os").environ, "ADGEN_TRACEBACK": "full"})
+    assert out.stdout.strip() == "full"

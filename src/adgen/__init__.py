@@ -22,6 +22,8 @@ from .errors import (
     UnsupportedSyntaxError,
 )
 from .primitives.builtins import stop_gradient
+from .settings import config
+from .trees import register_pytree
 from .version import __version__
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "SourceNotFoundError",
     "UnsupportedSyntaxError",
     "__version__",
+    "config",
     "custom_derivative",
     "defjvp",
     "defvjp",
@@ -37,6 +40,7 @@ __all__ = [
     "hessian",
     "jacobian",
     "jvp",
+    "register_pytree",
     "source",
     "stop_gradient",
     "value_and_grad",

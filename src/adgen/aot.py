@@ -230,6 +230,17 @@ def _names(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+def _needs(modules: Sequence[str], imports: Sequence[str]) -> list[str]:
+    """The docstring lines that say what the module imports (what it really does)."""
+    others = sorted({m.partition(".")[0] for m in modules} |
+                    {line.split()[1] for line in imports if line.startswith("from ")})
+    others = [m for m in others if m != "numpy"]
+    if not others:
+        return ["The module needs only NumPy: the helpers its functions call are at the end."]
+    return [f"The module imports NumPy and {_names(others)}, as the differentiated code does;",
+            "the helpers its functions call are at the end."]
+
+
 def generate_module(groups: Sequence[Derivatives], command: str | None = None) -> str:
     """The text of a standalone module holding the parts of every group."""
     public = [p.name for d in groups for p in d.parts]
@@ -253,10 +264,9 @@ def generate_module(groups: Sequence[Derivatives], command: str | None = None) -
     if "forward" in modes:
         doc += ["<func>_jvp(*params, *tangents) returns (value, directional derivative),",
                 "with one tangent per parameter differentiated, shaped like it."]
-    doc += ["", "The module needs only NumPy: the helpers its functions call are at the end.",
-            '"""']
     imports, consts = _free_values(groups)
     modules = sorted(set().union(*(p.modules for d in groups for p in (*d.parts, *d.callees))))
+    doc += ["", *_needs(modules, imports), '"""']
     out = header + doc + ["", "import numpy as np"] + [f"import {m}" for m in modules]
     if imports:
         out += [""] + imports

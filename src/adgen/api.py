@@ -18,36 +18,76 @@ from typing import Any
 import numpy as np
 
 from .calling import Derivative, WrtSpec, check_differentiable, normalize_wrt
+from .composed import Jacobian, basis
 from .errors import DifferentiationError
+from .jit import check_options
+from .tracebacks import boundary
+
+#: The keywords every function here takes to choose the backend (see the module doc).
+BACKEND_OPTIONS = ("backend", "fallback", "cache")
 
 __all__ = ["Derivative", "WrtSpec", "differentiate", "grad", "hessian", "jacobian", "jvp",
            "normalize_wrt", "source", "value_and_grad", "vjp"]
 
 
-def grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, backend: str = "numpy",
-         fallback: str | None = None, cache: bool = False) -> Derivative:
+def _refuse_options(name: str, options: dict[str, Any]) -> None:
+    """Refuse keywords adgen does not take, pointing JAX's names to adgen's."""
+    if "argnums" in options:
+        raise DifferentiationError(
+            f"adgen.{name} takes wrt= (an argument index, a parameter name, or a tuple of "
+            f"them), not argnums=: write wrt={options['argnums']!r}")
+    if options:
+        raise DifferentiationError(
+            f"adgen.{name} got unexpected keyword argument(s) {', '.join(sorted(options))}")
+
+
+def _backend(backend: str = "numpy", fallback: str | None = None,
+             cache: bool = False) -> dict[str, Any]:
+    """The backend keywords as Derivative takes them (checked: adgen.jit.check_options)."""
+    check_options(backend, fallback)
+    return {"backend": backend, "fallback": fallback, "cache_on_disk": cache}
+
+
+def _derivative(kind: str, f: Any, wrt: WrtSpec, has_aux: bool,
+                options: dict[str, Any]) -> Any:
+    how = _backend(**{k: options.pop(k) for k in BACKEND_OPTIONS if k in options})
+    _refuse_options(kind, options)
+    if isinstance(f, Jacobian):
+        if has_aux:
+            raise DifferentiationError(f"{kind} of a jacobian or hessian takes no has_aux")
+        return f.derivative(kind, wrt, how)
+    return Derivative(f, kind, wrt, has_aux, **how)
+
+
+@boundary
+def grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
+         **options: Any) -> Derivative:
     """The gradient of a scalar-valued ``f``: ``grad(f)(*args)`` has the shape of ``args[wrt]``."""
-    return Derivative(f, "grad", wrt, backend, fallback, cache)
+    return _derivative("grad", f, wrt, has_aux, options)
 
 
-def value_and_grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, backend: str = "numpy",
-                   fallback: str | None = None, cache: bool = False) -> Derivative:
+@boundary
+def value_and_grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
+                   **options: Any) -> Derivative:
     """``value_and_grad(f)(*args) == (f(*args), grad(f)(*args))``, computed together."""
-    return Derivative(f, "value_and_grad", wrt, backend, fallback, cache)
+    return _derivative("value_and_grad", f, wrt, has_aux, options)
 
 
-def vjp(f: Callable[..., Any], wrt: WrtSpec = 0, *, backend: str = "numpy",
-        fallback: str | None = None, cache: bool = False) -> Derivative:
+@boundary
+def vjp(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
+        **options: Any) -> Derivative:
     """``vjp(f)(*args, cotangent)``: the gradient of ``<cotangent, f(*args)>``."""
-    return Derivative(f, "vjp", wrt, backend, fallback, cache)
+    return _derivative("vjp", f, wrt, has_aux, options)
 
 
-def jvp(f: Callable[..., Any], wrt: WrtSpec = 0, *, backend: str = "numpy",
-        fallback: str | None = None, cache: bool = False) -> Derivative:
+@boundary
+def jvp(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
+        **options: Any) -> Derivative:
     """``jvp(f)(*args, *tangents) == (f(*args), J @ tangents)`` (forward mode)."""
-    return Derivative(f, "jvp", wrt, backend, fallback, cache)
+    return _derivative("jvp", f, wrt, has_aux, options)
 
 
+@boundary
 def differentiate(
     f: Callable[..., Any] | None = None, *, wrt: WrtSpec = 0, mode: str = "reverse",
     backend: str = "numpy", fallback: str | None = None, cache: bool = False,
@@ -63,6 +103,7 @@ def differentiate(
     return wrap if f is None else wrap(f)
 
 
+@boundary
 def source(f: Callable[..., Any], *, wrt: WrtSpec = 0, mode: str = "reverse") -> str:
     """The generated source of ``f``'s gradient (reverse) or JVP (forward)."""
     return differentiate(f, wrt=wrt, mode=mode).source
@@ -75,31 +116,29 @@ def _refuse_containers(what: str, xs: list[Any]) -> None:
             "differentiate with respect to its arrays (pass them as separate arguments)")
 
 
-def _basis(x: Any) -> Any:
-    """Unit tangents for ``x``, one per element, each shaped like ``x``."""
-    x = np.asarray(x)
-    n = x.size
-    eye = np.eye(n, dtype=x.dtype if x.dtype.kind in "fc" else float)
-    for i in range(n):
-        yield eye[i].reshape(x.shape)
-
-
-def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto", *,
-             backend: str = "numpy", fallback: str | None = None,
-             cache: bool = False) -> Callable[..., Any]:
+@boundary
+def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto",
+             **options: Any) -> Callable[..., Any]:
     """``jacobian(f)(*args)`` has shape ``out.shape + args[wrt].shape``.
 
     ``mode="forward"`` pushes one tangent per input element, ``"reverse"``
     pulls one cotangent per output element; ``"auto"`` takes the cheaper.
     With a tuple ``wrt``, returns a tuple of Jacobians.
     """
+    chosen = {k: options.pop(k) for k in BACKEND_OPTIONS if k in options}
+    how = _backend(**chosen)
+    _refuse_options("jacobian", options)
     if mode not in ("auto", "forward", "reverse"):
         raise DifferentiationError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
+    if isinstance(f, Jacobian):
+        return f.derivative("jacobian", wrt, how)
     names, positions, is_tuple = normalize_wrt(f, wrt)
-    how = {"backend": backend, "fallback": fallback, "cache": cache}
-    fwd = jvp(f, tuple(positions), **how)
-    rev = vjp(f, tuple(positions), **how)
+    if not is_tuple:
+        return Jacobian(f, positions, mode, how=how)
+    fwd = jvp(f, tuple(positions), **chosen)
+    rev = vjp(f, tuple(positions), **chosen)
 
+    @boundary
     def jac(*args: Any) -> Any:
         args = list(args)
         _refuse_containers("jacobian", [args[p] for p in positions if p < len(args)])
@@ -119,7 +158,7 @@ def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto", *,
             for k, x in enumerate(xs):
                 cols = []
                 out = None
-                for e in _basis(x):
+                for e in basis(x):
                     tangents = [e if j == k else np.zeros_like(np.asarray(xj, dtype=float))
                                 for j, xj in enumerate(xs)]
                     out, col = fwd(*args, *tangents)
@@ -131,7 +170,7 @@ def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto", *,
                 raise DifferentiationError("jacobian needs a function with one output; "
                                            "split it or use vjp/jvp")
             rows: list[list[Any]] = [[] for _ in xs]
-            for e in _basis(out):
+            for e in basis(out):
                 g = rev(*args, e)
                 for k in range(len(xs)):
                     rows[k].append(np.asarray(g[k]))
@@ -143,17 +182,25 @@ def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto", *,
     return jac
 
 
-def hessian(f: Callable[..., Any], wrt: WrtSpec = 0, *, backend: str = "numpy",
-            fallback: str | None = None, cache: bool = False) -> Callable[..., Any]:
+@boundary
+def hessian(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Callable[..., Any]:
     """``hessian(f)(*args)`` has shape ``x.shape + x.shape``: forward mode over the gradient.
 
     With a tuple ``wrt``, returns the blocks ``H[i][j] = d grad_i / d x_j``.
     """
+    chosen = {k: options.pop(k) for k in BACKEND_OPTIONS if k in options}
+    how = _backend(**chosen)
+    _refuse_options("hessian", options)
+    if isinstance(f, Jacobian):
+        return f.derivative("hessian", wrt, how)
     names, positions, is_tuple = normalize_wrt(f, wrt)
-    how = {"backend": backend, "fallback": fallback, "cache": cache}
-    g = grad(f, tuple(positions) if is_tuple else positions[0], **how)
-    hjvp = jvp(g, tuple(positions), **how)
+    if not is_tuple:
+        return Jacobian(grad(f, positions[0], **chosen), positions, "forward",
+                        name="hessian", how=how)
+    g = grad(f, tuple(positions) if is_tuple else positions[0], **chosen)
+    hjvp = jvp(g, tuple(positions), **chosen)
 
+    @boundary
     def hess(*args: Any) -> Any:
         args = list(args)
         _refuse_containers("hessian", [args[p] for p in positions if p < len(args)])
@@ -161,7 +208,7 @@ def hessian(f: Callable[..., Any], wrt: WrtSpec = 0, *, backend: str = "numpy",
         blocks: list[list[Any]] = [[None] * len(xs) for _ in xs]
         for j, xj in enumerate(xs):
             cols: list[list[Any]] = [[] for _ in xs]
-            for e in _basis(xj):
+            for e in basis(xj):
                 tangents = [e if k == j else np.zeros_like(np.asarray(xk, dtype=float))
                             for k, xk in enumerate(xs)]
                 _, dg = hjvp(*args, *tangents)

@@ -7,6 +7,17 @@ changes compilation happened since it was built: registering custom rules
 (:data:`adgen.custom.VERSION`) or :func:`clear_cache`. Both are counters an
 entry records (``Compiled.stamp``), so objects holding an entry (the fast
 call paths of :mod:`adgen.calling`) check staleness with two comparisons.
+
+Closure cells holding arrays are data, not code: the key holds their shape
+and dtype, not their identity, and the generated code reads them by name
+from its namespace, so a closure remade each step over new data (a ``loss``
+over this step's batch) reuses the code compiled for the first one;
+:func:`function_for` gives the generated function bound to the cells of the
+closure at hand. (An array the compiled code does not name, whose value may
+have been folded into it, pins the entry to that very array.)
+
+The cache holds at most :data:`adgen.config.cache_size` entries and drops the
+least recently used beyond it, with all it kept alive.
 """
 
 from __future__ import annotations
@@ -16,18 +27,21 @@ import importlib
 import sys
 import threading
 import types
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from . import custom, jit, pipeline
+from . import custom, diskcache, jit, pipeline
+from .arguments import check_result
 from .backend.emit import Emitted
 from .frontend.parse import register_source
 from .ir import Function
 from .pipeline import Kind, Request
 from .program import cell_full
 from .runtime import HELPERS
+from .settings import config
 
 #: Bumped by :func:`clear_cache`; with :data:`adgen.custom.VERSION`, what an entry's stamp is.
 EPOCH = [0]
@@ -50,8 +64,19 @@ class Compiled:
     keep: tuple[Any, ...] = field(default=(), repr=False)
     # Lists and dicts in the primal's result (adgen.trees); None: only tuples.
     result_tree: Any = None
+    # The primal's result structure (nested tuples of result indices, see adgen.ir).
+    result_structure: Any = 0
     # stamp() when it was compiled.
     stamp: tuple[int, int] = (0, 0)
+    # Closure cells read at call time: (cell index, name in the namespace).
+    cells: tuple[tuple[int, str], ...] = ()
+    # Closure cells holding arrays the code does not name: (cell index, the array).
+    pinned: tuple[tuple[int, Any], ...] = field(default=(), repr=False)
+    code: Any = field(default=None, repr=False)  # the module code object, run per binding
+    namespace: dict[str, Any] = field(default_factory=dict, repr=False)
+    # With has_aux: the function returns (derivative, aux); lists and dicts of the aux.
+    has_aux: bool = False
+    aux_tree: Any = None
 
 
 def namespace_for(emitted: Emitted) -> dict[str, Any]:
@@ -66,68 +91,156 @@ def namespace_for(emitted: Emitted) -> dict[str, Any]:
     return ns
 
 
-def build(request: Request) -> Compiled:
-    """Compile ``request`` through the whole pipeline and exec the source (no caching);
-    the numba backend then compiles it with numba (:func:`adgen.jit.build`)."""
-    if request.backend != "numpy":
-        return jit.build(request, _build)
-    return _build(request)
+def _disk_key(request: Request) -> str | None:
+    if (not config.cache_dir or request.conform or request.name is not None
+            or request.backend != "numpy"):
+        return None
+    return diskcache.key_text(request.func, (request.kind, request.wrt, request.as_tuple,
+                                             request.trees, request.shapes, request.has_aux))
 
 
-def _build(request: Request, load: Any = None) -> Compiled:
-    """The pipeline's source for ``request``, exec'd (by ``load`` if given)."""
-    when = stamp()
-    state = pipeline.run(request)
-    assert state.fn is not None and state.primal is not None
-    emitted = pipeline.joined(state.emitted)
-    name = emitted.name
+def _from_record(record: dict[str, Any], request: Request, when: tuple[int, int]) -> Compiled:
+    """A compiled derivative from a checked disk record (its IR is built when asked for)."""
+    emitted = Emitted(record["name"], record["source"], set(record["helpers"]),
+                      record["freevars"], line_locs=record["line_locs"],
+                      modules=set(record["modules"]))
+    func, code, ns = _exec(emitted)
+    entry = Compiled(func, emitted.source, None, emitted, record["global_deps"],  # type: ignore[arg-type]
+                     result_structure=record["structure"], stamp=when, code=code,
+                     namespace=ns, has_aux=record["has_aux"])
+    _bind_cells(entry, request.func)
+    return entry
+
+
+def _exec(emitted: Emitted, load: Any = None) -> tuple[Any, Any, dict[str, Any]]:
+    """Run ``emitted``'s source (by ``load(source, filename, ns)`` if given, see
+    :func:`adgen.jit.build`): its function, code object and namespace."""
     digest = hashlib.sha1(emitted.source.encode()).hexdigest()[:10]
-    filename = f"<adgen {name} {digest}>"
+    filename = f"<adgen {emitted.name} {digest}>"
     register_source(filename, emitted.source)
     ns = namespace_for(emitted)
+    code = compile(emitted.source, filename, "exec")
     if load is None:
-        exec(compile(emitted.source, filename, "exec"), ns)
+        exec(code, ns)
     else:
-        load(emitted.source, filename, ns)
-    func = ns[name]
+        ns = load(emitted.source, filename, ns)
+    return ns[emitted.name], code, ns
+
+
+def build(request: Request, disk: bool = True) -> Compiled:
+    """Compile ``request`` through the whole pipeline and exec the source (no in-memory
+    caching; the disk cache, if configured and ``disk``, is read and written); the numba
+    backend then compiles it with numba (:func:`adgen.jit.build`)."""
+    if request.backend != "numpy":
+        return jit.build(request, _build)
+    return _build(request, disk=disk)
+
+
+def _build(request: Request, load: Any = None, disk: bool = True) -> Compiled:
+    """The pipeline's source for ``request``, exec'd (by ``load`` if given)."""
+    when = stamp()
+    key = _disk_key(request) if disk and load is None else None
+    if key is not None:
+        record = diskcache.load(config.cache_dir, key, request.func)  # type: ignore[arg-type]
+        if record is not None:
+            return _from_record(record, request, when)
+    state = pipeline.run(request)
+    assert state.fn is not None and state.primal is not None
+    check_result(state.primal)
+    emitted = pipeline.joined(state.emitted)
+    func, code, ns = _exec(emitted, load)
     func._adgen_ir = state.fn
     deps = tuple((n, o) for n, o in state.primal.global_deps.items()
                  if not isinstance(o, types.ModuleType))
-    return Compiled(func, emitted.source, state.fn, emitted, deps,
-                    result_tree=state.primal.result_tree, stamp=when)
+    entry = Compiled(func, emitted.source, state.fn, emitted, deps,
+                     result_tree=state.primal.result_tree,
+                     result_structure=state.primal.result_structure(), stamp=when,
+                     code=code, namespace=ns, has_aux=request.has_aux, aux_tree=state.aux_tree)
+    _bind_cells(entry, request.func)
+    if key is not None:
+        diskcache.store(config.cache_dir, key, request.func, state, emitted, entry)  # type: ignore[arg-type]
+    return entry
 
 
-_cache: dict[Any, Compiled] = {}
+def _bind_cells(entry: Compiled, f: Any) -> None:
+    """Record which closure cells of ``f`` holding arrays the code reads by name."""
+    cells: list[tuple[int, str]] = []
+    pinned: list[tuple[int, Any]] = []
+    by_id = {id(v): k for k, v in entry.emitted.freevars.items()}
+    for i, cell in enumerate(getattr(f, "__closure__", None) or ()):
+        if not cell_full(cell) or type(cell.cell_contents) is not np.ndarray:
+            continue
+        name = by_id.get(id(cell.cell_contents))
+        if name is None:
+            pinned.append((i, cell.cell_contents))
+        else:
+            cells.append((i, name))
+    entry.cells, entry.pinned = tuple(cells), tuple(pinned)
+
+
+def function_for(entry: Compiled, f: Any) -> Any:
+    """``entry``'s generated function, reading the closure cells of ``f`` (the function
+    it was asked for, which may be another closure of the same code)."""
+    if not entry.cells:
+        return entry.func
+    closure = f.__closure__
+    ns = entry.namespace
+    if all(closure[i].cell_contents is ns[name] for i, name in entry.cells):
+        return entry.func
+    ns = dict(ns)
+    for i, name in entry.cells:
+        ns[name] = closure[i].cell_contents
+    exec(entry.code, ns)
+    func = ns[entry.emitted.name]
+    func._adgen_ir = entry.ir
+    return func
+
+
+_cache: OrderedDict[Any, Compiled] = OrderedDict()
 _locks: dict[Any, threading.Lock] = {}
 _guard = threading.Lock()
 
 
-def _closure_key(f: Any) -> tuple[int, ...]:
-    cells = getattr(f, "__closure__", None) or ()
-    return tuple(id(c.cell_contents) if cell_full(c) else 0 for c in cells)
+def _cell_key(cell: Any) -> Any:
+    if not cell_full(cell):
+        return 0
+    value = cell.cell_contents
+    if type(value) is np.ndarray:
+        return ("array", value.shape, value.dtype.str)
+    return id(value)
+
+
+def _closure_key(f: Any) -> tuple[Any, ...]:
+    return tuple(_cell_key(c) for c in getattr(f, "__closure__", None) or ())
 
 
 def cache_key(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool,
-              trees: tuple[Any, ...] | None = None, shapes: tuple[Any, ...] | None = None
-              ) -> Any:
+              trees: tuple[Any, ...] | None = None, shapes: tuple[Any, ...] | None = None,
+              has_aux: bool = False) -> Any:
     code = getattr(f, "__code__", None)
     if code is None or getattr(f, "_adgen_ir", None) is not None:
-        return (id(f), kind, wrt, as_tuple, trees, shapes)
-    return (code, _closure_key(f), kind, wrt, as_tuple, trees, shapes)
+        return (id(f), kind, wrt, as_tuple, trees, shapes, has_aux)
+    return (code, _closure_key(f), kind, wrt, as_tuple, trees, shapes, has_aux)
 
 
 def fresh(entry: Compiled, f: Any) -> bool:
     """Whether ``entry`` may still be used for ``f``: compiled since the last change of
-    custom rules or cache clear, with the module globals it read still bound the same."""
+    custom rules or cache clear, with the module globals it read still bound the same
+    (and the arrays it pins still in ``f``'s cells)."""
     if entry.stamp != (EPOCH[0], custom.VERSION[0]):
         return False
+    if entry.pinned:
+        closure = f.__closure__
+        if any(closure[i].cell_contents is not a for i, a in entry.pinned):
+            return False
     g = getattr(f, "__globals__", {})
     return all(g.get(n, o) is o for n, o in entry.global_deps)
 
 
 def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False,
         trees: tuple[Any, ...] | None = None,
-        shapes: tuple[Any, ...] | None = None, backend: tuple[Any, ...] = ()) -> Compiled:
+        shapes: tuple[Any, ...] | None = None, has_aux: bool = False,
+        need_ir: bool = False, backend: tuple[Any, ...] = ()) -> Compiled:
     """The compiled derivative, from the cache or compiled once (thread-safe).
 
     ``trees``: the container structure of each argument, if any is a container.
@@ -136,24 +249,39 @@ def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False,
     helpers where shapes are known to agree. ``backend``: ``(name, fallback,
     jit_cache)`` of a backend other than NumPy's (see :mod:`adgen.jit`).
     """
-    key = cache_key(f, kind, wrt, as_tuple, trees, shapes)
+    key = cache_key(f, kind, wrt, as_tuple, trees, shapes, has_aux)
     if backend:
         key = (key, *backend)
     entry = _cache.get(key)
-    if entry is not None and fresh(entry, f):
+    if entry is not None and fresh(entry, f) and not (need_ir and entry.ir is None):
+        try:
+            _cache.move_to_end(key)
+        except KeyError:  # dropped by another thread meanwhile
+            pass
         return entry
     with _guard:
         lock = _locks.setdefault(key, threading.Lock())
     with lock:
         entry = _cache.get(key)
-        if entry is None or not fresh(entry, f):
+        if entry is None or not fresh(entry, f) or (need_ir and entry.ir is None):
             options = dict(zip(("backend", "fallback", "jit_cache"), backend))
-            entry = build(Request(f, kind, wrt, as_tuple, trees, shapes, **options))
+            entry = build(Request(f, kind, wrt, as_tuple, trees, shapes, has_aux=has_aux,
+                                  **options), disk=not need_ir)
             # Keep the closure contents alive so their ids stay unique in the key.
             cells = getattr(f, "__closure__", None) or ()
-            entry.keep = tuple(c.cell_contents for c in cells if cell_full(c)) + (f,)
-            _cache[key] = entry
+            entry.keep = tuple(c.cell_contents for c in cells if cell_full(c)
+                               and type(c.cell_contents) is not np.ndarray) + (f,)
+            with _guard:
+                _cache[key] = entry
+                _drop_oldest()
     return entry
+
+
+def _drop_oldest() -> None:
+    """Drop the least recently used entries beyond the bound (with _guard held)."""
+    while len(_cache) > max(config.cache_size, 1):
+        key, _ = _cache.popitem(last=False)
+        _locks.pop(key, None)
 
 
 def clear_cache() -> None:

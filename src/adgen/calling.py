@@ -20,33 +20,40 @@ from typing import Any
 import numpy as np
 
 from . import cache, custom, trees
-from .errors import DifferentiationError, NotScalarOutputError
+from .arguments import check_differentiable, check_real, check_value, describe
+from .errors import ArgumentError, DifferentiationError, NotScalarOutputError
 from .highlight import to_html
 from .ir import Function, clone
 from .jit import check_options
 from .program import Kind
 from .runtime import NOT_SCALAR, REFUSED, gradient_like
-from .tracebacks import annotate
+from .tracebacks import annotate, boundary, hide_internal_frames
+from .wrappers import unwrap
 
 WrtSpec = int | str | Sequence[int | str]
 
 _KINDS = {"grad", "value_and_grad", "vjp", "jvp"}
 
 
-def _param_names(f: Any) -> list[str]:
-    if inspect.ismethod(f):
-        return _param_names(f.__func__)[1:]
+def param_names(f: Any) -> list[str]:
+    """The names of the parameters of ``f`` (a function, method or derivative object)."""
+    given = getattr(f, "_adgen_params", None)
+    if given is not None:
+        return list(given)
     if isinstance(f, Derivative):
-        return f._ir().params[1:] if f._bound is not None else f._ir().params
+        return f._ir().params[len(f._lead):]
+    func, lead, _ = unwrap(f)
+    if func is not f:
+        return param_names(func)[len(lead):]
     ir = getattr(f, "_adgen_ir", None)
     if ir is not None:
         return list(ir.params)
     if not callable(f):
-        raise TypeError(f"adgen differentiates functions, not {type(f).__name__}")
-    # A function wrapped with functools.wraps is differentiated as the one it wraps.
-    code = getattr(inspect.unwrap(f), "__code__", None)
+        raise ArgumentError(f"adgen differentiates functions, not {type(f).__name__}")
+    # functools.wraps wrappers are resolved before this (adgen.wrappers).
+    code = getattr(f, "__code__", None)
     if code is None:
-        raise TypeError(f"adgen differentiates Python functions, not {f!r}")
+        raise ArgumentError(f"adgen differentiates Python functions, not {f!r}")
     return signature_names(code)
 
 
@@ -73,7 +80,7 @@ def _is_plain(code: Any) -> bool:
 
 def normalize_wrt(f: Any, wrt: WrtSpec) -> tuple[tuple[str, ...], tuple[int, ...], bool]:
     """(names, positions, given as a tuple) of the parameters in ``wrt``."""
-    params = _param_names(f)
+    params = param_names(f)
     is_tuple = isinstance(wrt, (tuple, list))
     items = list(wrt) if is_tuple else [wrt]  # type: ignore[arg-type]
     if not items:
@@ -90,6 +97,13 @@ def normalize_wrt(f: Any, wrt: WrtSpec) -> tuple[tuple[str, ...], tuple[int, ...
             names.append(w)
         else:
             i = int(w)
+            code = getattr(unwrap(f)[0], "__code__", None)
+            if not params and code is not None and code.co_flags & inspect.CO_VARARGS:
+                raise DifferentiationError(
+                    f"wrt={i}: {getattr(f, '__name__', 'the function')} takes only *args, "
+                    "and adgen differentiates with respect to named parameters; give it "
+                    "named ones (a decorator that only passes its arguments through, made "
+                    "with functools.wraps, is differentiated as the function it wraps)")
             if not -len(params) <= i < len(params):
                 raise DifferentiationError(
                     f"wrt={i}: {getattr(f, '__name__', 'the function')} takes "
@@ -98,35 +112,6 @@ def normalize_wrt(f: Any, wrt: WrtSpec) -> tuple[tuple[str, ...], tuple[int, ...
     if len(set(names)) != len(names):
         raise DifferentiationError(f"wrt names a parameter twice: {wrt!r}")
     return tuple(names), tuple(params.index(n) for n in names), is_tuple
-
-
-def check_real(name: str, value: Any) -> None:
-    """Refuse complex values: adgen differentiates real-valued code only."""
-    if isinstance(value, (complex, np.complexfloating)) or (
-            isinstance(value, np.ndarray) and value.dtype.kind == "c"):
-        raise DifferentiationError(
-            f"the argument {name!r} is complex ({np.asarray(value).dtype}): adgen does not "
-            "differentiate complex numbers; pass the real and imaginary parts as two real "
-            "arguments")
-
-
-def check_differentiable(name: str, value: Any) -> None:
-    check_real(name, value)
-    if isinstance(value, (bool, np.bool_)) or isinstance(value, (int, np.integer)):
-        raise DifferentiationError(
-            f"cannot differentiate with respect to {name!r}: it is an integer or boolean "
-            f"({value!r}), which has no derivative; pass a float (e.g. {name}=float(...)) "
-            "or leave it out of wrt")
-    if not isinstance(value, (float, complex, np.number, np.ndarray, tuple, list, dict)):
-        # None, a string, an object: NumPy would turn it into an object array and fail
-        # somewhere in the generated code
-        raise DifferentiationError(
-            f"cannot differentiate with respect to {name!r}: it is {type(value).__name__} "
-            f"({value!r:.40}), not a number or a float array; pass a float or a float array")
-    if isinstance(value, np.ndarray) and value.dtype.kind not in "fc":
-        raise DifferentiationError(
-            f"cannot differentiate with respect to {name!r}: it is an array of dtype "
-            f"{value.dtype}, which has no derivative; convert it with .astype(float)")
 
 
 _MISS = object()  # the fast call path declines: take the general one
@@ -150,6 +135,37 @@ def _shapes(args: Sequence[Any]) -> tuple[Any, ...] | None:
     return tuple(out)
 
 
+def _cell_guard(entry: cache.Compiled, f: Any) -> tuple[tuple[Any, Any], ...]:
+    """(cell, value) of each closure cell the generated code reads at call time."""
+    closure = getattr(f, "__closure__", None) or ()
+    return tuple((closure[i], closure[i].cell_contents) for i, _ in entry.cells)
+
+
+def _cells_moved(guard: tuple[tuple[Any, Any], ...]) -> bool:
+    return any(cell.cell_contents is not value for cell, value in guard)
+
+
+def _split(entry: cache.Compiled, out: Any) -> tuple[Any, Any]:
+    """(derivative, aux) of what the generated function returned (aux None without)."""
+    if not entry.has_aux:
+        return out, None
+    out, aux = out
+    return out, trees.from_nested_tuples(aux, entry.aux_tree)
+
+
+def _joined(kind: str, value: Any, derivative: Any, aux: Any, entry: cache.Compiled) -> Any:
+    """What a call returns, with the aux where JAX puts it when has_aux is on:
+    ``(grad, aux)``, ``((value, aux), grad)``, ``(grads, aux)`` for vjp,
+    ``(value, tangent, aux)`` for jvp."""
+    if kind == "grad":
+        return (derivative, aux) if entry.has_aux else derivative
+    if kind == "value_and_grad":
+        return ((value, aux), derivative) if entry.has_aux else (value, derivative)
+    if kind == "vjp":
+        return (derivative, aux) if entry.has_aux else derivative
+    return (value, derivative, aux) if entry.has_aux else (value, derivative)
+
+
 def _refused_at_run_time(exc: BaseException) -> None:
     """Raise a runtime helper's refusal (see :data:`adgen.runtime.REFUSED`) as a
     DifferentiationError, keeping the note that says where it happened."""
@@ -167,7 +183,8 @@ class Derivative:
     ``.primal``.
     """
 
-    def __init__(self, f: Callable[..., Any], kind: str, wrt: WrtSpec, backend: str = "numpy",
+    def __init__(self, f: Callable[..., Any], kind: str, wrt: WrtSpec,
+                 has_aux: bool = False, backend: str = "numpy",
                  fallback: str | None = None, cache_on_disk: bool = False) -> None:
         if kind not in _KINDS:
             raise ValueError(kind)
@@ -177,17 +194,17 @@ class Derivative:
         self.primal = f
         self.kind = kind
         self.wrt = wrt
+        self.has_aux = bool(has_aux)
         self.wrt_names, self.wrt_positions, self.wrt_tuple = normalize_wrt(f, wrt)
         self._entry: cache.Compiled | None = None
         self._fast: Callable[[tuple[Any, ...]], Any] | None = None
         self._by_shapes: dict[tuple[Any, ...], cache.Compiled] = {}
         # The entry of the latest call, whose line map explains its exceptions.
         self._last: cache.Compiled | None = None
-        # A bound method is compiled as its function; calls pass the instance first.
-        self._bound: Any = f.__self__ if inspect.ismethod(f) else None
-        self._func: Any = f.__func__ if inspect.ismethod(f) else f
-        if self._bound is not None:
-            self.wrt_positions = tuple(p + 1 for p in self.wrt_positions)
+        # A bound method, a functools.partial or a pass-through decorator is compiled
+        # as the function it stands for; calls put its bound arguments first.
+        self._func, self._lead, self._keywords = unwrap(f)
+        self.wrt_positions = tuple(p + len(self._lead) for p in self.wrt_positions)
         functools.update_wrapper(self, f, updated=())
         self.__name__ = f"{getattr(f, '__name__', 'f')}_{kind}"
         self.__qualname__ = self.__name__
@@ -203,19 +220,26 @@ class Derivative:
         entry = self._entry
         if entry is None or not cache.fresh(entry, self._func):
             entry = cache.get(self._func, self._ir_kind, self.wrt_names, self.wrt_tuple,
-                              backend=self._backend)
+                              has_aux=self.has_aux, backend=self._backend)
             self._entry = entry
         return entry
 
     @property
+    @boundary
     def source(self) -> str:
         """The generated Python source of this derivative."""
         return self.compiled().source
 
     def _ir(self) -> Function:
         """The IR of what calling this object computes (for higher derivatives)."""
-        ir = clone(self.compiled().ir)
-        if self.kind == "grad":
+        entry = self.compiled()
+        if entry.ir is None:  # loaded from the disk cache: compile to get the IR
+            entry = self._entry = cache.get(self._func, self._ir_kind, self.wrt_names,
+                                            self.wrt_tuple, has_aux=self.has_aux, need_ir=True)
+        ir = clone(entry.ir)
+        if self.kind == "grad" and self.has_aux:  # ((value, grads), aux) -> (grads, aux)
+            ir.structure = (ir.structure[0][1], ir.structure[1])
+        elif self.kind == "grad":
             ir.structure = ir.structure[1]
         return ir
 
@@ -238,8 +262,7 @@ class Derivative:
                 out = fast(args)
             except ValueError as exc:
                 if not str(exc).startswith(NOT_SCALAR):
-                    self._annotate(exc)
-                    _refused_at_run_time(exc)
+                    self._fail(exc)
                     raise
                 out = _MISS  # one element, not 0-d: the general path handles it
             except Exception as exc:
@@ -248,24 +271,34 @@ class Derivative:
             if out is not _MISS:
                 return out
         try:
-            if self._bound is not None:
-                args = (self._bound, *args)
+            if self._lead:
+                args = (*self._lead, *args)
+            if self._keywords:
+                kw = {**self._keywords, **kw}
             n_extra = {"vjp": 1, "jvp": len(self.wrt_names)}.get(self.kind, 0)
             primal_args = args[:max(len(args) - n_extra, 0)]
-            if any(isinstance(a, (tuple, list, dict)) for a in (*primal_args, *kw.values())) \
+            if any(trees.is_container(a) for a in (*primal_args, *kw.values())) \
                     or not self._plain_signature():
                 return self._call_tree(args, kw, n_extra)
             shapes = _shapes(primal_args) if not kw else None
             entry = self._specialised(shapes) if shapes is not None else self.compiled()
             if entry.result_tree is not None:
                 return self._call_tree(args, kw, n_extra)
-            out = self._call(entry.func, args, kw)
+            out = self._call(entry, args, kw)
             if shapes is not None:
                 self._fast = self._make_fast(entry, shapes)
             return out
         except Exception as exc:
-            self._annotate(exc)
+            self._fail(exc)
+            raise
+
+    def _fail(self, exc: BaseException) -> None:
+        """Explain ``exc`` (or raise the refusal it stands for), without adgen's frames."""
+        self._annotate(exc)
+        try:
             _refused_at_run_time(exc)
+        except DifferentiationError as refused:
+            hide_internal_frames(refused)
             raise
 
     def _annotate(self, exc: BaseException) -> None:
@@ -273,14 +306,16 @@ class Derivative:
         entry = self._last or self._entry
         if entry is not None:
             annotate(exc, entry.func, entry.emitted.line_locs)
+        hide_internal_frames(exc)
 
     def _make_fast_jvp(self, entry: cache.Compiled, shapes: tuple[Any, ...]
                        ) -> Callable[[tuple[Any, ...]], Any] | None:
         """The fast path of a JVP: float arguments of known shapes, tangents alike."""
-        func, (epoch, version) = entry.func, entry.stamp
+        func, (epoch, version) = cache.function_for(entry, self._func), entry.stamp
         epochs, versions = cache.EPOCH, custom.VERSION
         n = len(self._params())
         positions = self.wrt_positions
+        guard = _cell_guard(entry, self._func)
         if len(shapes) != n:
             return None
         tangent_shapes = tuple(shapes[p] for p in positions)
@@ -289,7 +324,8 @@ class Derivative:
         def fast(args: tuple[Any, ...]) -> Any:
             if len(args) != n + len(positions) or epochs[0] != epoch or \
                     versions[0] != version or \
-                    _shapes(args[:n]) != shapes or _shapes(args[n:]) != tangent_shapes:
+                    _shapes(args[:n]) != shapes or _shapes(args[n:]) != tangent_shapes or \
+                    (guard and _cells_moved(guard)):
                 return _MISS
             for p in positions:
                 x = args[p]
@@ -305,7 +341,7 @@ class Derivative:
         entry = self._by_shapes.get(shapes)
         if entry is None or not cache.fresh(entry, self._func):
             entry = cache.get(self._func, self._ir_kind, self.wrt_names, self.wrt_tuple,
-                              shapes=shapes, backend=self._backend)
+                              shapes=shapes, has_aux=self.has_aux, backend=self._backend)
             if len(self._by_shapes) > 64:  # many shapes: keep the latest only
                 self._by_shapes.clear()
             self._by_shapes[shapes] = entry
@@ -321,20 +357,22 @@ class Derivative:
         code was specialised to; anything else returns ``_MISS`` and takes the
         general path.
         """
-        if self._bound is not None or entry.global_deps or entry.result_tree is not None:
+        if self._lead or self._keywords or entry.global_deps or entry.result_tree is not None or \
+                entry.has_aux:
             return None
         if self.kind == "jvp":
             return self._make_fast_jvp(entry, shapes)
         if self.kind not in ("grad", "value_and_grad") or self.wrt_tuple:
             return None
-        func, (epoch, version) = entry.func, entry.stamp
+        func, (epoch, version) = cache.function_for(entry, self._func), entry.stamp
         epochs, versions = cache.EPOCH, custom.VERSION
         n, p = len(self._params()), self.wrt_positions[0]
+        guard = _cell_guard(entry, self._func)
         with_value = self.kind == "value_and_grad"
 
         def fast(args: tuple[Any, ...]) -> Any:
             if len(args) != n or epochs[0] != epoch or versions[0] != version or \
-                    _shapes(args) != shapes:
+                    _shapes(args) != shapes or (guard and _cells_moved(guard)):
                 return _MISS
             x = args[p]
             tx = type(x)
@@ -352,48 +390,47 @@ class Derivative:
 
         return fast
 
-    def _call(self, func: Any, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
-        kind = self.kind
+    def _call(self, entry: cache.Compiled, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
+        kind, func = self.kind, cache.function_for(entry, self._func)
         if kind in ("grad", "value_and_grad"):
             args = self._bind(list(args), kw)
             self._check_args(args, {})
             try:
-                value, grads = func(*args)
+                (value, grads), aux = _split(entry, func(*args))
             except ValueError as exc:
-                if not str(exc).startswith(NOT_SCALAR):
+                if not str(exc).startswith(NOT_SCALAR) or entry.has_aux:
                     raise
-                value, grads = self._size_one(args, exc)
+                (value, grads), aux = self._size_one(args, exc), None
+            check_value(self._fname, value)
             grads = self._conform(grads, args, {})
-            return grads if kind == "grad" else (value, grads)
+            return _joined(kind, value, grads, aux, entry)
         if kind == "vjp":
-            if not args:
-                raise TypeError("vjp: pass the arguments, then the cotangent")
+            self._check_extra(args, kw, 1)
             *primals, cotangent = args
             primals = self._bind(primals, kw)
             self._check_args(primals, {})
             if isinstance(cotangent, list):
                 cotangent = tuple(cotangent)
-            grads = func(*primals, cotangent)
-            return self._conform(grads, primals, {})
+            self._check_cotangent(cotangent, entry.result_structure)
+            grads, aux = _split(entry, func(*primals, cotangent))
+            return _joined(kind, None, self._conform(grads, primals, {}, from_cotangent=True),
+                           aux, entry)
         # jvp
         n = len(self.wrt_names)
-        if len(args) < n:
-            raise TypeError(f"jvp: pass the arguments, then {n} tangent(s)")
+        self._check_extra(args, kw, n)
         primals = self._bind(list(args[: len(args) - n]), kw)
         tangents = args[len(args) - n:]
         self._check_args(primals, {})
         for name, pos, t in zip(self.wrt_names, self.wrt_positions, tangents):
-            if np.shape(t) != np.shape(primals[pos]):
-                raise DifferentiationError(
-                    f"jvp: the tangent for {name!r} has shape {np.shape(t)}, but {name!r} "
-                    f"has shape {np.shape(primals[pos])}; pass one tangent per wrt "
-                    "argument, shaped like it")
-        return func(*primals, *tangents)
+            self._check_tangent(name, t, primals[pos])
+        (value, tangent), aux = _split(entry, func(*primals, *tangents))
+        check_value(self._fname, value)
+        return _joined(kind, value, tangent, aux, entry)
 
     def _call_tree(self, args: tuple[Any, ...], kw: dict[str, Any], n_extra: int) -> Any:
         """A call with tuple, list or dict arguments, or results (see adgen.trees)."""
         if len(args) < n_extra:
-            raise TypeError(f"{self.kind}: pass the arguments, then "
+            raise ArgumentError(f"{self.kind}: pass the arguments, then "
                             f"{'the cotangent' if self.kind == 'vjp' else 'the tangents'}")
         split = len(args) - n_extra
         primals = self._bind(list(args[:split]), kw)
@@ -403,15 +440,14 @@ class Derivative:
         except TypeError as exc:
             raise DifferentiationError(str(exc)) from None
         key = structure if any(t is not None for t in structure) else None
-        entry = cache.get(self.primal, self._ir_kind, self.wrt_names, True, key,
-                          backend=self._backend)
+        entry = cache.get(self._func, self._ir_kind, self.wrt_names, True, key,
+                          has_aux=self.has_aux, backend=self._backend)
         parts = [trees.leaves(p, t) for p, t in zip(primals, structure, strict=True)]
         flat = [leaf for part in parts for leaf in part]
         for name, pos in zip(self.wrt_names, self.wrt_positions, strict=True):
-            for suffix, leaf in zip(trees.leaf_suffixes(structure[pos]), parts[pos],
-                                    strict=True):
+            for path, leaf in zip(trees.leaf_paths(structure[pos]), parts[pos], strict=True):
                 if type(leaf) is not np.ndarray or leaf.dtype.kind not in "fc":
-                    check_differentiable(name + suffix, leaf)
+                    check_differentiable(name + path, leaf)
 
         def regroup(grads: Any) -> Any:
             it = iter(grads)
@@ -422,17 +458,19 @@ class Derivative:
             return tuple(out) if self.wrt_tuple else out[0]
 
         result_tree = entry.result_tree
+        func = cache.function_for(entry, self._func)
         if self.kind in ("grad", "value_and_grad"):
-            value, grads = entry.func(*flat)
-            grads = regroup(grads)
-            return grads if self.kind == "grad" else (value, grads)
+            (value, grads), aux = _split(entry, func(*flat))
+            check_value(self._fname, value)
+            return _joined(self.kind, value, regroup(grads), aux, entry)
         if self.kind == "vjp":
             (cotangent,) = extra
             if result_tree is not None:
                 cotangent = trees.to_nested_tuples(cotangent, result_tree)
             elif isinstance(cotangent, list):
                 cotangent = tuple(cotangent)
-            return regroup(entry.func(*flat, cotangent))
+            grads, aux = _split(entry, func(*flat, cotangent))
+            return _joined("vjp", None, regroup(grads), aux, entry)
         tangents = []
         for name, pos, t in zip(self.wrt_names, self.wrt_positions, extra, strict=True):
             try:
@@ -449,9 +487,9 @@ class Derivative:
                         f"jvp: a tangent for {name!r} has shape {np.shape(leaf_t)} where "
                         f"{name!r} has shape {np.shape(leaf)}")
             tangents.extend(t_leaves)
-        value, tangent = entry.func(*flat, *tangents)
-        return (trees.from_nested_tuples(value, result_tree),
-                trees.from_nested_tuples(tangent, result_tree))
+        (value, tangent), aux = _split(entry, func(*flat, *tangents))
+        return _joined("jvp", trees.from_nested_tuples(value, result_tree),
+                       trees.from_nested_tuples(tangent, result_tree), aux, entry)
 
     def _size_one(self, args: list[Any], exc: ValueError) -> tuple[Any, Any]:
         """The value and gradient of an output of one element that is not 0-d.
@@ -459,7 +497,7 @@ class Derivative:
         Treated as the scalar it holds (as autograd does): the VJP with a
         cotangent of ones. Any other non-scalar output is refused.
         """
-        primal_args = args[1:] if self._bound is not None else args
+        primal_args = args[len(self._lead):]
         value = self.primal(*primal_args)
         if isinstance(value, (tuple, list, dict)) or np.size(value) != 1:
             raise NotScalarOutputError(str(exc)) from None
@@ -475,7 +513,7 @@ class Derivative:
         try:
             bound = sig.bind(*args, **kw)
         except TypeError as exc:
-            raise TypeError(f"{self.__name__}: {exc}") from None
+            raise ArgumentError(f"{self.__name__}: {exc}") from None
         bound.apply_defaults()
         if plain:
             return list(bound.args)
@@ -485,11 +523,61 @@ class Derivative:
     def _plain_signature(self) -> bool:
         """Whether the function has positional parameters only (else ``*args`` and
         ``**kwargs`` are passed as a tuple and a dict: the container path)."""
-        code = getattr(inspect.unwrap(self._func), "__code__", None)
+        code = getattr(self._func, "__code__", None)
         return code is None or _is_plain(code)
 
+    @property
+    def _fname(self) -> str:
+        return getattr(self.primal, "__name__", "the function")
+
+    def _check_extra(self, args: Sequence[Any], kw: dict[str, Any], n_extra: int) -> None:
+        """Refuse a call that leaves out the cotangent (vjp) or tangents (jvp)."""
+        params = self._params()
+        defaults = getattr(self._func, "__defaults__", None) or ()
+        required = [p for p in params[:len(params) - len(defaults)] if p not in kw]
+        required = required[len(self._lead):]
+        given = len(args) - len(self._lead)
+        if given >= len(required) + n_extra:
+            return
+        what = "the cotangent (shaped like its result)" if self.kind == "vjp" else \
+            f"one tangent per wrt argument ({', '.join('d' + n for n in self.wrt_names)})"
+        raise DifferentiationError(
+            f"{self.__name__} takes the arguments of {self._fname} "
+            f"({', '.join(required) or 'none required'}), then {what}; it was given "
+            f"{given} positional argument(s): "
+            f"{'the ' + ('cotangent is' if self.kind == 'vjp' else 'tangents are')} missing"
+            if given >= len(required) else
+            f"{self.__name__} takes the arguments of {self._fname} "
+            f"({', '.join(required)}), then {what}; it was given only {given} "
+            "positional argument(s)")
+
+    def _check_tangent(self, name: str, t: Any, x: Any) -> None:
+        if isinstance(t, (str, bytes)) or t is None:
+            raise DifferentiationError(
+                f"jvp: the tangent for {name!r} is {describe(t)}; pass a float array "
+                f"shaped like {name!r}")
+        if np.shape(t) != np.shape(x):
+            raise DifferentiationError(
+                f"jvp: the tangent for {name!r} has shape {np.shape(t)}, but {name!r} "
+                f"has shape {np.shape(x)}; pass one tangent per wrt argument, shaped like it")
+
+    def _check_cotangent(self, cot: Any, structure: Any, path: str = "") -> None:
+        """Refuse a cotangent whose tuple structure is not the result's."""
+        where = f"the cotangent{path}"
+        if isinstance(structure, tuple):
+            if not isinstance(cot, (tuple, list)) or len(cot) != len(structure):
+                raise DifferentiationError(
+                    f"vjp: {where} must be a tuple of {len(structure)} (one per element of "
+                    f"{self._fname}'s result{path}), not {describe(cot)}")
+            for k, (c, s) in enumerate(zip(cot, structure)):
+                self._check_cotangent(c, s, f"{path}[{k}]")
+        elif isinstance(cot, (tuple, list, dict, str, bytes)) or cot is None:
+            raise DifferentiationError(
+                f"vjp: {where} is {describe(cot)}, but {self._fname}'s result{path} is one "
+                "value: pass a float or an array shaped like it")
+
     def _params(self) -> list[str]:
-        return _param_names(self._func)
+        return param_names(self._func)
 
     def _check_args(self, args: Sequence[Any], kw: dict[str, Any]) -> None:
         for name, pos in zip(self.wrt_names, self.wrt_positions):
@@ -499,9 +587,18 @@ class Derivative:
         for name, value in zip(self._params(), args):
             check_real(name, value)
 
-    def _conform(self, grads: Any, args: Sequence[Any], kw: dict[str, Any]) -> Any:
+    def _conform(self, grads: Any, args: Sequence[Any], kw: dict[str, Any],
+                 from_cotangent: bool = False) -> Any:
         def like(pos: int, name: str) -> Any:
-            return args[pos] if pos < len(args) else kw.get(name)
+            x = args[pos] if pos < len(args) else kw.get(name)
+            if from_cotangent:
+                g = grads[self.wrt_names.index(name)] if self.wrt_tuple else grads
+                if isinstance(g, np.ndarray) and g.ndim and g.shape != np.shape(x):
+                    raise DifferentiationError(
+                        f"vjp: the gradient for {name!r} came out of shape {g.shape}, but "
+                        f"{name!r} has shape {np.shape(x)}: the cotangent must have the shape "
+                        f"of {self._fname}'s result")
+            return x
 
         if self.wrt_tuple:
             return tuple(gradient_like(g, like(p, n)) for g, p, n in

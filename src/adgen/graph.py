@@ -38,6 +38,9 @@ class _Dot:
     def __init__(self, fn: Function) -> None:
         self.fn = fn
         self.lines: list[str] = []
+        # Edges go at the top level, after every node: an edge written inside a box
+        # (cluster) would pull both its ends into that box, parameters included.
+        self.edges: list[str] = []
         self.node_of: dict[str, str] = {}
         self.ids = count()
         self.clusters = count()
@@ -51,7 +54,7 @@ class _Dot:
     def edges_into(self, target: str, op: Op, indent: str) -> None:
         for a in op.args:
             if isinstance(a, Var) and a.name in self.node_of:
-                self.lines.append(f"{indent}{self.node_of[a.name]} -> {target};")
+                self.edges.append(f"  {self.node_of[a.name]} -> {target};")
 
     def block(self, block: Block, indent: str) -> None:
         for p in block.params:
@@ -106,7 +109,7 @@ class _Dot:
                 self.lines.append(f"{indent}    {out} [label=\"yield\", shape=point];")
                 for v in inner.results:
                     if isinstance(v, Var) and v.name in self.node_of:
-                        self.lines.append(f"{indent}    {self.node_of[v.name]} -> {out};")
+                        self.edges.append(f"  {self.node_of[v.name]} -> {out};")
             self.lines.append(f"{indent}  }}")
         self.lines.append(f"{indent}}}")
         for r in op.results:
@@ -133,11 +136,12 @@ class _Dot:
         for k, v in enumerate(fn.body.results):
             if isinstance(v, Var) and v.name in self.node_of:
                 label = f" [label={_q(str(k))}]" if many else ""
-                self.lines.append(f"  {self.node_of[v.name]} -> {out}{label};")
+                self.edges.append(f"  {self.node_of[v.name]} -> {out}{label};")
             elif isinstance(v, Const):
                 const = f"n{next(self.ids)}"
                 self.lines.append(f"  {const} [label={_q(repr(v.value))}, shape=plaintext];")
-                self.lines.append(f"  {const} -> {out};")
+                self.edges.append(f"  {const} -> {out};")
+        self.lines += self.edges
         self.lines.append("}")
         return "\n".join(self.lines) + "\n"
 

@@ -92,6 +92,11 @@ def build(request: Any, build_python: Callable[..., Any]) -> Any:
     func = rt.NumbaFunction(ns[entry.emitted.name], entry.emitted.line_locs, fallback)
     func._adgen_ir = entry.ir  # type: ignore[attr-defined]
     entry.func = func
+    # numba freezes the arrays it reads as globals into the machine code: pin the
+    # entry to the closure's arrays (another array recompiles) rather than rebinding.
+    closure = getattr(request.func, "__closure__", None) or ()
+    entry.pinned += tuple((i, closure[i].cell_contents) for i, _ in entry.cells)
+    entry.cells = ()
     return entry
 
 

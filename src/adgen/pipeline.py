@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .analysis.types import shape_class
 from .backend.emit import Emitted, emit_function
 from .backend.numba import emit_numba
 from .backend.numba import refusal as numba_refusal
@@ -28,7 +29,7 @@ from .frontend.lower import lower_function
 from .ir import Function, Op, Var, VerifyError, all_names, clone, flatten_structure, format_function
 from .ir import verify as verify_ir
 from .jit import NumbaRefusal
-from .passes import cse, dce, simplify
+from .passes import cse, dce, licm, simplify
 from .primitives import PRIMITIVES
 from .program import Kind
 from .runtime import HELPERS
@@ -53,6 +54,8 @@ class Request:
     ``conform`` makes each gradient take its input's type in the generated
     code itself (modules written ahead of time have no caller to do it);
     ``name`` is the generated function's name (default: the IR's own).
+    ``has_aux``: ``func`` returns ``(value, aux)``; only ``value`` is
+    differentiated, and the generated function returns ``(derivative, aux)``.
     ``backend``, ``fallback`` and ``jit_cache`` choose the numba backend (adgen.jit).
     """
 
@@ -64,6 +67,7 @@ class Request:
     shapes: tuple[Any, ...] | None = None
     conform: bool = False
     name: str | None = None
+    has_aux: bool = False
     # "numba": emit for numba (see adgen.backend.numba, adgen.jit); ``fallback``
     # "numpy" answers what numba cannot compile with the NumPy backend; ``jit_cache``
     # lets numba cache machine code on disk.
@@ -91,6 +95,10 @@ class State:
     callees: list[Function] = field(default_factory=list)
     emitted: list[Emitted] = field(default_factory=list)
     dumps: list[tuple[str, str]] = field(default_factory=list)
+    # With has_aux: the aux results (values of the primal) and their structure and tree.
+    aux: list[Any] = field(default_factory=list)
+    aux_structure: Any = None
+    aux_tree: Any = None
 
     def functions(self) -> list[Function]:
         """``fn`` and its callees, in emission order."""
@@ -150,9 +158,40 @@ def _lower(state: State) -> None:
     missing = [w for w in wrt if w not in primal.params]
     if missing:
         raise DifferentiationError(f"{primal.name} has no parameter {missing[0]!r}")
+    if req.has_aux:
+        _split_aux(state, primal)
     state.primal = state.fn = primal
     state.wrt, state.as_tuple = wrt, as_tuple
     state.callees = _callees(primal)
+
+
+def _renumbered(structure: Any, results: list[Any], out: list[Any]) -> Any:
+    """``structure`` over ``out``, to which the results it names are appended."""
+    if isinstance(structure, tuple):
+        return tuple(_renumbered(s, results, out) for s in structure)
+    out.append(results[structure])
+    return len(out) - 1
+
+
+def _split_aux(state: State, primal: Function) -> None:
+    """Keep only the value of a ``(value, aux)`` result; the aux goes into ``state``."""
+    structure = primal.result_structure()
+    if not (isinstance(structure, tuple) and len(structure) == 2):
+        raise DifferentiationError(
+            f"has_aux=True: {primal.name} must return a pair (value, aux), the value to "
+            "differentiate and what to return beside the derivative")
+    values: list[Any] = []
+    value_structure = _renumbered(structure[0], primal.body.results, values)
+    state.aux_structure = _renumbered(structure[1], primal.body.results, state.aux)
+    primal.body.results = values
+    primal.structure = value_structure
+    primal.returns_tuple = isinstance(value_structure, tuple)
+    tree = primal.result_tree
+    if tree is not None and tree[0] != "tuple":
+        raise DifferentiationError(
+            f"has_aux=True: {primal.name} must return a tuple (value, aux), not a {tree[0]}")
+    if tree is not None:
+        primal.result_tree, state.aux_tree = tree[1]
 
 
 # ------------------------------------------------------------ differentiating
@@ -204,6 +243,7 @@ def shape_links(params: list[str], shapes: tuple[Any, ...] | None) -> list[tuple
     for p, shape in zip(params, shapes):
         if shape is None or shape == "tree":
             continue
+        links.append((p, shape_class(shape)))  # the shape itself, for adgen.analysis.types
         if shape == ():
             links.append((p, "%scalar"))
         elif shape in first:
@@ -213,13 +253,33 @@ def shape_links(params: list[str], shapes: tuple[Any, ...] | None) -> list[tuple
     return links
 
 
+def _licm(state: State) -> None:
+    """Loop-invariant code motion on the primal and its callees, knowing the call's shapes."""
+    fn = state.fn
+    assert fn is not None
+    fn.shape_links.extend(shape_links(fn.params, state.request.shapes))
+    state.fn = licm.run(fn)
+    state.callees = [licm.run(c) for c in state.callees]
+
+
 def _differentiate(state: State) -> None:
     req, primal = state.request, state.primal
     assert req.kind is not None and primal is not None
     fn = derive(primal, req.kind, state.wrt, state.as_tuple)
     fn.shape_links.extend(shape_links(primal.params, req.shapes))
+    if req.has_aux:  # the derivative returns (derivative, aux)
+        n = len(fn.body.results)
+        fn.structure = (fn.result_structure(), _shifted(state.aux_structure, n))
+        fn.returns_tuple = True
+        fn.body.results = [*fn.body.results, *state.aux]
     state.fn = fn
     state.callees = _callees(fn)
+
+
+def _shifted(structure: Any, n: int) -> Any:
+    if isinstance(structure, tuple):
+        return tuple(_shifted(s, n) for s in structure)
+    return structure + n
 
 
 # ---------------------------------------------------------------- optimizing
@@ -337,6 +397,9 @@ STAGES: list[Stage] = [
     Stage("lower", _lower,
           "source to IR (or the IR adgen kept for a function it generated, so a "
           "derivative is differentiated again without re-parsing); callees are lowered once"),
+    Stage("licm", _licm,
+          "before differentiation, so that a value every iteration recomputed is computed "
+          "once outside the loop, and its adjoint reads it there instead of a tape"),
     Stage("differentiate", _differentiate,
           "the forward or reverse transform, on the unoptimized IR; callees' derivatives "
           "are built as the transform names them"),

@@ -27,14 +27,99 @@ How containers pass through adgen:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Callable, Iterator
 from typing import Any
 
 Tree = Any
 
+#: Classes registered with :func:`register_pytree`: class -> (flatten, unflatten).
+REGISTRY: dict[type, tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]] = {}
+
+
+def register_pytree(cls: type, flatten: Callable[[Any], tuple[Any, Any]],
+                    unflatten: Callable[[Any, Any], Any]) -> None:
+    """Make instances of ``cls`` containers: ``flatten(obj) -> (children, aux)`` gives
+    the values inside (each a leaf or a container) and hashable static data;
+    ``unflatten(aux, children)`` rebuilds an instance (JAX's convention).
+    Attributes of the instance that hold a child can be read by the function."""
+    REGISTRY[cls] = (flatten, unflatten)
+
+
+class _Probe:
+    """A placeholder child, to find which attribute of an instance holds which child."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+
+
+def _attribute_names(cls: type, aux: Any, n: int) -> tuple[Any, ...]:
+    """For each child of a registered instance, the attribute that holds it (or None)."""
+    try:
+        probe = REGISTRY[cls][1](aux, [_Probe(k) for k in range(n)])
+        found = {v.k: name for name, v in vars(probe).items() if isinstance(v, _Probe)}
+    except Exception:  # an unflatten that checks its children: attributes unknown
+        found = {}
+    return tuple(found.get(k) for k in range(n))
+
+
+def _unflatten_dataclass(cls: type, names: tuple[str, ...], children: list[Any]) -> Any:
+    obj = object.__new__(cls)  # not __init__: no __post_init__ checks on gradients
+    for name, child in zip(names, children, strict=True):
+        object.__setattr__(obj, name, child)
+    return obj
+
+
+def _node(x: Any) -> Tree | None:
+    """The tree of a NamedTuple, dataclass or registered instance; None for others.
+
+    ``("node", cls, aux, attributes, children)``: ``aux`` the static data,
+    ``attributes`` the attribute holding each child.
+    """
+    cls = type(x)
+    if cls in REGISTRY:
+        parts, aux = REGISTRY[cls][0](x)
+        parts = list(parts)
+        return ("node", cls, aux, _attribute_names(cls, aux, len(parts)),
+                tuple(tree_of(p) for p in parts))
+    if isinstance(x, tuple) and hasattr(cls, "_fields"):
+        return ("node", cls, None, tuple(cls._fields), tuple(tree_of(p) for p in x))
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        names = tuple(f.name for f in dataclasses.fields(x))
+        return ("node", cls, names, names, tuple(tree_of(getattr(x, n)) for n in names))
+    return None
+
+
+def node_children(x: Any, tree: Tree) -> list[Any]:
+    cls = tree[1]
+    if cls in REGISTRY:
+        return list(REGISTRY[cls][0](x)[0])
+    if isinstance(x, tuple):
+        return list(x)
+    return [getattr(x, n) for n in tree[3]]
+
+
+def node_build(tree: Tree, parts: list[Any]) -> Any:
+    cls = tree[1]
+    if cls in REGISTRY:
+        return REGISTRY[cls][1](tree[2], parts)
+    if tree[2] is None:  # a NamedTuple
+        return cls(*parts)
+    return _unflatten_dataclass(cls, tree[3], parts)
+
+
+def is_container(x: Any) -> bool:
+    """Whether ``x`` is taken apart by adgen (a tuple, list, dict or a node)."""
+    cls = type(x)
+    return isinstance(x, (tuple, list, dict)) or cls in REGISTRY or (
+        dataclasses.is_dataclass(x) and not isinstance(x, type))
+
 
 def tree_of(x: Any) -> Tree:
     """The container structure of ``x`` (None for a leaf)."""
+    node = _node(x)
+    if node is not None:
+        return node
     if isinstance(x, dict):
         keys = tuple(x)
         for k in keys:
@@ -47,16 +132,40 @@ def tree_of(x: Any) -> Tree:
 
 
 def children(tree: Tree) -> tuple[Tree, ...]:
-    return tree[2] if tree[0] == "dict" else tree[1]
+    return tree[{"dict": 2, "node": 4}.get(tree[0], 1)]
+
+
+def _items(x: Any, tree: Tree) -> list[Any]:
+    if tree[0] == "dict":
+        return [x[k] for k in tree[1]]
+    if tree[0] == "node":
+        return node_children(x, tree)
+    return list(x)
+
+
+def _rebuilt(tree: Tree, parts: list[Any]) -> Any:
+    if tree[0] == "dict":
+        return dict(zip(tree[1], parts, strict=True))
+    if tree[0] == "node":
+        return node_build(tree, parts)
+    return parts if tree[0] == "list" else tuple(parts)
+
+
+def _keys(tree: Tree) -> list[str]:
+    """How each child is reached: ``['w']``, ``[0]``, ``.w``."""
+    if tree[0] == "dict":
+        return [f"[{k!r}]" for k in tree[1]]
+    if tree[0] == "node":
+        return [f".{a}" if isinstance(a, str) else f"[{k}]" for k, a in enumerate(tree[3])]
+    return [f"[{k}]" for k in range(len(tree[1]))]
 
 
 def leaves(x: Any, tree: Tree) -> list[Any]:
     """The leaves of ``x`` (whose tree is ``tree``), depth first."""
     if tree is None:
         return [x]
-    items = [x[k] for k in tree[1]] if tree[0] == "dict" else list(x)
     out: list[Any] = []
-    for item, sub in zip(items, children(tree), strict=True):
+    for item, sub in zip(_items(x, tree), children(tree), strict=True):
         out.extend(leaves(item, sub))
     return out
 
@@ -72,37 +181,39 @@ def build(tree: Tree, items: Iterator[Any]) -> Any:
     """A value of structure ``tree`` whose leaves are taken from ``items`` in order."""
     if tree is None:
         return next(items)
-    parts = [build(c, items) for c in children(tree)]
-    if tree[0] == "dict":
-        return dict(zip(tree[1], parts, strict=True))
-    return parts if tree[0] == "list" else tuple(parts)
+    return _rebuilt(tree, [build(c, items) for c in children(tree)])
 
 
 def leaf_suffixes(tree: Tree) -> list[str]:
     """Name suffixes of the leaves: ``_w`` for key "w", ``_0_1`` for ``[0][1]``."""
     if tree is None:
         return [""]
-    keys = tree[1] if tree[0] == "dict" else range(len(tree[1]))
     out = []
-    for key, sub in zip(keys, children(tree), strict=True):
-        part = "".join(c if c.isalnum() or c == "_" else "_" for c in str(key))
+    for key, sub in zip(_keys(tree), children(tree), strict=True):
+        part = "".join(c if c.isalnum() or c == "_" else "_" for c in key.strip("[].'\""))
         out.extend(f"_{part}{s}" for s in leaf_suffixes(sub))
     return out
+
+
+def leaf_paths(tree: Tree) -> list[str]:
+    """How each leaf is reached, as Python would write it: ``['w']``, ``[0][1]``."""
+    if tree is None:
+        return [""]
+    return [f"{key}{s}" for key, sub in zip(_keys(tree), children(tree), strict=True)
+            for s in leaf_paths(sub)]
 
 
 def to_nested_tuples(x: Any, tree: Tree) -> Any:
     """``x`` with every list and dict of ``tree`` turned into a tuple (result order)."""
     if tree is None:
         return x
-    items = [x[k] for k in tree[1]] if tree[0] == "dict" else list(x)
-    return tuple(to_nested_tuples(i, c) for i, c in zip(items, children(tree), strict=True))
+    return tuple(to_nested_tuples(i, c)
+                 for i, c in zip(_items(x, tree), children(tree), strict=True))
 
 
 def from_nested_tuples(x: Any, tree: Tree) -> Any:
     """The inverse of :func:`to_nested_tuples`."""
     if tree is None:
         return x
-    parts = [from_nested_tuples(i, c) for i, c in zip(x, children(tree), strict=True)]
-    if tree[0] == "dict":
-        return dict(zip(tree[1], parts, strict=True))
-    return parts if tree[0] == "list" else tuple(parts)
+    return _rebuilt(tree, [from_nested_tuples(i, c)
+                           for i, c in zip(x, children(tree), strict=True)])

@@ -24,8 +24,7 @@ def broadcasting_vjp(x, b, bout):
     y = x + b
     # Reverse sweep: adjoints, last line first.
     # adjoint of straight_line.py:42: return np.sum(y * y)
-    bt2 = broadcast_like(bout, y * y)
-    by = bt2 * y + y * bt2
+    by = 2 * (bout * y)
     # adjoint of straight_line.py:41: y = x + b
     bx = unbroadcast(by, x)
     bb = unbroadcast(by, b)
@@ -40,17 +39,13 @@ def broadcasting_value_and_grad(x, b):
     """
     # straight_line.py:41: y = x + b
     y = x + b
-    # straight_line.py:42: return np.sum(y * y)
-    t2 = y * y
-    value = scalar_output(np.sum(t2))
     # Reverse sweep: adjoints, last line first.
     # adjoint of straight_line.py:42: return np.sum(y * y)
-    bt2 = broadcast_like(1.0, t2)
-    by = bt2 * y + y * bt2
+    by = 2 * (1.0 * y)
     # adjoint of straight_line.py:41: y = x + b
     bx = unbroadcast(by, x)
     bb = unbroadcast(by, b)
-    return value, (gradient_like(bx, x), gradient_like(bb, b))
+    return np.sum(y * y), (gradient_like(bx, x), gradient_like(bb, b))
 
 
 def broadcasting_grad(x, b):
@@ -73,24 +68,6 @@ def unbroadcast(g, like):
     if kept:
         g = np.sum(g, axis=kept, keepdims=True)
     return g
-
-
-def broadcast_like(g, like):
-    """``g`` broadcast to the shape of ``like`` (a read-only view if it grows)."""
-    shape = like.shape if hasattr(like, "shape") else np.shape(like)
-    if (g.shape if hasattr(g, "shape") else np.shape(g)) == shape:
-        return g
-    return np.broadcast_to(g, shape)
-
-
-def scalar_output(y):
-    """``y``, after checking that it is a scalar: a gradient needs a scalar output."""
-    if type(y) is not float and np.ndim(y) != 0:
-        raise ValueError(
-            f"grad needs a function with a scalar output, but it returned an array of "
-            f"shape {np.shape(y)}; use vjp with a cotangent, or jacobian"
-        )
-    return y
 
 
 def gradient_like(g, x):

@@ -27,5 +27,4 @@ def recurrence_jvp(a, n, da):
         dt3 = 0.01 * ((da * x + a * dx) * np.cos(t1))
         x = x + 0.01 * np.sin(t1)
         dx = dx + dt3
-    # control_flow.py:8: for _ in range(n):
     return x, dx

@@ -76,11 +76,10 @@ def rows_with_break_value_and_grad(X, w):
     # Reverse sweep: adjoints, last line first.
     bw = zeros_like(w)
     # adjoint of control_flow.py:34: for row in X:
-    bs = 1.0
     for _ in range(n_iter):
         row, t3 = tape.pop()
         # adjoint of control_flow.py:35: s = s + np.tanh(row @ w)
-        bw_2 = matmul_adjoint_b(bs * (1 - t3 ** 2), row, w)
+        bw_2 = matmul_adjoint_b(1 - t3 ** 2, row, w)
         # adjoint of control_flow.py:34: for row in X:
         bw = bw + bw_2
     return s, gradient_like(bw, w)

@@ -31,40 +31,37 @@ def smooth_vjp(x, w, bout):
     y2 = y
     for i in range(1, t3):
         # control_flow.py:56: y[i] = w * y[i - 1] + (1.0 - w) * x[i]
-        t4 = i - 1
-        t5 = y2[t4]
+        t5 = y2[i - 1]
         t6 = w * t5
-        t7 = 1.0 - w
-        t8 = x[i]
-        t9 = t7 * t8
-        t10 = t6 + t9
+        t10 = t6 + (1.0 - w) * x[i]
         y3 = setitem(y2, i, t10)
         # control_flow.py:55: for i in range(1, len(x)):
-        tape.append((t4, t5, t6, t7, t8, t9, t10))
+        tape.append((t5, t6, t10))
         y2 = y3
     y4 = y2
-    # control_flow.py:57: return np.sum(y[1:] ** 2)
-    t11 = y4[1:]
     # Reverse sweep: adjoints, last line first.
     # adjoint of control_flow.py:57: return np.sum(y[1:] ** 2)
-    by = scatter_add(broadcast_like(bout, t11 ** 2) * (2 * t11), y4, np.s_[1:])
+    by = scatter_add(bout * (2 * y4[1:]), y4, np.s_[1:])
     bw = zeros_like(w)
     bx = zeros_like(x)
     # adjoint of control_flow.py:55: for i in range(1, len(x)):
     for i in reversed(range(1, t3)):
-        t4, t5, t6, t7, t8, t9, t10 = tape.pop()
+        t5, t6, t10 = tape.pop()
         # adjoint of control_flow.py:56: y[i] = w * y[i - 1] + (1.0 - w) * x[i]
-        by2 = setitem(by, i, 0.0)
-        bt10 = unbroadcast(gather_written(by, i), t10)
+        t26 = 1.0 - w
+        t27 = x[i]
+        t15 = by[i]
+        by = setitem(by, i, 0.0)
+        bt10 = unbroadcast(t15, t10)
         bt6 = unbroadcast(bt10, t6)
-        bt9 = unbroadcast(bt10, t9)
-        bw1 = unbroadcast(bt6 * t5, w) - unbroadcast(bt9 * t8, t7)
-        by = by2 + scatter_add(unbroadcast(w * bt6, t5), y, t4)
+        bt9 = unbroadcast(bt10, t26 * t27)
+        bw1 = unbroadcast(bt6 * t5, w) - unbroadcast(bt9 * t27, t26)
+        by = by + scatter_add(unbroadcast(w * bt6, t5), y, i - 1)
         # adjoint of control_flow.py:55: for i in range(1, len(x)):
         bw = bw + bw1
-        bx = index_add(bx, unbroadcast(t7 * bt9, t8), i)
+        bx[i] += unbroadcast(t26 * bt9, t27)
     # adjoint of control_flow.py:54: y[0] = x[0]
-    bx = bx + scatter_add(unbroadcast(gather_written(by, 0), t2), x, 0)
+    bx = bx + scatter_add(unbroadcast(by[0], t2), x, 0)
     return gradient_like(bx, x), gradient_like(bw, w)
 
 
@@ -85,43 +82,41 @@ def smooth_value_and_grad(x, w):
     y2 = y
     for i in range(1, t3):
         # control_flow.py:56: y[i] = w * y[i - 1] + (1.0 - w) * x[i]
-        t4 = i - 1
-        t5 = y2[t4]
+        t5 = y2[i - 1]
         t6 = w * t5
-        t7 = 1.0 - w
-        t8 = x[i]
-        t9 = t7 * t8
-        t10 = t6 + t9
+        t10 = t6 + (1.0 - w) * x[i]
         y3 = setitem(y2, i, t10)
         # control_flow.py:55: for i in range(1, len(x)):
-        tape.append((t4, t5, t6, t7, t8, t9, t10))
+        tape.append((t5, t6, t10))
         y2 = y3
     y4 = y2
     # control_flow.py:57: return np.sum(y[1:] ** 2)
     t11 = y4[1:]
-    t12 = t11 ** 2
-    value = scalar_output(np.sum(t12))
+    t13 = np.sum(t11 ** 2)
     # Reverse sweep: adjoints, last line first.
     # adjoint of control_flow.py:57: return np.sum(y[1:] ** 2)
-    by = scatter_add(broadcast_like(1.0, t12) * (2 * t11), y4, np.s_[1:])
+    by = scatter_add(1.0 * (2 * t11), y4, np.s_[1:])
     bw = zeros_like(w)
     bx = zeros_like(x)
     # adjoint of control_flow.py:55: for i in range(1, len(x)):
     for i in reversed(range(1, t3)):
-        t4, t5, t6, t7, t8, t9, t10 = tape.pop()
+        t5, t6, t10 = tape.pop()
         # adjoint of control_flow.py:56: y[i] = w * y[i - 1] + (1.0 - w) * x[i]
-        by2 = setitem(by, i, 0.0)
-        bt10 = unbroadcast(gather_written(by, i), t10)
+        t26 = 1.0 - w
+        t27 = x[i]
+        t15 = by[i]
+        by = setitem(by, i, 0.0)
+        bt10 = unbroadcast(t15, t10)
         bt6 = unbroadcast(bt10, t6)
-        bt9 = unbroadcast(bt10, t9)
-        bw1 = unbroadcast(bt6 * t5, w) - unbroadcast(bt9 * t8, t7)
-        by = by2 + scatter_add(unbroadcast(w * bt6, t5), y, t4)
+        bt9 = unbroadcast(bt10, t26 * t27)
+        bw1 = unbroadcast(bt6 * t5, w) - unbroadcast(bt9 * t27, t26)
+        by = by + scatter_add(unbroadcast(w * bt6, t5), y, i - 1)
         # adjoint of control_flow.py:55: for i in range(1, len(x)):
         bw = bw + bw1
-        bx = index_add(bx, unbroadcast(t7 * bt9, t8), i)
+        bx[i] += unbroadcast(t26 * bt9, t27)
     # adjoint of control_flow.py:54: y[0] = x[0]
-    bx = bx + scatter_add(unbroadcast(gather_written(by, 0), t2), x, 0)
-    return value, (gradient_like(bx, x), gradient_like(bw, w))
+    bx = bx + scatter_add(unbroadcast(by[0], t2), x, 0)
+    return t13, (gradient_like(bx, x), gradient_like(bw, w))
 
 
 def smooth_grad(x, w):
@@ -146,29 +141,11 @@ def unbroadcast(g, like):
     return g
 
 
-def broadcast_like(g, like):
-    """``g`` broadcast to the shape of ``like`` (a read-only view if it grows)."""
-    shape = like.shape if hasattr(like, "shape") else np.shape(like)
-    if (g.shape if hasattr(g, "shape") else np.shape(g)) == shape:
-        return g
-    return np.broadcast_to(g, shape)
-
-
 def zeros_like(x):
     """A zero shaped like ``x``: ``0.0`` for a scalar (fast), else an array of zeros."""
     if isinstance(x, np.ndarray):
         return np.zeros_like(x, dtype=np.result_type(x, 1.0))
     return 0.0
-
-
-def scalar_output(y):
-    """``y``, after checking that it is a scalar: a gradient needs a scalar output."""
-    if type(y) is not float and np.ndim(y) != 0:
-        raise ValueError(
-            f"grad needs a function with a scalar output, but it returned an array of "
-            f"shape {np.shape(y)}; use vjp with a cotangent, or jacobian"
-        )
-    return y
 
 
 def int_array_index(index):
@@ -196,31 +173,6 @@ def scatter_add(g, like, index):
     else:
         out[index] = g
     return out
-
-
-def index_add(acc, g, index):
-    """``acc`` with ``g`` added at ``index``, in place: ``acc`` is an accumulator the
-    generated code owns (a loop's adjoint of an array it indexes)."""
-    if int_array_index(index):
-        np.add.at(acc, index, g)
-    else:
-        acc[index] += g
-    return acc
-
-
-def gather_written(g, index):
-    """``g[index]``, zero where a repeated index is written again later.
-
-    The adjoint of ``v`` in ``y[index] = v``: when an integer array repeats a
-    position, only the last write to it reaches the result.
-    """
-    part = np.asarray(g)[index]
-    if not int_array_index(index):
-        return part
-    ids = np.arange(np.size(part)).reshape(np.shape(part))
-    last = np.full(np.shape(g), -1)
-    last[index] = ids
-    return np.where(last[index] == ids, part, 0.0)
 
 
 def gradient_like(g, x):

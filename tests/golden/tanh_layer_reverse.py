@@ -23,11 +23,9 @@ def tanh_layer_vjp(W, x, b, bout):
     # straight_line.py:15: h = np.tanh(W @ x + b)
     t1 = W @ x
     h = np.tanh(t1 + b)
-    # straight_line.py:16: return np.sum(h ** 2)
-    t4 = h ** 2
     # Reverse sweep: adjoints, last line first.
     # adjoint of straight_line.py:15: h = np.tanh(W @ x + b)
-    bt2 = broadcast_like(bout, t4) * (2 * h) * (1 - t4)
+    bt2 = bout * (2 * h) * (1 - h ** 2)
     bb = unbroadcast(bt2, b)
     bW = matmul_adjoint_a(unbroadcast(bt2, t1), W, x)
     return gradient_like(bW, W), gradient_like(bb, b)
@@ -44,13 +42,12 @@ def tanh_layer_value_and_grad(W, x, b):
     h = np.tanh(t1 + b)
     # straight_line.py:16: return np.sum(h ** 2)
     t4 = h ** 2
-    value = scalar_output(np.sum(t4))
     # Reverse sweep: adjoints, last line first.
     # adjoint of straight_line.py:15: h = np.tanh(W @ x + b)
-    bt2 = broadcast_like(1.0, t4) * (2 * h) * (1 - t4)
+    bt2 = 2 * h * (1 - t4)
     bb = unbroadcast(bt2, b)
     bW = matmul_adjoint_a(unbroadcast(bt2, t1), W, x)
-    return value, (gradient_like(bW, W), gradient_like(bb, b))
+    return np.sum(t4), (gradient_like(bW, W), gradient_like(bb, b))
 
 
 def tanh_layer_grad(W, x, b):
@@ -75,14 +72,6 @@ def unbroadcast(g, like):
     return g
 
 
-def broadcast_like(g, like):
-    """``g`` broadcast to the shape of ``like`` (a read-only view if it grows)."""
-    shape = like.shape if hasattr(like, "shape") else np.shape(like)
-    if (g.shape if hasattr(g, "shape") else np.shape(g)) == shape:
-        return g
-    return np.broadcast_to(g, shape)
-
-
 def matmul_adjoint_a(g, a, b):
     """The adjoint of ``a`` in ``a @ b`` given the result's adjoint ``g``."""
     if np.ndim(b) == 1:
@@ -90,16 +79,6 @@ def matmul_adjoint_a(g, a, b):
     if np.ndim(a) == 1:
         return unbroadcast(np.matmul(b, np.expand_dims(g, -1))[..., 0], a)
     return unbroadcast(np.matmul(g, np.swapaxes(b, -1, -2)), a)
-
-
-def scalar_output(y):
-    """``y``, after checking that it is a scalar: a gradient needs a scalar output."""
-    if type(y) is not float and np.ndim(y) != 0:
-        raise ValueError(
-            f"grad needs a function with a scalar output, but it returned an array of "
-            f"shape {np.shape(y)}; use vjp with a cotangent, or jacobian"
-        )
-    return y
 
 
 def gradient_like(g, x):

@@ -29,11 +29,9 @@ def weighted_squares_vjp(w, x, bout):
     items = []
     tape = []
     for i in range(t1):
-        t2 = w[i]
-        t3 = x[i]
-        t4 = t3 ** 2
-        t6 = items + [t2 * t4]
-        tape.append((t2, t3, t4))
+        t4 = x[i] ** 2
+        t6 = items + [w[i] * t4]
+        tape.append(t4)
         items = t6
     # Reverse sweep: adjoints, last line first.
     # adjoint of everyday.py:15: return sum(w[i] * x[i] ** 2 for i in range(len(x)))
@@ -41,12 +39,13 @@ def weighted_squares_vjp(w, x, bout):
     bw = zeros_like(w)
     bx = zeros_like(x)
     for i in reversed(range(t1)):
-        t2, t3, t4 = tape.pop()
+        t4 = tape.pop()
+        t12 = w[i]
         bitems2 = bitems[:-1]
         bt5 = bitems[-1]
-        t11 = unbroadcast(t2 * bt5, t4) * (2 * t3)
-        bw = index_add(bw, unbroadcast(bt5 * t4, t2), i)
-        bx = index_add(bx, t11, i)
+        t11 = unbroadcast(t12 * bt5, t4) * (2 * x[i])
+        bw[i] += unbroadcast(bt5 * t4, t12)
+        bx[i] += t11
         bitems = bitems2
     return gradient_like(bw, w), gradient_like(bx, x)
 
@@ -62,11 +61,9 @@ def weighted_squares_value_and_grad(w, x):
     items = []
     tape = []
     for i in range(t1):
-        t2 = w[i]
-        t3 = x[i]
-        t4 = t3 ** 2
-        t6 = items + [t2 * t4]
-        tape.append((t2, t3, t4))
+        t4 = x[i] ** 2
+        t6 = items + [w[i] * t4]
+        tape.append(t4)
         items = t6
     value = scalar_output(sum(items))
     # Reverse sweep: adjoints, last line first.
@@ -75,12 +72,13 @@ def weighted_squares_value_and_grad(w, x):
     bw = zeros_like(w)
     bx = zeros_like(x)
     for i in reversed(range(t1)):
-        t2, t3, t4 = tape.pop()
+        t4 = tape.pop()
+        t12 = w[i]
         bitems2 = bitems[:-1]
         bt5 = bitems[-1]
-        t11 = unbroadcast(t2 * bt5, t4) * (2 * t3)
-        bw = index_add(bw, unbroadcast(bt5 * t4, t2), i)
-        bx = index_add(bx, t11, i)
+        t11 = unbroadcast(t12 * bt5, t4) * (2 * x[i])
+        bw[i] += unbroadcast(bt5 * t4, t12)
+        bx[i] += t11
         bitems = bitems2
     return value, (gradient_like(bw, w), gradient_like(bx, x))
 
@@ -122,26 +120,6 @@ def scalar_output(y):
             f"shape {np.shape(y)}; use vjp with a cotangent, or jacobian"
         )
     return y
-
-
-def int_array_index(index):
-    """Whether ``index`` holds an integer array or list, which may repeat positions."""
-    parts = index if isinstance(index, tuple) else (index,)
-    for part in parts:
-        if isinstance(part, (list, tuple, range, np.ndarray)) and np.asarray(
-                part).dtype.kind in "iu":
-            return True
-    return False
-
-
-def index_add(acc, g, index):
-    """``acc`` with ``g`` added at ``index``, in place: ``acc`` is an accumulator the
-    generated code owns (a loop's adjoint of an array it indexes)."""
-    if int_array_index(index):
-        np.add.at(acc, index, g)
-    else:
-        acc[index] += g
-    return acc
 
 
 def gradient_like(g, x):

@@ -21,9 +21,11 @@ from ..ir.names import RESERVED, is_temporary
 from ..ir.util import count_uses
 from ..primitives import PRIMITIVES
 from ..primitives.core import const_expr
+from ..primitives.indexing import subscript_index
 from .control_flow import CONTROL_EMITTERS
+from .inplace import basic_index_adds, inplace_writes
 from .lines import INDENT, Line, located
-from .naming import python_names
+from .naming import Liveness, python_names
 
 
 @dataclass
@@ -50,7 +52,12 @@ class Emitter:
         self.uses: Counter[str] = count_uses(fn.body)
         self.helpers: set[str] = set()
         self.modules: set[str] = set()
-        self.py = python_names(fn, RESERVED | set(fn.freevars))
+        live = Liveness(fn)
+        self.py = python_names(fn, RESERVED | set(fn.freevars), live)
+        # setitem ops written in place (y[i] = v), see adgen.backend.inplace, and
+        # index_add ops with a basic index, written acc[i] += g.
+        self.inplace = inplace_writes(fn, live)
+        self.inplace |= basic_index_adds(fn)
         self.inline: dict[str, Op] = {}
         self.last_comment: tuple[str, Any] | None = None
         self.in_reverse = False
@@ -79,6 +86,8 @@ class Emitter:
     def _writes(self, op: Op) -> set[str]:
         """Python names an op assigns (inside its blocks too)."""
         out = {self.name(r) for r in op.results}
+        if id(op) in self.inplace:
+            out.add(self.name(op.args[0].name))  # type: ignore[union-attr]
         for b in op.blocks:
             out.update(self.name(p) for p in b.params)
             for inner in b.ops:
@@ -97,10 +106,13 @@ class Emitter:
         for op in block.ops:
             consumed: set[str] = set()
             direct: set[str] = set()
-            for a in op.args:
+            for k, a in enumerate(op.args):
                 if not isinstance(a, Var):
                     continue
-                if a.name in pending:
+                if k == 0 and id(op) in self.inplace:  # the array written needs a name
+                    pending.pop(a.name, None)
+                    direct.add(self.name(a.name))
+                elif a.name in pending:
                     out.add(a.name)
                     consumed |= pending.pop(a.name)
                 else:
@@ -110,8 +122,8 @@ class Emitter:
                     if _reads(inner, name):
                         del pending[name]
             prim = PRIMITIVES[op.prim]
-            if prim.effect or op.blocks:
-                pending.clear()
+            if prim.effect or op.blocks or id(op) in self.inplace:
+                pending.clear()  # (an in-place write may change what a pending one reads)
             writes = self._writes(op)
             for name in list(pending):
                 if pending[name] & writes:
@@ -154,6 +166,8 @@ class Emitter:
     def statement(self, op: Op, indent: str) -> list[str]:
         if op.blocks:
             return CONTROL_EMITTERS[op.prim](self, op, indent)
+        if id(op) in self.inplace:
+            return self._inplace(op, indent)
         expr = self.op_expr(op)
         targets = ", ".join(self.name(r) for r in op.results) if op.results else None
         structure = op.attrs.get("structure") if op.prim == "call" else None
@@ -161,6 +175,20 @@ class Emitter:
             targets = self._target(structure, op.results, top=True)
         code = ast.unparse(expr)
         return [f"{indent}{targets} = {code}" if targets else f"{indent}{code}"]
+
+    def _inplace(self, op: Op, indent: str) -> list[str]:
+        """``y[index] = v`` for ``y1 = setitem(y, v, *index)`` (``+=`` for ``index_add``),
+        then ``y1 = y`` if the two are named apart."""
+        base = self.name(op.args[0].name)  # type: ignore[union-attr]
+        args = [self.value(a) for a in op.args]
+        target = ast.Subscript(value=ast.Name(id=base, ctx=ast.Load()),
+                               slice=subscript_index(args[2:], op.attrs.get("kinds", "v")),
+                               ctx=ast.Store())
+        op_text = "+=" if op.prim == "index_add" else "="
+        lines = [f"{indent}{ast.unparse(target)} {op_text} {ast.unparse(args[1])}"]
+        if self.name(op.results[0]) != base:
+            lines.append(f"{indent}{self.name(op.results[0])} = {base}")
+        return lines
 
     def _target(self, structure: Any, results: list[str], top: bool = False) -> str:
         """Assignment targets nested like ``structure`` (``(a, b), (da, db)``)."""
@@ -194,13 +222,19 @@ class Emitter:
         lines.extend(body)
         # The return may compute a source line of its own (folded temporaries): name it too.
         last = next((op for op in reversed(fn.body.ops) if op.loc is not None), None)
-        if last is not None:
+        if last is not None and not _plain(ret):
             lines.extend(self.comment(last, INDENT))
         lines.append(located(f"{INDENT}return {ret}", last.loc if last else None))
         locs = {i: line.loc for i, line in enumerate(lines, 1)
                 if isinstance(line, Line) and line.loc is not None}
         return Emitted(name, "\n".join(lines) + "\n", set(self.helpers), dict(fn.freevars),
                        line_locs=locs, modules=set(self.modules))
+
+
+def _plain(expr: str) -> bool:
+    """Whether a returned expression only names values (computes nothing)."""
+    return all(isinstance(n, (ast.Name, ast.Tuple, ast.Load, ast.Expression, ast.Constant))
+               for n in ast.walk(ast.parse(expr, mode="eval")))
 
 
 def _reads(block: Block, name: str) -> bool:

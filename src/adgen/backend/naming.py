@@ -44,7 +44,9 @@ def _compatible(a: Path, b: Path) -> bool:
     return all(branches.get(op_id, k) == k for op_id, k in b)
 
 
-class _Liveness:
+class Liveness:
+    """Positions of definitions and uses in program order (see the module docstring)."""
+
     def __init__(self, fn: Function) -> None:
         self.values: dict[str, _Value] = {}
         self.order: list[str] = []
@@ -52,6 +54,8 @@ class _Liveness:
         # (op id, start, path) of the loops enclosing the current position.
         self.loops: list[tuple[int, int, Path]] = []
         self.loop_end: dict[int, int] = {}
+        # id(op) -> (position, path) of every op, for questions asked at an op.
+        self.at: dict[int, tuple[int, Path]] = {}
         for p in fn.params:
             self.define(p, -1, ())
         self.block(fn.body, ())
@@ -86,6 +90,7 @@ class _Liveness:
     def op(self, op: Op, path: Path) -> None:
         start = self.pos
         self.pos += 1
+        self.at[id(op)] = (start, path)
         for a in op.args:
             if isinstance(a, Var):
                 self.use(a.name, start, path)
@@ -121,9 +126,10 @@ class _Liveness:
         return any(u.pos > pos and _compatible(path, u.path) for u in v.uses)
 
 
-def python_names(fn: Function, reserved: set[str]) -> dict[str, str]:
+def python_names(fn: Function, reserved: set[str],
+                 live: Liveness | None = None) -> dict[str, str]:
     """A Python name for every SSA name of ``fn`` (see the module docstring)."""
-    live = _Liveness(fn)
+    live = live or Liveness(fn)
     holders: dict[str, list[str]] = defaultdict(list)
     out: dict[str, str] = {}
     for p in fn.params:

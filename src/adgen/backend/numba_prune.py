@@ -9,6 +9,8 @@
    only for the shape a reshaping helper took from it) is no longer pushed:
    in compiled code a store to a tape costs about as much as the arithmetic.
 
+(Also ``zeros_array`` is emitted as ``zeros_like``, which numba has.)
+
 Both work on a copy: the IR a derivative keeps for higher derivatives is
 left as it was.
 """
@@ -79,6 +81,11 @@ def prepare(fn: Function, kinds: Kinds, plain: set[str]) -> Function:
     is updated for the copy; ``plain`` are the tapes whose pushes and pops are
     all in ``fn``)."""
     fn = clone(fn)
+    for op in walk(fn.body):
+        if op.prim == "zeros_array":
+            # np.result_type has no numba version; numba's zeros_like gives the same
+            # zeros for the real arrays numba is given (see backend.numba_runtime).
+            op.prim = "zero"
     mapping: dict[str, Value] = {}
     _drop_reshapers(fn.body, kinds, mapping)
     mapping = _resolve(mapping)

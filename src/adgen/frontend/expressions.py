@@ -20,6 +20,7 @@ from typing import Any
 import gast
 import numpy as np
 
+from ..errors import unknown_call_advice
 from ..ir import Const, Value, Var
 from ..ir.names import RESERVED
 from ..primitives import lookup_callable
@@ -102,7 +103,10 @@ def expr_Attribute(cx: Context, node: gast.Attribute) -> Lowered:
         return free(cx, f"{node.attr}", getattr(base.obj, node.attr)) if not is_const(
             getattr(base.obj, node.attr)) else Const(py_const(getattr(base.obj, node.attr)))
     if isinstance(base, Pack):
-        raise cx.error(node, f"a {base.kind} has no attribute .{node.attr} here")
+        try:
+            return base.attribute(node.attr)
+        except KeyError:
+            raise cx.error(node, f"a {base.kind} has no attribute .{node.attr} here") from None
     base = as_value(cx, base, node.value)
     if node.attr == "T":
         return cx.emit("transpose", [base])
@@ -208,9 +212,7 @@ def expr_Call(cx: Context, node: gast.Call) -> Lowered:
     refused = refusal(func.obj)
     if refused is not None:
         raise cx.error(node, refused)
-    raise cx.error(node, f"adgen has no derivative rule for {describe(func.obj)}; "
-                     "write it with the NumPy functions adgen supports, or give it "
-                     "rules with adgen.defvjp and adgen.defjvp")
+    raise cx.error(node, unknown_call_advice(describe(func.obj)))
 
 
 def method_call(cx: Context, node: gast.Call, base: Lowered, name: str) -> Lowered:

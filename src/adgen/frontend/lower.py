@@ -51,6 +51,8 @@ def _pack_of(tree: Any, names: Any) -> Pack:
                   for c in trees.children(tree))
     if tree[0] == "dict":
         return Pack("dict", parts, tree[1])
+    if tree[0] == "node":  # a NamedTuple, dataclass or registered class: read by attribute
+        return Pack("tuple" if issubclass(tree[1], tuple) else "object", parts, tree[3])
     return Pack(tree[0], parts)
 
 

@@ -79,10 +79,16 @@ def _closure_values(f: Any) -> dict[str, Any]:
 
 
 def _get_source(f: Any) -> tuple[str, str, int]:
-    """(source text, filename, first line number) of ``f``."""
-    filename = inspect.getsourcefile(f) or f.__code__.co_filename
+    """(source text, filename, first line number) of ``f``.
+
+    Read from ``f``'s own code object: ``inspect`` would follow ``__wrapped__``
+    (``functools.wraps``) to the wrapped function's source, and a wrapper that
+    changes the value would then be differentiated as the function it wraps.
+    """
+    code = f.__code__
+    filename = inspect.getsourcefile(code) or code.co_filename
     try:
-        lines, first = inspect.getsourcelines(f)
+        lines, first = inspect.getsourcelines(code)
     except (OSError, TypeError) as exc:
         raise SourceNotFoundError(
             f"adgen cannot read the source of {getattr(f, '__qualname__', f)!r} "

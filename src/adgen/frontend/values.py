@@ -31,12 +31,20 @@ from ..ir import Const, Value, Var
 class Pack:
     """A tuple, list or dict whose items are known while lowering."""
 
-    kind: str  # "tuple", "list" or "dict"
+    kind: str  # "tuple", "list", "dict", or "object" (a dataclass or registered pytree)
     items: tuple[Any, ...]
-    keys: tuple[Any, ...] = ()  # for a dict: its keys, in order
+    # for a dict: its keys, in order; for a NamedTuple or an object: the attribute
+    # holding each item (None where unknown)
+    keys: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
-        assert self.kind in ("tuple", "list", "dict"), self.kind
+        assert self.kind in ("tuple", "list", "dict", "object"), self.kind
+
+    def attribute(self, name: str) -> Any:
+        """The item held by attribute ``name`` (of a NamedTuple or object); KeyError if none."""
+        if self.kind == "dict" or name not in self.keys:
+            raise KeyError(name)
+        return self.items[self.keys.index(name)]
 
     def replace(self, items: tuple[Any, ...]) -> Pack:
         return Pack(self.kind, tuple(items), self.keys)

@@ -1,6 +1,7 @@
 """Dead code elimination: drop ops (and ``if`` results) that nothing uses.
 
-Uses are counted over the whole function, because a reverse sweep may read a
+Carried slots of a ``for_range`` that nothing reads go too. Uses are counted
+over the whole function, because a reverse sweep may read a
 value a forward branch defined (Python scoping is per function, and the branch
 that defined it is the one whose adjoint runs). Taped values whose popped
 copies nothing reads stop being taped; an empty tape goes.
@@ -58,6 +59,8 @@ def _prune(block: Block, uses: Counter[str], keep_primal: bool = False) -> bool:
                 continue
             kept.append(op)
             continue
+        if op.prim == "for_range" and not (keep_primal and op.tag == ""):
+            changed |= _prune_slots(op, uses)
         if op.blocks or PRIMITIVES[op.prim].effect or any(uses[r] for r in op.results) \
                 or _may_raise(op) or (keep_primal and op.tag == ""):
             kept.append(op)
@@ -65,6 +68,27 @@ def _prune(block: Block, uses: Counter[str], keep_primal: bool = False) -> bool:
         changed = True
     block.ops = kept
     return changed
+
+
+def _prune_slots(op: Op, uses: Counter[str]) -> bool:
+    """Drop the carried slots of a ``for_range`` nothing reads: the result is unused
+    and the parameter is read by nothing but its own next value (``yield s``)."""
+    body = op.blocks[0]
+    carried = body.params[1:]
+    dead = []
+    for k, (c, r) in enumerate(zip(carried, op.results)):
+        own = 1 if body.results[k] == Var(c) else 0
+        if not uses[r] and uses[c] == own:
+            dead.append(k)
+    if not dead:
+        return False
+    keep = [k for k in range(len(carried)) if k not in dead]
+    op.args = op.args[:3] + [op.args[3 + k] for k in keep]
+    body.params = [body.params[0]] + [carried[k] for k in keep]
+    tail = body.results[len(carried):]
+    body.results = [body.results[k] for k in keep] + tail
+    op.results = [op.results[k] for k in keep]
+    return True
 
 
 def _tape_ops(block: Block, out: list[Op]) -> list[Op]:

@@ -29,8 +29,11 @@ from .rewriting import replace_ops
 class Inexact:
     """Which values of one function are certainly floating or complex (memoized)."""
 
-    def __init__(self, defs: dict[str, Op]) -> None:
+    def __init__(self, defs: dict[str, Op], popped: dict[str, list[Value]] | None = None
+                 ) -> None:
         self.defs = defs
+        # A value a tape pops -> the values pushed in its slot (it is one of them).
+        self.popped = popped or {}
         self.known: dict[str, bool] = {}
 
     def __call__(self, v: Value) -> bool:
@@ -40,7 +43,9 @@ class Inexact:
             return False
         if v.name not in self.known:
             self.known[v.name] = False  # a cycle (through a loop) proves nothing
-            self.known[v.name] = self._of(self.defs.get(v.name))
+            pushed = self.popped.get(v.name)
+            self.known[v.name] = all(self(p) for p in pushed) if pushed else self._of(
+                self.defs.get(v.name))
         return self.known[v.name]
 
     def _of(self, op: Op | None) -> bool:
@@ -56,10 +61,27 @@ class Inexact:
         return False
 
 
+def popped_values(fn: Function) -> dict[str, list[Value]]:
+    """For each value a tape pops, the values pushed in its slot (by the tape's name)."""
+    pushes: dict[str, list[list[Value]]] = {}
+    ops = list(walk(fn.body))
+    for op in ops:
+        if op.prim == "tape_push" and isinstance(op.args[0], Var):
+            pushes.setdefault(op.args[0].name, []).append(op.args[1:])
+    out: dict[str, list[Value]] = {}
+    for op in ops:
+        if op.prim == "tape_pop" and isinstance(op.args[0], Var):
+            rows = pushes.get(op.args[0].name, [])
+            if rows and all(len(r) == len(op.results) for r in rows):
+                for k, r in enumerate(op.results):
+                    out[r] = [row[k] for row in rows]
+    return out
+
+
 def run(fn: Function) -> Function:
     """Drop the ops that an identity or constant folding makes redundant."""
     defs = {r: op for op in walk(fn.body) for r in op.results}
-    inexact = Inexact(defs)
+    inexact = Inexact(defs, popped_values(fn))
 
     def step(op: Op, kept: list[Op], rename: dict[str, Value]) -> None:
         if not op.blocks and len(op.results) == 1 and not PRIMITIVES[op.prim].effect:

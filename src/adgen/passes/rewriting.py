@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..ir import Block, Function, Op, Value
+from ..ir import Block, Function, Op, Value, all_names
+from ..ir.names import Namer
 from ..ir.util import substitute
 
 Step = Callable[[Op, list[Op], dict[str, Value]], None]
@@ -32,3 +33,11 @@ def _visit(block: Block, step: Step, rename: dict[str, Value]) -> None:
         step(op, kept, rename)
     block.ops = kept
     block.results = [substitute(v, rename) for v in block.results]
+
+
+def namer_for(fn: Function) -> Namer:
+    """A :class:`Namer` for new values of ``fn``: it never hands out a name ``fn``
+    defines, or one its ``shape_links`` still name (a link to a value a pass removed
+    would otherwise give the new value that value's shape class)."""
+    linked = {n for pair in fn.shape_links for n in pair}
+    return Namer(all_names(fn) | linked)

@@ -1,21 +1,19 @@
 """Simplification: the rewrites of this package in the order that suits them.
 
 Not a rewrite of its own: it runs :data:`SEQUENCE` over a function, as the
-pipeline's one ``simplify`` stage (``adgen.passes.PASSES`` lists the same
-rewrites one by one). The first round brings patterns together that the
-second then finds (dropping a reshape puts a negation next to its use).
+pipeline's one ``simplify`` stage. The sequence is the middle of
+:data:`adgen.passes.PASSES` (which gives each rewrite's reason for its place):
+all but the first CSE and the last DCE, which are pipeline stages of their own.
+The first round brings patterns together that the second then finds
+(dropping a reshape puts a negation next to its use).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ..ir import Function
-from . import accumulate, algebra, flags, identities, positive, reshapes
+from . import PASSES
 
-ROUND: tuple[Callable[[Function], Function], ...] = (
-    accumulate.run, algebra.run, flags.run, reshapes.run, positive.run)
-SEQUENCE = (*ROUND, *ROUND, identities.run)
+SEQUENCE = tuple(p.run for p in PASSES[1:-1])
 
 
 def run(fn: Function) -> Function:

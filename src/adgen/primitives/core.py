@@ -49,6 +49,63 @@ from . import identities
 Emitter = Callable[[list[ast.expr], dict[str, Any]], ast.expr]
 
 
+@dataclass(frozen=True)
+class Ty:
+    """What the shape analysis (:mod:`adgen.analysis.types`) knows of a value.
+
+    ``kind``: "int" (a Python int), "float" (a Python float), "bool", "array"
+    (an ndarray), "tuple" (a tuple of ints, from ``np.shape``) or "?" (not
+    known: a number of shape ``()`` may be any scalar, or a 0-d array).
+    ``shape``: the shape, with None for a length not known; None when even the
+    number of axes is not known. ``value``: the value, for ints and shape
+    tuples the analysis can compute (``x.shape[0]`` of an argument), else None.
+    """
+
+    kind: str = "?"
+    shape: tuple[int | None, ...] | None = None
+    value: Any = None
+
+    @property
+    def scalar(self) -> bool:
+        """Whether the value is known to have shape ``()``."""
+        return self.shape == ()
+
+    @property
+    def known(self) -> bool:
+        """Whether the whole shape (every length) is known."""
+        return self.shape is not None and all(d is not None for d in self.shape)
+
+
+UNKNOWN = Ty()
+
+
+def broadcast(shapes: Sequence[tuple[int | None, ...] | None]) -> tuple[int | None, ...] | None:
+    """NumPy's broadcast of ``shapes`` (None where a length or a shape is not known).
+
+    An unknown length against a known one ``k > 1`` is ``k`` (the program runs
+    only if they broadcast); against 1 or another unknown length it stays unknown.
+    """
+    if any(s is None for s in shapes):
+        return None
+    ndim = max((len(s) for s in shapes), default=0)  # type: ignore[arg-type]
+    out: list[int | None] = []
+    for k in range(ndim):
+        dims = [s[len(s) - ndim + k] for s in shapes  # type: ignore[index, arg-type]
+                if len(s) - ndim + k >= 0]  # type: ignore[arg-type]
+        known = {d for d in dims if d is not None and d != 1}
+        if len(known) > 1:
+            raise ValueError("shapes do not broadcast")
+        if known:
+            out.append(known.pop())
+        elif any(d is None for d in dims):
+            out.append(None)
+        else:
+            out.append(1)
+    return tuple(out)
+#: A shape rule: the result's :class:`Ty` from the operands' and the op's attributes.
+ShapeRule = Callable[[list[Ty], dict[str, Any]], Ty]
+
+
 @dataclass
 class Primitive:
     """One entry of the primitive table."""
@@ -134,6 +191,10 @@ class Primitive:
     # The result is a Python list (see primitives/lists.py): its zero is ``list_zeros``
     # and its adjoints add item by item (``list_add``), not with ``+``.
     list_result: bool = False
+    # The result's type and shape from its operands' (see Ty); None: the
+    # generic rules of adgen.analysis.types (elementwise broadcasting,
+    # shape_of, scalar_result, int_result), else unknown.
+    shape_rule: ShapeRule | None = None
 
     @property
     def nargs(self) -> int | None:

@@ -88,8 +88,15 @@ define(Primitive(
 
 define(Primitive(
     "zero", template("zeros_like(_0)"), ("like",), differentiable=False, shape_of=0,
-    helpers=("zeros_like",), shape_only=(0,), no_cse=True,
+    helpers=("zeros_like",), shape_only=(0,), no_cse=True, fresh_array=True,
     doc="a zero adjoint or tangent shaped like `like` (0.0 for a scalar)",
+))
+
+define(Primitive(
+    "zeros_array", template("np.zeros_like(_0, dtype=np.result_type(_0, 1.0))"), ("like",),
+    differentiable=False, shape_of=0, no_cse=True, fresh_array=True,
+    doc="`zero` of a value known to be an array: an array of zeros of its shape, of a "
+        "floating dtype, made without the run-time test of zeros_like",
 ))
 
 

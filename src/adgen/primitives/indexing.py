@@ -27,7 +27,7 @@ import ast
 from typing import Any
 
 from .arith import unbroadcast
-from .core import Primitive, Sym, call, define
+from .core import UNKNOWN, Primitive, Sym, Ty, call, define
 
 # ------------------------------------------------------------------ emission
 
@@ -96,6 +96,56 @@ def _emit_gather_written(args: list[ast.expr], attrs: dict[str, Any]) -> ast.exp
     return _helper_call("gather_written", args[:1], index_value(args[1:], _kinds(attrs)), [])
 
 
+# --------------------------------------------------------------- shape rules
+
+
+def _slice_length(parts: list[Ty], dim: int | None) -> int | None:
+    """The length of ``x[start:stop:step]`` along an axis of length ``dim``, if known."""
+    bounds = []
+    for t in parts:
+        if t.kind == "none":
+            bounds.append(None)
+        elif t.kind == "int" and t.value is not None:
+            bounds.append(t.value)
+        else:
+            return None
+    return None if dim is None else len(range(*slice(*bounds).indices(dim)))
+
+
+def indexed(x: Ty, index: list[Ty], kinds: str) -> Ty:
+    """The type of ``x[index]``: basic indexing by ints, slices and None (an
+    integer index into every axis gives a scalar); unknown for anything else."""
+    if x.kind == "tuple" and kinds == "v" and index[0].kind == "int":
+        k = index[0].value
+        return Ty("int", (), x.value[k] if x.value is not None and k is not None else None)
+    if x.kind != "array" or x.shape is None:
+        return UNKNOWN
+    dims = list(x.shape)
+    out: list[int | None] = []
+    k = 0
+    for kind in kinds:
+        if kind == "s":
+            if not dims:
+                return UNKNOWN
+            out.append(_slice_length(index[k:k + 3], dims.pop(0)))
+            k += 3
+            continue
+        t = index[k]
+        k += 1
+        if t.kind == "none":
+            out.append(1)
+        elif t.kind == "int" and dims:
+            dims.pop(0)
+        else:
+            return UNKNOWN  # an array, a bool, an Ellipsis, or not known
+    out.extend(dims)
+    return Ty("array", tuple(out)) if out else Ty("?", ())
+
+
+def _getitem_shape(args: list[Ty], attrs: dict[str, Any]) -> Ty:
+    return indexed(args[0], args[1:], _kinds(attrs))
+
+
 # --------------------------------------------------------------------- rules
 
 
@@ -107,7 +157,7 @@ define(Primitive(
     "getitem", _emit_getitem, ("x",), attrs={"kinds": "v"},
     jvp=lambda ts, out, x, *index, kinds: call("getitem", ts[0], *index, kinds=kinds),
     vjps=(_getitem_vjp,),
-    variadic=True,
+    variadic=True, shape_rule=_getitem_shape,
     doc="x[index]: integers, slices, None, ..., integer and boolean arrays",
 ))
 
@@ -174,7 +224,7 @@ define(Primitive(
     jvp=lambda ts, out, g, *index, kinds: call("gather_written", ts[0], *index, kinds=kinds),
     vjps=(lambda b, out, g, *index, kinds: call(
         "setitem", call("zeros_like", g), b, *index, kinds=kinds),),
-    variadic=True, helpers=("gather_written",),
+    variadic=True, helpers=("gather_written",), shape_rule=_getitem_shape,
     doc="g[index] without the positions a repeated index overwrote: the adjoint of v "
         "in y[index] = v",
 ))

@@ -23,8 +23,10 @@ import numpy as np
 from ..errors import DifferentiationError
 from .arith import unbroadcast
 from .core import (
+    UNKNOWN,
     Primitive,
     Sym,
+    Ty,
     call,
     call_template,
     define,
@@ -43,6 +45,15 @@ def mT(a: Sym) -> Sym:
     return call("swapaxes", a, axis1=-1, axis2=-2)
 
 
+def _matmul_shape(args: list[Ty], attrs: dict[str, Any]) -> Ty:
+    """The type of ``a @ b`` for 1-D and 2-D operands (unknown for stacks)."""
+    a, b = args[0].shape, args[1].shape
+    if a is None or b is None or not a or not b or len(a) > 2 or len(b) > 2:
+        return UNKNOWN
+    shape = a[:-1] + b[1:]
+    return Ty("array", shape) if shape else Ty("?", ())
+
+
 def product(name: str, emit: str, callables: tuple[Any, ...], doc: str,
             attrs: dict[str, Any] | None = None, adjoints: str | None = None) -> None:
     """A bilinear product whose adjoints are the helpers ``<adjoints>_adjoint_a``/``_b``."""
@@ -55,6 +66,7 @@ def product(name: str, emit: str, callables: tuple[Any, ...], doc: str,
             lambda g, out, a, b, **kw: call(f"{helper}_adjoint_b", g, a, b, **kw),
         ),
         callables=callables, methods=(name,) if name == "dot" else (),
+        shape_rule=_matmul_shape if name in ("matmul", "dot") else None,
         doc=doc,
     ))
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import Primitive, Sym, call, define, template
+from .core import UNKNOWN, Primitive, Sym, Ty, call, define, template
 
 
 def restore(y: Sym, x: Sym, axis: Any, keepdims: bool) -> Sym:
@@ -31,6 +31,32 @@ def spread(g: Sym, x: Sym, axis: Any, keepdims: bool) -> Sym:
 REDUCE = {"axis": None, "keepdims": False}
 
 
+def reduced_shape(args: list[Ty], attrs: dict[str, Any]) -> Ty:
+    """The type of a reduction of ``args[0]`` over ``axis`` (all axes if None)."""
+    x, axis, keep = args[0], attrs.get("axis"), attrs.get("keepdims", False)
+    if axis is None and not keep:
+        return Ty("?", ())
+    if x.kind != "array" or x.shape is None:
+        return UNKNOWN
+    n = len(x.shape)
+    axes = range(n) if axis is None else (axis if isinstance(axis, tuple) else (axis,))
+    gone = {a % n for a in axes}
+    if keep:
+        return Ty("array", tuple(1 if k in gone else d for k, d in enumerate(x.shape)))
+    shape = tuple(d for k, d in enumerate(x.shape) if k not in gone)
+    return Ty("array", shape) if shape else Ty("?", ())
+
+
+def _size(args: list[Ty], attrs: dict[str, Any]) -> Ty:
+    x = args[0]
+    if x.known and x.shape is not None:
+        n = 1
+        for d in x.shape:
+            n *= d  # type: ignore[operator]
+        return Ty("int", (), n)
+    return Ty("int", ())
+
+
 def _reduces_all(attrs: dict[str, Any]) -> bool:
     """Whether a reduction with ``attrs`` reduces to a scalar (no axis, no keepdims)."""
     return attrs.get("axis") is None and not attrs.get("keepdims")
@@ -41,6 +67,7 @@ define(Primitive(
     jvp=lambda ts, out, x, **a: call("sum", ts[0], **a),
     vjps=(lambda g, out, x, axis, keepdims: spread(g, x, axis, keepdims),),
     callables=(np.sum,), methods=("sum",), scalar_result=_reduces_all, float_result="first",
+    shape_rule=reduced_shape,
     doc="sum over all elements or the given axes",
 ))
 
@@ -58,7 +85,7 @@ define(Primitive(
         if axis is None else spread(g, x, axis, keepdims) * (call("size", out) / _count(x)),
     ),
     callables=(np.mean,), methods=("mean",), scalar_result=_reduces_all,
-    float_result="always",
+    float_result="always", shape_rule=reduced_shape,
     doc="mean over all elements or the given axes",
 ))
 
@@ -68,7 +95,7 @@ define(Primitive(
         "sum", ts[0] * call("prod_others", x, axis=axis), axis=axis, keepdims=keepdims),
     vjps=(lambda g, out, x, axis, keepdims: spread(g, x, axis, keepdims)
           * call("prod_others", x, axis=axis),),
-    callables=(np.prod,), methods=("prod",),
+    callables=(np.prod,), methods=("prod",), shape_rule=reduced_shape,
     doc="product over all elements or the given axes (exact where x has zeros)",
 ))
 
@@ -97,7 +124,7 @@ for _name, _callables, _doc in [
         _name, template(f"np.{_name}(_0)"), ("x",), attrs=dict(REDUCE),
         jvp=_extremum_jvp,
         vjps=(_extremum_vjp,),
-        callables=_callables, methods=(_name,),
+        callables=_callables, methods=(_name,), shape_rule=reduced_shape,
         doc=f"{_doc} over all or the given axes; ties share the derivative equally",
     ))
 
@@ -227,6 +254,6 @@ for _name, _attrs, _doc in [
 
 define(Primitive(
     "size", template("np.size(_0)"), ("x",), differentiable=False, callables=(np.size,),
-    int_result=True, scalar_result=True,
+    int_result=True, scalar_result=True, shape_rule=_size,
     doc="number of elements (not differentiable)",
 ))

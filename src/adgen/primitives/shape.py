@@ -18,8 +18,10 @@ import numpy as np
 from ..errors import DifferentiationError
 from .arith import unbroadcast
 from .core import (
+    UNKNOWN,
     Primitive,
     Sym,
+    Ty,
     call,
     call_template,
     const_expr,
@@ -51,8 +53,16 @@ def _transpose_vjp(g: Sym, out: Sym, x: Sym, axes: Any) -> Sym:
     return call("transpose", g, axes=inverse)
 
 
+def _transposed(args: list[Ty], attrs: dict[str, Any]) -> Ty:
+    x, axes = args[0], attrs.get("axes")
+    if x.kind != "array" or x.shape is None:
+        return UNKNOWN
+    order = tuple(reversed(range(len(x.shape)))) if axes is None else tuple(axes)
+    return Ty("array", tuple(x.shape[k] for k in order))
+
+
 define(Primitive(
-    "transpose", _emit_transpose, ("x",), attrs={"axes": None},
+    "transpose", _emit_transpose, ("x",), attrs={"axes": None}, shape_rule=_transposed,
     jvp=linear("transpose"),
     vjps=(_transpose_vjp,),
     callables=(np.transpose,), methods=("transpose",), view="view",
@@ -341,6 +351,30 @@ for _name, _attrs, _doc in [
 # --------------------------------------------------------------- creation
 
 
+def _created_shape(args: list[Ty], attrs: dict[str, Any]) -> Ty:
+    """The type of ``np.zeros(shape)`` and the like, from the shape operand."""
+    shape = args[0]
+    if shape.kind == "int":
+        return Ty("array", (shape.value,))
+    if shape.kind == "tuple" and shape.value is not None:
+        return Ty("array", tuple(shape.value))
+    return UNKNOWN
+
+
+def _shape_of_value(args: list[Ty], attrs: dict[str, Any]) -> Ty:
+    x = args[0]
+    if x.shape is None:
+        return Ty("tuple")
+    return Ty("tuple", (len(x.shape),), x.shape if x.known else None)
+
+
+def _len(args: list[Ty], attrs: dict[str, Any]) -> Ty:
+    x = args[0]
+    if x.kind == "array" and x.shape:
+        return Ty("int", (), x.shape[0])
+    return Ty("int", ())
+
+
 def creation(name: str, operands: tuple[str, ...] | None, attrs: dict[str, Any],
              doc: str) -> None:
     """An array-creating function (not differentiable).
@@ -351,7 +385,7 @@ def creation(name: str, operands: tuple[str, ...] | None, attrs: dict[str, Any],
     define(Primitive(
         name, call_template(f"np.{name}"), operands or ("args",), attrs=attrs,
         differentiable=False, variadic=operands is None, callables=(getattr(np, name),),
-        fresh_array=True,
+        fresh_array=True, shape_rule=_created_shape if operands == ("shape",) else None,
         doc=f"{doc} (not differentiable)",
     ))
 
@@ -455,6 +489,7 @@ define(Primitive(
 
 define(Primitive(
     "shape", template("np.shape(_0)"), ("x",), differentiable=False, callables=(np.shape,),
+    shape_rule=_shape_of_value,
     doc="np.shape(x), x.shape (not differentiable)",
 ))
 
@@ -466,7 +501,7 @@ define(Primitive(
 
 define(Primitive(
     "len", template("len(_0)"), ("x",), differentiable=False, callables=(len,),
-    int_result=True, scalar_result=True,
+    int_result=True, scalar_result=True, shape_rule=_len,
     doc="len(x) (not differentiable)",
 ))
 

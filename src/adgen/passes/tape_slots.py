@@ -1,0 +1,163 @@
+"""Tape only what cannot be had otherwise: no value twice, no cheap reads.
+
+Contract: for a tape pushed once per iteration of a forward ``for_range`` and
+popped once per iteration of a reversed ``for_range`` over the same bounds
+(neither can ``break``; both loops in the function's top-level block, the
+forward one first), a slot is dropped from the push and the pop when
+
+- it holds the same value as an earlier slot (the pop's result is renamed to
+  that slot's), or
+- its value can be recomputed in the reverse loop from values live there:
+  the loop index (the reverse loop's index has the same value at the
+  matching iteration), constants, values defined outside the forward loop,
+  through at most :data:`MAX_OPS` cheap pure ops (``x[i]``, ``i + 1``, a
+  comparison). The ops are copied after the pop, reading the reverse index.
+
+What was computed is unchanged: the same ops run on the same values (SSA
+values are never changed in place; the backend decides in-place writes
+after this pass, seeing the new reads).
+
+Before::
+
+    for_range(0, n, 1):   body(i):  t4 = getitem(x, i); ... tape_push(tape, t4, t6, t4)
+    for_range(0, n, 1, reverse=True):  body(j):  a, b, c = tape_pop(tape); ...
+
+After::
+
+    ... tape_push(tape, t6)
+    ...  body(j):  b = tape_pop(tape); a = getitem(x, j); (c is a)
+"""
+
+from __future__ import annotations
+
+from ..ir import Const, ForRange, Function, Op, Value, Var
+from ..ir.names import Namer
+from ..ir.util import rename
+from .rewriting import namer_for
+
+#: How many ops a recomputed slot may cost.
+MAX_OPS = 3
+_CHEAP = frozenset({"getitem", "add", "sub", "mul", "neg", "lt", "le", "gt", "ge", "eq",
+                    "ne"})
+
+
+def run(fn: Function) -> Function:
+    """Drop the tape slots of ``fn`` that are duplicates or cheap to recompute."""
+    top = fn.body.ops
+    loops = [op for op in top if isinstance(op, ForRange) and not op.exits]
+    namer: Namer | None = None
+    for fwd in loops:
+        if fwd.reverse:
+            continue
+        pushes = [op for op in fwd.body.ops if op.prim == "tape_push"]
+        for push in pushes:
+            tape = push.args[0]
+            rev = _reverse_loop(loops, top, fwd, tape)
+            if rev is None:
+                continue
+            namer = namer or namer_for(fn)
+            _shrink(fwd, rev, push, namer)
+    return fn
+
+
+def _reverse_loop(loops: list[ForRange], top: list[Op], fwd: ForRange,
+                  tape: Value) -> tuple[ForRange, Op] | None:
+    """The reversed loop that pops ``tape`` once per iteration, and its pop."""
+    if not isinstance(tape, Var):
+        return None
+    uses = [op for op in _walk_all(top) if tape in op.args and op.prim in ("tape_push",
+                                                                         "tape_pop")]
+    if len(uses) != 2:
+        return None
+    for rev in loops:
+        if not rev.reverse or top.index(rev) < top.index(fwd) or rev.bounds != fwd.bounds:
+            continue
+        pops = [op for op in rev.body.ops if op.prim == "tape_pop" and op.args[0] == tape]
+        if len(pops) == 1:
+            return rev, pops[0]
+    return None
+
+
+def _walk_all(ops: list[Op]) -> list[Op]:
+    out = []
+    for op in ops:
+        out.append(op)
+        for b in op.blocks:
+            out.extend(_walk_all(b.ops))
+    return out
+
+
+def _shrink(fwd: ForRange, found: tuple[ForRange, Op], push: Op, namer: Namer) -> None:
+    rev, pop = found
+    defs = {r: op for op in fwd.body.ops for r in op.results}
+    inner = set(fwd.body.params) | set(defs)
+    keep_args: list[Value] = [push.args[0]]
+    keep_results: list[str] = []
+    renames: dict[str, Value] = {}
+    recomputed: list[Op] = []
+    seen: dict[Value, str] = {}
+    for value, result in zip(push.args[1:], pop.results):
+        if value in seen:
+            renames[result] = Var(seen[value])
+            continue
+        ops = _recompute(value, fwd, rev, defs, inner)
+        if ops is None:
+            keep_args.append(value)
+            keep_results.append(result)
+            seen[value] = result
+            continue
+        copied, out = _copy(ops, value, fwd, rev, namer)
+        recomputed.extend(copied)
+        renames[result] = out
+        seen[value] = out.name if isinstance(out, Var) else result
+    if not renames:
+        return
+    push.args = keep_args
+    pop.results = keep_results
+    at = rev.body.ops.index(pop) + 1
+    rev.body.ops[at:at] = recomputed
+    rename(rev.body.ops, renames)
+    rev.body.results = [renames.get(v.name, v) if isinstance(v, Var) else v
+                        for v in rev.body.results]
+    if not keep_results:
+        rev.body.ops.remove(pop)
+        fwd.body.ops.remove(push)
+
+
+def _recompute(value: Value, fwd: ForRange, rev: ForRange, defs: dict[str, Op],
+               inner: set[str]) -> list[Op] | None:
+    """The forward ops that recompute ``value`` from outside values and the index, or
+    None if it cannot be had cheaply (a carried value, an effect, too many ops)."""
+    ops: list[Op] = []
+
+    def visit(v: Value) -> bool:
+        if isinstance(v, Const) or not isinstance(v, Var):
+            return True
+        if v.name == fwd.index or v.name not in inner:
+            return True
+        op = defs.get(v.name)
+        if op is None or op.prim not in _CHEAP or op.blocks or len(op.results) != 1:
+            return False
+        if op in ops:
+            return True
+        if not all(visit(a) for a in op.args):
+            return False
+        ops.append(op)
+        return len(ops) <= MAX_OPS
+
+    if not isinstance(value, Var) or value.name not in defs or not visit(value):
+        return None
+    return ops
+
+
+def _copy(ops: list[Op], value: Var, fwd: ForRange, rev: ForRange,
+          namer: Namer) -> tuple[list[Op], Value]:
+    mapping: dict[str, Value] = {fwd.index: Var(rev.index)}
+    out = []
+    for op in ops:
+        new = Op([namer.fresh("t")], op.prim, list(op.args), dict(op.attrs), op.loc, [],
+                 "adjoint")
+        rename([new], mapping)
+        mapping[op.results[0]] = Var(new.results[0])
+        out.append(new)
+    return out, mapping[value.name]

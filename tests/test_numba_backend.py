@@ -145,3 +145,42 @@ def test_cache_true_writes_numba_cache_files(tmp_path: Any, monkeypatch: Any) ->
     _agree(adgen.grad(heating)(*args), g)
     assert list((tmp_path / "numba").glob("adgen_*.py"))
     assert list((tmp_path / "numba" / "__pycache__").glob("*.nbi"))
+
+
+def test_jacobian_and_hessian_objects_compile_with_numba() -> None:
+    rng = np.random.default_rng(1)
+    args = (rng.uniform(0.0, 2.0, 8), rng.normal(5.0, 1.0, 8), 18.0)
+    jac = adgen.jacobian(heating, 0, mode="forward", backend="numba")
+    hess = adgen.hessian(heating, 0, backend="numba")
+    _agree(adgen.jacobian(heating, 0, mode="forward")(*args), jac(*args))
+    _agree(adgen.hessian(heating, 0)(*args), hess(*args))
+    # Every derivative the objects call is a numba one (not the NumPy backend's).
+    for obj in (jac, hess):
+        assert obj._nested and all(d._backend[0] == "numba" for d in obj._nested)
+        assert type(obj._nested[-1]._last.func).__name__ == "NumbaFunction"
+
+
+def test_backend_keywords_beside_the_refused_ones() -> None:
+    with pytest.raises(DifferentiationError, match="wrt=1"):
+        adgen.grad(heating, argnums=1, backend="numba")
+    with pytest.raises(DifferentiationError, match="unexpected keyword"):
+        adgen.jacobian(heating, 0, backend="numba", bogus=True)
+    with pytest.raises(DifferentiationError, match="backend must be"):
+        adgen.hessian(heating, 0, backend="jax")
+
+
+def test_closure_arrays_are_read_anew_for_each_closure() -> None:
+    # numba freezes an array global into the machine code: a closure over other data
+    # must not reuse the code compiled for the first one.
+    def make(w):
+        def loss(x):
+            return np.sum(w * x * x)
+        return loss
+
+    x = np.arange(4.0)
+    for w in (np.ones(4), np.arange(4.0) + 2.0):
+        f = make(w)
+        g = adgen.grad(f, backend="numba")
+        np.testing.assert_allclose(g(x), 2.0 * w * x)
+        # ... and runs compiled code for each (not a Python rebinding of the first's).
+        assert type(adgen.cache.function_for(g._last, f)).__name__ == "NumbaFunction"

@@ -41,16 +41,19 @@ def _refuse_options(name: str, options: dict[str, Any]) -> None:
             f"adgen.{name} got unexpected keyword argument(s) {', '.join(sorted(options))}")
 
 
-def _backend(backend: str = "numpy", fallback: str | None = None,
-             cache: bool = False) -> dict[str, Any]:
-    """The backend keywords as Derivative takes them (checked: adgen.jit.check_options)."""
+def _backend(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The backend keywords taken out of ``options``: as given (for adgen.grad and the
+    like) and as Derivative takes them (checked by adgen.jit.check_options)."""
+    chosen = {k: options.pop(k) for k in BACKEND_OPTIONS if k in options}
+    backend, fallback = chosen.get("backend", "numpy"), chosen.get("fallback")
     check_options(backend, fallback)
-    return {"backend": backend, "fallback": fallback, "cache_on_disk": cache}
+    return chosen, {"backend": backend, "fallback": fallback,
+                    "cache_on_disk": chosen.get("cache", False)}
 
 
 def _derivative(kind: str, f: Any, wrt: WrtSpec, has_aux: bool,
                 options: dict[str, Any]) -> Any:
-    how = _backend(**{k: options.pop(k) for k in BACKEND_OPTIONS if k in options})
+    _, how = _backend(options)
     _refuse_options(kind, options)
     if isinstance(f, Jacobian):
         if has_aux:
@@ -125,8 +128,7 @@ def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto",
     pulls one cotangent per output element; ``"auto"`` takes the cheaper.
     With a tuple ``wrt``, returns a tuple of Jacobians.
     """
-    chosen = {k: options.pop(k) for k in BACKEND_OPTIONS if k in options}
-    how = _backend(**chosen)
+    chosen, how = _backend(options)
     _refuse_options("jacobian", options)
     if mode not in ("auto", "forward", "reverse"):
         raise DifferentiationError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
@@ -188,8 +190,7 @@ def hessian(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Callable
 
     With a tuple ``wrt``, returns the blocks ``H[i][j] = d grad_i / d x_j``.
     """
-    chosen = {k: options.pop(k) for k in BACKEND_OPTIONS if k in options}
-    how = _backend(**chosen)
+    chosen, how = _backend(options)
     _refuse_options("hessian", options)
     if isinstance(f, Jacobian):
         return f.derivative("hessian", wrt, how)

@@ -171,6 +171,37 @@ class Adgen(Adapter):
         return adgen.grad(fn, wrt=_wrt_arg(wl))
 
 
+class AdgenNumba(Adgen):
+    """adgen reverse mode compiled by numba: ``adgen.grad(f, wrt=..., backend="numba")``
+    (loop workloads only; the others are products of whole arrays, which numba does not
+    speed up)."""
+
+    name = "adgen_numba"
+    dist = "numba"
+    numpy_memory = False
+
+    def availability(self) -> str | None:
+        """Importable numba?"""
+        try:
+            importlib.import_module("numba")
+        except ImportError as exc:
+            return f"numba not importable: {exc}"
+        return None
+
+    def supports(self, wl: Workload) -> bool:
+        """Loop workloads."""
+        return wl.loops and wl.name != "rnn"
+
+    def build(self, fn: Callable[..., Any], wl: Workload, args: Args) -> GradFn:
+        """``adgen.grad`` of the plain function with the numba backend."""
+        adgen = importlib.import_module("adgen")
+        return adgen.grad(fn, wrt=_wrt_arg(wl), backend="numba")
+
+    def primal(self, fn: Callable[..., Any], wl: Workload, args: Args) -> GradFn | None:
+        """The plain function compiled by ``numba.njit``."""
+        return importlib.import_module("numba").njit(fn)
+
+
 class AdgenForward(Adgen):
     """adgen forward mode: one ``adgen.jvp`` call per input element (small inputs only)."""
 
@@ -387,6 +418,7 @@ ADAPTERS: dict[str, Adapter] = {
     for a in (
         Handwritten(),
         Adgen(),
+        AdgenNumba(),
         AdgenForward(),
         Jax(),
         JaxJit(),

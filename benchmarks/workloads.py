@@ -370,6 +370,76 @@ def trivial_inputs(size: SizeSpec, rng: np.random.Generator) -> Args:
 
 
 # --------------------------------------------------------------------------
+# 9. explicit ODE stepper (midpoint rule, logistic growth)
+# --------------------------------------------------------------------------
+def midpoint_logistic(r, K, y0, dt, n):
+    """Explicit midpoint (RK2) steps of y' = r y (1 - y/K); returns the final y."""
+    y = y0
+    for _ in range(n):
+        k1 = r * y * (1.0 - y / K)
+        ym = y + 0.5 * dt * k1
+        k2 = r * ym * (1.0 - ym / K)
+        y = y + dt * k2
+    return y
+
+
+def midpoint_logistic_grad(
+    r: float, K: float, y0: float, dt: float, n: int
+) -> tuple[float, float]:
+    """Hand-written forward tangents of :func:`midpoint_logistic` w.r.t. ``r`` and ``K``."""
+    y = y0
+    yr = yK = 0.0
+    for _ in range(n):
+        f1 = 1.0 - y / K
+        k1 = r * y * f1
+        k1r = y * f1 + r * yr * f1 - r * y * yr / K
+        k1K = r * yK * f1 + r * y * (y / (K * K) - yK / K)
+        ym = y + 0.5 * dt * k1
+        ymr = yr + 0.5 * dt * k1r
+        ymK = yK + 0.5 * dt * k1K
+        f2 = 1.0 - ym / K
+        k2r = ym * f2 + r * ymr * f2 - r * ym * ymr / K
+        k2K = r * ymK * f2 + r * ym * (ym / (K * K) - ymK / K)
+        y = y + dt * r * ym * f2
+        yr = yr + dt * k2r
+        yK = yK + dt * k2K
+    return yr, yK
+
+
+def midpoint_inputs(size: SizeSpec, rng: np.random.Generator) -> Args:
+    """Rate, capacity, initial value, step and ``size['steps']`` steps."""
+    return (0.8, 10.0, 0.5, 0.01, size["steps"])
+
+
+# --------------------------------------------------------------------------
+# 10. a stencil: discrete Laplacian penalty of a 1-D field
+# --------------------------------------------------------------------------
+def laplacian_energy(u):
+    """Sum over interior points of (u[i-1] - 2 u[i] + u[i+1])^2 + 0.1 u[i]^4."""
+    s = 0.0
+    for i in range(1, u.shape[0] - 1):
+        lap = u[i - 1] - 2.0 * u[i] + u[i + 1]
+        s = s + lap * lap + 0.1 * u[i] ** 4
+    return s
+
+
+def laplacian_energy_grad(u: np.ndarray) -> np.ndarray:
+    """Hand-written loop-shaped gradient of :func:`laplacian_energy`."""
+    g = np.zeros_like(u)
+    for i in range(1, u.shape[0] - 1):
+        lap = u[i - 1] - 2.0 * u[i] + u[i + 1]
+        g[i - 1] += 2.0 * lap
+        g[i] += -4.0 * lap + 0.4 * u[i] ** 3
+        g[i + 1] += 2.0 * lap
+    return g
+
+
+def laplacian_inputs(size: SizeSpec, rng: np.random.Generator) -> Args:
+    """A random field of ``size['n']`` points."""
+    return (rng.standard_normal(size["n"]),)
+
+
+# --------------------------------------------------------------------------
 # registry
 # --------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -527,6 +597,27 @@ WORKLOADS: list[Workload] = [
             [{"n": 1000, "d": 100, "classes": 10}],
             [{"n": 1000, "d": 100, "classes": 10}, {"n": 10_000, "d": 256, "classes": 100}],
         ),
+    ),
+    Workload(
+        "midpoint_ode",
+        "explicit midpoint steps of logistic growth, final y; d/d(r, K)",
+        midpoint_logistic,
+        midpoint_logistic_grad,
+        midpoint_inputs,
+        wrt=(0, 1),
+        sizes=_sizes([{"steps": 50}], [{"steps": 1000}], [{"steps": 1000}, {"steps": 10_000}]),
+        loops=True,
+        forward_ok=True,
+    ),
+    Workload(
+        "stencil",
+        "discrete Laplacian penalty of a 1-D field, a loop over points; d/du",
+        laplacian_energy,
+        laplacian_energy_grad,
+        laplacian_inputs,
+        wrt=(0,),
+        sizes=_sizes([{"n": 20}], [{"n": 1000}], [{"n": 1000}, {"n": 10_000}]),
+        loops=True,
     ),
     Workload(
         "fill_loop",

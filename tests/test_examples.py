@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import adgen
+from adgen.jit import unavailable
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SRC = str(Path(adgen.__file__).resolve().parent.parent)
@@ -34,7 +35,13 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
                       r'digraph "softplus_loss"']),
     "generate_module.py": (["--n", "3"], [r"its imports: \['import numpy as np'\]",
                                           r"match adgen\.value_and_grad"]),
+    "compiled_simulation.py": (["--days", "200"], [
+        r"numba and NumPy backends agree: True",
+        r"gradient over 200 steps: numba backend \d+ us, NumPy backend \d+ us",
+        r"cost [\d.]+ -> [\d.]+ after 50 gradient steps"]),
 }
+# Examples that need numba (an optional extra): skipped, with the reason, without it.
+NEEDS_NUMBA = {"compiled_simulation.py"}
 
 
 def run_example(name: str, args: list[str], cwd: Path,
@@ -56,6 +63,8 @@ def test_every_example_is_tested() -> None:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_example(name: str, tmp_path: Path) -> None:
     args, patterns = CASES[name]
+    if name in NEEDS_NUMBA and unavailable() is not None:
+        pytest.skip(str(unavailable()))
     out = run_example(name, args, tmp_path)
     for pattern in patterns:
         assert re.search(pattern, out), f"{pattern!r} not in the output of {name}:\n{out}"

@@ -54,7 +54,7 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
     ("passes", 5, ("adgen.passes",)),
     ("backend", 6, ("adgen.backend",)),
     ("pipeline", 7, ("adgen.pipeline", "adgen.cache", "adgen.arguments",
-                     "adgen.diskcache")),
+                     "adgen.diskcache", "adgen.jit")),
     ("top", 8, ("adgen", "adgen.__main__", "adgen.api", "adgen.calling", "adgen.composed",
                 "adgen.wrappers", "adgen.aot",
                 "adgen.targets", "adgen.cli", "adgen.testing", "adgen.tracebacks",
@@ -63,7 +63,9 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
 
 #: (module, top-level package) pairs allowed to import inside a function: optional
 #: dependencies loaded on first use.
-LAZY = {("adgen.highlight", "pygments")}
+LAZY = {("adgen.highlight", "pygments"),
+        # the numba backend's runtime imports numba, an optional dependency
+        ("adgen.jit", "adgen")}
 
 #: Violations in files other branches own, to be fixed there (the lead empties this
 #: set when merging them). None left: the frontend's mixins are gone.

@@ -1,5 +1,9 @@
 """The public API: grad, value_and_grad, vjp, jvp, jacobian, hessian, differentiate, source.
 
+Each takes ``backend="numpy"`` (default) or ``"numba"`` (the derivative compiled
+with ``numba.njit``; ``fallback="numpy"`` answers what numba cannot compile with
+the NumPy backend and a warning; ``cache=True`` lets numba cache it on disk).
+
 Every function here returns quickly: it checks ``wrt`` and wraps the function
 in a :class:`~adgen.calling.Derivative`, which compiles on first use (a call,
 or reading ``.source``) through :mod:`adgen.pipeline` and caches the result
@@ -16,7 +20,11 @@ import numpy as np
 from .calling import Derivative, WrtSpec, check_differentiable, normalize_wrt
 from .composed import Jacobian, basis
 from .errors import DifferentiationError
+from .jit import check_options
 from .tracebacks import boundary
+
+#: The keywords every function here takes to choose the backend (see the module doc).
+BACKEND_OPTIONS = ("backend", "fallback", "cache")
 
 __all__ = ["Derivative", "WrtSpec", "differentiate", "grad", "hessian", "jacobian", "jvp",
            "normalize_wrt", "source", "value_and_grad", "vjp"]
@@ -33,14 +41,25 @@ def _refuse_options(name: str, options: dict[str, Any]) -> None:
             f"adgen.{name} got unexpected keyword argument(s) {', '.join(sorted(options))}")
 
 
+def _backend(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The backend keywords taken out of ``options``: as given (for adgen.grad and the
+    like) and as Derivative takes them (checked by adgen.jit.check_options)."""
+    chosen = {k: options.pop(k) for k in BACKEND_OPTIONS if k in options}
+    backend, fallback = chosen.get("backend", "numpy"), chosen.get("fallback")
+    check_options(backend, fallback)
+    return chosen, {"backend": backend, "fallback": fallback,
+                    "cache_on_disk": chosen.get("cache", False)}
+
+
 def _derivative(kind: str, f: Any, wrt: WrtSpec, has_aux: bool,
                 options: dict[str, Any]) -> Any:
+    _, how = _backend(options)
     _refuse_options(kind, options)
     if isinstance(f, Jacobian):
         if has_aux:
             raise DifferentiationError(f"{kind} of a jacobian or hessian takes no has_aux")
-        return f.derivative(kind, wrt)
-    return Derivative(f, kind, wrt, has_aux)
+        return f.derivative(kind, wrt, how)
+    return Derivative(f, kind, wrt, has_aux, **how)
 
 
 @boundary
@@ -73,14 +92,16 @@ def jvp(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
 
 @boundary
 def differentiate(
-    f: Callable[..., Any] | None = None, *, wrt: WrtSpec = 0, mode: str = "reverse"
+    f: Callable[..., Any] | None = None, *, wrt: WrtSpec = 0, mode: str = "reverse",
+    backend: str = "numpy", fallback: str | None = None, cache: bool = False,
 ) -> Any:
     """Decorator: ``mode="reverse"`` gives ``grad(f)``, ``mode="forward"`` gives ``jvp(f)``."""
     if mode not in ("reverse", "forward"):
         raise DifferentiationError(f"mode must be 'reverse' or 'forward', not {mode!r}")
 
     def wrap(g: Callable[..., Any]) -> Derivative:
-        return grad(g, wrt) if mode == "reverse" else jvp(g, wrt)
+        how = {"backend": backend, "fallback": fallback, "cache": cache}
+        return grad(g, wrt, **how) if mode == "reverse" else jvp(g, wrt, **how)
 
     return wrap if f is None else wrap(f)
 
@@ -107,16 +128,17 @@ def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto",
     pulls one cotangent per output element; ``"auto"`` takes the cheaper.
     With a tuple ``wrt``, returns a tuple of Jacobians.
     """
+    chosen, how = _backend(options)
     _refuse_options("jacobian", options)
     if mode not in ("auto", "forward", "reverse"):
         raise DifferentiationError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
     if isinstance(f, Jacobian):
-        return f.derivative("jacobian", wrt)
+        return f.derivative("jacobian", wrt, how)
     names, positions, is_tuple = normalize_wrt(f, wrt)
     if not is_tuple:
-        return Jacobian(f, positions, mode)
-    fwd = jvp(f, tuple(positions))
-    rev = vjp(f, tuple(positions))
+        return Jacobian(f, positions, mode, how=how)
+    fwd = jvp(f, tuple(positions), **chosen)
+    rev = vjp(f, tuple(positions), **chosen)
 
     @boundary
     def jac(*args: Any) -> Any:
@@ -168,14 +190,16 @@ def hessian(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Callable
 
     With a tuple ``wrt``, returns the blocks ``H[i][j] = d grad_i / d x_j``.
     """
+    chosen, how = _backend(options)
     _refuse_options("hessian", options)
     if isinstance(f, Jacobian):
-        return f.derivative("hessian", wrt)
+        return f.derivative("hessian", wrt, how)
     names, positions, is_tuple = normalize_wrt(f, wrt)
     if not is_tuple:
-        return Jacobian(grad(f, positions[0]), positions, "forward", name="hessian")
-    g = grad(f, tuple(positions) if is_tuple else positions[0])
-    hjvp = jvp(g, tuple(positions))
+        return Jacobian(grad(f, positions[0], **chosen), positions, "forward",
+                        name="hessian", how=how)
+    g = grad(f, tuple(positions) if is_tuple else positions[0], **chosen)
+    hjvp = jvp(g, tuple(positions), **chosen)
 
     @boundary
     def hess(*args: Any) -> Any:

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from . import custom, diskcache, pipeline
+from . import custom, diskcache, jit, pipeline
 from .arguments import check_result
 from .backend.emit import Emitted
 from .frontend.parse import register_source
@@ -92,7 +92,8 @@ def namespace_for(emitted: Emitted) -> dict[str, Any]:
 
 
 def _disk_key(request: Request) -> str | None:
-    if not config.cache_dir or request.conform or request.name is not None:
+    if (not config.cache_dir or request.conform or request.name is not None
+            or request.backend != "numpy"):
         return None
     return diskcache.key_text(request.func, (request.kind, request.wrt, request.as_tuple,
                                              request.trees, request.shapes, request.has_aux))
@@ -111,21 +112,34 @@ def _from_record(record: dict[str, Any], request: Request, when: tuple[int, int]
     return entry
 
 
-def _exec(emitted: Emitted) -> tuple[Any, Any, dict[str, Any]]:
+def _exec(emitted: Emitted, load: Any = None) -> tuple[Any, Any, dict[str, Any]]:
+    """Run ``emitted``'s source (by ``load(source, filename, ns)`` if given, see
+    :func:`adgen.jit.build`): its function, code object and namespace."""
     digest = hashlib.sha1(emitted.source.encode()).hexdigest()[:10]
     filename = f"<adgen {emitted.name} {digest}>"
     register_source(filename, emitted.source)
     ns = namespace_for(emitted)
     code = compile(emitted.source, filename, "exec")
-    exec(code, ns)
+    if load is None:
+        exec(code, ns)
+    else:
+        ns = load(emitted.source, filename, ns)
     return ns[emitted.name], code, ns
 
 
 def build(request: Request, disk: bool = True) -> Compiled:
     """Compile ``request`` through the whole pipeline and exec the source (no in-memory
-    caching; the disk cache, if configured and ``disk``, is read and written)."""
+    caching; the disk cache, if configured and ``disk``, is read and written); the numba
+    backend then compiles it with numba (:func:`adgen.jit.build`)."""
+    if request.backend != "numpy":
+        return jit.build(request, _build)
+    return _build(request, disk=disk)
+
+
+def _build(request: Request, load: Any = None, disk: bool = True) -> Compiled:
+    """The pipeline's source for ``request``, exec'd (by ``load`` if given)."""
     when = stamp()
-    key = _disk_key(request) if disk else None
+    key = _disk_key(request) if disk and load is None else None
     if key is not None:
         record = diskcache.load(config.cache_dir, key, request.func)  # type: ignore[arg-type]
         if record is not None:
@@ -134,7 +148,7 @@ def build(request: Request, disk: bool = True) -> Compiled:
     assert state.fn is not None and state.primal is not None
     check_result(state.primal)
     emitted = pipeline.joined(state.emitted)
-    func, code, ns = _exec(emitted)
+    func, code, ns = _exec(emitted, load)
     func._adgen_ir = state.fn
     deps = tuple((n, o) for n, o in state.primal.global_deps.items()
                  if not isinstance(o, types.ModuleType))
@@ -226,15 +240,18 @@ def fresh(entry: Compiled, f: Any) -> bool:
 def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False,
         trees: tuple[Any, ...] | None = None,
         shapes: tuple[Any, ...] | None = None, has_aux: bool = False,
-        need_ir: bool = False) -> Compiled:
+        need_ir: bool = False, backend: tuple[Any, ...] = ()) -> Compiled:
     """The compiled derivative, from the cache or compiled once (thread-safe).
 
     ``trees``: the container structure of each argument, if any is a container.
     ``shapes``: the shape of each argument of the call it is for (``()`` for a
     number, None if not known); code specialised to them skips the broadcasting
-    helpers where shapes are known to agree.
+    helpers where shapes are known to agree. ``backend``: ``(name, fallback,
+    jit_cache)`` of a backend other than NumPy's (see :mod:`adgen.jit`).
     """
     key = cache_key(f, kind, wrt, as_tuple, trees, shapes, has_aux)
+    if backend:
+        key = (key, *backend)
     entry = _cache.get(key)
     if entry is not None and fresh(entry, f) and not (need_ir and entry.ir is None):
         try:
@@ -247,8 +264,9 @@ def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False,
     with lock:
         entry = _cache.get(key)
         if entry is None or not fresh(entry, f) or (need_ir and entry.ir is None):
-            entry = build(Request(f, kind, wrt, as_tuple, trees, shapes, has_aux=has_aux),
-                          disk=not need_ir)
+            options = dict(zip(("backend", "fallback", "jit_cache"), backend))
+            entry = build(Request(f, kind, wrt, as_tuple, trees, shapes, has_aux=has_aux,
+                                  **options), disk=not need_ir)
             # Keep the closure contents alive so their ids stay unique in the key.
             cells = getattr(f, "__closure__", None) or ()
             entry.keep = tuple(c.cell_contents for c in cells if cell_full(c)

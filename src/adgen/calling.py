@@ -25,6 +25,7 @@ from .arguments import check_differentiable, check_real, check_value, describe
 from .errors import ArgumentError, DifferentiationError, NotScalarOutputError
 from .highlight import to_html
 from .ir import Function, clone
+from .jit import check_options
 from .program import Kind
 from .runtime import NOT_SCALAR, REFUSED, gradient_like
 from .tracebacks import annotate, boundary, hide_internal_frames
@@ -193,9 +194,13 @@ class Derivative:
     """
 
     def __init__(self, f: Callable[..., Any], kind: str, wrt: WrtSpec,
-                 has_aux: bool = False) -> None:
+                 has_aux: bool = False, backend: str = "numpy",
+                 fallback: str | None = None, cache_on_disk: bool = False) -> None:
         if kind not in _KINDS:
             raise ValueError(kind)
+        check_options(backend, fallback)
+        # What cache.get needs to know of a backend other than NumPy's (adgen.jit).
+        self._backend = () if backend == "numpy" else (backend, fallback, cache_on_disk)
         self.primal = f
         self.kind = kind
         self.wrt = wrt
@@ -225,7 +230,7 @@ class Derivative:
         entry = self._entry
         if entry is None or not cache.fresh(entry, self._func):
             entry = cache.get(self._func, self._ir_kind, self.wrt_names, self.wrt_tuple,
-                              has_aux=self.has_aux)
+                              has_aux=self.has_aux, backend=self._backend)
             self._entry = entry
         return entry
 
@@ -366,7 +371,7 @@ class Derivative:
         entry = self._by_shapes.get(shapes)
         if entry is None or not cache.fresh(entry, self._func):
             entry = cache.get(self._func, self._ir_kind, self.wrt_names, self.wrt_tuple,
-                              shapes=shapes, has_aux=self.has_aux)
+                              shapes=shapes, has_aux=self.has_aux, backend=self._backend)
             if len(self._by_shapes) > 64:  # many shapes: keep the latest only
                 self._by_shapes.clear()
             self._by_shapes[shapes] = entry
@@ -474,7 +479,7 @@ class Derivative:
             raise DifferentiationError(str(exc)) from None
         key = structure if any(t is not None for t in structure) else None
         entry = cache.get(self._func, self._ir_kind, self.wrt_names, True, key,
-                          has_aux=self.has_aux)
+                          has_aux=self.has_aux, backend=self._backend)
         parts = [trees.leaves(p, t) for p, t in zip(primals, structure, strict=True)]
         flat = [leaf for part in parts for leaf in part]
         for name, pos in zip(self.wrt_names, self.wrt_positions, strict=True):

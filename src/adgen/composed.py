@@ -57,8 +57,11 @@ class Jacobian:
     """
 
     def __init__(self, base: Callable[..., Any], levels: tuple[int, ...], mode: str = "forward",
-                 name: str = "jacobian", scalar: int = 0) -> None:
+                 name: str = "jacobian", scalar: int = 0,
+                 how: dict[str, Any] | None = None) -> None:
         self.base = base
+        # The backend keywords of each Derivative it makes (see adgen.api._backend).
+        self.how = how or {}
         self.levels = levels
         self.mode = mode
         self.scalar = scalar  # levels added by grad (1) or hessian (2) of a scalar
@@ -75,12 +78,13 @@ class Jacobian:
         """``h_depth``: the JVP nested ``depth`` times over the base."""
         while len(self._nested) < depth:
             inner = self._nested[-1] if self._nested else self.base
-            self._nested.append(Derivative(inner, "jvp", self.levels[len(self._nested)]))
+            self._nested.append(Derivative(inner, "jvp", self.levels[len(self._nested)],
+                                           **self.how))
         return self._nested[depth - 1]
 
     def _reverse(self) -> Derivative:
         if not hasattr(self, "_vjp"):
-            self._vjp = Derivative(self.base, "vjp", self.levels[0])
+            self._vjp = Derivative(self.base, "vjp", self.levels[0], **self.how)
         return self._vjp
 
     @property
@@ -169,8 +173,11 @@ class Jacobian:
         return np.stack(rows, axis=0).reshape(np.shape(out) + np.shape(x)).astype(dtype)
 
     # --------------------------------------------------- differentiating
-    def derivative(self, kind: str, wrt: WrtSpec) -> Any:
-        """``adgen.<kind>(self, wrt)``: one more level (or two, for a Hessian)."""
+    def derivative(self, kind: str, wrt: WrtSpec, how: dict[str, Any] | None = None) -> Any:
+        """``adgen.<kind>(self, wrt)``: one more level (or two, for a Hessian); ``how``:
+        the backend keywords asked for (default: this Jacobian's own)."""
+        if how is None or how.get("backend", "numpy") == "numpy":
+            how = self.how
         _, positions, is_tuple = normalize_wrt(self, wrt)
         if is_tuple:
             raise DifferentiationError(
@@ -179,9 +186,9 @@ class Jacobian:
         (p,) = positions
         if kind == "hessian":
             return Jacobian(self.base, self.levels + (p, p), name="hessian_of_" + self.__name__,
-                            scalar=2)
+                            scalar=2, how=how)
         deeper = Jacobian(self.base, self.levels + (p,), name=f"{kind}_of_{self.__name__}",
-                          scalar=int(kind in ("grad", "value_and_grad")))
+                          scalar=int(kind in ("grad", "value_and_grad")), how=how)
         if kind in ("jacobian", "grad"):
             return deeper
         return _Applied(self, deeper, kind)

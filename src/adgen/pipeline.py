@@ -21,11 +21,14 @@ from typing import Any
 
 from .analysis.types import shape_class
 from .backend.emit import Emitted, emit_function
+from .backend.numba import emit_numba
+from .backend.numba import refusal as numba_refusal
 from .custom import lower_custom
 from .errors import DifferentiationError
 from .frontend.lower import lower_function
 from .ir import Function, Op, Var, VerifyError, all_names, clone, flatten_structure, format_function
 from .ir import verify as verify_ir
+from .jit import NumbaRefusal
 from .passes import cse, dce, licm, simplify
 from .primitives import PRIMITIVES
 from .program import Kind
@@ -53,6 +56,7 @@ class Request:
     ``name`` is the generated function's name (default: the IR's own).
     ``has_aux``: ``func`` returns ``(value, aux)``; only ``value`` is
     differentiated, and the generated function returns ``(derivative, aux)``.
+    ``backend``, ``fallback`` and ``jit_cache`` choose the numba backend (adgen.jit).
     """
 
     func: Any  # a Python function, a derivative adgen made, or IR already lowered
@@ -64,6 +68,12 @@ class Request:
     conform: bool = False
     name: str | None = None
     has_aux: bool = False
+    # "numba": emit for numba (see adgen.backend.numba, adgen.jit); ``fallback``
+    # "numpy" answers what numba cannot compile with the NumPy backend; ``jit_cache``
+    # lets numba cache machine code on disk.
+    backend: str = "numpy"
+    fallback: str | None = None
+    jit_cache: bool = False
 
 
 @dataclass
@@ -339,8 +349,23 @@ def _emit(state: State) -> None:
         while name in fn.freevars or name in HELPERS:  # e.g. a user's rule named f_jvp
             name += "_"
     doc = describe(state.primal, req.kind, state.wrt) if req.kind else fn.doc
+    if req.backend == "numba":
+        _emit_numba(state, name, doc)
+        return
     state.emitted = [emit_function(fn, name, doc)]
     state.emitted += [emit_function(c, c.name, callee_doc(c)) for c in state.callees]
+
+
+def _emit_numba(state: State, name: str, doc: str) -> None:
+    """Source for numba, after refusing what numba cannot compile (see adgen.backend.numba)."""
+    fn = state.fn
+    assert fn is not None
+    reason = numba_refusal(state.functions())
+    if reason is not None:
+        raise NumbaRefusal(f"backend='numba' cannot compile this: {reason}; use "
+                           "backend='numpy', or fallback='numpy'")
+    state.emitted = [emit_numba(fn, name, doc, state.request.shapes, state.wrt)]
+    state.emitted += [emit_numba(c, c.name, callee_doc(c), None, []) for c in state.callees]
 
 
 def joined(parts: Sequence[Emitted]) -> Emitted:

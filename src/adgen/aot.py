@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import pprint
+import re
 import types
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -230,14 +231,16 @@ def _names(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def _needs(modules: Sequence[str], imports: Sequence[str]) -> list[str]:
+def _needs(modules: Sequence[str], imports: Sequence[str], numpy: bool) -> list[str]:
     """The docstring lines that say what the module imports (what it really does)."""
     others = sorted({m.partition(".")[0] for m in modules} |
                     {line.split()[1] for line in imports if line.startswith("from ")})
     others = [m for m in others if m != "numpy"]
     if not others:
-        return ["The module needs only NumPy: the helpers its functions call are at the end."]
-    return [f"The module imports NumPy and {_names(others)}, as the differentiated code does;",
+        needs = "only NumPy" if numpy else "no module at all"
+        return [f"The module needs {needs}: the helpers its functions call are at the end."]
+    first = "NumPy and " if numpy else ""
+    return [f"The module imports {first}{_names(others)}, as the differentiated code does;",
             "the helpers its functions call are at the end."]
 
 
@@ -266,20 +269,14 @@ def generate_module(groups: Sequence[Derivatives], command: str | None = None) -
                 "with one tangent per parameter differentiated, shaped like it."]
     imports, consts = _free_values(groups)
     modules = sorted(set().union(*(p.modules for d in groups for p in (*d.parts, *d.callees))))
-    doc += ["", *_needs(modules, imports), '"""']
-    out = header + doc + ["", "import numpy as np"] + [f"import {m}" for m in modules]
-    if imports:
-        out += [""] + imports
-    if consts:
-        out += [""] + consts
     names = ", ".join(f'"{n}"' for n in exported)
     if len(names) <= 76:
-        out += ["", f"__all__ = [{names}]"]
+        body = ["", f"__all__ = [{names}]"]
     else:
-        out += ["", "__all__ = ["] + [f'    "{n}",' for n in exported] + ["]"]
+        body = ["", "__all__ = ["] + [f'    "{n}",' for n in exported] + ["]"]
     for d in groups:
         for p in d.parts:
-            out += ["", "", p.source.rstrip("\n")]
+            body += ["", "", p.source.rstrip("\n")]
     seen: set[str] = set()
     for d in groups:
         for p in d.callees:
@@ -287,9 +284,19 @@ def generate_module(groups: Sequence[Derivatives], command: str | None = None) -
                 raise TargetError(f"two targets call different functions named {p.name}; "
                                   "generate them into separate modules")
             seen.add(p.name)
-            out += ["", "", p.source.rstrip("\n")]
+            body += ["", "", p.source.rstrip("\n")]
     helpers = set().union(*(p.helpers for d in groups for p in (*d.parts, *d.callees)))
     if helpers:
-        out += ["", "", "# Helpers called by the functions above.", "",
-                helper_source(helpers).rstrip("\n")]
+        body += ["", "", "# Helpers called by the functions above.", "",
+                 helper_source(helpers).rstrip("\n")]
+    # NumPy is imported only where the code uses it (a scalar derivative may not).
+    numpy = re.search(r"\bnp\.", "\n".join(body + consts)) is not None
+    doc += ["", *_needs(modules, imports, numpy), '"""']
+    out = header + doc + [""] + (["import numpy as np"] if numpy else [])
+    out += [f"import {m}" for m in modules]
+    if imports:
+        out += [""] + imports
+    if consts:
+        out += [""] + consts
+    out += body
     return "\n".join(out) + "\n"

@@ -5,10 +5,9 @@
 <func>_jvp(*params, *tangents) returns (value, directional derivative),
 with one tangent per parameter differentiated, shaped like it.
 
-The module needs only NumPy: the helpers its functions call are at the end.
+The module needs no module at all: the helpers its functions call are at the end.
 """
 
-import numpy as np
 
 __all__ = ["scalar_arith_jvp"]
 

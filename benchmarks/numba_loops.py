@@ -38,8 +38,9 @@ from workloads import WORKLOADS, Workload  # noqa: E402
 HERE = Path(__file__).resolve().parent
 
 
-def best_time(f: Callable[..., Any], args: tuple[Any, ...], budget: float = 0.05,
-              repeats: int = 5) -> float:
+def best_time(
+    f: Callable[..., Any], args: tuple[Any, ...], budget: float = 0.05, repeats: int = 5
+) -> float:
     """The minimum over ``repeats`` of the mean time of one call [s]."""
     f(*args)
     n, t = 1, 0.0
@@ -85,10 +86,14 @@ print(time.perf_counter() - start)
 
 def first_call(wl: Workload, level: str, index: int) -> float:
     """Seconds from ``adgen.grad(...)`` to the end of its first call, in a fresh process."""
-    code = FIRST_CALL.format(here=str(HERE), name=wl.name, level=level, index=index,
-                             wrt=_wrt(wl))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env=os.environ.copy())
+    code = FIRST_CALL.format(here=str(HERE), name=wl.name, level=level, index=index, wrt=_wrt(wl))
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=os.environ.copy(),
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -130,29 +135,36 @@ def main() -> None:
     opts = ap.parse_args()
     only = {s for s in opts.only.split(",") if s}
     # The loop workloads of scalars and elements (the RNN's loop is over matrix products).
-    chosen = [w for w in WORKLOADS if w.loops and w.name != "rnn" and (not only
-                                                                       or w.name in only)]
+    chosen = [w for w in WORKLOADS if w.loops and w.name != "rnn" and (not only or w.name in only)]
     rows = [measure(wl, opts.size) for wl in chosen]
-    head = (f"{'workload':<18} {'size':<11} {'adgen numba':>11} {'compiled':>9} "
-            f"{'hand numba':>10} "
-            f"{'hand NumPy':>10} {'numba primal':>12} {'adgen NumPy':>11} {'vs hand nb':>10} "
-            f"{'vs NumPy':>8} {'vs primal':>9} {'1st call':>8}")
+    head = (
+        f"{'workload':<18} {'size':<11} {'adgen numba':>11} {'compiled':>9} "
+        f"{'hand numba':>10} "
+        f"{'hand NumPy':>10} {'numba primal':>12} {'adgen NumPy':>11} {'vs hand nb':>10} "
+        f"{'vs NumPy':>8} {'vs primal':>9} {'1st call':>8}"
+    )
     print(head)
     for r in rows:
+
         def us(v: Any) -> str:
             return f"{v * 1e6:.1f}us" if isinstance(v, float) else str(v)
 
         a = r["adgen_numba"]
         ratios = ["-"] * 3
         if isinstance(a, float):
-            ratios = [f"{a / r['hand_numba']:.2f}x", f"{r['hand_numpy'] / a:.0f}x faster",
-                      f"{a / r['numba_primal']:.2f}x"]
+            ratios = [
+                f"{a / r['hand_numba']:.2f}x",
+                f"{r['hand_numpy'] / a:.0f}x faster",
+                f"{a / r['numba_primal']:.2f}x",
+            ]
         label = ",".join(f"{k}={v}" for k, v in r["size"].items())
-        print(f"{r['workload']:<18} {label:<11} {us(a):>11} "
-              f"{us(r['adgen_numba_compiled']):>9} {us(r['hand_numba']):>10} "
-              f"{us(r['hand_numpy']):>10} {us(r['numba_primal']):>12} "
-              f"{us(r['adgen_numpy']):>11} {ratios[0]:>10} {ratios[1]:>8} {ratios[2]:>9} "
-              f"{r['first_call']:>7.2f}s")
+        print(
+            f"{r['workload']:<18} {label:<11} {us(a):>11} "
+            f"{us(r['adgen_numba_compiled']):>9} {us(r['hand_numba']):>10} "
+            f"{us(r['hand_numpy']):>10} {us(r['numba_primal']):>12} "
+            f"{us(r['adgen_numpy']):>11} {ratios[0]:>10} {ratios[1]:>8} {ratios[2]:>9} "
+            f"{r['first_call']:>7.2f}s"
+        )
     if opts.json:
         Path(opts.json).write_text(json.dumps(rows, indent=1))
 

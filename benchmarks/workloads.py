@@ -383,9 +383,7 @@ def midpoint_logistic(r, K, y0, dt, n):
     return y
 
 
-def midpoint_logistic_grad(
-    r: float, K: float, y0: float, dt: float, n: int
-) -> tuple[float, float]:
+def midpoint_logistic_grad(r: float, K: float, y0: float, dt: float, n: int) -> tuple[float, float]:
     """Hand-written forward tangents of :func:`midpoint_logistic` w.r.t. ``r`` and ``K``."""
     y = y0
     yr = yK = 0.0
@@ -626,8 +624,11 @@ WORKLOADS: list[Workload] = [
         fill_loop_grad,
         fill_inputs,
         wrt=(0,),
-        sizes=_sizes([{"n": 50}], [{"n": 1000}, {"n": 10_000}, {"n": 100_000}],
-                     [{"n": 1000}, {"n": 10_000}, {"n": 100_000}]),
+        sizes=_sizes(
+            [{"n": 50}],
+            [{"n": 1000}, {"n": 10_000}, {"n": 100_000}],
+            [{"n": 1000}, {"n": 10_000}, {"n": 100_000}],
+        ),
         loops=True,
     ),
 ]

@@ -92,8 +92,17 @@ def _expand(kind: str, spec: str) -> str:
     if kind == "generate":
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / f"{func}_{mode}.py"
-            cmd = [sys.executable, "-m", "adgen", "generate", f"{path}:{func}", "--mode", mode,
-                   "-o", str(out)] + (["--wrt", options["wrt"]] if "wrt" in options else [])
+            cmd = [
+                sys.executable,
+                "-m",
+                "adgen",
+                "generate",
+                f"{path}:{func}",
+                "--mode",
+                mode,
+                "-o",
+                str(out),
+            ] + (["--wrt", options["wrt"]] if "wrt" in options else [])
             env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
             subprocess.run(cmd, check=True, capture_output=True, env=env, cwd=tmp)
             text = out.read_text().replace(str(ROOT) + "/", "")
@@ -126,8 +135,8 @@ def on_files(files: Files, config: Any) -> Files:
     """Add the benchmark chart and the notebooks (file and page) to the site."""
     files.append(File.generated(config, "chart.png", abs_src_path=str(ROOT / CHART)))
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        files.append(File.generated(config, f"notebooks/{path.name}",
-                                    abs_src_path=str(path)))
-        files.append(File.generated(config, f"notebooks/{path.stem}.md",
-                                    content=_notebook_page(path)))
+        files.append(File.generated(config, f"notebooks/{path.name}", abs_src_path=str(path)))
+        files.append(
+            File.generated(config, f"notebooks/{path.stem}.md", content=_notebook_page(path))
+        )
     return files

@@ -65,16 +65,20 @@ def main() -> None:
     print(f"numba and NumPy backends agree: {np.allclose(g, g_numpy, rtol=1e-10, atol=1e-12)}")
     t_numba, t_numpy = best_time(grad_numba, beta, s0, i0), best_time(grad_numpy, beta, s0, i0)
     print(f"first call (differentiate, emit, numba compile): {first:.2f} s")
-    print(f"gradient over {opts.days} steps: numba backend {t_numba * 1e6:.0f} us, "
-          f"NumPy backend {t_numpy * 1e6:.0f} us ({t_numpy / t_numba:.0f}x faster)")
+    print(
+        f"gradient over {opts.days} steps: numba backend {t_numba * 1e6:.0f} us, "
+        f"NumPy backend {t_numpy * 1e6:.0f} us ({t_numpy / t_numba:.0f}x faster)"
+    )
 
     # Projected gradient descent on the schedule: contact rates between 0.05 and BETA0.
     c0 = cost(beta, s0, i0)
     step = 1e-3
     for _ in range(50):
         beta = np.clip(beta - step * grad_numba(beta, s0, i0), 0.05, BETA0)
-    print(f"cost {c0:.4g} -> {cost(beta, s0, i0):.4g} after 50 gradient steps "
-          f"(lowest contact rate {beta.min():.3f} on day {int(np.argmin(beta) * DT)})")
+    print(
+        f"cost {c0:.4g} -> {cost(beta, s0, i0):.4g} after 50 gradient steps "
+        f"(lowest contact rate {beta.min():.3f} on day {int(np.argmin(beta) * DT)})"
+    )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ def loss(W1, b1, W2, b2, X, Y, decay):
     z = h @ W2 + b2
     z = z - np.max(z, axis=1, keepdims=True)
     log_p = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
-    penalty = decay * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
+    penalty = decay * (np.sum(W1**2) + np.sum(W2**2))
     return -np.mean(np.sum(Y * log_p, axis=1)) + penalty
 
 
@@ -44,12 +44,17 @@ def main() -> None:
     digits = load_digits()
     X = digits.data / 16.0
     X_train, X_test, y_train, y_test = train_test_split(
-        X, digits.target, test_size=0.25, random_state=0, stratify=digits.target)
+        X, digits.target, test_size=0.25, random_state=0, stratify=digits.target
+    )
     Y_train = np.eye(10)[y_train]
 
     rng = np.random.default_rng(0)
-    params = [rng.standard_normal((64, args.hidden)) / 8.0, np.zeros(args.hidden),
-              rng.standard_normal((args.hidden, 10)) / np.sqrt(args.hidden), np.zeros(10)]
+    params = [
+        rng.standard_normal((64, args.hidden)) / 8.0,
+        np.zeros(args.hidden),
+        rng.standard_normal((args.hidden, 10)) / np.sqrt(args.hidden),
+        np.zeros(10),
+    ]
     value_and_grad = adgen.value_and_grad(loss, wrt=("W1", "b1", "W2", "b2"))
 
     # Adam on minibatches of 64.
@@ -61,15 +66,15 @@ def main() -> None:
         order = rng.permutation(len(X_train))
         total = 0.0
         for start in range(0, len(order), 64):
-            batch = order[start:start + 64]
+            batch = order[start : start + 64]
             value, grads = value_and_grad(*params, X_train[batch], Y_train[batch], decay)
             total += value * len(batch)
             step += 1
             for k, g in enumerate(grads):
                 m[k] = beta1 * m[k] + (1 - beta1) * g
                 v[k] = beta2 * v[k] + (1 - beta2) * g * g
-                m_hat = m[k] / (1 - beta1 ** step)
-                v_hat = v[k] / (1 - beta2 ** step)
+                m_hat = m[k] / (1 - beta1**step)
+                v_hat = v[k] / (1 - beta2**step)
                 params[k] = params[k] - lr * m_hat / (np.sqrt(v_hat) + eps)
         history.append(total / len(order))
         if epoch % max(1, args.epochs // 6) == 0 or epoch == args.epochs - 1:

@@ -49,13 +49,29 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     module = args.out / "loss_grad.py"
-    done = subprocess.run([sys.executable, "-m", "adgen", "generate",
-                           f"{Path(__file__).resolve()}:loss", "--mode", "reverse", "--wrt",
-                           "w,b", "-o", str(module)], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "adgen",
+            "generate",
+            f"{Path(__file__).resolve()}:loss",
+            "--mode",
+            "reverse",
+            "--wrt",
+            "w,b",
+            "-o",
+            str(module),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     print((done.stdout + done.stderr).strip())
     text = module.read_text()
-    imports = sorted({line.strip() for line in text.splitlines()
-                      if line.startswith(("import ", "from "))})
+    imports = sorted(
+        {line.strip() for line in text.splitlines() if line.startswith(("import ", "from "))}
+    )
     print(f"wrote {module} ({len(text.splitlines())} lines); its imports: {imports}")
 
     rng = np.random.default_rng(0)
@@ -64,14 +80,23 @@ def main() -> None:
     w = rng.standard_normal(args.n)
     b = 0.1
     inputs = {"w": w.tolist(), "b": b, "X": X.tolist(), "y": y.tolist()}
-    done = subprocess.run([sys.executable, "-I", "-c", CONSUMER, str(args.out.resolve()),
-                           json.dumps(inputs)], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", CONSUMER, str(args.out.resolve()), json.dumps(inputs)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     there = json.loads(done.stdout)
     value, (gw, gb) = adgen.value_and_grad(loss, wrt=("w", "b"))(w, b, X, y)
-    print(f"in a process without adgen: loss {there['value']:.6f}, gradient w.r.t. b "
-          f"{there['gb']:.6f}")
-    same = (np.isclose(there["value"], value) and np.allclose(there["gw"], gw)
-            and np.isclose(there["gb"], gb))
+    print(
+        f"in a process without adgen: loss {there['value']:.6f}, gradient w.r.t. b "
+        f"{there['gb']:.6f}"
+    )
+    same = (
+        np.isclose(there["value"], value)
+        and np.allclose(there["gw"], gw)
+        and np.isclose(there["gb"], gb)
+    )
     if not same:
         raise SystemExit("the generated module disagrees with adgen.grad")
     print("the generated module's value and gradient match adgen.value_and_grad")

@@ -27,8 +27,9 @@ def softplus_loss(w, x, y):
 
 def adgen_cli(*args: str) -> str:
     """Run the ``adgen`` command (as ``python -m adgen``) and return what it printed."""
-    done = subprocess.run([sys.executable, "-m", "adgen", *args], capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "adgen", *args], capture_output=True, text=True, check=True
+    )
     return done.stdout + done.stderr
 
 
@@ -44,8 +45,10 @@ def main() -> None:
         if has_dot:
             print(adgen_cli("graph", target, *extra, "-o", str(out / f"{name}.svg")).strip())
     if not has_dot:
-        print("Graphviz's 'dot' is not installed: no SVG drawn (render the .dot files "
-              "elsewhere, or install graphviz). The function and its gradient as IR text:")
+        print(
+            "Graphviz's 'dot' is not installed: no SVG drawn (render the .dot files "
+            "elsewhere, or install graphviz). The function and its gradient as IR text:"
+        )
         print(adgen_cli("ir", target, "--after", "lower"))
         print(adgen_cli("ir", target, "--mode", "reverse"))
     print((out / "softplus_loss.dot").read_text().splitlines()[0], "...")

@@ -27,14 +27,14 @@ def spring_forces(x, k):
     k (stretch + stretch^3).
     """
     stretch = x[1:] - x[:-1] - 1.0
-    tension = k * (stretch + stretch ** 3)
+    tension = k * (stretch + stretch**3)
     return tension[1:] - tension[:-1]
 
 
 def energy(x, k):
     """Stored energy of the same chain: its gradient is minus the forces on all masses."""
     stretch = x[1:] - x[:-1] - 1.0
-    return np.sum(k * (0.5 * stretch ** 2 + 0.25 * stretch ** 4))
+    return np.sum(k * (0.5 * stretch**2 + 0.25 * stretch**4))
 
 
 def main() -> None:
@@ -62,8 +62,10 @@ def main() -> None:
     print(f"Jacobian ({J_fwd.shape[0]} x {J_fwd.shape[1]}), forward mode ({n} passes):")
     print(J_fwd)
     print(f"forward and reverse ({m} passes) Jacobians agree: {np.allclose(J_fwd, J_rev)}")
-    print(f"J v is column {n // 2}: {np.allclose(J_fwd[:, n // 2], Jv)};"
-          f" u^T J is row 0: {np.allclose(J_rev[0], uJ)}")
+    print(
+        f"J v is column {n // 2}: {np.allclose(J_fwd[:, n // 2], Jv)};"
+        f" u^T J is row 0: {np.allclose(J_rev[0], uJ)}"
+    )
 
     H = adgen.hessian(energy)(x, k)
     print(f"Hessian of the energy ({n} x {n}, forward over reverse):")

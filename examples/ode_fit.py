@@ -82,8 +82,9 @@ def main() -> None:
     print(f"compiled the gradient and the Hessian in {time.perf_counter() - start:.2f} s")
 
     runs = {
-        "Newton (trust-exact), adgen gradient + Hessian": dict(method="trust-exact", jac=grad,
-                                                                 hess=hess),
+        "Newton (trust-exact), adgen gradient + Hessian": dict(
+            method="trust-exact", jac=grad, hess=hess
+        ),
         "BFGS, adgen gradient": dict(method="BFGS", jac=grad),
         "BFGS, finite-difference gradient": dict(method="BFGS"),
     }

@@ -67,18 +67,24 @@ def main() -> None:
     print(f"target at {args.target:.1f} m; speed {speed} m/s, drag coefficient {drag} 1/m")
     for it in range(20):
         distance, slope = d_distance(angle, speed, drag, args.dt, max_steps)
-        print(f"iteration {it}: angle {np.degrees(angle):7.3f} deg  lands at {distance:8.3f} m"
-              f"  d(distance)/d(angle) {slope:8.3f} m/rad")
+        print(
+            f"iteration {it}: angle {np.degrees(angle):7.3f} deg  lands at {distance:8.3f} m"
+            f"  d(distance)/d(angle) {slope:8.3f} m/rad"
+        )
         if abs(distance - args.target) < 1e-6:
             break
         angle = angle - (distance - args.target) / slope  # Newton: solve distance(angle) = target
     else:
         raise SystemExit("Newton's method did not converge")
-    best = max(np.radians(np.arange(1.0, 89.0, 0.5)),
-               key=lambda a: landing_distance(a, speed, drag, args.dt, max_steps))
-    print(f"hit: angle {np.degrees(angle):.3f} deg; the longest shot at this speed is "
-          f"{landing_distance(best, speed, drag, args.dt, max_steps):.1f} m at about "
-          f"{np.degrees(best):.1f} deg")
+    best = max(
+        np.radians(np.arange(1.0, 89.0, 0.5)),
+        key=lambda a: landing_distance(a, speed, drag, args.dt, max_steps),
+    )
+    print(
+        f"hit: angle {np.degrees(angle):.3f} deg; the longest shot at this speed is "
+        f"{landing_distance(best, speed, drag, args.dt, max_steps):.1f} m at about "
+        f"{np.degrees(best):.1f} deg"
+    )
 
     path = np.array(flight(angle, speed, drag, args.dt, max_steps))
 

@@ -36,9 +36,12 @@ class Case:
 CASES: list[Case] = []
 
 
-def case(make: Callable[[np.random.Generator], list[Any]], wrts: tuple[Any, ...] = (0,),
-         modes: tuple[str, ...] = ("forward", "reverse"), order: int = 1,
-         ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def case(
+    make: Callable[[np.random.Generator], list[Any]],
+    wrts: tuple[Any, ...] = (0,),
+    modes: tuple[str, ...] = ("forward", "reverse"),
+    order: int = 1,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function as a catalog case."""
 
     def register(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -59,18 +62,24 @@ def positive(shape: Any) -> Callable[[np.random.Generator], Any]:
 # ---------------------------------------------------------------- straight-line
 
 
-@case(lambda rng: [rng.standard_normal((3, 4)), rng.standard_normal(4),
-                   rng.standard_normal(3)], wrts=(0, 1, 2, (0, 1, 2)), order=2)
+@case(
+    lambda rng: [rng.standard_normal((3, 4)), rng.standard_normal(4), rng.standard_normal(3)],
+    wrts=(0, 1, 2, (0, 1, 2)),
+    order=2,
+)
 def tanh_layer(W, x, b):
     return np.sum(np.tanh(W @ x + b) ** 2)
 
 
-@case(lambda rng: [float(rng.uniform(0.5, 1.5)), float(rng.uniform(0.5, 1.5))],
-      wrts=(0, 1, (0, 1)), order=2)
+@case(
+    lambda rng: [float(rng.uniform(0.5, 1.5)), float(rng.uniform(0.5, 1.5))],
+    wrts=(0, 1, (0, 1)),
+    order=2,
+)
 def scalar_arith(x, y):
-    z = x * y + x / y - y ** 3
+    z = x * y + x / y - y**3
     z = z - -x
-    return z ** 2 + 3.0 * x - 2 / y
+    return z**2 + 3.0 * x - 2 / y
 
 
 @case(lambda rng: [positive(5)(rng)], order=2)
@@ -98,7 +107,7 @@ def reductions(x):
     a = np.sum(x, axis=0)
     b = np.mean(x, axis=1, keepdims=True)
     c = x.sum(axis=-1)
-    return np.sum(a ** 2) + np.sum(b * x) + np.mean(c) * x.mean()
+    return np.sum(a**2) + np.sum(b * x) + np.mean(c) * x.mean()
 
 
 @case(lambda rng: [rng.standard_normal((3, 4)), rng.standard_normal((4, 2))], wrts=(0, 1))
@@ -106,7 +115,7 @@ def matrix_products(A, B):
     C = A @ B
     D = np.dot(A.T, A)
     E = np.matmul(B.T, np.transpose(A))
-    return np.sum(C) + np.sum(D * D) + np.sum(E ** 2)
+    return np.sum(C) + np.sum(D * D) + np.sum(E**2)
 
 
 @case(lambda rng: [rng.standard_normal(4), rng.standard_normal(4)], wrts=(0, 1, (0, 1)))
@@ -124,13 +133,13 @@ def reshapes(x):
 @case(lambda rng: [rng.standard_normal((2, 3)), rng.standard_normal(3)], wrts=(0, 1))
 def broadcasting(x, b):
     y = x + b
-    z = x * b - b / (1.0 + x ** 2)
+    z = x * b - b / (1.0 + x**2)
     return y * z + b
 
 
 @case(lambda rng: [rng.standard_normal(4), 3], wrts=(0,))
 def integer_argument(x, n):
-    return np.sum(x ** n) * n
+    return np.sum(x**n) * n
 
 
 @case(lambda rng: [float(rng.uniform(0.5, 1.5))], order=2)
@@ -140,12 +149,12 @@ def math_module(x):
 
 @case(lambda rng: [rng.standard_normal(3)])
 def tuple_result(x):
-    return np.sin(x), np.sum(x ** 2)
+    return np.sin(x), np.sum(x**2)
 
 
 @case(lambda rng: [positive(4)(rng), rng.standard_normal(4)], wrts=(0, 1, (0, 1)), order=2)
 def array_power(x, y):
-    return np.sum(x ** y + 2.0 ** y + x ** 0.5)
+    return np.sum(x**y + 2.0**y + x**0.5)
 
 
 @case(lambda rng: [rng.standard_normal(3)])
@@ -164,7 +173,7 @@ def from_numpy_import(x):
 
 @case(lambda rng: [rng.standard_normal(3), rng.standard_normal(3)], wrts=(1,))
 def unused_input(x, y):
-    return np.sum(x ** 2)
+    return np.sum(x**2)
 
 
 # ------------------------------------------------------------------ control flow
@@ -225,7 +234,7 @@ def early_return_branches(x, y):
         return x * y
     elif x > 0:
         z = x - y
-        return z ** 2
+        return z**2
     w = np.sin(x) + y
     return w * 2.0
 
@@ -273,7 +282,7 @@ def loop_carried_array(x, n):
 
 @case(lambda rng: [float(rng.uniform(0.5, 1.0))], order=2)
 def conditional_expression(x):
-    y = x * 2 if x > 0.75 else x ** 3
+    y = x * 2 if x > 0.75 else x**3
     return y + (np.sin(y) if y < 1.0 else np.cos(y))
 
 
@@ -310,8 +319,11 @@ def _scaled(x, scale=3.0):
     return x * scale
 
 
-@case(lambda rng: [rng.standard_normal((3, 3)), rng.standard_normal(3), rng.standard_normal(3)],
-      wrts=(0, 1, 2, (0, 2)), order=2)
+@case(
+    lambda rng: [rng.standard_normal((3, 3)), rng.standard_normal(3), rng.standard_normal(3)],
+    wrts=(0, 1, 2, (0, 2)),
+    order=2,
+)
 def calls_helpers(W, x, b):
     h = _layer(W, x, b)
     h = _layer(W, h, b)
@@ -356,7 +368,7 @@ def index_basic(x):
 @case(lambda rng: [rng.standard_normal(7), 2], wrts=(0,))
 def index_runtime_bounds(x, i):
     n = x.shape[0]
-    return np.sum(x[i:i + 2] ** 2) + x[i] * x[n - 1] + np.sum(x[i::-1]) + x[len(x) - i]
+    return np.sum(x[i : i + 2] ** 2) + x[i] * x[n - 1] + np.sum(x[i::-1]) + x[len(x) - i]
 
 
 @case(lambda rng: [rng.standard_normal((3, 4, 2))], order=2)
@@ -395,13 +407,14 @@ def index_tuples(A):
 # ------------------------------------------------------------------- writes
 
 
-@case(lambda rng: [rng.standard_normal(5), float(rng.standard_normal())], wrts=(0, 1, (0, 1)),
-      order=2)
+@case(
+    lambda rng: [rng.standard_normal(5), float(rng.standard_normal())], wrts=(0, 1, (0, 1)), order=2
+)
 def write_basic(x, s):
     y = x.copy()
     y[0] = s * x[1]
     y[2:4] = x[:2] ** 2
-    y[-1] += s ** 2
+    y[-1] += s**2
     y[1] *= x[4]
     return np.sum(y * x)
 
@@ -424,7 +437,7 @@ def write_twice_read_after(x):
     b = y[0]
     y[0] = x[2] * b
     y[0] += a
-    return np.sum(y ** 2) + a * b
+    return np.sum(y**2) + a * b
 
 
 @case(lambda rng: [rng.standard_normal(5), rng.standard_normal(3)], wrts=(0, 1))
@@ -497,8 +510,11 @@ def write_parameter(x):
 # ---------------------------------------------------------- builtins, math
 
 
-@case(lambda rng: [float(rng.uniform(0.5, 1.5)), float(rng.uniform(0.5, 1.5))],
-      wrts=(0, 1, (0, 1)), order=2)
+@case(
+    lambda rng: [float(rng.uniform(0.5, 1.5)), float(rng.uniform(0.5, 1.5))],
+    wrts=(0, 1, (0, 1)),
+    order=2,
+)
 def math_more(x, y):
     a = math.log(x, 2) + math.log(y, x) + math.log10(x) + math.log2(y) + math.pow(x, y)
     b = math.hypot(x, y) + math.hypot(x, y, 0.5) + math.atan2(y, x) + math.atan2(-y, -x)
@@ -506,8 +522,9 @@ def math_more(x, y):
     return a * b + c
 
 
-@case(lambda rng: [float(rng.uniform(0.5, 1.5)), float(rng.uniform(-1.5, -0.5))],
-      wrts=(0, 1, (0, 1)))
+@case(
+    lambda rng: [float(rng.uniform(0.5, 1.5)), float(rng.uniform(-1.5, -0.5))], wrts=(0, 1, (0, 1))
+)
 def builtins_scalars(x, y):
     a = max(x, y) + max(x * y, y, -3.0) + min(x, y, 0.0) + min((x, y * 2))
     b = sum([x, y, x * y]) + sum((x, y), 1.0) + abs(y) + pow(x, 2) + float(x) * int(3.7)
@@ -529,14 +546,14 @@ def tuple_unpacking(x, y):
     b, a = a * 2, b
     (c, d), e = (a, b), a.shape
     first, *rest = [x, y, x * y]
-    n, = x.shape
+    (n,) = x.shape
     r0, r1 = np.reshape(x, (2, 2))
     return np.sum(c * d) * e[0] + np.sum(rest[1] * first) / n + np.sum(r0 * r1)
 
 
 @case(lambda rng: [rng.standard_normal(3)])
 def nested_tuple_result(x):
-    return x ** 2, (np.sum(x), [np.sin(x), x[0]]), {"k": x * 3, "j": [x[1]]}
+    return x**2, (np.sum(x), [np.sin(x), x[0]]), {"k": x * 3, "j": [x[1]]}
 
 
 @case(lambda rng: [rng.standard_normal(5), 3], wrts=(0,))
@@ -562,7 +579,7 @@ def write_alias_in_loop(x):
     z = y
     for i in range(3):
         y[i] = y[i] * 2.0 + x[i + 1]
-    return np.sum(z ** 2)
+    return np.sum(z**2)
 
 
 @case(lambda rng: [rng.standard_normal(4)])
@@ -573,7 +590,7 @@ def write_in_branch_in_loop(x):
             y[i] = np.sin(x[i])
         else:
             y[i] += 1.0
-    return np.sum(y ** 2)
+    return np.sum(y**2)
 
 
 # ------------------------------------------------------------ builtins and logic
@@ -586,14 +603,15 @@ def builtins_and_logic(x, n):
     y = x.flatten() * k
     if flag:
         y = y * adgen.stop_gradient(n * 0.5)
-    return np.sum(y ** 2)
+    return np.sum(y**2)
 
 
 # ------------------------------------------------------- nested defs and lambdas
 
 
-@case(lambda rng: [rng.standard_normal(3), np.array([0.5, -1.0, 2.0])], wrts=(0, 1, (0, 1)),
-      order=2)
+@case(
+    lambda rng: [rng.standard_normal(3), np.array([0.5, -1.0, 2.0])], wrts=(0, 1, (0, 1)), order=2
+)
 def nested_def_and_lambda(x, w):
     scale = 2.0
     sq = lambda v: v * v * scale  # noqa: E731
@@ -631,15 +649,17 @@ def list_append_loop(x, w):
     return np.sum(np.stack(xs) ** 2)
 
 
-@case(lambda rng: [rng.standard_normal(4), rng.standard_normal(4)], wrts=(0, 1, (0, 1)),
-      order=2)
+@case(lambda rng: [rng.standard_normal(4), rng.standard_normal(4)], wrts=(0, 1, (0, 1)), order=2)
 def comprehension_sum(w, x):
     n = len(x)
     return sum(w[i] * x[i] ** 2 for i in range(n))
 
 
-@case(lambda rng: [rng.standard_normal((3, 3)) * 0.5, rng.standard_normal((4, 3))],
-      wrts=(0, 1), order=2)
+@case(
+    lambda rng: [rng.standard_normal((3, 3)) * 0.5, rng.standard_normal((4, 3))],
+    wrts=(0, 1),
+    order=2,
+)
 def comprehension_rows(W, H):
     ys = [np.tanh(W @ h) for h in H]
     zs = [y * k for k, y in enumerate(ys) if k != 1]
@@ -656,13 +676,12 @@ def comprehension_nested(a, b):
     return math.fsum(rows) + max(pairs) + min(pairs) + float(finite)
 
 
-@case(lambda rng: [rng.standard_normal(3), float(rng.uniform(0.5, 1.0))], wrts=(0, 1),
-      order=2)
+@case(lambda rng: [rng.standard_normal(3), float(rng.uniform(0.5, 1.0))], wrts=(0, 1), order=2)
 def list_methods(x, s):
     xs = [x, 2.0 * x]
     xs.append(x * s)
     xs.insert(1, np.sin(x))
-    xs.extend([x ** 2])
+    xs.extend([x**2])
     xs += [s * x[0] * np.ones(3)]
     last = xs.pop()
     first = xs.pop(0)
@@ -731,7 +750,7 @@ def loops_with_else(x, t):
         for j in range(2):
             if j == 1:
                 x = x + t * i
-    return np.sum(x ** 2)
+    return np.sum(x**2)
 
 
 LOG = logging.getLogger("adgen.tests.catalog")
@@ -741,7 +760,7 @@ LOG = logging.getLogger("adgen.tests.catalog")
 def effects_do_not_change_values(x):
     print("x =", x, sep=" ")
     assert x.shape == (3,), f"x has shape {x.shape}, not (3,)"
-    s = np.sum(x ** 2)
+    s = np.sum(x**2)
     if s < 0:
         raise ValueError("a sum of squares is never negative: {}".format(s))  # noqa: UP032
     if s > 1e300:
@@ -753,8 +772,11 @@ def effects_do_not_change_values(x):
 
 def _lstm_params(rng: np.random.Generator) -> list[Any]:
     h = 4
-    return [rng.standard_normal((4 * h, 2 * h)) * 0.3, rng.standard_normal(4 * h) * 0.1,
-            rng.standard_normal((5, h))]
+    return [
+        rng.standard_normal((4 * h, 2 * h)) * 0.3,
+        rng.standard_normal(4 * h) * 0.1,
+        rng.standard_normal((5, h)),
+    ]
 
 
 @case(_lstm_params, wrts=(0, 1, (0, 1)))
@@ -767,9 +789,9 @@ def lstm_objective(W, b, xs):
     for x in xs:
         z = W @ np.concatenate([x, h]) + b
         i = 1.0 / (1.0 + np.exp(-z[:n]))
-        f = 1.0 / (1.0 + np.exp(-z[n:2 * n]))
-        o = 1.0 / (1.0 + np.exp(-z[2 * n:3 * n]))
-        g = np.tanh(z[3 * n:])
+        f = 1.0 / (1.0 + np.exp(-z[n : 2 * n]))
+        o = 1.0 / (1.0 + np.exp(-z[2 * n : 3 * n]))
+        g = np.tanh(z[3 * n :])
         c = f * c + i * g
         h = o * np.tanh(c)
         hidden.append(h)

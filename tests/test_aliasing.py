@@ -136,8 +136,7 @@ Z3 = np.array([0.2, 0.5, -0.9])
 CASES = [
     pytest.param(alias_loop, (V3.copy(),), id="A-alias_loop"),
     pytest.param(alias_if, (V3.copy(), 0.7), id="A-alias_if"),
-    pytest.param(alias_view_after_loop, (M23.copy(), Z3.copy()),
-                 id="A-alias_view_after_loop"),
+    pytest.param(alias_view_after_loop, (M23.copy(), Z3.copy()), id="A-alias_view_after_loop"),
     pytest.param(alias_const_T_loop, (M33.copy(),), id="A-alias_const_T_loop"),
     pytest.param(row_view_two_updates, (M23.copy(), Z3.copy()), id="E-row_view_two_updates"),
     pytest.param(where_scalar_sum, (0.7,), id="B-where_scalar_sum"),

@@ -12,8 +12,10 @@ from adgen import aot
 def test_module_importing_scipy_says_so(tmp_path: Path) -> None:
     pytest.importorskip("scipy")
     src = tmp_path / "m.py"
-    src.write_text("import numpy as np\nimport scipy.special\n\n\n"
-                   "def f(x):\n    return np.sum(scipy.special.expit(x) * x)\n")
+    src.write_text(
+        "import numpy as np\nimport scipy.special\n\n\n"
+        "def f(x):\n    return np.sum(scipy.special.expit(x) * x)\n"
+    )
     text = aot.generate_module([aot.derivatives(aot.resolve(f"{src}:f"), "reverse")])
     assert "import scipy.special" in text
     assert "only NumPy" not in text

@@ -89,7 +89,7 @@ def test_jacobian_modes_agree():
 
 def test_hessian_shape_and_value():
     def h(x):
-        return np.sum(x ** 3)
+        return np.sum(x**3)
 
     x = np.array([[1.0, 2.0], [3.0, 4.0]])
     H = adgen.hessian(h)(x)
@@ -100,11 +100,11 @@ def test_hessian_shape_and_value():
 def test_decorator_modes():
     @adgen.differentiate
     def g1(x):
-        return x ** 3
+        return x**3
 
     @adgen.differentiate(wrt="x", mode="forward")
     def g2(x):
-        return x ** 3
+        return x**3
 
     assert g1(2.0) == pytest.approx(12.0)
     assert g2(2.0, 1.0) == pytest.approx((8.0, 12.0))
@@ -169,7 +169,7 @@ def test_nested_function_and_closure():
 
 
 def test_lambda():
-    assert adgen.grad(lambda x: x ** 2)(3.0) == pytest.approx(6.0)
+    assert adgen.grad(lambda x: x**2)(3.0) == pytest.approx(6.0)
 
 
 class Model:
@@ -182,7 +182,7 @@ class Model:
 
 def test_method():
     m = Model()
-    np.testing.assert_allclose(adgen.grad(m.loss)(X), 2 * X * m.w ** 2)
+    np.testing.assert_allclose(adgen.grad(m.loss)(X), 2 * X * m.w**2)
 
 
 def test_redefined_function_is_recompiled():

@@ -89,7 +89,7 @@ def test_has_aux_needs_a_pair():
 
 def test_second_derivative_with_aux():
     def f(x):
-        return x ** 3, x
+        return x**3, x
 
     gg, aux = adgen.grad(adgen.grad(f, has_aux=True), has_aux=True)(2.0)
     assert gg == pytest.approx(12.0) and aux == pytest.approx(2.0)

@@ -13,7 +13,7 @@ X = np.array([0.4, -0.7, 1.1])
 
 
 def cubic(x):
-    return np.sum(x ** 3) + x[0] * x[1] * x[2]
+    return np.sum(x**3) + x[0] * x[1] * x[2]
 
 
 def vec(x):

@@ -48,10 +48,17 @@ def pair(x):
     return x * 2.0, np.sin(x)
 
 
-@pytest.mark.parametrize("value, what", [
-    ("abc", "a str"), (None, "None"), (object(), "an object of type object"),
-    (Opaque(1.0), "Opaque"), (3, "integer"), (np.arange(3), "dtype int64"),
-])
+@pytest.mark.parametrize(
+    "value, what",
+    [
+        ("abc", "a str"),
+        (None, "None"),
+        (object(), "an object of type object"),
+        (Opaque(1.0), "Opaque"),
+        (3, "integer"),
+        (np.arange(3), "dtype int64"),
+    ],
+)
 def test_wrt_argument_that_has_no_derivative(value, what):
     with pytest.raises(DifferentiationError, match=f"'x'.*{what}"):
         adgen.grad(identity)(value)
@@ -114,8 +121,14 @@ def test_forgotten_cotangent_and_tangents():
 
 
 def test_argnums_points_to_wrt():
-    for make in (adgen.grad, adgen.value_and_grad, adgen.vjp, adgen.jvp, adgen.jacobian,
-                 adgen.hessian):
+    for make in (
+        adgen.grad,
+        adgen.value_and_grad,
+        adgen.vjp,
+        adgen.jvp,
+        adgen.jacobian,
+        adgen.hessian,
+    ):
         with pytest.raises(DifferentiationError, match="wrt="):
             make(identity, argnums=0)
 

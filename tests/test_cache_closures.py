@@ -50,8 +50,7 @@ def test_closure_remade_each_step_compiles_once_and_reads_its_data(compilations)
     w = rng.normal(size=4)
     for _ in range(20):
         X, y = rng.normal(size=(8, 4)), rng.normal(size=8)
-        np.testing.assert_allclose(adgen.grad(make_loss(X, y))(w), expected(X, y, w),
-                                   rtol=1e-12)
+        np.testing.assert_allclose(adgen.grad(make_loss(X, y))(w), expected(X, y, w), rtol=1e-12)
         value, g = adgen.value_and_grad(make_loss(X, y))(w)
         assert value == pytest.approx(np.sum((X @ w - y) ** 2))
         _, t = adgen.jvp(make_loss(X, y))(w, np.ones(4))

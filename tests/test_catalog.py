@@ -22,8 +22,9 @@ def test_first_order(case, wrt, mode):
     check_grads(case.f, case.make(rng), wrt=wrt, modes=(mode,))
 
 
-SECOND = [pytest.param(c, wrt, id=f"{c.name}-wrt{wrt}") for c in CASES if c.order >= 2
-          for wrt in c.wrts]
+SECOND = [
+    pytest.param(c, wrt, id=f"{c.name}-wrt{wrt}") for c in CASES if c.order >= 2 for wrt in c.wrts
+]
 
 
 @pytest.mark.parametrize("case,wrt", SECOND)

@@ -42,8 +42,10 @@ def _results(f, args):
 
 
 def _same(a, b):
-    return len(a) == len(b) and all(x.shape == y.shape and np.array_equal(x, y, equal_nan=True)
-                                    for x, y in zip(a, b, strict=True))
+    return len(a) == len(b) and all(
+        x.shape == y.shape and np.array_equal(x, y, equal_nan=True)
+        for x, y in zip(a, b, strict=True)
+    )
 
 
 def test_threads_compile_the_same_results_as_one_thread():
@@ -85,12 +87,18 @@ def test_passes_keep_no_module_level_mutable_state():
     for path in sorted(root.glob("*.py")):
         for node in ast.parse(path.read_text()).body:
             value = getattr(node, "value", None)
-            targets = [t.id for t in getattr(node, "targets", [getattr(node, "target", None)])
-                       if isinstance(t, ast.Name)]
-            mutable = isinstance(value, (ast.Dict, ast.List, ast.Set, ast.DictComp,
-                                         ast.ListComp, ast.SetComp)) or (
-                isinstance(value, ast.Call) and getattr(value.func, "id", "") in
-                ("dict", "list", "set", "defaultdict", "Counter"))
+            targets = [
+                t.id
+                for t in getattr(node, "targets", [getattr(node, "target", None)])
+                if isinstance(t, ast.Name)
+            ]
+            mutable = isinstance(
+                value, (ast.Dict, ast.List, ast.Set, ast.DictComp, ast.ListComp, ast.SetComp)
+            ) or (
+                isinstance(value, ast.Call)
+                and getattr(value.func, "id", "")
+                in ("dict", "list", "set", "defaultdict", "Counter")
+            )
             if mutable and targets != ["__all__"]:
                 offenders.append(f"{path.name}: {', '.join(targets)}")
     assert not offenders, offenders

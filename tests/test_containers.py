@@ -41,8 +41,10 @@ def test_container_leaves_are_named_parameters():
     args = (make_params(rng), rng.standard_normal(3), rng.standard_normal(2))
     structure = tuple(trees.tree_of(a) for a in args)
     entry = cache.get(mlp_loss, "grad", ("params",), True, structure)
-    assert "def mlp_loss_grad(params_W1, params_b1, params_layers_0, params_layers_1, " \
-           "params_scale, x, y):" in entry.source
+    assert (
+        "def mlp_loss_grad(params_W1, params_b1, params_layers_0, params_layers_1, "
+        "params_scale, x, y):" in entry.source
+    )
 
 
 def pair_loss(pair, c):
@@ -62,7 +64,7 @@ def test_tuple_and_list_arguments():
 
 
 def structured_result(x, scale):
-    return {"square": x ** 2 * scale, "parts": [np.sin(x), np.sum(x)], "pair": (x[0], scale)}
+    return {"square": x**2 * scale, "parts": [np.sin(x), np.sum(x)], "pair": (x[0], scale)}
 
 
 def test_dict_and_list_results():
@@ -98,20 +100,20 @@ def test_jacobian_of_container_argument_is_refused():
 
 
 def keywords_and_defaults(x, y=2.0, n=3, w=None):
-    out = np.sum(x ** n) * y
+    out = np.sum(x**n) * y
     return out
 
 
 def test_keywords_defaults_and_wrt_by_name():
     x = np.array([0.5, -1.0, 2.0])
-    np.testing.assert_allclose(adgen.grad(keywords_and_defaults)(x), 2.0 * 3 * x ** 2)
+    np.testing.assert_allclose(adgen.grad(keywords_and_defaults)(x), 2.0 * 3 * x**2)
     np.testing.assert_allclose(adgen.grad(keywords_and_defaults)(x, n=2), 2.0 * 2 * x)
-    assert np.isclose(adgen.grad(keywords_and_defaults, wrt="y")(x, y=3.0), np.sum(x ** 3))
+    assert np.isclose(adgen.grad(keywords_and_defaults, wrt="y")(x, y=3.0), np.sum(x**3))
     gx, gy = adgen.grad(keywords_and_defaults, wrt=("x", "y"))(x, 1.5)
-    np.testing.assert_allclose(gx, 1.5 * 3 * x ** 2)
-    assert np.isclose(gy, np.sum(x ** 3))
+    np.testing.assert_allclose(gx, 1.5 * 3 * x**2)
+    assert np.isclose(gy, np.sum(x**3))
     value, t = adgen.jvp(keywords_and_defaults, wrt="y")(x, 1.0)
-    assert np.isclose(t, np.sum(x ** 3))
+    assert np.isclose(t, np.sum(x**3))
     check_grads(keywords_and_defaults, [x, 1.5, 2], wrt=("x", "y"))
     with pytest.raises(adgen.DifferentiationError, match="integer or boolean"):
         adgen.grad(keywords_and_defaults, wrt="n")(x)

@@ -56,8 +56,9 @@ def test_hessian_through_a_loop():
 
     x = np.array([0.3, -0.2])
     H = adgen.hessian(f)(x)
-    expected = np.diag([sum(2 * (i + 1) ** 2 * np.cos(2 * (i + 1) * v) for i in range(3))
-                        for v in x])
+    expected = np.diag(
+        [sum(2 * (i + 1) ** 2 * np.cos(2 * (i + 1) * v) for i in range(3)) for v in x]
+    )
     np.testing.assert_allclose(H, expected, rtol=1e-10)
 
 
@@ -69,14 +70,14 @@ def test_third_order_through_a_loop():
         return y  # x ** 4
 
     # Reverse over reverse over reverse (see test_reverse_higher.py for more).
-    assert adgen.grad(adgen.grad(f))(1.5) == pytest.approx(12 * 1.5 ** 2)
+    assert adgen.grad(adgen.grad(f))(1.5) == pytest.approx(12 * 1.5**2)
     assert adgen.grad(adgen.grad(adgen.grad(f)))(1.5) == pytest.approx(24 * 1.5)
     # Forward over forward over reverse: d/dx of (d2f/dx2 * 1) = 24 x.
     h = adgen.jvp(adgen.grad(f))
-    assert h(1.5, 1.0)[1] == pytest.approx(12 * 1.5 ** 2)
+    assert h(1.5, 1.0)[1] == pytest.approx(12 * 1.5**2)
     k = adgen.jvp(h, wrt=0)
     (value, second), (_, third) = k(1.5, 1.0, 1.0)
-    assert second == pytest.approx(12 * 1.5 ** 2)
+    assert second == pytest.approx(12 * 1.5**2)
     assert third == pytest.approx(24 * 1.5)
 
 

@@ -85,16 +85,20 @@ def test_scipy_expit_given_a_rule():
 
 
 def weighted(x, w, power=2.0):
-    return w * x ** power
+    return w * x**power
 
 
 adgen.custom_derivative(
     weighted,
-    vjp=(lambda g, out, x, w, power: g * w * power * x ** (power - 1),
-         lambda g, out, x, w, power: g * x ** power,
-         None),
-    jvp=(lambda t, out, x, w, power: t * w * power * x ** (power - 1),
-         lambda t, out, x, w, power: t * x ** power),
+    vjp=(
+        lambda g, out, x, w, power: g * w * power * x ** (power - 1),
+        lambda g, out, x, w, power: g * x**power,
+        None,
+    ),
+    jvp=(
+        lambda t, out, x, w, power: t * w * power * x ** (power - 1),
+        lambda t, out, x, w, power: t * x**power,
+    ),
 )
 
 
@@ -135,16 +139,20 @@ def test_hessian_needs_rules_of_rules():
         adgen.hessian(f)(np.ones(2))
 
     def cube(x):
-        return x ** 3
+        return x**3
 
     def cube_vjp(g, out, x):
-        return g * 3 * x ** 2
+        return g * 3 * x**2
 
     adgen.defvjp(cube, cube_vjp)
-    adgen.defjvp(cube, lambda t, out, x: t * 3 * x ** 2)
+    adgen.defjvp(cube, lambda t, out, x: t * 3 * x**2)
     # cube_vjp(g, out, x): its own rules take (t, result, g, out, x).
-    adgen.defjvp(cube_vjp, lambda t, res, g, out, x: t * 3 * x ** 2,
-                 None, lambda t, res, g, out, x: t * g * 6 * x)
+    adgen.defjvp(
+        cube_vjp,
+        lambda t, res, g, out, x: t * 3 * x**2,
+        None,
+        lambda t, res, g, out, x: t * g * 6 * x,
+    )
     H = adgen.hessian(lambda x: np.sum(cube(x)))(np.array([1.0, 2.0]))
     np.testing.assert_allclose(H, np.diag([6.0, 12.0]))
 

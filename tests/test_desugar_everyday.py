@@ -14,39 +14,56 @@ from adgen.frontend.desugar.loop_locals import loop_locals
 
 
 def test_list_comprehension_assigned_to_a_name_builds_that_list():
-    _same(_run(comprehensions, """
+    _same(
+        _run(
+            comprehensions,
+            """
         def f(W, hs):
             ys = [np.tanh(W @ h) for h in hs if h[0] > 0]
             return ys
-    """), """
+    """,
+        ),
+        """
         def f(W, hs):
             ys = []
             for h in hs:
                 if h[0] > 0:
                     ys.append(np.tanh(W @ h))
             return ys
-    """)
+    """,
+    )
 
 
 def test_generator_passed_to_a_call_becomes_a_list_the_call_reads():
-    _same(_run(comprehensions, """
+    _same(
+        _run(
+            comprehensions,
+            """
         def f(w, x, n):
             return 2.0 * sum(w[i] * x[i] ** 2 for i in range(n))
-    """), """
+    """,
+        ),
+        """
         def f(w, x, n):
             items = []
             for i in range(n):
                 items.append(w[i] * x[i] ** 2)
             return 2.0 * sum(items)
-    """)
+    """,
+    )
 
 
 def test_nested_clauses_and_an_inner_comprehension():
-    _same(_run(comprehensions, """
+    _same(
+        _run(
+            comprehensions,
+            """
         def f(a):
             m = [[a[i, j] for j in range(3) if j != i] for i in range(3)]
             return np.array(m)
-    """), """
+    """,
+        ),
+        """
         def f(a):
             m = []
             for i in range(3):
@@ -56,14 +73,20 @@ def test_nested_clauses_and_an_inner_comprehension():
                         items.append(a[i, j])
                 m.append(items)
             return np.array(m)
-    """)
+    """,
+    )
 
 
 def test_two_for_clauses_nest_in_order():
-    _same(_run(comprehensions, """
+    _same(
+        _run(
+            comprehensions,
+            """
         def f(xs, ys):
             return np.stack([x * y for x, y in zip(xs, ys) for k in range(2) if k])
-    """), """
+    """,
+        ),
+        """
         def f(xs, ys):
             items = []
             for x, y in zip(xs, ys):
@@ -71,50 +94,69 @@ def test_two_for_clauses_nest_in_order():
                     if k:
                         items.append(x * y)
             return np.stack(items)
-    """)
+    """,
+    )
 
 
 def test_dict_comprehension():
-    _same(_run(comprehensions, """
+    _same(
+        _run(
+            comprehensions,
+            """
         def f(d):
             e = {k: 2 * v for k, v in d.items()}
             return e
-    """), """
+    """,
+        ),
+        """
         def f(d):
             e = {}
             for k, v in d.items():
                 e[k] = 2 * v
             return e
-    """)
+    """,
+    )
 
 
 def test_loop_variables_that_shadow_a_name_are_renamed():
-    _same(_run(comprehensions, """
+    _same(
+        _run(
+            comprehensions,
+            """
         def f(x):
             ys = [x * x for x in x]
             return sum(ys) + x[0]
-    """), """
+    """,
+        ),
+        """
         def f(x):
             ys = []
             for x_1 in x:
                 ys.append(x_1 * x_1)
             return sum(ys) + x[0]
-    """)
+    """,
+    )
 
 
 def test_a_target_read_by_the_comprehension_gets_a_new_list():
-    _same(_run(comprehensions, """
+    _same(
+        _run(
+            comprehensions,
+            """
         def f(ys):
             ys = [2 * y for y in ys]
             return ys
-    """), """
+    """,
+        ),
+        """
         def f(ys):
             items = []
             for y in ys:
                 items.append(2 * y)
             ys = items
             return ys
-    """)
+    """,
+    )
 
 
 def test_lazily_evaluated_comprehensions_stay():
@@ -131,7 +173,10 @@ def test_lazily_evaluated_comprehensions_stay():
 
 
 def test_in_an_if_test_a_for_iterable_and_nested_functions():
-    _same(_run(comprehensions, """
+    _same(
+        _run(
+            comprehensions,
+            """
         def f(x):
             def g(v):
                 return max(u * u for u in v)
@@ -139,7 +184,9 @@ def test_in_an_if_test_a_for_iterable_and_nested_functions():
                 for r in [u + 1 for u in x]:
                     x = x + g(r)
             return x
-    """), """
+    """,
+        ),
+        """
         def f(x):
             def g(v):
                 items = []
@@ -156,11 +203,15 @@ def test_in_an_if_test_a_for_iterable_and_nested_functions():
                 for r in items_2:
                     x = x + g(r)
             return x
-    """)
+    """,
+    )
 
 
 def test_for_else_sets_a_flag_where_the_loop_breaks():
-    _same(_run(loop_else, """
+    _same(
+        _run(
+            loop_else,
+            """
         def f(xs, t):
             for x in xs:
                 for y in xs:
@@ -171,7 +222,9 @@ def test_for_else_sets_a_flag_where_the_loop_breaks():
             else:
                 x = t
             return x
-    """), """
+    """,
+        ),
+        """
         def f(xs, t):
             broke = False
             for x in xs:
@@ -184,28 +237,38 @@ def test_for_else_sets_a_flag_where_the_loop_breaks():
             if not broke:
                 x = t
             return x
-    """)
+    """,
+    )
 
 
 def test_while_else_without_break_just_follows_the_loop():
-    _same(_run(loop_else, """
+    _same(
+        _run(
+            loop_else,
+            """
         def f(x):
             while x < 10:
                 x = 2 * x
             else:
                 x = x + 1
             return x
-    """), """
+    """,
+        ),
+        """
         def f(x):
             while x < 10:
                 x = 2 * x
             x = x + 1
             return x
-    """)
+    """,
+    )
 
 
 def test_a_nested_loops_else_clause_breaks_the_outer_loop():
-    _same(_run(loop_else, """
+    _same(
+        _run(
+            loop_else,
+            """
         def f(xs):
             while True:
                 for x in xs:
@@ -217,7 +280,9 @@ def test_a_nested_loops_else_clause_breaks_the_outer_loop():
             else:
                 xs = 0
             return xs
-    """), """
+    """,
+        ),
+        """
         def f(xs):
             while True:
                 broke = False
@@ -229,23 +294,30 @@ def test_a_nested_loops_else_clause_breaks_the_outer_loop():
                     break
                 xs = xs - 1
             return xs
-    """)
+    """,
+    )
 
 
 def test_while_true_that_starts_with_its_exit_test():
-    _same(_run(loop_else, """
+    _same(
+        _run(
+            loop_else,
+            """
         def f(r):
             while True:
                 if r < 1e-3:
                     break
                 r = r / 2
             return r
-    """), """
+    """,
+        ),
+        """
         def f(r):
             while not r < 1e-3:
                 r = r / 2
             return r
-    """)
+    """,
+    )
 
 
 def test_loop_locals_marks_names_read_after_the_loop_without_changing_code():

@@ -14,7 +14,7 @@ import pytest
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
-MODULE = '''
+MODULE = """
 import os
 import numpy as np
 SCALE = {scale}
@@ -26,9 +26,9 @@ def loss(x, y):
     for i in range(3):
         s = s + np.sum(helper(x) * y) * i
     return s * RUNTIME + np.sum(np.tanh(x) ** 2)
-'''
+"""
 
-SCRIPT = '''
+SCRIPT = """
 import sys
 sys.path.insert(0, {dir!r})
 import numpy as np
@@ -44,15 +44,16 @@ r = float(__import__("os").environ.get("RUNTIME_SCALE", "1.0"))
 expected = 3 * np.cos(x) * mod.SCALE * r + 2 * np.tanh(x) / np.cosh(x) ** 2
 assert np.allclose(g, expected, rtol=1e-12, atol=0), (g, expected)
 print("compiled" if runs else "cached")
-'''
+"""
 
 
 def _run(tmp: Path, cache: Path, **env: str) -> str:
     script = tmp / "script.py"
     script.write_text(SCRIPT.format(dir=str(tmp)))
     full = {**os.environ, "PYTHONPATH": SRC, "ADGEN_CACHE_DIR": str(cache), **env}
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                         env=full, timeout=120)
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=full, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     return out.stdout.strip()
 
@@ -103,8 +104,16 @@ def test_processes_compiling_at_once_both_succeed(project: Path) -> None:
     script = project / "script.py"
     script.write_text(SCRIPT.format(dir=str(project)))
     env = {**os.environ, "PYTHONPATH": SRC, "ADGEN_CACHE_DIR": str(cache)}
-    procs = [subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
     for p in procs:
         out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err

@@ -26,10 +26,16 @@ def linspace_axis(x, y):
 def test_linspace_is_linear_in_start_and_stop():
     # d/dx sum(linspace(x, y, 5)) = sum(1 - k/4) = 2.5, and the same for y.
     assert adgen.grad(lambda x, y: np.sum(np.linspace(x, y, 5)), (0, 1))(1.0, 2.0) == (
-        pytest.approx(2.5), pytest.approx(2.5))
+        pytest.approx(2.5),
+        pytest.approx(2.5),
+    )
     check_grads(linspace_sum, [0.3, 1.7], wrt=(0, 1), order=2)
-    check_grads(linspace_axis, [np.array([0.5, 1.0, -1.0]), np.array([2.0, 3.0, 0.5])],
-                wrt=(0, 1), modes=BOTH)
+    check_grads(
+        linspace_axis,
+        [np.array([0.5, 1.0, -1.0]), np.array([2.0, 3.0, 0.5])],
+        wrt=(0, 1),
+        modes=BOTH,
+    )
 
 
 def test_linspace_with_an_integer_dtype_is_refused():
@@ -66,7 +72,7 @@ def pow_base_zero(y):
 
 
 def pow_exponent_zero(x):
-    return x ** 0.0
+    return x**0.0
 
 
 def pow_arrays(x, y):
@@ -93,9 +99,8 @@ def test_power_at_zero(mode):
 
 def test_power_away_from_zero_is_unchanged():
     rng = np.random.default_rng(1)
-    check_grads(pow_arrays, [rng.uniform(0.5, 2, 4), rng.uniform(-1, 2, 4)], wrt=(0, 1),
-                order=2)
-    check_grads(lambda x: x ** 1.5 + 2.0 ** x, [0.7], order=2)
+    check_grads(pow_arrays, [rng.uniform(0.5, 2, 4), rng.uniform(-1, 2, 4)], wrt=(0, 1), order=2)
+    check_grads(lambda x: x**1.5 + 2.0**x, [0.7], order=2)
 
 
 def einsum_literal(a):

@@ -21,13 +21,17 @@ def noisy(x):
     return x * x
 
 
-@pytest.mark.parametrize("derive", [
-    lambda f: adgen.grad(f),
-    lambda f: adgen.value_and_grad(f),
-    lambda f: lambda x: adgen.jvp(f)(x, 1.0),
-    lambda f: adgen.hessian(f),
-    lambda f: adgen.grad(adgen.grad(f)),
-], ids=["grad", "value_and_grad", "jvp", "hessian", "grad_grad"])
+@pytest.mark.parametrize(
+    "derive",
+    [
+        lambda f: adgen.grad(f),
+        lambda f: adgen.value_and_grad(f),
+        lambda f: lambda x: adgen.jvp(f)(x, 1.0),
+        lambda f: adgen.hessian(f),
+        lambda f: adgen.grad(adgen.grad(f)),
+    ],
+    ids=["grad", "value_and_grad", "jvp", "hessian", "grad_grad"],
+)
 def test_a_derivative_prints_what_the_function_prints_once_per_call(derive, capsys):
     noisy(0.7)
     expected = capsys.readouterr().out
@@ -59,7 +63,7 @@ def test_logging_and_warnings_run_in_the_forward_sweep(caplog):
     def f(x):
         log.warning("x is %s", x)
         logging.debug("not shown")
-        return x ** 3
+        return x**3
 
     with caplog.at_level(logging.WARNING, logger="adgen.tests.everyday"):
         assert adgen.grad(f)(0.5) == pytest.approx(0.75)
@@ -158,7 +162,7 @@ def _loop(x):
 
 
 def _straight(x):
-    return np.sin(x) * x ** 3
+    return np.sin(x) * x**3
 
 
 @pytest.mark.parametrize("f", [_loop, _straight], ids=["loop", "straight_line"])
@@ -175,7 +179,7 @@ def test_third_and_fourth_order_reverse_over_reverse(f):
 
 
 def loops_over_known_containers(params, x):
-    total = sum(np.sum(v ** 2) for v in params.values())
+    total = sum(np.sum(v**2) for v in params.values())
     for name, v in params.items():
         if name == "b":
             total = total + np.sum(v * x)
@@ -191,15 +195,16 @@ def test_loops_over_dicts_and_lists_known_item_by_item_are_unrolled(wrt):
     rng = np.random.default_rng(3)
     args = [{"w": rng.standard_normal(3), "b": rng.standard_normal(2)}, rng.standard_normal(2)]
     check_grads(loops_over_known_containers, args, wrt=wrt)
-    assert adgen.value_and_grad(loops_over_known_containers, wrt=wrt)(*args)[0] == \
-        pytest.approx(loops_over_known_containers(*args))
+    assert adgen.value_and_grad(loops_over_known_containers, wrt=wrt)(*args)[0] == pytest.approx(
+        loops_over_known_containers(*args)
+    )
 
 
 def with_every_kind_of_parameter(x, /, y, *args, scale=2.0, **kw):
     s = x * y * scale
     for a in args:
         s = s + np.sin(a * x)
-    return s + kw["z"] * x ** 2
+    return s + kw["z"] * x**2
 
 
 def _fd(f, args, kw, pick, put, h=1e-6):
@@ -214,14 +219,22 @@ def test_star_args_keyword_only_positional_only_and_star_star_kwargs():
     f = with_every_kind_of_parameter
     args, kw = (1.5, 2.0, 3.0, 0.5), {"scale": 1.5, "z": 0.25}
     g_x = adgen.grad(f)(*args, **kw)
-    assert g_x == pytest.approx(_fd(f, args, kw, lambda a, k: a[0],
-                                    lambda a, k, v: ((v, *a[1:]), k)), rel=1e-6)
+    assert g_x == pytest.approx(
+        _fd(f, args, kw, lambda a, k: a[0], lambda a, k, v: ((v, *a[1:]), k)), rel=1e-6
+    )
     g_args = adgen.grad(f, wrt="args")(*args, **kw)
     assert isinstance(g_args, tuple) and len(g_args) == 2
     for j in range(2):
-        assert g_args[j] == pytest.approx(_fd(
-            f, args, kw, lambda a, k, j=j: a[2 + j],
-            lambda a, k, v, j=j: ((*a[:2 + j], v, *a[3 + j:]), k)), rel=1e-6)
+        assert g_args[j] == pytest.approx(
+            _fd(
+                f,
+                args,
+                kw,
+                lambda a, k, j=j: a[2 + j],
+                lambda a, k, v, j=j: ((*a[: 2 + j], v, *a[3 + j :]), k),
+            ),
+            rel=1e-6,
+        )
     g_scale, g_kw = adgen.grad(f, wrt=("scale", "kw"))(*args, **kw)
     assert g_scale == pytest.approx(args[0] * args[1])
     assert g_kw == {"z": pytest.approx(args[0] ** 2)}
@@ -257,11 +270,12 @@ def test_a_function_wrapped_with_functools_wraps_differentiates_as_the_one_it_wr
         @functools.wraps(fn)
         def wrapper(*args, **kw):
             return fn(*args, **kw)
+
         return wrapper
 
     @logged
     def cube(x):
-        return x ** 3
+        return x**3
 
     assert adgen.grad(cube)(2.0) == 12.0
     assert adgen.jvp(cube)(2.0, 1.0) == (8.0, 12.0)

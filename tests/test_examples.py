@@ -19,38 +19,71 @@ SRC = str(Path(adgen.__file__).resolve().parent.parent)
 # script -> (small-size arguments, lines (regular expressions) its output must contain)
 CASES: dict[str, tuple[list[str], list[str]]] = {
     "logistic_regression.py": ([], [r"def loss_grad\(", r"training accuracy 0\.9\d\d"]),
-    "ode_fit.py": (["--steps", "60"], [
-        r"gradient and Hessian agree with finite differences",
-        r"Newton \(trust-exact\), adgen gradient \+ Hessian +\d+ +\d+",
-        r"BFGS, finite-difference gradient +\d+ +\d+",
-    ]),
-    "digits_mlp.py": (["--epochs", "4", "--hidden", "16"],
-                      [r"test accuracy 0\.(8|9)\d\d on 450 held-out digits"]),
-    "projectile.py": (["--dt", "0.05"], [r"agrees with finite differences",
-                                         r"lands at +60\.000 m", r"hit: angle 1\d\.\d+ deg"]),
-    "jacobians.py": (["--n", "4"], [r"forward and reverse \(2 passes\) Jacobians agree: True",
-                                    r"J v is column 2: True; u\^T J is row 0: True",
-                                    r"force Jacobian: True", r"check_grads: .* agree"]),
-    "graph.py": ([], [r"wrote .*softplus_loss\.dot", r"wrote .*softplus_loss_grad\.dot",
-                      r'digraph "softplus_loss"']),
-    "generate_module.py": (["--n", "3"], [r"its imports: \['import numpy as np'\]",
-                                          r"match adgen\.value_and_grad"]),
-    "compiled_simulation.py": (["--days", "200"], [
-        r"numba and NumPy backends agree: True",
-        r"gradient over 200 steps: numba backend \d+ us, NumPy backend \d+ us",
-        r"cost [\d.]+ -> [\d.]+ after 50 gradient steps"]),
+    "ode_fit.py": (
+        ["--steps", "60"],
+        [
+            r"gradient and Hessian agree with finite differences",
+            r"Newton \(trust-exact\), adgen gradient \+ Hessian +\d+ +\d+",
+            r"BFGS, finite-difference gradient +\d+ +\d+",
+        ],
+    ),
+    "digits_mlp.py": (
+        ["--epochs", "4", "--hidden", "16"],
+        [r"test accuracy 0\.(8|9)\d\d on 450 held-out digits"],
+    ),
+    "projectile.py": (
+        ["--dt", "0.05"],
+        [r"agrees with finite differences", r"lands at +60\.000 m", r"hit: angle 1\d\.\d+ deg"],
+    ),
+    "jacobians.py": (
+        ["--n", "4"],
+        [
+            r"forward and reverse \(2 passes\) Jacobians agree: True",
+            r"J v is column 2: True; u\^T J is row 0: True",
+            r"force Jacobian: True",
+            r"check_grads: .* agree",
+        ],
+    ),
+    "graph.py": (
+        [],
+        [
+            r"wrote .*softplus_loss\.dot",
+            r"wrote .*softplus_loss_grad\.dot",
+            r'digraph "softplus_loss"',
+        ],
+    ),
+    "generate_module.py": (
+        ["--n", "3"],
+        [r"its imports: \['import numpy as np'\]", r"match adgen\.value_and_grad"],
+    ),
+    "compiled_simulation.py": (
+        ["--days", "200"],
+        [
+            r"numba and NumPy backends agree: True",
+            r"gradient over 200 steps: numba backend \d+ us, NumPy backend \d+ us",
+            r"cost [\d.]+ -> [\d.]+ after 50 gradient steps",
+        ],
+    ),
 }
 # Examples that need numba (an optional extra): skipped, with the reason, without it.
 NEEDS_NUMBA = {"compiled_simulation.py"}
 
 
-def run_example(name: str, args: list[str], cwd: Path,
-                extra_env: dict[str, str] | None = None) -> str:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [SRC, *filter(None, [os.environ.get("PYTHONPATH")])]))
+def run_example(
+    name: str, args: list[str], cwd: Path, extra_env: dict[str, str] | None = None
+) -> str:
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join([SRC, *filter(None, [os.environ.get("PYTHONPATH")])])
+    )
     env.update(extra_env or {})
-    done = subprocess.run([sys.executable, str(EXAMPLES / name), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / name), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 

@@ -282,9 +282,12 @@ def array_written_through_tuple_in_loop(x):
     return np.sum(x)
 
 
-@pytest.mark.parametrize("f, message", [
-    (array_written_through_tuple_in_loop, "through a list, tuple or dict"),
-])
+@pytest.mark.parametrize(
+    "f, message",
+    [
+        (array_written_through_tuple_in_loop, "through a list, tuple or dict"),
+    ],
+)
 def test_loop_changes_it_cannot_carry_are_refused(f, message):
     with pytest.raises(adgen.DifferentiationError, match=message):
         adgen.grad(f)(np.array([1.0, 2.0]))
@@ -341,8 +344,10 @@ def test_loop_view_rebound_with_branches_is_refused_not_wrong(s):
     # lowering does not carry (a view of a loop-carried array written on one path
     # only), so adgen refuses it by name rather than guess.
     x = np.array([[0.3, -0.2], [0.5, 0.1]])
-    with pytest.raises(adgen.UnsupportedSyntaxError, match="'b' may share memory with an "
-                       "array that line .* changes in place"):
+    with pytest.raises(
+        adgen.UnsupportedSyntaxError,
+        match="'b' may share memory with an array that line .* changes in place",
+    ):
         adgen.value_and_grad(loop_view_rebound_with_branches)(x.copy(), s)
 
 
@@ -366,7 +371,9 @@ def test_second_write_through_a_view_decided_at_run_time():
     # whether it shared memory with y (never): y missed the second write.
     from fuzz.oracle import check
 
-    for f, y in [(through_a_row, np.arange(6.0).reshape(2, 3) * 0.3),   # a view
-                 (through_a_fancy_index, np.array([0.3, -0.2, 0.5]))]:  # a copy
+    for f, y in [
+        (through_a_row, np.arange(6.0).reshape(2, 3) * 0.3),  # a view
+        (through_a_fancy_index, np.array([0.3, -0.2, 0.5])),
+    ]:  # a copy
         out = check(f, [y])
         assert out.status == "ok" and out.checks >= 2, out

@@ -24,24 +24,33 @@ def _same(got: str, expected: str) -> None:
 
 
 def test_early_return_moves_the_rest_into_the_other_branch():
-    _same(_run(early_returns, """
+    _same(
+        _run(
+            early_returns,
+            """
         def f(x):
             if x > 0:
                 return x
             y = -x
             return y
-    """), """
+    """,
+        ),
+        """
         def f(x):
             if x > 0:
                 return x
             else:
                 y = -x
                 return y
-    """)
+    """,
+    )
 
 
 def test_early_returns_in_an_elif_chain_copy_a_small_rest():
-    _same(_run(early_returns, """
+    _same(
+        _run(
+            early_returns,
+            """
         def f(x):
             if x > 1:
                 return x
@@ -50,7 +59,9 @@ def test_early_returns_in_an_elif_chain_copy_a_small_rest():
             else:
                 return -x
             return y
-    """), """
+    """,
+        ),
+        """
         def f(x):
             if x > 1:
                 return x
@@ -59,18 +70,24 @@ def test_early_returns_in_an_elif_chain_copy_a_small_rest():
                 return y
             else:
                 return -x
-    """)
+    """,
+    )
 
 
 def test_early_returns_in_nested_functions():
-    _same(_run(early_returns, """
+    _same(
+        _run(
+            early_returns,
+            """
         def f(x):
             def g(v):
                 if v > 0:
                     return v
                 return -v
             return g(x)
-    """), """
+    """,
+        ),
+        """
         def f(x):
             def g(v):
                 if v > 0:
@@ -78,7 +95,8 @@ def test_early_returns_in_nested_functions():
                 else:
                     return -v
             return g(x)
-    """)
+    """,
+    )
 
 
 def test_returns_inside_loops_are_left_to_the_lowerer():
@@ -93,27 +111,38 @@ def test_returns_inside_loops_are_left_to_the_lowerer():
 
 
 def test_named_lambda_becomes_a_def():
-    _same(_run(named_lambdas, """
+    _same(
+        _run(
+            named_lambdas,
+            """
         def f(x):
             sq = lambda v, k=2: v ** k
             return sq(x) + (lambda u: u)(x)
-    """), """
+    """,
+        ),
+        """
         def f(x):
             def sq(v, k=2):
                 return v ** k
             return sq(x) + (lambda u: u)(x)
-    """)
+    """,
+    )
 
 
 def test_lambda_in_a_nested_block_becomes_a_def():
-    _same(_run(named_lambdas, """
+    _same(
+        _run(
+            named_lambdas,
+            """
         def f(x):
             if x > 0:
                 g = lambda v: v * 2
             else:
                 g = lambda v: v * 3
             return g(x)
-    """), """
+    """,
+        ),
+        """
         def f(x):
             if x > 0:
                 def g(v):
@@ -122,18 +151,27 @@ def test_lambda_in_a_nested_block_becomes_a_def():
                 def g(v):
                     return v * 3
             return g(x)
-    """)
+    """,
+    )
 
 
 def test_every_pass_says_why_it_sits_where_it_does():
-    assert [p.name for p in PASSES] == ["named_lambdas", "comprehensions", "loop_else",
-                                        "loop_locals", "early_returns"]
+    assert [p.name for p in PASSES] == [
+        "named_lambdas",
+        "comprehensions",
+        "loop_else",
+        "loop_locals",
+        "early_returns",
+    ]
     assert all(p.why for p in PASSES)
 
 
-@pytest.mark.parametrize("source", [
-    "def f(x):\n    y = lambda v: v\n    if x > 0:\n        return y(x)\n    return x\n",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def f(x):\n    y = lambda v: v\n    if x > 0:\n        return y(x)\n    return x\n",
+    ],
+)
 def test_desugar_runs_every_pass(source):
     got = _run(desugar, source)
     assert "def y(v)" in got and "else:" in got

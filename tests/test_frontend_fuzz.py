@@ -21,8 +21,9 @@ SEED = 4242
 def test_mutant_sample_gives_only_clean_errors():
     probes, failures = fuzz(16, SEED, per_program=3, seconds=10.0)
     assert probes == 48
-    assert not failures, "\n\n".join(f"seed {s}: {m.what}: {bad}\n{m.source}{m.args!r}"
-                                     for s, m, bad in failures[:5])
+    assert not failures, "\n\n".join(
+        f"seed {s}: {m.what}: {bad}\n{m.source}{m.args!r}" for s, m, bad in failures[:5]
+    )
 
 
 def test_mutants_are_deterministic_and_varied():
@@ -37,15 +38,18 @@ def test_mutants_are_deterministic_and_varied():
 SOURCE = "import numpy as np\n\n\ndef f(x):\n{body}\n    return np.sum(x * x)\n"
 
 
-@pytest.mark.parametrize(("body", "args"), [
-    ("    k = 0\n    while k < 3:\n        x = x * 0.5", [np.ones(3)]),   # hangs in Python too
-    ("    y = x.T", ["abc"]),
-    ("    y = 1.0", [None]),
-    ("    y = 1.0", [np.array([1, 2, 3])]),
-    ("    y = 1.0", [np.zeros(0)]),
-    ("    y = 1.0", [np.array([np.nan, np.inf, 1.0])]),
-    ("    try:\n        y = 1.0\n    except ValueError:\n        pass", [np.ones(3)]),
-])
+@pytest.mark.parametrize(
+    ("body", "args"),
+    [
+        ("    k = 0\n    while k < 3:\n        x = x * 0.5", [np.ones(3)]),  # hangs in Python too
+        ("    y = x.T", ["abc"]),
+        ("    y = 1.0", [None]),
+        ("    y = 1.0", [np.array([1, 2, 3])]),
+        ("    y = 1.0", [np.zeros(0)]),
+        ("    y = 1.0", [np.array([np.nan, np.inf, 1.0])]),
+        ("    try:\n        y = 1.0\n    except ValueError:\n        pass", [np.ones(3)]),
+    ],
+)
 def test_probe_accepts_clean_outcomes(body, args):
     assert probe(Mutant(SOURCE.format(body=body), args, "handmade"), seconds=1.0) is None
 
@@ -58,6 +62,7 @@ def test_probe_reports_internal_errors_and_hangs(monkeypatch):
     def broken(f, wrt):
         def call(*a):
             raise KeyError("boom")
+
         return call
 
     monkeypatch.setattr(adgen, "jvp", broken)
@@ -67,6 +72,7 @@ def test_probe_reports_internal_errors_and_hangs(monkeypatch):
         def call(*a):
             while True:
                 pass
+
         return call
 
     monkeypatch.setattr(adgen, "jvp", hanging)

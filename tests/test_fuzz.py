@@ -87,6 +87,7 @@ def test_oracle_catches_a_wrong_value_and_a_crash(monkeypatch):
     def crashing(g, wrt):
         def call(*a):
             raise KeyError("internal")
+
         return call
 
     monkeypatch.setattr(adgen, "jvp", crashing)
@@ -106,8 +107,9 @@ def test_oracle_counts_refusals():
 
 def test_shrinker_reduces_a_failing_program():
     prog = generate(3)
-    big = prog.source.replace("def f(x):", "def f(x):\n    junk = np.sin(x) * 2.0\n"
-                              "    bad = np.sum(x) + 1.0")
+    big = prog.source.replace(
+        "def f(x):", "def f(x):\n    junk = np.sin(x) * 2.0\n    bad = np.sum(x) + 1.0"
+    )
 
     def fails(p: Program) -> Outcome:  # "fails" while the program still has `bad =` in it
         out = run(p)
@@ -122,7 +124,9 @@ def test_shrinker_reduces_a_failing_program():
 
 
 def test_a_program_that_loops_forever_is_invalid_not_a_hang():
-    src = ("import numpy as np\n\n\ndef f(x):\n    k = 0\n    while k < 3:\n"
-           "        x = 0.5 * x\n    return x\n")  # what deleting `k += 1` leaves
+    src = (
+        "import numpy as np\n\n\ndef f(x):\n    k = 0\n    while k < 3:\n"
+        "        x = 0.5 * x\n    return x\n"
+    )  # what deleting `k += 1` leaves
     out = run(Program(src, [0.5]), seconds=0.3)
     assert (out.status, out.kind) == ("invalid", "timeout")

@@ -80,8 +80,7 @@ def generated(case: Golden) -> str:
     os.chdir(INPUTS)
     try:
         target = aot.resolve(case.target)
-        text = aot.generate_module([aot.derivatives(target, case.mode,
-                                                    aot.parse_wrt(case.wrt))])
+        text = aot.generate_module([aot.derivatives(target, case.mode, aot.parse_wrt(case.wrt))])
     finally:
         os.chdir(cwd)
     return text.replace(f"adgen {adgen.__version__}", "adgen VERSION")
@@ -102,7 +101,8 @@ def test_golden(case: Golden) -> None:
     expected = path.read_text(encoding="utf-8")
     assert text == expected, (
         f"generated source for {case.name} differs from {path}; if the change is intended, "
-        "rerun with ADGEN_UPDATE_GOLDEN=1 and review the diff")
+        "rerun with ADGEN_UPDATE_GOLDEN=1 and review the diff"
+    )
 
 
 def test_no_stale_golden_files() -> None:
@@ -121,8 +121,12 @@ def test_golden_files_compile() -> None:
 def test_golden_files_pass_ruff() -> None:
     # --isolated: ruff's default rules, as a project that vendors the module would see.
     files = [str(GOLDEN / f"{c.name}.py") for c in CASES]
-    proc = subprocess.run(["ruff", "check", "--isolated", "--no-cache", *files],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["ruff", "check", "--isolated", "--no-cache", *files],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -133,9 +137,18 @@ def test_generation_is_deterministic() -> None:
         "import sys; sys.path.insert(0, sys.argv[1]); import test_golden as t; "
         "sys.stdout.write(t.generated(t.CASES[0]))"
     )
-    env = dict(os.environ, PYTHONHASHSEED="12345",
-               PYTHONPATH=os.pathsep.join([str(Path(adgen.__file__).parent.parent),
-                                           os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent)],
-                          capture_output=True, text=True, env=env, check=True)
+    env = dict(
+        os.environ,
+        PYTHONHASHSEED="12345",
+        PYTHONPATH=os.pathsep.join(
+            [str(Path(adgen.__file__).parent.parent), os.environ.get("PYTHONPATH", "")]
+        ),
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(Path(__file__).parent)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     assert proc.stdout == generated(case)

@@ -45,12 +45,26 @@ class Case:
 
 RNG = np.random.default_rng(13)
 CASES = [
-    Case("heating", S.heating, ("heat",),
-         (RNG.uniform(0, 2, 50), RNG.normal(5, 2, 50), 18.0, 0.1, 2.0, 0.5), 30,
-         max_taped=2),
-    Case("mlp_loss", S.mlp_loss, ("W1", "W2"),
-         (RNG.standard_normal((6, 5)), RNG.standard_normal((5, 3)),
-          RNG.standard_normal((8, 6)), RNG.standard_normal((8, 3))), 12),
+    Case(
+        "heating",
+        S.heating,
+        ("heat",),
+        (RNG.uniform(0, 2, 50), RNG.normal(5, 2, 50), 18.0, 0.1, 2.0, 0.5),
+        30,
+        max_taped=2,
+    ),
+    Case(
+        "mlp_loss",
+        S.mlp_loss,
+        ("W1", "W2"),
+        (
+            RNG.standard_normal((6, 5)),
+            RNG.standard_normal((5, 3)),
+            RNG.standard_normal((8, 6)),
+            RNG.standard_normal((8, 3)),
+        ),
+        12,
+    ),
     Case("branch", S.branch, ("x", "y"), (1.3, 0.4), 15),
     Case("fill", S.fill, ("x",), (RNG.standard_normal(40),), 30, max_taped=1),
 ]
@@ -68,8 +82,11 @@ def code_lines(text: str) -> list[str]:
     doc = fn.body[0]
     assert isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant)
     lines = text.splitlines()
-    return [line for line in lines[:doc.lineno - 1] + lines[doc.end_lineno:]
-            if line.strip() and not line.strip().startswith("#")]
+    return [
+        line
+        for line in lines[: doc.lineno - 1] + lines[doc.end_lineno :]
+        if line.strip() and not line.strip().startswith("#")
+    ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -80,7 +97,8 @@ def test_specialised_golden(case: Case) -> None:
         path.write_text(text, encoding="utf-8", newline="\n")
     assert text == path.read_text(encoding="utf-8"), (
         f"{case.name}: generated source differs from {path}; rerun with "
-        "ADGEN_UPDATE_GOLDEN=1 and review the diff")
+        "ADGEN_UPDATE_GOLDEN=1 and review the diff"
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -88,14 +106,20 @@ def test_specialised_targets(case: Case) -> None:
     text = source(case)
     lines = code_lines(text)
     assert len(lines) <= case.max_lines, "\n".join(lines)
-    called = {n.func.id for n in ast.walk(ast.parse(text))
-              if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    called = {
+        n.func.id
+        for n in ast.walk(ast.parse(text))
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
     if not case.helpers:
         assert not called & set(HELPERS), called & set(HELPERS)
     if case.max_taped is not None:
         for node in ast.walk(ast.parse(text)):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                    node.func.attr == "append":
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "append"
+            ):
                 arg = node.args[0]
                 width = len(arg.elts) if isinstance(arg, ast.Tuple) else 1
                 assert width <= case.max_taped, ast.unparse(node)

@@ -69,7 +69,7 @@ def test_augmented_assignment_numbers_and_arrays():
 def writes_into_parameter(x):
     x[0] = x[1] * 3.0
     x[1:] *= 2.0
-    return np.sum(x ** 2)
+    return np.sum(x**2)
 
 
 def test_generated_code_leaves_arguments_alone():
@@ -130,8 +130,8 @@ def hessian_through_writes(x):
     y[0] = x[1] * x[2]
     y[[1, 1]] += x[:2] ** 2
     w = y[2]
-    y[2] = w ** 3
-    return np.sum(y ** 2)
+    y[2] = w**3
+    return np.sum(y**2)
 
 
 def test_second_order_through_writes():

@@ -70,8 +70,15 @@ def outer_kept(x):
     return np.sum(y * x) + np.sum(y0 + x)
 
 
-CASES = [fill, write_argument, write_view_of_argument, alias_read_after, taped_then_written,
-         alias_in_loop, outer_kept]
+CASES = [
+    fill,
+    write_argument,
+    write_view_of_argument,
+    alias_read_after,
+    taped_then_written,
+    alias_in_loop,
+    outer_kept,
+]
 
 
 @pytest.mark.parametrize("f", CASES, ids=lambda f: f.__name__)
@@ -87,8 +94,11 @@ def test_values_derivatives_and_arguments(f):
 
 
 def _specialised_source(f, x):
-    return adgen.pipeline.run(adgen.pipeline.Request(f, "grad", ("x",),
-                                                     shapes=(x.shape,))).emitted[0].source
+    return (
+        adgen.pipeline.run(adgen.pipeline.Request(f, "grad", ("x",), shapes=(x.shape,)))
+        .emitted[0]
+        .source
+    )
 
 
 def test_fill_writes_in_place_in_both_sweeps():

@@ -53,19 +53,39 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
     ("transforms", 4, ("adgen.transforms",)),
     ("passes", 5, ("adgen.passes",)),
     ("backend", 6, ("adgen.backend",)),
-    ("pipeline", 7, ("adgen.pipeline", "adgen.cache", "adgen.arguments",
-                     "adgen.diskcache", "adgen.jit")),
-    ("top", 8, ("adgen", "adgen.__main__", "adgen.api", "adgen.calling", "adgen.composed",
-                "adgen.wrappers", "adgen.aot",
-                "adgen.targets", "adgen.cli", "adgen.testing", "adgen.tracebacks",
-                "adgen.graph", "adgen.highlight")),
+    (
+        "pipeline",
+        7,
+        ("adgen.pipeline", "adgen.cache", "adgen.arguments", "adgen.diskcache", "adgen.jit"),
+    ),
+    (
+        "top",
+        8,
+        (
+            "adgen",
+            "adgen.__main__",
+            "adgen.api",
+            "adgen.calling",
+            "adgen.composed",
+            "adgen.wrappers",
+            "adgen.aot",
+            "adgen.targets",
+            "adgen.cli",
+            "adgen.testing",
+            "adgen.tracebacks",
+            "adgen.graph",
+            "adgen.highlight",
+        ),
+    ),
 ]
 
 #: (module, top-level package) pairs allowed to import inside a function: optional
 #: dependencies loaded on first use.
-LAZY = {("adgen.highlight", "pygments"),
-        # the numba backend's runtime imports numba, an optional dependency
-        ("adgen.jit", "adgen")}
+LAZY = {
+    ("adgen.highlight", "pygments"),
+    # the numba backend's runtime imports numba, an optional dependency
+    ("adgen.jit", "adgen"),
+}
 
 #: Violations in files other branches own, to be fixed there (the lead empties this
 #: set when merging them). None left: the frontend's mixins are gone.
@@ -77,8 +97,7 @@ def layer_of(module: str) -> tuple[str, int] | None:
     for name, rank, prefixes in LAYERS:
         for p in prefixes:
             inside = module.startswith(p + ".") and p != "adgen"
-            if (module == p or inside) and (best is None or
-                                                                 len(p) > best[0]):
+            if (module == p or inside) and (best is None or len(p) > best[0]):
                 best = (len(p), name, rank)
     return None if best is None else (best[1], best[2])
 
@@ -95,8 +114,7 @@ def read_sources(root: Path = SRC) -> dict[str, tuple[str, bool]]:
     return out
 
 
-def _imports(module: str, source: str, package: bool, known: set[str]
-             ) -> list[tuple[str, bool]]:
+def _imports(module: str, source: str, package: bool, known: set[str]) -> list[tuple[str, bool]]:
     """(imported module, whether inside a function or class) for each import."""
     tree = ast.parse(source)
     here = module.split(".") if package else module.split(".")[:-1]
@@ -104,8 +122,9 @@ def _imports(module: str, source: str, package: bool, known: set[str]
 
     def visit(node: ast.AST, nested: bool) -> None:
         for child in ast.iter_child_nodes(node):
-            inner = nested or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef,
-                                                  ast.Lambda, ast.ClassDef))
+            inner = nested or isinstance(
+                child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+            )
             if isinstance(child, ast.Import):
                 out.extend((a.name, inner) for a in child.names)
             elif isinstance(child, ast.ImportFrom):
@@ -210,43 +229,67 @@ def _synthetic(**modules: str) -> dict[str, tuple[str, bool]]:
 
 
 def test_upward_import_is_caught() -> None:
-    found = violations(_synthetic(adgen__ir="from .passes import dce\n",
-                                  adgen__passes__dce="from ..ir import Op\n"))
+    found = violations(
+        _synthetic(
+            adgen__ir="from .passes import dce\n", adgen__passes__dce="from ..ir import Op\n"
+        )
+    )
     assert "upward: adgen.ir imports adgen.passes.dce" in found
 
 
 def test_sibling_import_is_caught() -> None:
-    found = violations(_synthetic(adgen__frontend__lower="from ..analysis import act\n",
-                                  adgen__analysis__act="x = 1\n"))
+    found = violations(
+        _synthetic(
+            adgen__frontend__lower="from ..analysis import act\n", adgen__analysis__act="x = 1\n"
+        )
+    )
     assert found == {"upward: adgen.frontend.lower imports adgen.analysis.act"}
 
 
 def test_cycle_is_caught_even_within_a_layer() -> None:
-    found = violations(_synthetic(adgen__passes__a="from . import b\n",
-                                  adgen__passes__b="from .a import f\n"))
+    found = violations(
+        _synthetic(adgen__passes__a="from . import b\n", adgen__passes__b="from .a import f\n")
+    )
     assert found == {"cycle: adgen.passes.a, adgen.passes.b"}
 
 
 def test_function_level_import_is_caught_unless_lazy() -> None:
-    found = violations(_synthetic(
-        adgen__api="def f():\n    from .ir import Op\n",
-        adgen__ir="x = 1\n",
-        adgen__highlight="def g():\n    import pygments\n",
-        adgen__cli="class C:\n    import json\n"))
-    assert found == {"function-level: adgen.api imports adgen.ir",
-                     "function-level: adgen.cli imports json"}
+    found = violations(
+        _synthetic(
+            adgen__api="def f():\n    from .ir import Op\n",
+            adgen__ir="x = 1\n",
+            adgen__highlight="def g():\n    import pygments\n",
+            adgen__cli="class C:\n    import json\n",
+        )
+    )
+    assert found == {
+        "function-level: adgen.api imports adgen.ir",
+        "function-level: adgen.cli imports json",
+    }
 
 
 def test_unplaced_module_and_downward_imports() -> None:
-    found = violations(_synthetic(adgen__shiny="x = 1\n",
-                                  adgen__cli="from .pipeline import run\nimport numpy\n",
-                                  adgen__pipeline="from .ir import Op\n", adgen__ir=""))
+    found = violations(
+        _synthetic(
+            adgen__shiny="x = 1\n",
+            adgen__cli="from .pipeline import run\nimport numpy\n",
+            adgen__pipeline="from .ir import Op\n",
+            adgen__ir="",
+        )
+    )
     assert found == {"unplaced: adgen.shiny"}
 
 
-@pytest.mark.parametrize("module, layer", [
-    ("adgen.custom", "primitives"), ("adgen.program", "ir"), ("adgen.runtime", "runtime"),
-    ("adgen.backend.emit", "backend"), ("adgen", "top"), ("adgen.cache", "pipeline"),
-])
+@pytest.mark.parametrize(
+    "module, layer",
+    [
+        ("adgen.custom", "primitives"),
+        ("adgen.program", "ir"),
+        ("adgen.runtime", "runtime"),
+        ("adgen.backend.emit", "backend"),
+        ("adgen", "top"),
+        ("adgen.cache", "pipeline"),
+    ],
+)
 def test_layer_of(module: str, layer: str) -> None:
     assert layer_of(module) is not None and layer_of(module)[0] == layer  # type: ignore[index]

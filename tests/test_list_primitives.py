@@ -29,11 +29,20 @@ from adgen.runtime import HELPERS
 def _eval_op(prim: str, args: list[Any], attrs: dict[str, Any]) -> Any:
     names = [f"a{k}" for k in range(len(args))]
     node = PRIMITIVES[prim].emit([ast.Name(id=n, ctx=ast.Load()) for n in names], attrs)
-    env = {"np": np, "warnings": warnings, "logging": logging, **HELPERS,
-           **dict(zip(names, args, strict=True))}
+    env = {
+        "np": np,
+        "warnings": warnings,
+        "logging": logging,
+        **HELPERS,
+        **dict(zip(names, args, strict=True)),
+    }
     if isinstance(node, ast.stmt):
-        exec(compile(ast.fix_missing_locations(ast.Module(body=[node], type_ignores=[])),
-                     "<op>", "exec"), env)
+        exec(
+            compile(
+                ast.fix_missing_locations(ast.Module(body=[node], type_ignores=[])), "<op>", "exec"
+            ),
+            env,
+        )
         return None
     return eval(compile(ast.fix_missing_locations(ast.Expression(node)), "<op>", "eval"), env)
 
@@ -75,8 +84,9 @@ def _like(rng: np.random.Generator, x: Any) -> Any:
     return rng.standard_normal(np.shape(x)) if np.ndim(x) else float(rng.standard_normal())
 
 
-def _check(prim: str, args: list[Any], diff: list[int], attrs: dict[str, Any] | None = None
-           ) -> None:
+def _check(
+    prim: str, args: list[Any], diff: list[int], attrs: dict[str, Any] | None = None
+) -> None:
     attrs = attrs or {}
     entry = PRIMITIVES[prim]
     full = {**entry.attrs, **attrs}
@@ -85,8 +95,11 @@ def _check(prim: str, args: list[Any], diff: list[int], attrs: dict[str, Any] | 
     names = [f"x{k}" for k in range(len(args))]
     tangents = {k: _like(rng, args[k]) for k in diff}
     # JVP against central differences.
-    values = {**dict(zip(names, args, strict=True)),
-              **{f"t{k}": t for k, t in tangents.items()}, "out": out}
+    values = {
+        **dict(zip(names, args, strict=True)),
+        **{f"t{k}": t for k, t in tangents.items()},
+        "out": out,
+    }
 
     def jvp(b: Builder, s: dict[str, Any]) -> Any:
         ts = [s[f"t{k}"] if k in diff else None for k in range(len(args))]
@@ -94,16 +107,19 @@ def _check(prim: str, args: list[Any], diff: list[int], attrs: dict[str, Any] | 
 
     got = _run_rule(jvp, values)
     h = 1e-6
-    plus = _apply(prim, [_axpy(a, tangents[k], h) if k in tangents else a
-                         for k, a in enumerate(args)], attrs)
-    minus = _apply(prim, [_axpy(a, tangents[k], -h) if k in tangents else a
-                          for k, a in enumerate(args)], attrs)
+    plus = _apply(
+        prim, [_axpy(a, tangents[k], h) if k in tangents else a for k, a in enumerate(args)], attrs
+    )
+    minus = _apply(
+        prim, [_axpy(a, tangents[k], -h) if k in tangents else a for k, a in enumerate(args)], attrs
+    )
     fd = (_flat(plus) - _flat(minus)) / (2 * h)
     np.testing.assert_allclose(_flat(got), fd, rtol=1e-6, atol=1e-8)
     # VJP: <u, J t> = sum_k <J_k^T u, t_k>.
     u = _like(rng, out)
     total = 0.0
     for k in diff:
+
         def vjp(b: Builder, s: dict[str, Any], k: int = k) -> Any:
             return entry.vjp_rule(k)(s["u"], s["out"], *[s[n] for n in names], **full)
 
@@ -122,66 +138,81 @@ XS = _items(RNG, 4)
 G = _items(RNG, 4)
 
 
-@pytest.mark.parametrize("prim, args, diff, attrs", [
-    ("list_new", [XS[0], 2.0, XS[1]], [0, 1, 2], {}),
-    ("list_new", [XS[0], XS[1]], [1], {}),
-    ("list_append", [XS[:3], XS[3]], [0, 1], {}),
-    ("list_append", [XS[:3], XS[3]], [1], {}),
-    ("list_append", [[], 1.5], [1], {}),
-    ("list_concat", [XS[:1], XS[1:]], [0, 1], {}),
-    ("list_concat", [XS[:2], XS[2:]], [1], {}),
-    ("list_item", [XS, -1], [0], {}),
-    ("list_item", [XS, 2], [0], {}),
-    ("list_slice", [XS, 1, None, None], [0], {}),
-    ("list_slice", [XS, None, None, -2], [0], {}),
-    ("list_sum", [[XS[0], 2.0, XS[1]]], [0], {}),
-    ("list_join", [XS], [0], {}),
-    ("list_join", [XS], [0], {"join": "stack", "axis": 1}),
-    ("list_join", [[XS[0], XS[1][:2]]], [0], {"join": "concatenate"}),
-    ("list_join", [XS], [0], {"join": "vstack"}),
-    ("list_join", [[XS[0], XS[1][:1]]], [0], {"join": "hstack"}),
-    ("list_join", [[RNG.standard_normal((2, 3)), RNG.standard_normal((2, 1))]], [0],
-     {"join": "hstack"}),
-    ("list_join", [[1.0, 2.0, 3.0]], [0], {"join": "array"}),
-    ("list_add", [XS, G], [0, 1], {}),
-    ("list_item_adjoint", [XS[0], XS, -2], [0], {}),
-    ("list_slice_adjoint", [XS[1:3], XS, 1, 3, None], [0], {}),
-    ("list_sum_adjoint", [XS[0], [XS[1], 2.0]], [0], {}),
-    ("list_join_adjoint", [np.stack(XS), XS], [0], {}),
-    ("list_join_adjoint", [np.concatenate(XS), XS], [0], {"join": "concatenate"}),
-])
-def test_rules_agree_with_finite_differences_and_transpose(prim: str, args: list[Any],
-                                                           diff: list[int],
-                                                           attrs: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "prim, args, diff, attrs",
+    [
+        ("list_new", [XS[0], 2.0, XS[1]], [0, 1, 2], {}),
+        ("list_new", [XS[0], XS[1]], [1], {}),
+        ("list_append", [XS[:3], XS[3]], [0, 1], {}),
+        ("list_append", [XS[:3], XS[3]], [1], {}),
+        ("list_append", [[], 1.5], [1], {}),
+        ("list_concat", [XS[:1], XS[1:]], [0, 1], {}),
+        ("list_concat", [XS[:2], XS[2:]], [1], {}),
+        ("list_item", [XS, -1], [0], {}),
+        ("list_item", [XS, 2], [0], {}),
+        ("list_slice", [XS, 1, None, None], [0], {}),
+        ("list_slice", [XS, None, None, -2], [0], {}),
+        ("list_sum", [[XS[0], 2.0, XS[1]]], [0], {}),
+        ("list_join", [XS], [0], {}),
+        ("list_join", [XS], [0], {"join": "stack", "axis": 1}),
+        ("list_join", [[XS[0], XS[1][:2]]], [0], {"join": "concatenate"}),
+        ("list_join", [XS], [0], {"join": "vstack"}),
+        ("list_join", [[XS[0], XS[1][:1]]], [0], {"join": "hstack"}),
+        (
+            "list_join",
+            [[RNG.standard_normal((2, 3)), RNG.standard_normal((2, 1))]],
+            [0],
+            {"join": "hstack"},
+        ),
+        ("list_join", [[1.0, 2.0, 3.0]], [0], {"join": "array"}),
+        ("list_add", [XS, G], [0, 1], {}),
+        ("list_item_adjoint", [XS[0], XS, -2], [0], {}),
+        ("list_slice_adjoint", [XS[1:3], XS, 1, 3, None], [0], {}),
+        ("list_sum_adjoint", [XS[0], [XS[1], 2.0]], [0], {}),
+        ("list_join_adjoint", [np.stack(XS), XS], [0], {}),
+        ("list_join_adjoint", [np.concatenate(XS), XS], [0], {"join": "concatenate"}),
+    ],
+)
+def test_rules_agree_with_finite_differences_and_transpose(
+    prim: str, args: list[Any], diff: list[int], attrs: dict[str, Any]
+) -> None:
     _check(prim, args, diff, attrs)
 
 
 def test_emitted_forms_read_like_python() -> None:
-    def show(prim: str, n: int, attrs: dict[str, Any] | None = None,
-             args: list[ast.expr] | None = None) -> str:
+    def show(
+        prim: str, n: int, attrs: dict[str, Any] | None = None, args: list[ast.expr] | None = None
+    ) -> str:
         operands = args or [ast.Name(id=x, ctx=ast.Load()) for x in "abcd"[:n]]
         return ast.unparse(PRIMITIVES[prim].emit(operands, attrs or {}))
 
     none = ast.Constant(None)
     assert show("list_append", 2) == "a + [b]"
-    assert show("list_slice", 0, args=[ast.Name(id="g", ctx=ast.Load()), none,
-                                        ast.Constant(-1), none]) == "g[:-1]"
+    assert (
+        show("list_slice", 0, args=[ast.Name(id="g", ctx=ast.Load()), none, ast.Constant(-1), none])
+        == "g[:-1]"
+    )
     assert show("list_join", 1) == "np.stack(a)"
     assert show("list_join", 1, {"join": "concatenate", "axis": 1}) == "np.concatenate(a, axis=1)"
     assert show("list_sum", 1) == "sum(a)"
     assert show("assert", 2) == "assert a, b"
     assert show("raise", 1, {"kind": "ValueError"}) == "raise ValueError(a)"
     assert show("print", 2, {"names": ("sep",)}) == "print(a, sep=b)"
-    assert show("log_message", 2, {"level": "warning", "logger": "m"}) == \
-        "logging.getLogger('m').warning(a, b)"
+    assert (
+        show("log_message", 2, {"level": "warning", "logger": "m"})
+        == "logging.getLogger('m').warning(a, b)"
+    )
     assert show("warn", 1, {"category": "RuntimeWarning"}) == "warnings.warn(a, RuntimeWarning)"
-    assert show("fstring", 2, {"parts": ("x=", (-1, ".3f"), ", y=", (114, ""))}) == \
-        "f'x={a:.3f}, y={b!r}'"
+    assert (
+        show("fstring", 2, {"parts": ("x=", (-1, ".3f"), ", y=", (114, ""))})
+        == "f'x={a:.3f}, y={b!r}'"
+    )
     assert show("str_format", 1, {"text": "{} done"}) == "'{} done'.format(a)"
 
 
 def _compose(build: Any, *args: Any) -> Any:
     """Run a composition of list ops on concrete values."""
+
     def emit(prim: str, operands: list[Any], attrs: dict[str, Any]) -> Any:
         vals = [a.value if isinstance(a, Const) else a for a in operands]
         return _apply(prim, vals, attrs)
@@ -231,8 +262,10 @@ def test_effects_do_what_python_does() -> None:
     with pytest.warns(RuntimeWarning, match="careful"):
         _apply("warn", ["careful"], {"category": "RuntimeWarning"})
     x = 2.0 / 3.0
-    assert _apply("fstring", [x, "s"], {"parts": ("x=", (-1, ".3f"), " ", (114, ""))}) == \
-        f"x={x:.3f} {'s'!r}"
+    assert (
+        _apply("fstring", [x, "s"], {"parts": ("x=", (-1, ".3f"), " ", (114, ""))})
+        == f"x={x:.3f} {'s'!r}"
+    )
     assert _apply("str_format", [x], {"text": "{:.2f}!"}) == f"{x:.2f}!"
     with warnings.catch_warnings():
         warnings.simplefilter("error")

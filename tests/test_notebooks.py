@@ -20,12 +20,14 @@ SRC = str(Path(adgen.__file__).resolve().parent.parent)
 def execute(name: str, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> nbformat.NotebookNode:
     """Run notebook ``name`` with ``workdir`` as its working directory."""
     # The kernel (and the commands it runs) must import this checkout's adgen.
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
-        [SRC, *filter(None, [os.environ.get("PYTHONPATH")])]))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([SRC, *filter(None, [os.environ.get("PYTHONPATH")])])
+    )
     monkeypatch.setenv("NO_COLOR", "1")
     book = nbformat.read(NOTEBOOKS / name, as_version=4)
-    client = nbclient.NotebookClient(book, timeout=120, kernel_name="python3",
-                                     resources={"metadata": {"path": str(workdir)}})
+    client = nbclient.NotebookClient(
+        book, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
+    )
     client.execute()
     return book
 
@@ -48,8 +50,13 @@ def test_tour(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "derivatives agree with finite differences" in text
     assert "which computes" in text
     # The cell whose value is the derivative shows its source as HTML.
-    html = [out["data"]["text/html"] for cell in book.cells if cell.source == "loss"
-            for out in cell.outputs if "text/html" in out.get("data", {})]
+    html = [
+        out["data"]["text/html"]
+        for cell in book.cells
+        if cell.source == "loss"
+        for out in cell.outputs
+        if "text/html" in out.get("data", {})
+    ]
     assert len(html) == 1 and "loss_grad" in html[0] and "<pre" in html[0]
     try:
         import pygments  # noqa: F401

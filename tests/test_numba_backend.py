@@ -27,19 +27,41 @@ pytestmark = pytest.mark.skipif(unavailable() is not None, reason=str(unavailabl
 
 COMPARED = [
     # loops and branches
-    "recurrence_1000", "nested_loops", "newton_sqrt", "break_continue", "early_return_in_loop",
-    "early_return_branches", "branch_on_values", "loop_over_rows",
-    "loop_carried_array", "conditional_expression", "euler_ode",
+    "recurrence_1000",
+    "nested_loops",
+    "newton_sqrt",
+    "break_continue",
+    "early_return_in_loop",
+    "early_return_branches",
+    "branch_on_values",
+    "loop_over_rows",
+    "loop_carried_array",
+    "conditional_expression",
+    "euler_ode",
     # calls to the user's functions
-    "calls_helpers", "recursion_bounded", "helper_in_loop",
+    "calls_helpers",
+    "recursion_bounded",
+    "helper_in_loop",
     # indexing
-    "index_basic", "index_multi", "index_int_arrays",
-    "index_array_argument", "index_masks", "index_tuples",
+    "index_basic",
+    "index_multi",
+    "index_int_arrays",
+    "index_array_argument",
+    "index_masks",
+    "index_tuples",
 ]
 # Cases the numba backend must compile (in both modes): a refusal of one is a failure.
-MUST_COMPILE = {"recurrence_1000", "nested_loops", "newton_sqrt", "break_continue",
-                "early_return_in_loop", "branch_on_values", "conditional_expression",
-                "euler_ode", "index_basic"}
+MUST_COMPILE = {
+    "recurrence_1000",
+    "nested_loops",
+    "newton_sqrt",
+    "break_continue",
+    "early_return_in_loop",
+    "branch_on_values",
+    "conditional_expression",
+    "euler_ode",
+    "index_basic",
+}
 BY_NAME = {c.name: c for c in CASES}
 
 
@@ -111,8 +133,9 @@ def test_grad_value_and_grad_jacobian_and_decorator() -> None:
     args = (rng.uniform(0.0, 2.0, 30), rng.normal(5.0, 1.0, 30), 18.0)
     g = adgen.grad(heating, backend="numba")
     _agree(adgen.grad(heating)(*args), g(*args))
-    _agree(adgen.value_and_grad(heating)(*args),
-           adgen.value_and_grad(heating, backend="numba")(*args))
+    _agree(
+        adgen.value_and_grad(heating)(*args), adgen.value_and_grad(heating, backend="numba")(*args)
+    )
     _agree(adgen.jacobian(heating, 0)(*args), adgen.jacobian(heating, 0, backend="numba")(*args))
     deco = adgen.differentiate(wrt=0, backend="numba")(heating)
     _agree(adgen.grad(heating)(*args), deco(*args))
@@ -175,6 +198,7 @@ def test_closure_arrays_are_read_anew_for_each_closure() -> None:
     def make(w):
         def loss(x):
             return np.sum(w * x * x)
+
         return loss
 
     x = np.arange(4.0)

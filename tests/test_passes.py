@@ -27,11 +27,14 @@ def test_identities_keep_a_floating_operand():
 
 def test_identities_leave_dtype_changes_alone():
     """``n * 1.0`` is a float for an integer n, ``m * 1`` an integer for a mask m."""
-    fn = _fn(Op(["m"], "gt", [Var("x"), Const(0.0)]),
-             Op(["a"], "mul", [Var("n"), Const(1.0)]),
-             Op(["b"], "mul", [Var("m"), Const(1)]),
-             Op(["c"], "div", [Var("n"), Const(1)]),
-             Op(["r"], "add", [Var("a"), Var("b")]), results=("r", "c"))
+    fn = _fn(
+        Op(["m"], "gt", [Var("x"), Const(0.0)]),
+        Op(["a"], "mul", [Var("n"), Const(1.0)]),
+        Op(["b"], "mul", [Var("m"), Const(1)]),
+        Op(["c"], "div", [Var("n"), Const(1)]),
+        Op(["r"], "add", [Var("a"), Var("b")]),
+        results=("r", "c"),
+    )
     identities.run(fn)
     assert _prims(fn) == ["gt", "mul", "mul", "div", "add"]
 
@@ -44,9 +47,13 @@ def test_identities_never_multiply_by_zero():
 
 
 def test_identities_fold_constants_and_double_negation():
-    fn = _fn(Op(["a"], "mul", [Const(3.0), Const(1.0)]),
-             Op(["s"], "exp", [Var("x")]), Op(["t"], "neg", [Var("s")]),
-             Op(["u"], "neg", [Var("t")]), Op(["r"], "add", [Var("u"), Var("a")]))
+    fn = _fn(
+        Op(["a"], "mul", [Const(3.0), Const(1.0)]),
+        Op(["s"], "exp", [Var("x")]),
+        Op(["t"], "neg", [Var("s")]),
+        Op(["u"], "neg", [Var("t")]),
+        Op(["r"], "add", [Var("u"), Var("a")]),
+    )
     identities.run(fn)
     assert fn.body.ops[-1].args == [Var("s"), Const(3.0)]
 
@@ -64,6 +71,7 @@ def test_the_builder_uses_the_same_table():
 
 def test_identities_reach_generated_code():
     """The seed 1.0 of a gradient no longer shows as ``1.0 * ...``."""
+
     def f(x):
         return np.sin(x) * np.exp(x)
 
@@ -112,9 +120,11 @@ def test_positive_keeps_the_better_name():
 def test_accumulate_adds_into_the_first_scatter():
     from adgen.passes import accumulate
 
-    fn = _fn(Op(["a"], "scatter_add", [Var("g"), Var("x"), Var("i")]),
-             Op(["b"], "scatter_add", [Var("h"), Var("x"), Var("j")]),
-             Op(["r"], "add", [Var("a"), Var("b")]))
+    fn = _fn(
+        Op(["a"], "scatter_add", [Var("g"), Var("x"), Var("i")]),
+        Op(["b"], "scatter_add", [Var("h"), Var("x"), Var("j")]),
+        Op(["r"], "add", [Var("a"), Var("b")]),
+    )
     accumulate.run(fn)
     assert fn.body.ops[-1].prim == "index_add"
     assert fn.body.ops[-1].args == [Var("a"), Var("h"), Var("j")]

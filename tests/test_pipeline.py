@@ -33,8 +33,7 @@ def loop(x, n):
 
 def test_stages_are_named_and_explained() -> None:
     names = [s.name for s in pipeline.STAGES]
-    assert names == ["lower", "licm", "differentiate", "cse", "simplify", "dce", "conform",
-                     "emit"]
+    assert names == ["lower", "licm", "differentiate", "cse", "simplify", "dce", "conform", "emit"]
     assert pipeline.NAMES == tuple(names)
     for s in pipeline.STAGES:
         assert callable(s.run) and len(s.why) > 20, s
@@ -48,8 +47,14 @@ def test_suite_runs_with_ir_checks_on() -> None:
 def test_check_is_off_for_users(tmp_path: Path) -> None:
     env = {"PYTHONPATH": str(Path(adgen.__file__).parents[1])}
     code = "import adgen.pipeline as p; print(p.CHECK)"
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True, check=True, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
     assert out.stdout.strip() == "False"
 
 
@@ -94,8 +99,9 @@ def test_check_catches_a_stage_that_breaks_the_ir(monkeypatch: pytest.MonkeyPatc
         assert fn is not None
         del fn.body.ops[0]  # its result is still read below
 
-    stages = [dataclasses.replace(s, run=broken) if s.name == "simplify" else s
-              for s in pipeline.STAGES]
+    stages = [
+        dataclasses.replace(s, run=broken) if s.name == "simplify" else s for s in pipeline.STAGES
+    ]
     monkeypatch.setattr(pipeline, "STAGES", stages)
     with pytest.raises(VerifyError, match="after simplify"):
         pipeline.run(Request(loop, "vjp", ("x",)), check=True)
@@ -112,14 +118,14 @@ def test_conform_is_for_modules_written_ahead_of_time() -> None:
     assert "gradient_like" not in forward.emitted[0].source
 
 
-def test_api_aot_and_cli_all_run_the_pipeline(monkeypatch: pytest.MonkeyPatch,
-                                              tmp_path: Path) -> None:
+def test_api_aot_and_cli_all_run_the_pipeline(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     seen: list[tuple[str, str | None]] = []
     real = pipeline.run
 
     def spy(request: Request, *args, **kw):  # type: ignore[no-untyped-def]
-        seen.append((getattr(request.func, "name", None) or request.func.__name__,
-                     request.kind))
+        seen.append((getattr(request.func, "name", None) or request.func.__name__, request.kind))
         return real(request, *args, **kw)
 
     monkeypatch.setattr(pipeline, "run", spy)

@@ -61,8 +61,14 @@ class Check:
 CHECKS: list[Check] = []
 
 
-def add(name: str, f: Callable[..., Any], make: Maker, wrts: tuple[Any, ...] = (0,),
-        order: int = 1, rtol: float = 1e-5) -> None:
+def add(
+    name: str,
+    f: Callable[..., Any],
+    make: Maker,
+    wrts: tuple[Any, ...] = (0,),
+    order: int = 1,
+    rtol: float = 1e-5,
+) -> None:
     CHECKS.append(Check(name, f, make, wrts, order, rtol))
 
 
@@ -80,9 +86,11 @@ def uniform(lo: float, hi: float, *shape: int) -> Callable[[np.random.Generator]
 
 def spd(n: int, batch: tuple[int, ...] = ()) -> Callable[[np.random.Generator], Any]:
     """A well-conditioned symmetric positive definite matrix (or stack of them)."""
+
     def make(rng: np.random.Generator) -> Any:
         m = rng.standard_normal(batch + (n, n))
         return m @ np.swapaxes(m, -1, -2) / n + np.eye(n)
+
     return make
 
 
@@ -175,8 +183,13 @@ def unary_checks(fn: Any, lo: float, hi: float, arrays: bool) -> None:
     add(f"{name_of(fn)}-second", s, args(uniform(lo, hi, *((4,) if arrays else ()))), order=2)
 
 
-each(*[(fn, lo, hi, not name_of(fn).startswith(("math.", "operator.", "builtins.")))
-       for fns, lo, hi in UNARY for fn in fns])(unary_checks)
+each(
+    *[
+        (fn, lo, hi, not name_of(fn).startswith(("math.", "operator.", "builtins.")))
+        for fns, lo, hi in UNARY
+        for fn in fns
+    ]
+)(unary_checks)
 
 
 def unary_operators(x):
@@ -250,8 +263,9 @@ BINARY: list[tuple[tuple[Any, ...], tuple[float, float], tuple[float, float], bo
 ]
 
 
-def binary_checks(fn: Any, xd: tuple[float, float], yd: tuple[float, float], smooth: bool,
-                  arrays: bool) -> None:
+def binary_checks(
+    fn: Any, xd: tuple[float, float], yd: tuple[float, float], smooth: bool, arrays: bool
+) -> None:
     """``fn(x, y)`` over broadcasting pairs of shapes (scalars only unless ``arrays``)."""
 
     def f(x, y):
@@ -261,24 +275,37 @@ def binary_checks(fn: Any, xd: tuple[float, float], yd: tuple[float, float], smo
         return np.sum(fn(x, y) * x)
 
     for xs, ys in PAIRS if arrays else [((), ())]:
-        add(f"{name_of(fn)}-{shape_name(xs)}-{shape_name(ys)}", f,
-            args(uniform(*xd, *xs), uniform(*yd, *ys)), wrts=(0, 1, (0, 1)))
+        add(
+            f"{name_of(fn)}-{shape_name(xs)}-{shape_name(ys)}",
+            f,
+            args(uniform(*xd, *xs), uniform(*yd, *ys)),
+            wrts=(0, 1, (0, 1)),
+        )
     if smooth:
         shape = (2, 3) if arrays else ()
-        add(f"{name_of(fn)}-second", s, args(uniform(*xd, *shape), uniform(*yd, *shape[1:])),
-            wrts=(0, 1, (0, 1)), order=2)
+        add(
+            f"{name_of(fn)}-second",
+            s,
+            args(uniform(*xd, *shape), uniform(*yd, *shape[1:])),
+            wrts=(0, 1, (0, 1)),
+            order=2,
+        )
 
 
-each(*[(fn, xd, yd, smooth, isinstance(fn, np.ufunc))
-       for fns, xd, yd, smooth in BINARY for fn in fns])(binary_checks)
+each(
+    *[
+        (fn, xd, yd, smooth, isinstance(fn, np.ufunc))
+        for fns, xd, yd, smooth in BINARY
+        for fn in fns
+    ]
+)(binary_checks)
 
 
 def operators(x, y):
-    return (x + y) * (x - y) / (y * y + 1.0) + x ** 2 + x % 1.5 - x // y
+    return (x + y) * (x - y) / (y * y + 1.0) + x**2 + x % 1.5 - x // y
 
 
-add("arithmetic-operators", operators, args(uniform(0.5, 2, 2, 3), uniform(0.5, 2, 3)),
-    wrts=(0, 1))
+add("arithmetic-operators", operators, args(uniform(0.5, 2, 2, 3), uniform(0.5, 2, 3)), wrts=(0, 1))
 
 
 def comparisons(x, y):
@@ -297,8 +324,12 @@ def _where(cs: Any, xs: Any, ys: Any) -> None:
     def f(c, x, y):
         return np.where(c > 0, x, y)
 
-    add(f"where-{shape_name(cs)}-{shape_name(xs)}-{shape_name(ys)}", f,
-        args(normal(*cs), normal(*xs), normal(*ys)), wrts=(1, 2, (1, 2)))
+    add(
+        f"where-{shape_name(cs)}-{shape_name(xs)}-{shape_name(ys)}",
+        f,
+        args(normal(*cs), normal(*xs), normal(*ys)),
+        wrts=(1, 2, (1, 2)),
+    )
 
 
 def bound(shape: Any, lo: float) -> Callable[[np.random.Generator], Any]:
@@ -314,8 +345,12 @@ def _clip(xs: Any, ls: Any, hs: Any) -> None:
         return np.clip(x * 2.0, lo, hi)
 
     wrts = [0] + [i for i, sh in ((1, ls), (2, hs)) if sh is not None]
-    add(f"clip-{shape_name(xs)}-{ls}-{hs}", f, args(normal(*xs), bound(ls, -1.5), bound(hs, 0.5)),
-        wrts=tuple(wrts))
+    add(
+        f"clip-{shape_name(xs)}-{ls}-{hs}",
+        f,
+        args(normal(*xs), bound(ls, -1.5), bound(hs, 0.5)),
+        wrts=tuple(wrts),
+    )
 
 
 def clip_method(x):
@@ -327,8 +362,13 @@ def clip_second(x, lo, hi):
 
 
 add("clip-method", clip_method, args(normal(6)))
-add("clip-second", clip_second, args(normal(2, 3), uniform(-1.5, -0.5, 3), uniform(0.5, 1.5)),
-    wrts=(0, 1, 2), order=2)
+add(
+    "clip-second",
+    clip_second,
+    args(normal(2, 3), uniform(-1.5, -0.5, 3), uniform(0.5, 1.5)),
+    wrts=(0, 1, 2),
+    order=2,
+)
 
 
 # ------------------------------------------------------------- reductions
@@ -337,12 +377,15 @@ AXES_2D = [None, 0, 1, -1, (0, 1)]
 AXES_3D = [(0, 2), -2, (1,)]
 
 
-def reduction_checks(label: str, fn: Any, make_2d: Any, make_3d: Any, ddof: int | None = None,
-                     smooth: bool = True) -> None:
+def reduction_checks(
+    label: str, fn: Any, make_2d: Any, make_3d: Any, ddof: int | None = None, smooth: bool = True
+) -> None:
     """``fn(x, axis, keepdims)`` for every axis and keepdims, on matrices and 3-D arrays."""
 
-    @each(*[(make_2d, axis, keep) for axis in AXES_2D for keep in (False, True)],
-          *[(make_3d, axis, keep) for axis in AXES_3D for keep in (False, True)])
+    @each(
+        *[(make_2d, axis, keep) for axis in AXES_2D for keep in (False, True)],
+        *[(make_3d, axis, keep) for axis in AXES_3D for keep in (False, True)],
+    )
     def _reduce(make: Any, axis: Any, keepdims: bool) -> None:
         def f(x):
             return fn(x, axis=axis, keepdims=keepdims)
@@ -397,17 +440,25 @@ def prod_of(x):
 
 
 def test_prod_gradient_is_exact_at_zeros():
-    np.testing.assert_allclose(adgen.grad(prod_of)(np.array([2.0, 0.0, 3.0, 4.0])),
-                               [0.0, 24.0, 0.0, 0.0])
-    np.testing.assert_allclose(adgen.grad(prod_of)(np.array([2.0, 0.0, 0.0, 4.0])),
-                               [0.0, 0.0, 0.0, 0.0])
+    np.testing.assert_allclose(
+        adgen.grad(prod_of)(np.array([2.0, 0.0, 3.0, 4.0])), [0.0, 24.0, 0.0, 0.0]
+    )
+    np.testing.assert_allclose(
+        adgen.grad(prod_of)(np.array([2.0, 0.0, 0.0, 4.0])), [0.0, 0.0, 0.0, 0.0]
+    )
 
 
-@each(*[(label, fn, make, axis) for label, fn, make in [
-    ("cumsum", np.cumsum, normal(3, 4)),
-    ("cumprod", np.cumprod, uniform(0.5, 1.5, 3, 4)),
-    ("sort", np.sort, normal(3, 4)),
-] for axis in (None, 0, 1, -1)])
+@each(
+    *[
+        (label, fn, make, axis)
+        for label, fn, make in [
+            ("cumsum", np.cumsum, normal(3, 4)),
+            ("cumprod", np.cumprod, uniform(0.5, 1.5, 3, 4)),
+            ("sort", np.sort, normal(3, 4)),
+        ]
+        for axis in (None, 0, 1, -1)
+    ]
+)
 def _scan(label: str, fn: Any, make: Any, axis: Any) -> None:
     def f(x):
         return fn(x, axis=axis)
@@ -431,8 +482,9 @@ def take_sorted(x, y):
 
 
 def take_repeated(x, y):
-    return np.take_along_axis(x, np.argmax(y, axis=0, keepdims=True) * np.ones((3, 4), int),
-                              axis=0) + np.take_along_axis(x, np.zeros((3, 4), dtype=int), 0)
+    return np.take_along_axis(
+        x, np.argmax(y, axis=0, keepdims=True) * np.ones((3, 4), int), axis=0
+    ) + np.take_along_axis(x, np.zeros((3, 4), dtype=int), 0)
 
 
 def take_flat(x, y):
@@ -452,8 +504,12 @@ add("take_along_axis-second", take_second, args(normal(3, 4), normal(3, 4)), ord
 def index_functions(x):
     a = x * np.argmax(x) + x * np.argmin(x, axis=0) + x.argmax(axis=1, keepdims=True)
     b = x * x.argmin() + np.take_along_axis(x, x.argsort(axis=0), axis=0)
-    c = x * np.any(x > 0) + x * np.all(x > -5, axis=0) + x * x.any() + x * x.all(
-        axis=1, keepdims=True)
+    c = (
+        x * np.any(x > 0)
+        + x * np.all(x > -5, axis=0)
+        + x * x.any()
+        + x * x.all(axis=1, keepdims=True)
+    )
     return a + b + c + x * np.count_nonzero(x > 0, axis=1, keepdims=True)
 
 
@@ -461,11 +517,23 @@ add("argmax-argmin-argsort-any-all", index_functions, args(normal(3, 4)))
 
 NORMS = [
     # (ord, axis, shape)
-    (None, None, (5,)), (None, None, (3, 4)), (None, 0, (3, 4)), (None, 1, (3, 4)),
-    (None, (0, 1), (3, 4)), (None, (1, 2), (2, 3, 4)), ("fro", None, (3, 4)),
-    ("fro", (0, 1), (3, 4)), (2, 0, (3, 4)), (2, -1, (3, 4)), (1, 0, (3, 4)),
-    (1, (1,), (3, 4)), (np.inf, 1, (3, 4)), (-np.inf, 1, (3, 4)), (3, 0, (3, 4)),
-    (0.5, 1, (3, 4)), (2.5, -1, (2, 3, 4)),
+    (None, None, (5,)),
+    (None, None, (3, 4)),
+    (None, 0, (3, 4)),
+    (None, 1, (3, 4)),
+    (None, (0, 1), (3, 4)),
+    (None, (1, 2), (2, 3, 4)),
+    ("fro", None, (3, 4)),
+    ("fro", (0, 1), (3, 4)),
+    (2, 0, (3, 4)),
+    (2, -1, (3, 4)),
+    (1, 0, (3, 4)),
+    (1, (1,), (3, 4)),
+    (np.inf, 1, (3, 4)),
+    (-np.inf, 1, (3, 4)),
+    (3, 0, (3, 4)),
+    (0.5, 1, (3, 4)),
+    (2.5, -1, (2, 3, 4)),
 ]
 
 
@@ -511,8 +579,13 @@ def test_matrix_norms_explain_what_to_do():
 # ------------------------------------------------------------------ shapes
 
 
-def pair(label: str, f: Callable[..., Any], s: Callable[..., Any] | None, make: Maker,
-         wrts: tuple[Any, ...] = (0,)) -> None:
+def pair(
+    label: str,
+    f: Callable[..., Any],
+    s: Callable[..., Any] | None,
+    make: Maker,
+    wrts: tuple[Any, ...] = (0,),
+) -> None:
     """A check of ``f``, and a second-order check of its scalar version ``s``."""
     add(label, f, make, wrts)
     if s is not None:
@@ -695,8 +768,9 @@ def _tile(shape: Any, reps: Any) -> None:
     pair(f"tile-{shape_name(shape)}-{reps}", f, s, args(normal(*shape)))
 
 
-@each(((4,), 2, None), ((2, 3), 2, 1), ((2, 3), (1, 0, 3), 1), ((2, 3), 3, None),
-      ((2, 3), (2, 1), 0))
+@each(
+    ((4,), 2, None), ((2, 3), 2, 1), ((2, 3), (1, 0, 3), 1), ((2, 3), 3, None), ((2, 3), (2, 1), 0)
+)
 def _repeat(shape: Any, repeats: Any, axis: Any) -> None:
     def f(x):
         return np.repeat(x, repeats, axis=axis)
@@ -797,8 +871,13 @@ def _stack(axis: int) -> None:
     pair(f"stack-{axis}", f, s, args(normal(2, 3), normal(2, 3)), WRT_BOTH)
 
 
-@each(*[(kind, shape) for kind in (np.hstack, np.vstack, np.dstack, np.column_stack)
-        for shape in ((3,), (2, 3))])
+@each(
+    *[
+        (kind, shape)
+        for kind in (np.hstack, np.vstack, np.dstack, np.column_stack)
+        for shape in ((3,), (2, 3))
+    ]
+)
 def _join(kind: Any, shape: Any) -> None:
     def f(x, y):
         return kind([x, y])
@@ -806,8 +885,9 @@ def _join(kind: Any, shape: Any) -> None:
     def s(x, y):
         return np.sum(np.sin(kind([x, 2.0 * y])) ** 2)
 
-    pair(f"{name_of(kind)}-{shape_name(shape)}", f, s, args(normal(*shape), normal(*shape)),
-         WRT_BOTH)
+    pair(
+        f"{name_of(kind)}-{shape_name(shape)}", f, s, args(normal(*shape), normal(*shape)), WRT_BOTH
+    )
 
 
 def hstack_mixed(x, y):
@@ -825,8 +905,7 @@ def array_of_scalars_second(x, y):
     return np.sum(np.sin(np.array([x, y * x, 2.0])) ** 2)
 
 
-pair("array-scalars", array_of_scalars, array_of_scalars_second, args(normal(), normal()),
-     WRT_BOTH)
+pair("array-scalars", array_of_scalars, array_of_scalars_second, args(normal(), normal()), WRT_BOTH)
 
 
 def array_of_arrays(x, y):
@@ -837,8 +916,7 @@ def array_of_arrays_second(x, y):
     return np.sum(np.sin(np.array([x, y])) * np.asarray((y, x)))
 
 
-pair("array-arrays", array_of_arrays, array_of_arrays_second, args(normal(3), normal(3)),
-     WRT_BOTH)
+pair("array-arrays", array_of_arrays, array_of_arrays_second, args(normal(3), normal(3)), WRT_BOTH)
 
 
 def array_nested(x, y):
@@ -913,7 +991,7 @@ add("dtype-keyword", dtype_keyword, args(uniform(-3, 3, 4)))
 
 
 def to_float(x):
-    return float(np.sum(x ** 2)) * float(len(x))
+    return float(np.sum(x**2)) * float(len(x))
 
 
 pair("float-len", to_float, to_float, args(normal(3)))
@@ -968,8 +1046,16 @@ add("shape-ndim-size-len", shape_functions, args(normal(3)))
 # --------------------------------------------------------- linear algebra
 
 
-@each(((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 2)),
-      ((2, 3, 4), (2, 4, 2)), ((1, 3, 4), (2, 4, 2)), ((3, 4), (2, 4, 2)))
+@each(
+    ((3, 4), (4, 2)),
+    ((4,), (4, 2)),
+    ((3, 4), (4,)),
+    ((4,), (4,)),
+    ((2, 3, 4), (4, 2)),
+    ((2, 3, 4), (2, 4, 2)),
+    ((1, 3, 4), (2, 4, 2)),
+    ((3, 4), (2, 4, 2)),
+)
 def _matmul(ash: Any, bsh: Any) -> None:
     def f(a, b):
         return a @ b + np.matmul(a, b)
@@ -977,12 +1063,27 @@ def _matmul(ash: Any, bsh: Any) -> None:
     def s(a, b):
         return np.sum(np.sin(a @ b))
 
-    pair(f"matmul-{shape_name(ash)}-{shape_name(bsh)}", f, s, args(normal(*ash), normal(*bsh)),
-         WRT_BOTH)
+    pair(
+        f"matmul-{shape_name(ash)}-{shape_name(bsh)}",
+        f,
+        s,
+        args(normal(*ash), normal(*bsh)),
+        WRT_BOTH,
+    )
 
 
-@each(((), (3,)), ((3,), ()), ((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 2)), ((3, 4), (4, 2)),
-      ((2, 3, 4), (4, 2)), ((2, 3, 4), (4,)), ((3, 4), (2, 4, 5)), ((2, 3), (4, 3, 2)))
+@each(
+    ((), (3,)),
+    ((3,), ()),
+    ((4,), (4,)),
+    ((3, 4), (4,)),
+    ((4,), (4, 2)),
+    ((3, 4), (4, 2)),
+    ((2, 3, 4), (4, 2)),
+    ((2, 3, 4), (4,)),
+    ((3, 4), (2, 4, 5)),
+    ((2, 3), (4, 3, 2)),
+)
 def _dot(ash: Any, bsh: Any) -> None:
     def f(a, b):
         return np.dot(a, b)
@@ -990,8 +1091,9 @@ def _dot(ash: Any, bsh: Any) -> None:
     def s(a, b):
         return np.sum(np.sin(np.dot(a, b)))
 
-    pair(f"dot-{shape_name(ash)}-{shape_name(bsh)}", f, s, args(normal(*ash), normal(*bsh)),
-         WRT_BOTH)
+    pair(
+        f"dot-{shape_name(ash)}-{shape_name(bsh)}", f, s, args(normal(*ash), normal(*bsh)), WRT_BOTH
+    )
 
 
 def dot_method(a, b):
@@ -1009,8 +1111,13 @@ def _vdot(ash: Any, bsh: Any) -> None:
     def s(a, b):
         return np.sin(np.vdot(a, b))
 
-    pair(f"vdot-{shape_name(ash)}-{shape_name(bsh)}", f, s, args(normal(*ash), normal(*bsh)),
-         WRT_BOTH)
+    pair(
+        f"vdot-{shape_name(ash)}-{shape_name(bsh)}",
+        f,
+        s,
+        args(normal(*ash), normal(*bsh)),
+        WRT_BOTH,
+    )
 
 
 @each(((4,), (4,)), ((3, 4), (4,)), ((3, 4), (2, 4)), ((2, 3, 4), (5, 4)))
@@ -1021,8 +1128,13 @@ def _inner(ash: Any, bsh: Any) -> None:
     def s(a, b):
         return np.sum(np.sin(np.inner(a, b)))
 
-    pair(f"inner-{shape_name(ash)}-{shape_name(bsh)}", f, s, args(normal(*ash), normal(*bsh)),
-         WRT_BOTH)
+    pair(
+        f"inner-{shape_name(ash)}-{shape_name(bsh)}",
+        f,
+        s,
+        args(normal(*ash), normal(*bsh)),
+        WRT_BOTH,
+    )
 
 
 @each(((3,), (4,)), ((2, 3), (2,)))
@@ -1033,13 +1145,23 @@ def _outer(ash: Any, bsh: Any) -> None:
     def s(a, b):
         return np.sum(np.sin(np.outer(a, b)))
 
-    pair(f"outer-{shape_name(ash)}-{shape_name(bsh)}", f, s, args(normal(*ash), normal(*bsh)),
-         WRT_BOTH)
+    pair(
+        f"outer-{shape_name(ash)}-{shape_name(bsh)}",
+        f,
+        s,
+        args(normal(*ash), normal(*bsh)),
+        WRT_BOTH,
+    )
 
 
-@each(((2, 3, 4), (3, 4, 5), 2), ((3, 4), (4, 5), 1), ((2, 3), (4,), 0),
-      ((2, 3, 4), (4, 2), ((2, 0), (0, 1))), ((3, 4), (3, 2), ((0,), (0,))),
-      ((2, 3, 4), (3, 2), ((1, 0), (0, 1))))
+@each(
+    ((2, 3, 4), (3, 4, 5), 2),
+    ((3, 4), (4, 5), 1),
+    ((2, 3), (4,), 0),
+    ((2, 3, 4), (4, 2), ((2, 0), (0, 1))),
+    ((3, 4), (3, 2), ((0,), (0,))),
+    ((2, 3, 4), (3, 2), ((1, 0), (0, 1))),
+)
 def _tensordot(ash: Any, bsh: Any, axes: Any) -> None:
     def f(a, b):
         return np.tensordot(a, b, axes)
@@ -1047,8 +1169,13 @@ def _tensordot(ash: Any, bsh: Any, axes: Any) -> None:
     def s(a, b):
         return np.sum(np.sin(np.tensordot(a, b, axes=axes)))
 
-    pair(f"tensordot-{shape_name(ash)}-{shape_name(bsh)}-{axes}", f, s,
-         args(normal(*ash), normal(*bsh)), WRT_BOTH)
+    pair(
+        f"tensordot-{shape_name(ash)}-{shape_name(bsh)}-{axes}",
+        f,
+        s,
+        args(normal(*ash), normal(*bsh)),
+        WRT_BOTH,
+    )
 
 
 @each(((3,), (2,)), ((2, 2), (2, 3)), ((3,), (2, 2)), ((2, 1, 2), (3, 2)))
@@ -1059,8 +1186,13 @@ def _kron(ash: Any, bsh: Any) -> None:
     def s(a, b):
         return np.sum(np.sin(np.kron(a, b)))
 
-    pair(f"kron-{shape_name(ash)}-{shape_name(bsh)}", f, s, args(normal(*ash), normal(*bsh)),
-         WRT_BOTH)
+    pair(
+        f"kron-{shape_name(ash)}-{shape_name(bsh)}",
+        f,
+        s,
+        args(normal(*ash), normal(*bsh)),
+        WRT_BOTH,
+    )
 
 
 EINSUM: list[tuple[str, tuple[tuple[int, ...], ...]]] = [
@@ -1174,11 +1306,11 @@ def _matrix_functions(batch: Any) -> None:
 
     def eigenvectors(a):
         w, v = np.linalg.eigh(a)
-        return v ** 2  # invariant under the choice of each eigenvector's sign
+        return v**2  # invariant under the choice of each eigenvector's sign
 
     def eigenvectors_second(a):
         w, v = np.linalg.eigh(a)
-        return np.sum(np.sin(v ** 2)) + np.sum(w)
+        return np.sum(np.sin(v**2)) + np.sum(w)
 
     pair(f"inv-{label}", inv, inv_second, args(square(3, batch)))
     pair(f"det-{label}", det, det_second, args(square(3, batch)))
@@ -1198,7 +1330,7 @@ def _eigh_triangle(uplo: str) -> None:
 
     def eigh(a):
         w, v = np.linalg.eigh(a, UPLO=uplo)
-        return w + np.sum(v ** 2 * np.arange(3.0), axis=0)
+        return w + np.sum(v**2 * np.arange(3.0), axis=0)
 
     pair(f"eigvalsh-{uplo}", eigvalsh, eigvalsh_second, args(spd(3)))
     add(f"eigh-{uplo}", eigh, args(spd(3)))
@@ -1225,19 +1357,36 @@ add("solve-stack", solve_stack, args(square(3, (2,)), normal(2, 3, 2)), WRT_BOTH
 # ------------------------------------------------------------------- SciPy
 
 if HAVE_SCIPY:
-    each(*[(fn, lo, hi, True) for fn, lo, hi in [
-        (scipy.special.expit, -3, 3), (scipy.special.logit, 0.2, 0.8),
-        (scipy.special.erf, -2, 2), (scipy.special.erfc, -2, 2),
-        (scipy.special.erfinv, -0.8, 0.8), (scipy.special.ndtr, -2, 2),
-        (scipy.special.log_ndtr, -2, 2), (scipy.special.gamma, 0.5, 3),
-        (scipy.special.gammaln, 0.5, 3), (scipy.special.digamma, 0.5, 3),
-    ]])(unary_checks)
-    each((scipy.special.xlogy, (-2, 2), (0.5, 2), True, True),
-         (scipy.special.xlog1py, (-2, 2), (-0.5, 2), True, True))(binary_checks)
+    each(
+        *[
+            (fn, lo, hi, True)
+            for fn, lo, hi in [
+                (scipy.special.expit, -3, 3),
+                (scipy.special.logit, 0.2, 0.8),
+                (scipy.special.erf, -2, 2),
+                (scipy.special.erfc, -2, 2),
+                (scipy.special.erfinv, -0.8, 0.8),
+                (scipy.special.ndtr, -2, 2),
+                (scipy.special.log_ndtr, -2, 2),
+                (scipy.special.gamma, 0.5, 3),
+                (scipy.special.gammaln, 0.5, 3),
+                (scipy.special.digamma, 0.5, 3),
+            ]
+        ]
+    )(unary_checks)
+    each(
+        (scipy.special.xlogy, (-2, 2), (0.5, 2), True, True),
+        (scipy.special.xlog1py, (-2, 2), (-0.5, 2), True, True),
+    )(binary_checks)
     reduction_checks("logsumexp", scipy.special.logsumexp, normal(3, 4), normal(2, 3, 4))
 
-    @each(*[(fn, axis) for fn in (scipy.special.softmax, scipy.special.log_softmax)
-            for axis in (None, 0, 1, -1, (0, 1))])
+    @each(
+        *[
+            (fn, axis)
+            for fn in (scipy.special.softmax, scipy.special.log_softmax)
+            for axis in (None, 0, 1, -1, (0, 1))
+        ]
+    )
     def _softmax(fn: Any, axis: Any) -> None:
         def f(x):
             return fn(x, axis=axis)
@@ -1268,11 +1417,12 @@ def unbroadcast(g, x):
 
 def reshape_like(g, x):
     return np.sum(runtime.reshape_like(g, x) ** 2) + np.sum(
-        np.sin(runtime.expand_reduced(np.sum(g, axis=1), g, 1)) * g)
+        np.sin(runtime.expand_reduced(np.sum(g, axis=1), g, 1)) * g
+    )
 
 
 def scalar_output(x):
-    return runtime.scalar_output(np.sum(x ** 2))
+    return runtime.scalar_output(np.sum(x**2))
 
 
 add("unbroadcast-broadcast_like", unbroadcast, args(normal(2, 3), normal(3)))
@@ -1284,22 +1434,26 @@ def updated_in_place(x, y):
     return np.sum(runtime.updated_in_place(x * y, x) ** 2)
 
 
-pair("updated_in_place", updated_in_place, updated_in_place, args(normal(3), normal(3)),
-     wrts=(0, 1))
+pair(
+    "updated_in_place", updated_in_place, updated_in_place, args(normal(3), normal(3)), wrts=(0, 1)
+)
 
 
 def gradient_like(g, x):
     # An array kept as it is, and a number spread to x's shape.
     return np.sum(np.sin(runtime.gradient_like(g, x)) * x) + np.sum(
-        runtime.gradient_like(np.sum(g ** 2), x) * x)
+        runtime.gradient_like(np.sum(g**2), x) * x
+    )
 
 
 add("gradient_like", gradient_like, args(normal(3), normal(3)), wrts=(0, 1))
 
 
-@each(("matmul", args(normal(3, 2), normal(3, 4), normal(4, 2))),
-      ("dot", args(normal(3, 2), normal(3, 4), normal(4, 2))),
-      ("kron", args(normal(4, 6), normal(2, 3), normal(2, 2))))
+@each(
+    ("matmul", args(normal(3, 2), normal(3, 4), normal(4, 2))),
+    ("dot", args(normal(3, 2), normal(3, 4), normal(4, 2))),
+    ("kron", args(normal(4, 6), normal(2, 3), normal(2, 2))),
+)
 def _product_adjoints(product: str, make: Maker) -> None:
     adjoint_a = getattr(runtime, f"{product}_adjoint_a")
     adjoint_b = getattr(runtime, f"{product}_adjoint_b")
@@ -1312,11 +1466,17 @@ def _product_adjoints(product: str, make: Maker) -> None:
 
 def tensordot_adjoints(g, a, b):
     return np.sum(runtime.tensordot_adjoint_a(g, a, b, axes=([1], [0])) ** 2) + np.sum(
-        np.sin(runtime.tensordot_adjoint_b(g, a, b, ([1], [0]))))
+        np.sin(runtime.tensordot_adjoint_b(g, a, b, ([1], [0])))
+    )
 
 
-pair("tensordot_adjoint", tensordot_adjoints, tensordot_adjoints,
-     args(normal(2, 4), normal(2, 3), normal(3, 4)), (0, 1, 2))
+pair(
+    "tensordot_adjoint",
+    tensordot_adjoints,
+    tensordot_adjoints,
+    args(normal(2, 4), normal(2, 3), normal(3, 4)),
+    (0, 1, 2),
+)
 
 
 def einsum_adjoint(g, a, b):
@@ -1327,8 +1487,13 @@ def einsum_adjoint_second(g, a, b):
     return np.sum(np.sin(runtime.einsum_adjoint(g, a, b, subscripts="ij,jk->ik")))
 
 
-pair("einsum_adjoint", einsum_adjoint, einsum_adjoint_second,
-     args(normal(3, 2), normal(3, 4), normal(4, 2)), (0, 1, 2))
+pair(
+    "einsum_adjoint",
+    einsum_adjoint,
+    einsum_adjoint_second,
+    args(normal(3, 2), normal(3, 4), normal(4, 2)),
+    (0, 1, 2),
+)
 
 
 def join_part(g, a, b):
@@ -1378,20 +1543,25 @@ add("repeat_adjoint", repeat_adjoint, args(normal(2, 6), normal(2, 3)))
 add("tile_adjoint", tile_adjoint, args(normal(4, 3), normal(2, 3)))
 add("diag_adjoint-diagonal_adjoint", diag_adjoints, args(normal(2), normal(2, 3)))
 add("pad_adjoint", pad_adjoint, args(normal(3, 6), normal(2, 3)))
-add("take_along_axis_adjoint", take_along_axis_adjoint,
-    args(normal(3, 2), normal(3, 2), normal(3, 2)))
+add(
+    "take_along_axis_adjoint",
+    take_along_axis_adjoint,
+    args(normal(3, 2), normal(3, 2), normal(3, 2)),
+)
 
 
 # ------------------------------------------------------------ the checks
 
 FIRST = [
     pytest.param(c, wrt, mode, id=f"{c.name}-wrt{wrt}-{mode}")
-    for c in CHECKS if c.order == 1
+    for c in CHECKS
+    if c.order == 1
     for wrt in c.wrts
     for mode in ("forward", "reverse")
 ]
-SECOND = [pytest.param(c, wrt, id=f"{c.name}-wrt{wrt}") for c in CHECKS if c.order >= 2
-          for wrt in c.wrts]
+SECOND = [
+    pytest.param(c, wrt, id=f"{c.name}-wrt{wrt}") for c in CHECKS if c.order >= 2 for wrt in c.wrts
+]
 
 
 def _ids_are_unique() -> None:
@@ -1412,18 +1582,17 @@ def test_first_order(check: Check, wrt: Any, mode: str) -> None:
 @pytest.mark.parametrize("check,wrt", SECOND)
 def test_second_order(check: Check, wrt: Any) -> None:
     rng = np.random.default_rng(11)
-    check_grads(check.f, check.make(rng), wrt=wrt, modes=("reverse",), order=2,
-                rtol=check.rtol)
+    check_grads(check.f, check.make(rng), wrt=wrt, modes=("reverse",), order=2, rtol=check.rtol)
 
 
 # Primitives no check reaches through user code, and why that is enough.
 EXEMPT: dict[str, str] = {
     "attr": "attributes of objects that are not differentiated (self.w in a method); "
-            "tests/test_api.py::test_method",
+    "tests/test_api.py::test_method",
     "truth": "made by simplification from `if c: f = True else: f = False` when c is not "
-             "already a truth value; not differentiable",
+    "already a truth value; not differentiable",
     "zeros_array": "made by simplification (passes/known_zeros.py) from `zero` of a value "
-                   "known to be an array; not differentiable; tests/test_golden_specialised.py",
+    "known to be an array; not differentiable; tests/test_golden_specialised.py",
 }
 
 
@@ -1483,21 +1652,24 @@ def test_every_differentiable_primitive_has_both_rules():
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.mark.skipif(not HAVE_SCIPY or sys.version_info < (3, 11),
-                    reason="the page lists SciPy's functions and math.cbrt and math.exp2 "
-                           "(Python 3.11)")
+@pytest.mark.skipif(
+    not HAVE_SCIPY or sys.version_info < (3, 11),
+    reason="the page lists SciPy's functions and math.cbrt and math.exp2 (Python 3.11)",
+)
 def test_primitive_docs_are_up_to_date():
     from adgen.primitives import docgen
 
     with open(os.path.join(ROOT, "docs", "primitives.md"), encoding="utf-8") as f:
         written = f.read()
     assert written == docgen.render(), (
-        "docs/primitives.md is out of date: run `python -m adgen.primitives.docgen`")
+        "docs/primitives.md is out of date: run `python -m adgen.primitives.docgen`"
+    )
 
 
 def test_adgen_does_not_import_scipy():
     code = "import sys, adgen; adgen.grad; print('scipy' in sys.modules)"
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
     assert out.stdout.strip() == "False"

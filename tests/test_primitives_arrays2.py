@@ -26,8 +26,11 @@ def add(name: str, f: Any, make: Any, wrts: tuple[Any, ...] = (0,), order: int =
 
 
 def diffs(x):
-    return (np.sum(np.sin(np.diff(x, 2, axis=0))) + np.sum(np.diff(x) ** 2)
-            + np.sum(np.cos(np.diff(x, axis=1))))
+    return (
+        np.sum(np.sin(np.diff(x, 2, axis=0)))
+        + np.sum(np.diff(x) ** 2)
+        + np.sum(np.cos(np.diff(x, axis=1)))
+    )
 
 
 add("diff", diffs, args(normal(5, 4)))
@@ -35,8 +38,11 @@ add("diff-1d", lambda x: np.sum(np.sin(np.diff(x, 3))), args(normal(6)))
 
 
 def rotations(x):
-    return (np.sum(np.sin(np.rot90(x)) * np.arange(12.0).reshape(4, 3))
-            + np.sum(np.rot90(x, 3, (1, 0)) ** 3) + np.sum(np.rot90(x, 2) * x))
+    return (
+        np.sum(np.sin(np.rot90(x)) * np.arange(12.0).reshape(4, 3))
+        + np.sum(np.rot90(x, 3, (1, 0)) ** 3)
+        + np.sum(np.rot90(x, 2) * x)
+    )
 
 
 add("rot90", rotations, args(normal(3, 4)))
@@ -55,12 +61,17 @@ def test_nan_to_num_has_zero_derivative_where_it_replaces() -> None:
     assert np.array_equal(adgen.grad(f)(x), [3.0, 0.0, 0.0, 0.0])
     assert adgen.jvp(f)(x, np.array([1.0, 1.0, 1.0, 1.0]))[1] == 3.0
 
+
 _IDX = np.array([[0, 2], [1, 1]])
 
 
 def takes(x):
-    return (np.sum(np.sin(np.take(x, _IDX, axis=1))) + np.sum(np.take(x, _IDX) ** 2)
-            + np.sum(x.take(_IDX, axis=0) ** 3) + np.sum(np.take(x, 2, axis=-1) ** 2))
+    return (
+        np.sum(np.sin(np.take(x, _IDX, axis=1)))
+        + np.sum(np.take(x, _IDX) ** 2)
+        + np.sum(x.take(_IDX, axis=0) ** 3)
+        + np.sum(np.take(x, 2, axis=-1) ** 2)
+    )
 
 
 add("take", takes, args(normal(3, 4)))
@@ -109,10 +120,18 @@ def _points(rng: np.random.Generator) -> Any:
     return np.array([-0.5, 0.3, 0.8, 1.7, 3.1, 4.6]) + rng.uniform(-0.1, 0.1, 6)
 
 
-add("interp", interp, lambda rng: [_points(rng), _XP + rng.uniform(-0.05, 0.05, 4),
-                                   rng.standard_normal(4)], (0, 1, 2, (0, 1, 2)))
-add("interp-scalar", lambda x, fp: np.interp(x, _XP, fp) ** 2,
-    args(uniform(1.2, 2.3), normal(4)), (0, 1, (0, 1)))
+add(
+    "interp",
+    interp,
+    lambda rng: [_points(rng), _XP + rng.uniform(-0.05, 0.05, 4), rng.standard_normal(4)],
+    (0, 1, 2, (0, 1, 2)),
+)
+add(
+    "interp-scalar",
+    lambda x, fp: np.interp(x, _XP, fp) ** 2,
+    args(uniform(1.2, 2.3), normal(4)),
+    (0, 1, (0, 1)),
+)
 
 
 def polyval(p, x):
@@ -128,8 +147,14 @@ def splits(x):
     c, d, e = np.array_split(x, [1, 3], axis=1)
     p = np.hsplit(x, 3)
     q = np.vsplit(x, [1])
-    return (np.sum(np.sin(a) * b) + np.sum(c ** 2) + np.sum(d * e[:, :1])
-            + np.sum(np.sin(p[1])) + np.sum(q[1] ** 3) + np.sum(np.array_split(x, 3, axis=0)[2]))
+    return (
+        np.sum(np.sin(a) * b)
+        + np.sum(c**2)
+        + np.sum(d * e[:, :1])
+        + np.sum(np.sin(p[1]))
+        + np.sum(q[1] ** 3)
+        + np.sum(np.array_split(x, 3, axis=0)[2])
+    )
 
 
 def splits_1d(x):
@@ -161,13 +186,15 @@ add("gradient-2d", gradients_2d, args(normal(3, 5)))
 
 def adjoint_helpers(g, x, v):
     """The adjoint helpers called as functions, so that their own rules are checked."""
-    return (np.sum(np.sin(runtime.diff_adjoint(g[:, 1:], x, axis=1)))
-            + np.sum(runtime.diff_adjoint(g[:2], x, n=2, axis=0) ** 2)
-            + np.sum(np.sin(runtime.take_adjoint(g[:, :2], x, _IDX[0], axis=1)))
-            + np.sum(runtime.take_adjoint(g[0, :2], x, _IDX[1]) ** 2)
-            + np.sum(np.sin(runtime.convolve_adjoint(g[0], v[:1], v, mode="full")))
-            + np.sum(runtime.convolve_adjoint(g[0, :2], v, g[1, :2], mode="valid") ** 2)
-            + np.sum(np.sin(runtime.split_part_adjoint(g[:2], x, "split", 2, 0, 1)) * x))
+    return (
+        np.sum(np.sin(runtime.diff_adjoint(g[:, 1:], x, axis=1)))
+        + np.sum(runtime.diff_adjoint(g[:2], x, n=2, axis=0) ** 2)
+        + np.sum(np.sin(runtime.take_adjoint(g[:, :2], x, _IDX[0], axis=1)))
+        + np.sum(runtime.take_adjoint(g[0, :2], x, _IDX[1]) ** 2)
+        + np.sum(np.sin(runtime.convolve_adjoint(g[0], v[:1], v, mode="full")))
+        + np.sum(runtime.convolve_adjoint(g[0, :2], v, g[1, :2], mode="valid") ** 2)
+        + np.sum(np.sin(runtime.split_part_adjoint(g[:2], x, "split", 2, 0, 1)) * x)
+    )
 
 
 add("adjoint-helpers", adjoint_helpers, args(normal(4, 3), normal(4, 3), normal(3)), (0, 1, 2))
@@ -191,8 +218,12 @@ def offsets(x, v):
     total = total + np.sum(np.diag(x) ** 2) + np.sum(np.diag(v) ** 3)
     total = total + np.sum(np.diagonal(x, -1) ** 3) + np.sin(np.trace(x, -1))
     total = total + np.sum(np.diagonal(x, 2) ** 3) + np.sin(np.trace(x, 2)) + x.trace(1) ** 2
-    return total + np.sum(np.diagonal(x, 1, 1, 0)) + np.sum(np.tril(x, -1) ** 2) + np.sum(
-        np.triu(x, 1) ** 3)
+    return (
+        total
+        + np.sum(np.diagonal(x, 1, 1, 0))
+        + np.sum(np.tril(x, -1) ** 2)
+        + np.sum(np.triu(x, 1) ** 3)
+    )
 
 
 add("diag-diagonal-trace-offsets", offsets, args(normal(4, 5), normal(3)), (0, 1))
@@ -206,8 +237,12 @@ add("diagonal-trace-3d", stacked_offsets, args(normal(3, 4, 4)))
 
 
 def flips(x):
-    return (np.sum(np.sin(np.flip(x, (0, 2)))) * 2 + np.sum(np.fliplr(x) ** 2 * x)
-            + np.sum(np.flipud(x) * x) + np.sum(np.roll(x, (1, -2), axis=(0, 2)) * x))
+    return (
+        np.sum(np.sin(np.flip(x, (0, 2)))) * 2
+        + np.sum(np.fliplr(x) ** 2 * x)
+        + np.sum(np.flipud(x) * x)
+        + np.sum(np.roll(x, (1, -2), axis=(0, 2)) * x)
+    )
 
 
 add("flip-roll", flips, args(normal(2, 3, 4)))
@@ -231,13 +266,16 @@ def test_interp_slope_is_the_segments() -> None:
     assert np.allclose(g, [0.0, 2.0, 0.5, 0.0])
 
 
-@pytest.mark.parametrize("f,match", [
-    (lambda a, v: np.correlate(a, v, "same"), "mode='same'"),
-    (lambda a, v: np.interp(a, v, v, period=2.0), "period"),
-    (lambda a, v: np.gradient(a), "axis="),
-    (lambda a, v: np.gradient(a, axis=0, edge_order=2), "edge_order"),
-    (lambda a, v: np.put_along_axis(a, np.array([0]), v, 0), "in place"),
-])
+@pytest.mark.parametrize(
+    "f,match",
+    [
+        (lambda a, v: np.correlate(a, v, "same"), "mode='same'"),
+        (lambda a, v: np.interp(a, v, v, period=2.0), "period"),
+        (lambda a, v: np.gradient(a), "axis="),
+        (lambda a, v: np.gradient(a, axis=0, edge_order=2), "edge_order"),
+        (lambda a, v: np.put_along_axis(a, np.array([0]), v, 0), "in place"),
+    ],
+)
 def test_refused_forms(f: Any, match: str) -> None:
     with pytest.raises(adgen.DifferentiationError, match=match):
         adgen.grad(lambda a, v: np.sum(f(a, v)))(np.ones(3), np.arange(3.0))

@@ -28,22 +28,33 @@ def ignored_operands(name: str) -> list[str]:
 
 
 def test_every_ignored_operand_has_zero_derivative_by_declaration():
-    unexplained = {name: ignored_operands(name) for name in PRIMITIVES
-                   if name not in STRUCTURAL and not name.startswith("custom.")
-                   and ignored_operands(name) and name not in CONSTANT_IN}
+    unexplained = {
+        name: ignored_operands(name)
+        for name in PRIMITIVES
+        if name not in STRUCTURAL
+        and not name.startswith("custom.")
+        and ignored_operands(name)
+        and name not in CONSTANT_IN
+    }
     assert not unexplained, (
         f"primitives that treat these operands as constants without saying why: {unexplained}; "
         "give them a derivative rule, a rule that raises DifferentiationError, or an entry "
-        "in adgen.primitives.constant.CONSTANT_IN")
+        "in adgen.primitives.constant.CONSTANT_IN"
+    )
 
 
 def test_declarations_name_real_primitives():
     assert not set(CONSTANT_IN) - set(PRIMITIVES)
 
 
-FLAT = [n for n, why in CONSTANT_IN.items() if why in (PIECEWISE, TEST)
-        and PRIMITIVES[n].callables and PRIMITIVES[n].elementwise or n in (
-            "floor", "ceil", "rint", "trunc", "sign", "isnan", "isfinite", "signbit")]
+FLAT = [
+    n
+    for n, why in CONSTANT_IN.items()
+    if why in (PIECEWISE, TEST)
+    and PRIMITIVES[n].callables
+    and PRIMITIVES[n].elementwise
+    or n in ("floor", "ceil", "rint", "trunc", "sign", "isnan", "isfinite", "signbit")
+]
 
 
 @pytest.mark.parametrize("name", sorted(set(FLAT)))
@@ -82,8 +93,10 @@ def test_operands_with_a_nonzero_derivative_are_refused(mode):
         with pytest.raises(adgen.DifferentiationError, match="arange"):
             run(f, 0.5)
     # The stop only sets the count: zero derivative, not refused.
-    assert np.isclose(run(arange_stop, 3.5) if mode == "grad" else run(arange_stop, 3.5)[1],
-                      np.sum(np.arange(0.0, 3.5)))
+    assert np.isclose(
+        run(arange_stop, 3.5) if mode == "grad" else run(arange_stop, 3.5)[1],
+        np.sum(np.arange(0.0, 3.5)),
+    )
 
 
 try:
@@ -102,5 +115,4 @@ def test_polygamma_order_is_refused():
         adgen.grad(polygamma_in_n, 0)(1.0, 2.0)
     with pytest.raises(adgen.DifferentiationError, match="order n"):
         adgen.jvp(polygamma_in_n, 0)(1.0, 2.0, 1.0)
-    assert np.isclose(adgen.grad(polygamma_in_n, 1)(1.0, 2.0),
-                      scipy_special.polygamma(2, 2.0))
+    assert np.isclose(adgen.grad(polygamma_in_n, 1)(1.0, 2.0), scipy_special.polygamma(2, 2.0))

@@ -27,17 +27,20 @@ CHECKS: list[Check] = []
 BOTH = (0, 1, (0, 1))
 
 
-def add(name: str, f: Any, make: Any, wrts: tuple[Any, ...] = (0,), order: int = 1,
-        rtol: float = 1e-5) -> None:
+def add(
+    name: str, f: Any, make: Any, wrts: tuple[Any, ...] = (0,), order: int = 1, rtol: float = 1e-5
+) -> None:
     CHECKS.append(Check(name, f, make, wrts, order, rtol))
 
 
 def real_spectrum(n: int, batch: tuple[int, ...] = ()) -> Any:
     """A non-symmetric matrix with real, well separated eigenvalues."""
+
     def make(rng: np.random.Generator) -> Any:
         v = np.eye(n) + 0.3 * rng.standard_normal(batch + (n, n))
         w = np.arange(1.0, n + 1) * 1.5 + 0.1 * rng.standard_normal(batch + (n,))
         return v @ (w[..., :, None] * np.linalg.inv(v))
+
     return make
 
 
@@ -49,6 +52,7 @@ def each(*cases: Any) -> Any:
         for case in cases:
             build(*case)
         return build
+
     return run
 
 
@@ -58,8 +62,7 @@ def _svd(shape: tuple[int, ...]) -> None:
 
     def reduced(a):
         u, s, vh = np.linalg.svd(a, full_matrices=False)
-        return np.sum(np.sin(u ** 2)) + np.sum(s * np.arange(1.0, 4.0)) + np.sum(
-            np.cos(vh ** 2))
+        return np.sum(np.sin(u**2)) + np.sum(s * np.arange(1.0, 4.0)) + np.sum(np.cos(vh**2))
 
     def values(a):
         return np.linalg.svd(a, compute_uv=False)
@@ -69,11 +72,11 @@ def _svd(shape: tuple[int, ...]) -> None:
 
     def full(a):
         u, s, vh = np.linalg.svd(a)
-        return np.sum(s ** 2) + np.sum(np.sin(u ** 2))
+        return np.sum(s**2) + np.sum(np.sin(u**2))
 
     def full_tall(a):
         u, s, vh = np.linalg.svd(a, True)
-        return np.sum(s ** 2) + np.sum(np.sin(vh ** 2))
+        return np.sum(s**2) + np.sum(np.sin(vh**2))
 
     def values_second(a):
         return np.sum(np.sin(np.linalg.svd(a, compute_uv=False)))
@@ -101,14 +104,14 @@ def _eig(batch: tuple[int, ...]) -> None:
 
     def vectors(a):
         w, v = np.linalg.eig(a)
-        return v ** 2
+        return v**2
 
     def eigvals(a):
         return np.sum(np.sin(np.linalg.eigvals(a)))
 
     def both(a):
         w, v = np.linalg.eig(a)
-        return np.sum(np.sin(v ** 2)) + np.sum(w ** 2)
+        return np.sum(np.sin(v**2)) + np.sum(w**2)
 
     add(f"eig-values-{label}", values, args(real_spectrum(3, batch)))
     add(f"eig-vectors-{label}", vectors, args(real_spectrum(3, batch)))
@@ -119,8 +122,7 @@ def _eig(batch: tuple[int, ...]) -> None:
 # ----------------------------------------------------------------------- QR
 
 
-@each(((4, 3), "reduced"), ((3, 3), "reduced"), ((2, 4, 3), "reduced"),
-      ((3, 3), "complete"))
+@each(((4, 3), "reduced"), ((3, 3), "reduced"), ((2, 4, 3), "reduced"), ((3, 3), "complete"))
 def _qr(shape: tuple[int, ...], mode: str) -> None:
     def q_and_r(a):
         q, r = np.linalg.qr(a, mode=mode)
@@ -157,12 +159,11 @@ def _lstsq(ashape: tuple[int, ...], bshape: tuple[int, ...]) -> None:
 
     def second(a, b):
         x, res, rank, sv = np.linalg.lstsq(a, b, rcond=None)
-        return np.sum(np.sin(x)) + np.sum(sv ** 2) + rank
+        return np.sum(np.sin(x)) + np.sum(sv**2) + rank
 
     label = f"{shape_name(ashape)}-{shape_name(bshape)}"
     add(f"lstsq-{label}", solution, args(normal(*ashape), normal(*bshape)), BOTH)
-    add(f"lstsq-second-{label}", second, args(normal(*ashape), normal(*bshape)), BOTH,
-        order=2)
+    add(f"lstsq-second-{label}", second, args(normal(*ashape), normal(*bshape)), BOTH, order=2)
 
 
 # ------------------------------------------------------------- matrix_power
@@ -184,9 +185,14 @@ def _matrix_power(n: int) -> None:
 # ------------------------------------------------------------- matrix norms
 
 MATRIX_NORMS = [
-    (ord_, axis, shape) for ord_ in ("nuc", 2, -2, 1, -1, np.inf, -np.inf)
-    for axis, shape in (((0, 1), (3, 4)), ((1, 0), (4, 3)), ((-1, -2), (2, 3, 4)),
-                        ((0, 2), (3, 2, 4)))
+    (ord_, axis, shape)
+    for ord_ in ("nuc", 2, -2, 1, -1, np.inf, -np.inf)
+    for axis, shape in (
+        ((0, 1), (3, 4)),
+        ((1, 0), (4, 3)),
+        ((-1, -2), (2, 3, 4)),
+        ((0, 2), (3, 2, 4)),
+    )
 ]
 
 
@@ -226,16 +232,29 @@ if sl is not None:
 
     load_deferred(force=True)
 
-    @each(*[(trans, lower, unit, bshape) for trans in (0, 1, "T")
-            for lower in (False, True) for unit in (False, True) for bshape in ((3,), (3, 2))
-            if not (unit and bshape == (3,) and trans == "T")])
+    @each(
+        *[
+            (trans, lower, unit, bshape)
+            for trans in (0, 1, "T")
+            for lower in (False, True)
+            for unit in (False, True)
+            for bshape in ((3,), (3, 2))
+            if not (unit and bshape == (3,) and trans == "T")
+        ]
+    )
     def _solve_triangular(trans: Any, lower: bool, unit: bool, bshape: Any) -> None:
         def f(a, b):
-            return np.sum(np.sin(sl.solve_triangular(a, b, trans=trans, lower=lower,
-                                                     unit_diagonal=unit)))
+            return np.sum(
+                np.sin(sl.solve_triangular(a, b, trans=trans, lower=lower, unit_diagonal=unit))
+            )
 
-        add(f"solve_triangular-{trans}-{lower}-{unit}-{shape_name(bshape)}", f,
-            args(square(3), normal(*bshape)), BOTH, order=2)
+        add(
+            f"solve_triangular-{trans}-{lower}-{unit}-{shape_name(bshape)}",
+            f,
+            args(square(3), normal(*bshape)),
+            BOTH,
+            order=2,
+        )
 
     @each((False,), (True,))
     def _cho(lower: bool) -> None:
@@ -269,8 +288,7 @@ if sl is not None:
         def solve_call(a, b):
             return sl.lu_solve(sl.lu_factor(a), b, trans)
 
-        add(f"lu_solve-pair-{trans}", solve_pair, args(normal(4, 4), normal(4, 2)), BOTH,
-            order=2)
+        add(f"lu_solve-pair-{trans}", solve_pair, args(normal(4, 4), normal(4, 2)), BOTH, order=2)
         add(f"lu_solve-call-{trans}", solve_call, args(normal(4, 4), normal(4)), BOTH)
 
     def expm(a):
@@ -283,10 +301,13 @@ if sl is not None:
     add("expm-sin", expm_sin, args(normal(4, 4)))
 
 
-FIRST = [pytest.param(c, w, m, id=f"{c.name}-wrt{w}-{m}") for c in CHECKS for w in c.wrts
-         for m in ("forward", "reverse")]
-SECOND = [pytest.param(c, w, id=f"{c.name}-wrt{w}") for c in CHECKS if c.order >= 2
-          for w in c.wrts]
+FIRST = [
+    pytest.param(c, w, m, id=f"{c.name}-wrt{w}-{m}")
+    for c in CHECKS
+    for w in c.wrts
+    for m in ("forward", "reverse")
+]
+SECOND = [pytest.param(c, w, id=f"{c.name}-wrt{w}") for c in CHECKS if c.order >= 2 for w in c.wrts]
 
 
 def test_ids_are_unique() -> None:
@@ -296,14 +317,21 @@ def test_ids_are_unique() -> None:
 
 @pytest.mark.parametrize("check,wrt,mode", FIRST)
 def test_first_order(check: Check, wrt: Any, mode: str) -> None:
-    check_grads(check.f, check.make(np.random.default_rng(7)), wrt=wrt, modes=(mode,),
-                rtol=check.rtol)
+    check_grads(
+        check.f, check.make(np.random.default_rng(7)), wrt=wrt, modes=(mode,), rtol=check.rtol
+    )
 
 
 @pytest.mark.parametrize("check,wrt", SECOND)
 def test_second_order(check: Check, wrt: Any) -> None:
-    check_grads(check.f, check.make(np.random.default_rng(11)), wrt=wrt,
-                modes=("reverse",), order=2, rtol=check.rtol)
+    check_grads(
+        check.f,
+        check.make(np.random.default_rng(11)),
+        wrt=wrt,
+        modes=("reverse",),
+        order=2,
+        rtol=check.rtol,
+    )
 
 
 # ------------------------------------------------------------------ refusals
@@ -318,12 +346,12 @@ def eig_sum(a):
 
 def svd_full_u(a):
     u, s, vh = np.linalg.svd(a)
-    return np.sum(u ** 2 * np.arange(4.0))
+    return np.sum(u**2 * np.arange(4.0))
 
 
 def svd_full_vh(a):
     u, s, vh = np.linalg.svd(a)
-    return np.sum(vh ** 2 * np.arange(4.0))
+    return np.sum(vh**2 * np.arange(4.0))
 
 
 def svd_full_values(a):
@@ -347,11 +375,11 @@ def test_complex_spectrum_is_refused_at_run_time(mode: str) -> None:
     check_grads(eig_sum, [real_spectrum(2)(np.random.default_rng(0))])
 
 
-@pytest.mark.parametrize("f,shape", [(svd_full_u, (4, 3)), (svd_full_vh, (3, 4)),
-                                     (qr_sum, (3, 4))])
+@pytest.mark.parametrize("f,shape", [(svd_full_u, (4, 3)), (svd_full_vh, (3, 4)), (qr_sum, (3, 4))])
 @pytest.mark.parametrize("mode", ["forward", "reverse"])
-def test_factors_without_a_derivative_are_refused_at_run_time(f: Any, shape: Any,
-                                                               mode: str) -> None:
+def test_factors_without_a_derivative_are_refused_at_run_time(
+    f: Any, shape: Any, mode: str
+) -> None:
     a = np.random.default_rng(0).standard_normal(shape)
     with pytest.raises(adgen.DifferentiationError, match="at least as many"):
         if mode == "reverse":
@@ -389,10 +417,15 @@ def matrix_norm_without_axis(x):
     return np.linalg.norm(x, 2)
 
 
-@pytest.mark.parametrize("f,match", [(svd_hermitian, "hermitian=False"),
-                                     (pinv_hermitian, "hermitian=False"),
-                                     (qr_raw, "mode='raw'"),
-                                     (matrix_norm_without_axis, "axis=\\(0, 1\\)")])
+@pytest.mark.parametrize(
+    "f,match",
+    [
+        (svd_hermitian, "hermitian=False"),
+        (pinv_hermitian, "hermitian=False"),
+        (qr_raw, "mode='raw'"),
+        (matrix_norm_without_axis, "axis=\\(0, 1\\)"),
+    ],
+)
 def test_refused_while_differentiating(f: Any, match: str) -> None:
     with pytest.raises(adgen.DifferentiationError, match=match):
         adgen.grad(f)(spd(3)(np.random.default_rng(0)))
@@ -407,15 +440,17 @@ def test_lstsq_residuals_are_refused_with_the_way_out() -> None:
 def test_gaps_that_are_zero_contribute_zero() -> None:
     """At a repeated singular value the vectors' derivative is not defined; as for eigh,
     the zero gap contributes 0 (finite numbers, never inf or nan)."""
+
     def f(a):
         u, s, vh = np.linalg.svd(a, full_matrices=False)
-        return np.sum(u ** 2 * np.arange(3.0))
+        return np.sum(u**2 * np.arange(3.0))
 
     g = adgen.grad(f)(np.diag([2.0, 2.0, 1.0]))
     assert np.all(np.isfinite(g))
 
 
 if sl is not None:
+
     def expm_hessian_target(a):
         return np.sum(np.sin(sl.expm(a)))
 

@@ -27,8 +27,9 @@ def add(name: str, f: Any, make: Any, wrts: tuple[Any, ...] = (0,), order: int =
     CHECKS.append(Check(name, f, make, wrts, order))
 
 
-def _loc_scale(dist: str, method: str, x: Any, shapes: tuple[Any, ...] = (),
-               order: int = 2) -> None:
+def _loc_scale(
+    dist: str, method: str, x: Any, shapes: tuple[Any, ...] = (), order: int = 2
+) -> None:
     fn = getattr(getattr(stats, dist), method)
     n = len(shapes)
 
@@ -45,8 +46,7 @@ def _loc_scale(dist: str, method: str, x: Any, shapes: tuple[Any, ...] = (),
     # x alone, and every argument at once along a random direction (which checks
     # the derivative in each parameter: the direction weights them all).
     wrts = (0, tuple(range(n + 3)))
-    add(f"{dist}.{method}", f, args(x, *shapes, uniform(-0.2, 0.2), uniform(0.8, 1.5)),
-        wrts, order)
+    add(f"{dist}.{method}", f, args(x, *shapes, uniform(-0.2, 0.2), uniform(0.8, 1.5)), wrts, order)
 
 
 _METHODS = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf")
@@ -77,8 +77,13 @@ def _shape_constant(dist: str, method: str, x: Any, shapes: tuple[float, ...]) -
         return np.sum(np.sin(fn(x, a, b, loc, scale)))
 
     f = f1 if len(shapes) == 1 else f2
-    add(f"{dist}.{method}-constant-shape", f, args(x, uniform(-0.2, 0.2),
-                                                   uniform(0.8, 1.5)), (0, (0, 1, 2)), 2)
+    add(
+        f"{dist}.{method}-constant-shape",
+        f,
+        args(x, uniform(-0.2, 0.2), uniform(0.8, 1.5)),
+        (0, (0, 1, 2)),
+        2,
+    )
 
 
 for _m in ("cdf", "logcdf", "sf", "logsf"):
@@ -104,11 +109,13 @@ for _m in ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf"):
 def mvn(x, mean, root):
     cov = root @ root.T + np.eye(3)  # symmetric, as SciPy assumes
     return np.sum(np.sin(stats.multivariate_normal.logpdf(x, mean, cov))) + np.sum(
-        stats.multivariate_normal.pdf(x, mean, cov))
+        stats.multivariate_normal.pdf(x, mean, cov)
+    )
 
 
-add("multivariate_normal-1d", mvn, args(normal(3), normal(3), spd(3)), (0, 1, 2, (0, 1, 2)),
-    order=2)
+add(
+    "multivariate_normal-1d", mvn, args(normal(3), normal(3), spd(3)), (0, 1, 2, (0, 1, 2)), order=2
+)
 add("multivariate_normal-2d", mvn, args(normal(4, 3), normal(3), spd(3)), (0, 1, 2), order=2)
 
 
@@ -117,17 +124,19 @@ def dirichlet(p, alpha):
     return np.sin(stats.dirichlet.logpdf(x, alpha)) + stats.dirichlet.pdf(x, alpha)
 
 
-add("dirichlet", dirichlet, args(uniform(0.5, 1.5, 3), uniform(1.5, 3, 3)), (0, 1, (0, 1)),
-    order=2)
+add("dirichlet", dirichlet, args(uniform(0.5, 1.5, 3), uniform(1.5, 3, 3)), (0, 1, (0, 1)), order=2)
 
 
 def incomplete(a, b, x):
-    return np.sum(np.sin(sp.gammainc(a, x)) + sp.gammaincc(b, x) ** 2
-                  + np.cos(sp.betainc(a, b, x / 4)) + sp.stdtr(a + 1, x - 1))
+    return np.sum(
+        np.sin(sp.gammainc(a, x))
+        + sp.gammaincc(b, x) ** 2
+        + np.cos(sp.betainc(a, b, x / 4))
+        + sp.stdtr(a + 1, x - 1)
+    )
 
 
-add("gammainc-betainc-stdtr", lambda x: incomplete(2.5, 1.7, x), args(uniform(0.5, 3, 4)),
-    order=2)
+add("gammainc-betainc-stdtr", lambda x: incomplete(2.5, 1.7, x), args(uniform(0.5, 3, 4)), order=2)
 
 
 def logsumexp_signed(a, b):
@@ -144,12 +153,21 @@ def logsumexp_sign_only(a):
     return lse * sign
 
 
-add("logsumexp-return_sign", logsumexp_signed, args(normal(3, 4), uniform(-1, 1, 3, 4)),
-    (0, 1, (0, 1)), order=2)
-add("logsumexp-b", logsumexp_weighted, args(normal(3, 4), uniform(0.5, 2, 3, 4)),
-    (0, 1, (0, 1)), order=2)
-add("logsumexp-b-scalar", logsumexp_weighted, args(normal(3, 4), uniform(0.5, 2)),
-    (0, 1), order=2)
+add(
+    "logsumexp-return_sign",
+    logsumexp_signed,
+    args(normal(3, 4), uniform(-1, 1, 3, 4)),
+    (0, 1, (0, 1)),
+    order=2,
+)
+add(
+    "logsumexp-b",
+    logsumexp_weighted,
+    args(normal(3, 4), uniform(0.5, 2, 3, 4)),
+    (0, 1, (0, 1)),
+    order=2,
+)
+add("logsumexp-b-scalar", logsumexp_weighted, args(normal(3, 4), uniform(0.5, 2)), (0, 1), order=2)
 add("logsumexp-sign-no-b", logsumexp_sign_only, args(normal(4)), order=2)
 
 
@@ -158,8 +176,12 @@ test_first_order, test_second_order = runners_for(CHECKS)
 
 def test_outside_the_support_matches_scipy() -> None:
     def f(x):
-        return (stats.gamma.logpdf(x, 2.0) + stats.expon.cdf(x) + stats.beta.pdf(x, 2.0, 3.0)
-                + stats.expon.sf(x))
+        return (
+            stats.gamma.logpdf(x, 2.0)
+            + stats.expon.cdf(x)
+            + stats.beta.pdf(x, 2.0, 3.0)
+            + stats.expon.sf(x)
+        )
 
     x = np.array([-1.0, 0.5, 2.0])
     value, grad = adgen.value_and_grad(lambda x: np.sum(np.where(x > 0, f(x), 0.0)))(x)
@@ -168,12 +190,15 @@ def test_outside_the_support_matches_scipy() -> None:
     assert np.all(np.isneginf(adgen.jvp(f)(x, np.ones(3))[0][:1]))
 
 
-@pytest.mark.parametrize("call,operand", [
-    (lambda a, x: stats.gamma.cdf(x, a), "a"),
-    (lambda a, x: stats.beta.sf(x / 4, 2.0, a), "b"),
-    (lambda a, x: stats.t.cdf(x, a), "df"),
-    (lambda a, x: sp.gammainc(a, x), "a"),
-])
+@pytest.mark.parametrize(
+    "call,operand",
+    [
+        (lambda a, x: stats.gamma.cdf(x, a), "a"),
+        (lambda a, x: stats.beta.sf(x / 4, 2.0, a), "b"),
+        (lambda a, x: stats.t.cdf(x, a), "df"),
+        (lambda a, x: sp.gammainc(a, x), "a"),
+    ],
+)
 def test_shape_parameters_without_closed_form_are_refused(call: Any, operand: str) -> None:
     for mode in (adgen.grad(call, 0), lambda a, x: adgen.jvp(call, 0)(a, x, 1.0)):
         with pytest.raises(adgen.DifferentiationError, match=f"parameter {operand} here"):
@@ -199,14 +224,33 @@ def test_frozen_distributions_are_refused() -> None:
         adgen.grad(f)(0.5)
 
 
-@pytest.mark.parametrize("fn", [
-    stats.laplace.cdf, stats.laplace.sf, stats.laplace.logcdf, stats.laplace.logsf,
-    stats.expon.cdf, stats.expon.sf, stats.expon.logpdf,
-    lambda x: stats.gamma.logpdf(x, 2.5),
-    lambda x: stats.gamma.cdf(x, 0.5),
-    lambda x: stats.beta.cdf(x / 1000, 0.5, 0.7),
-], ids=["laplace.cdf", "laplace.sf", "laplace.logcdf", "laplace.logsf", "expon.cdf",
-        "expon.sf", "expon.logpdf", "gamma.logpdf", "gamma.cdf", "beta.cdf"])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        stats.laplace.cdf,
+        stats.laplace.sf,
+        stats.laplace.logcdf,
+        stats.laplace.logsf,
+        stats.expon.cdf,
+        stats.expon.sf,
+        stats.expon.logpdf,
+        lambda x: stats.gamma.logpdf(x, 2.5),
+        lambda x: stats.gamma.cdf(x, 0.5),
+        lambda x: stats.beta.cdf(x / 1000, 0.5, 0.7),
+    ],
+    ids=[
+        "laplace.cdf",
+        "laplace.sf",
+        "laplace.logcdf",
+        "laplace.logsf",
+        "expon.cdf",
+        "expon.sf",
+        "expon.logpdf",
+        "gamma.logpdf",
+        "gamma.cdf",
+        "beta.cdf",
+    ],
+)
 def test_far_tails_have_finite_derivatives(fn: Any) -> None:
     """The branch a piecewise formula does not take has no NaN to leak into the adjoint."""
     x = np.array([-800.0, -3.0, 0.5, 2.0, 800.0])

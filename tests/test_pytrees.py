@@ -30,8 +30,9 @@ class Box:
         self.scale = scale
 
 
-adgen.register_pytree(Box, lambda box: ((box.inner,), box.scale),
-                      lambda scale, children: Box(children[0], scale))
+adgen.register_pytree(
+    Box, lambda box: ((box.inner,), box.scale), lambda scale, children: Box(children[0], scale)
+)
 
 X = np.array([0.5, -1.0, 2.0])
 W = np.array([0.3, 0.1, -0.4])

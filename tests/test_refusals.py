@@ -50,6 +50,7 @@ def with_nonlocal(x):
     def inner():
         nonlocal y  # <- nonlocal
         y = 2
+
     return y
 
 
@@ -81,6 +82,7 @@ def with_await(x):
 
     async def inner():
         await y  # <- await
+
     return y
 
 
@@ -92,6 +94,7 @@ def with_global_array_write(x):
 def with_class_def(x):
     class Inner:  # <- class
         pass
+
     return x
 
 

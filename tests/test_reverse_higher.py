@@ -95,8 +95,16 @@ def _calls_loop(w):
     return s
 
 
-SCALAR = [(_for, 1.3), (_while, 0.7), (_break, 0.4), (_nested, 0.6), (_branch_in_loop, 0.9),
-          (_loop_in_branch_in_loop, 0.8), (_newton, 2.0), (_calls_loop, 0.7)]
+SCALAR = [
+    (_for, 1.3),
+    (_while, 0.7),
+    (_break, 0.4),
+    (_nested, 0.6),
+    (_branch_in_loop, 0.9),
+    (_loop_in_branch_in_loop, 0.8),
+    (_newton, 2.0),
+    (_calls_loop, 0.7),
+]
 
 
 def _fd(f, x, eps=1e-5):
@@ -117,7 +125,7 @@ def test_reverse_over_reverse_to_third_order(f, x):
 
 
 def test_known_values_through_a_loop():
-    assert adgen.grad(adgen.grad(_for))(1.5) == pytest.approx(12 * 1.5 ** 2)
+    assert adgen.grad(adgen.grad(_for))(1.5) == pytest.approx(12 * 1.5**2)
     assert adgen.grad(adgen.grad(adgen.grad(_for)))(1.5) == pytest.approx(24 * 1.5)
     assert adgen.grad(adgen.grad(_newton))(2.0) == pytest.approx(0.75 / np.sqrt(2.0))
 
@@ -126,7 +134,7 @@ def _array_loop(x, W):
     h = x
     for _ in range(3):
         h = np.tanh(W @ h) + 0.5 * h
-    return np.sum(h ** 2)
+    return np.sum(h**2)
 
 
 def test_vjp_of_a_gradient_with_array_loops():

@@ -100,8 +100,9 @@ def test_counted_loops_count_their_iterations():
     counts = [op for op in walk(w.body) if op.prim == "add" and op.tag == "tape"]
     assert counts and counts[0].args == [Var(w.carried[-1]), Const(1)]
     # The adjoint of the while runs as many times: range(0, count).
-    reverse_loops = [op for op in derived.body.ops
-                     if isinstance(op, ForRange) and op.tag == "adjoint"]
+    reverse_loops = [
+        op for op in derived.body.ops if isinstance(op, ForRange) and op.tag == "adjoint"
+    ]
     assert reverse_loops[0].bounds[1] == Var(w.results[-1])
 
 
@@ -118,8 +119,7 @@ def test_plan_apply_copies_and_keeps():
     assert applied[at - 1].prim == "tape_new" and applied[at - 1].results == ["tape"]
     assert new is not loop and new.results[-1] == "count" and new.carried[-1] == "k"
     push, count = new.body.ops[-2:]
-    assert push == Op([], "tape_push", [Var("tape"), Var(loop.index)], {}, loop.loc,
-                      tag="tape")
+    assert push == Op([], "tape_push", [Var("tape"), Var(loop.index)], {}, loop.loc, tag="tape")
     assert count.results == ["k1"]
     assert new.yields[-1] == Var("k1") and new.exit_flag == loop.exit_flag
     # The names the plan says the block will define are the ones it defines, in order.

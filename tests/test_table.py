@@ -56,16 +56,20 @@ def _rule_problems(prim: Primitive) -> list[str]:
         for i in range(n):
             rule = prim.vjp_rule(i)
             if rule is not None and not _binds(rule, ["g", "out", *operands], attrs):
-                out.append(f"vjp of operand {i} cannot be called as vjp(g, out, "
-                           f"{n} operands, **attrs)")
+                out.append(
+                    f"vjp of operand {i} cannot be called as vjp(g, out, {n} operands, **attrs)"
+                )
     if prim.vjps is not None and len(prim.vjps) != len(prim.operands):
         out.append(f"{len(prim.vjps)} vjps for {len(prim.operands)} operands")
     return out
 
 
 def _called_names(node: ast.AST) -> set[str]:
-    return {c.func.id for c in ast.walk(node)
-            if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)}
+    return {
+        c.func.id
+        for c in ast.walk(node)
+        if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
+    }
 
 
 def _emit_problems(prim: Primitive) -> list[str]:
@@ -88,8 +92,9 @@ def _emit_problems(prim: Primitive) -> list[str]:
             out.append(f"the emitter leaves placeholders unfilled: {left}")
         called = _called_names(node) & set(runtime.HELPERS)
         if not called <= set(prim.helpers):
-            out.append(f"the emitter calls helpers it does not list: "
-                       f"{sorted(called - set(prim.helpers))}")
+            out.append(
+                f"the emitter calls helpers it does not list: {sorted(called - set(prim.helpers))}"
+            )
     return out
 
 
@@ -101,8 +106,12 @@ def _field_problems(prim: Primitive) -> list[str]:
         out.append(f"names helpers adgen.runtime does not define: {unknown}")
     if prim.differentiable and (prim.boolean or prim.index_array or prim.int_result):
         out.append("a boolean, integer or index result cannot be differentiable")
-    if prim.differentiable and prim.jvp is None and prim.vjps is None \
-            and prim.name not in STRUCTURAL | {"call", "tape_new"}:
+    if (
+        prim.differentiable
+        and prim.jvp is None
+        and prim.vjps is None
+        and prim.name not in STRUCTURAL | {"call", "tape_new"}
+    ):
         out.append("differentiable without a jvp or vjps")
     for k in prim.shape_only:
         if not 0 <= k < nargs:
@@ -119,8 +128,9 @@ def _field_problems(prim: Primitive) -> list[str]:
         out.append("a fresh array is not a view")
     if prim.listed and not prim.variadic:
         out.append("listed but not variadic")
-    if prim.of_list is not None and not (prim.of_list in PRIMITIVES
-                                         and PRIMITIVES[prim.of_list].listed):
+    if prim.of_list is not None and not (
+        prim.of_list in PRIMITIVES and PRIMITIVES[prim.of_list].listed
+    ):
         out.append(f"of_list {prim.of_list!r} is not a listed primitive")
     if not isinstance(prim.scalar_result, bool) and not callable(prim.scalar_result):
         out.append("scalar_result is neither a bool nor a test of the attributes")
@@ -143,7 +153,9 @@ def test_entry_is_well_formed(name: str) -> None:
 def _entry(**changes: Any) -> Primitive:
     """A well-formed binary entry, with ``changes``."""
     fields: dict[str, Any] = dict(
-        name="broken", emit=template("np.add(_0, _1)"), operands=("x", "y"),
+        name="broken",
+        emit=template("np.add(_0, _1)"),
+        operands=("x", "y"),
         jvp=lambda ts, out, x, y: None,
         vjps=(lambda g, out, x, y: g, lambda g, out, x, y: g),
     )
@@ -151,26 +163,29 @@ def _entry(**changes: Any) -> Primitive:
     return Primitive(**fields)
 
 
-@pytest.mark.parametrize("changes, expected", [
-    ({"jvp": lambda ts, out, x: None}, "jvp cannot be called"),
-    ({"vjps": (lambda g, out, x, y: g, lambda g, x, y: g)}, "vjp of operand 1"),
-    ({"vjps": (lambda g, out, x, y: g,)}, "1 vjps for 2 operands"),
-    ({"attrs": {"axis": 0}}, "jvp cannot be called"),
-    ({"emit": template("np.add(_0, _2)")}, "beyond the 2"),
-    ({"emit": template("np.roll(_0, _shift)")}, "placeholders unfilled"),
-    ({"emit": template("unbroadcast(_0, _1)")}, "calls helpers it does not list"),
-    ({"helpers": ("no_such_helper",)}, "does not define"),
-    ({"boolean": True}, "cannot be differentiable"),
-    ({"jvp": None, "vjps": None}, "without a jvp or vjps"),
-    ({"shape_only": (2,)}, "shape_only position 2"),
-    ({"shape_of": 5}, "shape_of 5"),
-    ({"reshaper": True}, "a reshaper takes"),
-    ({"view": "copy"}, "view is 'copy'"),
-    ({"same_order": True}, "same_order describes a view"),
-    ({"fresh_array": True, "view": "view"}, "a fresh array is not a view"),
-    ({"listed": True}, "listed but not variadic"),
-    ({"of_list": "add"}, "not a listed primitive"),
-])
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        ({"jvp": lambda ts, out, x: None}, "jvp cannot be called"),
+        ({"vjps": (lambda g, out, x, y: g, lambda g, x, y: g)}, "vjp of operand 1"),
+        ({"vjps": (lambda g, out, x, y: g,)}, "1 vjps for 2 operands"),
+        ({"attrs": {"axis": 0}}, "jvp cannot be called"),
+        ({"emit": template("np.add(_0, _2)")}, "beyond the 2"),
+        ({"emit": template("np.roll(_0, _shift)")}, "placeholders unfilled"),
+        ({"emit": template("unbroadcast(_0, _1)")}, "calls helpers it does not list"),
+        ({"helpers": ("no_such_helper",)}, "does not define"),
+        ({"boolean": True}, "cannot be differentiable"),
+        ({"jvp": None, "vjps": None}, "without a jvp or vjps"),
+        ({"shape_only": (2,)}, "shape_only position 2"),
+        ({"shape_of": 5}, "shape_of 5"),
+        ({"reshaper": True}, "a reshaper takes"),
+        ({"view": "copy"}, "view is 'copy'"),
+        ({"same_order": True}, "same_order describes a view"),
+        ({"fresh_array": True, "view": "view"}, "a fresh array is not a view"),
+        ({"listed": True}, "listed but not variadic"),
+        ({"of_list": "add"}, "not a listed primitive"),
+    ],
+)
 def test_a_broken_entry_is_caught(changes: dict[str, Any], expected: str) -> None:
     assert problems(_entry()) == []
     found = problems(_entry(**changes))
@@ -208,9 +223,26 @@ def test_callables_belong_to_one_entry_each() -> None:
 # frontend tracks writes through a primitive for one of them only if its entry
 # says so, so a new entry for one of these must set ``view``.
 NUMPY_VIEWS = [
-    "transpose", "reshape", "ravel", "squeeze", "expand_dims", "swapaxes", "moveaxis",
-    "diagonal", "broadcast_to", "asarray", "asanyarray", "atleast_1d", "atleast_2d",
-    "atleast_3d", "real", "imag", "flip", "fliplr", "flipud", "rot90",
+    "transpose",
+    "reshape",
+    "ravel",
+    "squeeze",
+    "expand_dims",
+    "swapaxes",
+    "moveaxis",
+    "diagonal",
+    "broadcast_to",
+    "asarray",
+    "asanyarray",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
+    "real",
+    "imag",
+    "flip",
+    "fliplr",
+    "flipud",
+    "rot90",
 ]
 
 
@@ -256,13 +288,25 @@ def test_helper_source_runs_on_its_own() -> None:
 
 
 def _numpy_function(prim: Primitive) -> Any:
-    return next((c for c in prim.callables if isinstance(c, np.ufunc)
-                 or getattr(c, "__module__", "").startswith("numpy")), None)
+    return next(
+        (
+            c
+            for c in prim.callables
+            if isinstance(c, np.ufunc) or getattr(c, "__module__", "").startswith("numpy")
+        ),
+        None,
+    )
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # arctanh(1) and the like
-@pytest.mark.parametrize("name", [n for n in ENTRIES if PRIMITIVES[n].float_result
-                                  and _numpy_function(PRIMITIVES[n]) is not None])
+@pytest.mark.parametrize(
+    "name",
+    [
+        n
+        for n in ENTRIES
+        if PRIMITIVES[n].float_result and _numpy_function(PRIMITIVES[n]) is not None
+    ],
+)
 def test_float_result_matches_numpy(name: str) -> None:
     """``float_result`` lets ``x * 1.0`` become ``x``: a wrong one would change a dtype."""
     prim = PRIMITIVES[name]

@@ -32,8 +32,9 @@ def test_exception_names_generated_and_source_line() -> None:
         g(np.ones(3), np.ones((2, 4)))  # W @ z: shapes do not fit
     note = failing_note(info.value)
     func = g.compiled().func
-    lineno = next(i for i, line in enumerate(g.source.splitlines(), 1)
-                  if line.strip() == "w = W @ z")
+    lineno = next(
+        i for i, line in enumerate(g.source.splitlines(), 1) if line.strip() == "w = W @ z"
+    )
     assert f"line {lineno} of the generated layer_grad" in note
     assert f'File "{__file__}", line {layer.__code__.co_firstlineno + 2}' in note
     assert "w = W @ z" in note
@@ -65,12 +66,10 @@ def test_every_code_line_maps_to_the_source() -> None:
     emitted = g.compiled().emitted
     lines = emitted.source.splitlines()
     after_doc = lines.index('    """') + 2  # 1-based number of the first line after it
-    code = [i for i in range(after_doc, len(lines) + 1)
-            if not lines[i - 1].strip().startswith("#")]
+    code = [i for i in range(after_doc, len(lines) + 1) if not lines[i - 1].strip().startswith("#")]
     assert code and all(i in emitted.line_locs for i in code)
     first = layer.__code__.co_firstlineno
-    assert {loc.lineno for loc in emitted.line_locs.values()} == {first + 1, first + 2,
-                                                                   first + 3}
+    assert {loc.lineno for loc in emitted.line_locs.values()} == {first + 1, first + 2, first + 3}
 
 
 def test_inspect_and_linecache_see_generated_source() -> None:
@@ -149,7 +148,11 @@ def test_environment_variable_selects_full_tracebacks() -> None:
     import subprocess
     import sys
 
-    code = ("import adgen; print(adgen.config.traceback)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**__import__("os").environ, "ADGEN_TRACEBACK": "full"})
+    code = "import adgen; print(adgen.config.traceback)"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "ADGEN_TRACEBACK": "full"},
+    )
     assert out.stdout.strip() == "full"

@@ -5,7 +5,7 @@ import numpy as np
 
 def loss(W, x, b):
     h = np.tanh(W @ x + b)
-    return np.sum(h ** 2)
+    return np.sum(h**2)
 
 
 def power_sum(x, n):

@@ -26,8 +26,19 @@ from .tracebacks import boundary
 #: The keywords every function here takes to choose the backend (see the module doc).
 BACKEND_OPTIONS = ("backend", "fallback", "cache")
 
-__all__ = ["Derivative", "WrtSpec", "differentiate", "grad", "hessian", "jacobian", "jvp",
-           "normalize_wrt", "source", "value_and_grad", "vjp"]
+__all__ = [
+    "Derivative",
+    "WrtSpec",
+    "differentiate",
+    "grad",
+    "hessian",
+    "jacobian",
+    "jvp",
+    "normalize_wrt",
+    "source",
+    "value_and_grad",
+    "vjp",
+]
 
 
 def _refuse_options(name: str, options: dict[str, Any]) -> None:
@@ -35,10 +46,12 @@ def _refuse_options(name: str, options: dict[str, Any]) -> None:
     if "argnums" in options:
         raise DifferentiationError(
             f"adgen.{name} takes wrt= (an argument index, a parameter name, or a tuple of "
-            f"them), not argnums=: write wrt={options['argnums']!r}")
+            f"them), not argnums=: write wrt={options['argnums']!r}"
+        )
     if options:
         raise DifferentiationError(
-            f"adgen.{name} got unexpected keyword argument(s) {', '.join(sorted(options))}")
+            f"adgen.{name} got unexpected keyword argument(s) {', '.join(sorted(options))}"
+        )
 
 
 def _backend(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -47,12 +60,14 @@ def _backend(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     chosen = {k: options.pop(k) for k in BACKEND_OPTIONS if k in options}
     backend, fallback = chosen.get("backend", "numpy"), chosen.get("fallback")
     check_options(backend, fallback)
-    return chosen, {"backend": backend, "fallback": fallback,
-                    "cache_on_disk": chosen.get("cache", False)}
+    return chosen, {
+        "backend": backend,
+        "fallback": fallback,
+        "cache_on_disk": chosen.get("cache", False),
+    }
 
 
-def _derivative(kind: str, f: Any, wrt: WrtSpec, has_aux: bool,
-                options: dict[str, Any]) -> Any:
+def _derivative(kind: str, f: Any, wrt: WrtSpec, has_aux: bool, options: dict[str, Any]) -> Any:
     _, how = _backend(options)
     _refuse_options(kind, options)
     if isinstance(f, Jacobian):
@@ -63,37 +78,46 @@ def _derivative(kind: str, f: Any, wrt: WrtSpec, has_aux: bool,
 
 
 @boundary
-def grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
-         **options: Any) -> Derivative:
+def grad(
+    f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False, **options: Any
+) -> Derivative:
     """The gradient of a scalar-valued ``f``: ``grad(f)(*args)`` has the shape of ``args[wrt]``."""
     return _derivative("grad", f, wrt, has_aux, options)
 
 
 @boundary
-def value_and_grad(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
-                   **options: Any) -> Derivative:
+def value_and_grad(
+    f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False, **options: Any
+) -> Derivative:
     """``value_and_grad(f)(*args) == (f(*args), grad(f)(*args))``, computed together."""
     return _derivative("value_and_grad", f, wrt, has_aux, options)
 
 
 @boundary
-def vjp(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
-        **options: Any) -> Derivative:
+def vjp(
+    f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False, **options: Any
+) -> Derivative:
     """``vjp(f)(*args, cotangent)``: the gradient of ``<cotangent, f(*args)>``."""
     return _derivative("vjp", f, wrt, has_aux, options)
 
 
 @boundary
-def jvp(f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False,
-        **options: Any) -> Derivative:
+def jvp(
+    f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False, **options: Any
+) -> Derivative:
     """``jvp(f)(*args, *tangents) == (f(*args), J @ tangents)`` (forward mode)."""
     return _derivative("jvp", f, wrt, has_aux, options)
 
 
 @boundary
 def differentiate(
-    f: Callable[..., Any] | None = None, *, wrt: WrtSpec = 0, mode: str = "reverse",
-    backend: str = "numpy", fallback: str | None = None, cache: bool = False,
+    f: Callable[..., Any] | None = None,
+    *,
+    wrt: WrtSpec = 0,
+    mode: str = "reverse",
+    backend: str = "numpy",
+    fallback: str | None = None,
+    cache: bool = False,
 ) -> Any:
     """Decorator: ``mode="reverse"`` gives ``grad(f)``, ``mode="forward"`` gives ``jvp(f)``."""
     if mode not in ("reverse", "forward"):
@@ -116,12 +140,14 @@ def _refuse_containers(what: str, xs: list[Any]) -> None:
     if any(isinstance(x, (tuple, list, dict)) for x in xs):
         raise DifferentiationError(
             f"{what} with respect to a tuple, list or dict argument is not supported; "
-            "differentiate with respect to its arrays (pass them as separate arguments)")
+            "differentiate with respect to its arrays (pass them as separate arguments)"
+        )
 
 
 @boundary
-def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto",
-             **options: Any) -> Callable[..., Any]:
+def jacobian(
+    f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto", **options: Any
+) -> Callable[..., Any]:
     """``jacobian(f)(*args)`` has shape ``out.shape + args[wrt].shape``.
 
     ``mode="forward"`` pushes one tangent per input element, ``"reverse"``
@@ -145,15 +171,15 @@ def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto",
         args = list(args)
         _refuse_containers("jacobian", [args[p] for p in positions if p < len(args)])
         for name, pos in zip(names, positions):
-            check_differentiable(name, args[pos]) if not isinstance(
-                args[pos], np.ndarray) else None
+            check_differentiable(name, args[pos]) if not isinstance(args[pos], np.ndarray) else None
         xs = [args[p] for p in positions]
         use = mode
         if use == "auto":
             out = f(*args)
             if isinstance(out, tuple):
-                raise DifferentiationError("jacobian needs a function with one output; "
-                                           "split it or use vjp/jvp")
+                raise DifferentiationError(
+                    "jacobian needs a function with one output; split it or use vjp/jvp"
+                )
             use = "forward" if sum(np.size(x) for x in xs) <= np.size(out) else "reverse"
         blocks = []
         if use == "forward":
@@ -161,23 +187,30 @@ def jacobian(f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto",
                 cols = []
                 out = None
                 for e in basis(x):
-                    tangents = [e if j == k else np.zeros_like(np.asarray(xj, dtype=float))
-                                for j, xj in enumerate(xs)]
+                    tangents = [
+                        e if j == k else np.zeros_like(np.asarray(xj, dtype=float))
+                        for j, xj in enumerate(xs)
+                    ]
                     out, col = fwd(*args, *tangents)
                     cols.append(np.asarray(col))
                 blocks.append(np.stack(cols, axis=-1).reshape(np.shape(out) + np.shape(x)))
         else:
             out = f(*args)
             if isinstance(out, tuple):
-                raise DifferentiationError("jacobian needs a function with one output; "
-                                           "split it or use vjp/jvp")
+                raise DifferentiationError(
+                    "jacobian needs a function with one output; split it or use vjp/jvp"
+                )
             rows: list[list[Any]] = [[] for _ in xs]
             for e in basis(out):
                 g = rev(*args, e)
                 for k in range(len(xs)):
                     rows[k].append(np.asarray(g[k]))
-            blocks = [np.stack(r, axis=0).reshape(np.shape(out) + np.shape(x)) if r else
-                      np.zeros(np.shape(out) + np.shape(x)) for r, x in zip(rows, xs)]
+            blocks = [
+                np.stack(r, axis=0).reshape(np.shape(out) + np.shape(x))
+                if r
+                else np.zeros(np.shape(out) + np.shape(x))
+                for r, x in zip(rows, xs)
+            ]
         return tuple(blocks) if is_tuple else blocks[0]
 
     jac.__name__ = f"{getattr(f, '__name__', 'f')}_jacobian"
@@ -196,8 +229,9 @@ def hessian(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Callable
         return f.derivative("hessian", wrt, how)
     names, positions, is_tuple = normalize_wrt(f, wrt)
     if not is_tuple:
-        return Jacobian(grad(f, positions[0], **chosen), positions, "forward",
-                        name="hessian", how=how)
+        return Jacobian(
+            grad(f, positions[0], **chosen), positions, "forward", name="hessian", how=how
+        )
     g = grad(f, tuple(positions) if is_tuple else positions[0], **chosen)
     hjvp = jvp(g, tuple(positions), **chosen)
 
@@ -210,8 +244,10 @@ def hessian(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Callable
         for j, xj in enumerate(xs):
             cols: list[list[Any]] = [[] for _ in xs]
             for e in basis(xj):
-                tangents = [e if k == j else np.zeros_like(np.asarray(xk, dtype=float))
-                            for k, xk in enumerate(xs)]
+                tangents = [
+                    e if k == j else np.zeros_like(np.asarray(xk, dtype=float))
+                    for k, xk in enumerate(xs)
+                ]
                 _, dg = hjvp(*args, *tangents)
                 dg = dg if is_tuple else (dg,)
                 for i in range(len(xs)):

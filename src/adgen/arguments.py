@@ -41,11 +41,13 @@ def describe(value: Any) -> str:
 def check_real(name: str, value: Any) -> None:
     """Refuse complex values: adgen differentiates real-valued code only."""
     if isinstance(value, (complex, np.complexfloating)) or (
-            isinstance(value, np.ndarray) and value.dtype.kind == "c"):
+        isinstance(value, np.ndarray) and value.dtype.kind == "c"
+    ):
         raise DifferentiationError(
             f"the argument {name!r} is complex ({np.asarray(value).dtype}): adgen does not "
             "differentiate complex numbers; pass the real and imaginary parts as two real "
-            "arguments")
+            "arguments"
+        )
 
 
 def check_differentiable(name: str, value: Any) -> None:
@@ -63,17 +65,20 @@ def check_differentiable(name: str, value: Any) -> None:
         if value.dtype.kind in "iub":
             raise DifferentiationError(
                 f"cannot differentiate with respect to {name!r}: it is an array of dtype "
-                f"{value.dtype}, which has no derivative; convert it with .astype(float)")
+                f"{value.dtype}, which has no derivative; convert it with .astype(float)"
+            )
     if isinstance(value, (bool, np.bool_, int, np.integer)):
         raise DifferentiationError(
             f"cannot differentiate with respect to {name!r}: it is an integer or boolean "
             f"({value!r}), which has no derivative; pass a float (e.g. {name}=float(...)) "
-            "or leave it out of wrt")
+            "or leave it out of wrt"
+        )
     raise DifferentiationError(
         f"cannot differentiate with respect to {name!r}: it is {describe(value)}, which "
         "has no derivative. Pass a float or a float array there; containers (tuples, lists, "
         "dicts, NamedTuples, dataclasses, classes given to adgen.register_pytree) are "
-        "taken apart into theirs. Leave other arguments out of wrt")
+        "taken apart into theirs. Leave other arguments out of wrt"
+    )
 
 
 def check_result(fn: Function) -> None:
@@ -83,15 +88,20 @@ def check_result(fn: Function) -> None:
         if isinstance(value, Const) and not isinstance(value.value, (int, float, complex)):
             raise DifferentiationError(
                 f"{fn.name} returns {describe(value.value)}, which has no derivative; "
-                "return the number or array to differentiate")
+                "return the number or array to differentiate"
+            )
 
 
 def check_value(fname: str, value: Any) -> None:
     """Refuse a computed result that is not numeric (a derivative of it means nothing)."""
     if type(value) in (float, np.ndarray, np.float64):
         return
-    if isinstance(value, (str, bytes)) or value is None or (
-            isinstance(value, np.ndarray) and value.dtype.kind not in "biufc"):
+    if (
+        isinstance(value, (str, bytes))
+        or value is None
+        or (isinstance(value, np.ndarray) and value.dtype.kind not in "biufc")
+    ):
         raise DifferentiationError(
             f"{fname} returned {describe(value)}, which has no derivative; "
-            "return the number or array to differentiate")
+            "return the number or array to differentiate"
+        )

@@ -92,22 +92,49 @@ def namespace_for(emitted: Emitted) -> dict[str, Any]:
 
 
 def _disk_key(request: Request) -> str | None:
-    if (not config.cache_dir or request.conform or request.name is not None
-            or request.backend != "numpy"):
+    if (
+        not config.cache_dir
+        or request.conform
+        or request.name is not None
+        or request.backend != "numpy"
+    ):
         return None
-    return diskcache.key_text(request.func, (request.kind, request.wrt, request.as_tuple,
-                                             request.trees, request.shapes, request.has_aux))
+    return diskcache.key_text(
+        request.func,
+        (
+            request.kind,
+            request.wrt,
+            request.as_tuple,
+            request.trees,
+            request.shapes,
+            request.has_aux,
+        ),
+    )
 
 
 def _from_record(record: dict[str, Any], request: Request, when: tuple[int, int]) -> Compiled:
     """A compiled derivative from a checked disk record (its IR is built when asked for)."""
-    emitted = Emitted(record["name"], record["source"], set(record["helpers"]),
-                      record["freevars"], line_locs=record["line_locs"],
-                      modules=set(record["modules"]))
+    emitted = Emitted(
+        record["name"],
+        record["source"],
+        set(record["helpers"]),
+        record["freevars"],
+        line_locs=record["line_locs"],
+        modules=set(record["modules"]),
+    )
     func, code, ns = _exec(emitted)
-    entry = Compiled(func, emitted.source, None, emitted, record["global_deps"],  # type: ignore[arg-type]
-                     result_structure=record["structure"], stamp=when, code=code,
-                     namespace=ns, has_aux=record["has_aux"])
+    entry = Compiled(
+        func,
+        emitted.source,
+        None,
+        emitted,
+        record["global_deps"],  # type: ignore[arg-type]
+        result_structure=record["structure"],
+        stamp=when,
+        code=code,
+        namespace=ns,
+        has_aux=record["has_aux"],
+    )
     _bind_cells(entry, request.func)
     return entry
 
@@ -150,12 +177,23 @@ def _build(request: Request, load: Any = None, disk: bool = True) -> Compiled:
     emitted = pipeline.joined(state.emitted)
     func, code, ns = _exec(emitted, load)
     func._adgen_ir = state.fn
-    deps = tuple((n, o) for n, o in state.primal.global_deps.items()
-                 if not isinstance(o, types.ModuleType))
-    entry = Compiled(func, emitted.source, state.fn, emitted, deps,
-                     result_tree=state.primal.result_tree,
-                     result_structure=state.primal.result_structure(), stamp=when,
-                     code=code, namespace=ns, has_aux=request.has_aux, aux_tree=state.aux_tree)
+    deps = tuple(
+        (n, o) for n, o in state.primal.global_deps.items() if not isinstance(o, types.ModuleType)
+    )
+    entry = Compiled(
+        func,
+        emitted.source,
+        state.fn,
+        emitted,
+        deps,
+        result_tree=state.primal.result_tree,
+        result_structure=state.primal.result_structure(),
+        stamp=when,
+        code=code,
+        namespace=ns,
+        has_aux=request.has_aux,
+        aux_tree=state.aux_tree,
+    )
     _bind_cells(entry, request.func)
     if key is not None:
         diskcache.store(config.cache_dir, key, request.func, state, emitted, entry)  # type: ignore[arg-type]
@@ -214,9 +252,15 @@ def _closure_key(f: Any) -> tuple[Any, ...]:
     return tuple(_cell_key(c) for c in getattr(f, "__closure__", None) or ())
 
 
-def cache_key(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool,
-              trees: tuple[Any, ...] | None = None, shapes: tuple[Any, ...] | None = None,
-              has_aux: bool = False) -> Any:
+def cache_key(
+    f: Any,
+    kind: Kind,
+    wrt: tuple[str, ...],
+    as_tuple: bool,
+    trees: tuple[Any, ...] | None = None,
+    shapes: tuple[Any, ...] | None = None,
+    has_aux: bool = False,
+) -> Any:
     code = getattr(f, "__code__", None)
     if code is None or getattr(f, "_adgen_ir", None) is not None:
         return (id(f), kind, wrt, as_tuple, trees, shapes, has_aux)
@@ -237,10 +281,17 @@ def fresh(entry: Compiled, f: Any) -> bool:
     return all(g.get(n, o) is o for n, o in entry.global_deps)
 
 
-def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False,
-        trees: tuple[Any, ...] | None = None,
-        shapes: tuple[Any, ...] | None = None, has_aux: bool = False,
-        need_ir: bool = False, backend: tuple[Any, ...] = ()) -> Compiled:
+def get(
+    f: Any,
+    kind: Kind,
+    wrt: tuple[str, ...],
+    as_tuple: bool = False,
+    trees: tuple[Any, ...] | None = None,
+    shapes: tuple[Any, ...] | None = None,
+    has_aux: bool = False,
+    need_ir: bool = False,
+    backend: tuple[Any, ...] = (),
+) -> Compiled:
     """The compiled derivative, from the cache or compiled once (thread-safe).
 
     ``trees``: the container structure of each argument, if any is a container.
@@ -265,12 +316,17 @@ def get(f: Any, kind: Kind, wrt: tuple[str, ...], as_tuple: bool = False,
         entry = _cache.get(key)
         if entry is None or not fresh(entry, f) or (need_ir and entry.ir is None):
             options = dict(zip(("backend", "fallback", "jit_cache"), backend))
-            entry = build(Request(f, kind, wrt, as_tuple, trees, shapes, has_aux=has_aux,
-                                  **options), disk=not need_ir)
+            entry = build(
+                Request(f, kind, wrt, as_tuple, trees, shapes, has_aux=has_aux, **options),
+                disk=not need_ir,
+            )
             # Keep the closure contents alive so their ids stay unique in the key.
             cells = getattr(f, "__closure__", None) or ()
-            entry.keep = tuple(c.cell_contents for c in cells if cell_full(c)
-                               and type(c.cell_contents) is not np.ndarray) + (f,)
+            entry.keep = tuple(
+                c.cell_contents
+                for c in cells
+                if cell_full(c) and type(c.cell_contents) is not np.ndarray
+            ) + (f,)
             with _guard:
                 _cache[key] = entry
                 _drop_oldest()

@@ -42,10 +42,10 @@ def param_names(f: Any) -> list[str]:
     if given is not None:
         return list(given)
     if isinstance(f, Derivative):
-        return f._ir().params[len(f._lead):]
+        return f._ir().params[len(f._lead) :]
     func, lead, _ = unwrap(f)
     if func is not f:
-        return param_names(func)[len(lead):]
+        return param_names(func)[len(lead) :]
     ir = getattr(f, "_adgen_ir", None)
     if ir is not None:
         return list(ir.params)
@@ -67,7 +67,7 @@ def signature_names(code: Any) -> list[str]:
     if code.co_flags & inspect.CO_VARARGS:
         names.append(code.co_varnames[at])
         at += 1
-    names += code.co_varnames[n:n + k]
+    names += code.co_varnames[n : n + k]
     if code.co_flags & inspect.CO_VARKEYWORDS:
         names.append(code.co_varnames[at])
     return names
@@ -75,8 +75,9 @@ def signature_names(code: Any) -> list[str]:
 
 def _is_plain(code: Any) -> bool:
     """Whether ``code`` has positional parameters only (no *args, keyword-only, **kwargs)."""
-    return not (code.co_kwonlyargcount or code.co_flags & (inspect.CO_VARARGS
-                                                             | inspect.CO_VARKEYWORDS))
+    return not (
+        code.co_kwonlyargcount or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
+    )
 
 
 def normalize_wrt(f: Any, wrt: WrtSpec) -> tuple[tuple[str, ...], tuple[int, ...], bool]:
@@ -94,7 +95,8 @@ def normalize_wrt(f: Any, wrt: WrtSpec) -> tuple[tuple[str, ...], tuple[int, ...
             if w not in params:
                 raise DifferentiationError(
                     f"wrt={w!r}: {getattr(f, '__name__', 'the function')} has no parameter "
-                    f"{w!r}; its parameters are {', '.join(params) or '(none)'}")
+                    f"{w!r}; its parameters are {', '.join(params) or '(none)'}"
+                )
             names.append(w)
         else:
             i = int(w)
@@ -104,11 +106,13 @@ def normalize_wrt(f: Any, wrt: WrtSpec) -> tuple[tuple[str, ...], tuple[int, ...
                     f"wrt={i}: {getattr(f, '__name__', 'the function')} takes only *args, "
                     "and adgen differentiates with respect to named parameters; give it "
                     "named ones (a decorator that only passes its arguments through, made "
-                    "with functools.wraps, is differentiated as the function it wraps)")
+                    "with functools.wraps, is differentiated as the function it wraps)"
+                )
             if not -len(params) <= i < len(params):
                 raise DifferentiationError(
                     f"wrt={i}: {getattr(f, '__name__', 'the function')} takes "
-                    f"{len(params)} parameter(s) ({', '.join(params)})")
+                    f"{len(params)} parameter(s) ({', '.join(params)})"
+                )
             names.append(params[i])
     if len(set(names)) != len(names):
         raise DifferentiationError(f"wrt names a parameter twice: {wrt!r}")
@@ -179,8 +183,11 @@ def _joined(kind: str, value: Any, derivative: Any, aux: Any, entry: cache.Compi
 def _refused_at_run_time(exc: BaseException) -> None:
     """Raise a runtime helper's refusal (see :data:`adgen.runtime.REFUSED`) as a
     DifferentiationError, keeping the note that says where it happened."""
-    if isinstance(exc, ValueError) and not isinstance(exc, DifferentiationError) \
-            and str(exc).startswith(REFUSED):
+    if (
+        isinstance(exc, ValueError)
+        and not isinstance(exc, DifferentiationError)
+        and str(exc).startswith(REFUSED)
+    ):
         notes = getattr(exc, "__notes__", ())
         raise DifferentiationError("\n".join([str(exc), *notes])) from None
 
@@ -193,9 +200,16 @@ class Derivative:
     ``.primal``.
     """
 
-    def __init__(self, f: Callable[..., Any], kind: str, wrt: WrtSpec,
-                 has_aux: bool = False, backend: str = "numpy",
-                 fallback: str | None = None, cache_on_disk: bool = False) -> None:
+    def __init__(
+        self,
+        f: Callable[..., Any],
+        kind: str,
+        wrt: WrtSpec,
+        has_aux: bool = False,
+        backend: str = "numpy",
+        fallback: str | None = None,
+        cache_on_disk: bool = False,
+    ) -> None:
         if kind not in _KINDS:
             raise ValueError(kind)
         check_options(backend, fallback)
@@ -222,15 +236,20 @@ class Derivative:
     # -------------------------------------------------------- compilation
     @property
     def _ir_kind(self) -> Kind:
-        return {"grad": "grad", "value_and_grad": "grad", "vjp": "vjp", "jvp": "jvp"}[
-            self.kind]  # type: ignore[return-value]
+        return {"grad": "grad", "value_and_grad": "grad", "vjp": "vjp", "jvp": "jvp"}[self.kind]  # type: ignore[return-value]
 
     def compiled(self) -> cache.Compiled:
         """The compiled derivative (compiling it if needed)."""
         entry = self._entry
         if entry is None or not cache.fresh(entry, self._func):
-            entry = cache.get(self._func, self._ir_kind, self.wrt_names, self.wrt_tuple,
-                              has_aux=self.has_aux, backend=self._backend)
+            entry = cache.get(
+                self._func,
+                self._ir_kind,
+                self.wrt_names,
+                self.wrt_tuple,
+                has_aux=self.has_aux,
+                backend=self._backend,
+            )
             self._entry = entry
         return entry
 
@@ -244,8 +263,14 @@ class Derivative:
         """The IR of what calling this object computes (for higher derivatives)."""
         entry = self.compiled()
         if entry.ir is None:  # loaded from the disk cache: compile to get the IR
-            entry = self._entry = cache.get(self._func, self._ir_kind, self.wrt_names,
-                                            self.wrt_tuple, has_aux=self.has_aux, need_ir=True)
+            entry = self._entry = cache.get(
+                self._func,
+                self._ir_kind,
+                self.wrt_names,
+                self.wrt_tuple,
+                has_aux=self.has_aux,
+                need_ir=True,
+            )
         ir = clone(entry.ir)
         if self.kind == "grad" and self.has_aux:  # ((value, grads), aux) -> (grads, aux)
             ir.structure = (ir.structure[0][1], ir.structure[1])
@@ -261,8 +286,10 @@ class Derivative:
         return to_html(self.source)
 
     def __repr__(self) -> str:
-        return f"<adgen {self.kind} of {getattr(self.primal, '__qualname__', self.primal)!r} " \
-               f"wrt {', '.join(self.wrt_names)}>"
+        return (
+            f"<adgen {self.kind} of {getattr(self.primal, '__qualname__', self.primal)!r} "
+            f"wrt {', '.join(self.wrt_names)}>"
+        )
 
     # ------------------------------------------------------------- calls
     def __call__(self, *args: Any, **kw: Any) -> Any:
@@ -287,9 +314,11 @@ class Derivative:
             if self._keywords:
                 kw = {**self._keywords, **kw}
             n_extra = {"vjp": 1, "jvp": len(self.wrt_names)}.get(self.kind, 0)
-            primal_args = args[:max(len(args) - n_extra, 0)]
-            if any(trees.is_container(a) for a in (*primal_args, *kw.values())) \
-                    or not self._plain_signature():
+            primal_args = args[: max(len(args) - n_extra, 0)]
+            if (
+                any(trees.is_container(a) for a in (*primal_args, *kw.values()))
+                or not self._plain_signature()
+            ):
                 return self._call_tree(args, kw, n_extra)
             shapes = _shapes(primal_args) if not kw else None
             entry = self._specialised(shapes) if shapes is not None else self.compiled()
@@ -313,8 +342,9 @@ class Derivative:
             hide_internal_frames(refused)
             raise
 
-    def _explain_cotangent(self, args: tuple[Any, ...], kw: dict[str, Any],
-                           exc: Exception | None) -> None:
+    def _explain_cotangent(
+        self, args: tuple[Any, ...], kw: dict[str, Any], exc: Exception | None
+    ) -> None:
         """A VJP raised: when its cotangent is not shaped like the function's output,
         say so instead (checked only then: it runs the function on copies)."""
         if self.kind != "vjp" or not args or isinstance(exc, DifferentiationError):
@@ -328,8 +358,8 @@ class Derivative:
             raise DifferentiationError(
                 f"vjp: the cotangent has shape {_tree_shapes(cotangent)}, but "
                 f"{getattr(self.primal, '__name__', 'the function')} returns a value of "
-                f"shape {_tree_shapes(out)}; pass a cotangent shaped like the output") \
-                from exc
+                f"shape {_tree_shapes(out)}; pass a cotangent shaped like the output"
+            ) from exc
 
     def _annotate(self, exc: BaseException) -> None:
         """Say which line of the user's function the failing generated line computes."""
@@ -338,8 +368,9 @@ class Derivative:
             annotate(exc, entry.func, entry.emitted.line_locs)
         hide_internal_frames(exc)
 
-    def _make_fast_jvp(self, entry: cache.Compiled, shapes: tuple[Any, ...]
-                       ) -> Callable[[tuple[Any, ...]], Any] | None:
+    def _make_fast_jvp(
+        self, entry: cache.Compiled, shapes: tuple[Any, ...]
+    ) -> Callable[[tuple[Any, ...]], Any] | None:
         """The fast path of a JVP: float arguments of known shapes, tangents alike."""
         func, (epoch, version) = cache.function_for(entry, self._func), entry.stamp
         epochs, versions = cache.EPOCH, custom.VERSION
@@ -352,15 +383,18 @@ class Derivative:
         floats = (float, np.float64)
 
         def fast(args: tuple[Any, ...]) -> Any:
-            if len(args) != n + len(positions) or epochs[0] != epoch or \
-                    versions[0] != version or \
-                    _shapes(args[:n]) != shapes or _shapes(args[n:]) != tangent_shapes or \
-                    (guard and _cells_moved(guard)):
+            if (
+                len(args) != n + len(positions)
+                or epochs[0] != epoch
+                or versions[0] != version
+                or _shapes(args[:n]) != shapes
+                or _shapes(args[n:]) != tangent_shapes
+                or (guard and _cells_moved(guard))
+            ):
                 return _MISS
             for p in positions:
                 x = args[p]
-                if type(x) not in floats and not (type(x) is np.ndarray
-                                                  and x.dtype.kind == "f"):
+                if type(x) not in floats and not (type(x) is np.ndarray and x.dtype.kind == "f"):
                     return _MISS
             return func(*args)
 
@@ -370,16 +404,24 @@ class Derivative:
         """The derivative compiled for arguments of these shapes (see cache.get)."""
         entry = self._by_shapes.get(shapes)
         if entry is None or not cache.fresh(entry, self._func):
-            entry = cache.get(self._func, self._ir_kind, self.wrt_names, self.wrt_tuple,
-                              shapes=shapes, has_aux=self.has_aux, backend=self._backend)
+            entry = cache.get(
+                self._func,
+                self._ir_kind,
+                self.wrt_names,
+                self.wrt_tuple,
+                shapes=shapes,
+                has_aux=self.has_aux,
+                backend=self._backend,
+            )
             if len(self._by_shapes) > 64:  # many shapes: keep the latest only
                 self._by_shapes.clear()
             self._by_shapes[shapes] = entry
         self._last = entry
         return entry
 
-    def _make_fast(self, entry: cache.Compiled, shapes: tuple[Any, ...]
-                   ) -> Callable[[tuple[Any, ...]], Any] | None:
+    def _make_fast(
+        self, entry: cache.Compiled, shapes: tuple[Any, ...]
+    ) -> Callable[[tuple[Any, ...]], Any] | None:
         """The call path for the common case, with nothing but the checks it needs.
 
         Only gradients with respect to one float or float-array argument, passed
@@ -387,8 +429,13 @@ class Derivative:
         code was specialised to; anything else returns ``_MISS`` and takes the
         general path.
         """
-        if self._lead or self._keywords or entry.global_deps or entry.result_tree is not None or \
-                entry.has_aux:
+        if (
+            self._lead
+            or self._keywords
+            or entry.global_deps
+            or entry.result_tree is not None
+            or entry.has_aux
+        ):
             return None
         if self.kind == "jvp":
             return self._make_fast_jvp(entry, shapes)
@@ -401,8 +448,13 @@ class Derivative:
         with_value = self.kind == "value_and_grad"
 
         def fast(args: tuple[Any, ...]) -> Any:
-            if len(args) != n or epochs[0] != epoch or versions[0] != version or \
-                    _shapes(args) != shapes or (guard and _cells_moved(guard)):
+            if (
+                len(args) != n
+                or epochs[0] != epoch
+                or versions[0] != version
+                or _shapes(args) != shapes
+                or (guard and _cells_moved(guard))
+            ):
                 return _MISS
             x = args[p]
             tx = type(x)
@@ -444,20 +496,24 @@ class Derivative:
             self._check_cotangent(cotangent, entry.result_structure)
             grads, aux = _split(entry, func(*primals, cotangent))
             each = grads if self.wrt_tuple else (grads,)
-            if any(p < len(primals) and np.shape(g) != np.shape(primals[p])
-                   for g, p in zip(each, self.wrt_positions)):
+            if any(
+                p < len(primals) and np.shape(g) != np.shape(primals[p])
+                for g, p in zip(each, self.wrt_positions)
+            ):
                 # A cotangent of the wrong shape may broadcast through: refuse it.
                 self._explain_cotangent((*primals, cotangent), {}, None)
                 raise DifferentiationError(
                     "vjp: a gradient came out with a shape other than its argument's; "
-                    "pass a cotangent shaped like the function's output")
-            return _joined(kind, None, self._conform(grads, primals, {}, from_cotangent=True),
-                           aux, entry)
+                    "pass a cotangent shaped like the function's output"
+                )
+            return _joined(
+                kind, None, self._conform(grads, primals, {}, from_cotangent=True), aux, entry
+            )
         # jvp
         n = len(self.wrt_names)
         self._check_extra(args, kw, n)
         primals = self._bind(list(args[: len(args) - n]), kw)
-        tangents = args[len(args) - n:]
+        tangents = args[len(args) - n :]
         self._check_args(primals, {})
         for name, pos, t in zip(self.wrt_names, self.wrt_positions, tangents):
             self._check_tangent(name, t, primals[pos])
@@ -468,8 +524,10 @@ class Derivative:
     def _call_tree(self, args: tuple[Any, ...], kw: dict[str, Any], n_extra: int) -> Any:
         """A call with tuple, list or dict arguments, or results (see adgen.trees)."""
         if len(args) < n_extra:
-            raise ArgumentError(f"{self.kind}: pass the arguments, then "
-                            f"{'the cotangent' if self.kind == 'vjp' else 'the tangents'}")
+            raise ArgumentError(
+                f"{self.kind}: pass the arguments, then "
+                f"{'the cotangent' if self.kind == 'vjp' else 'the tangents'}"
+            )
         split = len(args) - n_extra
         primals = self._bind(list(args[:split]), kw)
         extra = args[split:]
@@ -478,8 +536,15 @@ class Derivative:
         except TypeError as exc:
             raise DifferentiationError(str(exc)) from None
         key = structure if any(t is not None for t in structure) else None
-        entry = cache.get(self._func, self._ir_kind, self.wrt_names, True, key,
-                          has_aux=self.has_aux, backend=self._backend)
+        entry = cache.get(
+            self._func,
+            self._ir_kind,
+            self.wrt_names,
+            True,
+            key,
+            has_aux=self.has_aux,
+            backend=self._backend,
+        )
         parts = [trees.leaves(p, t) for p, t in zip(primals, structure, strict=True)]
         flat = [leaf for part in parts for leaf in part]
         for name, pos in zip(self.wrt_names, self.wrt_positions, strict=True):
@@ -518,16 +583,23 @@ class Derivative:
             if t_leaves is None or trees.tree_of(t) != structure[pos]:
                 raise DifferentiationError(
                     f"jvp: the tangent for {name!r} must have the structure of {name!r} "
-                    "(the same tuples, lists and dict keys)")
+                    "(the same tuples, lists and dict keys)"
+                )
             for leaf_t, leaf in zip(t_leaves, parts[pos], strict=True):
                 if np.shape(leaf_t) != np.shape(leaf):
                     raise DifferentiationError(
                         f"jvp: a tangent for {name!r} has shape {np.shape(leaf_t)} where "
-                        f"{name!r} has shape {np.shape(leaf)}")
+                        f"{name!r} has shape {np.shape(leaf)}"
+                    )
             tangents.extend(t_leaves)
         (value, tangent), aux = _split(entry, func(*flat, *tangents))
-        return _joined("jvp", trees.from_nested_tuples(value, result_tree),
-                       trees.from_nested_tuples(tangent, result_tree), aux, entry)
+        return _joined(
+            "jvp",
+            trees.from_nested_tuples(value, result_tree),
+            trees.from_nested_tuples(tangent, result_tree),
+            aux,
+            entry,
+        )
 
     def _size_one(self, args: list[Any], exc: ValueError) -> tuple[Any, Any]:
         """The value and gradient of an output of one element that is not 0-d.
@@ -535,7 +607,7 @@ class Derivative:
         Treated as the scalar it holds (as autograd does): the VJP with a
         cotangent of ones. Any other non-scalar output is refused.
         """
-        primal_args = args[len(self._lead):]
+        primal_args = args[len(self._lead) :]
         value = self.primal(*primal_args)
         if isinstance(value, (tuple, list, dict)) or np.size(value) != 1:
             raise NotScalarOutputError(str(exc)) from None
@@ -572,32 +644,38 @@ class Derivative:
         """Refuse a call that leaves out the cotangent (vjp) or tangents (jvp)."""
         params = self._params()
         defaults = getattr(self._func, "__defaults__", None) or ()
-        required = [p for p in params[:len(params) - len(defaults)] if p not in kw]
-        required = required[len(self._lead):]
+        required = [p for p in params[: len(params) - len(defaults)] if p not in kw]
+        required = required[len(self._lead) :]
         given = len(args) - len(self._lead)
         if given >= len(required) + n_extra:
             return
-        what = "the cotangent (shaped like its result)" if self.kind == "vjp" else \
-            f"one tangent per wrt argument ({', '.join('d' + n for n in self.wrt_names)})"
+        what = (
+            "the cotangent (shaped like its result)"
+            if self.kind == "vjp"
+            else f"one tangent per wrt argument ({', '.join('d' + n for n in self.wrt_names)})"
+        )
         raise DifferentiationError(
             f"{self.__name__} takes the arguments of {self._fname} "
             f"({', '.join(required) or 'none required'}), then {what}; it was given "
             f"{given} positional argument(s): "
             f"{'the ' + ('cotangent is' if self.kind == 'vjp' else 'tangents are')} missing"
-            if given >= len(required) else
-            f"{self.__name__} takes the arguments of {self._fname} "
+            if given >= len(required)
+            else f"{self.__name__} takes the arguments of {self._fname} "
             f"({', '.join(required)}), then {what}; it was given only {given} "
-            "positional argument(s)")
+            "positional argument(s)"
+        )
 
     def _check_tangent(self, name: str, t: Any, x: Any) -> None:
         if isinstance(t, (str, bytes)) or t is None:
             raise DifferentiationError(
                 f"jvp: the tangent for {name!r} is {describe(t)}; pass a float array "
-                f"shaped like {name!r}")
+                f"shaped like {name!r}"
+            )
         if np.shape(t) != np.shape(x):
             raise DifferentiationError(
                 f"jvp: the tangent for {name!r} has shape {np.shape(t)}, but {name!r} "
-                f"has shape {np.shape(x)}; pass one tangent per wrt argument, shaped like it")
+                f"has shape {np.shape(x)}; pass one tangent per wrt argument, shaped like it"
+            )
 
     def _check_cotangent(self, cot: Any, structure: Any, path: str = "") -> None:
         """Refuse a cotangent whose tuple structure is not the result's."""
@@ -606,13 +684,15 @@ class Derivative:
             if not isinstance(cot, (tuple, list)) or len(cot) != len(structure):
                 raise DifferentiationError(
                     f"vjp: {where} must be a tuple of {len(structure)} (one per element of "
-                    f"{self._fname}'s result{path}), not {describe(cot)}")
+                    f"{self._fname}'s result{path}), not {describe(cot)}"
+                )
             for k, (c, s) in enumerate(zip(cot, structure)):
                 self._check_cotangent(c, s, f"{path}[{k}]")
         elif isinstance(cot, (tuple, list, dict, str, bytes)) or cot is None:
             raise DifferentiationError(
                 f"vjp: {where} is {describe(cot)}, but {self._fname}'s result{path} is one "
-                "value: pass a float or an array shaped like it")
+                "value: pass a float or an array shaped like it"
+            )
 
     def _params(self) -> list[str]:
         return param_names(self._func)
@@ -625,8 +705,9 @@ class Derivative:
         for name, value in zip(self._params(), args):
             check_real(name, value)
 
-    def _conform(self, grads: Any, args: Sequence[Any], kw: dict[str, Any],
-                 from_cotangent: bool = False) -> Any:
+    def _conform(
+        self, grads: Any, args: Sequence[Any], kw: dict[str, Any], from_cotangent: bool = False
+    ) -> Any:
         def like(pos: int, name: str) -> Any:
             x = args[pos] if pos < len(args) else kw.get(name)
             if from_cotangent:
@@ -635,10 +716,13 @@ class Derivative:
                     raise DifferentiationError(
                         f"vjp: the gradient for {name!r} came out of shape {g.shape}, but "
                         f"{name!r} has shape {np.shape(x)}: the cotangent must have the shape "
-                        f"of {self._fname}'s result")
+                        f"of {self._fname}'s result"
+                    )
             return x
 
         if self.wrt_tuple:
-            return tuple(gradient_like(g, like(p, n)) for g, p, n in
-                         zip(grads, self.wrt_positions, self.wrt_names))
+            return tuple(
+                gradient_like(g, like(p, n))
+                for g, p, n in zip(grads, self.wrt_positions, self.wrt_names)
+            )
         return gradient_like(grads, like(self.wrt_positions[0], self.wrt_names[0]))

@@ -56,9 +56,15 @@ class Jacobian:
     says it was asked for as a gradient (of a scalar): its value must be a scalar.
     """
 
-    def __init__(self, base: Callable[..., Any], levels: tuple[int, ...], mode: str = "forward",
-                 name: str = "jacobian", scalar: int = 0,
-                 how: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        base: Callable[..., Any],
+        levels: tuple[int, ...],
+        mode: str = "forward",
+        name: str = "jacobian",
+        scalar: int = 0,
+        how: dict[str, Any] | None = None,
+    ) -> None:
         self.base = base
         # The backend keywords of each Derivative it makes (see adgen.api._backend).
         self.how = how or {}
@@ -78,8 +84,9 @@ class Jacobian:
         """``h_depth``: the JVP nested ``depth`` times over the base."""
         while len(self._nested) < depth:
             inner = self._nested[-1] if self._nested else self.base
-            self._nested.append(Derivative(inner, "jvp", self.levels[len(self._nested)],
-                                           **self.how))
+            self._nested.append(
+                Derivative(inner, "jvp", self.levels[len(self._nested)], **self.how)
+            )
         return self._nested[depth - 1]
 
     def _reverse(self) -> Derivative:
@@ -98,8 +105,10 @@ class Jacobian:
         return to_html(self.source)
 
     def __repr__(self) -> str:
-        return f"<adgen {self.__name__} of {getattr(self.primal, '__qualname__', '?')!r} " \
-               f"wrt {', '.join(self._params[p] for p in self.levels)}>"
+        return (
+            f"<adgen {self.__name__} of {getattr(self.primal, '__qualname__', '?')!r} "
+            f"wrt {', '.join(self._params[p] for p in self.levels)}>"
+        )
 
     # ------------------------------------------------------------ calls
     @boundary
@@ -112,14 +121,16 @@ class Jacobian:
         if len(args) != len(self._params):
             raise DifferentiationError(
                 f"{self.__name__} takes {len(self._params)} argument(s) "
-                f"({', '.join(self._params)}), not {len(args)}")
+                f"({', '.join(self._params)}), not {len(args)}"
+            )
         xs = [args[p] for p in self.levels]
         for p, x in zip(self.levels, xs):
             if is_container(x):
                 raise DifferentiationError(
                     f"{self.__name__} with respect to a tuple, list or dict argument is not "
                     "supported; differentiate with respect to its arrays (pass them as "
-                    "separate arguments)")
+                    "separate arguments)"
+                )
             check_differentiable(self._params[p], x)
         if len(self.levels) == 1 and last is None and self._use_reverse(args):
             return self._rows(args)
@@ -128,8 +139,10 @@ class Jacobian:
             bases[-1] = [last]
         h = self._jvp(len(self.levels))
         depth = len(self.levels)
-        outs = [h(*args, *(bases[j][i] for j, i in enumerate(combo)))
-                for combo in itertools.product(*(range(len(b)) for b in bases))]
+        outs = [
+            h(*args, *(bases[j][i] for j, i in enumerate(combo)))
+            for combo in itertools.product(*(range(len(b)) for b in bases))
+        ]
         cols = [np.asarray(_top(o, depth)) for o in outs]
         value = outs[0]
         for _ in range(depth):
@@ -137,15 +150,17 @@ class Jacobian:
         # A derivative has the precision of the value and the inputs (float32 stays so);
         # a gradient's value has its input's (adgen.grad conforms it).
         of_grad = isinstance(self.base, Derivative) and self.base.kind == "grad"
-        dtype = np.result_type(*(() if of_grad else (np.asarray(value).dtype,)),
-                               *(np.asarray(x).dtype for x in xs))
+        dtype = np.result_type(
+            *(() if of_grad else (np.asarray(value).dtype,)), *(np.asarray(x).dtype for x in xs)
+        )
         out_shape = cols[0].shape
         if self.scalar:
-            of = out_shape + sum((np.shape(x) for x in xs[:len(xs) - self.scalar]), ())
+            of = out_shape + sum((np.shape(x) for x in xs[: len(xs) - self.scalar]), ())
             if of != ():
                 raise DifferentiationError(
                     f"{self.__name__}: grad and hessian need a function with a scalar "
-                    f"output, but what is differentiated has shape {of}; use jacobian")
+                    f"output, but what is differentiated has shape {of}; use jacobian"
+                )
         shape = sum((np.shape(x) for x in (xs[:-1] if last is not None else xs)), ())
         result = np.stack(cols, axis=-1).reshape(out_shape + shape)
         return result.astype(dtype) if dtype.kind in "fc" and result.dtype != dtype else result
@@ -162,8 +177,9 @@ class Jacobian:
         """A one-level Jacobian by reverse mode: one VJP per output element."""
         out = self.base(*args)
         if isinstance(out, (tuple, list, dict)):
-            raise DifferentiationError("jacobian needs a function with one output; "
-                                       "split it or use vjp/jvp")
+            raise DifferentiationError(
+                "jacobian needs a function with one output; split it or use vjp/jvp"
+            )
         x = args[self.levels[0]]
         rev = self._reverse()
         rows = [np.asarray(rev(*args, e)) for e in basis(out)]
@@ -182,13 +198,24 @@ class Jacobian:
         if is_tuple:
             raise DifferentiationError(
                 f"{kind} of a {self.__name__} with respect to several arguments is not "
-                "supported; differentiate with respect to one argument at a time")
+                "supported; differentiate with respect to one argument at a time"
+            )
         (p,) = positions
         if kind == "hessian":
-            return Jacobian(self.base, self.levels + (p, p), name="hessian_of_" + self.__name__,
-                            scalar=2, how=how)
-        deeper = Jacobian(self.base, self.levels + (p,), name=f"{kind}_of_{self.__name__}",
-                          scalar=int(kind in ("grad", "value_and_grad")), how=how)
+            return Jacobian(
+                self.base,
+                self.levels + (p, p),
+                name="hessian_of_" + self.__name__,
+                scalar=2,
+                how=how,
+            )
+        deeper = Jacobian(
+            self.base,
+            self.levels + (p,),
+            name=f"{kind}_of_{self.__name__}",
+            scalar=int(kind in ("grad", "value_and_grad")),
+            how=how,
+        )
         if kind in ("jacobian", "grad"):
             return deeper
         return _Applied(self, deeper, kind)
@@ -218,7 +245,8 @@ class _Applied:
             raise DifferentiationError(
                 f"{self.__name__} takes the arguments of {self.of.__name__} "
                 f"({', '.join(self.of._params)}), then the "
-                f"{'tangent' if self.kind == 'jvp' else 'cotangent'}")
+                f"{'tangent' if self.kind == 'jvp' else 'cotangent'}"
+            )
         primals, extra = args[:n], args[n]
         value = self.of.evaluate(primals)
         if self.kind == "jvp":
@@ -226,13 +254,13 @@ class _Applied:
             if np.shape(extra) != np.shape(x):
                 raise DifferentiationError(
                     f"jvp: the tangent has shape {np.shape(extra)}, but the argument has "
-                    f"shape {np.shape(x)}")
+                    f"shape {np.shape(x)}"
+                )
             return value, self.deeper.evaluate(primals, last=extra)
         if np.shape(extra) != np.shape(value):
             raise DifferentiationError(
                 f"vjp: the cotangent has shape {np.shape(extra)}, but {self.of.__name__} "
-                f"gives shape {np.shape(value)}: pass one shaped like its result")
+                f"gives shape {np.shape(value)}: pass one shaped like its result"
+            )
         full = self.deeper.evaluate(primals)
         return np.tensordot(np.asarray(extra), full, axes=np.ndim(value))
-
-

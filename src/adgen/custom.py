@@ -155,8 +155,9 @@ def _name_for(func: Any, wanted: str | None, fallback: str) -> str:
     return name
 
 
-def _register(func: Any, name: str | None, fallback: str, nrules: int, role: str = "",
-              owner: str = "") -> CustomFunction:
+def _register(
+    func: Any, name: str | None, fallback: str, nrules: int, role: str = "", owner: str = ""
+) -> CustomFunction:
     entry = lookup(func)
     if entry is not None:
         return entry
@@ -169,14 +170,18 @@ def _register(func: Any, name: str | None, fallback: str, nrules: int, role: str
     try:
         _BY_FUNC[func] = entry
     except TypeError:
-        raise TypeError(f"adgen cannot register rules for the unhashable object {func!r}; "
-                        "wrap it in a function") from None
+        raise TypeError(
+            f"adgen cannot register rules for the unhashable object {func!r}; wrap it in a function"
+        ) from None
     _NAMES[name] = func
     _PREVIOUS[func] = BY_CALLABLE.get(func)
     BY_CALLABLE[func] = prim
     PRIMITIVES[prim] = Primitive(
-        prim, _emitter(name), params,
-        jvp=_missing(entry, "jvp"), vjps=tuple(_missing(entry, "vjp") for _ in params),
+        prim,
+        _emitter(name),
+        params,
+        jvp=_missing(entry, "jvp"),
+        vjps=tuple(_missing(entry, "vjp") for _ in params),
         callables=(func,),
         doc=f"{name}, a function with custom derivative rules",
     )
@@ -197,22 +202,27 @@ def _missing(entry: CustomFunction, kind: str) -> Callable[..., Any]:
                 f"{entry.name} is the {entry.role} rule of {entry.owner} and has no "
                 f"derivative rules of its own; a derivative of a derivative (such as "
                 f"hessian) needs them: register them with adgen.defvjp({entry.name}, ...) "
-                f"and adgen.defjvp({entry.name}, ...)")
-        other = "forward mode (jvp, jacobian, hessian)" if kind == "jvp" else \
-            "reverse mode (grad, vjp)"
+                f"and adgen.defjvp({entry.name}, ...)"
+            )
+        other = (
+            "forward mode (jvp, jacobian, hessian)" if kind == "jvp" else "reverse mode (grad, vjp)"
+        )
         raise DifferentiationError(
             f"{entry.name} has custom derivative rules but no {kind.upper()} rule, which "
-            f"{other} needs; register one with adgen.def{kind}({entry.name}, ...)")
+            f"{other} needs; register one with adgen.def{kind}({entry.name}, ...)"
+        )
 
     return rule
 
 
-def _rules(entry: CustomFunction, rules: tuple[Rule, ...], kind: str) -> tuple[
-        CustomFunction | None, ...]:
+def _rules(
+    entry: CustomFunction, rules: tuple[Rule, ...], kind: str
+) -> tuple[CustomFunction | None, ...]:
     if len(rules) > len(entry.params):
         raise DifferentiationError(
             f"def{kind}({entry.name}, ...): {len(rules)} rules given, but {entry.name} takes "
-            f"{len(entry.params)} argument(s) ({', '.join(entry.params)})")
+            f"{len(entry.params)} argument(s) ({', '.join(entry.params)})"
+        )
     out: list[CustomFunction | None] = []
     for i, r in enumerate(rules):
         if r is None:
@@ -256,14 +266,22 @@ def defjvp(func: Any, *jvps: Rule, name: str | None = None) -> Any:
         entry.jvps = _rules(entry, jvps, "jvp")
         prim = PRIMITIVES[entry.prim]
         partials = [_jvp_partial(r) for r in entry.jvps]
-        prim.jvp = from_partials(*partials) if any(p is not None for p in partials) else (
-            lambda ts, out, *args: None)
+        prim.jvp = (
+            from_partials(*partials)
+            if any(p is not None for p in partials)
+            else (lambda ts, out, *args: None)
+        )
         _changed()
     return func
 
 
-def custom_derivative(func: Any = None, *, vjp: Rule | tuple[Rule, ...] = None,
-               jvp: Rule | tuple[Rule, ...] = None, name: str | None = None) -> Any:
+def custom_derivative(
+    func: Any = None,
+    *,
+    vjp: Rule | tuple[Rule, ...] = None,
+    jvp: Rule | tuple[Rule, ...] = None,
+    name: str | None = None,
+) -> Any:
     """Register both kinds of rules at once; usable as a decorator.
 
     ``vjp`` and ``jvp`` are one rule (for a one-argument function) or a tuple
@@ -302,6 +320,10 @@ def lower_custom(func: Any) -> Any:
     while out in entry.params:
         out += "_"
     op = Op([out], entry.prim, [Var(p) for p in entry.params])
-    return Function(name=entry.name, params=list(entry.params),
-                    body=Block(ops=[op], results=[Var(out)]), freevars=entry.bindings(),
-                    filename=getattr(getattr(func, "__code__", None), "co_filename", "<unknown>"))
+    return Function(
+        name=entry.name,
+        params=list(entry.params),
+        body=Block(ops=[op], results=[Var(out)]),
+        freevars=entry.bindings(),
+        filename=getattr(getattr(func, "__code__", None), "co_filename", "<unknown>"),
+    )

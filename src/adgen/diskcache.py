@@ -48,8 +48,9 @@ def _cell_text(value: Any) -> str:
     read by name), the type of anything else (found again by name)."""
     if type(value) is np.ndarray:
         return f"array{value.shape}{value.dtype.str}"
-    if isinstance(value, _CONSTANTS) or (isinstance(value, tuple) and all(
-            isinstance(v, _CONSTANTS) for v in value)):
+    if isinstance(value, _CONSTANTS) or (
+        isinstance(value, tuple) and all(isinstance(v, _CONSTANTS) for v in value)
+    ):
         return repr(value)
     return type(value).__qualname__
 
@@ -65,8 +66,19 @@ def key_text(f: Any, request_key: tuple[Any, ...]) -> str | None:
             cells.append(_cell_text(cell.cell_contents))
         except ValueError:
             cells.append("empty")
-    text = repr((FORMAT, __version__, f.__module__, f.__qualname__, code.co_filename,
-                 code.co_firstlineno, code.co_code.hex(), cells, request_key))
+    text = repr(
+        (
+            FORMAT,
+            __version__,
+            f.__module__,
+            f.__qualname__,
+            code.co_filename,
+            code.co_firstlineno,
+            code.co_code.hex(),
+            cells,
+            request_key,
+        )
+    )
     return None if " at 0x" in text else text  # an object without a stable text
 
 
@@ -91,8 +103,12 @@ def _where(name: str, obj: Any, f: Any) -> list[str] | None:
     if isinstance(obj, types.ModuleType):
         return ["module", obj.__name__]
     module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
-    if module and qualname and "<" not in qualname and _resolve(["import", module, qualname],
-                                                                 f) is obj:
+    if (
+        module
+        and qualname
+        and "<" not in qualname
+        and _resolve(["import", module, qualname], f) is obj
+    ):
         return ["import", module, qualname]
     return None
 
@@ -118,8 +134,12 @@ def _path(directory: str, key: str) -> str:
 
 def store(directory: str, key: str, f: Any, state: Any, emitted: Any, entry: Any) -> bool:
     """Write the record of a compilation; False (nothing written) if it cannot be stored."""
-    if entry.result_tree is not None or entry.aux_tree is not None or state.request.trees \
-            or entry.pinned:
+    if (
+        entry.result_tree is not None
+        or entry.aux_tree is not None
+        or state.request.trees
+        or entry.pinned
+    ):
         return False
     free = {}
     for name, obj in emitted.freevars.items():
@@ -135,11 +155,17 @@ def store(directory: str, key: str, f: Any, state: Any, emitted: Any, entry: Any
     if any(h is None for h in hashes.values()):
         return False
     record = {
-        "key": key, "name": emitted.name, "source": emitted.source, "free": free,
-        "files": hashes, "helpers": sorted(emitted.helpers), "modules": sorted(emitted.modules),
+        "key": key,
+        "name": emitted.name,
+        "source": emitted.source,
+        "free": free,
+        "files": hashes,
+        "helpers": sorted(emitted.helpers),
+        "modules": sorted(emitted.modules),
         "globals": [[n, _cell_text(o)] for n, o in entry.global_deps],
         "lines": [[k, v.filename, v.lineno, v.col, v.text] for k, v in emitted.line_locs.items()],
-        "structure": entry.result_structure, "has_aux": entry.has_aux,
+        "structure": entry.result_structure,
+        "has_aux": entry.has_aux,
     }
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
@@ -176,8 +202,9 @@ def load(directory: str, key: str, f: Any) -> dict[str, Any] | None:
         record["global_deps"] = tuple((n, f.__globals__[n]) for n, _ in record["globals"])
     except (KeyError, ValueError, ImportError, AttributeError):
         return None
-    if any(_cell_text(o) != text for (_, o), (_, text) in
-           zip(record["global_deps"], record["globals"])):
+    if any(
+        _cell_text(o) != text for (_, o), (_, text) in zip(record["global_deps"], record["globals"])
+    ):
         return None
     record["line_locs"] = {k: Loc(fn, ln, col, text) for k, fn, ln, col, text in record["lines"]}
     record["structure"] = _tuples(record["structure"])

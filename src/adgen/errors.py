@@ -56,15 +56,21 @@ def unknown_call_advice(name: str) -> str:
     has no rule for: advice that fits the call, not always "add derivative rules"."""
     short = name.rpartition(".")[2]
     if name in _TYPE_TESTS or (short in _TYPE_TESTS and name.startswith("builtins")):
-        return (f"adgen cannot lower {short}(): a derivative is generated once for every call, "
-                "so it cannot branch on the type of a value; write one function per type, "
-                "or test what adgen can see, such as np.ndim(x) == 0")
+        return (
+            f"adgen cannot lower {short}(): a derivative is generated once for every call, "
+            "so it cannot branch on the type of a value; write one function per type, "
+            "or test what adgen can see, such as np.ndim(x) == 0"
+        )
     if name.startswith(("numpy.random", "random.")) or name == "random":
-        return (f"{name} draws random numbers, which have no derivative and would differ "
-                "between the function and its derivative; draw them outside the function "
-                "and pass them as an argument left out of wrt")
-    return (f"adgen has no derivative rule for {name}; write it with the NumPy functions "
-            "adgen supports, or give it rules with adgen.defvjp and adgen.defjvp")
+        return (
+            f"{name} draws random numbers, which have no derivative and would differ "
+            "between the function and its derivative; draw them outside the function "
+            "and pass them as an argument left out of wrt"
+        )
+    return (
+        f"adgen has no derivative rule for {name}; write it with the NumPy functions "
+        "adgen supports, or give it rules with adgen.defvjp and adgen.defjvp"
+    )
 
 
 class NotScalarOutputError(DifferentiationError, ValueError):

@@ -72,8 +72,10 @@ class _Dot:
                     what = {"adjoint": "adjoint of ", "tangent": "tangent of "}.get(op.tag, "")
                     label = f"{what}line {op.loc.lineno}: {op.loc.text}"
                     self.lines.append(f"{indent}subgraph cluster_{next(self.clusters)} {{")
-                    self.lines.append(f"{indent}  label={_q(label)}; style=dashed; "
-                                      'color="#9ca3af"; fontname="Helvetica"; fontsize=10;')
+                    self.lines.append(
+                        f"{indent}  label={_q(label)}; style=dashed; "
+                        'color="#9ca3af"; fontname="Helvetica"; fontsize=10;'
+                    )
                     group_indent = indent + "  "
                 else:
                     group = None
@@ -83,22 +85,30 @@ class _Dot:
 
     def op(self, op: Op, indent: str) -> None:
         fill = FILL.get(op.tag, FILL[""])
-        tooltip = (f", tooltip={_q(f'{os.path.basename(op.loc.filename)}:{op.loc.lineno}')}"
-                   if op.loc else "")
+        tooltip = (
+            f", tooltip={_q(f'{os.path.basename(op.loc.filename)}:{op.loc.lineno}')}"
+            if op.loc
+            else ""
+        )
         if not op.blocks:
             node_id = f"n{next(self.ids)}"
-            self.lines.append(f"{indent}{node_id} [label={_q(_op_label(op))}, shape=box, "
-                              f'style="rounded,filled", fillcolor="{fill}"{tooltip}];')
+            self.lines.append(
+                f"{indent}{node_id} [label={_q(_op_label(op))}, shape=box, "
+                f'style="rounded,filled", fillcolor="{fill}"{tooltip}];'
+            )
             for r in op.results:
                 self.node_of[r] = node_id
             self.edges_into(node_id, op, indent)
             return
         self.lines.append(f"{indent}subgraph cluster_{next(self.clusters)} {{")
-        self.lines.append(f"{indent}  label={_q(_op_label(op))}; style=solid; "
-                          'fontname="Helvetica"; fontsize=10;')
+        self.lines.append(
+            f'{indent}  label={_q(_op_label(op))}; style=solid; fontname="Helvetica"; fontsize=10;'
+        )
         head = f"n{next(self.ids)}"
-        self.lines.append(f"{indent}  {head} [label={_q(op.prim)}, shape=diamond, "
-                          f'style=filled, fillcolor="{fill}"{tooltip}];')
+        self.lines.append(
+            f"{indent}  {head} [label={_q(op.prim)}, shape=diamond, "
+            f'style=filled, fillcolor="{fill}"{tooltip}];'
+        )
         self.edges_into(head, op, indent + "  ")
         for k, inner in enumerate(op.blocks):
             self.lines.append(f"{indent}  subgraph cluster_{next(self.clusters)} {{")
@@ -106,7 +116,7 @@ class _Dot:
             self.block(inner, indent + "    ")
             if inner.results:
                 out = f"n{next(self.ids)}"
-                self.lines.append(f"{indent}    {out} [label=\"yield\", shape=point];")
+                self.lines.append(f'{indent}    {out} [label="yield", shape=point];')
                 for v in inner.results:
                     if isinstance(v, Var) and v.name in self.node_of:
                         self.edges.append(f"  {self.node_of[v.name]} -> {out};")
@@ -119,16 +129,16 @@ class _Dot:
         fn = self.fn
         self.lines = [
             f"digraph {_q(fn.name)} {{",
-            f"  label={_q(title)}; labelloc=t; fontname=\"Helvetica\";",
+            f'  label={_q(title)}; labelloc=t; fontname="Helvetica";',
             '  node [fontname="Helvetica", fontsize=11];',
             '  edge [color="#6b7280", fontname="Helvetica", fontsize=10];',
         ]
         for p in fn.params:
-            self.node(p, f'label={_q(p)}, shape=ellipse, style=filled, fillcolor="#dbeafe"',
-                      "  ")
+            self.node(p, f'label={_q(p)}, shape=ellipse, style=filled, fillcolor="#dbeafe"', "  ")
         for name in sorted(fn.freevars):
-            self.node(name, f'label={_q(name)}, shape=note, style=filled, '
-                      'fillcolor="#f3f4f6"', "  ")
+            self.node(
+                name, f'label={_q(name)}, shape=note, style=filled, fillcolor="#f3f4f6"', "  "
+            )
         self.block(fn.body, "  ")
         out = f"n{next(self.ids)}"
         self.lines.append(f'  {out} [label="return", shape=doubleoctagon];')
@@ -162,9 +172,9 @@ def render(dot: str, fmt: str) -> bytes:
         raise GraphvizMissing(
             f"drawing a {fmt} image needs Graphviz's 'dot' program, which is not installed "
             "(apt-get install graphviz, brew install graphviz, or conda install graphviz); "
-            "write a .dot file instead and render it elsewhere")
-    proc = subprocess.run([exe, f"-T{fmt}"], input=dot.encode(), capture_output=True,
-                          check=False)
+            "write a .dot file instead and render it elsewhere"
+        )
+    proc = subprocess.run([exe, f"-T{fmt}"], input=dot.encode(), capture_output=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"dot failed: {proc.stderr.decode(errors='replace').strip()}")
     return proc.stdout

@@ -42,7 +42,8 @@ def check_options(backend: str, fallback: str | None) -> None:
     """Refuse an unknown backend or fallback with the choices."""
     if backend not in BACKENDS:
         raise DifferentiationError(
-            f"backend must be one of {', '.join(map(repr, BACKENDS))}, not {backend!r}")
+            f"backend must be one of {', '.join(map(repr, BACKENDS))}, not {backend!r}"
+        )
     if fallback not in FALLBACKS:
         raise DifferentiationError(f"fallback must be None or 'numpy', not {fallback!r}")
 
@@ -50,8 +51,10 @@ def check_options(backend: str, fallback: str | None) -> None:
 def unavailable() -> str | None:
     """Why numba cannot be used here, or None if it can."""
     if importlib.util.find_spec("numba") is None:
-        return ("numba is not installed (pip install adgen[numba]); it supports Python "
-                f"{sys.version_info.major}.{sys.version_info.minor} only from some release on")
+        return (
+            "numba is not installed (pip install adgen[numba]); it supports Python "
+            f"{sys.version_info.major}.{sys.version_info.minor} only from some release on"
+        )
     return None
 
 
@@ -60,8 +63,12 @@ def _numpy(request: Any) -> Any:
 
 
 def _warn(reason: str) -> None:
-    warnings.warn(f"adgen: the numba backend cannot compile this derivative ({reason}); "
-                  "using the NumPy backend", RuntimeWarning, stacklevel=4)
+    warnings.warn(
+        f"adgen: the numba backend cannot compile this derivative ({reason}); "
+        "using the NumPy backend",
+        RuntimeWarning,
+        stacklevel=4,
+    )
 
 
 def build(request: Any, build_python: Callable[..., Any]) -> Any:
@@ -87,8 +94,10 @@ def build(request: Any, build_python: Callable[..., Any]) -> Any:
     rt.compile_source(ns, names, cache=request.jit_cache)
     fallback = None
     if request.fallback == "numpy":
+
         def fallback(*args: Any) -> Any:
             return build_python(_numpy(request), None).func(*args)
+
     func = rt.NumbaFunction(ns[entry.emitted.name], entry.emitted.line_locs, fallback)
     func._adgen_ir = entry.ir  # type: ignore[attr-defined]
     entry.func = func
@@ -103,7 +112,8 @@ def build(request: Any, build_python: Callable[..., Any]) -> Any:
 def cache_dir() -> Path:
     """Where generated modules for numba's disk cache go (numba writes beside them)."""
     base = os.environ.get("ADGEN_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "adgen")
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "adgen"
+    )
     return Path(base) / "numba"
 
 

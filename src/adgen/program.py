@@ -42,8 +42,13 @@ class Program:
     def copy(self) -> Program:
         """A program with the same functions, to which new ones can be added without
         changing this one (a compilation starting from IR another one made)."""
-        return Program(dict(self.functions), dict(self.origins), dict(self.derived),
-                       list(self.keep), list(self.pending))
+        return Program(
+            dict(self.functions),
+            dict(self.origins),
+            dict(self.derived),
+            list(self.keep),
+            list(self.pending),
+        )
 
     def fresh_name(self, base: str) -> str:
         name, k = base, 2

@@ -43,7 +43,7 @@ def _definition(f: Callable[..., Any]) -> tuple[str, ast.FunctionDef]:
     lines = textwrap.dedent(inspect.getsource(f)).splitlines(keepends=True)
     node = ast.parse("".join(lines)).body[0]
     assert isinstance(node, ast.FunctionDef), f
-    text = "".join(lines[node.lineno - 1:])
+    text = "".join(lines[node.lineno - 1 :])
     return text, ast.parse(text).body[0]  # type: ignore[return-value]
 
 
@@ -70,13 +70,15 @@ def depends(f: Callable[..., Any], table: dict[str, Callable[..., Any]] | None =
     return sorted(n for n in _free_names(f) if n in table and table[n] is not f)
 
 
-def unresolved(f: Callable[..., Any], table: dict[str, Callable[..., Any]] | None = None
-               ) -> list[str]:
+def unresolved(
+    f: Callable[..., Any], table: dict[str, Callable[..., Any]] | None = None
+) -> list[str]:
     """The names ``f`` reads that a generated module would not have: neither ``np``,
     a builtin nor a helper of ``table``. Empty for every helper (a test checks)."""
     table = HELPERS if table is None else table
-    return sorted(n for n in _free_names(f)
-                  if n != "np" and n not in table and not hasattr(builtins, n))
+    return sorted(
+        n for n in _free_names(f) if n != "np" and n not in table and not hasattr(builtins, n)
+    )
 
 
 def helper_source(names: set[str], extra: dict[str, Any] | None = None) -> str:
@@ -156,8 +158,11 @@ def matmul_adjoint_a(g, a, b):
 def matmul_adjoint_b(g, a, b):
     """The adjoint of ``b`` in ``a @ b`` given the result's adjoint ``g``."""
     if np.ndim(a) == 1:
-        return unbroadcast(np.expand_dims(a, -1) * np.expand_dims(g, -2), b) if np.ndim(
-            b) > 1 else unbroadcast(g * a, b)
+        return (
+            unbroadcast(np.expand_dims(a, -1) * np.expand_dims(g, -2), b)
+            if np.ndim(b) > 1
+            else unbroadcast(g * a, b)
+        )
     if np.ndim(b) == 1:
         return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), np.expand_dims(g, -1))[..., 0], b)
     return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)
@@ -177,6 +182,8 @@ def zeros_like(x):
     if isinstance(x, np.ndarray):
         return np.zeros_like(x, dtype=np.result_type(x, 1.0))
     return 0.0
+
+
 @helper
 def dot_adjoint_a(g, a, b):
     """The adjoint of ``a`` in ``np.dot(a, b)`` given the result's adjoint ``g``."""
@@ -294,12 +301,20 @@ def einsum_adjoint(g, *operands, subscripts, index=0):
     names = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
     letters = [c for c in names if c not in text]
     # Write each '...' as named axes, aligned on the right as broadcasting does.
-    dots = max([np.ndim(x) - len(s.replace("...", "")) for x, s in zip(operands, ins, strict=True)
-                if "..." in s] or [0])
+    dots = max(
+        [
+            np.ndim(x) - len(s.replace("...", ""))
+            for x, s in zip(operands, ins, strict=True)
+            if "..." in s
+        ]
+        or [0]
+    )
     ell = "".join(letters[:dots])
     letters = letters[dots:]
-    ins = [s.replace("...", ell[dots - (np.ndim(x) - len(s) + 3):] if "..." in s else "")
-           for x, s in zip(operands, ins, strict=True)]
+    ins = [
+        s.replace("...", ell[dots - (np.ndim(x) - len(s) + 3) :] if "..." in s else "")
+        for x, s in zip(operands, ins, strict=True)
+    ]
     if not arrow:
         once = sorted(c for c in set("".join(ins)) if "".join(ins).count(c) == 1 and c not in ell)
         out = ell + "".join(once)
@@ -323,8 +338,9 @@ def einsum_adjoint(g, *operands, subscripts, index=0):
         wanted += c
     r = np.einsum(",".join(terms) + "->" + wanted, *args)
     if np.shape(r) != shape:  # size-1 axes the einsum broadcast
-        r = np.sum(r, axis=tuple(i for i, n in enumerate(shape) if n != np.shape(r)[i]),
-                   keepdims=True)
+        r = np.sum(
+            r, axis=tuple(i for i, n in enumerate(shape) if n != np.shape(r)[i]), keepdims=True
+        )
     return r
 
 
@@ -368,7 +384,7 @@ def prod_others(x, axis=None):
     axes = [a % x.ndim for a in axes]
     rest = [a for a in range(x.ndim) if a not in axes]
     y = np.transpose(x, rest + axes)
-    y = np.reshape(y, y.shape[:len(rest)] + (-1,))
+    y = np.reshape(y, y.shape[: len(rest)] + (-1,))
     left = np.ones_like(y)
     left[..., 1:] = np.cumprod(y[..., :-1], axis=-1)
     right = np.ones_like(y)
@@ -384,7 +400,7 @@ def repeat_adjoint(g, x, repeats, axis=None):
     ax = 0 if axis is None else axis % len(shape)
     n = shape[ax]
     if np.ndim(repeats) == 0:
-        runs = np.reshape(g, shape[:ax] + (n, int(repeats)) + shape[ax + 1:])
+        runs = np.reshape(g, shape[:ax] + (n, int(repeats)) + shape[ax + 1 :])
         return np.reshape(np.sum(runs, axis=ax + 1), np.shape(x))
     ends = np.cumsum(np.broadcast_to(repeats, (n,)))
     edge = list(np.shape(g))
@@ -482,8 +498,10 @@ def int_array_index(index):
     """Whether ``index`` holds an integer array or list, which may repeat positions."""
     parts = index if isinstance(index, tuple) else (index,)
     for part in parts:
-        if isinstance(part, (list, tuple, range, np.ndarray)) and np.asarray(
-                part).dtype.kind in "iu":
+        if (
+            isinstance(part, (list, tuple, range, np.ndarray))
+            and np.asarray(part).dtype.kind in "iu"
+        ):
             return True
     return False
 
@@ -539,8 +557,10 @@ def updated_in_place(new, old):
     """``new``, the value of ``old op= v``: NumPy changes an array in place, so the
     result must keep its shape, else it raises as NumPy does."""
     if isinstance(old, np.ndarray) and np.shape(new) != old.shape:
-        raise ValueError(f"non-broadcastable output operand with shape {old.shape} "
-                         f"doesn't match the broadcast shape {np.shape(new)}")
+        raise ValueError(
+            f"non-broadcastable output operand with shape {old.shape} "
+            f"doesn't match the broadcast shape {np.shape(new)}"
+        )
     return new
 
 
@@ -560,7 +580,8 @@ def real_eig(a, part=0):
         raise ValueError(
             "adgen refuses this derivative: np.linalg.eig found complex eigenvalues, and "
             "adgen does not differentiate complex numbers; for a symmetric matrix use "
-            "np.linalg.eigh")
+            "np.linalg.eigh"
+        )
     return v if part else w
 
 
@@ -574,7 +595,8 @@ def require_shape(g, a, shape="tall", what=""):
         rows = "rows as columns" if shape == "tall" else "columns as rows"
         raise ValueError(
             f"adgen refuses this derivative: {what} is differentiable only for matrices "
-            f"with at least as many {rows}, and this one is {m}x{n}")
+            f"with at least as many {rows}, and this one is {m}x{n}"
+        )
     return g
 
 
@@ -636,7 +658,7 @@ def convolve_adjoint(g, like, v, mode="full"):
     n, m = np.size(like), np.size(v)
     offset = {"full": 0, "same": (min(n, m) - 1) // 2, "valid": min(n, m) - 1}[mode]
     full = np.zeros(n + m - 1, dtype=np.result_type(g, v, float))
-    full[offset:offset + np.size(g)] = g
+    full[offset : offset + np.size(g)] = g
     return np.correlate(full, v, "valid")
 
 
@@ -646,8 +668,9 @@ def split_part_adjoint(g, like, func="split", sections=1, axis=0, part=0):
     the part was taken from, zeros elsewhere."""
     where = np.arange(np.size(like)).reshape(np.shape(like))
     split = getattr(np, func)
-    pieces = split(where, sections, axis) if func in ("split", "array_split") else split(
-        where, sections)
+    pieces = (
+        split(where, sections, axis) if func in ("split", "array_split") else split(where, sections)
+    )
     out = np.zeros(np.size(like), dtype=np.result_type(g, float))
     out[pieces[part].ravel()] = np.broadcast_to(g, pieces[part].shape).ravel()
     return out.reshape(np.shape(like))

@@ -112,8 +112,10 @@ def load_file(path: str) -> types.ModuleType:
         hint = ""
         if isinstance(exc, ImportError) and "relative import" in str(exc):
             hint = "; name it as package.module:function instead of by its file"
-        raise TargetError(f"importing it raised {exc_line(exc)}{hint}",
-                          _raise_site(exc, full) or display_path(path)) from None
+        raise TargetError(
+            f"importing it raised {exc_line(exc)}{hint}",
+            _raise_site(exc, full) or display_path(path),
+        ) from None
     return module
 
 
@@ -164,15 +166,13 @@ def resolve(spec: str) -> Target:
     obj: Any = module
     for part in attr.split("."):
         if not hasattr(obj, part):
-            origin = display_path(module.__file__) if getattr(module, "__file__", None) \
-                else where
+            origin = display_path(module.__file__) if getattr(module, "__file__", None) else where
             raise TargetError(f"no function {attr!r} in it", origin)
         obj = getattr(obj, part)
     if isinstance(obj, Derivative):
         obj = obj.primal
     if not inspect.isfunction(obj):
-        raise TargetError(f"{attr} is not a function (it is a {type(obj).__name__} object)",
-                          spec)
+        raise TargetError(f"{attr} is not a function (it is a {type(obj).__name__} object)", spec)
     return Target(spec, attr.rsplit(".", 1)[-1], obj, module)
 
 

@@ -40,8 +40,9 @@ def _random_like(x: Any, rng: np.random.Generator) -> Any:
     return rng.standard_normal(np.shape(x))
 
 
-def _shift(args: Sequence[Any], positions: Sequence[int], dirs: Sequence[Any],
-           eps: float) -> list[Any]:
+def _shift(
+    args: Sequence[Any], positions: Sequence[int], dirs: Sequence[Any], eps: float
+) -> list[Any]:
     out = list(args)
     for p, d in zip(positions, dirs, strict=True):
         out[p] = _step(args[p], d, eps)
@@ -66,13 +67,17 @@ def _difference(hi: Any, lo: Any, eps: float) -> Any:
 
 
 def _close(a: float, b: float, rtol: float, atol: float, what: str) -> None:
-    if not np.isfinite(a) or not np.isfinite(b) or abs(a - b) > atol + rtol * max(abs(a),
-                                                                                   abs(b)):
+    if not np.isfinite(a) or not np.isfinite(b) or abs(a - b) > atol + rtol * max(abs(a), abs(b)):
         raise GradientCheckError(f"{what}: {a!r} != {b!r} (rtol={rtol}, atol={atol})")
 
 
-def numeric_jvp(f: Callable[..., Any], args: Sequence[Any], positions: Sequence[int],
-                dirs: Sequence[Any], eps: float = 1e-6) -> Any:
+def numeric_jvp(
+    f: Callable[..., Any],
+    args: Sequence[Any],
+    positions: Sequence[int],
+    dirs: Sequence[Any],
+    eps: float = 1e-6,
+) -> Any:
     """Central finite difference of ``f`` at ``args`` in direction ``dirs``."""
     hi = f(*_shift(args, positions, dirs, eps))
     lo = f(*_shift(args, positions, dirs, -eps))
@@ -103,8 +108,13 @@ def check_grads(
         value, tangent = api.jvp(f, wrt_arg)(*args, *dirs)
         _close(_flat_inner(u, tangent), fd_scalar, rtol, atol, f"jvp of {f.__name__}")
         expected = f(*args)
-        _close(_flat_inner(u, value), _flat_inner(u, expected), 1e-9, 1e-9,
-               f"value returned by the jvp of {f.__name__}")
+        _close(
+            _flat_inner(u, value),
+            _flat_inner(u, expected),
+            1e-9,
+            1e-9,
+            f"value returned by the jvp of {f.__name__}",
+        )
     if "reverse" in modes:
         grads = api.vjp(f, wrt_arg)(*args, u)
         _close(_flat_inner(grads, dirs), fd_scalar, rtol, atol, f"vjp of {f.__name__}")
@@ -116,5 +126,10 @@ def check_grads(
         hv_fd = numeric_jvp(g, args, positions, dirs, eps)
         _, hv = api.jvp(g, wrt_arg)(*args, *dirs)
         w = _random_like(hv_fd, rng)
-        _close(_flat_inner(w, hv), _flat_inner(w, hv_fd), rtol * 10, atol * 10,
-               f"hessian-vector product of {f.__name__}")
+        _close(
+            _flat_inner(w, hv),
+            _flat_inner(w, hv_fd),
+            rtol * 10,
+            atol * 10,
+            f"hessian-vector product of {f.__name__}",
+        )

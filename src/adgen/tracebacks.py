@@ -120,8 +120,12 @@ def hide_internal_frames(exc: BaseException, seen: set[int] | None = None) -> No
     tb, dropped = _filtered(exc.__traceback__)
     exc.__traceback__ = tb
     noted = any(_HIDDEN in n for n in getattr(exc, "__notes__", ()))
-    if dropped and not noted and not isinstance(exc, DifferentiationError) and \
-            hasattr(exc, "add_note"):
+    if (
+        dropped
+        and not noted
+        and not isinstance(exc, DifferentiationError)
+        and hasattr(exc, "add_note")
+    ):
         exc.add_note(f"{_HIDDEN} (set ADGEN_TRACEBACK=full to show them)")
     for chained in (exc.__cause__, exc.__context__):
         if chained is not None:

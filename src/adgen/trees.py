@@ -37,8 +37,9 @@ Tree = Any
 REGISTRY: dict[type, tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]] = {}
 
 
-def register_pytree(cls: type, flatten: Callable[[Any], tuple[Any, Any]],
-                    unflatten: Callable[[Any, Any], Any]) -> None:
+def register_pytree(
+    cls: type, flatten: Callable[[Any], tuple[Any, Any]], unflatten: Callable[[Any, Any], Any]
+) -> None:
     """Make instances of ``cls`` containers: ``flatten(obj) -> (children, aux)`` gives
     the values inside (each a leaf or a container) and hashable static data;
     ``unflatten(aux, children)`` rebuilds an instance (JAX's convention).
@@ -80,8 +81,13 @@ def _node(x: Any) -> Tree | None:
     if cls in REGISTRY:
         parts, aux = REGISTRY[cls][0](x)
         parts = list(parts)
-        return ("node", cls, aux, _attribute_names(cls, aux, len(parts)),
-                tuple(tree_of(p) for p in parts))
+        return (
+            "node",
+            cls,
+            aux,
+            _attribute_names(cls, aux, len(parts)),
+            tuple(tree_of(p) for p in parts),
+        )
     if isinstance(x, tuple) and hasattr(cls, "_fields"):
         return ("node", cls, None, tuple(cls._fields), tuple(tree_of(p) for p in x))
     if dataclasses.is_dataclass(x) and not isinstance(x, type):
@@ -111,8 +117,11 @@ def node_build(tree: Tree, parts: list[Any]) -> Any:
 def is_container(x: Any) -> bool:
     """Whether ``x`` is taken apart by adgen (a tuple, list, dict or a node)."""
     cls = type(x)
-    return isinstance(x, (tuple, list, dict)) or cls in REGISTRY or (
-        dataclasses.is_dataclass(x) and not isinstance(x, type))
+    return (
+        isinstance(x, (tuple, list, dict))
+        or cls in REGISTRY
+        or (dataclasses.is_dataclass(x) and not isinstance(x, type))
+    )
 
 
 def tree_of(x: Any) -> Tree:
@@ -199,21 +208,26 @@ def leaf_paths(tree: Tree) -> list[str]:
     """How each leaf is reached, as Python would write it: ``['w']``, ``[0][1]``."""
     if tree is None:
         return [""]
-    return [f"{key}{s}" for key, sub in zip(_keys(tree), children(tree), strict=True)
-            for s in leaf_paths(sub)]
+    return [
+        f"{key}{s}"
+        for key, sub in zip(_keys(tree), children(tree), strict=True)
+        for s in leaf_paths(sub)
+    ]
 
 
 def to_nested_tuples(x: Any, tree: Tree) -> Any:
     """``x`` with every list and dict of ``tree`` turned into a tuple (result order)."""
     if tree is None:
         return x
-    return tuple(to_nested_tuples(i, c)
-                 for i, c in zip(_items(x, tree), children(tree), strict=True))
+    return tuple(
+        to_nested_tuples(i, c) for i, c in zip(_items(x, tree), children(tree), strict=True)
+    )
 
 
 def from_nested_tuples(x: Any, tree: Tree) -> Any:
     """The inverse of :func:`to_nested_tuples`."""
     if tree is None:
         return x
-    return _rebuilt(tree, [from_nested_tuples(i, c)
-                           for i, c in zip(x, children(tree), strict=True)])
+    return _rebuilt(
+        tree, [from_nested_tuples(i, c) for i, c in zip(x, children(tree), strict=True)]
+    )

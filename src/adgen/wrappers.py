@@ -35,20 +35,35 @@ def _passes_through(wrapper: Any) -> bool:
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]
     a = node.args
-    if len(body) != 1 or not isinstance(body[0], ast.Return) or a.args or a.kwonlyargs \
-            or a.vararg is None or a.posonlyargs:
+    if (
+        len(body) != 1
+        or not isinstance(body[0], ast.Return)
+        or a.args
+        or a.kwonlyargs
+        or a.vararg is None
+        or a.posonlyargs
+    ):
         return False
     call = body[0].value
     if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
         return False
     star = [x for x in call.args if isinstance(x, ast.Starred)]
-    if len(call.args) != 1 or len(star) != 1 or not isinstance(star[0].value, ast.Name) \
-            or star[0].value.id != a.vararg.arg:
+    if (
+        len(call.args) != 1
+        or len(star) != 1
+        or not isinstance(star[0].value, ast.Name)
+        or star[0].value.id != a.vararg.arg
+    ):
         return False
     kwargs = [k for k in call.keywords if k.arg is None]
     if len(call.keywords) != (a.kwarg is not None) or (
-            a.kwarg is not None and (len(kwargs) != 1 or not isinstance(kwargs[0].value, ast.Name)
-                                     or kwargs[0].value.id != a.kwarg.arg)):
+        a.kwarg is not None
+        and (
+            len(kwargs) != 1
+            or not isinstance(kwargs[0].value, ast.Name)
+            or kwargs[0].value.id != a.kwarg.arg
+        )
+    ):
         return False
     name = call.func.id
     cells = dict(zip(code.co_freevars, wrapper.__closure__ or ()))

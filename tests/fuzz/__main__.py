@@ -38,8 +38,14 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"unknown features {sorted(unknown)}; known: {sorted(names)}")
     feats = dataclasses.replace(feats, **changes)
     print(f"features: {feats}", flush=True)
-    rep = campaign(a.count, a.seed, feats, a.hessian_every, shrink_per_kind=a.show,
-                   progress=lambda n: print(f"... {n} programs", file=sys.stderr, flush=True))
+    rep = campaign(
+        a.count,
+        a.seed,
+        feats,
+        a.hessian_every,
+        shrink_per_kind=a.show,
+        progress=lambda n: print(f"... {n} programs", file=sys.stderr, flush=True),
+    )
     print(rep.text(a.show))
     return 1 if rep.failures else 0
 

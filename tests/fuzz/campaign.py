@@ -30,12 +30,16 @@ class Report:
         return sorted(s for fs in self.failures.values() for s, _, _ in fs)
 
     def text(self, show: int = 2) -> str:
-        lines = [f"programs: {self.programs}  checks: {self.checks}  time: {self.seconds:.1f} s",
-                 "outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(self.statuses.items())),
-                 f"finite-difference checks skipped at kinks: {self.kinks}"]
+        lines = [
+            f"programs: {self.programs}  checks: {self.checks}  time: {self.seconds:.1f} s",
+            "outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(self.statuses.items())),
+            f"finite-difference checks skipped at kinks: {self.kinks}",
+        ]
         if self.invalid:
-            lines.append("invalid (the program itself raises): "
-                         + ", ".join(f"{k} {v}" for k, v in self.invalid.most_common()))
+            lines.append(
+                "invalid (the program itself raises): "
+                + ", ".join(f"{k} {v}" for k, v in self.invalid.most_common())
+            )
         if self.refusals:
             lines.append("refusals by kind:")
             lines += [f"  {v:6d}  {k}" for k, v in self.refusals.most_common()]
@@ -44,8 +48,11 @@ class Report:
             lines.append(f"  {len(fs):6d}  {kind}: seeds {[s for s, _, _ in fs][:20]}")
         for kind, fs in sorted(self.failures.items()):
             for seed, prog, detail in fs[:show]:
-                lines += [f"--- {kind}, seed {seed}, shrunk: {detail}", prog.source.rstrip(),
-                          f"# inputs: {prog.args!r}"]
+                lines += [
+                    f"--- {kind}, seed {seed}, shrunk: {detail}",
+                    prog.source.rstrip(),
+                    f"# inputs: {prog.args!r}",
+                ]
         return "\n".join(lines)
 
 
@@ -55,9 +62,14 @@ def _refusal_kind(o: Outcome) -> str:
     return f"{o.kind}: {reason[:70]}"
 
 
-def campaign(count: int, seed: int = 0, features: Features | None = None,
-             hessian_every: int = 5, shrink_per_kind: int = 2,
-             progress: Callable[[int], None] | None = None) -> Report:
+def campaign(
+    count: int,
+    seed: int = 0,
+    features: Features | None = None,
+    hessian_every: int = 5,
+    shrink_per_kind: int = 2,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
     """Run ``count`` programs from seeds ``seed .. seed + count - 1``."""
     rep = Report()
     start = time.perf_counter()

@@ -27,15 +27,15 @@ class Features:
     loops: bool = True
     while_loops: bool = True
     branches: bool = True
-    jumps: bool = True            # break / continue / early return
-    helpers: bool = True          # calls to module-level helpers
-    indexing: bool = True         # integer, slice, fancy and boolean reads
-    writes: bool = True           # indexed writes into fresh arrays (np.zeros, .copy())
-    augmented: bool = True        # x += ... on arrays the function owns
-    views: bool = True            # views (x[1], x.T, x[:, 0]) written through; aliases
+    jumps: bool = True  # break / continue / early return
+    helpers: bool = True  # calls to module-level helpers
+    indexing: bool = True  # integer, slice, fancy and boolean reads
+    writes: bool = True  # indexed writes into fresh arrays (np.zeros, .copy())
+    augmented: bool = True  # x += ... on arrays the function owns
+    views: bool = True  # views (x[1], x.T, x[:, 0]) written through; aliases
     helper_mutation: bool = True  # a helper updating its array argument in place
-    lists: bool = True            # lists built with append in loops
-    where: bool = True            # np.where / maximum (kinks)
+    lists: bool = True  # lists built with append in loops
+    where: bool = True  # np.where / maximum (kinks)
 
     @classmethod
     def all(cls) -> Features:
@@ -52,9 +52,18 @@ class Program:
     features: Features = field(default_factory=Features)
 
 
-UNARY = ("np.sin({})", "np.cos({})", "np.tanh({})", "np.exp(np.sin({}))",
-         "np.sqrt(1.0 + {0} * {0})", "np.log(1.0 + {0} * {0})", "({}) ** 2",
-         "np.arctan({})", "(1.0 / (1.0 + {0} * {0}))", "(-({}))")
+UNARY = (
+    "np.sin({})",
+    "np.cos({})",
+    "np.tanh({})",
+    "np.exp(np.sin({}))",
+    "np.sqrt(1.0 + {0} * {0})",
+    "np.log(1.0 + {0} * {0})",
+    "({}) ** 2",
+    "np.arctan({})",
+    "(1.0 / (1.0 + {0} * {0}))",
+    "(-({}))",
+)
 BINARY = ("({} + {})", "({} - {})", "({} * {})", "({} / (1.5 + np.sin({})))")
 
 
@@ -99,27 +108,35 @@ class _Gen:
             c = self.expr(env, shape, depth - 1)
             other = self.expr(env, shape if r.random() < 0.5 else (), depth - 1)
             if r.random() < 0.5:
-                return f"np.where({c} > {_const(r)}, {c}, {other})" if shape else \
-                    f"np.maximum({c}, {other})"
+                return (
+                    f"np.where({c} > {_const(r)}, {c}, {other})"
+                    if shape
+                    else f"np.maximum({c}, {other})"
+                )
             return f"np.maximum({c}, {other})" if shape else f"np.minimum({c}, {other})"
         if k < 0.9:
             return self.reduce_or_matmul(env, shape, depth)
         return self.leaf(env, shape)
 
-    def reduce_or_matmul(self, env: dict[str, tuple[int, ...]], shape: tuple[int, ...],
-                         depth: int) -> str:
+    def reduce_or_matmul(
+        self, env: dict[str, tuple[int, ...]], shape: tuple[int, ...], depth: int
+    ) -> str:
         r = self.rng
         if shape == ():
             src = r.choice([s for s in SHAPES if s])
             inner = self.expr(env, src, depth - 1)
             if len(src) == 1 and r.random() < 0.3:
                 return f"({inner} @ {self.expr(env, src, depth - 1)})"
-            return r.choice(("np.sum({})", "np.mean({})", "np.prod(np.tanh({}) + 1.5)",
-                             "np.max({})")).format(inner)
+            return r.choice(
+                ("np.sum({})", "np.mean({})", "np.prod(np.tanh({}) + 1.5)", "np.max({})")
+            ).format(inner)
         if len(shape) == 1:
             n = shape[0]
-            opts = [f"np.sum({{}}, axis=0)|{(2, n)}", f"np.mean({{}}, axis=1)|{(n, 3)}",
-                    f"({{}} @ {{}})|{(n, 3)}|{(3,)}"]
+            opts = [
+                f"np.sum({{}}, axis=0)|{(2, n)}",
+                f"np.mean({{}}, axis=1)|{(n, 3)}",
+                f"({{}} @ {{}})|{(n, 3)}|{(3,)}",
+            ]
             if n == 3:
                 opts.append(f"({{}} @ {{}})|{(2,)}|{(2, 3)}")
             pick = r.choice(opts).split("|")
@@ -162,8 +179,11 @@ class _Gen:
             if s == (2, 3) and shape == (2,):
                 cands += [f"{v}[:, {r.randrange(3)}]", f"{v}[[1, 0], {r.randrange(3)}]"]
             if s == (3, 3) and shape == (3,):
-                cands += [f"{v}[:, {r.randrange(3)}]", f"{v}[{r.randrange(3)}]",
-                          f"{v}[[0, 2, 1], [1, 1, 0]]"]
+                cands += [
+                    f"{v}[:, {r.randrange(3)}]",
+                    f"{v}[{r.randrange(3)}]",
+                    f"{v}[[0, 2, 1], [1, 1, 0]]",
+                ]
             if s == (3, 3) and shape == (2, 3):
                 cands += [f"{v}[1:]", f"{v}[::2]", f"{v}[[2, 0]]"]
             if s == (3, 3) and shape == (3, 2):
@@ -187,15 +207,22 @@ class _Gen:
         return r.choice(cands) if cands else None
 
     # ---------------------------------------------------------------- statements
-    def block(self, env: dict[str, tuple[int, ...]], n: int, indent: str, owned: set[str],
-              top: bool = False) -> list[str]:
+    def block(
+        self,
+        env: dict[str, tuple[int, ...]],
+        n: int,
+        indent: str,
+        owned: set[str],
+        top: bool = False,
+    ) -> list[str]:
         out: list[str] = []
         for _ in range(n):
             out += self.statement(env, indent, owned, top)
         return out
 
-    def statement(self, env: dict[str, tuple[int, ...]], ind: str, owned: set[str],
-                  top: bool) -> list[str]:
+    def statement(
+        self, env: dict[str, tuple[int, ...]], ind: str, owned: set[str], top: bool
+    ) -> list[str]:
         r = self.rng
         f = self.f
         k = r.random()
@@ -245,8 +272,14 @@ class _Gen:
         head = f"{ind}for {i} in range({n}):"
         return self.loop_body(env, ind, owned, head, i)
 
-    def loop_body(self, env: dict[str, tuple[int, ...]], ind: str, owned: set[str], head: str,
-                  counter: str | None) -> list[str]:
+    def loop_body(
+        self,
+        env: dict[str, tuple[int, ...]],
+        ind: str,
+        owned: set[str],
+        head: str,
+        counter: str | None,
+    ) -> list[str]:
         r = self.rng
         inner = dict(env)
         if counter:
@@ -302,12 +335,17 @@ class _Gen:
         env[name] = shape
         owned.add(name)
         if len(shape) == 1:
-            targets = [(f"{name}[{r.randrange(shape[0])}]", ()), (f"{name}[:2]", (2,)),
-                       (f"{name}[{name} > {_const(r)}]", ())]
+            targets = [
+                (f"{name}[{r.randrange(shape[0])}]", ()),
+                (f"{name}[:2]", (2,)),
+                (f"{name}[{name} > {_const(r)}]", ()),
+            ]
         else:
-            targets = [(f"{name}[{r.randrange(shape[0])}]", (shape[1],)),
-                       (f"{name}[:, {r.randrange(shape[1])}]", (shape[0],)),
-                       (f"{name}[1, 2]", ())]
+            targets = [
+                (f"{name}[{r.randrange(shape[0])}]", (shape[1],)),
+                (f"{name}[:, {r.randrange(shape[1])}]", (shape[0],)),
+                (f"{name}[1, 2]", ()),
+            ]
         tgt, ts = r.choice(targets)
         op = r.choice(("=", "=", "+=", "*="))
         rhs = self.expr(env, ts, 1)
@@ -315,8 +353,11 @@ class _Gen:
             rhs = f"np.tanh({rhs})"
         if self.f.loops and r.random() < 0.4:
             i = self.fresh("j")
-            return [*lines, f"{ind}for {i} in range({shape[0]}):",
-                    f"{ind}    {name}[{i}] {op} {self.expr(env, shape[1:], 1)}"]
+            return [
+                *lines,
+                f"{ind}for {i} in range({shape[0]}):",
+                f"{ind}    {name}[{i}] {op} {self.expr(env, shape[1:], 1)}",
+            ]
         return [*lines, f"{ind}{tgt} {op} {rhs}"]
 
     def view(self, env: dict[str, tuple[int, ...]], ind: str, owned: set[str]) -> list[str]:
@@ -327,8 +368,14 @@ class _Gen:
         base = r.choice(arrays)
         s = env[base]
         w = self.fresh("w")
-        view, vs = r.choice([(f"{base}[1]", (s[1],)), (f"{base}.T", (s[1], s[0])),
-                             (f"{base}[:, 0]", (s[0],)), (f"{base}", s)])
+        view, vs = r.choice(
+            [
+                (f"{base}[1]", (s[1],)),
+                (f"{base}.T", (s[1], s[0])),
+                (f"{base}[:, 0]", (s[0],)),
+                (f"{base}", s),
+            ]
+        )
         op = r.choice(("*=", "+=", "-="))
         rhs = self.expr(env, vs if r.random() < 0.5 else (), 1)
         rhs = f"np.tanh({rhs})" if op == "*=" else rhs
@@ -365,9 +412,12 @@ class _Gen:
         item = self.expr(env, shape, 1)
         name = self.fresh()
         env[name] = shape
-        return [f"{ind}{acc} = []", f"{ind}for {i} in range(3):",
-                f"{ind}    {acc}.append({item} * ({i} + 1.0))",
-                f"{ind}{name} = {acc}[0] + {acc}[-1]"]
+        return [
+            f"{ind}{acc} = []",
+            f"{ind}for {i} in range(3):",
+            f"{ind}    {acc}.append({item} * ({i} + 1.0))",
+            f"{ind}{name} = {acc}[0] + {acc}[-1]",
+        ]
 
     def result(self, env: dict[str, tuple[int, ...]]) -> str:
         return self.expr(env, self.out_shape, 2 if self.out_shape == () else 1)

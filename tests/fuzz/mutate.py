@@ -54,16 +54,46 @@ UNSUPPORTED = (
     "junk = np.ones(3)[7]",
 )
 
-WRONG_ARGS = ("abc", None, 1.0 + 2.0j, np.array([1, 2, 3]), np.zeros(0), np.zeros((0, 3)),
-              float("nan"), float("inf"), np.array([np.nan, 1.0, np.inf]), [1.0, 2.0], True,
-              np.array(0.5), np.ones((2, 3), dtype=np.float32), np.array(["a", "b"]))
+WRONG_ARGS = (
+    "abc",
+    None,
+    1.0 + 2.0j,
+    np.array([1, 2, 3]),
+    np.zeros(0),
+    np.zeros((0, 3)),
+    float("nan"),
+    float("inf"),
+    np.array([np.nan, 1.0, np.inf]),
+    [1.0, 2.0],
+    True,
+    np.array(0.5),
+    np.ones((2, 3), dtype=np.float32),
+    np.array(["a", "b"]),
+)
 
 
-SCALAR_WRONG = ("abc", None, 1.0 + 2.0j, float("nan"), float("inf"), True, np.float32(0.5),
-                np.array(0.5))
-ARRAY_WRONG = ("abc", None, np.array([1, 2, 3]), np.zeros(0), np.zeros((0, 3)),
-               np.array([np.nan, 1.0, np.inf]), [1.0, 2.0], np.ones((2, 3), dtype=np.float32),
-               np.array(["a", "b"]), np.ones((2, 3)) * (1 + 1j))
+SCALAR_WRONG = (
+    "abc",
+    None,
+    1.0 + 2.0j,
+    float("nan"),
+    float("inf"),
+    True,
+    np.float32(0.5),
+    np.array(0.5),
+)
+ARRAY_WRONG = (
+    "abc",
+    None,
+    np.array([1, 2, 3]),
+    np.zeros(0),
+    np.zeros((0, 3)),
+    np.array([np.nan, 1.0, np.inf]),
+    [1.0, 2.0],
+    np.ones((2, 3), dtype=np.float32),
+    np.array(["a", "b"]),
+    np.ones((2, 3)) * (1 + 1j),
+)
 
 
 @dataclass(frozen=True)
@@ -101,8 +131,9 @@ def _statements(tree: ast.AST) -> list[tuple[list[ast.stmt], int]]:
     return out
 
 
-def mutants(prog: Program, rng: random.Random, n: int = 6,
-            strict: Strictness = Strictness()) -> Iterator[Mutant]:
+def mutants(
+    prog: Program, rng: random.Random, n: int = 6, strict: Strictness = Strictness()
+) -> Iterator[Mutant]:
     """``n`` random mutants of ``prog``."""
     for _ in range(n):
         k = rng.random()
@@ -125,8 +156,11 @@ def mutants(prog: Program, rng: random.Random, n: int = 6,
         else:
             args = list(prog.args)
             j = rng.randrange(len(args))
-            pool = WRONG_ARGS if strict.any_argument else (
-                ARRAY_WRONG if isinstance(args[j], np.ndarray) else SCALAR_WRONG)
+            pool = (
+                WRONG_ARGS
+                if strict.any_argument
+                else (ARRAY_WRONG if isinstance(args[j], np.ndarray) else SCALAR_WRONG)
+            )
             args[j] = rng.choice(pool)
             yield Mutant(prog.source, args, f"argument {j} = {args[j]!r}")
             continue
@@ -152,8 +186,11 @@ def probe(m: Mutant, seconds: float = 10.0, strict: Strictness = Strictness()) -
     except Exception:  # noqa: BLE001 - not a valid Python module: nothing to test
         return None
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"), \
-                contextlib.redirect_stdout(io.StringIO()):
+        with (
+            warnings.catch_warnings(),
+            np.errstate(all="ignore"),
+            contextlib.redirect_stdout(io.StringIO()),
+        ):
             warnings.simplefilter("ignore")
             return _probe(f, m.args, strict.raise_parity, seconds)
     finally:
@@ -165,8 +202,9 @@ def _limited(call: Callable[[], object], seconds: float) -> object:
         return call()
 
 
-def _probe(f: Callable[..., object], args: list[object], raise_parity: bool,
-           seconds: float) -> str | None:
+def _probe(
+    f: Callable[..., object], args: list[object], raise_parity: bool, seconds: float
+) -> str | None:
     user_error: type[BaseException] | None = None
     result: object = None
     try:
@@ -197,8 +235,13 @@ def _probe(f: Callable[..., object], args: list[object], raise_parity: bool,
     return None
 
 
-def fuzz(count: int, seed: int, per_program: int = 4, seconds: float = 10.0,
-         strict: Strictness = Strictness()) -> tuple[int, list[tuple[int, Mutant, str]]]:
+def fuzz(
+    count: int,
+    seed: int,
+    per_program: int = 4,
+    seconds: float = 10.0,
+    strict: Strictness = Strictness(),
+) -> tuple[int, list[tuple[int, Mutant, str]]]:
     """Probe ``per_program`` mutants of each of ``count`` programs; (probes, failures)."""
     rng = random.Random(seed)
     probes = 0

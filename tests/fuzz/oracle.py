@@ -87,13 +87,16 @@ def _shift(args: Sequence[Any], wrt: Sequence[int], dirs: Sequence[Any], eps: fl
     return out
 
 
-def _fd(f: Callable[..., Any], args: Sequence[Any], wrt: Sequence[int], dirs: Sequence[Any],
-        eps: float) -> Any:
+def _fd(
+    f: Callable[..., Any], args: Sequence[Any], wrt: Sequence[int], dirs: Sequence[Any], eps: float
+) -> Any:
     hi = f(*_shift(args, wrt, dirs, eps))
     lo = f(*_shift(args, wrt, dirs, -eps))
     if isinstance(hi, (tuple, list)):
-        return [(np.asarray(h, dtype=float) - np.asarray(lo_, dtype=float)) / (2 * eps)
-                for h, lo_ in zip(hi, lo, strict=True)]
+        return [
+            (np.asarray(h, dtype=float) - np.asarray(lo_, dtype=float)) / (2 * eps)
+            for h, lo_ in zip(hi, lo, strict=True)
+        ]
     return (np.asarray(hi, dtype=float) - np.asarray(lo, dtype=float)) / (2 * eps)
 
 
@@ -104,8 +107,11 @@ def _random_like(x: Any, rng: np.random.Generator) -> Any:
 
 
 def _close(a: float, b: float, scale: float, noise: float = 0.0) -> bool:
-    return bool(np.isfinite(a) and np.isfinite(b)
-                and abs(a - b) <= RTOL * max(abs(a), abs(b)) + ATOL * (1.0 + scale) + noise)
+    return bool(
+        np.isfinite(a)
+        and np.isfinite(b)
+        and abs(a - b) <= RTOL * max(abs(a), abs(b)) + ATOL * (1.0 + scale) + noise
+    )
 
 
 def _fd_noise(u: Any, y: Any) -> float:
@@ -116,15 +122,24 @@ def _fd_noise(u: Any, y: Any) -> float:
 
 def _same_value(got: Any, want: Any) -> bool:
     if isinstance(want, (tuple, list)):
-        return isinstance(got, (tuple, list)) and len(got) == len(want) and all(
-            _same_value(g, w) for g, w in zip(got, want, strict=True))
+        return (
+            isinstance(got, (tuple, list))
+            and len(got) == len(want)
+            and all(_same_value(g, w) for g, w in zip(got, want, strict=True))
+        )
     g = np.asarray(got, dtype=float)
     w = np.asarray(want, dtype=float)
     return g.shape == w.shape and bool(np.allclose(g, w, rtol=1e-9, atol=1e-12, equal_nan=True))
 
 
-def _fd_checked(f: Callable[..., Any], args: Sequence[Any], wrt: Sequence[int],
-                dirs: Sequence[Any], u: Any, noise: float = 0.0) -> float | None:
+def _fd_checked(
+    f: Callable[..., Any],
+    args: Sequence[Any],
+    wrt: Sequence[int],
+    dirs: Sequence[Any],
+    u: Any,
+    noise: float = 0.0,
+) -> float | None:
     """``<u, J v>`` by central differences, or None when the two step sizes disagree."""
     a, b = (_inner(u, _fd(f, args, wrt, dirs, eps)) for eps in EPS)
     scale = _norm(u) * _norm(dirs)
@@ -132,12 +147,15 @@ def _fd_checked(f: Callable[..., Any], args: Sequence[Any], wrt: Sequence[int],
     return a if ok else None
 
 
-def _expect_raise(f: Callable[..., Any], args: Sequence[Any], error: BaseException,
-                  wrt: tuple[int, ...]) -> Outcome:
+def _expect_raise(
+    f: Callable[..., Any], args: Sequence[Any], error: BaseException, wrt: tuple[int, ...]
+) -> Outcome:
     """The function raises: each derivative must raise the same type, or refuse to compile."""
     dirs = [_random_like(args[p], np.random.default_rng(0)) for p in wrt]
-    calls = {"jvp": lambda: adgen.jvp(f, wrt)(*_copy(args), *dirs),
-             "vjp": lambda: adgen.vjp(f, wrt)(*_copy(args), 1.0)}
+    calls = {
+        "jvp": lambda: adgen.jvp(f, wrt)(*_copy(args), *dirs),
+        "vjp": lambda: adgen.vjp(f, wrt)(*_copy(args), 1.0),
+    }
     for name, call in calls.items():
         try:
             call()
@@ -145,17 +163,27 @@ def _expect_raise(f: Callable[..., Any], args: Sequence[Any], error: BaseExcepti
             continue
         except Exception as e:  # noqa: BLE001 - the derivative must raise what f raises
             if type(e) is not type(error):
-                return Outcome("failed", "raise-mismatch",
-                               f"{name}: f raises {error!r}, the derivative raises {e!r}")
+                return Outcome(
+                    "failed",
+                    "raise-mismatch",
+                    f"{name}: f raises {error!r}, the derivative raises {e!r}",
+                )
         else:
-            return Outcome("failed", "raise-mismatch",
-                           f"{name}: f raises {error!r}, the derivative returns")
+            return Outcome(
+                "failed", "raise-mismatch", f"{name}: f raises {error!r}, the derivative returns"
+            )
     return Outcome("ok", "raises", repr(error), checks=2)
 
 
-def check(f: Callable[..., Any], args: Sequence[Any], wrt: Sequence[int] | None = None,
-          seed: int = 0, hessian: bool = False, expect_raise: bool = False,
-          seconds: float = 5.0) -> Outcome:
+def check(
+    f: Callable[..., Any],
+    args: Sequence[Any],
+    wrt: Sequence[int] | None = None,
+    seed: int = 0,
+    hessian: bool = False,
+    expect_raise: bool = False,
+    seconds: float = 5.0,
+) -> Outcome:
     """Compare ``f`` with adgen's derivatives of it at ``args`` (see the module docstring)."""
     wrt = tuple(range(len(args)) if wrt is None else wrt)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -166,10 +194,15 @@ def check(f: Callable[..., Any], args: Sequence[Any], wrt: Sequence[int] | None 
         except Timeout:
             return Outcome("invalid", "timeout", "the function itself runs too long")
         except Exception as e:  # noqa: BLE001 - the user's own error
-            return _expect_raise(f, args, e, wrt) if expect_raise else Outcome(
-                "invalid", "raises", repr(e))
-        if not (_is_float_result(want) or (isinstance(want, tuple) and want
-                                           and all(_is_float_result(w) for w in want))):
+            return (
+                _expect_raise(f, args, e, wrt)
+                if expect_raise
+                else Outcome("invalid", "raises", repr(e))
+            )
+        if not (
+            _is_float_result(want)
+            or (isinstance(want, tuple) and want and all(_is_float_result(w) for w in want))
+        ):
             return Outcome("invalid", "result", type(want).__name__)
         try:
             with time_limit(seconds * 20):
@@ -184,12 +217,21 @@ def check(f: Callable[..., Any], args: Sequence[Any], wrt: Sequence[int] | None 
             return Outcome("failed", f"internal:{type(e).__name__}", f"{e!r}"[:500])
 
 
-def _compare(f: Callable[..., Any], args: Sequence[Any], wrt: tuple[int, ...], seed: int,
-             hessian: bool, want: Any) -> Outcome:
+def _compare(
+    f: Callable[..., Any],
+    args: Sequence[Any],
+    wrt: tuple[int, ...],
+    seed: int,
+    hessian: bool,
+    want: Any,
+) -> Outcome:
     rng = np.random.default_rng(seed)
     dirs = [_random_like(args[p], rng) for p in wrt]
-    u = ([rng.standard_normal(np.shape(w)) for w in want] if isinstance(want, tuple)
-         else rng.standard_normal(np.shape(want)))
+    u = (
+        [rng.standard_normal(np.shape(w)) for w in want]
+        if isinstance(want, tuple)
+        else rng.standard_normal(np.shape(want))
+    )
     checks = 0
     value, tangent = adgen.jvp(f, wrt)(*_copy(args), *dirs)
     checks += 1
@@ -224,8 +266,13 @@ def _compare(f: Callable[..., Any], args: Sequence[Any], wrt: tuple[int, ...], s
     return Outcome("ok", checks=checks, tags=tags)
 
 
-def _check_hessian(f: Callable[..., Any], args: Sequence[Any], wrt: tuple[int, ...],
-                   dirs: Sequence[Any], rng: np.random.Generator) -> int:
+def _check_hessian(
+    f: Callable[..., Any],
+    args: Sequence[Any],
+    wrt: tuple[int, ...],
+    dirs: Sequence[Any],
+    rng: np.random.Generator,
+) -> int:
     """``H v`` (forward over reverse) against differences of the gradient; ``<w,Hv>=<Hw,v>``."""
     g = adgen.grad(f, wrt)
     w = [_random_like(args[p], rng) for p in wrt]

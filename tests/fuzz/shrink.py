@@ -39,7 +39,7 @@ def _candidates(source: str) -> Iterator[str]:
                     inner = getattr(stmt, "body", None)
                     if not isinstance(stmt, (ast.For, ast.While, ast.If)):
                         continue
-                    body[si:si + 1] = inner
+                    body[si : si + 1] = inner
                 else:
                     if len(body) == 1 and not isinstance(stmt, ast.Return):
                         body[0] = ast.Pass()
@@ -49,19 +49,32 @@ def _candidates(source: str) -> Iterator[str]:
                         del body[si]
                 yield ast.unparse(ast.fix_missing_locations(t))
     # 3. replace an expression by a child expression or a constant
-    exprs = [n for n in ast.walk(tree) if isinstance(n, (ast.BinOp, ast.Call, ast.UnaryOp,
-                                                         ast.Subscript, ast.Attribute))]
+    exprs = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.BinOp, ast.Call, ast.UnaryOp, ast.Subscript, ast.Attribute))
+    ]
     for k in range(len(exprs)):
         node = exprs[k]
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
-                and node.value.id == "np":
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "np"
+        ):
             continue
-        children = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)
-                    and not (isinstance(c, ast.Attribute) and getattr(c.value, "id", "") == "np")]
+        children = [
+            c
+            for c in ast.iter_child_nodes(node)
+            if isinstance(c, ast.expr)
+            and not (isinstance(c, ast.Attribute) and getattr(c.value, "id", "") == "np")
+        ]
         for repl in [*children, ast.Constant(1.0)]:
             t = ast.parse(source)
-            target = [n for n in ast.walk(t) if isinstance(n, (ast.BinOp, ast.Call, ast.UnaryOp,
-                                                               ast.Subscript, ast.Attribute))][k]
+            target = [
+                n
+                for n in ast.walk(t)
+                if isinstance(n, (ast.BinOp, ast.Call, ast.UnaryOp, ast.Subscript, ast.Attribute))
+            ][k]
             new = copy.deepcopy(repl) if not isinstance(repl, ast.Constant) else ast.Constant(1.0)
             if not _replace(t, target, _same_node(t, target, repl, node) or new):
                 continue
@@ -94,8 +107,13 @@ def _replace(tree: ast.AST, target: ast.AST, new: ast.AST) -> bool:
     return False
 
 
-def shrink(program: Program, outcome: Outcome, hessian: bool = False, budget: int = 400,
-           test: Callable[[Program], Outcome] | None = None) -> Program:
+def shrink(
+    program: Program,
+    outcome: Outcome,
+    hessian: bool = False,
+    budget: int = 400,
+    test: Callable[[Program], Outcome] | None = None,
+) -> Program:
     """The smallest program found that fails with ``outcome.kind`` (within ``budget`` runs)."""
     test = test or (lambda p: run(p, hessian=hessian))
     best = program

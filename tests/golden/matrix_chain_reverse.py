@@ -99,8 +99,11 @@ def matmul_adjoint_a(g, a, b):
 def matmul_adjoint_b(g, a, b):
     """The adjoint of ``b`` in ``a @ b`` given the result's adjoint ``g``."""
     if np.ndim(a) == 1:
-        return unbroadcast(np.expand_dims(a, -1) * np.expand_dims(g, -2), b) if np.ndim(
-            b) > 1 else unbroadcast(g * a, b)
+        return (
+            unbroadcast(np.expand_dims(a, -1) * np.expand_dims(g, -2), b)
+            if np.ndim(b) > 1
+            else unbroadcast(g * a, b)
+        )
     if np.ndim(b) == 1:
         return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), np.expand_dims(g, -1))[..., 0], b)
     return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)

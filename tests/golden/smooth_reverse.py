@@ -152,8 +152,10 @@ def int_array_index(index):
     """Whether ``index`` holds an integer array or list, which may repeat positions."""
     parts = index if isinstance(index, tuple) else (index,)
     for part in parts:
-        if isinstance(part, (list, tuple, range, np.ndarray)) and np.asarray(
-                part).dtype.kind in "iu":
+        if (
+            isinstance(part, (list, tuple, range, np.ndarray))
+            and np.asarray(part).dtype.kind in "iu"
+        ):
             return True
     return False
 

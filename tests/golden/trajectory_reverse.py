@@ -152,5 +152,7 @@ def list_join_adjoint(g, xs, join="stack", axis=0):
     else:
         parts, along = [np.asarray(x) for x in xs], axis
     cuts = np.cumsum([np.shape(p)[along] for p in parts])[:-1]
-    return [np.reshape(piece, np.shape(x))
-            for piece, x in zip(np.split(g, cuts, axis=along), xs, strict=True)]
+    return [
+        np.reshape(piece, np.shape(x))
+        for piece, x in zip(np.split(g, cuts, axis=along), xs, strict=True)
+    ]

@@ -108,8 +108,11 @@ class Aliases:
                 self._set(r, frozenset({FOREIGN}))
             return
         table = PRIMITIVES[prim]
-        if prim == "getitem" and self.types is not None and \
-                self.types.of(Var(op.results[0])).scalar:
+        if (
+            prim == "getitem"
+            and self.types is not None
+            and self.types.of(Var(op.results[0])).scalar
+        ):
             self._set(op.results[0], frozenset())
         elif prim in ("index_add", "setitem"):
             for r in op.results:

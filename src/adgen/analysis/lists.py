@@ -33,8 +33,11 @@ def list_values(fn: Function) -> frozenset[str]:
             if PRIMITIVES[op.prim].list_result:
                 new.update(op.results)
             elif op.prim == "if":
-                new.update(r for k, r in enumerate(op.results)
-                           if any(is_list(b.results[k]) for b in op.blocks))
+                new.update(
+                    r
+                    for k, r in enumerate(op.results)
+                    if any(is_list(b.results[k]) for b in op.blocks)
+                )
             elif op.prim in ("for_range", "while"):
                 carried, inits, nexts = loop_slots(op)
                 for c, init, nxt, r in zip(carried, inits, nexts, op.results, strict=True):

@@ -41,8 +41,9 @@ class Shapes:
 
 
 def scalar_const(v: Value) -> bool:
-    return isinstance(v, Const) and isinstance(v.value, (int, float)) and not isinstance(
-        v.value, bool)
+    return (
+        isinstance(v, Const) and isinstance(v.value, (int, float)) and not isinstance(v.value, bool)
+    )
 
 
 def _op_classes(op: Op, shapes: Shapes) -> None:

@@ -46,9 +46,11 @@ def _linked_shapes(fn: Function) -> dict[str, tuple[int, ...]]:
     out = {}
     for a, b in fn.shape_links:
         if b.startswith(_SHAPE):
-            text = b[len(_SHAPE):]
+            text = b[len(_SHAPE) :]
             out[a] = tuple(int(d) for d in text.split(",")) if text else ()
     return out
+
+
 _ROUNDS = 4  # a loop whose types have not settled after this many passes is joined to unknown
 
 
@@ -155,19 +157,24 @@ class Types:
         elif op.prim == "tape_push" and isinstance(op.args[0], Var):
             pushed = [self.of(a) for a in op.args[1:]]
             before = self.taped.get(op.args[0].name)
-            self.taped[op.args[0].name] = pushed if before is None or len(before) != len(
-                pushed) else [join(a, b) for a, b in zip(before, pushed)]
+            self.taped[op.args[0].name] = (
+                pushed
+                if before is None or len(before) != len(pushed)
+                else [join(a, b) for a, b in zip(before, pushed)]
+            )
         elif op.prim == "tape_pop" and isinstance(op.args[0], Var):
             pushed = self.taped.get(op.args[0].name)
             for k, r in enumerate(op.results):
-                self.types[r] = pushed[k] if pushed and len(pushed) == len(
-                    op.results) else UNKNOWN
+                self.types[r] = pushed[k] if pushed and len(pushed) == len(op.results) else UNKNOWN
         elif len(op.results) == 1:
             args = [self.of(a) for a in op.args]
             prim = PRIMITIVES[op.prim]
             try:
-                ty = (prim.shape_rule(args, {**prim.attrs, **op.attrs})
-                      if prim.shape_rule is not None else generic(op, args))
+                ty = (
+                    prim.shape_rule(args, {**prim.attrs, **op.attrs})
+                    if prim.shape_rule is not None
+                    else generic(op, args)
+                )
             except (TypeError, ValueError, IndexError, KeyError):
                 ty = UNKNOWN  # a rule that cannot tell says nothing
             self.types[op.results[0]] = ty

@@ -30,9 +30,11 @@ class Emitter(Protocol):
 
 def _assign(em: Emitter, names: list[str], values: list[Value], indent: str) -> list[str]:
     """``a, b = x, y`` for the pairs that differ (a parallel assignment)."""
-    pairs = [(em.name(n), v) for n, v in zip(names, values)
-             if not (isinstance(v, Var) and v.name not in em.inline
-                     and em.name(v.name) == em.name(n))]
+    pairs = [
+        (em.name(n), v)
+        for n, v in zip(names, values)
+        if not (isinstance(v, Var) and v.name not in em.inline and em.name(v.name) == em.name(n))
+    ]
     if not pairs:
         return []
     lhs = ", ".join(n for n, _ in pairs)
@@ -40,8 +42,14 @@ def _assign(em: Emitter, names: list[str], values: list[Value], indent: str) -> 
     return [f"{indent}{lhs} = {rhs}"]
 
 
-def _body(em: Emitter, block: Block, indent: str, yields: list[str],
-          values: list[Value], exit_flag: Value | None = None) -> list[str]:
+def _body(
+    em: Emitter,
+    block: Block,
+    indent: str,
+    yields: list[str],
+    values: list[Value],
+    exit_flag: Value | None = None,
+) -> list[str]:
     """The block's statements, then ``yields = values`` and an optional ``break``.
 
     The statements are emitted first: they decide which temporaries are folded
@@ -99,8 +107,12 @@ def emit_while(em: Emitter, op: While, indent: str) -> list[str]:
     cond_lines = em.block_lines(op.head, inner)
     flag = ast.unparse(em.value(op.cond))
     if cond_lines:
-        lines += [f"{indent}while True:", *cond_lines, f"{inner}if not {_paren(flag)}:",
-                  f"{inner}{INDENT}break"]
+        lines += [
+            f"{indent}while True:",
+            *cond_lines,
+            f"{inner}if not {_paren(flag)}:",
+            f"{inner}{INDENT}break",
+        ]
     else:
         lines.append(f"{indent}while {flag}:")
     body_lines = _body(em, op.body, inner, carried, op.yields, op.exit_flag)
@@ -124,5 +136,7 @@ emit_if, emit_for, emit_while = _with_loc(emit_if), _with_loc(emit_for), _with_l
 
 # Control-flow primitive -> its statement emitter; the Emitter dispatches on it.
 CONTROL_EMITTERS: dict[str, Callable[[Any, Any, str], list[str]]] = {
-    "if": emit_if, "for_range": emit_for, "while": emit_while,
+    "if": emit_if,
+    "for_range": emit_for,
+    "while": emit_while,
 }

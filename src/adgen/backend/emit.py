@@ -43,7 +43,6 @@ class Emitted:
     modules: set[str] = field(default_factory=set)
 
 
-
 class Emitter:
     """Turns one IR function into Python source text."""
 
@@ -79,8 +78,9 @@ class Emitter:
         self.helpers.update(prim.helpers)
         self.modules.update(prim.modules)
         args = [self.value(a) for a in op.args]
-        return prim.emit(args, {**prim.attrs, **op.attrs} if op.prim in ("attr", "call") else
-                         dict(op.attrs))
+        return prim.emit(
+            args, {**prim.attrs, **op.attrs} if op.prim in ("attr", "call") else dict(op.attrs)
+        )
 
     # -------------------------------------------------------- statements
     def _writes(self, op: Op) -> set[str]:
@@ -128,8 +128,13 @@ class Emitter:
             for name in list(pending):
                 if pending[name] & writes:
                     del pending[name]
-            if (len(op.results) == 1 and not op.blocks and not prim.effect
-                    and is_temporary(op.results[0]) and self.uses[op.results[0]] == 1):
+            if (
+                len(op.results) == 1
+                and not op.blocks
+                and not prim.effect
+                and is_temporary(op.results[0])
+                and self.uses[op.results[0]] == 1
+            ):
                 pending[op.results[0]] = direct | consumed
         for v in block.results:
             if isinstance(v, Var) and v.name in pending:
@@ -181,9 +186,11 @@ class Emitter:
         then ``y1 = y`` if the two are named apart."""
         base = self.name(op.args[0].name)  # type: ignore[union-attr]
         args = [self.value(a) for a in op.args]
-        target = ast.Subscript(value=ast.Name(id=base, ctx=ast.Load()),
-                               slice=subscript_index(args[2:], op.attrs.get("kinds", "v")),
-                               ctx=ast.Store())
+        target = ast.Subscript(
+            value=ast.Name(id=base, ctx=ast.Load()),
+            slice=subscript_index(args[2:], op.attrs.get("kinds", "v")),
+            ctx=ast.Store(),
+        )
         op_text = "+=" if op.prim == "index_add" else "="
         lines = [f"{indent}{ast.unparse(target)} {op_text} {ast.unparse(args[1])}"]
         if self.name(op.results[0]) != base:
@@ -199,8 +206,9 @@ class Emitter:
 
     def structure_expr(self, structure: Any, results: list[Value]) -> ast.expr:
         if isinstance(structure, tuple):
-            return ast.Tuple(elts=[self.structure_expr(s, results) for s in structure],
-                             ctx=ast.Load())
+            return ast.Tuple(
+                elts=[self.structure_expr(s, results) for s in structure], ctx=ast.Load()
+            )
         return self.value(results[structure])
 
     def function(self, name: str, doc: str) -> Emitted:
@@ -216,8 +224,7 @@ class Emitter:
             lines.extend(_docstring(doc, INDENT))
         body = self.block_lines(fn.body, INDENT)
         ret = ast.unparse(self.structure_expr(fn.result_structure(), fn.body.results))
-        if ret.startswith("(") and ret.endswith(")") and isinstance(fn.result_structure(),
-                                                                     tuple):
+        if ret.startswith("(") and ret.endswith(")") and isinstance(fn.result_structure(), tuple):
             ret = ret[1:-1]
         lines.extend(body)
         # The return may compute a source line of its own (folded temporaries): name it too.
@@ -225,16 +232,27 @@ class Emitter:
         if last is not None and not _plain(ret):
             lines.extend(self.comment(last, INDENT))
         lines.append(located(f"{INDENT}return {ret}", last.loc if last else None))
-        locs = {i: line.loc for i, line in enumerate(lines, 1)
-                if isinstance(line, Line) and line.loc is not None}
-        return Emitted(name, "\n".join(lines) + "\n", set(self.helpers), dict(fn.freevars),
-                       line_locs=locs, modules=set(self.modules))
+        locs = {
+            i: line.loc
+            for i, line in enumerate(lines, 1)
+            if isinstance(line, Line) and line.loc is not None
+        }
+        return Emitted(
+            name,
+            "\n".join(lines) + "\n",
+            set(self.helpers),
+            dict(fn.freevars),
+            line_locs=locs,
+            modules=set(self.modules),
+        )
 
 
 def _plain(expr: str) -> bool:
     """Whether a returned expression only names values (computes nothing)."""
-    return all(isinstance(n, (ast.Name, ast.Tuple, ast.Load, ast.Expression, ast.Constant))
-               for n in ast.walk(ast.parse(expr, mode="eval")))
+    return all(
+        isinstance(n, (ast.Name, ast.Tuple, ast.Load, ast.Expression, ast.Constant))
+        for n in ast.walk(ast.parse(expr, mode="eval"))
+    )
 
 
 def _reads(block: Block, name: str) -> bool:
@@ -251,12 +269,13 @@ def _docstring(doc: str, indent: str) -> list[str]:
     body = text.splitlines()
     if len(body) == 1:
         return [f'{indent}"""{body[0]}"""']
-    return [f'{indent}"""{body[0]}'] + [f"{indent}{b}" if b else "" for b in body[1:]] + [
-        f'{indent}"""']
+    return (
+        [f'{indent}"""{body[0]}']
+        + [f"{indent}{b}" if b else "" for b in body[1:]]
+        + [f'{indent}"""']
+    )
 
 
 def emit_function(fn: Function, name: str | None = None, doc: str = "") -> Emitted:
     """Python source for ``fn``, defined as ``name`` (default: ``fn.name``)."""
     return Emitter(fn).function(name or fn.name, doc)
-
-

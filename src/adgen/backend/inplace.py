@@ -43,10 +43,13 @@ def inplace_writes(fn: Function, live: Liveness) -> set[int]:
             continue
         roots = aliases.roots[base]
         pos, path = live.at[id(op)]
-        if not any(v.pos <= pos and name not in op.results
-                   and aliases.roots.get(name, frozenset()) & roots
-                   and live.live_after(name, pos, path)
-                   for name, v in live.values.items()):
+        if not any(
+            v.pos <= pos
+            and name not in op.results
+            and aliases.roots.get(name, frozenset()) & roots
+            and live.live_after(name, pos, path)
+            for name, v in live.values.items()
+        ):
             out.add(id(op))
     return out
 

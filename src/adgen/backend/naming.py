@@ -126,8 +126,7 @@ class Liveness:
         return any(u.pos > pos and _compatible(path, u.path) for u in v.uses)
 
 
-def python_names(fn: Function, reserved: set[str],
-                 live: Liveness | None = None) -> dict[str, str]:
+def python_names(fn: Function, reserved: set[str], live: Liveness | None = None) -> dict[str, str]:
     """A Python name for every SSA name of ``fn`` (see the module docstring)."""
     live = live or Liveness(fn)
     holders: dict[str, list[str]] = defaultdict(list)

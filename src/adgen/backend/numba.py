@@ -42,9 +42,19 @@ from .numba_types import Kinds, scalar_kinds
 __all__ = ["NUMBA_HELPERS", "TAPE_HELPERS", "emit_numba", "refusal"]
 
 # The runtime helpers :mod:`adgen.backend.numba_runtime` gives numba versions of.
-NUMBA_HELPERS = frozenset({"scalar_output", "zeros_like", "unbroadcast", "broadcast_like",
-                           "reshape_like", "index_add", "row_adjoint", "scatter_add",
-                           "setitem"})
+NUMBA_HELPERS = frozenset(
+    {
+        "scalar_output",
+        "zeros_like",
+        "unbroadcast",
+        "broadcast_like",
+        "reshape_like",
+        "index_add",
+        "row_adjoint",
+        "scatter_add",
+        "setitem",
+    }
+)
 # Helpers the numba emission itself calls (not in adgen.runtime).
 TAPE_HELPERS = frozenset({"trip_count", "tape_grow"})
 _DTYPES = {"f": "np.float64", "i": "np.int64", "b": "np.bool_"}
@@ -71,8 +81,10 @@ def _recursion(fns: list[Function]) -> str | None:
                 target = op.attrs.get("fn")
                 if target == start:
                     where = f" (line {op.loc.lineno}: {op.loc.text.strip()})" if op.loc else ""
-                    return (f"{start} calls itself through {target}{where}; numba compiles "
-                            "recursion only with explicit type signatures")
+                    return (
+                        f"{start} calls itself through {target}{where}; numba compiles "
+                        "recursion only with explicit type signatures"
+                    )
                 if target not in seen:
                     seen.add(target)
                     todo.append(target)
@@ -87,25 +99,32 @@ def refusal(fns: list[Function]) -> str | None:
     for fn in fns:
         for op in walk(fn.body):
             prim = PRIMITIVES[op.prim]
-            where = (f" (line {op.loc.lineno} of {op.loc.filename}: {op.loc.text.strip()})"
-                     if op.loc is not None else "")
+            where = (
+                f" (line {op.loc.lineno} of {op.loc.filename}: {op.loc.text.strip()})"
+                if op.loc is not None
+                else ""
+            )
             missing = sorted(set(prim.helpers) - NUMBA_HELPERS)
             if missing:
-                return (f"{op.prim} needs the runtime helper {missing[0]}, which the numba "
-                        f"backend does not have{where}")
+                return (
+                    f"{op.prim} needs the runtime helper {missing[0]}, which the numba "
+                    f"backend does not have{where}"
+                )
             if prim.modules:
                 return f"{op.prim} calls {prim.modules[0]}, which numba does not compile{where}"
             if op.prim in ("make_list", "make_dict"):
                 return f"{op.prim} makes a Python object numba does not compile{where}"
             for a in op.args:
-                if isinstance(a, Const) and not isinstance(a.value, (int, float, bool,
-                                                                     type(None))):
-                    if isinstance(a.value, tuple) and all(isinstance(v, (int, float))
-                                                          for v in a.value):
+                if isinstance(a, Const) and not isinstance(a.value, (int, float, bool, type(None))):
+                    if isinstance(a.value, tuple) and all(
+                        isinstance(v, (int, float)) for v in a.value
+                    ):
                         continue
-                    return (f"{op.prim} takes the constant {a.value!r} "
-                            f"({type(a.value).__name__}), which numba does not "
-                            f"compile{where}")
+                    return (
+                        f"{op.prim} takes the constant {a.value!r} "
+                        f"({type(a.value).__name__}), which numba does not "
+                        f"compile{where}"
+                    )
     return None
 
 
@@ -132,8 +151,8 @@ def _plain_tapes(fn: Function) -> dict[str, Op]:
                 continue
             loop = block.ops[k + 1]
             if isinstance(loop, (ForRange, While)) and any(
-                    p.prim == "tape_push" and p.args[0] == Var(op.results[0])
-                    for p in loop.body.ops):
+                p.prim == "tape_push" and p.args[0] == Var(op.results[0]) for p in loop.body.ops
+            ):
                 out[op.results[0]] = loop
     return out
 
@@ -157,8 +176,7 @@ class NumbaEmitter(Emitter):
         self.tape_helpers: set[str] = set()
 
     def _slots(self, name: str, loop: Op) -> list[str | None]:
-        push = next(p for p in loop.body.ops if p.prim == "tape_push"
-                    and p.args[0] == Var(name))
+        push = next(p for p in loop.body.ops if p.prim == "tape_push" and p.args[0] == Var(name))
         slots = []
         for a in push.args[1:]:
             kind = self.kinds.get(a.name) if isinstance(a, Var) else None
@@ -168,11 +186,17 @@ class NumbaEmitter(Emitter):
     def statement(self, op: Op, indent: str) -> list[str]:
         if op.prim == "tape_new" and op.results[0] in self.plain:
             return self._new(op, indent)
-        if op.prim in ("tape_push", "tape_pop") and isinstance(op.args[0], Var) and \
-                op.args[0].name in self.tapes:
+        if (
+            op.prim in ("tape_push", "tape_pop")
+            and isinstance(op.args[0], Var)
+            and op.args[0].name in self.tapes
+        ):
             tape = self.tapes[op.args[0].name]
-            return self._push(op, tape, indent) if op.prim == "tape_push" else \
-                self._pop(op, tape, indent)
+            return (
+                self._push(op, tape, indent)
+                if op.prim == "tape_push"
+                else self._pop(op, tape, indent)
+            )
         if op.prim == "index_add" and self._int_index(op):
             return self._index_add(op, indent)
         lines = super().statement(op, indent)
@@ -187,7 +211,9 @@ class NumbaEmitter(Emitter):
         index = op.args[2:]
         return op.attrs.get("kinds", "v") == "v" * len(index) and all(
             (isinstance(a, Var) and self.kinds.get(a.name) == "i")
-            or (isinstance(a, Const) and type(a.value) is int) for a in index)
+            or (isinstance(a, Const) and type(a.value) is int)
+            for a in index
+        )
 
     def _index_add(self, op: Op, indent: str) -> list[str]:
         """``acc[i, j] += g`` in place of the helper call, for integer indices."""
@@ -223,12 +249,18 @@ class NumbaEmitter(Emitter):
         if grows and any(k is not None for k in tape.slots):
             first = next(k for k, kind in enumerate(tape.slots) if kind is not None)
             lines.append(f"{indent}if {stem}_n == {stem}_{first}.shape[0]:")
-            lines.extend(f"{indent}{INDENT}{stem}_{k} = tape_grow({stem}_{k})"
-                         for k, kind in enumerate(tape.slots) if kind is not None)
+            lines.extend(
+                f"{indent}{INDENT}{stem}_{k} = tape_grow({stem}_{k})"
+                for k, kind in enumerate(tape.slots)
+                if kind is not None
+            )
         for k, (kind, v) in enumerate(zip(tape.slots, op.args[1:])):
             code = ast.unparse(self.value(v))
-            lines.append(f"{indent}{stem}_{k}.append({code})" if kind is None else
-                         f"{indent}{stem}_{k}[{stem}_n] = {code}")
+            lines.append(
+                f"{indent}{stem}_{k}.append({code})"
+                if kind is None
+                else f"{indent}{stem}_{k}[{stem}_n] = {code}"
+            )
         lines.append(f"{indent}{stem}_n += 1")
         return lines
 
@@ -248,8 +280,12 @@ class _NoIndexExpressions(ast.NodeTransformer):
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
         self.generic_visit(node)
         v = node.value
-        if not (isinstance(v, ast.Attribute) and v.attr == "s_"
-                and isinstance(v.value, ast.Name) and v.value.id == "np"):
+        if not (
+            isinstance(v, ast.Attribute)
+            and v.attr == "s_"
+            and isinstance(v.value, ast.Name)
+            and v.value.id == "np"
+        ):
             return node
         parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         out = [self._slice(p) for p in parts]
@@ -288,8 +324,9 @@ def _paren(code: str) -> str:
     return code if code.isidentifier() or code.lstrip("-").isdigit() else f"({code})"
 
 
-def emit_numba(fn: Function, name: str, doc: str, shapes: tuple[Any, ...] | None,
-               wrt: list[str]) -> Emitted:
+def emit_numba(
+    fn: Function, name: str, doc: str, shapes: tuple[Any, ...] | None, wrt: list[str]
+) -> Emitted:
     """Source of ``fn`` for numba (see the module doc); ``shapes`` and ``wrt`` say
     which parameters are float scalars and arrays (:func:`scalar_kinds`)."""
     kinds = scalar_kinds(fn, shapes, wrt)
@@ -298,4 +335,3 @@ def emit_numba(fn: Function, name: str, doc: str, shapes: tuple[Any, ...] | None
     out = em.function(name, doc)
     out.helpers |= em.tape_helpers
     return out
-

@@ -41,9 +41,12 @@ def _drop_reshapers(block: Block, kinds: Kinds, mapping: dict[str, Value]) -> No
             _drop_reshapers(inner, kinds, mapping)
         prim = PRIMITIVES[op.prim]
         args = op.args
-        if (prim.reshaper and len(op.results) == 1 and len(args) == 2
-                and all(isinstance(a, Var) and kinds.get(a.name) in _SCALAR_KINDS
-                        for a in args)):
+        if (
+            prim.reshaper
+            and len(op.results) == 1
+            and len(args) == 2
+            and all(isinstance(a, Var) and kinds.get(a.name) in _SCALAR_KINDS for a in args)
+        ):
             mapping[op.results[0]] = args[0]
             kinds[op.results[0]] = kinds[args[0].name]  # type: ignore[union-attr]
             continue
@@ -56,10 +59,12 @@ def _prune_tapes(fn: Function, plain: set[str]) -> None:
     pushes: dict[str, list] = {}
     pops: dict[str, list] = {}
     for op in walk(fn.body):
-        if op.prim in ("tape_push", "tape_pop") and isinstance(op.args[0], Var) and \
-                op.args[0].name in plain:
-            (pushes if op.prim == "tape_push" else pops).setdefault(op.args[0].name,
-                                                                    []).append(op)
+        if (
+            op.prim in ("tape_push", "tape_pop")
+            and isinstance(op.args[0], Var)
+            and op.args[0].name in plain
+        ):
+            (pushes if op.prim == "tape_push" else pops).setdefault(op.args[0].name, []).append(op)
     for tape, push_ops in pushes.items():
         pop_ops = pops.get(tape, [])
         if len(push_ops) != 1:

@@ -72,11 +72,13 @@ def _array(t):
 
 def _unsupported(helper: str, *ts):
     raise numba.core.errors.TypingError(
-        f"the numba backend's {helper} does not take ({', '.join(map(str, ts))})")
+        f"the numba backend's {helper} does not take ({', '.join(map(str, ts))})"
+    )
 
 
-_NOT_SCALAR = (f"{runtime.NOT_SCALAR}, but it returned an array; use vjp with a cotangent, "
-               "or jacobian")
+_NOT_SCALAR = (
+    f"{runtime.NOT_SCALAR}, but it returned an array; use vjp with a cotangent, or jacobian"
+)
 
 
 @overload(runtime.scalar_output)
@@ -86,10 +88,12 @@ def _scalar_output(y):
     if _array(y) and y.ndim == 0:
         return lambda y: y[()]
     if _array(y):
+
         def impl(y):
             if y.ndim:  # always: the branch keeps the result a float for numba
                 raise ValueError(_NOT_SCALAR)
             return y.ravel()[0]
+
         return impl
     _unsupported("scalar_output", y)
 
@@ -114,24 +118,32 @@ def _unbroadcast(g, like):
     if _array(like) and _scalar(g) and like.ndim == 0:
         return lambda g, like: g
     if _array(like) and _array(g) and g.ndim == like.ndim == 1:
+
         def impl1(g, like):
             if g.shape[0] == like.shape[0]:
                 return g
             return np.full(1, np.sum(g))  # like has one element: the broadcast one
+
         return impl1
     if _array(like) and _array(g) and g.ndim == like.ndim + 1 and like.ndim == 1:
+
         def impl21(g, like):
             s = g.sum(axis=0)
             if s.shape[0] == like.shape[0]:
                 return s
             return np.full(1, np.sum(s))
+
         return impl21
     if _array(like) and _array(g) and g.ndim == like.ndim:
+
         def impl_same(g, like):
             if g.shape != like.shape:
-                raise ValueError("the numba backend sums broadcast adjoints of arrays of "
-                                 "rank >= 2 only when their shapes agree")
+                raise ValueError(
+                    "the numba backend sums broadcast adjoints of arrays of "
+                    "rank >= 2 only when their shapes agree"
+                )
             return g
+
         return impl_same
     _unsupported("unbroadcast", g, like)
 
@@ -171,22 +183,32 @@ def _index_add(acc, g, index):
     if not _array(acc):
         _unsupported("index_add", acc, g, index)
     if _basic_index(index):
+
         def impl(acc, g, index):
             acc[index] += g
             return acc
+
         return impl
-    if _array(index) and isinstance(index.dtype, types.Integer) and index.ndim == 1 \
-            and acc.ndim == 1:
+    if (
+        _array(index)
+        and isinstance(index.dtype, types.Integer)
+        and index.ndim == 1
+        and acc.ndim == 1
+    ):
         if _array(g):
+
             def impl_g(acc, g, index):
                 for k in range(index.shape[0]):
                     acc[index[k]] += g[k]
                 return acc
+
             return impl_g
+
         def impl_s(acc, g, index):
             for k in range(index.shape[0]):
                 acc[index[k]] += g
             return acc
+
         return impl_s
     _unsupported("index_add", acc, g, index)
 
@@ -198,15 +220,19 @@ def _int_vector(t):
 @overload(runtime.scatter_add)
 def _scatter_add(g, like, index):
     if _array(like) and _basic_index(index):
+
         def impl(g, like, index):
             out = np.zeros(like.shape)
             out[index] = g
             return out
+
         return impl
     if _array(like) and like.ndim == 1 and _int_vector(index):
+
         def impl_at(g, like, index):
             out = np.zeros(like.shape)
             return runtime.index_add(out, g, index)
+
         return impl_at
     _unsupported("scatter_add", g, like, index)
 
@@ -214,10 +240,12 @@ def _scatter_add(g, like, index):
 @overload(runtime.setitem)
 def _setitem(y, index, v):
     if _array(y) and (_basic_index(index) or (y.ndim == 1 and _int_vector(index))):
+
         def impl(y, index, v):
             out = y.copy()
             out[index] = v
             return out
+
         return impl
     _unsupported("setitem", y, index, v)
 
@@ -225,10 +253,12 @@ def _setitem(y, index, v):
 @overload(runtime.row_adjoint)
 def _row_adjoint(g, like, i):
     if _array(like) and isinstance(i, types.Integer):
+
         def impl(g, like, i):
             out = np.zeros(like.shape)
             out[i] = g
             return out
+
         return impl
     _unsupported("row_adjoint", g, like, i)
 
@@ -257,8 +287,9 @@ class NumbaFunction:
     that from then on.
     """
 
-    def __init__(self, dispatcher: Any, line_locs: dict[int, Loc],
-                 fallback: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self, dispatcher: Any, line_locs: dict[int, Loc], fallback: Callable[..., Any] | None = None
+    ) -> None:
         self.dispatcher = dispatcher
         self.line_locs = line_locs
         self.fallback = fallback
@@ -270,8 +301,7 @@ class NumbaFunction:
         for a in args:
             if type(a) is np.ndarray and a.ndim == 0:
                 # numba types a 0-d array apart from a number; NumPy treats them alike
-                args = tuple(b[()] if type(b) is np.ndarray and b.ndim == 0 else b
-                             for b in args)
+                args = tuple(b[()] if type(b) is np.ndarray and b.ndim == 0 else b for b in args)
                 break
         try:
             return self._call(*args)
@@ -280,9 +310,13 @@ class NumbaFunction:
             if self.fallback is None:
                 raise DifferentiationError(
                     f"the numba backend cannot compile this derivative: {reason}; use "
-                    "backend='numpy', or backend='numba' with fallback='numpy'") from None
-            warnings.warn(f"adgen: numba cannot compile this derivative ({reason}); using "
-                          "the NumPy backend", RuntimeWarning, stacklevel=3)
+                    "backend='numpy', or backend='numba' with fallback='numpy'"
+                ) from None
+            warnings.warn(
+                f"adgen: numba cannot compile this derivative ({reason}); using the NumPy backend",
+                RuntimeWarning,
+                stacklevel=3,
+            )
             self._call = self.fallback
             return self.fallback(*args)
 
@@ -292,8 +326,14 @@ class NumbaFunction:
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         text = re.sub(r"\x1b\[[0-9;]*m", "", text)
         lines = [re.sub(r"\x1b\[[0-9;]*m", "", ln) for ln in lines]
-        head = next((ln for ln in lines if not ln.startswith(
-            ("-", "During:", "File", "Failed in", ">>>", "^"))), type(exc).__name__)
+        head = next(
+            (
+                ln
+                for ln in lines
+                if not ln.startswith(("-", "During:", "File", "Failed in", ">>>", "^"))
+            ),
+            type(exc).__name__,
+        )
         call = next((ln[3:].strip() for ln in lines if ln.startswith(">>>")), None)
         if call is not None and head.startswith("No implementation"):
             head = f"numba has no implementation of {call}"

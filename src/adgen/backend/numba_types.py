@@ -53,8 +53,14 @@ def _join(ks: list[str | None]) -> str | None:
 
 
 class _Inference:
-    def __init__(self, fn: Function, float_arrays: dict[str, int], scalars: set[str],
-                 numbers: set[str], number_arrays: dict[str, int]) -> None:
+    def __init__(
+        self,
+        fn: Function,
+        float_arrays: dict[str, int],
+        scalars: set[str],
+        numbers: set[str],
+        number_arrays: dict[str, int],
+    ) -> None:
         self.kinds: Kinds = {p: "f" for p in scalars}
         self.kinds.update((p, "n") for p in numbers)
         self.arrays = dict(float_arrays)  # name -> ndim of float arrays
@@ -192,7 +198,7 @@ def scalar_kinds(fn: Function, shapes: tuple[Any, ...] | None, wrt: list[str]) -
                 else:
                     float_arrays[p] = len(shape)
         # The tangents of a JVP follow the primal's parameters, one per wrt, in order.
-        for extra, w in zip(params[len(shapes):], wrt):
+        for extra, w in zip(params[len(shapes) :], wrt):
             if w in scalars:
                 scalars.add(extra)
             elif w in float_arrays:

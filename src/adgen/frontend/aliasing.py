@@ -75,11 +75,10 @@ SAME = Relation("a", "identity")
 Rel = tuple[Relation, ...] | None
 
 
-
-
 def _fact(prim: str | None, field: str) -> bool:
     """The table's ``field`` of primitive ``prim`` (False for no primitive)."""
     return prim is not None and bool(getattr(PRIMITIVES[prim], field))
+
 
 class AliasTable:
     """What lowering knows about values: which view which, what made each, which are
@@ -100,8 +99,11 @@ class AliasTable:
         self.producer[name] = op.prim
         if PRIMITIVES[op.prim].list_result:
             self.lists.add(name)
-        if PRIMITIVES[op.prim].int_result or (op.prim == "getitem" and isinstance(op.args[0], Var)
-                                and self.producer.get(op.args[0].name) == "shape"):
+        if PRIMITIVES[op.prim].int_result or (
+            op.prim == "getitem"
+            and isinstance(op.args[0], Var)
+            and self.producer.get(op.args[0].name) == "shape"
+        ):
             self.known_ints.add(name)
         elif PRIMITIVES[op.prim].int_closed and all(self.is_int(a) for a in op.args):
             self.known_ints.add(name)
@@ -112,9 +114,15 @@ class AliasTable:
         else:
             kind = PRIMITIVES[op.prim].view
         if kind is not None:
-            self.views.setdefault(name, []).append(ViewOf(
-                op.args[0].name, op.prim, tuple(op.args[1:]), tuple(sorted(op.attrs.items())),
-                kind))
+            self.views.setdefault(name, []).append(
+                ViewOf(
+                    op.args[0].name,
+                    op.prim,
+                    tuple(op.args[1:]),
+                    tuple(sorted(op.attrs.items())),
+                    kind,
+                )
+            )
 
     def renamed(self, old: str, new: str) -> None:
         """An op's result was renamed from ``old`` to ``new`` (a user's variable name)."""
@@ -233,8 +241,7 @@ class AliasGraph:
                     if info.kind == "opaque":
                         return (OPAQUE,)
                     child_tag = "a" if info.prim == "identity" else tag
-                    found.append(Relation(child_tag, info.prim, info.args, info.attrs,
-                                          info.kind))
+                    found.append(Relation(child_tag, info.prim, info.args, info.attrs, info.kind))
         if found:
             return tuple(dict.fromkeys(found))
         certain = self._identity_path(a.name, b.name)
@@ -305,8 +312,7 @@ def invariant(r: Rel, defined_inside: Iterable[str]) -> Rel:
     if r is None:
         return r
     inside = set(defined_inside)
-    kept = tuple(x for x in r if not any(isinstance(v, Var) and v.name in inside
-                                         for v in x.args))
+    kept = tuple(x for x in r if not any(isinstance(v, Var) and v.name in inside for v in x.args))
     return kept or (OPAQUE,)
 
 

@@ -112,8 +112,7 @@ def value(cx: Context, node: gast.AST) -> Value:
     """Lower an expression that must denote a runtime value."""
     out = cx.expr(node)
     if isinstance(out, Multi):
-        raise cx.error(node, "this call returns several values: unpack them first "
-                         "(a, b = f(...))")
+        raise cx.error(node, "this call returns several values: unpack them first (a, b = f(...))")
     return as_value(cx, out, node)
 
 
@@ -124,16 +123,16 @@ def value_of_other(cx: Context, out: Lowered, node: gast.AST) -> Value:
             return Const(py_const(out.obj))
         raise cx.error(node, f"{describe(out.obj)} cannot be used as a value here")
     if isinstance(out, Parts):
-        raise cx.error(node, "this call returns a tuple: unpack it where it is "
-                         "called, as in `a, b = f(x)`")
+        raise cx.error(
+            node, "this call returns a tuple: unpack it where it is called, as in `a, b = f(x)`"
+        )
     raise cx.error(node, "this cannot be used as a value here")
 
 
 def static(cx: Context, node: gast.AST, what: str) -> Any:
     """Lower an expression that must be a compile-time constant (axis=...)."""
     out = constant_pack(cx.expr(node))
-    if isinstance(out, Const) and isinstance(out.value, str) and out.value.startswith(
-            "complex"):
+    if isinstance(out, Const) and isinstance(out.value, str) and out.value.startswith("complex"):
         raise cx.error(node, f"a complex dtype is refused: {COMPLEX}")
     if isinstance(out, Const):
         return out.value

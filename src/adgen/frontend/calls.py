@@ -54,14 +54,19 @@ def special_call(cx: Context, node: gast.Call, obj: Any) -> Any:
     return handler(cx, node, obj)
 
 
-def call_args(cx: Context, node: gast.Call, low: int, high: int | None, what: str,
-          keywords: tuple[str, ...] = ()) -> list[Any]:
+def call_args(
+    cx: Context,
+    node: gast.Call,
+    low: int,
+    high: int | None,
+    what: str,
+    keywords: tuple[str, ...] = (),
+) -> list[Any]:
     if any(isinstance(a, gast.Starred) for a in node.args):
         raise cx.error(node, f"*arguments in a call of {what} are not supported")
     for kw in node.keywords:
         if kw.arg not in keywords:
-            raise cx.error(node, f"{what} does not support the keyword argument "
-                             f"{kw.arg!r} here")
+            raise cx.error(node, f"{what} does not support the keyword argument {kw.arg!r} here")
     n = len(node.args)
     if n < low or (high is not None and n > high):
         count = f"{low}" if high == low else f"{low} to {high}" if high else f"{low} or more"
@@ -107,11 +112,13 @@ def items_of(cx: Context, x: Any, node: gast.AST, what: str) -> list[Any] | None
 
 def call_sum(cx: Context, node: gast.Call, obj: Any) -> Any:
     what = "math.fsum" if obj is math.fsum else "sum"
-    args = call_args(cx, node, 1, 1 if obj is math.fsum else 2, what,
-                      () if obj is math.fsum else ("start",))
+    args = call_args(
+        cx, node, 1, 1 if obj is math.fsum else 2, what, () if obj is math.fsum else ("start",)
+    )
     start_node = keyword(cx, node, "start")
-    start: Any = args[1] if len(args) > 1 else (
-        cx.expr(start_node) if start_node is not None else Const(0))
+    start: Any = (
+        args[1] if len(args) > 1 else (cx.expr(start_node) if start_node is not None else Const(0))
+    )
     start = as_value(cx, start, node)
     if lists.is_list(cx, args[0]):
         return lists.reduce(cx, what, args[0], start)
@@ -135,9 +142,12 @@ def extremum(cx: Context, node: gast.Call, prim: str, what: str) -> Any:
     if len(args) == 1:
         items = items_of(cx, args[0], node.args[0], what)  # type: ignore[assignment]
         if items is None:
-            raise cx.error(node, f"{what}() of one array compares its rows; use "
-                             f"np.{'amax' if what == 'max' else 'amin'}(x, axis=0) or "
-                             f"np.{what}imum(a, b) instead")
+            raise cx.error(
+                node,
+                f"{what}() of one array compares its rows; use "
+                f"np.{'amax' if what == 'max' else 'amin'}(x, axis=0) or "
+                f"np.{what}imum(a, b) instead",
+            )
         if not items:
             raise cx.error(node, f"{what}() of an empty sequence fails")
     result = as_value(cx, items[0], node)
@@ -200,8 +210,9 @@ def convert_sequence(cx: Context, node: gast.Call, kind: str) -> Any:
         return cx.emit("list_slice", [args[0], Const(None), Const(None), Const(None)])
     items = items_of(cx, args[0], node.args[0], kind)
     if items is None:
-        raise cx.error(node, f"{kind}() of this value is not supported; build the "
-                         f"{kind} from its items")
+        raise cx.error(
+            node, f"{kind}() of this value is not supported; build the {kind} from its items"
+        )
     return Pack(kind, tuple(items))
 
 
@@ -255,13 +266,13 @@ def custom_call(cx: Context, node: gast.Call, entry: custom.CustomFunction) -> A
     if any(isinstance(a, gast.Starred) for a in node.args):
         raise cx.error(node, f"*arguments in a call of {entry.name} are not supported")
     if len(node.args) > len(entry.params):
-        raise cx.error(node, f"{entry.name} takes {len(entry.params)} argument(s) "
-                         f"({', '.join(entry.params)})")
+        raise cx.error(
+            node, f"{entry.name} takes {len(entry.params)} argument(s) ({', '.join(entry.params)})"
+        )
     bound: dict[str, Any] = dict(zip(entry.params, node.args, strict=False))
     for kw in node.keywords:
         if kw.arg not in entry.params or kw.arg in bound:
-            raise cx.error(node, f"unsupported keyword argument {kw.arg!r} for "
-                             f"{entry.name}")
+            raise cx.error(node, f"unsupported keyword argument {kw.arg!r} for {entry.name}")
         bound[kw.arg] = kw.value
     operands: list[Value] = []
     for p in entry.params:
@@ -273,9 +284,12 @@ def custom_call(cx: Context, node: gast.Call, entry: custom.CustomFunction) -> A
             raise cx.error(node, f"{entry.name} needs its argument {p!r}")
     for name, obj in entry.bindings().items():
         if cx.freevars.get(name, obj) is not obj:
-            raise cx.error(node, f"the name {name!r} of a custom rule clashes with "
-                             "another value this function uses; register the rule "
-                             "under another name (name=...)")
+            raise cx.error(
+                node,
+                f"the name {name!r} of a custom rule clashes with "
+                "another value this function uses; register the rule "
+                "under another name (name=...)",
+            )
         cx.freevars[name] = obj
         cx.namer.reserve(name)
     return cx.emit(entry.prim, operands)
@@ -315,8 +329,10 @@ def composite_call(cx: Context, node: gast.Call, comp: Composite) -> Any:
             operands.append(b.sym(Const(comp.defaults[p])))
         else:
             raise cx.error(node, f"{what} needs its argument {p!r}")
-    attrs = {k: static(cx, bound[k], f"the argument {k!r} of {what}") if k in bound else d
-             for k, d in comp.attrs.items()}
+    attrs = {
+        k: static(cx, bound[k], f"the argument {k!r} of {what}") if k in bound else d
+        for k, d in comp.attrs.items()
+    }
     try:
         out = comp.body(*operands, **attrs)
     except DifferentiationError as e:
@@ -332,14 +348,28 @@ def static_binop(cx: Context, node: gast.BinOp, prim: str, left: Any, right: Any
     """``a op b`` known while lowering: integer arithmetic on constants (so that
     ``axis=n - 1`` stays a constant), tuple and list concatenation; else None."""
     if isinstance(left, Pack) or isinstance(right, Pack):
-        if prim == "add" and isinstance(left, Pack) and isinstance(right, Pack) and \
-                left.kind == right.kind != "dict":
+        if (
+            prim == "add"
+            and isinstance(left, Pack)
+            and isinstance(right, Pack)
+            and left.kind == right.kind != "dict"
+        ):
             return Pack(left.kind, left.items + right.items)
-        if prim == "add" and isinstance(left, Pack) and isinstance(right, Const) and \
-                isinstance(right.value, tuple) and left.kind == "tuple":
+        if (
+            prim == "add"
+            and isinstance(left, Pack)
+            and isinstance(right, Const)
+            and isinstance(right.value, tuple)
+            and left.kind == "tuple"
+        ):
             return Pack("tuple", left.items + tuple(Const(v) for v in right.value))
-        if prim == "add" and isinstance(right, Pack) and isinstance(left, Const) and \
-                isinstance(left.value, tuple) and right.kind == "tuple":
+        if (
+            prim == "add"
+            and isinstance(right, Pack)
+            and isinstance(left, Const)
+            and isinstance(left.value, tuple)
+            and right.kind == "tuple"
+        ):
             return Pack("tuple", tuple(Const(v) for v in left.value) + right.items)
         return None
     if isinstance(left, Const) and isinstance(right, Const):
@@ -377,8 +407,9 @@ def static_dtype(cx: Context, node: gast.AST) -> str:
             raise TypeError(obj)
         return np.dtype(obj).name  # type: ignore[arg-type]
     except TypeError:
-        raise cx.error(node, "the dtype must be written in the source (float, "
-                         "np.float32, 'float64'...)") from None
+        raise cx.error(
+            node, "the dtype must be written in the source (float, np.float32, 'float64'...)"
+        ) from None
 
 
 def single_result(cx: Context, node: gast.Call, obj: Any) -> str | None:
@@ -396,22 +427,30 @@ def single_result(cx: Context, node: gast.Call, obj: Any) -> str | None:
     return prims.get(static(cx, arg, f"the argument {name!r}"))
 
 
-def packed_operands(cx: Context, node: gast.Call, prim: str, arg: gast.AST, n: int
-                    ) -> list[Value]:
+def packed_operands(cx: Context, node: gast.Call, prim: str, arg: gast.AST, n: int) -> list[Value]:
     """The first ``n`` operands of ``prim`` from a tuple argument: ``(c, lower)``
     written in the call, or the result of a call returning a tuple."""
     out = live(cx, cx.expr(arg), arg)
-    items = out.values if isinstance(out, Parts) else out.items if isinstance(
-        out, Pack) and out.kind == "tuple" else None
+    items = (
+        out.values
+        if isinstance(out, Parts)
+        else out.items
+        if isinstance(out, Pack) and out.kind == "tuple"
+        else None
+    )
     if items is None or len(items) != n:
-        raise cx.error(node, f"{prim} needs its first argument as a tuple of {n} written in "
-                       "the call, or the call that makes it (as in cho_solve(cho_factor(a), "
-                       "b))")
+        raise cx.error(
+            node,
+            f"{prim} needs its first argument as a tuple of {n} written in "
+            "the call, or the call that makes it (as in cho_solve(cho_factor(a), "
+            "b))",
+        )
     return [as_value(cx, i, arg) for i in items]
 
 
-def prim_call(cx: Context, node: gast.Call, prim: str, args: list[Any],
-              keywords: list[gast.keyword]) -> Value:
+def prim_call(
+    cx: Context, node: gast.Call, prim: str, args: list[Any], keywords: list[gast.keyword]
+) -> Value:
     """Bind a call's arguments to the primitive's operands and attributes."""
     entry = PRIMITIVES[prim]
     listed = bool(args) and isinstance(args[0], (gast.List, gast.Tuple))
@@ -421,15 +460,18 @@ def prim_call(cx: Context, node: gast.Call, prim: str, args: list[Any],
     names = list(entry.operands) + list(entry.attrs)
     given = None
     if (entry.listed or entry.of_list) and args and not listed:
-        given = args[0] if isinstance(args[0], (Var, Const)) else live(
-            cx, cx.expr(args[0]), args[0])
+        given = (
+            args[0] if isinstance(args[0], (Var, Const)) else live(cx, cx.expr(args[0]), args[0])
+        )
         if isinstance(given, Pack) and given.kind != "dict" and entry.listed:
             operands = [as_value(cx, i, args[0]) for i in given.items]
             args, names = args[1:], list(entry.attrs)
         elif lists.is_list(cx, given):
             kind = entry.of_list or prim
-            attrs = {kw.arg: static(cx, kw.value, f"the argument {kw.arg!r} of {kind}")
-                     for kw in keywords}
+            attrs = {
+                kw.arg: static(cx, kw.value, f"the argument {kw.arg!r} of {kind}")
+                for kw in keywords
+            }
             for name, a in zip(list(PRIMITIVES[kind].attrs), args[1:], strict=False):
                 attrs[name] = static(cx, a, f"the argument {name!r} of {kind}")
             return lists.join(cx, kind, given, attrs)
@@ -439,8 +481,9 @@ def prim_call(cx: Context, node: gast.Call, prim: str, args: list[Any],
             args = [as_value(cx, given, args[0]), *args[1:]]
     elif entry.listed:
         if not listed:
-            raise cx.error(node, f"{prim} needs its arrays as a list written in the "
-                             "call, such as [a, b]")
+            raise cx.error(
+                node, f"{prim} needs its arrays as a list written in the call, such as [a, b]"
+            )
         operands = [value(cx, e) for e in args[0].elts]
         args, names = args[1:], list(entry.attrs)
     elif entry.variadic:
@@ -448,11 +491,10 @@ def prim_call(cx: Context, node: gast.Call, prim: str, args: list[Any],
         args, names = [], list(entry.attrs)
     elif entry.packed and args:
         operands = packed_operands(cx, node, prim, args[0], entry.packed)
-        args, names = args[1:], names[entry.packed:]
+        args, names = args[1:], names[entry.packed :]
     bound: dict[str, Any] = {}
     if len(args) > len(names):
-        raise cx.error(node, f"too many arguments for {prim}: it takes "
-                         f"{', '.join(names)}")
+        raise cx.error(node, f"too many arguments for {prim}: it takes {', '.join(names)}")
     for name, a in zip(names, args, strict=False):
         bound[name] = a
     for kw in keywords:
@@ -460,7 +502,7 @@ def prim_call(cx: Context, node: gast.Call, prim: str, args: list[Any],
             raise cx.error(node, f"unsupported keyword argument {kw.arg!r} for {prim}")
         bound[kw.arg] = kw.value
     if not entry.variadic:
-        for name in entry.operands[len(operands):]:
+        for name in entry.operands[len(operands) :]:
             if name not in bound:
                 raise cx.error(node, f"{prim} needs its argument {name!r}")
             a = bound[name]
@@ -499,8 +541,12 @@ _HANDLERS: dict[Any, Any] = {
 }
 
 
-_INT_FOLD = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
-             "floordiv": operator.floordiv}
+_INT_FOLD = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "floordiv": operator.floordiv,
+}
 
 
 def _is_zero(v: Value) -> bool:
@@ -509,4 +555,3 @@ def _is_zero(v: Value) -> bool:
 
 def _constant(v: Any) -> bool:
     return v is None or type(v) in (bool, int, float, complex, str)
-

@@ -31,9 +31,24 @@ from dataclasses import dataclass
 import gast
 
 # Methods that change their object in place (refused later, but they write).
-WRITING_METHODS = frozenset({"fill", "sort", "resize", "put", "itemset", "append", "extend",
-                             "insert", "pop", "remove", "update", "clear", "setdefault",
-                             "reverse"})
+WRITING_METHODS = frozenset(
+    {
+        "fill",
+        "sort",
+        "resize",
+        "put",
+        "itemset",
+        "append",
+        "extend",
+        "insert",
+        "pop",
+        "remove",
+        "update",
+        "clear",
+        "setdefault",
+        "reverse",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -97,19 +112,29 @@ def _written_directly(node: gast.AST) -> set[str]:
     if isinstance(node, gast.AugAssign):
         t = node.target
         return roots(t.value) if isinstance(t, gast.Subscript) else roots(t)
-    if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
-            and node.func.attr in WRITING_METHODS:
+    if (
+        isinstance(node, gast.Call)
+        and isinstance(node.func, gast.Attribute)
+        and node.func.attr in WRITING_METHODS
+    ):
         return roots(node.func.value)
     return set()
 
 
 def _target_names(targets: list[gast.AST]) -> list[gast.Name]:
-    return [n for t in targets for n in gast.walk(t)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
+    return [
+        n
+        for t in targets
+        for n in gast.walk(t)
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+    ]
 
 
-def loop_names(body: list[gast.stmt], head: list[gast.AST] = (),
-               target: tuple[gast.AST, gast.AST] | None = None) -> LoopNames:
+def loop_names(
+    body: list[gast.stmt],
+    head: list[gast.AST] = (),
+    target: tuple[gast.AST, gast.AST] | None = None,
+) -> LoopNames:
     """What ``body`` (and the loop's ``head`` expressions, a while condition) may change.
 
     ``written`` is closed under the aliases the body makes: if ``w = y[1]``

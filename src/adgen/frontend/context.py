@@ -34,13 +34,21 @@ Handler = Callable[["Context", Any], Any]
 class Context:
     """Lowering one function. Build it with :func:`adgen.frontend.lower.context_for`."""
 
-    def __init__(self, parsed: ParsedFunction, program: Program, trees: tuple[Any, ...] | None,
-                 expressions: Mapping[type, Handler], statements: Mapping[type, Handler],
-                 lower_callee: Callable[[Any, Program], Any]) -> None:
+    def __init__(
+        self,
+        parsed: ParsedFunction,
+        program: Program,
+        trees: tuple[Any, ...] | None,
+        expressions: Mapping[type, Handler],
+        statements: Mapping[type, Handler],
+        lower_callee: Callable[[Any, Program], Any],
+    ) -> None:
         self.p = parsed
         self.program = program
-        self.namer = Namer(taken=set(RESERVED) | custom.binding_names(),
-                           soft={n.id for n in gast.walk(parsed.node) if isinstance(n, gast.Name)})
+        self.namer = Namer(
+            taken=set(RESERVED) | custom.binding_names(),
+            soft={n.id for n in gast.walk(parsed.node) if isinstance(n, gast.Name)},
+        )
         self.scope = Scope()
         self.freevars: dict[str, Any] = {}
         self.aliases = AliasTable()
@@ -84,15 +92,20 @@ class Context:
                 self.p.source_line(lineno),
             )
 
-    def emit(self, prim: str, args: list[Any], attrs: dict[str, Any] | None = None,
-             base: str = "t") -> Var:
+    def emit(
+        self, prim: str, args: list[Any], attrs: dict[str, Any] | None = None, base: str = "t"
+    ) -> Var:
         """Append ``prim(*args, **attrs)`` to the current block; attributes equal to the
         primitive's defaults are left out."""
         entry = PRIMITIVES[prim]
         if self.aliases.lists and not takes_lists(prim):
             # NumPy makes an array of a list it is given.
-            args = [self.emit("list_join", [a], {"join": "array"}) if isinstance(a, Var)
-                    and a.name in self.aliases.lists else a for a in args]
+            args = [
+                self.emit("list_join", [a], {"join": "array"})
+                if isinstance(a, Var) and a.name in self.aliases.lists
+                else a
+                for a in args
+            ]
         shown = {k: v for k, v in (attrs or {}).items() if entry.attrs.get(k, object()) != v}
         name = self.namer.fresh(base)
         op = Op([name], prim, list(args), shown, self.loc)

@@ -50,11 +50,15 @@ def contains(stmts: list[gast.stmt], kinds: tuple[type, ...], into_loops: bool) 
     for s in stmts:
         if isinstance(s, kinds):
             return True
-        if isinstance(s, gast.If) and (contains(s.body, kinds, into_loops)
-                                       or contains(s.orelse, kinds, into_loops)):
+        if isinstance(s, gast.If) and (
+            contains(s.body, kinds, into_loops) or contains(s.orelse, kinds, into_loops)
+        ):
             return True
-        if into_loops and isinstance(s, (gast.For, gast.While)) and contains(
-                s.body, kinds, into_loops):
+        if (
+            into_loops
+            and isinstance(s, (gast.For, gast.While))
+            and contains(s.body, kinds, into_loops)
+        ):
             return True
     return False
 
@@ -70,19 +74,19 @@ def _has_containers(tree: Any) -> bool:
 
 
 def is_call_to(node: gast.AST, name: str) -> bool:
-    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
-        node.func.id == name
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id == name
 
 
 def run_statements(cx: Context, stmts: list[gast.stmt]) -> None:
     """Lower ``stmts`` in the current block, honouring exits by flag."""
     for k, s in enumerate(stmts):
         if exited(cx):
-            raise cx.error(s, "this code is never run (it follows a return, break or "
-                             "continue); remove it")
+            raise cx.error(
+                s, "this code is never run (it follows a return, break or continue); remove it"
+            )
         cx.set_loc(s)
         cx.statement(s)
-        rest = stmts[k + 1:]
+        rest = stmts[k + 1 :]
         if rest and not exited(cx) and maybe_exited(cx):
             guard(cx, rest)
             return
@@ -118,16 +122,23 @@ def guard(cx: Context, rest: list[gast.stmt]) -> None:
     merge_if(cx, cond, then_block, then_env, else_block, else_env)
 
 
-def lower_block(cx: Context, stmts: list[gast.stmt], env: dict[str, Any],
-                params: list[str] | None = None) -> tuple[Block, dict[str, Any]]:
+def lower_block(
+    cx: Context, stmts: list[gast.stmt], env: dict[str, Any], params: list[str] | None = None
+) -> tuple[Block, dict[str, Any]]:
     """Lower ``stmts`` into a new block starting from ``env``."""
     with cx.scope.enter(env, params) as frame:
         run_statements(cx, stmts)
     return frame.block, frame.env
 
 
-def merge_if(cx: Context, cond: Value, then_block: Block, then_env: dict[str, Any],
-             else_block: Block, else_env: dict[str, Any]) -> None:
+def merge_if(
+    cx: Context,
+    cond: Value,
+    then_block: Block,
+    then_env: dict[str, Any],
+    else_block: Block,
+    else_env: dict[str, Any],
+) -> None:
     """Emit an ``if`` op whose results rebind what differs between the branches."""
     before = cx.env
     keys = list(dict.fromkeys([*then_env, *else_env]))
@@ -137,15 +148,17 @@ def merge_if(cx: Context, cond: Value, then_block: Block, then_env: dict[str, An
             known = [e[key] for e in (then_env, else_env) if key in e]
             cx.env[key] = known[0]
             continue
-        if key not in before and not key.startswith("%") and (
-                key not in then_env or key not in else_env):
+        if (
+            key not in before
+            and not key.startswith("%")
+            and (key not in then_env or key not in else_env)
+        ):
             # Bound on one path only: Python would raise NameError on the other.
             cx.env[key] = ONE_BRANCH
             continue
         tv = then_env.get(key, missing(cx, key, before))
         ev = else_env.get(key, missing(cx, key, before))
-        tv, ev = lists.merged(cx, tv, ev, (then_env, then_block), (else_env, else_block),
-                              None)
+        tv, ev = lists.merged(cx, tv, ev, (then_env, then_block), (else_env, else_block), None)
         unbound = next((v for v in (tv, ev) if isinstance(v, MaybeUnbound)), None)
         if unbound is not None and all(v is unbound or v == unbound.value for v in (tv, ev)):
             cx.env[key] = unbound  # checked on one path only: still unchecked after the if
@@ -163,10 +176,12 @@ def merge_if(cx: Context, cond: Value, then_block: Block, then_env: dict[str, An
             if isinstance(tv, Stale) or isinstance(ev, Stale):
                 cx.env[key] = tv if isinstance(tv, Stale) else ev  # reading it is refused
                 continue
-            raise cx.error(None, f"{key!r} denotes different functions or modules in "
-                             "the branches of an if; bind it before the if")
-        name = cx.namer.fresh(FLAG_NAMES.get(key, "result" if key.startswith("%rv")
-                                                else key))
+            raise cx.error(
+                None,
+                f"{key!r} denotes different functions or modules in "
+                "the branches of an if; bind it before the if",
+            )
+        name = cx.namer.fresh(FLAG_NAMES.get(key, "result" if key.startswith("%rv") else key))
         results.append(name)
         then_block.results.append(tv)
         else_block.results.append(ev)
@@ -184,11 +199,15 @@ def _related(key: str) -> bool:
     return not key.startswith("%") or (key.startswith("%rv") and key != "%rvn")
 
 
-def relate_merged(cx: Context, op: If, before: dict[str, Any], then_env: dict[str, Any],
-                   else_env: dict[str, Any]) -> None:
+def relate_merged(
+    cx: Context, op: If, before: dict[str, Any], then_env: dict[str, Any], else_env: dict[str, Any]
+) -> None:
     """State what may share memory after the if: what does on either path."""
-    changed = [k for k in cx.env if _related(k) and isinstance(
-        cx.env[k], Var) and cx.env[k].name in op.results]
+    changed = [
+        k
+        for k in cx.env
+        if _related(k) and isinstance(cx.env[k], Var) and cx.env[k].name in op.results
+    ]
     if not changed:
         return
     graph = AliasGraph(cx.aliases.views)
@@ -201,11 +220,12 @@ def relate_merged(cx: Context, op: If, before: dict[str, Any], then_env: dict[st
             if b == a or pair in done:
                 continue
             done.add(pair)
-            r = join(graph.relate(then_env.get(a), then_env.get(b)),
-                     graph.relate(else_env.get(a), else_env.get(b)))
+            r = join(
+                graph.relate(then_env.get(a), then_env.get(b)),
+                graph.relate(else_env.get(a), else_env.get(b)),
+            )
             if r is not None:
-                record(cx.aliases.views, cx.env[a].name, cx.env[b].name,
-                       invariant(r, inside))
+                record(cx.aliases.views, cx.env[a].name, cx.env[b].name, invariant(r, inside))
 
 
 def missing(cx: Context, key: str, before: dict[str, Any]) -> Any:
@@ -276,7 +296,9 @@ def stmt_Return(cx: Context, s: gast.Return) -> None:
         values = [as_value(cx, value, s.value)]
         arity, structure, tree = -1, None, None
     if cx.env.get("%rvn") is not None and (structure, tree) != (
-            cx.result_structure, cx.result_tree):
+        cx.result_structure,
+        cx.result_tree,
+    ):
         raise cx.error(s, "every return must give values of the same structure")
     cx.result_structure, cx.result_tree = structure, tree
     known = cx.env.get("%rvn")
@@ -290,8 +312,9 @@ def stmt_Return(cx: Context, s: gast.Return) -> None:
         cx.env[BRK] = Const(True)
 
 
-def flatten_result(cx: Context, value: Lowered, results: list[Value], node: gast.AST) -> tuple[
-        Any, Any]:
+def flatten_result(
+    cx: Context, value: Lowered, results: list[Value], node: gast.AST
+) -> tuple[Any, Any]:
     """(structure, tree) of a returned value; its leaves are appended to results."""
     value = live(cx, value, node)
     if not isinstance(value, Pack):

@@ -50,16 +50,16 @@ def _effect(cx: Context, prim: str, args: list[Any], attrs: dict[str, Any]) -> N
     cx.block.ops.append(Op([], prim, list(args), attrs, cx.loc))
 
 
-def _values_and_keywords(cx: Context, node: gast.Call, allowed: frozenset[str], what: str
-                         ) -> tuple[list[Any], dict[str, Any]]:
+def _values_and_keywords(
+    cx: Context, node: gast.Call, allowed: frozenset[str], what: str
+) -> tuple[list[Any], dict[str, Any]]:
     if any(isinstance(a, gast.Starred) for a in node.args):
         raise cx.error(node, f"*arguments in a call of {what} are not supported")
     args = [value(cx, a) for a in node.args]
     names = []
     for kw in node.keywords:
         if kw.arg not in allowed:
-            raise cx.error(node, f"{what} does not support the keyword argument {kw.arg!r} "
-                           "here")
+            raise cx.error(node, f"{what} does not support the keyword argument {kw.arg!r} here")
         names.append(kw.arg)
         args.append(value(cx, kw.value))
     return args, {"names": tuple(names)} if names else {}
@@ -76,24 +76,32 @@ def statement(cx: Context, node: gast.Call) -> bool:
         return True
     if obj is warnings.warn:
         if len(node.args) not in (1, 2) or node.keywords:
-            raise cx.error(node, "write warnings.warn(message) or "
-                           "warnings.warn(message, Category)")
+            raise cx.error(node, "write warnings.warn(message) or warnings.warn(message, Category)")
         attrs = {}
         if len(node.args) == 2:
             found, category = resolve(cx, node.args[1])
-            if not (found and isinstance(category, type) and issubclass(category, Warning)
-                    and getattr(builtins, category.__name__, None) is category):
-                raise cx.error(node.args[1], "the category of warnings.warn must be a "
-                               "builtin warning class (UserWarning, RuntimeWarning...)")
+            if not (
+                found
+                and isinstance(category, type)
+                and issubclass(category, Warning)
+                and getattr(builtins, category.__name__, None) is category
+            ):
+                raise cx.error(
+                    node.args[1],
+                    "the category of warnings.warn must be a "
+                    "builtin warning class (UserWarning, RuntimeWarning...)",
+                )
             attrs["category"] = category.__name__
         _effect(cx, "warn", [value(cx, node.args[0])], attrs)
         return True
     name = getattr(obj, "__name__", "")
     owner = getattr(obj, "__self__", None)
-    if name in _LEVELS and (getattr(logging, name, None) is obj or isinstance(owner,
-                                                                             logging.Logger)):
-        args, attrs = _values_and_keywords(cx, node, frozenset({"exc_info", "stacklevel"}),
-                                           f"logging.{name}")
+    if name in _LEVELS and (
+        getattr(logging, name, None) is obj or isinstance(owner, logging.Logger)
+    ):
+        args, attrs = _values_and_keywords(
+            cx, node, frozenset({"exc_info", "stacklevel"}), f"logging.{name}"
+        )
         if isinstance(owner, logging.Logger) and owner is not logging.getLogger():
             attrs["logger"] = owner.name
         _effect(cx, "log_message", args, {**attrs, "level": name})
@@ -128,10 +136,17 @@ def stmt_Raise(cx: Context, s: gast.Raise) -> None:
     if isinstance(exc, gast.Call) and not exc.keywords:
         call_args, exc = list(exc.args), exc.func
     found, kind = resolve(cx, exc) if exc is not None else (False, None)
-    if s.cause is not None or not (found and isinstance(kind, type) and issubclass(
-            kind, Exception) and getattr(builtins, kind.__name__, None) is kind):
-        raise cx.error(s, "only raise of a builtin exception, as in raise "
-                       "ValueError(message), is supported inside a differentiated function")
+    if s.cause is not None or not (
+        found
+        and isinstance(kind, type)
+        and issubclass(kind, Exception)
+        and getattr(builtins, kind.__name__, None) is kind
+    ):
+        raise cx.error(
+            s,
+            "only raise of a builtin exception, as in raise "
+            "ValueError(message), is supported inside a differentiated function",
+        )
     _effect(cx, "raise", [value(cx, a) for a in call_args], {"kind": kind.__name__})
 
 
@@ -145,8 +160,9 @@ def expr_JoinedStr(cx: Context, node: gast.JoinedStr) -> Any:
         assert isinstance(part, gast.FormattedValue), part
         spec = ""
         if part.format_spec is not None:
-            spec = "".join(str(static(cx, p, "a format specification"))
-                           for p in part.format_spec.values)
+            spec = "".join(
+                str(static(cx, p, "a format specification")) for p in part.format_spec.values
+            )
         operands.append(value(cx, part.value))
         parts.append((part.conversion if part.conversion is not None else -1, spec))
     if not operands:

@@ -65,15 +65,21 @@ def expr_Constant(cx: Context, node: gast.Constant) -> Lowered:
 def expr_Name(cx: Context, node: gast.Name) -> Lowered:
     if node.id in cx.env:
         if cx.env[node.id] is ONE_BRANCH:
-            raise cx.error(node, f"{node.id!r} is assigned on only some paths through "
-                             "the ifs before this line, so it may be undefined here; "
-                             "assign it on every path (or before the if)")
+            raise cx.error(
+                node,
+                f"{node.id!r} is assigned on only some paths through "
+                "the ifs before this line, so it may be undefined here; "
+                "assign it on every path (or before the if)",
+            )
         if isinstance(cx.env[node.id], MaybeUnbound):
             return effects.check_bound(cx, node.id)
         if cx.env[node.id] is LOOP_TARGET:
-            raise cx.error(node, f"{node.id!r} was bound inside a loop and is used "
-                             "after it; adgen needs it defined before the loop: "
-                             "initialise it there (or copy it to a variable that is)")
+            raise cx.error(
+                node,
+                f"{node.id!r} was bound inside a loop and is used "
+                "after it; adgen needs it defined before the loop: "
+                "initialise it there (or copy it to a variable that is)",
+            )
         return live(cx, cx.env[node.id], node)
     found, obj = cx.p.lookup(node.id)
     if not found:
@@ -85,8 +91,9 @@ def free(cx: Context, name: str, obj: Any) -> Lowered:
     """A free name's meaning: a constant, a compile-time object, or a free value."""
     if is_const(obj):
         return Const(py_const(obj))
-    if isinstance(obj, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
-                        type, np.ufunc)) or callable(obj):
+    if isinstance(
+        obj, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type, np.ufunc)
+    ) or callable(obj):
         return Static(obj)
     if name in RESERVED or (name in cx.freevars and cx.freevars[name] is not obj):
         raise cx.error(None, f"the free name {name!r} clashes with a name adgen uses")
@@ -100,8 +107,11 @@ def expr_Attribute(cx: Context, node: gast.Attribute) -> Lowered:
     if isinstance(base, Static):
         if not hasattr(base.obj, node.attr):
             raise cx.error(node, f"{describe(base.obj)} has no attribute {node.attr!r}")
-        return free(cx, f"{node.attr}", getattr(base.obj, node.attr)) if not is_const(
-            getattr(base.obj, node.attr)) else Const(py_const(getattr(base.obj, node.attr)))
+        return (
+            free(cx, f"{node.attr}", getattr(base.obj, node.attr))
+            if not is_const(getattr(base.obj, node.attr))
+            else Const(py_const(getattr(base.obj, node.attr)))
+        )
     if isinstance(base, Pack):
         try:
             return base.attribute(node.attr)
@@ -178,8 +188,7 @@ def expr_Dict(cx: Context, node: gast.Dict) -> Lowered:
     for k in node.keys:
         key = cx.expr(k) if k is not None else None
         if not isinstance(key, Const) or not isinstance(key.value, (str, int)):
-            raise cx.error(node, "dict keys must be strings or integers written in "
-                             "the source")
+            raise cx.error(node, "dict keys must be strings or integers written in the source")
         keys.append(key.value)
     return Pack("dict", tuple(element(cx, v) for v in node.values), tuple(keys))
 
@@ -193,8 +202,7 @@ def expr_Call(cx: Context, node: gast.Call) -> Lowered:
     if isinstance(func, LocalFunction):
         return call_local(cx, node, func)
     if not isinstance(func, Static):
-        raise cx.error(node, "calling a value computed inside the function "
-                         "is not supported")
+        raise cx.error(node, "calling a value computed inside the function is not supported")
     special = special_call(cx, node, func.obj)
     if special is not None:
         return special
@@ -222,13 +230,23 @@ def method_call(cx: Context, node: gast.Call, base: Lowered, name: str) -> Lower
     if lists.is_listlike(cx, base) and name in lists.METHODS:
         return lists.method(cx, node, base)
     if lists.is_listlike(cx, base) and name == "copy" and not node.args:
-        return base.replace(base.items) if isinstance(base, Pack) else cx.emit(
-            "list_slice", [base, Const(None), Const(None), Const(None)])
-    if isinstance(base, Pack) and base.kind == "dict" and not node.args and name in (
-            "keys", "values", "items"):
+        return (
+            base.replace(base.items)
+            if isinstance(base, Pack)
+            else cx.emit("list_slice", [base, Const(None), Const(None), Const(None)])
+        )
+    if (
+        isinstance(base, Pack)
+        and base.kind == "dict"
+        and not node.args
+        and name in ("keys", "values", "items")
+    ):
         keys = [Const(k) for k in base.keys]
-        parts = {"keys": keys, "values": list(base.items),
-                 "items": [Pack("tuple", kv) for kv in zip(keys, base.items, strict=True)]}
+        parts = {
+            "keys": keys,
+            "values": list(base.items),
+            "items": [Pack("tuple", kv) for kv in zip(keys, base.items, strict=True)],
+        }
         return Pack("list", tuple(parts[name]))
     if isinstance(base, Pack):
         raise cx.error(node, f"the {base.kind} method .{name}() is not supported")

@@ -46,8 +46,11 @@ def expr_Subscript(cx: Context, node: gast.Subscript) -> Any:
     if lists.is_list(cx, base):
         return lists.subscript(cx, base, node)
     if not isinstance(base, (Var, Const)):
-        raise cx.error(node, "indexing this object is not supported inside a "
-                         "differentiated function; pass the value as an argument")
+        raise cx.error(
+            node,
+            "indexing this object is not supported inside a "
+            "differentiated function; pass the value as an argument",
+        )
     if isinstance(base, Const) and isinstance(base.value, (tuple, str)):
         key = static_index(cx, node.slice)
         if key is not NOT_STATIC:
@@ -69,10 +72,12 @@ def index_join(cx: Context, node: gast.Subscript, columns: bool) -> Any:
     name = "np.c_" if columns else "np.r_"
     parts = []
     for e in elts:
-        if isinstance(e, gast.Slice) or (isinstance(e, gast.Constant)
-                                         and isinstance(e.value, str)):
-            raise cx.error(node, f"{name} with slices or string directives is not "
-                           "supported; use np.arange/np.linspace and np.concatenate")
+        if isinstance(e, gast.Slice) or (isinstance(e, gast.Constant) and isinstance(e.value, str)):
+            raise cx.error(
+                node,
+                f"{name} with slices or string directives is not "
+                "supported; use np.arange/np.linspace and np.concatenate",
+            )
         parts.append(cx.emit("column_stack" if columns else "atleast_1d", [value(cx, e)]))
     return cx.emit("concatenate", parts, {"axis": -1 if columns else 0})
 
@@ -103,8 +108,12 @@ def index(cx: Context, node: gast.AST) -> tuple[list[Value], str]:
 
 def index_part(cx: Context, node: gast.AST) -> Any:
     if isinstance(node, gast.Slice):
-        return SliceValue(*(Const(None) if n is None else value(cx, n)
-                            for n in (node.lower, node.upper, node.step)))
+        return SliceValue(
+            *(
+                Const(None) if n is None else value(cx, n)
+                for n in (node.lower, node.upper, node.step)
+            )
+        )
     return live(cx, cx.expr(node), node)
 
 
@@ -114,11 +123,13 @@ def pack_subscript(cx: Context, pack: Pack, node: gast.Subscript) -> Any:
     if key is NOT_STATIC:
         if all(cx.aliases.non_differentiable(i) for i in pack.items) and pack.kind != "dict":
             args, kinds = index(cx, node.slice)
-            return cx.emit("getitem", [as_value(cx, pack, node), *args],
-                             {"kinds": kinds})
-        raise cx.error(node, f"indexing a {pack.kind} of arrays needs a constant index "
-                         "written in the source; to pick an array by a computed index, "
-                         "stack them into one array (np.stack) first")
+            return cx.emit("getitem", [as_value(cx, pack, node), *args], {"kinds": kinds})
+        raise cx.error(
+            node,
+            f"indexing a {pack.kind} of arrays needs a constant index "
+            "written in the source; to pick an array by a computed index, "
+            "stack them into one array (np.stack) first",
+        )
     if isinstance(key, slice) and pack.kind != "dict":
         return Pack(pack.kind, tuple(pack.items[key]))
     try:
@@ -130,8 +141,9 @@ def pack_subscript(cx: Context, pack: Pack, node: gast.Subscript) -> Any:
 def static_index(cx: Context, node: gast.AST) -> Any:
     """The index as a Python constant (ints, strings, slices of ints), or NOT_STATIC."""
     if isinstance(node, gast.Slice):
-        parts = [None if n is None else static_index(cx, n)
-                 for n in (node.lower, node.upper, node.step)]
+        parts = [
+            None if n is None else static_index(cx, n) for n in (node.lower, node.upper, node.step)
+        ]
         if any(p is NOT_STATIC for p in parts):
             return NOT_STATIC
         return slice(*parts)
@@ -182,10 +194,13 @@ def aug_assign_name(cx: Context, stmt: gast.AugAssign, prim: str) -> None:
         raise cx.error(stmt, "of the augmented assignments, only += applies to a list")
     if isinstance(current, Pack):
         other = live(cx, cx.expr(stmt.value), stmt.value)
-        if prim != "add" or not isinstance(other, Pack) or other.kind != current.kind \
-                or current.kind == "dict":
-            raise cx.error(stmt, f"this augmented assignment to a {current.kind} is "
-                             "not supported")
+        if (
+            prim != "add"
+            or not isinstance(other, Pack)
+            or other.kind != current.kind
+            or current.kind == "dict"
+        ):
+            raise cx.error(stmt, f"this augmented assignment to a {current.kind} is not supported")
         new_pack = Pack(current.kind, current.items + other.items)
         if current.kind == "list":  # lists are extended in place
             rebind(cx, {}, {id(current): new_pack})
@@ -193,8 +208,9 @@ def aug_assign_name(cx: Context, stmt: gast.AugAssign, prim: str) -> None:
         return
     operand = value(cx, stmt.value)
     new = cx.emit(prim, [as_value(cx, current, stmt.target), operand], base=name)
-    if isinstance(current, Var) and not (isinstance(operand, Const)
-                                         and isinstance(operand.value, (int, float))):
+    if isinstance(current, Var) and not (
+        isinstance(operand, Const) and isinstance(operand.value, (int, float))
+    ):
         # In place, an array keeps its shape: NumPy raises if the result would not.
         new = cx.emit("updated_in_place", [new, current], base=name)
     cx.env[name] = inplace(cx, current, new, stmt)
@@ -206,8 +222,10 @@ def pack_store(cx: Context, pack: Pack, target: gast.Subscript, value: Any) -> N
         raise cx.error(target, "tuples cannot be changed; build a new tuple instead")
     key = static_index(cx, target.slice)
     if key is NOT_STATIC or isinstance(key, slice):
-        raise cx.error(target, f"assigning into a {pack.kind} needs a constant index "
-                         "or key written in the source")
+        raise cx.error(
+            target,
+            f"assigning into a {pack.kind} needs a constant index or key written in the source",
+        )
     items = list(pack.items)
     keys = list(pack.keys)
     if pack.kind == "dict":

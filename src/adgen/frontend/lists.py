@@ -38,8 +38,13 @@ from .values import Pack
 
 # Methods of a list that change it, and the joins NumPy makes of a list.
 METHODS = frozenset({"append", "extend", "insert", "pop"})
-JOINS = {"array": "array", "stack": "stack", "concatenate": "concatenate",
-         "vstack": "vstack", "hstack": "hstack"}
+JOINS = {
+    "array": "array",
+    "stack": "stack",
+    "concatenate": "concatenate",
+    "vstack": "vstack",
+    "hstack": "hstack",
+}
 
 
 def is_list(cx: Context, v: Any) -> bool:
@@ -108,8 +113,9 @@ def method(cx: Context, node: gast.Call, base: Any) -> Any:
     elif name == "extend":
         new = cx.emit("list_concat", [xs, runtime(cx, args[0], node.args[0])])
     elif name == "insert":
-        new = prims.inserted(_emit(cx), xs, as_value(cx, args[0], node),
-                             as_value(cx, args[1], node))
+        new = prims.inserted(
+            _emit(cx), xs, as_value(cx, args[0], node), as_value(cx, args[1], node)
+        )
     else:
         index = as_value(cx, args[0], node) if args else Const(-1)
         result, new = prims.popped(_emit(cx), xs, index)
@@ -117,8 +123,9 @@ def method(cx: Context, node: gast.Call, base: Any) -> Any:
     return result
 
 
-def _static_method(cx: Context, node: gast.Call, base: Pack, name: str, args: list[Any]
-                   ) -> tuple[Pack, Any] | None:
+def _static_method(
+    cx: Context, node: gast.Call, base: Pack, name: str, args: list[Any]
+) -> tuple[Pack, Any] | None:
     """(the new Pack, the call's value) when the items stay known; else None."""
     items = list(base.items)
     if name == "append":
@@ -137,8 +144,9 @@ def _static_method(cx: Context, node: gast.Call, base: Pack, name: str, args: li
         items.insert(index.value, args[1])
         return base.replace(tuple(items)), Const(None)
     if not -len(items) <= index.value < len(items):
-        raise cx.error(node, "pop from an empty list, or an index out of range: "
-                       "Python raises IndexError here")
+        raise cx.error(
+            node, "pop from an empty list, or an index out of range: Python raises IndexError here"
+        )
     value = items.pop(index.value)
     return base.replace(tuple(items)), value
 
@@ -161,8 +169,9 @@ def extend_in_place(cx: Context, xs: Any, other: Any, node: gast.AST) -> None:
 def store(cx: Context, xs: Var, target: gast.Subscript, v: Any) -> None:
     """``xs[i] = v`` for a list value (every name of the list sees it)."""
     if isinstance(target.slice, (gast.Slice, gast.Tuple)):
-        raise cx.error(target, "only one item of a list value can be assigned at a time "
-                       "(xs[i] = v)")
+        raise cx.error(
+            target, "only one item of a list value can be assigned at a time (xs[i] = v)"
+        )
     i = as_value(cx, cx.expr(target.slice), target.slice)
     replace(cx, xs, cx.emit("list_set", [xs, i, as_value(cx, v, target)]))
 
@@ -171,12 +180,16 @@ def subscript(cx: Context, base: Var, node: gast.Subscript) -> Value:
     """``xs[i]`` or ``xs[a:b:c]`` of a list value."""
     part = node.slice
     if isinstance(part, gast.Slice):
-        bounds = [Const(None) if p is None else as_value(cx, cx.expr(p), p)
-                  for p in (part.lower, part.upper, part.step)]
+        bounds = [
+            Const(None) if p is None else as_value(cx, cx.expr(p), p)
+            for p in (part.lower, part.upper, part.step)
+        ]
         return cx.emit("list_slice", [base, *bounds])
     if isinstance(part, gast.Tuple):
-        raise cx.error(node, "a list takes one index; turn it into an array "
-                       "(np.array(xs)) to index it with several")
+        raise cx.error(
+            node,
+            "a list takes one index; turn it into an array (np.array(xs)) to index it with several",
+        )
     return cx.emit("list_item", [base, as_value(cx, cx.expr(part), part)])
 
 
@@ -191,8 +204,9 @@ def reduce(cx: Context, what: str, xs: Var, start: Value | None = None) -> Value
         return cx.emit(f"list_{what}", [xs])
     if what in ("sum", "math.fsum"):
         total = cx.emit("list_sum" if what == "sum" else "list_fsum", [xs])
-        zero = start is None or (isinstance(start, Const) and type(start.value) is int
-                                 and start.value == 0)
+        zero = start is None or (
+            isinstance(start, Const) and type(start.value) is int and start.value == 0
+        )
         return total if zero else cx.emit("add", [start, total])
     return prims.extremum(_emit(cx), xs, what == "max")
 
@@ -216,8 +230,9 @@ def before_loop(cx: Context, s: gast.AST, body: list[gast.stmt], is_for: bool) -
             replace(cx, v, runtime(cx, v, s, n))
 
 
-def merged(cx: Context, tv: Any, ev: Any, then_frame: Any, else_frame: Any,
-           node: gast.AST | None) -> tuple[Any, Any]:
+def merged(
+    cx: Context, tv: Any, ev: Any, then_frame: Any, else_frame: Any, node: gast.AST | None
+) -> tuple[Any, Any]:
     """Branch values of one name, as list values if they are lists that differ."""
     if tv is ev or not (is_listlike(cx, tv) and is_listlike(cx, ev)):
         return tv, ev

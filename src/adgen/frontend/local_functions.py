@@ -68,8 +68,11 @@ def call_local(cx: Context, call: gast.Call, fn: LocalFunction) -> Any:
                 raise cx.error(call, f"{node.name} needs its argument {p!r}")
             bound[p] = cx.expr(defaults[d])
     if cx.inline_depth >= _MAX_DEPTH:
-        raise cx.error(call, f"{node.name} calls itself too deeply to inline; "
-                         "define it at module level to differentiate recursion")
+        raise cx.error(
+            call,
+            f"{node.name} calls itself too deeply to inline; "
+            "define it at module level to differentiate recursion",
+        )
     outer = cx.env
     saved = (cx.loop_depth, cx.result_structure, cx.result_tree)
     env = {k: v for k, v in outer.items() if not k.startswith("%")}
@@ -90,8 +93,11 @@ def call_local(cx: Context, call: gast.Call, fn: LocalFunction) -> Any:
         if k.startswith("%") or k in own:
             continue
         if inner.get(k) is not v:
-            raise cx.error(call, f"{node.name} changes {k!r} of the enclosing function "
-                             "(an in-place write); do the write outside it")
+            raise cx.error(
+                call,
+                f"{node.name} changes {k!r} of the enclosing function "
+                "(an in-place write); do the write outside it",
+            )
     arity = inner["%rvn"].value
     values: list[Value] = [inner[f"%rv{k}"] for k in range(max(arity, 1))]
     if arity < 0:
@@ -102,5 +108,6 @@ def call_local(cx: Context, call: gast.Call, fn: LocalFunction) -> Any:
 
 
 def _assigned(node: gast.FunctionDef) -> list[str]:
-    return [n.id for n in gast.walk(node) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Store)]
+    return [
+        n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+    ]

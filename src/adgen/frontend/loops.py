@@ -66,10 +66,19 @@ def stmt_For(cx: Context, s: gast.For) -> None:
     seq = None
     if not any(is_call_to(s.iter, f) for f in ("range", "enumerate", "zip", "reversed")):
         seq = live(cx, cx.expr(s.iter), s.iter)
-    elif (is_call_to(s.iter, "zip") or is_call_to(s.iter, "enumerate")) and all(
-            isinstance(a, (gast.Tuple, gast.List)) or (isinstance(a, gast.Name) and isinstance(
-                cx.env.get(a.id), Pack) and cx.env[a.id].kind != "dict")
-            for a in s.iter.args) and s.iter.args:
+    elif (
+        (is_call_to(s.iter, "zip") or is_call_to(s.iter, "enumerate"))
+        and all(
+            isinstance(a, (gast.Tuple, gast.List))
+            or (
+                isinstance(a, gast.Name)
+                and isinstance(cx.env.get(a.id), Pack)
+                and cx.env[a.id].kind != "dict"
+            )
+            for a in s.iter.args
+        )
+        and s.iter.args
+    ):
         # zip or enumerate of lists known item by item: tuples known item by item.
         columns = [cx.expr(a).items for a in s.iter.args]
         if is_call_to(s.iter, "enumerate"):
@@ -80,8 +89,11 @@ def stmt_For(cx: Context, s: gast.For) -> None:
             unrolled(cx, s, seq)
             return
         if any(isinstance(i, Pack) for i in seq.items):
-            raise cx.error(s, "a for with break, continue or return over tuples known "
-                           "item by item is not supported: index them in a range loop")
+            raise cx.error(
+                s,
+                "a for with break, continue or return over tuples known "
+                "item by item is not supported: index them in a range loop",
+            )
         seq = lists.runtime(cx, seq, s.iter)
     start, stop, step, reverse, bind = iteration(cx, s, seq)
     loop(cx, s, s.body, [start, stop, step], reverse, bind)
@@ -93,9 +105,16 @@ def unrolled(cx: Context, s: gast.For, seq: Pack) -> None:
     items = [Const(k) for k in seq.keys] if seq.kind == "dict" else list(seq.items)
     for item in items:
         cx.env["%item"] = item
-        cx.statement(gast.copy_location(gast.Assign(
-            targets=[s.target], value=gast.Name("%item", gast.Load(), None, None),
-            type_comment=None), s))
+        cx.statement(
+            gast.copy_location(
+                gast.Assign(
+                    targets=[s.target],
+                    value=gast.Name("%item", gast.Load(), None, None),
+                    type_comment=None,
+                ),
+                s,
+            )
+        )
         cx.env.pop("%item", None)
         run_statements(cx, s.body)
 
@@ -106,8 +125,9 @@ def stmt_While(cx: Context, s: gast.While) -> None:
     loop(cx, s, s.body, None, False, None)
 
 
-def iteration(cx: Context, s: gast.For, lowered: Any = None
-              ) -> tuple[Value, Value, Value, bool, Any]:
+def iteration(
+    cx: Context, s: gast.For, lowered: Any = None
+) -> tuple[Value, Value, Value, bool, Any]:
     """(start, stop, step, reverse, bind) for a for statement; ``bind(i)``
     assigns the loop target inside the body, given the index variable (``lowered``:
     the iterable, if already lowered)."""
@@ -131,8 +151,13 @@ def iteration(cx: Context, s: gast.For, lowered: Any = None
         args = [value(cx, a) for a in it.args]
         if not 1 <= len(args) <= 3:
             raise cx.error(it, "range takes 1 to 3 arguments")
-        start, stop, step = ([Const(0), args[0], Const(1)] if len(args) == 1 else
-                             [args[0], args[1], Const(1)] if len(args) == 2 else args)
+        start, stop, step = (
+            [Const(0), args[0], Const(1)]
+            if len(args) == 1
+            else [args[0], args[1], Const(1)]
+            if len(args) == 2
+            else args
+        )
         if not isinstance(target, gast.Name):
             raise cx.error(target, "the target of a for over range must be a name")
 
@@ -141,22 +166,28 @@ def iteration(cx: Context, s: gast.For, lowered: Any = None
 
         return start, stop, step, reverse, bind_index
     if is_call_to(it, "enumerate") and is_builtin(cx, "enumerate"):
-        if len(it.args) != 1 or not (isinstance(target, gast.Tuple) and len(target.elts)
-                                     == 2 and all(isinstance(e, gast.Name)
-                                                  for e in target.elts)):
+        if len(it.args) != 1 or not (
+            isinstance(target, gast.Tuple)
+            and len(target.elts) == 2
+            and all(isinstance(e, gast.Name) for e in target.elts)
+        ):
             raise cx.error(s, "use the form: for i, row in enumerate(array)")
         seq = value(cx, it.args[0])
         n = cx.emit("len", [seq])
 
         def bind_enum(i: Var) -> None:
             cx.env[target.elts[0].id] = i
-            cx.env[target.elts[1].id] = lists.item(cx, current(it.args[0], seq), i,
-                                                   target.elts[1].id)
+            cx.env[target.elts[1].id] = lists.item(
+                cx, current(it.args[0], seq), i, target.elts[1].id
+            )
 
         return Const(0), n, Const(1), reverse, bind_enum
     if is_call_to(it, "zip") and is_builtin(cx, "zip"):
-        if not (isinstance(target, gast.Tuple) and len(target.elts) == len(it.args)
-                and all(isinstance(e, gast.Name) for e in target.elts)):
+        if not (
+            isinstance(target, gast.Tuple)
+            and len(target.elts) == len(it.args)
+            and all(isinstance(e, gast.Name) for e in target.elts)
+        ):
             raise cx.error(s, "use the form: for a, b in zip(xs, ys)")
         seqs = [value(cx, a) for a in it.args]
         n: Value = cx.emit("len", [seqs[0]])
@@ -169,8 +200,9 @@ def iteration(cx: Context, s: gast.For, lowered: Any = None
 
         return Const(0), n, Const(1), reverse, bind_zip
     if not isinstance(target, gast.Name):
-        raise cx.error(target, "unpacking rows in a for target is not supported; "
-                         "index the row inside the loop")
+        raise cx.error(
+            target, "unpacking rows in a for target is not supported; index the row inside the loop"
+        )
     seq = value(cx, it) if lowered is None else as_value(cx, lowered, it)
     n = cx.emit("len", [seq])
 
@@ -187,13 +219,17 @@ def is_builtin(cx: Context, name: str) -> bool:
     return found and obj is getattr(builtins, name)
 
 
-def carried(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: Any
-             ) -> tuple[list[str], dict[str, str], set[str], set[str], list[str], Any]:
+def carried(
+    cx: Context, s: gast.AST, body: list[gast.stmt], bounds: Any
+) -> tuple[list[str], dict[str, str], set[str], set[str], list[str], Any]:
     """(names with their own carried value, names sharing another's, names the body
     may rebind, names whose array it may write, loop targets and body locals, pairs
     of names the body binds to one another)."""
-    names = loop_names(body, [] if bounds is not None else [s.test],
-                       (s.target, s.iter) if bounds is not None else None)
+    names = loop_names(
+        body,
+        [] if bounds is not None else [s.test],
+        (s.target, s.iter) if bounds is not None else None,
+    )
     targets = set(stored_names([s.target])) if bounds is not None else set()
     stored = [n for n in names.stored if n not in targets]
     env = cx.env
@@ -212,9 +248,12 @@ def carried(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: Any
             if n not in carried:
                 carried.append(n)
         elif isinstance(v, Pack) and written & pack_names(v):
-            raise cx.error(s, f"{n!r} holds an array that this loop changes in "
-                             "place; adgen cannot carry it through the loop: take "
-                             "a copy (.copy()) of the array before putting it there")
+            raise cx.error(
+                s,
+                f"{n!r} holds an array that this loop changes in "
+                "place; adgen cannot carry it through the loop: take "
+                "a copy (.copy()) of the array before putting it there",
+            )
     rebound = set(stored)
     slots: list[str] = []
     share: dict[str, str] = {}
@@ -231,8 +270,14 @@ def carried(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: Any
     return slots, share, rebound, touched, [*targets, *local], names.copies
 
 
-def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | None,
-         reverse: bool, bind: Any) -> None:
+def loop(
+    cx: Context,
+    s: gast.AST,
+    body: list[gast.stmt],
+    bounds: list[Value] | None,
+    reverse: bool,
+    bind: Any,
+) -> None:
     """Lower a for (``bounds`` given) or while loop."""
     lists.before_loop(cx, s, body, bounds is not None)
     slots, share, rebound, touched, local, copies = carried(cx, s, body, bounds)
@@ -246,8 +291,7 @@ def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | 
         arity = n_ret.value if isinstance(n_ret, Const) else _return_arity(body)
         cx.env.setdefault("%rvn", Const(arity))
         keys += [RET] + [f"%rv{k}" for k in range(max(arity, 1))]
-    inits = [Const(None) if k in late else cx.env.get(k, missing(cx, k, cx.env))
-             for k in keys]
+    inits = [Const(None) if k in late else cx.env.get(k, missing(cx, k, cx.env)) for k in keys]
     for k, v in zip(keys, inits):
         if not isinstance(v, (Var, Const)):
             raise cx.error(s, f"{k!r} cannot be rebound inside a loop")
@@ -265,7 +309,7 @@ def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | 
     graph = AliasGraph(cx.aliases.views)
     assumed: dict[tuple[str, str], Any] = {}
     for i, a in enumerate(slots):
-        for b in slots[i + 1:]:
+        for b in slots[i + 1 :]:
             r = graph.relate(cx.env[a], cx.env[b])
             if r is not None and (a in rebound or b in rebound):
                 r = weaken(r)
@@ -279,7 +323,8 @@ def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | 
     try:
         if bounds is not None:
             over_range = is_call_to(s.iter, "range") or (
-                is_call_to(s.iter, "reversed") and is_call_to(s.iter.args[0], "range"))
+                is_call_to(s.iter, "reversed") and is_call_to(s.iter.args[0], "range")
+            )
             index = cx.namer.fresh(s.target.id if over_range else "i")
             with cx.scope.enter(loop_env, [index, *params]) as frame:
                 bind(Var(index))
@@ -310,8 +355,9 @@ def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | 
     results = [cx.namer.fresh(_result_base(k)) for k in keys]
     cx.set_loc(s)
     if bounds is not None:
-        op = ForRange.new(results, bounds, inits, blocks[0], reverse=reverse, exits=exits,
-                          loc=cx.loc)
+        op = ForRange.new(
+            results, bounds, inits, blocks[0], reverse=reverse, exits=exits, loc=cx.loc
+        )
     else:
         op = While.new(results, inits, blocks[0], blocks[1], exits=exits, loc=cx.loc)
     cx.block.ops.append(op)
@@ -328,18 +374,27 @@ def loop(cx: Context, s: gast.AST, body: list[gast.stmt], bounds: list[Value] | 
         cx.env[t] = MaybeUnbound(cx.env[t], t)
     if has_return and cx.loop_depth:
         brk = flag(cx, BRK)
-        cx.env[BRK] = cx.env[RET] if brk == Const(False) else cx.emit(
-            "or_", [brk, cx.env[RET]])
+        cx.env[BRK] = cx.env[RET] if brk == Const(False) else cx.emit("or_", [brk, cx.env[RET]])
 
 
-def check_followed(cx: Context, s: gast.AST, loop_env: dict[str, Any], out_env: dict[str, Any],
-                    keys: list[str], share: dict[str, str], local: list[str]) -> None:
+def check_followed(
+    cx: Context,
+    s: gast.AST,
+    loop_env: dict[str, Any],
+    out_env: dict[str, Any],
+    keys: list[str],
+    share: dict[str, str],
+    local: list[str],
+) -> None:
     """Refuse a change the body made to a name that is not carried (a missed alias)."""
     for a, c in share.items():
         if out_env.get(a) != out_env.get(c):
-            raise cx.error(s, f"{a!r} and {c!r} are the same array when the loop "
-                             "starts, and the loop rebinds one of them: copy it first "
-                             "(.copy()) so each has its own array")
+            raise cx.error(
+                s,
+                f"{a!r} and {c!r} are the same array when the loop "
+                "starts, and the loop rebinds one of them: copy it first "
+                "(.copy()) so each has its own array",
+            )
     skip = {*keys, *share, *local}
     for n, v in loop_env.items():
         if n in skip or n.startswith("%"):
@@ -348,36 +403,55 @@ def check_followed(cx: Context, s: gast.AST, loop_env: dict[str, Any], out_env: 
         if w is v or (isinstance(v, (Var, Const)) and v == w):
             continue
         if isinstance(v, Pack):
-            raise cx.error(s, f"{n!r} is a {v.kind} that this loop changes (or whose "
-                           "arrays it changes in place); adgen carries only arrays and "
-                           "numbers from one iteration to the next: keep the values in "
-                           "an array (np.stack them first), or change them after the loop")
-        raise cx.error(s, f"this loop changes {n!r} in place through a list, tuple or "
-                       "dict that holds it, which adgen cannot carry from one iteration "
-                       "to the next: write to the array by its own name, or take a copy "
-                       "(.copy()) before putting it in the container")
+            raise cx.error(
+                s,
+                f"{n!r} is a {v.kind} that this loop changes (or whose "
+                "arrays it changes in place); adgen carries only arrays and "
+                "numbers from one iteration to the next: keep the values in "
+                "an array (np.stack them first), or change them after the loop",
+            )
+        raise cx.error(
+            s,
+            f"this loop changes {n!r} in place through a list, tuple or "
+            "dict that holds it, which adgen cannot carry from one iteration "
+            "to the next: write to the array by its own name, or take a copy "
+            "(.copy()) before putting it in the container",
+        )
 
 
-def relate_results(cx: Context, s: gast.AST, op: ForRange | While, slots: list[str],
-                   touched: set[str], assumed: dict[tuple[str, str], Any],
-                   before: dict[str, Any], out_env: dict[str, Any]) -> None:
+def relate_results(
+    cx: Context,
+    s: gast.AST,
+    op: ForRange | While,
+    slots: list[str],
+    touched: set[str],
+    assumed: dict[tuple[str, str], Any],
+    before: dict[str, Any],
+    out_env: dict[str, Any],
+) -> None:
     """Check that the body keeps the relations assumed between carried arrays, and
     state on the loop's results what holds after any number of iterations."""
     graph = AliasGraph(cx.aliases.views)
     inside = defines(op.body) + (defines(op.head) if isinstance(op, While) else [])
     for i, a in enumerate(slots):
-        for b in slots[i + 1:]:
+        for b in slots[i + 1 :]:
             end = invariant(graph.relate(out_env[a], out_env[b]), inside)
             start = assumed[a, b]
             if not implies(end, start) and (a in touched or b in touched):
-                raise cx.error(s, f"{a!r} and {b!r} may be the same array (or views "
-                                 "of one another) in some iterations of this loop and "
-                                 "not in others, and the loop changes one of them in "
-                                 "place: copy it first (.copy()) so each has its own "
-                                 "array")
+                raise cx.error(
+                    s,
+                    f"{a!r} and {b!r} may be the same array (or views "
+                    "of one another) in some iterations of this loop and "
+                    "not in others, and the loop changes one of them in "
+                    "place: copy it first (.copy()) so each has its own "
+                    "array",
+                )
             post = join(start, end)
-            if post == (OPAQUE,) and _joined_by_slots(graph, before, slots, a, b) \
-                    and _joined_by_slots(graph, out_env, slots, a, b):
+            if (
+                post == (OPAQUE,)
+                and _joined_by_slots(graph, before, slots, a, b)
+                and _joined_by_slots(graph, out_env, slots, a, b)
+            ):
                 continue  # the edges between the slots on the way are stated instead
             record(cx.aliases.views, cx.env[a].name, cx.env[b].name, post)
     # Names the loop does not carry keep their value: relate results to them too.
@@ -386,17 +460,24 @@ def relate_results(cx: Context, s: gast.AST, op: ForRange | While, slots: list[s
         if not isinstance(ya, Var) and not isinstance(xa, Var):
             continue
         near = (graph.component(ya.name) if isinstance(ya, Var) else set()) | (
-            graph.component(xa.name) if isinstance(xa, Var) else set())
+            graph.component(xa.name) if isinstance(xa, Var) else set()
+        )
         for b, v in before.items():
-            if b in slots or b.startswith("%") or not isinstance(v, Var) \
-                    or v.name not in near or cx.env.get(b) is not v:
+            if (
+                b in slots
+                or b.startswith("%")
+                or not isinstance(v, Var)
+                or v.name not in near
+                or cx.env.get(b) is not v
+            ):
                 continue
             end = invariant(graph.relate(ya, v), inside)
             record(cx.aliases.views, cx.env[a].name, v.name, join(graph.relate(xa, v), end))
 
 
-def _joined_by_slots(graph: AliasGraph, env: dict[str, Any], slots: list[str], a: str,
-                     b: str) -> bool:
+def _joined_by_slots(
+    graph: AliasGraph, env: dict[str, Any], slots: list[str], a: str, b: str
+) -> bool:
     """Whether views join the values of ``a`` and ``b`` through the values of carried
     names only (each edge on the way is then stated between their parameters)."""
     inits = {env[n].name for n in slots if isinstance(env[n], Var)}

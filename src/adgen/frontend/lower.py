@@ -43,13 +43,15 @@ from .values import Lowered, Multi, Pack, Parts, Static, is_const, py_const
 
 _ATTRIBUTE_WRITE = (
     "assigning to an attribute (an object's state) is not supported: adgen differentiates "
-    "pure functions of their arguments; pass the values in and return the new ones")
+    "pure functions of their arguments; pass the values in and return the new ones"
+)
 
 
 def _pack_of(tree: Any, names: Any) -> Pack:
     """The compile-time container of a container argument's leaf parameters."""
-    parts = tuple(Var(next(names)) if c is None else _pack_of(c, names)
-                  for c in trees.children(tree))
+    parts = tuple(
+        Var(next(names)) if c is None else _pack_of(c, names) for c in trees.children(tree)
+    )
     if tree[0] == "dict":
         return Pack("dict", parts, tree[1])
     if tree[0] == "node":  # a NamedTuple, dataclass or registered class: read by attribute
@@ -72,14 +74,20 @@ def function(cx: Context) -> Function:
     defaults = p_defaults(cx, args.defaults) if plain else ()
     body = list(node.body)
     doc = ""
-    if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
-            and isinstance(body[0].value.value, str):
+    if (
+        body
+        and isinstance(body[0], gast.Expr)
+        and isinstance(body[0].value, gast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         doc = body[0].value.value
         body = body[1:]
     run_statements(cx, body)
     if cx.env.get(RET) != Const(True):
-        raise cx.error(node, "the function must end with a return statement "
-                         "that gives the value to differentiate")
+        raise cx.error(
+            node,
+            "the function must end with a return statement that gives the value to differentiate",
+        )
     arity = cx.env["%rvn"].value
     cx.block.results = [cx.env[f"%rv{k}"] for k in range(max(arity, 1))]
     fn = Function(
@@ -202,16 +210,14 @@ def unpack(cx: Context, target: gast.Tuple | gast.List, value: Lowered) -> None:
         # Python iterates: the items of a tuple, the rows of an array.
         items = [cx.emit("getitem", [value, Const(k)]) for k in range(n)]
     else:
-        raise cx.error(target, "this unpacking is not supported; assign the parts one "
-                         "by one")
+        raise cx.error(target, "this unpacking is not supported; assign the parts one by one")
     if star:
         k = star[0]
         after = n - k - 1
         if len(items) < n - 1:
-            raise cx.error(target, f"cannot unpack {len(items)} values into {n - 1} "
-                             "or more names")
-        rest = Pack("list", tuple(items[k:len(items) - after]))
-        items = items[:k] + [rest] + items[len(items) - after:]
+            raise cx.error(target, f"cannot unpack {len(items)} values into {n - 1} or more names")
+        rest = Pack("list", tuple(items[k : len(items) - after]))
+        items = items[:k] + [rest] + items[len(items) - after :]
         targets = [t.value if isinstance(t, gast.Starred) else t for t in target.elts]
     else:
         targets = list(target.elts)
@@ -241,6 +247,7 @@ def rename_last(cx: Context, value: Var, user_name: str) -> bool:
     cx.aliases.renamed(value.name, ops[-1].results[0])
     return True
 
+
 def stmt_Assign(cx: Context, stmt: gast.Assign) -> None:
     value = cx.expr(stmt.value)
     for target in stmt.targets:
@@ -256,28 +263,38 @@ def stmt_Expr(cx: Context, stmt: gast.Expr) -> None:
     if isinstance(stmt.value, gast.Constant):
         return  # a docstring or a bare literal: no effect
     call = stmt.value
-    if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
-            and call.func.attr in lists.METHODS:
+    if (
+        isinstance(call, gast.Call)
+        and isinstance(call.func, gast.Attribute)
+        and call.func.attr in lists.METHODS
+    ):
         base = live(cx, cx.expr(call.func.value), call.func.value)
         if lists.is_listlike(cx, base):
             lists.method(cx, call, base)
             return
     if isinstance(call, gast.Call) and effects.statement(cx, call):
         return
-    if isinstance(stmt.value, gast.Call) and isinstance(stmt.value.func, gast.Attribute) \
-            and stmt.value.func.attr in WRITING_METHODS:
-        raise cx.error(stmt, f"the method .{stmt.value.func.attr}() changes an object "
-                       "in place, which adgen does not support; build a new value "
-                       "(e.g. xs = xs + [v], or collect values and np.stack them)")
-    raise cx.error(stmt, "a statement whose value is thrown away (a call made for "
-                   "its side effect) is not supported; adgen differentiates pure "
-                   "computations: remove it or assign its result")
+    if (
+        isinstance(stmt.value, gast.Call)
+        and isinstance(stmt.value.func, gast.Attribute)
+        and stmt.value.func.attr in WRITING_METHODS
+    ):
+        raise cx.error(
+            stmt,
+            f"the method .{stmt.value.func.attr}() changes an object "
+            "in place, which adgen does not support; build a new value "
+            "(e.g. xs = xs + [v], or collect values and np.stack them)",
+        )
+    raise cx.error(
+        stmt,
+        "a statement whose value is thrown away (a call made for "
+        "its side effect) is not supported; adgen differentiates pure "
+        "computations: remove it or assign its result",
+    )
 
 
 def stmt_Pass(cx: Context, stmt: gast.Pass) -> None:
     return
-
-
 
 
 # What lowers each kind of node (a node of another kind is refused with advice).
@@ -316,15 +333,23 @@ STATEMENTS: dict[type, Handler] = {
 }
 
 
-def context_for(parsed: ParsedFunction, program: Program | None = None,
-                trees: tuple[Any, ...] | None = None) -> Context:
+def context_for(
+    parsed: ParsedFunction, program: Program | None = None, trees: tuple[Any, ...] | None = None
+) -> Context:
     """A context to lower ``parsed`` with (in ``program``, or a new one)."""
-    return Context(parsed, program if program is not None else Program(), trees,
-                   EXPRESSIONS, STATEMENTS, lower_callee)
+    return Context(
+        parsed,
+        program if program is not None else Program(),
+        trees,
+        EXPRESSIONS,
+        STATEMENTS,
+        lower_callee,
+    )
 
 
-def lower_function(f: Any, program: Program | None = None,
-                   trees: tuple[Any, ...] | None = None) -> Function:
+def lower_function(
+    f: Any, program: Program | None = None, trees: tuple[Any, ...] | None = None
+) -> Function:
     """Parse and lower the Python function ``f`` to IR (in ``program``, or a new one).
 
     ``trees`` gives the container structure of each argument (see adgen.trees).

@@ -164,8 +164,10 @@ def parse_function(f: Any) -> ParsedFunction:
     else:
         defs = [n for n in tree.body if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef))]
         if not defs:
-            raise parsed.error(tree.body[0] if tree.body else None,
-                               f"expected a function definition for {f.__name__!r}")
+            raise parsed.error(
+                tree.body[0] if tree.body else None,
+                f"expected a function definition for {f.__name__!r}",
+            )
         node = defs[0]
         if isinstance(node, gast.AsyncFunctionDef):
             raise parsed.error(node, "async functions cannot be differentiated")
@@ -196,9 +198,9 @@ _STATEMENT_ADVICE = {
     "ClassDef": "class definitions inside a differentiated function are not supported",
     "Delete": "del is not supported: simply stop using the name",
     "Raise": "raise is not supported inside a differentiated function: validate inputs "
-             "before calling it",
+    "before calling it",
     "Assert": "assert is not supported inside a differentiated function: validate inputs "
-              "before calling it",
+    "before calling it",
     "Import": "import inside the function is not supported: import at module level",
     "ImportFrom": "import inside the function is not supported: import at module level",
     "AsyncFunctionDef": "async functions cannot be differentiated",

@@ -32,13 +32,15 @@ class Scope:
         self.frame = Frame()
 
     @contextmanager
-    def enter(self, env: dict[str, Any], params: list[str] | None = None,
-              block: Block | None = None) -> Iterator[Frame]:
+    def enter(
+        self, env: dict[str, Any], params: list[str] | None = None, block: Block | None = None
+    ) -> Iterator[Frame]:
         """A frame with a copy of ``env`` and a new block (or ``block``, to keep adding
         to one), current until the ``with`` ends."""
         outer = self.frame
-        self.frame = Frame(block if block is not None else Block(params=list(params or [])),
-                           dict(env), outer.loc)
+        self.frame = Frame(
+            block if block is not None else Block(params=list(params or [])), dict(env), outer.loc
+        )
         try:
             yield self.frame
         finally:

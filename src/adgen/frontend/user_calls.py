@@ -37,12 +37,18 @@ ARG = "{}#arg"  # the argument array a callee's parameter was given
 
 
 def user_call(cx: Context, node: gast.Call, f: Any) -> Value | Multi:
-    packed = [p.name for p in inspect.signature(f).parameters.values()
-              if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)]
+    packed = [
+        p.name
+        for p in inspect.signature(f).parameters.values()
+        if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    ]
     if packed:
-        raise cx.error(node, f"{f.__name__} takes *{packed[0]}: a function with *args or "
-                       "**kwargs can be differentiated itself, but not yet called from a "
-                       "differentiated function; give it plain parameters")
+        raise cx.error(
+            node,
+            f"{f.__name__} takes *{packed[0]}: a function with *args or "
+            "**kwargs can be differentiated itself, but not yet called from a "
+            "differentiated function; give it plain parameters",
+        )
     program = cx.program
     name = program.callee(f, cx.lower_callee)
     callee = program.functions[name]
@@ -50,16 +56,20 @@ def user_call(cx: Context, node: gast.Call, f: Any) -> Value | Multi:
         sig = inspect.signature(f)
         bound = sig.bind(*node.args, **{k.arg: k.value for k in node.keywords})
     except TypeError as exc:
-        raise cx.error(node, f"this call to {f.__name__} does not match its "
-                         f"parameters: {exc}") from None
+        raise cx.error(
+            node, f"this call to {f.__name__} does not match its parameters: {exc}"
+        ) from None
     args: list[Value] = []
     for pname, param in sig.parameters.items():
         if pname in bound.arguments:
             args.append(value(cx, bound.arguments[pname]))
         elif param.default is not inspect.Parameter.empty:
             if not isinstance(param.default, (int, float, bool, type(None), str)):
-                raise cx.error(node, f"pass {pname!r} to {f.__name__} explicitly: "
-                                 "only constant defaults are filled in")
+                raise cx.error(
+                    node,
+                    f"pass {pname!r} to {f.__name__} explicitly: "
+                    "only constant defaults are filled in",
+                )
             args.append(Const(param.default))
         else:
             raise cx.error(node, f"{f.__name__} needs its argument {pname!r}")
@@ -77,8 +87,7 @@ def user_call(cx: Context, node: gast.Call, f: Any) -> Value | Multi:
         count = len(callee.body.results)
     refuse_shared_arguments(cx, node, f, args, writes)
     results = [cx.namer.fresh("t") for _ in range(count)]
-    attrs = {"fn": name, "structure": structure} if isinstance(structure, tuple) \
-        else {"fn": name}
+    attrs = {"fn": name, "structure": structure} if isinstance(structure, tuple) else {"fn": name}
     cx.block.ops.append(Op(results, "call", args, attrs, cx.loc))
     if callee is not None:
         follow_arguments(cx, node, callee, args, results)
@@ -87,8 +96,9 @@ def user_call(cx: Context, node: gast.Call, f: Any) -> Value | Multi:
     return Var(results[0])
 
 
-def refuse_shared_arguments(cx: Context, node: gast.AST, f: object, args: list[Value],
-                            writes: tuple[tuple[int, int], ...]) -> None:
+def refuse_shared_arguments(
+    cx: Context, node: gast.AST, f: object, args: list[Value], writes: tuple[tuple[int, int], ...]
+) -> None:
     """The callee changes an argument in place: refuse arguments that may share memory."""
     if not writes:
         return
@@ -96,14 +106,18 @@ def refuse_shared_arguments(cx: Context, node: gast.AST, f: object, args: list[V
     for k, _ in writes:
         for m, other in enumerate(args):
             if m != k and graph.relate(args[k], other) is not None:
-                raise cx.error(node, f"{getattr(f, '__name__', 'this function')} changes "
-                               f"its argument {k + 1} in place, and argument {m + 1} may "
-                               "share memory with it; adgen assumes they do not: pass a "
-                               "copy (.copy()) of one of them")
+                raise cx.error(
+                    node,
+                    f"{getattr(f, '__name__', 'this function')} changes "
+                    f"its argument {k + 1} in place, and argument {m + 1} may "
+                    "share memory with it; adgen assumes they do not: pass a "
+                    "copy (.copy()) of one of them",
+                )
 
 
-def follow_arguments(cx: Context, node: gast.AST, callee: Function, args: list[Value],
-                     results: list[str]) -> None:
+def follow_arguments(
+    cx: Context, node: gast.AST, callee: Function, args: list[Value], results: list[str]
+) -> None:
     """After the call: the argument arrays the callee changed are rebound to their new
     values, and results that may share memory with an argument are related to it."""
     now: dict[int, Value] = {}
@@ -140,9 +154,12 @@ def return_arguments(cx: Context, fn: Function, names: list[str]) -> None:
     for k, user in enumerate(names):
         v = cx.env.get(ARG.format(user))
         if isinstance(v, Stale):
-            raise cx.error(cx.p.node, f"{fn.name} changes its argument {user!r} in place "
-                           "in a way adgen cannot follow (through a value that may "
-                           "share memory with it); work on a copy and return it")
+            raise cx.error(
+                cx.p.node,
+                f"{fn.name} changes its argument {user!r} in place "
+                "in a way adgen cannot follow (through a value that may "
+                "share memory with it); work on a copy and return it",
+            )
         if not isinstance(v, Var):
             continue
         finals[k] = v

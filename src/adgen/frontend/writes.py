@@ -73,8 +73,7 @@ def inplace(cx: Context, current: Any, new: Var, node: gast.AST) -> Any:
         return replace_value(cx, current.name, new, node)
     stem = version_base(cx, None, current.name)
     # In place, an array stays an array (NumPy's arithmetic on a 0-d one gives a number).
-    kept = cx.emit("alias_select", [current, current, cx.emit("asarray", [new]), new],
-                   base=stem)
+    kept = cx.emit("alias_select", [current, current, cx.emit("asarray", [new]), new], base=stem)
     shared = cx.emit("alias_select", [current, current, kept, current], base=stem)
     changes: dict[str, Any] = {}
     follow(cx, current.name, shared, changes, None, node, sure=False)
@@ -97,15 +96,16 @@ def inplace(cx: Context, current: Any, new: Var, node: gast.AST) -> Any:
     return result
 
 
-def write(cx: Context, base: Any, args: list[Value], kinds: str, v: Value,
-          node: gast.AST) -> None:
+def write(cx: Context, base: Any, args: list[Value], kinds: str, v: Value, node: gast.AST) -> None:
     """``base[index] = v``: a new version of ``base`` replaces it everywhere."""
     if not isinstance(base, Var):
-        raise cx.error(node, "only arrays can be changed by an indexed assignment; "
-                         "this value is a constant")
+        raise cx.error(
+            node, "only arrays can be changed by an indexed assignment; this value is a constant"
+        )
     check_writable(cx, base.name, node)
-    new = cx.emit("setitem", [base, v, *args], {"kinds": kinds},
-                    base=version_base(cx, node, base.name))
+    new = cx.emit(
+        "setitem", [base, v, *args], {"kinds": kinds}, base=version_base(cx, node, base.name)
+    )
     replace_value(cx, base.name, new, node)
 
 
@@ -121,10 +121,13 @@ def version_base(cx: Context, node: gast.AST | None, ssa: str) -> str:
 
 def check_writable(cx: Context, name: str, node: gast.AST) -> None:
     if name in cx.freevars:
-        raise cx.error(node, f"this changes {name!r}, an array defined outside the "
-                         "function; adgen's derivative code does not change outside "
-                         f"state, so work on a copy: `{name} = {name}.copy()` first, "
-                         "or pass the array as an argument")
+        raise cx.error(
+            node,
+            f"this changes {name!r}, an array defined outside the "
+            "function; adgen's derivative code does not change outside "
+            f"state, so work on a copy: `{name} = {name}.copy()` first, "
+            "or pass the array as an argument",
+        )
 
 
 def replace_value(cx: Context, old: str, new: Var, node: gast.AST) -> Any:
@@ -136,8 +139,15 @@ def replace_value(cx: Context, old: str, new: Var, node: gast.AST) -> Any:
     return changes[old]
 
 
-def follow(cx: Context, old: str, new: Var, changes: dict[str, Any], came_from: str | None,
-             node: gast.AST, sure: bool) -> None:
+def follow(
+    cx: Context,
+    old: str,
+    new: Var,
+    changes: dict[str, Any],
+    came_from: str | None,
+    node: gast.AST,
+    sure: bool,
+) -> None:
     """``old`` became ``new``: write back into what it views, replay what views it.
 
     ``sure``: the change certainly happened in place (an indexed write);
@@ -162,9 +172,11 @@ def follow(cx: Context, old: str, new: Var, changes: dict[str, Any], came_from: 
         certain = sure and info.kind in ("view", "view_or_scalar")
         if not certain:
             # A view or a copy (or a number): NumPy decides at run time.
-            base_new = cx.emit("alias_select", [Var(old), Var(info.base), base_new,
-                                                  Var(info.base)],
-                                 base=version_base(cx, None, info.base))
+            base_new = cx.emit(
+                "alias_select",
+                [Var(old), Var(info.base), base_new, Var(info.base)],
+                base=version_base(cx, None, info.base),
+            )
         cx.aliases.views.setdefault(new.name, []).append(replace_info(info, base=base_new.name))
         follow(cx, info.base, base_new, changes, old, node, sure=True)
         final = changes[info.base]  # what the base became, written back further up too
@@ -173,12 +185,22 @@ def follow(cx: Context, old: str, new: Var, changes: dict[str, Any], came_from: 
         edge = replace_info(info, base=final.name)
         identity = info.prim == "identity"
         if after is new and not (identity and final is base_new):
-            after = final if identity else cx.emit(
-                info.prim, [final, *info.args], dict(info.attrs),
-                base=version_base(cx, None, old))
+            after = (
+                final
+                if identity
+                else cx.emit(
+                    info.prim,
+                    [final, *info.args],
+                    dict(info.attrs),
+                    base=version_base(cx, None, old),
+                )
+            )
             if not certain:
-                after = cx.emit("alias_select", [Var(old), Var(info.base), after, new],
-                                base=version_base(cx, None, old))
+                after = cx.emit(
+                    "alias_select",
+                    [Var(old), Var(info.base), after, new],
+                    base=version_base(cx, None, old),
+                )
                 cx.aliases.views.setdefault(after.name, []).append(edge)
         elif after is not new:
             cx.aliases.views.setdefault(after.name, []).append(edge)
@@ -201,13 +223,17 @@ def write_back(cx: Context, info: ViewOf, new: Var, node: gast.AST) -> Var:
         return cx.emit("transpose", [new], attrs, base=stem)
     if PRIMITIVES[info.prim].same_order:
         return cx.emit("reshape_like", [new, Var(info.base)], base=stem)
-    raise cx.error(node, f"this writes into the result of {info.prim}, which may be a "
-                     "view of another array; adgen cannot write through it: take a copy "
-                     "(.copy()) of that result before changing it")
+    raise cx.error(
+        node,
+        f"this writes into the result of {info.prim}, which may be a "
+        "view of another array; adgen cannot write through it: take a copy "
+        "(.copy()) of that result before changing it",
+    )
 
 
-def replay(cx: Context, old: str, new: Var, changes: dict[str, Any], skip: str | None,
-            node: gast.AST) -> None:
+def replay(
+    cx: Context, old: str, new: Var, changes: dict[str, Any], skip: str | None, node: gast.AST
+) -> None:
     """Views of ``old`` that are still in use follow it to ``new``."""
     bound = bound_names(cx)
     kids: dict[str, list[str]] = {}
@@ -216,9 +242,15 @@ def replay(cx: Context, old: str, new: Var, changes: dict[str, Any], skip: str |
             kids.setdefault(info.base, []).append(child)
     # Direct views first, the certain ones before the others, then their own views:
     # a value reached both directly and through another view takes the direct replay.
-    edges = sorted(((child, info) for child in dict.fromkeys(kids.get(old, []))
-                    for info in cx.aliases.views[child] if info.base == old and child != skip),
-                   key=lambda e: _CERTAINTY[e[1].kind])
+    edges = sorted(
+        (
+            (child, info)
+            for child in dict.fromkeys(kids.get(old, []))
+            for info in cx.aliases.views[child]
+            if info.base == old and child != skip
+        ),
+        key=lambda e: _CERTAINTY[e[1].kind],
+    )
     followed: list[tuple[str, Var]] = []
     for child, info in edges:
         if info.kind == "opaque":  # even if reached another way: it may share memory
@@ -227,30 +259,39 @@ def replay(cx: Context, old: str, new: Var, changes: dict[str, Any], skip: str |
             continue
         if child in changes or not in_use(cx, child, bound, kids, set()):
             continue
-        replayed = new if info.prim == "identity" else cx.emit(
-            info.prim, [new, *info.args], dict(info.attrs),
-            base=version_base(cx, None, child))
+        replayed = (
+            new
+            if info.prim == "identity"
+            else cx.emit(
+                info.prim, [new, *info.args], dict(info.attrs), base=version_base(cx, None, child)
+            )
+        )
         child_new = replayed
         if info.kind != "view":
-            child_new = cx.emit("alias_select", [Var(child), Var(old), replayed,
-                                                 Var(child)],
-                                base=version_base(cx, None, child))
+            child_new = cx.emit(
+                "alias_select",
+                [Var(child), Var(old), replayed, Var(child)],
+                base=version_base(cx, None, child),
+            )
             cx.aliases.views.setdefault(child_new.name, []).append(
-                replace_info(info, base=new.name))
+                replace_info(info, base=new.name)
+            )
         changes[child] = child_new
         followed.append((child, child_new))
     for child, child_new in followed:
         replay(cx, child, child_new, changes, None, node)
 
 
-def in_use(cx: Context, name: str, bound: set[str], kids: dict[str, list[str]],
-            seen: set[str]) -> bool:
+def in_use(
+    cx: Context, name: str, bound: set[str], kids: dict[str, list[str]], seen: set[str]
+) -> bool:
     """Whether a variable denotes ``name`` or a value that views it."""
     if name in bound:
         return True
     seen.add(name)
-    return any(in_use(cx, child, bound, kids, seen) for child in kids.get(name, ())
-               if child not in seen)
+    return any(
+        in_use(cx, child, bound, kids, seen) for child in kids.get(name, ()) if child not in seen
+    )
 
 
 def stale_group(cx: Context, name: str, changes: dict[str, Any], node: gast.AST) -> None:
@@ -269,4 +310,5 @@ def stale_after_write(cx: Context, node: gast.AST) -> Stale:
     return Stale(
         f"{{name!r}} may share memory with an array that line {lineno} changes in place "
         f"(`{text}`), in a way adgen cannot follow; take a copy where it is created "
-        "(.copy()), or compute it again after the write")
+        "(.copy()), or compute it again after the write"
+    )

@@ -26,7 +26,25 @@ from .util import all_names, clone, clone_block, walk
 from .verify import VerifyError, verify
 
 __all__ = [
-    "CONTROL", "Block", "Const", "ForRange", "Function", "If", "Loc", "Loop", "Namer", "Op",
-    "Value", "Var", "VerifyError", "While", "all_names", "clone", "clone_block",
-    "flatten_structure", "format_function", "verify", "walk",
+    "CONTROL",
+    "Block",
+    "Const",
+    "ForRange",
+    "Function",
+    "If",
+    "Loc",
+    "Loop",
+    "Namer",
+    "Op",
+    "Value",
+    "Var",
+    "VerifyError",
+    "While",
+    "all_names",
+    "clone",
+    "clone_block",
+    "flatten_structure",
+    "format_function",
+    "verify",
+    "walk",
 ]

@@ -123,8 +123,15 @@ class If(Op):
     """
 
     @classmethod
-    def new(cls, results: list[str], cond: Value, then: Block, orelse: Block,
-            loc: Loc | None = None, tag: str = "") -> If:
+    def new(
+        cls,
+        results: list[str],
+        cond: Value,
+        then: Block,
+        orelse: Block,
+        loc: Loc | None = None,
+        tag: str = "",
+    ) -> If:
         return cls(results, "if", [cond], {}, loc, [then, orelse], tag)
 
     @property
@@ -182,12 +189,28 @@ class ForRange(Loop):
     """
 
     @classmethod
-    def new(cls, results: list[str], bounds: list[Value], inits: list[Value], body: Block,
-            *, reverse: bool = False, exits: bool = False, loc: Loc | None = None,
-            tag: str = "") -> ForRange:
+    def new(
+        cls,
+        results: list[str],
+        bounds: list[Value],
+        inits: list[Value],
+        body: Block,
+        *,
+        reverse: bool = False,
+        exits: bool = False,
+        loc: Loc | None = None,
+        tag: str = "",
+    ) -> ForRange:
         assert len(bounds) == 3, bounds
-        return cls(results, "for_range", [*bounds, *inits],
-                   {"reverse": reverse, "exits": exits}, loc, [body], tag)
+        return cls(
+            results,
+            "for_range",
+            [*bounds, *inits],
+            {"reverse": reverse, "exits": exits},
+            loc,
+            [body],
+            tag,
+        )
 
     @property
     def bounds(self) -> list[Value]:
@@ -219,8 +242,17 @@ class While(Loop):
     """
 
     @classmethod
-    def new(cls, results: list[str], inits: list[Value], head: Block, body: Block,
-            *, exits: bool = False, loc: Loc | None = None, tag: str = "") -> While:
+    def new(
+        cls,
+        results: list[str],
+        inits: list[Value],
+        head: Block,
+        body: Block,
+        *,
+        exits: bool = False,
+        loc: Loc | None = None,
+        tag: str = "",
+    ) -> While:
         return cls(results, "while", list(inits), {"exits": exits}, loc, [head, body], tag)
 
     @property
@@ -293,8 +325,9 @@ class Function:
         return tuple(range(n)) if self.returns_tuple else 0
 
 
-def flatten_structure(structure: Any, path: tuple[int, ...] = ()) -> list[
-        tuple[tuple[int, ...], int]]:
+def flatten_structure(
+    structure: Any, path: tuple[int, ...] = ()
+) -> list[tuple[tuple[int, ...], int]]:
     """(path, result index) for each leaf of a result structure, in order."""
     if isinstance(structure, tuple):
         out = []

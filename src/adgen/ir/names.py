@@ -10,8 +10,22 @@ from ..runtime import HELPERS
 # Names of modules that generated code refers to; no value may take them.
 MODULE_NAMES = frozenset({"np", "scipy"})
 # Builtins that generated code calls by name; no value may take them.
-BUILTIN_NAMES = frozenset({"range", "reversed", "len", "float", "int", "abs", "min", "max",
-                           "sum", "True", "False", "None"})
+BUILTIN_NAMES = frozenset(
+    {
+        "range",
+        "reversed",
+        "len",
+        "float",
+        "int",
+        "abs",
+        "min",
+        "max",
+        "sum",
+        "True",
+        "False",
+        "None",
+    }
+)
 
 _TEMPORARY = re.compile(r"^[bd]*t\d+(_\d+)?$")
 

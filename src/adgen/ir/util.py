@@ -35,8 +35,15 @@ def clone_block(block: Block) -> Block:
     return Block(
         list(block.params),
         [
-            Op(list(op.results), op.prim, list(op.args), dict(op.attrs), op.loc,
-               [clone_block(b) for b in op.blocks], op.tag)
+            Op(
+                list(op.results),
+                op.prim,
+                list(op.args),
+                dict(op.attrs),
+                op.loc,
+                [clone_block(b) for b in op.blocks],
+                op.tag,
+            )
             for op in block.ops
         ],
         list(block.results),

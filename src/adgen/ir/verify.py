@@ -91,15 +91,20 @@ def _check_shape(fname: str, op: Op) -> None:
         if isinstance(op, ForRange):
             if len(op.args) < 3:
                 raise VerifyError(f"{where}: a for_range needs start, stop and step")
-            _arity(where, "body parameters (index, carried)", 1 + len(op.inits),
-                   len(op.body.params))
+            _arity(
+                where, "body parameters (index, carried)", 1 + len(op.inits), len(op.body.params)
+            )
         else:
             _arity(where, "head parameters", len(op.inits), len(op.head.params))
             _arity(where, "head yields (the condition)", 1, len(op.head.results))
             _arity(where, "body parameters", 0, len(op.body.params))
         _arity(where, "results", len(op.inits), len(op.results))
-        _arity(where, "body yields (next carried values, exit flag)",
-               len(op.inits) + op.exits, len(op.body.results))
+        _arity(
+            where,
+            "body yields (next carried values, exit flag)",
+            len(op.inits) + op.exits,
+            len(op.body.results),
+        )
         return
     if op.blocks:
         raise VerifyError(f"{where}: only control-flow ops hold blocks")

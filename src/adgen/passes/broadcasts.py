@@ -31,8 +31,11 @@ from .rewriting import namer_for, replace_ops
 
 def run(fn: Function) -> Function:
     """Drop the broadcasts elementwise ops make themselves (see the module docstring)."""
-    defs = {op.results[0]: op for op in walk(fn.body)
-            if op.prim == "broadcast_like" and len(op.results) == 1}
+    defs = {
+        op.results[0]: op
+        for op in walk(fn.body)
+        if op.prim == "broadcast_like" and len(op.results) == 1
+    }
     if not defs:
         return fn
     shapes, types = shape_classes(fn), Types(fn)
@@ -52,10 +55,16 @@ def run(fn: Function) -> Function:
                 elif others and all(scalar_const(o) or types.scalar(o) for o in others):
                     args[k] = b.args[0]
                     inner = namer.fresh("t")
-                    kept.append(Op([inner], op.prim, args, dict(op.attrs), op.loc, [],
-                                   op.tag))
-                    moved = Op(list(op.results), "broadcast_like", [Var(inner), like], {},
-                               op.loc, [], op.tag)
+                    kept.append(Op([inner], op.prim, args, dict(op.attrs), op.loc, [], op.tag))
+                    moved = Op(
+                        list(op.results),
+                        "broadcast_like",
+                        [Var(inner), like],
+                        {},
+                        op.loc,
+                        [],
+                        op.tag,
+                    )
                     defs[op.results[0]] = moved
                     kept.append(moved)
                     return

@@ -39,7 +39,8 @@ def _may_raise(op: Op) -> bool:
     when unused. (A legitimate use, such as ``None`` in an index, only costs an op.)"""
     return op.tag == "" and any(
         isinstance(a, Const) and (a.value is None or isinstance(a.value, (str, bytes)))
-        for a in op.args)
+        for a in op.args
+    )
 
 
 def _prune(block: Block, uses: Counter[str], keep_primal: bool = False) -> bool:
@@ -62,8 +63,14 @@ def _prune(block: Block, uses: Counter[str], keep_primal: bool = False) -> bool:
             continue
         if op.prim == "for_range" and not (keep_primal and op.tag == ""):
             changed |= _prune_slots(op, uses)
-        if op.blocks or PRIMITIVES[op.prim].effect or any(uses[r] for r in op.results) \
-                or _may_raise(op) or (keep_primal and op.tag == "") or op.tag == "kept":
+        if (
+            op.blocks
+            or PRIMITIVES[op.prim].effect
+            or any(uses[r] for r in op.results)
+            or _may_raise(op)
+            or (keep_primal and op.tag == "")
+            or op.tag == "kept"
+        ):
             kept.append(op)
             continue
         changed = True
@@ -86,7 +93,7 @@ def _prune_slots(op: Op, uses: Counter[str]) -> bool:
     keep = [k for k in range(len(carried)) if k not in dead]
     op.args = op.args[:3] + [op.args[3 + k] for k in keep]
     body.params = [body.params[0]] + [carried[k] for k in keep]
-    tail = body.results[len(carried):]
+    tail = body.results[len(carried) :]
     body.results = [body.results[k] for k in keep] + tail
     op.results = [op.results[k] for k in keep]
     return True
@@ -159,8 +166,7 @@ def _remove(block: Block, drop: set[int]) -> None:
 
 
 def _has_adjoints(block: Block) -> bool:
-    return any(op.tag == "adjoint" or any(_has_adjoints(b) for b in op.blocks)
-               for op in block.ops)
+    return any(op.tag == "adjoint" or any(_has_adjoints(b) for b in op.blocks) for op in block.ops)
 
 
 def run(fn: Function) -> Function:

@@ -35,8 +35,7 @@ def run(fn: Function) -> Function:
     return replace_ops(fn, step)
 
 
-def _flag_results(op: Op, kept: list[Op], rename: dict[str, Value],
-                  defs: dict[str, str]) -> None:
+def _flag_results(op: Op, kept: list[Op], rename: dict[str, Value], defs: dict[str, str]) -> None:
     then_block, else_block = op.blocks
     cond = op.args[0]
     keep = []

@@ -29,8 +29,7 @@ from .rewriting import replace_ops
 class Inexact:
     """Which values of one function are certainly floating or complex (memoized)."""
 
-    def __init__(self, defs: dict[str, Op], popped: dict[str, list[Value]] | None = None
-                 ) -> None:
+    def __init__(self, defs: dict[str, Op], popped: dict[str, list[Value]] | None = None) -> None:
         self.defs = defs
         # A value a tape pops -> the values pushed in its slot (it is one of them).
         self.popped = popped or {}
@@ -44,8 +43,9 @@ class Inexact:
         if v.name not in self.known:
             self.known[v.name] = False  # a cycle (through a loop) proves nothing
             pushed = self.popped.get(v.name)
-            self.known[v.name] = all(self(p) for p in pushed) if pushed else self._of(
-                self.defs.get(v.name))
+            self.known[v.name] = (
+                all(self(p) for p in pushed) if pushed else self._of(self.defs.get(v.name))
+            )
         return self.known[v.name]
 
     def _of(self, op: Op | None) -> bool:

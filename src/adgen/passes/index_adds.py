@@ -39,14 +39,17 @@ def _block(block: Block, uses: Uses, namer: list[Namer], fn: Function) -> None:
         for inner in op.blocks:
             _block(inner, uses, namer, fn)
         inner_op = uses.single(op.args[0], "index_add") if op.prim == "index_add" else None
-        if inner_op is not None and inner_op.args[2:] == op.args[2:] and \
-                inner_op.attrs == op.attrs and inner_op in out:
+        if (
+            inner_op is not None
+            and inner_op.args[2:] == op.args[2:]
+            and inner_op.attrs == op.attrs
+            and inner_op in out
+        ):
             if not namer:
                 namer.append(namer_for(fn))
             total = namer[0].fresh("t")
             out.remove(inner_op)
-            out.append(Op([total], "add", [inner_op.args[1], op.args[1]], {}, op.loc,
-                          tag=op.tag))
+            out.append(Op([total], "add", [inner_op.args[1], op.args[1]], {}, op.loc, tag=op.tag))
             op.args = [inner_op.args[0], Var(total), *op.args[2:]]
             uses.defs[op.results[0]] = op
         out.append(op)

@@ -38,8 +38,9 @@ def run(fn: Function) -> Function:
     _block(fn.body, mapping, loops)
     if mapping:
         rename(fn.body.ops, mapping)
-        fn.body.results = [mapping.get(v.name, v) if isinstance(v, Var) else v
-                           for v in fn.body.results]
+        fn.body.results = [
+            mapping.get(v.name, v) if isinstance(v, Var) else v for v in fn.body.results
+        ]
         for op, slots in loops:  # the slot itself still passes its parameter on
             carried, _, _ = loop_slots(op)
             body = op.blocks[-1]

@@ -35,12 +35,15 @@ def run(fn: Function) -> Function:
     def step(op: Op, kept: list[Op], rename: dict[str, Value]) -> None:
         if op.prim in _EXTREMA and len(op.args) == 2:
             a, b = (types.of(v) for v in op.args)
-            if a.kind == b.kind == "int" and isinstance(a.value, int) and \
-                    isinstance(b.value, int):
+            if a.kind == b.kind == "int" and isinstance(a.value, int) and isinstance(b.value, int):
                 rename[op.results[0]] = Const(_EXTREMA[op.prim](a.value, b.value))
                 return
-        if op.prim in _FOLDED and len(op.results) == 1 and not op.blocks and \
-                not PRIMITIVES[op.prim].effect:
+        if (
+            op.prim in _FOLDED
+            and len(op.results) == 1
+            and not op.blocks
+            and not PRIMITIVES[op.prim].effect
+        ):
             ty = types.types.get(op.results[0])
             if ty is not None and ty.kind == "int" and isinstance(ty.value, int):
                 rename[op.results[0]] = Const(ty.value)

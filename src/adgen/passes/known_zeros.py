@@ -28,8 +28,11 @@ from .rewriting import replace_ops
 def run(fn: Function) -> Function:
     """Replace the zeros of scalars by ``0.0`` (see the module docstring)."""
     types: Types | None = None
-    written = {op.args[0].name for op in walk(fn.body)
-               if op.prim in ("index_add", "setitem") and isinstance(op.args[0], Var)}
+    written = {
+        op.args[0].name
+        for op in walk(fn.body)
+        if op.prim in ("index_add", "setitem") and isinstance(op.args[0], Var)
+    }
 
     def step(op: Op, kept: list[Op], rename: dict[str, Value]) -> None:
         nonlocal types

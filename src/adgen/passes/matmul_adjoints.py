@@ -32,8 +32,12 @@ def run(fn: Function) -> Function:
         if op.prim in ("matmul_adjoint_a", "matmul_adjoint_b") and not op.attrs:
             types = types or Types(fn)
             g, a, b = op.args
-            if all(types.of(v).kind == "array" and types.of(v).shape is not None
-                   and len(types.of(v).shape or ()) == 2 for v in (a, b)):
+            if all(
+                types.of(v).kind == "array"
+                and types.of(v).shape is not None
+                and len(types.of(v).shape or ()) == 2
+                for v in (a, b)
+            ):
                 namer = namer or namer_for(fn)
                 t = namer.fresh("t")
                 if op.prim == "matmul_adjoint_a":

@@ -35,10 +35,15 @@ def run(fn: Function) -> Function:
             kept.append(op)
             return
         src = op.args[0]
-        prev = next((k for k in reversed(kept) if isinstance(src, Var)
-                     and k.results == [src.name]), None)
-        if (isinstance(src, Var) and prev is not None and _TEMPORARY.match(src.name)
-                and uses.get(src.name, 0) == 1):
+        prev = next(
+            (k for k in reversed(kept) if isinstance(src, Var) and k.results == [src.name]), None
+        )
+        if (
+            isinstance(src, Var)
+            and prev is not None
+            and _TEMPORARY.match(src.name)
+            and uses.get(src.name, 0) == 1
+        ):
             prev.results = [op.results[0]]  # keep the better name (bx, not t7)
         else:
             rename[op.results[0]] = src

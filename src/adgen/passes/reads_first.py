@@ -55,14 +55,13 @@ def _hoist(ops: list[Op], k: int, base: str) -> int:
     write = ops[k]
     tainted = set(write.results)
     free: list[Op] = []  # pure ops after the write that do not depend on it
-    for op in ops[k + 1:]:
+    for op in ops[k + 1 :]:
         reads = {a.name for a in op.args if isinstance(a, Var)}
         if _pure(op) and not reads & tainted:
             free.append(op)
         else:
             tainted.update(op.results)
-    readers = [op for op in free if any(isinstance(a, Var) and a.name == base
-                                        for a in op.args)]
+    readers = [op for op in free if any(isinstance(a, Var) and a.name == base for a in op.args)]
     if not readers:
         return 0
     # Close under dependencies among the free ops.
@@ -74,9 +73,10 @@ def _hoist(ops: list[Op], k: int, base: str) -> int:
         if id(op) in chosen:
             continue
         chosen.add(id(op))
-        todo.extend(by_result[a.name] for a in op.args
-                    if isinstance(a, Var) and a.name in by_result)
-    hoisted = [op for op in ops[k + 1:] if id(op) in chosen]
-    rest = [op for op in ops[k + 1:] if id(op) not in chosen]
+        todo.extend(
+            by_result[a.name] for a in op.args if isinstance(a, Var) and a.name in by_result
+        )
+    hoisted = [op for op in ops[k + 1 :] if id(op) in chosen]
+    rest = [op for op in ops[k + 1 :] if id(op) not in chosen]
     ops[k:] = [*hoisted, write, *rest]
     return len(hoisted)

@@ -34,9 +34,10 @@ def run(fn: Function) -> Function:
     types = Types(fn)
 
     def step(op: Op, kept: list[Op], rename: dict[str, Value]) -> None:
-        if (PRIMITIVES[op.prim].reshaper and (shapes.same(op.args[0], op.args[1]) or
-                                              types.same_shape(op.args[0], op.args[1]))) or (
-                op.prim == "unbroadcast" and scalar_const(op.args[0])):
+        if (
+            PRIMITIVES[op.prim].reshaper
+            and (shapes.same(op.args[0], op.args[1]) or types.same_shape(op.args[0], op.args[1]))
+        ) or (op.prim == "unbroadcast" and scalar_const(op.args[0])):
             rename[op.results[0]] = op.args[0]
         else:
             kept.append(op)

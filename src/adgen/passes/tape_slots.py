@@ -37,8 +37,7 @@ from .rewriting import namer_for
 
 #: How many ops a recomputed slot may cost.
 MAX_OPS = 3
-_CHEAP = frozenset({"getitem", "add", "sub", "mul", "neg", "lt", "le", "gt", "ge", "eq",
-                    "ne"})
+_CHEAP = frozenset({"getitem", "add", "sub", "mul", "neg", "lt", "le", "gt", "ge", "eq", "ne"})
 
 
 def run(fn: Function) -> Function:
@@ -60,13 +59,13 @@ def run(fn: Function) -> Function:
     return fn
 
 
-def _reverse_loop(loops: list[ForRange], top: list[Op], fwd: ForRange,
-                  tape: Value) -> tuple[ForRange, Op] | None:
+def _reverse_loop(
+    loops: list[ForRange], top: list[Op], fwd: ForRange, tape: Value
+) -> tuple[ForRange, Op] | None:
     """The reversed loop that pops ``tape`` once per iteration, and its pop."""
     if not isinstance(tape, Var):
         return None
-    uses = [op for op in _walk_all(top) if tape in op.args and op.prim in ("tape_push",
-                                                                         "tape_pop")]
+    uses = [op for op in _walk_all(top) if tape in op.args and op.prim in ("tape_push", "tape_pop")]
     if len(uses) != 2:
         return None
     for rev in loops:
@@ -117,15 +116,17 @@ def _shrink(fwd: ForRange, found: tuple[ForRange, Op], push: Op, namer: Namer) -
     at = rev.body.ops.index(pop) + 1
     rev.body.ops[at:at] = recomputed
     rename(rev.body.ops, renames)
-    rev.body.results = [renames.get(v.name, v) if isinstance(v, Var) else v
-                        for v in rev.body.results]
+    rev.body.results = [
+        renames.get(v.name, v) if isinstance(v, Var) else v for v in rev.body.results
+    ]
     if not keep_results:
         rev.body.ops.remove(pop)
         fwd.body.ops.remove(push)
 
 
-def _recompute(value: Value, fwd: ForRange, rev: ForRange, defs: dict[str, Op],
-               inner: set[str]) -> list[Op] | None:
+def _recompute(
+    value: Value, fwd: ForRange, rev: ForRange, defs: dict[str, Op], inner: set[str]
+) -> list[Op] | None:
     """The forward ops that recompute ``value`` from outside values and the index, or
     None if it cannot be had cheaply (a carried value, an effect, too many ops)."""
     ops: list[Op] = []
@@ -150,13 +151,13 @@ def _recompute(value: Value, fwd: ForRange, rev: ForRange, defs: dict[str, Op],
     return ops
 
 
-def _copy(ops: list[Op], value: Var, fwd: ForRange, rev: ForRange,
-          namer: Namer) -> tuple[list[Op], Value]:
+def _copy(
+    ops: list[Op], value: Var, fwd: ForRange, rev: ForRange, namer: Namer
+) -> tuple[list[Op], Value]:
     mapping: dict[str, Value] = {fwd.index: Var(rev.index)}
     out = []
     for op in ops:
-        new = Op([namer.fresh("t")], op.prim, list(op.args), dict(op.attrs), op.loc, [],
-                 "adjoint")
+        new = Op([namer.fresh("t")], op.prim, list(op.args), dict(op.attrs), op.loc, [], "adjoint")
         rename([new], mapping)
         mapping[op.results[0]] = Var(new.results[0])
         out.append(new)

@@ -23,11 +23,17 @@ def stop_gradient(x: Any) -> Any:
     return x
 
 
-define(Primitive(
-    "stop_gradient", lambda args, attrs: args[0], ("x",), differentiable=False,
-    callables=(stop_gradient,), shape_of=0,
-    doc="x, with a zero derivative (adgen.stop_gradient)",
-))
+define(
+    Primitive(
+        "stop_gradient",
+        lambda args, attrs: args[0],
+        ("x",),
+        differentiable=False,
+        callables=(stop_gradient,),
+        shape_of=0,
+        doc="x, with a zero derivative (adgen.stop_gradient)",
+    )
+)
 
 
 for _name, _text, _callables in [
@@ -37,24 +43,43 @@ for _name, _text, _callables in [
     ("int_ceil", "int(np.ceil(_0))", (math.ceil,)),
     ("int_trunc", "int(_0)", (math.trunc,)),
 ]:
-    define(Primitive(
-        _name, template(_text), ("x",), differentiable=False, callables=_callables,
-        int_result=_name != "bool",
-        doc=f"{_text.replace('_0', 'x')} (not differentiable)",
-    ))
+    define(
+        Primitive(
+            _name,
+            template(_text),
+            ("x",),
+            differentiable=False,
+            callables=_callables,
+            int_result=_name != "bool",
+            doc=f"{_text.replace('_0', 'x')} (not differentiable)",
+        )
+    )
 
-define(Primitive(
-    "make_list", lambda args, attrs: ast.List(elts=list(args), ctx=ast.Load()), ("items",),
-    differentiable=False, variadic=True, index_array=True,
-    doc="a list of non-differentiable values (indices, shapes)",
-))
+define(
+    Primitive(
+        "make_list",
+        lambda args, attrs: ast.List(elts=list(args), ctx=ast.Load()),
+        ("items",),
+        differentiable=False,
+        variadic=True,
+        index_array=True,
+        doc="a list of non-differentiable values (indices, shapes)",
+    )
+)
 
-define(Primitive(
-    "make_range", lambda args, attrs: ast.Call(
-        func=ast.Name(id="range", ctx=ast.Load()), args=list(args), keywords=[]),
-    ("start",), differentiable=False, variadic=True, index_array=True,
-    doc="range(...) used as a value (an index, a length)",
-))
+define(
+    Primitive(
+        "make_range",
+        lambda args, attrs: ast.Call(
+            func=ast.Name(id="range", ctx=ast.Load()), args=list(args), keywords=[]
+        ),
+        ("start",),
+        differentiable=False,
+        variadic=True,
+        index_array=True,
+        doc="range(...) used as a value (an index, a length)",
+    )
+)
 
 
 def _atan2_dy(out: Sym, y: Sym, x: Sym) -> Sym:
@@ -63,6 +88,3 @@ def _atan2_dy(out: Sym, y: Sym, x: Sym) -> Sym:
 
 def _atan2_dx(out: Sym, y: Sym, x: Sym) -> Sym:
     return -y / (x * x + y * y)
-
-
-

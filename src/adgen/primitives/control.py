@@ -35,53 +35,130 @@ for _name, _doc in [
     ("for_range", "for loop over a range, with loop-carried values"),
     ("while", "while loop with loop-carried values"),
 ]:
-    define(Primitive(_name, _no_emit, ("args",), variadic=True,
-                     attrs={"reverse": False, "exits": False} if _name == "for_range" else
-                     {"exits": False} if _name == "while" else {},
-                     doc=_doc))
+    define(
+        Primitive(
+            _name,
+            _no_emit,
+            ("args",),
+            variadic=True,
+            attrs={"reverse": False, "exits": False}
+            if _name == "for_range"
+            else {"exits": False}
+            if _name == "while"
+            else {},
+            doc=_doc,
+        )
+    )
 
-define(Primitive("not_", template("not _0"), ("x",), differentiable=False,
-                 boolean=True, doc="not x (not differentiable)"))
-define(Primitive("truth", template("bool(_0)"), ("x",), differentiable=False,
-                 boolean=True, doc="the truth value of x (not differentiable)"))
-define(Primitive("and_", template("_0 and _1"), ("x", "y"), differentiable=False,
-                 boolean=True, doc="x and y on truth values (not differentiable)"))
-define(Primitive("or_", template("_0 or _1"), ("x", "y"), differentiable=False,
-                 boolean=True, doc="x or y on truth values (not differentiable)"))
-define(Primitive("tape_new", template("[]"), (), no_cse=True,
-                 doc="a new, empty tape (a Python list) for the reverse sweep"))
+define(
+    Primitive(
+        "not_",
+        template("not _0"),
+        ("x",),
+        differentiable=False,
+        boolean=True,
+        doc="not x (not differentiable)",
+    )
+)
+define(
+    Primitive(
+        "truth",
+        template("bool(_0)"),
+        ("x",),
+        differentiable=False,
+        boolean=True,
+        doc="the truth value of x (not differentiable)",
+    )
+)
+define(
+    Primitive(
+        "and_",
+        template("_0 and _1"),
+        ("x", "y"),
+        differentiable=False,
+        boolean=True,
+        doc="x and y on truth values (not differentiable)",
+    )
+)
+define(
+    Primitive(
+        "or_",
+        template("_0 or _1"),
+        ("x", "y"),
+        differentiable=False,
+        boolean=True,
+        doc="x or y on truth values (not differentiable)",
+    )
+)
+define(
+    Primitive(
+        "tape_new",
+        template("[]"),
+        (),
+        no_cse=True,
+        doc="a new, empty tape (a Python list) for the reverse sweep",
+    )
+)
 
 
 def _emit_push(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
     item = args[1] if len(args) == 2 else ast.Tuple(elts=args[1:], ctx=ast.Load())
-    return ast.Call(func=ast.Attribute(value=args[0], attr="append", ctx=ast.Load()),
-                    args=[item], keywords=[])
+    return ast.Call(
+        func=ast.Attribute(value=args[0], attr="append", ctx=ast.Load()), args=[item], keywords=[]
+    )
 
 
-define(Primitive("tape_push", _emit_push, ("tape",), variadic=True, effect=True,
-                 differentiable=False, doc="push values onto a tape"))
-define(Primitive("tape_pop", template("_0.pop()"), ("tape",), effect=True,
-                 differentiable=False, doc="pop the values last pushed onto a tape"))
+define(
+    Primitive(
+        "tape_push",
+        _emit_push,
+        ("tape",),
+        variadic=True,
+        effect=True,
+        differentiable=False,
+        doc="push values onto a tape",
+    )
+)
+define(
+    Primitive(
+        "tape_pop",
+        template("_0.pop()"),
+        ("tape",),
+        effect=True,
+        differentiable=False,
+        doc="pop the values last pushed onto a tape",
+    )
+)
 
 
 def _row_vjp(g: Any, out: Any, x: Any, i: Any) -> Any:
     return call("row_adjoint", g, x, i)
 
 
-define(Primitive(
-    "row", template("_0[_1]"), ("x", "i"),
-    jvp=lambda ts, out, x, i: None if ts[0] is None else call("row", ts[0], i),
-    vjps=(_row_vjp, None),
-    doc="x[i] for an integer i: the rows a for loop over an array visits",
-))
+define(
+    Primitive(
+        "row",
+        template("_0[_1]"),
+        ("x", "i"),
+        jvp=lambda ts, out, x, i: None if ts[0] is None else call("row", ts[0], i),
+        vjps=(_row_vjp, None),
+        doc="x[i] for an integer i: the rows a for loop over an array visits",
+    )
+)
 
 
 def _emit_call(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
     return ast.Call(func=ast.Name(id=attrs["fn"], ctx=ast.Load()), args=list(args), keywords=[])
 
 
-define(Primitive(
-    "call", _emit_call, ("args",), variadic=True, attrs={"fn": "", "structure": 0},
-    doc="a call to another function of the program (the user's own function, or a "
+define(
+    Primitive(
+        "call",
+        _emit_call,
+        ("args",),
+        variadic=True,
+        attrs={"fn": "", "structure": 0},
+        doc="a call to another function of the program (the user's own function, or a "
         "derivative of one); differentiated by calling that function's derivative",
-))
+    )
+)

@@ -90,8 +90,11 @@ def broadcast(shapes: Sequence[tuple[int | None, ...] | None]) -> tuple[int | No
     ndim = max((len(s) for s in shapes), default=0)  # type: ignore[arg-type]
     out: list[int | None] = []
     for k in range(ndim):
-        dims = [s[len(s) - ndim + k] for s in shapes  # type: ignore[index, arg-type]
-                if len(s) - ndim + k >= 0]  # type: ignore[arg-type]
+        dims = [
+            s[len(s) - ndim + k]
+            for s in shapes  # type: ignore[index, arg-type]
+            if len(s) - ndim + k >= 0
+        ]  # type: ignore[arg-type]
         known = {d for d in dims if d is not None and d != 1}
         if len(known) > 1:
             raise ValueError("shapes do not broadcast")
@@ -102,6 +105,8 @@ def broadcast(shapes: Sequence[tuple[int | None, ...] | None]) -> tuple[int | No
         else:
             out.append(1)
     return tuple(out)
+
+
 #: A shape rule: the result's :class:`Ty` from the operands' and the op's attributes.
 ShapeRule = Callable[[list[Ty], dict[str, Any]], Ty]
 
@@ -266,8 +271,11 @@ def _defining_module() -> str:
     return name.rpartition(".")[2]
 
 
-def define_tuple(callables: Sequence[Any], parts: Sequence[str],
-                 single: tuple[str, int, dict[Any, str]] | None = None) -> None:
+def define_tuple(
+    callables: Sequence[Any],
+    parts: Sequence[str],
+    single: tuple[str, int, dict[Any, str]] | None = None,
+) -> None:
     """Make ``a, b = f(...)`` (f one of ``callables``) compute each part on its own.
 
     ``parts`` names one single-result primitive per tuple component; each takes
@@ -289,9 +297,11 @@ TUPLE_SINGLE: dict[Any, tuple[str, int, dict[Any, str]]] = {}
 # Families of primitives for optional libraries: defined (by importing the
 # adgen module on the right) only once the user's program has imported the
 # library on the left, so that adgen never imports it itself.
-DEFERRED = {"scipy.special": "adgen.primitives.special",
-            "scipy.linalg": "adgen.primitives.scipy_linalg",
-            "scipy.stats": "adgen.primitives.stats"}
+DEFERRED = {
+    "scipy.special": "adgen.primitives.special",
+    "scipy.linalg": "adgen.primitives.scipy_linalg",
+    "scipy.stats": "adgen.primitives.stats",
+}
 
 
 def load_deferred(force: bool = False) -> None:
@@ -391,7 +401,8 @@ def template(text: str, defaults: dict[str, Any] | None = None) -> Emitter:
     def emit(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
         full = {**(defaults or {}), **attrs}
         node = _Fill(args, {k: v for k, v in full.items() if k in named}).visit(
-            copy.deepcopy(_template(text)))
+            copy.deepcopy(_template(text))
+        )
         rest = {k: v for k, v in attrs.items() if k not in named}
         if rest and isinstance(node, ast.Call):
             node.keywords.extend(keywords(rest))
@@ -405,8 +416,7 @@ def listed_template(func: str) -> Emitter:
 
     def emit(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
         items = ast.List(elts=list(args), ctx=ast.Load())
-        return ast.Call(func=copy.deepcopy(_template(func)), args=[items],
-                        keywords=keywords(attrs))
+        return ast.Call(func=copy.deepcopy(_template(func)), args=[items], keywords=keywords(attrs))
 
     return emit
 
@@ -415,16 +425,19 @@ def call_template(func: str) -> Emitter:
     """An emitter for a call with every operand as a positional argument: ``func(_0, ...)``."""
 
     def emit(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
-        return ast.Call(func=copy.deepcopy(_template(func)), args=list(args),
-                        keywords=keywords(attrs))
+        return ast.Call(
+            func=copy.deepcopy(_template(func)), args=list(args), keywords=keywords(attrs)
+        )
 
     return emit
 
 
 def keywords(attrs: dict[str, Any]) -> list[ast.keyword]:
     """Keyword arguments for attributes; ``dtype`` is written as a type (``float``)."""
-    return [ast.keyword(arg=k, value=dtype_expr(v) if k == "dtype" else const_expr(v))
-            for k, v in attrs.items()]
+    return [
+        ast.keyword(arg=k, value=dtype_expr(v) if k == "dtype" else const_expr(v))
+        for k, v in attrs.items()
+    ]
 
 
 def dtype_expr(name: Any) -> ast.expr:
@@ -485,8 +498,9 @@ class Builder:
         self.defs[name] = op
         return Var(name)
 
-    def finish(self, result: Sym | Value | None, base: str, tag: str = "") -> tuple[
-            list[Op], Value | None]:
+    def finish(
+        self, result: Sym | Value | None, base: str, tag: str = ""
+    ) -> tuple[list[Op], Value | None]:
         """The ops built, with final names, and the value of ``result``.
 
         The op computing ``result`` is named from ``base`` (``dx``, ``bx``...),
@@ -508,8 +522,10 @@ class Builder:
             is_result = isinstance(value, Var) and old == value.name
             rename[old] = self.namer.fresh(base if is_result else "t")
             op.results = [rename[old]]
-            op.args = [Var(rename[a.name]) if isinstance(a, Var) and a.name in rename else a
-                       for a in op.args]
+            op.args = [
+                Var(rename[a.name]) if isinstance(a, Var) and a.name in rename else a
+                for a in op.args
+            ]
             op.tag = tag
         if isinstance(value, Var) and value.name in rename:
             value = Var(rename[value.name])
@@ -522,8 +538,11 @@ class Builder:
         simple = _peephole(self, prim, vals, full)
         if simple is not None:
             return self.sym(simple)
-        shown = {k: v for k, v in full.items()
-                 if entry.attrs[k] != v or type(v) is not type(entry.attrs[k])}
+        shown = {
+            k: v
+            for k, v in full.items()
+            if entry.attrs[k] != v or type(v) is not type(entry.attrs[k])
+        }
         return Sym(self, self.emit_op(prim, vals, shown, base))
 
 

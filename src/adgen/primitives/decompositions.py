@@ -81,16 +81,23 @@ def checked(t: Sym, a: Sym, shape: str, what: str) -> Sym:
     return call("require_shape", t, a, shape=shape, what=what)
 
 
-define(Primitive(
-    "require_shape", template("require_shape(_0, _1)"), ("g", "a"),
-    attrs={"shape": "tall", "what": ""},
-    jvp=multilinear_jvp("require_shape"),
-    vjps=(lambda b, out, g, a, **kw: call("require_shape", b, a, **kw), None),
-    shape_of=0, helpers=("require_shape",), shape_only=(1,), effect=True,
-    callables=(runtime.require_shape,),
-    doc="g, after checking at run time that the matrices of a are tall or wide (a "
+define(
+    Primitive(
+        "require_shape",
+        template("require_shape(_0, _1)"),
+        ("g", "a"),
+        attrs={"shape": "tall", "what": ""},
+        jvp=multilinear_jvp("require_shape"),
+        vjps=(lambda b, out, g, a, **kw: call("require_shape", b, a, **kw), None),
+        shape_of=0,
+        helpers=("require_shape",),
+        shape_only=(1,),
+        effect=True,
+        callables=(runtime.require_shape,),
+        doc="g, after checking at run time that the matrices of a are tall or wide (a "
         "derivative exists only then)",
-))
+    )
+)
 
 
 # ---------------------------------------------------------------------- SVD
@@ -98,13 +105,15 @@ define(Primitive(
 SVD = {"full_matrices": True, "compute_uv": True, "hermitian": False}
 
 
-def _svd(a: Sym, full_matrices: bool, hermitian: bool, side: str | None = None
-         ) -> tuple[Sym, Sym, Sym, Sym]:
+def _svd(
+    a: Sym, full_matrices: bool, hermitian: bool, side: str | None = None
+) -> tuple[Sym, Sym, Sym, Sym]:
     """(u, s, v, f): the reduced factors of ``a`` and the gaps ``1 / (s_j^2 - s_i^2)``."""
     if hermitian:
         raise DifferentiationError(
             "np.linalg.svd with hermitian=True has no derivative rule in adgen; pass "
-            "hermitian=False (the default), or use np.linalg.eigh for a symmetric matrix")
+            "hermitian=False (the default), or use np.linalg.eigh for a symmetric matrix"
+        )
     u = call("svd_u", a, full_matrices=False)
     # The reduced factors, computed as the user's reduced SVD is (common subexpressions).
     s = call("svd_s", a, full_matrices=False)
@@ -115,8 +124,13 @@ def _svd(a: Sym, full_matrices: bool, hermitian: bool, side: str | None = None
 def _full(t: Sym, a: Sym, full_matrices: bool, shape: str, factor: str) -> Sym:
     if not full_matrices:
         return t
-    return checked(t, a, shape, f"the full-size {factor} of np.linalg.svd (full_matrices="
-                   "True, the default; pass full_matrices=False)")
+    return checked(
+        t,
+        a,
+        shape,
+        f"the full-size {factor} of np.linalg.svd (full_matrices="
+        "True, the default; pass full_matrices=False)",
+    )
 
 
 def _svd_u_jvp(ts: list[Sym | None], out: Sym, a: Sym, **kw: Any) -> Sym:
@@ -147,8 +161,7 @@ def _svd_vh_jvp(ts: list[Sym | None], out: Sym, a: Sym, **kw: Any) -> Sym:
     u, s, v, f = _svd(a, kw["full_matrices"], kw["hermitian"])
     t = _full(ts[0], a, kw["full_matrices"], "tall", "vh")
     p = mT(u) @ t @ v
-    dv = v @ (f * (rows(s, p) + cols(mT(p), s))) + cols(mT(t) @ u - v @ mT(p),
-                                                        safe_reciprocal(s))
+    dv = v @ (f * (rows(s, p) + cols(mT(p), s))) + cols(mT(t) @ u - v @ mT(p), safe_reciprocal(s))
     return mT(dv)
 
 
@@ -156,26 +169,43 @@ def _svd_vh_vjp(g: Sym, out: Sym, a: Sym, **kw: Any) -> Sym:
     u, s, v, f = _svd(a, kw["full_matrices"], kw["hermitian"])
     vbar = mT(_full(g, a, kw["full_matrices"], "tall", "vh"))
     k = mT(v) @ vbar
-    return u @ rows(s, f * (k - mT(k))) @ mT(v) + cols(u, safe_reciprocal(s)) @ mT(
-        vbar - v @ k)
+    return u @ rows(s, f * (k - mT(k))) @ mT(v) + cols(u, safe_reciprocal(s)) @ mT(vbar - v @ k)
 
 
 for _name, _index, _jvp, _vjp, _doc in [
     ("svd_u", 0, _svd_u_jvp, _svd_u_vjp, "u, _, _ = np.linalg.svd(a): left singular vectors"),
-    ("svd_s", 1, svd_values_jvp, svd_values_vjp,
-     "_, s, _ = np.linalg.svd(a), np.linalg.svd(a, compute_uv=False): singular values"),
-    ("svd_vh", 2, _svd_vh_jvp, _svd_vh_vjp,
-     "_, _, vh = np.linalg.svd(a): right singular vectors (rows)"),
+    (
+        "svd_s",
+        1,
+        svd_values_jvp,
+        svd_values_vjp,
+        "_, s, _ = np.linalg.svd(a), np.linalg.svd(a, compute_uv=False): singular values",
+    ),
+    (
+        "svd_vh",
+        2,
+        _svd_vh_jvp,
+        _svd_vh_vjp,
+        "_, _, vh = np.linalg.svd(a): right singular vectors (rows)",
+    ),
 ]:
-    define(Primitive(
-        _name, part("np.linalg.svd", _index, ("compute_uv", False) if _index == 1 else None),
-        ("a",), attrs=dict(SVD), jvp=_jvp, vjps=(_vjp,), fresh_array=True,
-        float_result="always",
-        doc=_doc + " (distinct singular values; a full-size factor only where unique)",
-    ))
+    define(
+        Primitive(
+            _name,
+            part("np.linalg.svd", _index, ("compute_uv", False) if _index == 1 else None),
+            ("a",),
+            attrs=dict(SVD),
+            jvp=_jvp,
+            vjps=(_vjp,),
+            fresh_array=True,
+            float_result="always",
+            doc=_doc + " (distinct singular values; a full-size factor only where unique)",
+        )
+    )
 
-define_tuple((np.linalg.svd,), ("svd_u", "svd_s", "svd_vh"),
-             single=("compute_uv", 2, {False: "svd_s"}))
+define_tuple(
+    (np.linalg.svd,), ("svd_u", "svd_s", "svd_vh"), single=("compute_uv", 2, {False: "svd_s"})
+)
 
 
 # ---------------------------------------------------------------------- eig
@@ -211,21 +241,35 @@ def _eig_vectors_vjp(g: Sym, out: Sym, a: Sym) -> Sym:
     return call("solve", mT(v), (f * (mT(v) @ _unit(v, g))) @ mT(v))
 
 
-define(Primitive(
-    "eig_values", template("real_eig(_0)"), ("a",), jvp=_eig_values_jvp,
-    vjps=(_eig_values_vjp,), helpers=("real_eig",), callables=(np.linalg.eigvals,),
-    fresh_array=True,
-    doc="w, _ = np.linalg.eig(a), np.linalg.eigvals(a): eigenvalues of a real matrix "
+define(
+    Primitive(
+        "eig_values",
+        template("real_eig(_0)"),
+        ("a",),
+        jvp=_eig_values_jvp,
+        vjps=(_eig_values_vjp,),
+        helpers=("real_eig",),
+        callables=(np.linalg.eigvals,),
+        fresh_array=True,
+        doc="w, _ = np.linalg.eig(a), np.linalg.eigvals(a): eigenvalues of a real matrix "
         "(refused at run time when they are complex)",
-))
+    )
+)
 
-define(Primitive(
-    "eig_vectors", template("real_eig(_0, 1)"), ("a",), jvp=_eig_vectors_jvp,
-    vjps=(_eig_vectors_vjp,), helpers=("real_eig",), fresh_array=True,
-    float_result="always",
-    doc="_, v = np.linalg.eig(a): unit eigenvectors of a real matrix with real, distinct "
+define(
+    Primitive(
+        "eig_vectors",
+        template("real_eig(_0, 1)"),
+        ("a",),
+        jvp=_eig_vectors_jvp,
+        vjps=(_eig_vectors_vjp,),
+        helpers=("real_eig",),
+        fresh_array=True,
+        float_result="always",
+        doc="_, v = np.linalg.eig(a): unit eigenvectors of a real matrix with real, distinct "
         "eigenvalues (refused at run time when they are complex)",
-))
+    )
+)
 
 define_tuple((np.linalg.eig,), ("eig_values", "eig_vectors"))
 
@@ -237,7 +281,8 @@ def _qr(a: Sym, mode: str) -> tuple[Sym, Sym]:
     if mode not in ("reduced", "complete", "r"):
         raise DifferentiationError(
             f"np.linalg.qr with mode={mode!r} has no derivative rule in adgen; use "
-            "mode='reduced' (the default), 'complete' or 'r'")
+            "mode='reduced' (the default), 'complete' or 'r'"
+        )
     return call("qr_q", a), call("qr_r", a)
 
 
@@ -267,21 +312,33 @@ def _qr_adjoint(gq: Sym | None, gr: Sym | None, a: Sym, mode: str) -> Sym:
     return right_solve(left if gq is None else gq + left, r, transposed=True)
 
 
-define(Primitive(
-    "qr_q", part("np.linalg.qr", 0), ("a",), attrs={"mode": "reduced"},
-    jvp=lambda ts, out, a, mode: _qr_tangents(ts[0], a, mode)[0],
-    vjps=(lambda g, out, a, mode: _qr_adjoint(g, None, a, mode),),
-    fresh_array=True, float_result="always",
-    doc="q, _ = np.linalg.qr(a): orthonormal factor (a with at least as many rows as "
+define(
+    Primitive(
+        "qr_q",
+        part("np.linalg.qr", 0),
+        ("a",),
+        attrs={"mode": "reduced"},
+        jvp=lambda ts, out, a, mode: _qr_tangents(ts[0], a, mode)[0],
+        vjps=(lambda g, out, a, mode: _qr_adjoint(g, None, a, mode),),
+        fresh_array=True,
+        float_result="always",
+        doc="q, _ = np.linalg.qr(a): orthonormal factor (a with at least as many rows as "
         "columns, full column rank)",
-))
+    )
+)
 
-define(Primitive(
-    "qr_r", part("np.linalg.qr", 1, ("mode", "r")), ("a",), attrs={"mode": "reduced"},
-    jvp=lambda ts, out, a, mode: _qr_tangents(ts[0], a, mode)[1],
-    vjps=(lambda g, out, a, mode: _qr_adjoint(None, g, a, mode),),
-    fresh_array=True, float_result="always",
-    doc="_, r = np.linalg.qr(a), np.linalg.qr(a, mode='r'): upper triangular factor",
-))
+define(
+    Primitive(
+        "qr_r",
+        part("np.linalg.qr", 1, ("mode", "r")),
+        ("a",),
+        attrs={"mode": "reduced"},
+        jvp=lambda ts, out, a, mode: _qr_tangents(ts[0], a, mode)[1],
+        vjps=(lambda g, out, a, mode: _qr_adjoint(None, g, a, mode),),
+        fresh_array=True,
+        float_result="always",
+        doc="_, r = np.linalg.qr(a), np.linalg.qr(a, mode='r'): upper triangular factor",
+    )
+)
 
 define_tuple((np.linalg.qr,), ("qr_q", "qr_r"), single=("mode", 1, {"r": "qr_r"}))

@@ -45,11 +45,22 @@ FAMILIES = [
 ]
 
 OPERATORS = {
-    operator.add: "a + b", operator.sub: "a - b", operator.mul: "a * b",
-    operator.truediv: "a / b", operator.pow: "a ** b", operator.matmul: "a @ b",
-    operator.neg: "-a", operator.pos: "+a", operator.mod: "a % b", operator.floordiv: "a // b",
-    operator.lt: "a < b", operator.le: "a <= b", operator.gt: "a > b", operator.ge: "a >= b",
-    operator.eq: "a == b", operator.ne: "a != b",
+    operator.add: "a + b",
+    operator.sub: "a - b",
+    operator.mul: "a * b",
+    operator.truediv: "a / b",
+    operator.pow: "a ** b",
+    operator.matmul: "a @ b",
+    operator.neg: "-a",
+    operator.pos: "+a",
+    operator.mod: "a % b",
+    operator.floordiv: "a // b",
+    operator.lt: "a < b",
+    operator.le: "a <= b",
+    operator.gt: "a > b",
+    operator.ge: "a >= b",
+    operator.eq: "a == b",
+    operator.ne: "a != b",
 }
 
 HEADER = """\
@@ -71,8 +82,14 @@ source.
 
 
 def _modules() -> list[tuple[str, Any]]:
-    found = [("np", np), ("np.linalg", np.linalg), ("math", math),
-             ("operator", operator), ("", builtins), ("adgen.runtime", runtime)]
+    found = [
+        ("np", np),
+        ("np.linalg", np.linalg),
+        ("math", math),
+        ("operator", operator),
+        ("", builtins),
+        ("adgen.runtime", runtime),
+    ]
     for name in ("scipy.linalg", "scipy.special"):
         module = sys.modules.get(name)
         if module is not None:
@@ -140,8 +157,10 @@ def render() -> str:
         out.append("| primitive | called as | derivative | what it computes |")
         out.append("| --- | --- | --- | --- |")
         for p in sorted(prims, key=lambda p: p.name):
-            called = ", ".join(f"`{n}`" if not n.startswith("a list") else n
-                               for n in called_as(p)) or "(internal)"
+            called = (
+                ", ".join(f"`{n}`" if not n.startswith("a list") else n for n in called_as(p))
+                or "(internal)"
+            )
             out.append(f"| `{p.name}` | {_cell(called)} | {derivative(p)} | {_cell(p.doc)} |")
     others = sorted({p.family for p in table} - {f for f, _ in FAMILIES})
     if others:
@@ -171,12 +190,14 @@ def _composites() -> list[str]:
 
 def _composite_prefix(comp: Any) -> str:
     return {"stats": "scipy.stats.", "arrays_more": "np.", "special": "scipy.special."}.get(
-        comp.family, "")
+        comp.family, ""
+    )
 
 
 def main() -> None:
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__)))))
+    root = os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    )
     path = os.path.join(root, "docs", "primitives.md")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:

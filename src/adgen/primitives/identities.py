@@ -92,8 +92,12 @@ def _matches(v: Value, values: tuple[float, ...]) -> bool:
     return number(v) and any(v.value == x for x in values)  # type: ignore[union-attr]
 
 
-def simplify(prim: str, args: list[Value], producer: Callable[[str], Op | None],
-             inexact: Callable[[Value], bool]) -> Value | None:
+def simplify(
+    prim: str,
+    args: list[Value],
+    producer: Callable[[str], Op | None],
+    inexact: Callable[[Value], bool],
+) -> Value | None:
     """The value ``prim(*args)`` equals by an identity or constant folding, or None.
 
     ``producer(name)`` is the op defining ``name`` (None if unknown): it finds
@@ -112,4 +116,3 @@ def simplify(prim: str, args: list[Value], producer: Callable[[str], Op | None],
         if inner is not None and inner.prim == "neg" and not inner.blocks:
             return inner.args[0]  # -(-x) is x
     return None
-

@@ -38,7 +38,7 @@ def index_components(args: list[ast.expr], kinds: str) -> list[ast.expr]:
     k = 0
     for kind in kinds:
         if kind == "s":
-            lo, hi, step = (None if _is_none(a) else a for a in args[k:k + 3])
+            lo, hi, step = (None if _is_none(a) else a for a in args[k : k + 3])
             out.append(ast.Slice(lower=lo, upper=hi, step=step))
             k += 3
         else:
@@ -73,14 +73,15 @@ def _kinds(attrs: dict[str, Any]) -> str:
 
 
 def _emit_getitem(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
-    return ast.Subscript(value=args[0], slice=subscript_index(args[1:], _kinds(attrs)),
-                         ctx=ast.Load())
+    return ast.Subscript(
+        value=args[0], slice=subscript_index(args[1:], _kinds(attrs)), ctx=ast.Load()
+    )
 
 
-def _helper_call(name: str, lead: list[ast.expr], index: ast.expr,
-                 tail: list[ast.expr]) -> ast.expr:
-    return ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=[*lead, index, *tail],
-                    keywords=[])
+def _helper_call(
+    name: str, lead: list[ast.expr], index: ast.expr, tail: list[ast.expr]
+) -> ast.expr:
+    return ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=[*lead, index, *tail], keywords=[])
 
 
 def _emit_setitem(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
@@ -127,7 +128,7 @@ def indexed(x: Ty, index: list[Ty], kinds: str) -> Ty:
         if kind == "s":
             if not dims:
                 return UNKNOWN
-            out.append(_slice_length(index[k:k + 3], dims.pop(0)))
+            out.append(_slice_length(index[k : k + 3], dims.pop(0)))
             k += 3
             continue
         t = index[k]
@@ -153,17 +154,24 @@ def _getitem_vjp(g: Sym, out: Sym, x: Sym, *index: Sym, kinds: str) -> Sym:
     return call("scatter_add", g, x, *index, kinds=kinds)
 
 
-define(Primitive(
-    "getitem", _emit_getitem, ("x",), attrs={"kinds": "v"},
-    jvp=lambda ts, out, x, *index, kinds: call("getitem", ts[0], *index, kinds=kinds),
-    vjps=(_getitem_vjp,),
-    variadic=True, shape_rule=_getitem_shape,
-    doc="x[index]: integers, slices, None, ..., integer and boolean arrays",
-))
+define(
+    Primitive(
+        "getitem",
+        _emit_getitem,
+        ("x",),
+        attrs={"kinds": "v"},
+        jvp=lambda ts, out, x, *index, kinds: call("getitem", ts[0], *index, kinds=kinds),
+        vjps=(_getitem_vjp,),
+        variadic=True,
+        shape_rule=_getitem_shape,
+        doc="x[index]: integers, slices, None, ..., integer and boolean arrays",
+    )
+)
 
 
-def _setitem_jvp(ts: list[Sym | None], out: Sym, y: Sym, v: Sym, *index: Sym,
-                 kinds: str) -> Sym | None:
+def _setitem_jvp(
+    ts: list[Sym | None], out: Sym, y: Sym, v: Sym, *index: Sym, kinds: str
+) -> Sym | None:
     ty, tv = ts[0], ts[1]
     if ty is None and tv is None:
         return None
@@ -171,34 +179,55 @@ def _setitem_jvp(ts: list[Sym | None], out: Sym, y: Sym, v: Sym, *index: Sym,
     return call("setitem", base, 0.0 if tv is None else tv, *index, kinds=kinds)
 
 
-define(Primitive(
-    "setitem", _emit_setitem, ("y", "v"), attrs={"kinds": "v"},
-    jvp=_setitem_jvp,
-    vjps=(
-        lambda g, out, y, v, *index, kinds: call("setitem", g, 0.0, *index, kinds=kinds),
-        lambda g, out, y, v, *index, kinds: unbroadcast(
-            call("gather_written", g, *index, kinds=kinds), v),
-    ),
-    variadic=True, shape_of=0, helpers=("setitem",), fresh_array=True,
-    doc="a copy of y with y[index] = v (the functional form of an indexed write)",
-))
+define(
+    Primitive(
+        "setitem",
+        _emit_setitem,
+        ("y", "v"),
+        attrs={"kinds": "v"},
+        jvp=_setitem_jvp,
+        vjps=(
+            lambda g, out, y, v, *index, kinds: call("setitem", g, 0.0, *index, kinds=kinds),
+            lambda g, out, y, v, *index, kinds: unbroadcast(
+                call("gather_written", g, *index, kinds=kinds), v
+            ),
+        ),
+        variadic=True,
+        shape_of=0,
+        helpers=("setitem",),
+        fresh_array=True,
+        doc="a copy of y with y[index] = v (the functional form of an indexed write)",
+    )
+)
 
-define(Primitive(
-    "scatter_add", _emit_scatter_add, ("g", "like"), attrs={"kinds": "v"},
-    jvp=lambda ts, out, g, like, *index, kinds: None if ts[0] is None else call(
-        "scatter_add", ts[0], like, *index, kinds=kinds),
-    vjps=(lambda b, out, g, like, *index, kinds: call("getitem", b, *index, kinds=kinds), None),
-    variadic=True, shape_of=1, helpers=("scatter_add",), fresh_array=True,
-    shape_only=(1,), no_cse=True,
-    doc="zeros shaped like `like` with g added at index: the adjoint of like[index]",
-))
+define(
+    Primitive(
+        "scatter_add",
+        _emit_scatter_add,
+        ("g", "like"),
+        attrs={"kinds": "v"},
+        jvp=lambda ts, out, g, like, *index, kinds: (
+            None if ts[0] is None else call("scatter_add", ts[0], like, *index, kinds=kinds)
+        ),
+        vjps=(lambda b, out, g, like, *index, kinds: call("getitem", b, *index, kinds=kinds), None),
+        variadic=True,
+        shape_of=1,
+        helpers=("scatter_add",),
+        fresh_array=True,
+        shape_only=(1,),
+        no_cse=True,
+        doc="zeros shaped like `like` with g added at index: the adjoint of like[index]",
+    )
+)
+
 
 def _emit_index_add(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
     return _helper_call("index_add", args[:2], index_value(args[2:], _kinds(attrs)), [])
 
 
-def _index_add_jvp(ts: list[Sym | None], out: Sym, acc: Sym, g: Sym, *index: Sym,
-                   kinds: str) -> Sym | None:
+def _index_add_jvp(
+    ts: list[Sym | None], out: Sym, acc: Sym, g: Sym, *index: Sym, kinds: str
+) -> Sym | None:
     # The tangent accumulator is owned like the accumulator: it may be added to in place.
     tacc, tg = ts[0], ts[1]
     if tg is None:
@@ -208,26 +237,46 @@ def _index_add_jvp(ts: list[Sym | None], out: Sym, acc: Sym, g: Sym, *index: Sym
     return call("index_add", tacc, tg, *index, kinds=kinds)
 
 
-define(Primitive(
-    "index_add", _emit_index_add, ("acc", "g", "index"), attrs={"kinds": "v"},
-    jvp=_index_add_jvp,
-    vjps=(lambda b, out, acc, g, *index, kinds: b,
-          lambda b, out, acc, g, *index, kinds: call("getitem", b, *index, kinds=kinds),
-          None),
-    variadic=True, shape_of=0, helpers=("index_add",), effect=True,
-    doc="acc with g added at index, in place: a loop's accumulator of the adjoint of an "
+define(
+    Primitive(
+        "index_add",
+        _emit_index_add,
+        ("acc", "g", "index"),
+        attrs={"kinds": "v"},
+        jvp=_index_add_jvp,
+        vjps=(
+            lambda b, out, acc, g, *index, kinds: b,
+            lambda b, out, acc, g, *index, kinds: call("getitem", b, *index, kinds=kinds),
+            None,
+        ),
+        variadic=True,
+        shape_of=0,
+        helpers=("index_add",),
+        effect=True,
+        doc="acc with g added at index, in place: a loop's accumulator of the adjoint of an "
         "array it indexes (only where the generated code owns acc)",
-))
+    )
+)
 
-define(Primitive(
-    "gather_written", _emit_gather_written, ("g",), attrs={"kinds": "v"},
-    jvp=lambda ts, out, g, *index, kinds: call("gather_written", ts[0], *index, kinds=kinds),
-    vjps=(lambda b, out, g, *index, kinds: call(
-        "setitem", call("zeros_like", g), b, *index, kinds=kinds),),
-    variadic=True, helpers=("gather_written",), shape_rule=_getitem_shape,
-    doc="g[index] without the positions a repeated index overwrote: the adjoint of v "
+define(
+    Primitive(
+        "gather_written",
+        _emit_gather_written,
+        ("g",),
+        attrs={"kinds": "v"},
+        jvp=lambda ts, out, g, *index, kinds: call("gather_written", ts[0], *index, kinds=kinds),
+        vjps=(
+            lambda b, out, g, *index, kinds: call(
+                "setitem", call("zeros_like", g), b, *index, kinds=kinds
+            ),
+        ),
+        variadic=True,
+        helpers=("gather_written",),
+        shape_rule=_getitem_shape,
+        doc="g[index] without the positions a repeated index overwrote: the adjoint of v "
         "in y[index] = v",
-))
+    )
+)
 
 # ------------------------------------------------------ run-time aliasing
 
@@ -235,33 +284,45 @@ define(Primitive(
 def _emit_alias_select(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
     view, base, a, b = args
     test = ast.Call(
-        func=ast.Attribute(value=ast.Name(id="np", ctx=ast.Load()), attr="may_share_memory",
-                           ctx=ast.Load()),
-        args=[view, base], keywords=[])
+        func=ast.Attribute(
+            value=ast.Name(id="np", ctx=ast.Load()), attr="may_share_memory", ctx=ast.Load()
+        ),
+        args=[view, base],
+        keywords=[],
+    )
     return ast.IfExp(test=test, body=a, orelse=b)
 
 
-def _select_jvp(ts: list[Sym | None], out: Sym, view: Sym, base: Sym, a: Sym,
-                b: Sym) -> Sym | None:
+def _select_jvp(ts: list[Sym | None], out: Sym, view: Sym, base: Sym, a: Sym, b: Sym) -> Sym | None:
     ta, tb = ts[2], ts[3]
     if ta is None and tb is None:
         return None
-    return call("alias_select", view, base,
-                call("zeros_like", a) if ta is None else ta,
-                call("zeros_like", b) if tb is None else tb)
+    return call(
+        "alias_select",
+        view,
+        base,
+        call("zeros_like", a) if ta is None else ta,
+        call("zeros_like", b) if tb is None else tb,
+    )
 
 
-define(Primitive(
-    "alias_select", _emit_alias_select, ("view", "base", "a", "b"),
-    jvp=_select_jvp,
-    vjps=(
-        None,
-        None,
-        lambda g, out, view, base, a, b: call("alias_select", view, base, g,
-                                              call("zeros_like", g)),
-        lambda g, out, view, base, a, b: call("alias_select", view, base,
-                                              call("zeros_like", g), g),
-    ),
-    doc="a if view and base share memory else b: how the frontend follows a write "
+define(
+    Primitive(
+        "alias_select",
+        _emit_alias_select,
+        ("view", "base", "a", "b"),
+        jvp=_select_jvp,
+        vjps=(
+            None,
+            None,
+            lambda g, out, view, base, a, b: call(
+                "alias_select", view, base, g, call("zeros_like", g)
+            ),
+            lambda g, out, view, base, a, b: call(
+                "alias_select", view, base, call("zeros_like", g), g
+            ),
+        ),
+        doc="a if view and base share memory else b: how the frontend follows a write "
         "through a result that NumPy makes a view or a copy at run time",
-))
+    )
+)

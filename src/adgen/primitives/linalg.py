@@ -54,64 +54,97 @@ def _matmul_shape(args: list[Ty], attrs: dict[str, Any]) -> Ty:
     return Ty("array", shape) if shape else Ty("?", ())
 
 
-def product(name: str, emit: str, callables: tuple[Any, ...], doc: str,
-            attrs: dict[str, Any] | None = None, adjoints: str | None = None) -> None:
+def product(
+    name: str,
+    emit: str,
+    callables: tuple[Any, ...],
+    doc: str,
+    attrs: dict[str, Any] | None = None,
+    adjoints: str | None = None,
+) -> None:
     """A bilinear product whose adjoints are the helpers ``<adjoints>_adjoint_a``/``_b``."""
     helper = adjoints or name
-    define(Primitive(
-        name, template(emit), ("a", "b"), attrs=attrs or {},
-        jvp=multilinear_jvp(name, (0, 1)),
-        vjps=(
-            lambda g, out, a, b, **kw: call(f"{helper}_adjoint_a", g, a, b, **kw),
-            lambda g, out, a, b, **kw: call(f"{helper}_adjoint_b", g, a, b, **kw),
-        ),
-        callables=callables, methods=(name,) if name == "dot" else (),
-        shape_rule=_matmul_shape if name in ("matmul", "dot") else None,
-        doc=doc,
-    ))
+    define(
+        Primitive(
+            name,
+            template(emit),
+            ("a", "b"),
+            attrs=attrs or {},
+            jvp=multilinear_jvp(name, (0, 1)),
+            vjps=(
+                lambda g, out, a, b, **kw: call(f"{helper}_adjoint_a", g, a, b, **kw),
+                lambda g, out, a, b, **kw: call(f"{helper}_adjoint_b", g, a, b, **kw),
+            ),
+            callables=callables,
+            methods=(name,) if name == "dot" else (),
+            shape_rule=_matmul_shape if name in ("matmul", "dot") else None,
+            doc=doc,
+        )
+    )
 
 
-product("matmul", "_0 @ _1", (np.matmul, operator.matmul),
-        "matrix product with NumPy's matmul broadcasting")
+product(
+    "matmul",
+    "_0 @ _1",
+    (np.matmul, operator.matmul),
+    "matrix product with NumPy's matmul broadcasting",
+)
 product("dot", "np.dot(_0, _1)", (np.dot,), "np.dot of scalars, vectors, matrices and N-D arrays")
-product("tensordot", "np.tensordot(_0, _1)", (np.tensordot,),
-        "sum of products over the given axes", attrs={"axes": 2})
+product(
+    "tensordot",
+    "np.tensordot(_0, _1)",
+    (np.tensordot,),
+    "sum of products over the given axes",
+    attrs={"axes": 2},
+)
 product("kron", "np.kron(_0, _1)", (np.kron,), "Kronecker product")
 
 # inner(a, b) is tensordot over the last axes of both.
 _LAST = ((-1,), (-1,))
-define(Primitive(
-    "inner", template("np.inner(_0, _1)"), ("a", "b"),
-    jvp=multilinear_jvp("inner", (0, 1)),
-    vjps=(
-        lambda g, out, a, b: call("inner_adjoint_a", g, a, b),
-        lambda g, out, a, b: call("inner_adjoint_b", g, a, b),
-    ),
-    callables=(np.inner,),
-    doc="sum of products over the last axes (a scalar operand multiplies)",
-))
+define(
+    Primitive(
+        "inner",
+        template("np.inner(_0, _1)"),
+        ("a", "b"),
+        jvp=multilinear_jvp("inner", (0, 1)),
+        vjps=(
+            lambda g, out, a, b: call("inner_adjoint_a", g, a, b),
+            lambda g, out, a, b: call("inner_adjoint_b", g, a, b),
+        ),
+        callables=(np.inner,),
+        doc="sum of products over the last axes (a scalar operand multiplies)",
+    )
+)
 
-define(Primitive(
-    "vdot", template("np.vdot(_0, _1)"), ("a", "b"),
-    jvp=multilinear_jvp("vdot", (0, 1)),
-    vjps=(
-        lambda g, out, a, b: call("reshape_like", g * call("ravel", b), a),
-        lambda g, out, a, b: call("reshape_like", g * call("ravel", a), b),
-    ),
-    callables=(np.vdot,),
-    doc="dot product of the flattened arrays (real)",
-))
+define(
+    Primitive(
+        "vdot",
+        template("np.vdot(_0, _1)"),
+        ("a", "b"),
+        jvp=multilinear_jvp("vdot", (0, 1)),
+        vjps=(
+            lambda g, out, a, b: call("reshape_like", g * call("ravel", b), a),
+            lambda g, out, a, b: call("reshape_like", g * call("ravel", a), b),
+        ),
+        callables=(np.vdot,),
+        doc="dot product of the flattened arrays (real)",
+    )
+)
 
-define(Primitive(
-    "outer", template("np.outer(_0, _1)"), ("a", "b"),
-    jvp=multilinear_jvp("outer", (0, 1)),
-    vjps=(
-        lambda g, out, a, b: call("reshape_like", call("dot", g, call("ravel", b)), a),
-        lambda g, out, a, b: call("reshape_like", call("dot", call("ravel", a), g), b),
-    ),
-    callables=(np.outer,),
-    doc="outer product of the flattened arrays",
-))
+define(
+    Primitive(
+        "outer",
+        template("np.outer(_0, _1)"),
+        ("a", "b"),
+        jvp=multilinear_jvp("outer", (0, 1)),
+        vjps=(
+            lambda g, out, a, b: call("reshape_like", call("dot", g, call("ravel", b)), a),
+            lambda g, out, a, b: call("reshape_like", call("dot", call("ravel", a), g), b),
+        ),
+        callables=(np.outer,),
+        doc="outer product of the flattened arrays",
+    )
+)
 
 
 # ------------------------------------------------------------------ einsum
@@ -122,7 +155,8 @@ def _subscripts(s: Sym) -> str:
     if not isinstance(value, str):
         raise DifferentiationError(
             "np.einsum needs its subscripts as a string constant or, in the sublist form, "
-            "every sublist as a constant list of integers")
+            "every sublist as a constant list of integers"
+        )
     return value
 
 
@@ -132,8 +166,9 @@ def _einsum_first(g: Sym, out: Sym, subscripts: Sym, *xs: Sym, **attrs: Any) -> 
     _subscripts(subscripts)
 
 
-def _einsum_jvp(ts: list[Sym | None], out: Sym, subscripts: Sym, *xs: Sym,
-                **attrs: Any) -> Sym | None:
+def _einsum_jvp(
+    ts: list[Sym | None], out: Sym, subscripts: Sym, *xs: Sym, **attrs: Any
+) -> Sym | None:
     if ts[0] is not None:
         _subscripts(subscripts)
     parts = []
@@ -145,32 +180,43 @@ def _einsum_jvp(ts: list[Sym | None], out: Sym, subscripts: Sym, *xs: Sym,
     return sum_tangents(parts)
 
 
-def _einsum_vjp(g: Sym, out: Sym, subscripts: Sym, *xs: Sym, position: int,
-                **attrs: Any) -> Sym:
-    return call("einsum_adjoint", g, *xs, subscripts=_subscripts(subscripts),
-                index=position - 1)
+def _einsum_vjp(g: Sym, out: Sym, subscripts: Sym, *xs: Sym, position: int, **attrs: Any) -> Sym:
+    return call("einsum_adjoint", g, *xs, subscripts=_subscripts(subscripts), index=position - 1)
 
 
-define(Primitive(
-    "einsum", call_template("np.einsum"), ("subscripts", "operands"), attrs={"optimize": False},
-    jvp=_einsum_jvp,
-    vjps=(_einsum_first, _einsum_vjp),
-    callables=(np.einsum,), variadic=True,
-    doc="Einstein summation with any subscripts ('ij,jk->ik', 'ii', '...ij->...ji')",
-))
+define(
+    Primitive(
+        "einsum",
+        call_template("np.einsum"),
+        ("subscripts", "operands"),
+        attrs={"optimize": False},
+        jvp=_einsum_jvp,
+        vjps=(_einsum_first, _einsum_vjp),
+        callables=(np.einsum,),
+        variadic=True,
+        doc="Einstein summation with any subscripts ('ij,jk->ik', 'ii', '...ij->...ji')",
+    )
+)
 
 
 # ------------------------------------------------------------------ trace
 
 
-define(Primitive(
-    "trace", template("np.trace(_0)"), ("x",), attrs={"offset": 0, "axis1": 0, "axis2": 1},
-    jvp=lambda ts, out, x, **kw: call("trace", ts[0], **kw),
-    vjps=(lambda g, out, x, **kw: call(
-        "diagonal_adjoint", call("expand_dims", g, -1), x, **kw),),
-    callables=(np.trace,), methods=("trace",),
-    doc="sum along a diagonal",
-))
+define(
+    Primitive(
+        "trace",
+        template("np.trace(_0)"),
+        ("x",),
+        attrs={"offset": 0, "axis1": 0, "axis2": 1},
+        jvp=lambda ts, out, x, **kw: call("trace", ts[0], **kw),
+        vjps=(
+            lambda g, out, x, **kw: call("diagonal_adjoint", call("expand_dims", g, -1), x, **kw),
+        ),
+        callables=(np.trace,),
+        methods=("trace",),
+        doc="sum along a diagonal",
+    )
+)
 
 
 def _trace_last(a: Sym) -> Sym:
@@ -178,10 +224,15 @@ def _trace_last(a: Sym) -> Sym:
 
 
 def _linalg(name: str, emit: str | None = None, **fields: Any) -> Primitive:
-    return define(Primitive(
-        name, template(emit or f"np.linalg.{name}(_0)"), fields.pop("operands", ("a",)),
-        callables=(getattr(np.linalg, name),), **fields,
-    ))
+    return define(
+        Primitive(
+            name,
+            template(emit or f"np.linalg.{name}(_0)"),
+            fields.pop("operands", ("a",)),
+            callables=(getattr(np.linalg, name),),
+            **fields,
+        )
+    )
 
 
 _linalg(
@@ -199,7 +250,9 @@ def _solve_jvp(ts: list[Sym | None], out: Sym, a: Sym, b: Sym) -> Sym:
 
 
 _linalg(
-    "solve", "np.linalg.solve(_0, _1)", operands=("a", "b"),
+    "solve",
+    "np.linalg.solve(_0, _1)",
+    operands=("a", "b"),
     jvp=_solve_jvp,
     vjps=(
         lambda g, out, a, b: -call("matmul_adjoint_a", call("solve", mT(a), g), a, out),
@@ -221,17 +274,26 @@ _linalg(
     doc="determinant",
 )
 
-define(Primitive(
-    "slogdet_sign", template("np.linalg.slogdet(_0)[0]"), ("a",), differentiable=False,
-    doc="sign, _ = np.linalg.slogdet(a): the sign of the determinant (not differentiable)",
-))
+define(
+    Primitive(
+        "slogdet_sign",
+        template("np.linalg.slogdet(_0)[0]"),
+        ("a",),
+        differentiable=False,
+        doc="sign, _ = np.linalg.slogdet(a): the sign of the determinant (not differentiable)",
+    )
+)
 
-define(Primitive(
-    "slogdet_logabsdet", template("np.linalg.slogdet(_0)[1]"), ("a",),
-    jvp=lambda ts, out, a: _trace_last(call("solve", a, ts[0])),
-    vjps=(lambda g, out, a: _scale_matrices(g, mT(call("inv", a))),),
-    doc="_, logabsdet = np.linalg.slogdet(a): log |det a|",
-))
+define(
+    Primitive(
+        "slogdet_logabsdet",
+        template("np.linalg.slogdet(_0)[1]"),
+        ("a",),
+        jvp=lambda ts, out, a: _trace_last(call("solve", a, ts[0])),
+        vjps=(lambda g, out, a: _scale_matrices(g, mT(call("inv", a))),),
+        doc="_, logabsdet = np.linalg.slogdet(a): log |det a|",
+    )
+)
 
 define_tuple((np.linalg.slogdet,), ("slogdet_sign", "slogdet_logabsdet"))
 
@@ -279,8 +341,9 @@ _linalg(
 
 
 def _emit_eigh_vectors(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
-    call_node = ast.Call(func=template("np.linalg.eigh")([], {}), args=list(args),
-                         keywords=keywords(attrs))
+    call_node = ast.Call(
+        func=template("np.linalg.eigh")([], {}), args=list(args), keywords=keywords(attrs)
+    )
     return ast.Subscript(value=call_node, slice=ast.Constant(1), ctx=ast.Load())
 
 
@@ -311,20 +374,30 @@ def _eigh_vectors_vjp(g: Sym, out: Sym, a: Sym, UPLO: str) -> Sym:
     return fold_triangle(out @ (f * (mT(out) @ g)) @ mT(out), UPLO)
 
 
-define(Primitive(
-    "eigh_values", template("np.linalg.eigvalsh(_0)"), ("a",), attrs={"UPLO": "L"},
-    jvp=_eigh_values_jvp,
-    vjps=(_eigh_values_vjp,),
-    callables=(np.linalg.eigvalsh,),
-    doc="w, _ = np.linalg.eigh(a), np.linalg.eigvalsh(a): eigenvalues of a symmetric matrix",
-))
+define(
+    Primitive(
+        "eigh_values",
+        template("np.linalg.eigvalsh(_0)"),
+        ("a",),
+        attrs={"UPLO": "L"},
+        jvp=_eigh_values_jvp,
+        vjps=(_eigh_values_vjp,),
+        callables=(np.linalg.eigvalsh,),
+        doc="w, _ = np.linalg.eigh(a), np.linalg.eigvalsh(a): eigenvalues of a symmetric matrix",
+    )
+)
 
-define(Primitive(
-    "eigh_vectors", _emit_eigh_vectors, ("a",), attrs={"UPLO": "L"},
-    jvp=_eigh_vectors_jvp,
-    vjps=(_eigh_vectors_vjp,),
-    doc="_, v = np.linalg.eigh(a): eigenvectors of a symmetric matrix (distinct eigenvalues)",
-))
+define(
+    Primitive(
+        "eigh_vectors",
+        _emit_eigh_vectors,
+        ("a",),
+        attrs={"UPLO": "L"},
+        jvp=_eigh_vectors_jvp,
+        vjps=(_eigh_vectors_vjp,),
+        doc="_, v = np.linalg.eigh(a): eigenvectors of a symmetric matrix (distinct eigenvalues)",
+    )
+)
 
 define_tuple((np.linalg.eigh,), ("eigh_values", "eigh_vectors"))
 
@@ -345,7 +418,8 @@ def _norm_kind(ord: Any, axis: Any) -> str:
             f"np.linalg.norm with ord={ord!r} and axis={axis!r} has no derivative rule in "
             "adgen: without axis= the norm depends on the number of dimensions of x; give "
             "axis=(0, 1) (or (-2, -1)) for the matrix norm of a matrix, or axis=0 for the "
-            "vector norm of a vector")
+            "vector norm of a vector"
+        )
     if ord == math.inf:
         return "max"
     if ord == -math.inf:
@@ -369,8 +443,9 @@ def _norm_weights(out: Sym, x: Sym, ord: Any, axis: Any, keepdims: bool) -> tupl
     return call("sign", x) * call("abs", x) ** (ord - 1), out ** (1 - ord)
 
 
-def _norm_jvp(ts: list[Sym | None], out: Sym, x: Sym, ord: Any, axis: Any,
-              keepdims: bool) -> Sym | None:
+def _norm_jvp(
+    ts: list[Sym | None], out: Sym, x: Sym, ord: Any, axis: Any, keepdims: bool
+) -> Sym | None:
     kind = _norm_kind(ord, axis)
     if kind == "matrix":
         return matrix_norm_jvp(ts[0], out, x, ord, (-2, -1) if axis is None else axis)
@@ -390,13 +465,17 @@ def _norm_vjp(g: Sym, out: Sym, x: Sym, ord: Any, axis: Any, keepdims: bool) -> 
     return restore(g * s, x, axis, keepdims) * w
 
 
-define(Primitive(
-    "norm", template("np.linalg.norm(_0)"), ("x",),
-    attrs={"ord": None, "axis": None, "keepdims": False},
-    jvp=_norm_jvp,
-    vjps=(_norm_vjp,),
-    callables=(np.linalg.norm,),
-    doc="vector norms along an integer axis (ord 2, 1, inf, -inf, 0, any p), matrix "
+define(
+    Primitive(
+        "norm",
+        template("np.linalg.norm(_0)"),
+        ("x",),
+        attrs={"ord": None, "axis": None, "keepdims": False},
+        jvp=_norm_jvp,
+        vjps=(_norm_vjp,),
+        callables=(np.linalg.norm,),
+        doc="vector norms along an integer axis (ord 2, 1, inf, -inf, 0, any p), matrix "
         "norms over two axes (ord 'nuc', 2, -2, 1, -1, inf, -inf; ties share the "
         "derivative) and the Euclidean/Frobenius norm (ord None or 'fro') over any axes",
-))
+    )
+)

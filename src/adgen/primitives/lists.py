@@ -88,8 +88,10 @@ def list_join_adjoint(g, xs, join="stack", axis=0):
     else:
         parts, along = [np.asarray(x) for x in xs], axis
     cuts = np.cumsum([np.shape(p)[along] for p in parts])[:-1]
-    return [np.reshape(piece, np.shape(x))
-            for piece, x in zip(np.split(g, cuts, axis=along), xs, strict=True)]
+    return [
+        np.reshape(piece, np.shape(x))
+        for piece, x in zip(np.split(g, cuts, axis=along), xs, strict=True)
+    ]
 
 
 @helper
@@ -140,8 +142,11 @@ def _emit_slice(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
 def _emit_join(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
     join, axis = attrs.get("join", "stack"), attrs.get("axis", 0)
     func = ast.Attribute(value=ast.Name(id="np", ctx=ast.Load()), attr=join, ctx=ast.Load())
-    keywords = [] if axis == 0 or join not in ("stack", "concatenate") else [
-        ast.keyword(arg="axis", value=ast.Constant(axis))]
+    keywords = (
+        []
+        if axis == 0 or join not in ("stack", "concatenate")
+        else [ast.keyword(arg="axis", value=ast.Constant(axis))]
+    )
     return ast.Call(func=func, args=[args[0]], keywords=keywords)
 
 
@@ -161,19 +166,27 @@ def _list_or_zeros(t: Sym | None, xs: Sym) -> Sym:
 def _new_jvp(ts: list[Sym | None], out: Sym, *items: Sym) -> Sym | None:
     if all(t is None for t in ts):
         return None
-    return call("list_new", *[t if t is not None else _zero(x)
-                              for t, x in zip(ts, items, strict=True)])
+    return call(
+        "list_new", *[t if t is not None else _zero(x) for t, x in zip(ts, items, strict=True)]
+    )
 
 
 def _new_vjp(g: Sym, out: Sym, *items: Sym, position: int) -> Sym:
     return call("list_item", g, position)
 
 
-define(Primitive(
-    "list_new", _emit_list, ("items",), variadic=True, jvp=_new_jvp, vjps=(_new_vjp,),
-    list_result=True,
-    doc="[a, b, ...]: a list whose length may change (grown in a loop)",
-))
+define(
+    Primitive(
+        "list_new",
+        _emit_list,
+        ("items",),
+        variadic=True,
+        jvp=_new_jvp,
+        vjps=(_new_vjp,),
+        list_result=True,
+        doc="[a, b, ...]: a list whose length may change (grown in a loop)",
+    )
+)
 
 
 def _append_jvp(ts: list[Sym | None], out: Sym, xs: Sym, v: Sym) -> Sym | None:
@@ -182,12 +195,20 @@ def _append_jvp(ts: list[Sym | None], out: Sym, xs: Sym, v: Sym) -> Sym | None:
     return call("list_append", _list_or_zeros(ts[0], xs), ts[1] if ts[1] is not None else _zero(v))
 
 
-define(Primitive(
-    "list_append", _emit_append, ("xs", "v"), jvp=_append_jvp,
-    vjps=(lambda g, out, xs, v: call("list_slice", g, None, -1, None),
-          lambda g, out, xs, v: call("list_item", g, -1)),
-    list_result=True, doc="xs + [v]: the list after xs.append(v)",
-))
+define(
+    Primitive(
+        "list_append",
+        _emit_append,
+        ("xs", "v"),
+        jvp=_append_jvp,
+        vjps=(
+            lambda g, out, xs, v: call("list_slice", g, None, -1, None),
+            lambda g, out, xs, v: call("list_item", g, -1),
+        ),
+        list_result=True,
+        doc="xs + [v]: the list after xs.append(v)",
+    )
+)
 
 
 def _concat_jvp(ts: list[Sym | None], out: Sym, a: Sym, b: Sym) -> Sym | None:
@@ -196,19 +217,32 @@ def _concat_jvp(ts: list[Sym | None], out: Sym, a: Sym, b: Sym) -> Sym | None:
     return call("list_concat", _list_or_zeros(ts[0], a), _list_or_zeros(ts[1], b))
 
 
-define(Primitive(
-    "list_concat", template("_0 + _1"), ("a", "b"), jvp=_concat_jvp,
-    vjps=(lambda g, out, a, b: call("list_slice", g, None, call("list_len", a), None),
-          lambda g, out, a, b: call("list_slice", g, call("list_len", a), None, None)),
-    list_result=True, doc="a + b for lists (also a.extend(b), a += b)",
-))
+define(
+    Primitive(
+        "list_concat",
+        template("_0 + _1"),
+        ("a", "b"),
+        jvp=_concat_jvp,
+        vjps=(
+            lambda g, out, a, b: call("list_slice", g, None, call("list_len", a), None),
+            lambda g, out, a, b: call("list_slice", g, call("list_len", a), None, None),
+        ),
+        list_result=True,
+        doc="a + b for lists (also a.extend(b), a += b)",
+    )
+)
 
-define(Primitive(
-    "list_item", template("_0[_1]"), ("xs", "i"),
-    jvp=lambda ts, out, xs, i: None if ts[0] is None else call("list_item", ts[0], i),
-    vjps=(lambda g, out, xs, i: call("list_item_adjoint", g, xs, i), None),
-    doc="xs[i] for a list and an integer i (negative counts from the end)",
-))
+define(
+    Primitive(
+        "list_item",
+        template("_0[_1]"),
+        ("xs", "i"),
+        jvp=lambda ts, out, xs, i: None if ts[0] is None else call("list_item", ts[0], i),
+        vjps=(lambda g, out, xs, i: call("list_item_adjoint", g, xs, i), None),
+        doc="xs[i] for a list and an integer i (negative counts from the end)",
+    )
+)
+
 
 def _set_jvp(ts: list[Sym | None], out: Sym, xs: Sym, i: Sym, v: Sym) -> Sym | None:
     if ts[0] is None and ts[2] is None:
@@ -216,49 +250,89 @@ def _set_jvp(ts: list[Sym | None], out: Sym, xs: Sym, i: Sym, v: Sym) -> Sym | N
     return call("list_set", _list_or_zeros(ts[0], xs), i, ts[2] if ts[2] is not None else _zero(v))
 
 
-define(Primitive(
-    "list_set", call_template("list_set"), ("xs", "i", "v"), jvp=_set_jvp,
-    vjps=(lambda g, out, xs, i, v: call("list_set", g, i, call("zero", call("list_item", g, i))),
-          None,
-          lambda g, out, xs, i, v: call("list_item", g, i)),
-    helpers=("list_set",), list_result=True,
-    doc="the list after xs[i] = v",
-))
+define(
+    Primitive(
+        "list_set",
+        call_template("list_set"),
+        ("xs", "i", "v"),
+        jvp=_set_jvp,
+        vjps=(
+            lambda g, out, xs, i, v: call("list_set", g, i, call("zero", call("list_item", g, i))),
+            None,
+            lambda g, out, xs, i, v: call("list_item", g, i),
+        ),
+        helpers=("list_set",),
+        list_result=True,
+        doc="the list after xs[i] = v",
+    )
+)
 
-define(Primitive(
-    "list_slice", _emit_slice, ("xs", "start", "stop", "step"),
-    jvp=lambda ts, out, xs, a, b, c: None if ts[0] is None else call(
-        "list_slice", ts[0], a, b, c),
-    vjps=(lambda g, out, xs, a, b, c: call("list_slice_adjoint", g, xs, a, b, c),
-          None, None, None),
-    list_result=True, doc="xs[start:stop:step] for a list",
-))
+define(
+    Primitive(
+        "list_slice",
+        _emit_slice,
+        ("xs", "start", "stop", "step"),
+        jvp=lambda ts, out, xs, a, b, c: (
+            None if ts[0] is None else call("list_slice", ts[0], a, b, c)
+        ),
+        vjps=(
+            lambda g, out, xs, a, b, c: call("list_slice_adjoint", g, xs, a, b, c),
+            None,
+            None,
+            None,
+        ),
+        list_result=True,
+        doc="xs[start:stop:step] for a list",
+    )
+)
 
-define(Primitive(
-    "list_sum", template("sum(_0)"), ("xs",),
-    jvp=lambda ts, out, xs: None if ts[0] is None else call("list_sum", ts[0]),
-    vjps=(lambda g, out, xs: call("list_sum_adjoint", g, xs),),
-    doc="sum(xs) for a list (Python's sum: 0 + xs[0] + xs[1] + ...)",
-))
+define(
+    Primitive(
+        "list_sum",
+        template("sum(_0)"),
+        ("xs",),
+        jvp=lambda ts, out, xs: None if ts[0] is None else call("list_sum", ts[0]),
+        vjps=(lambda g, out, xs: call("list_sum_adjoint", g, xs),),
+        doc="sum(xs) for a list (Python's sum: 0 + xs[0] + xs[1] + ...)",
+    )
+)
 
-define(Primitive(
-    "list_fsum", template("math.fsum(_0)"), ("xs",),
-    jvp=lambda ts, out, xs: None if ts[0] is None else call("list_fsum", ts[0]),
-    vjps=(lambda g, out, xs: call("list_sum_adjoint", g, xs),), modules=("math",),
-    doc="math.fsum(xs) for a list of numbers (rounded once, as math.fsum is)",
-))
+define(
+    Primitive(
+        "list_fsum",
+        template("math.fsum(_0)"),
+        ("xs",),
+        jvp=lambda ts, out, xs: None if ts[0] is None else call("list_fsum", ts[0]),
+        vjps=(lambda g, out, xs: call("list_sum_adjoint", g, xs),),
+        modules=("math",),
+        doc="math.fsum(xs) for a list of numbers (rounded once, as math.fsum is)",
+    )
+)
 
 for _name in ("any", "all"):
-    define(Primitive(f"list_{_name}", template(f"{_name}(_0)"), ("xs",), differentiable=False,
-                     boolean=True, doc=f"{_name}(xs) for a list value"))
+    define(
+        Primitive(
+            f"list_{_name}",
+            template(f"{_name}(_0)"),
+            ("xs",),
+            differentiable=False,
+            boolean=True,
+            doc=f"{_name}(xs) for a list value",
+        )
+    )
 
-define(Primitive(
-    "list_join", _emit_join, ("xs",), attrs={"join": "stack", "axis": 0},
-    jvp=lambda ts, out, xs, **at: None if ts[0] is None else call("list_join", ts[0], **at),
-    vjps=(lambda g, out, xs, **at: call("list_join_adjoint", g, xs, **at),),
-    fresh_array=True,
-    doc="np.stack, np.array, np.concatenate, np.vstack or np.hstack of a list value",
-))
+define(
+    Primitive(
+        "list_join",
+        _emit_join,
+        ("xs",),
+        attrs={"join": "stack", "axis": 0},
+        jvp=lambda ts, out, xs, **at: None if ts[0] is None else call("list_join", ts[0], **at),
+        vjps=(lambda g, out, xs, **at: call("list_join_adjoint", g, xs, **at),),
+        fresh_array=True,
+        doc="np.stack, np.array, np.concatenate, np.vstack or np.hstack of a list value",
+    )
+)
 
 # The adjoint helpers: each linear in its first operand, the others giving shapes.
 
@@ -276,45 +350,84 @@ def _add_jvp(ts: list[Sym | None], out: Sym, a: Sym, b: Sym) -> Sym | None:
     return call("list_add", ts[0], ts[1])
 
 
-define(Primitive(
-    "list_add", call_template("list_add"), ("a", "b"), jvp=_add_jvp,
-    vjps=(lambda g, out, a, b: g, lambda g, out, a, b: g), helpers=("list_add",),
-    list_result=True, doc="the item-by-item sum of two adjoints of one list",
-))
-define(Primitive(
-    "list_zeros", call_template("list_zeros"), ("like",), differentiable=False,
-    helpers=("list_zeros",),
-    list_result=True, doc="a zero adjoint or tangent of a list: a zero shaped like each item",
-))
-define(Primitive(
-    "list_item_adjoint", call_template("list_item_adjoint"), ("g", "xs", "i"),
-    jvp=_linear("list_item_adjoint"),
-    vjps=(lambda c, out, g, xs, i: call("list_item", c, i), None, None),
-    helpers=("list_item_adjoint",), list_result=True,
-    doc="the adjoint of a list given that of xs[i]",
-))
-define(Primitive(
-    "list_slice_adjoint", call_template("list_slice_adjoint"),
-    ("g", "xs", "start", "stop", "step"), jvp=_linear("list_slice_adjoint"),
-    vjps=(lambda c, out, g, xs, a, b, s: call("list_slice", c, a, b, s), None, None, None, None),
-    helpers=("list_slice_adjoint",), list_result=True,
-    doc="the adjoint of a list given that of a slice of it",
-))
-define(Primitive(
-    "list_sum_adjoint", call_template("list_sum_adjoint"), ("g", "xs"),
-    jvp=_linear("list_sum_adjoint"),
-    vjps=(lambda c, out, g, xs: call("list_sum", c), None),
-    helpers=("list_sum_adjoint",), list_result=True,
-    doc="the adjoint of a list's items given that of sum(xs)",
-))
-define(Primitive(
-    "list_join_adjoint", call_template("list_join_adjoint"), ("g", "xs"),
-    attrs={"join": "stack", "axis": 0}, jvp=_linear("list_join_adjoint"),
-    vjps=(lambda c, out, g, xs, **at: call("list_join", c, **at), None),
-    helpers=("list_join_adjoint",),
-    list_result=True,
-    doc="the adjoint of a list's items given that of np.stack(xs) (or another join)",
-))
+define(
+    Primitive(
+        "list_add",
+        call_template("list_add"),
+        ("a", "b"),
+        jvp=_add_jvp,
+        vjps=(lambda g, out, a, b: g, lambda g, out, a, b: g),
+        helpers=("list_add",),
+        list_result=True,
+        doc="the item-by-item sum of two adjoints of one list",
+    )
+)
+define(
+    Primitive(
+        "list_zeros",
+        call_template("list_zeros"),
+        ("like",),
+        differentiable=False,
+        helpers=("list_zeros",),
+        list_result=True,
+        doc="a zero adjoint or tangent of a list: a zero shaped like each item",
+    )
+)
+define(
+    Primitive(
+        "list_item_adjoint",
+        call_template("list_item_adjoint"),
+        ("g", "xs", "i"),
+        jvp=_linear("list_item_adjoint"),
+        vjps=(lambda c, out, g, xs, i: call("list_item", c, i), None, None),
+        helpers=("list_item_adjoint",),
+        list_result=True,
+        doc="the adjoint of a list given that of xs[i]",
+    )
+)
+define(
+    Primitive(
+        "list_slice_adjoint",
+        call_template("list_slice_adjoint"),
+        ("g", "xs", "start", "stop", "step"),
+        jvp=_linear("list_slice_adjoint"),
+        vjps=(
+            lambda c, out, g, xs, a, b, s: call("list_slice", c, a, b, s),
+            None,
+            None,
+            None,
+            None,
+        ),
+        helpers=("list_slice_adjoint",),
+        list_result=True,
+        doc="the adjoint of a list given that of a slice of it",
+    )
+)
+define(
+    Primitive(
+        "list_sum_adjoint",
+        call_template("list_sum_adjoint"),
+        ("g", "xs"),
+        jvp=_linear("list_sum_adjoint"),
+        vjps=(lambda c, out, g, xs: call("list_sum", c), None),
+        helpers=("list_sum_adjoint",),
+        list_result=True,
+        doc="the adjoint of a list's items given that of sum(xs)",
+    )
+)
+define(
+    Primitive(
+        "list_join_adjoint",
+        call_template("list_join_adjoint"),
+        ("g", "xs"),
+        attrs={"join": "stack", "axis": 0},
+        jvp=_linear("list_join_adjoint"),
+        vjps=(lambda c, out, g, xs, **at: call("list_join", c, **at), None),
+        helpers=("list_join_adjoint",),
+        list_result=True,
+        doc="the adjoint of a list's items given that of np.stack(xs) (or another join)",
+    )
+)
 
 for _name, _doc in [
     ("list_position", "i counted from the start of xs (xs[i] valid)"),
@@ -322,13 +435,28 @@ for _name, _doc in [
     ("list_argmin", "the index of min(xs) (the first smallest item)"),
     ("list_argmax", "the index of max(xs) (the first largest item)"),
 ]:
-    define(Primitive(_name, call_template(_name), ("xs", "i")[:1 + ("position" in _name)],
-                     differentiable=False, int_result=True, helpers=(_name,), doc=_doc))
+    define(
+        Primitive(
+            _name,
+            call_template(_name),
+            ("xs", "i")[: 1 + ("position" in _name)],
+            differentiable=False,
+            int_result=True,
+            helpers=(_name,),
+            doc=_doc,
+        )
+    )
 
-define(Primitive(
-    "list_len", template("len(_0)"), ("xs",), differentiable=False, int_result=True,
-    doc="len(xs) for a list value",
-))
+define(
+    Primitive(
+        "list_len",
+        template("len(_0)"),
+        ("xs",),
+        differentiable=False,
+        int_result=True,
+        doc="len(xs) for a list value",
+    )
+)
 
 
 # ------------------------------------------- compositions the frontend lowers
@@ -363,12 +491,11 @@ def extremum(emit: Emit, xs: Any, largest: bool) -> Any:
     return emit("list_item", [xs, k], {})
 
 
-
-
 # Primitives that take a Python list as it is; any other given one gets
 # ``np.array`` of it, as NumPy would make.
-_TAKE_LISTS = frozenset({"len", "truth", "not_", "bool", "make_tuple", "make_list", "str",
-                         "repr", "stop_gradient"})
+_TAKE_LISTS = frozenset(
+    {"len", "truth", "not_", "bool", "make_tuple", "make_list", "str", "repr", "stop_gradient"}
+)
 
 
 def takes_lists(prim: str) -> bool:

@@ -25,12 +25,18 @@ def stages(ord: Any, axis: tuple[int, int]) -> list[Stage]:
     r, c = axis
     if ord in ("nuc", 2, -2):
         reduce = {"nuc": "sum", 2: "max", -2: "min"}[ord]
-        return [("moveaxis", {"source": (r, c), "destination": (-2, -1)}),
-                ("svd_s", {"compute_uv": False}), (reduce, {"axis": -1})]
+        return [
+            ("moveaxis", {"source": (r, c), "destination": (-2, -1)}),
+            ("svd_s", {"compute_uv": False}),
+            (reduce, {"axis": -1}),
+        ]
     first, second = (r, c) if ord in (1, -1) else (c, r)
     extremum = "max" if ord > 0 else "min"
-    return [("abs", {}), ("sum", {"axis": first, "keepdims": True}),
-            (extremum, {"axis": second, "keepdims": True})]
+    return [
+        ("abs", {}),
+        ("sum", {"axis": first, "keepdims": True}),
+        (extremum, {"axis": second, "keepdims": True}),
+    ]
 
 
 def _full(prim: str, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -62,14 +62,23 @@ def _reduces_all(attrs: dict[str, Any]) -> bool:
     return attrs.get("axis") is None and not attrs.get("keepdims")
 
 
-define(Primitive(
-    "sum", template("np.sum(_0)"), ("x",), attrs=dict(REDUCE),
-    jvp=lambda ts, out, x, **a: call("sum", ts[0], **a),
-    vjps=(lambda g, out, x, axis, keepdims: spread(g, x, axis, keepdims),),
-    callables=(np.sum,), methods=("sum",), scalar_result=_reduces_all, float_result="first",
-    shape_rule=reduced_shape,
-    doc="sum over all elements or the given axes",
-))
+define(
+    Primitive(
+        "sum",
+        template("np.sum(_0)"),
+        ("x",),
+        attrs=dict(REDUCE),
+        jvp=lambda ts, out, x, **a: call("sum", ts[0], **a),
+        vjps=(lambda g, out, x, axis, keepdims: spread(g, x, axis, keepdims),),
+        callables=(np.sum,),
+        methods=("sum",),
+        scalar_result=_reduces_all,
+        float_result="first",
+        shape_rule=reduced_shape,
+        doc="sum over all elements or the given axes",
+    )
+)
+
 
 def _count(x: Sym) -> Sym:
     """``x.size``, but 1 for an empty ``x``: the mean of an empty array is NaN and its
@@ -77,27 +86,49 @@ def _count(x: Sym) -> Sym:
     return call("maximum", call("size", x), 1)
 
 
-define(Primitive(
-    "mean", template("np.mean(_0)"), ("x",), attrs=dict(REDUCE),
-    jvp=lambda ts, out, x, **a: call("mean", ts[0], **a),
-    vjps=(
-        lambda g, out, x, axis, keepdims: call("broadcast_like", g / _count(x), x)
-        if axis is None else spread(g, x, axis, keepdims) * (call("size", out) / _count(x)),
-    ),
-    callables=(np.mean,), methods=("mean",), scalar_result=_reduces_all,
-    float_result="always", shape_rule=reduced_shape,
-    doc="mean over all elements or the given axes",
-))
+define(
+    Primitive(
+        "mean",
+        template("np.mean(_0)"),
+        ("x",),
+        attrs=dict(REDUCE),
+        jvp=lambda ts, out, x, **a: call("mean", ts[0], **a),
+        vjps=(
+            lambda g, out, x, axis, keepdims: (
+                call("broadcast_like", g / _count(x), x)
+                if axis is None
+                else spread(g, x, axis, keepdims) * (call("size", out) / _count(x))
+            ),
+        ),
+        callables=(np.mean,),
+        methods=("mean",),
+        scalar_result=_reduces_all,
+        float_result="always",
+        shape_rule=reduced_shape,
+        doc="mean over all elements or the given axes",
+    )
+)
 
-define(Primitive(
-    "prod", template("np.prod(_0)"), ("x",), attrs=dict(REDUCE),
-    jvp=lambda ts, out, x, axis, keepdims: call(
-        "sum", ts[0] * call("prod_others", x, axis=axis), axis=axis, keepdims=keepdims),
-    vjps=(lambda g, out, x, axis, keepdims: spread(g, x, axis, keepdims)
-          * call("prod_others", x, axis=axis),),
-    callables=(np.prod,), methods=("prod",), shape_rule=reduced_shape,
-    doc="product over all elements or the given axes (exact where x has zeros)",
-))
+define(
+    Primitive(
+        "prod",
+        template("np.prod(_0)"),
+        ("x",),
+        attrs=dict(REDUCE),
+        jvp=lambda ts, out, x, axis, keepdims: call(
+            "sum", ts[0] * call("prod_others", x, axis=axis), axis=axis, keepdims=keepdims
+        ),
+        vjps=(
+            lambda g, out, x, axis, keepdims: (
+                spread(g, x, axis, keepdims) * call("prod_others", x, axis=axis)
+            ),
+        ),
+        callables=(np.prod,),
+        methods=("prod",),
+        shape_rule=reduced_shape,
+        doc="product over all elements or the given axes (exact where x has zeros)",
+    )
+)
 
 
 def ties(out: Sym, x: Sym, axis: Any, keepdims: bool) -> tuple[Sym, Sym]:
@@ -120,13 +151,20 @@ for _name, _callables, _doc in [
     ("max", (np.max, np.amax), "largest element"),
     ("min", (np.min, np.amin), "smallest element"),
 ]:
-    define(Primitive(
-        _name, template(f"np.{_name}(_0)"), ("x",), attrs=dict(REDUCE),
-        jvp=_extremum_jvp,
-        vjps=(_extremum_vjp,),
-        callables=_callables, methods=(_name,), shape_rule=reduced_shape,
-        doc=f"{_doc} over all or the given axes; ties share the derivative equally",
-    ))
+    define(
+        Primitive(
+            _name,
+            template(f"np.{_name}(_0)"),
+            ("x",),
+            attrs=dict(REDUCE),
+            jvp=_extremum_jvp,
+            vjps=(_extremum_vjp,),
+            callables=_callables,
+            methods=(_name,),
+            shape_rule=reduced_shape,
+            doc=f"{_doc} over all or the given axes; ties share the derivative equally",
+        )
+    )
 
 
 def _dof(out: Sym, x: Sym, ddof: Any) -> Sym:
@@ -134,8 +172,7 @@ def _dof(out: Sym, x: Sym, ddof: Any) -> Sym:
     return call("size", x) / call("size", out) - ddof
 
 
-def _var_jvp(ts: list[Sym | None], out: Sym, x: Sym, axis: Any, ddof: Any,
-             keepdims: bool) -> Sym:
+def _var_jvp(ts: list[Sym | None], out: Sym, x: Sym, axis: Any, ddof: Any, keepdims: bool) -> Sym:
     centred = x - call("mean", x, axis=axis, keepdims=True)
     return call("sum", centred * ts[0], axis=axis, keepdims=keepdims) * (2 / _dof(out, x, ddof))
 
@@ -156,21 +193,34 @@ def _nonzero(out: Sym) -> Sym:
     """
     return call("where", call("eq", out, 0.0), 1.0, out)
 
-define(Primitive(
-    "var", template("np.var(_0)"), ("x",), attrs=dict(VAR),
-    jvp=_var_jvp,
-    vjps=(_var_vjp,),
-    callables=(np.var,), methods=("var",),
-    doc="variance over all or the given axes, dividing by N - ddof",
-))
 
-define(Primitive(
-    "std", template("np.std(_0)"), ("x",), attrs=dict(VAR),
-    jvp=lambda ts, out, x, **a: _var_jvp(ts, out, x, **a) / (2 * _nonzero(out)),
-    vjps=(lambda g, out, x, **a: _var_vjp(g / (2 * _nonzero(out)), out, x, **a),),
-    callables=(np.std,), methods=("std",),
-    doc="standard deviation over all or the given axes, dividing by N - ddof",
-))
+define(
+    Primitive(
+        "var",
+        template("np.var(_0)"),
+        ("x",),
+        attrs=dict(VAR),
+        jvp=_var_jvp,
+        vjps=(_var_vjp,),
+        callables=(np.var,),
+        methods=("var",),
+        doc="variance over all or the given axes, dividing by N - ddof",
+    )
+)
+
+define(
+    Primitive(
+        "std",
+        template("np.std(_0)"),
+        ("x",),
+        attrs=dict(VAR),
+        jvp=lambda ts, out, x, **a: _var_jvp(ts, out, x, **a) / (2 * _nonzero(out)),
+        vjps=(lambda g, out, x, **a: _var_vjp(g / (2 * _nonzero(out)), out, x, **a),),
+        callables=(np.std,),
+        methods=("std",),
+        doc="standard deviation over all or the given axes, dividing by N - ddof",
+    )
+)
 
 
 # ------------------------------------------------------------------ scans
@@ -187,21 +237,33 @@ def _flat(x: Sym, axis: Any) -> Sym:
     return call("ravel", x) if axis is None else x
 
 
-define(Primitive(
-    "cumsum", template("np.cumsum(_0)"), ("x",), attrs={"axis": None},
-    jvp=lambda ts, out, x, axis: call("cumsum", ts[0], axis=axis),
-    vjps=(lambda g, out, x, axis: reverse_cumsum(g, x, axis),),
-    callables=(np.cumsum,), methods=("cumsum",),
-    doc="cumulative sum along axis (of the flattened x for axis None)",
-))
+define(
+    Primitive(
+        "cumsum",
+        template("np.cumsum(_0)"),
+        ("x",),
+        attrs={"axis": None},
+        jvp=lambda ts, out, x, axis: call("cumsum", ts[0], axis=axis),
+        vjps=(lambda g, out, x, axis: reverse_cumsum(g, x, axis),),
+        callables=(np.cumsum,),
+        methods=("cumsum",),
+        doc="cumulative sum along axis (of the flattened x for axis None)",
+    )
+)
 
-define(Primitive(
-    "cumprod", template("np.cumprod(_0)"), ("x",), attrs={"axis": None},
-    jvp=lambda ts, out, x, axis: out * call("cumsum", ts[0] / x, axis=axis),
-    vjps=(lambda g, out, x, axis: reverse_cumsum(g * out, x, axis) / x,),
-    callables=(np.cumprod,), methods=("cumprod",),
-    doc="cumulative product along axis; its derivative needs x without zeros",
-))
+define(
+    Primitive(
+        "cumprod",
+        template("np.cumprod(_0)"),
+        ("x",),
+        attrs={"axis": None},
+        jvp=lambda ts, out, x, axis: out * call("cumsum", ts[0] / x, axis=axis),
+        vjps=(lambda g, out, x, axis: reverse_cumsum(g * out, x, axis) / x,),
+        callables=(np.cumprod,),
+        methods=("cumprod",),
+        doc="cumulative product along axis; its derivative needs x without zeros",
+    )
+)
 
 
 # ---------------------------------------------------------------- sorting
@@ -213,14 +275,20 @@ def _sort_vjp(g: Sym, out: Sym, x: Sym, axis: Any) -> Sym:
     return back if axis is not None else call("reshape_like", back, x)
 
 
-define(Primitive(
-    "sort", template("np.sort(_0)"), ("x",), attrs={"axis": -1},
-    jvp=lambda ts, out, x, axis: call("take_along_axis", ts[0], call("argsort", x, axis=axis),
-                                      axis=axis),
-    vjps=(_sort_vjp,),
-    callables=(np.sort,),
-    doc="x sorted along axis; the derivative permutes the tangent the same way",
-))
+define(
+    Primitive(
+        "sort",
+        template("np.sort(_0)"),
+        ("x",),
+        attrs={"axis": -1},
+        jvp=lambda ts, out, x, axis: call(
+            "take_along_axis", ts[0], call("argsort", x, axis=axis), axis=axis
+        ),
+        vjps=(_sort_vjp,),
+        callables=(np.sort,),
+        doc="x sorted along axis; the derivative permutes the tangent the same way",
+    )
+)
 
 
 def _emit_take_along_axis(args: list[Any], attrs: dict[str, Any]) -> Any:
@@ -228,14 +296,23 @@ def _emit_take_along_axis(args: list[Any], attrs: dict[str, Any]) -> Any:
     return template("np.take_along_axis(_0, _1, _axis)", {"axis": -1})(args, attrs)
 
 
-define(Primitive(
-    "take_along_axis", _emit_take_along_axis, ("arr", "indices"), attrs={"axis": -1},
-    jvp=lambda ts, out, arr, indices, axis: call("take_along_axis", ts[0], indices, axis=axis),
-    vjps=(lambda g, out, arr, indices, axis: call(
-        "take_along_axis_adjoint", g, arr, indices, axis=axis), None),
-    callables=(np.take_along_axis,),
-    doc="elements of arr picked along an axis by an index array",
-))
+define(
+    Primitive(
+        "take_along_axis",
+        _emit_take_along_axis,
+        ("arr", "indices"),
+        attrs={"axis": -1},
+        jvp=lambda ts, out, arr, indices, axis: call("take_along_axis", ts[0], indices, axis=axis),
+        vjps=(
+            lambda g, out, arr, indices, axis: call(
+                "take_along_axis_adjoint", g, arr, indices, axis=axis
+            ),
+            None,
+        ),
+        callables=(np.take_along_axis,),
+        doc="elements of arr picked along an axis by an index array",
+    )
+)
 
 for _name, _attrs, _doc in [
     ("argsort", {"axis": -1}, "the indices that sort x"),
@@ -245,15 +322,31 @@ for _name, _attrs, _doc in [
     ("all", dict(REDUCE), "whether all elements are true"),
     ("count_nonzero", dict(REDUCE), "the number of non-zero elements"),
 ]:
-    define(Primitive(
-        _name, template(f"np.{_name}(_0)"), ("x",), attrs=_attrs, differentiable=False,
-        callables=(getattr(np, _name),), methods=(_name,) if _name != "count_nonzero" else (),
-        index_array=_name == "argsort", boolean=_name in ("any", "all"),
-        doc=f"{_doc} (not differentiable)",
-    ))
+    define(
+        Primitive(
+            _name,
+            template(f"np.{_name}(_0)"),
+            ("x",),
+            attrs=_attrs,
+            differentiable=False,
+            callables=(getattr(np, _name),),
+            methods=(_name,) if _name != "count_nonzero" else (),
+            index_array=_name == "argsort",
+            boolean=_name in ("any", "all"),
+            doc=f"{_doc} (not differentiable)",
+        )
+    )
 
-define(Primitive(
-    "size", template("np.size(_0)"), ("x",), differentiable=False, callables=(np.size,),
-    int_result=True, scalar_result=True, shape_rule=_size,
-    doc="number of elements (not differentiable)",
-))
+define(
+    Primitive(
+        "size",
+        template("np.size(_0)"),
+        ("x",),
+        differentiable=False,
+        callables=(np.size,),
+        int_result=True,
+        scalar_result=True,
+        shape_rule=_size,
+        doc="number of elements (not differentiable)",
+    )
+)

@@ -13,8 +13,10 @@ from typing import Any
 
 import numpy as np
 
-COMPLEX = ("adgen does not differentiate complex numbers; keep the real and imaginary "
-           "parts as two real arrays")
+COMPLEX = (
+    "adgen does not differentiate complex numbers; keep the real and imaginary "
+    "parts as two real arrays"
+)
 
 # Callable -> why it is refused.
 REFUSED: dict[Any, str] = {}
@@ -42,9 +44,27 @@ def refusal(obj: Any) -> str | None:
 refuse((complex,), f"complex() is refused: {COMPLEX}")
 for _name in ("real", "imag", "conj", "conjugate", "angle", "iscomplex", "real_if_close"):
     refuse((getattr(np, _name),), f"np.{_name} is refused: {COMPLEX}")
-refuse(tuple(getattr(np.fft, n) for n in ("fft", "ifft", "fft2", "ifft2", "fftn", "ifftn",
-                                            "rfft", "irfft", "rfft2", "irfft2", "rfftn",
-                                            "irfftn", "hfft", "ihfft")),
-       f"the FFT functions (np.fft) are refused: their values are complex and {COMPLEX}; "
-       "write a real transform as a product with a real matrix (np.cos/np.sin of the "
-       "frequencies)")
+refuse(
+    tuple(
+        getattr(np.fft, n)
+        for n in (
+            "fft",
+            "ifft",
+            "fft2",
+            "ifft2",
+            "fftn",
+            "ifftn",
+            "rfft",
+            "irfft",
+            "rfft2",
+            "irfft2",
+            "rfftn",
+            "irfftn",
+            "hfft",
+            "ihfft",
+        )
+    ),
+    f"the FFT functions (np.fft) are refused: their values are complex and {COMPLEX}; "
+    "write a real transform as a product with a real matrix (np.cos/np.sin of the "
+    "frequencies)",
+)

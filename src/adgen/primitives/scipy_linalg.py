@@ -40,8 +40,9 @@ def triangle(x: Sym, lower: bool, strict: bool = False) -> Sym:
 
 def _transposed(trans: Any) -> bool:
     if trans not in (0, 1, 2, "N", "T", "C"):
-        raise DifferentiationError(f"solve_triangular: trans={trans!r} is not 0, 1, 2, "
-                                   "'N', 'T' or 'C'")
+        raise DifferentiationError(
+            f"solve_triangular: trans={trans!r} is not 0, 1, 2, 'N', 'T' or 'C'"
+        )
     return trans in (1, 2, "T", "C")
 
 
@@ -76,15 +77,21 @@ def _solve_triangular_vjp_a(g: Sym, out: Sym, a: Sym, b: Sym, **kw: Any) -> Sym:
     return _used(ga, kw["lower"], kw["unit_diagonal"])
 
 
-define(Primitive(
-    "solve_triangular", template("scipy.linalg.solve_triangular(_0, _1)"), ("a", "b"),
-    attrs={"trans": 0, "lower": False, "unit_diagonal": False, **CHECK},
-    jvp=_solve_triangular_jvp,
-    vjps=(_solve_triangular_vjp_a, lambda g, out, a, b, **kw: _tri_solve(a, g, kw, True)),
-    callables=(scipy.linalg.solve_triangular,), modules=SL, fresh_array=True,
-    doc="the solution x of a @ x = b (or a.T @ x = b) for a triangular a (reads one "
+define(
+    Primitive(
+        "solve_triangular",
+        template("scipy.linalg.solve_triangular(_0, _1)"),
+        ("a", "b"),
+        attrs={"trans": 0, "lower": False, "unit_diagonal": False, **CHECK},
+        jvp=_solve_triangular_jvp,
+        vjps=(_solve_triangular_vjp_a, lambda g, out, a, b, **kw: _tri_solve(a, g, kw, True)),
+        callables=(scipy.linalg.solve_triangular,),
+        modules=SL,
+        fresh_array=True,
+        doc="the solution x of a @ x = b (or a.T @ x = b) for a triangular a (reads one "
         "triangle of a)",
-))
+    )
+)
 
 
 # ---------------------------------------------------------------- Cholesky
@@ -111,18 +118,32 @@ def _cho_factor_vjp(g: Sym, out: Sym, a: Sym, lower: bool, **kw: Any) -> Sym:
     return ga + triangle(g, not lower, strict=True)
 
 
-define(Primitive(
-    "cho_factor_c", part("scipy.linalg.cho_factor", 0), ("a",), attrs=dict(CHO),
-    jvp=_cho_factor_jvp, vjps=(_cho_factor_vjp,), modules=SL, fresh_array=True,
-    doc="c, _ = scipy.linalg.cho_factor(a): the Cholesky factor in one triangle of c "
+define(
+    Primitive(
+        "cho_factor_c",
+        part("scipy.linalg.cho_factor", 0),
+        ("a",),
+        attrs=dict(CHO),
+        jvp=_cho_factor_jvp,
+        vjps=(_cho_factor_vjp,),
+        modules=SL,
+        fresh_array=True,
+        doc="c, _ = scipy.linalg.cho_factor(a): the Cholesky factor in one triangle of c "
         "(the other holds a's entries)",
-))
+    )
+)
 
-define(Primitive(
-    "cho_factor_lower", template("_lower", {"lower": False}), ("a",), attrs=dict(CHO),
-    differentiable=False, boolean=True,
-    doc="_, lower = scipy.linalg.cho_factor(a): which triangle holds the factor",
-))
+define(
+    Primitive(
+        "cho_factor_lower",
+        template("_lower", {"lower": False}),
+        ("a",),
+        attrs=dict(CHO),
+        differentiable=False,
+        boolean=True,
+        doc="_, lower = scipy.linalg.cho_factor(a): which triangle holds the factor",
+    )
+)
 
 define_tuple((scipy.linalg.cho_factor,), ("cho_factor_c", "cho_factor_lower"))
 
@@ -137,8 +158,7 @@ def _cho_used(x: Sym, lower: Sym) -> Sym:
     return call("where", lower, call("tril", x), call("triu", mT(x)))
 
 
-def _cho_solve_jvp(ts: list[Sym | None], out: Sym, c: Sym, lower: Sym, b: Sym,
-                   **kw: Any) -> Sym:
+def _cho_solve_jvp(ts: list[Sym | None], out: Sym, c: Sym, lower: Sym, b: Sym, **kw: Any) -> Sym:
     tc, _, tb = ts
     rhs: Sym | None = tb
     if tc is not None:
@@ -156,16 +176,26 @@ def _cho_solve_vjp_c(g: Sym, out: Sym, c: Sym, lower: Sym, b: Sym, **kw: Any) ->
     return _cho_used((ga + mT(ga)) @ _cho_lower_factor(c, lower), lower)
 
 
-define(Primitive(
-    "cho_solve", template("scipy.linalg.cho_solve((_0, _1), _2)"), ("c", "lower", "b"),
-    attrs=dict(CHECK),
-    jvp=_cho_solve_jvp,
-    vjps=(_cho_solve_vjp_c, None, lambda g, out, c, lower, b, **kw: call(
-        "cho_solve", c, lower, g)),
-    callables=(scipy.linalg.cho_solve,), modules=SL, packed=2, fresh_array=True,
-    doc="the solution x of a @ x = b from cho_factor(a) = (c, lower) (reads the factor's "
+define(
+    Primitive(
+        "cho_solve",
+        template("scipy.linalg.cho_solve((_0, _1), _2)"),
+        ("c", "lower", "b"),
+        attrs=dict(CHECK),
+        jvp=_cho_solve_jvp,
+        vjps=(
+            _cho_solve_vjp_c,
+            None,
+            lambda g, out, c, lower, b, **kw: call("cho_solve", c, lower, g),
+        ),
+        callables=(scipy.linalg.cho_solve,),
+        modules=SL,
+        packed=2,
+        fresh_array=True,
+        doc="the solution x of a @ x = b from cho_factor(a) = (c, lower) (reads the factor's "
         "triangle of c)",
-))
+    )
+)
 
 
 # ------------------------------------------------------------------- expm
@@ -174,16 +204,23 @@ define(Primitive(
 def _expm_second_refused(*args: Any, **kwargs: Any) -> None:
     raise DifferentiationError(
         "the second derivative of scipy.linalg.expm in its matrix is refused by adgen "
-        "(its Fréchet derivative is differentiated only in the direction)")
+        "(its Fréchet derivative is differentiated only in the direction)"
+    )
 
 
-define(Primitive(
-    "expm", template("scipy.linalg.expm(_0)"), ("a",),
-    jvp=lambda ts, out, a: call("expm_frechet", a, ts[0]),
-    vjps=(lambda g, out, a: call("expm_frechet", mT(a), g),),
-    callables=(scipy.linalg.expm,), modules=SL, fresh_array=True,
-    doc="matrix exponential of a matrix (derivative for a single matrix, not a stack)",
-))
+define(
+    Primitive(
+        "expm",
+        template("scipy.linalg.expm(_0)"),
+        ("a",),
+        jvp=lambda ts, out, a: call("expm_frechet", a, ts[0]),
+        vjps=(lambda g, out, a: call("expm_frechet", mT(a), g),),
+        callables=(scipy.linalg.expm,),
+        modules=SL,
+        fresh_array=True,
+        doc="matrix exponential of a matrix (derivative for a single matrix, not a stack)",
+    )
+)
 
 
 def _frechet_jvp(ts: list[Sym | None], out: Sym, a: Sym, e: Sym) -> Sym | None:
@@ -192,15 +229,19 @@ def _frechet_jvp(ts: list[Sym | None], out: Sym, a: Sym, e: Sym) -> Sym | None:
     return None if ts[1] is None else call("expm_frechet", a, ts[1])
 
 
-define(Primitive(
-    "expm_frechet", template("scipy.linalg.expm_frechet(_0, _1, compute_expm=False)"),
-    ("a", "e"),
-    jvp=_frechet_jvp,
-    vjps=(_expm_second_refused, lambda g, out, a, e: call("expm_frechet", mT(a), g)),
-    modules=SL, fresh_array=True,
-    doc="the Fréchet derivative of expm at a in the direction e (linear in e; its "
+define(
+    Primitive(
+        "expm_frechet",
+        template("scipy.linalg.expm_frechet(_0, _1, compute_expm=False)"),
+        ("a", "e"),
+        jvp=_frechet_jvp,
+        vjps=(_expm_second_refused, lambda g, out, a, e: call("expm_frechet", mT(a), g)),
+        modules=SL,
+        fresh_array=True,
+        doc="the Fréchet derivative of expm at a in the direction e (linear in e; its "
         "derivative in a is refused)",
-))
+    )
+)
 
 
 # ---------------------------------------------------------------------- LU
@@ -210,8 +251,9 @@ define(Primitive(
 
 def _l_solve(lu: Sym, m: Sym, transposed: bool = False) -> Sym:
     """inv(L) @ m (inv(L).T @ m if ``transposed``)."""
-    return call("solve_triangular", lu, m, lower=True, unit_diagonal=True,
-                trans=1 if transposed else 0)
+    return call(
+        "solve_triangular", lu, m, lower=True, unit_diagonal=True, trans=1 if transposed else 0
+    )
 
 
 def _times_u_inverse(m: Sym, lu: Sym, transposed: bool = False) -> Sym:
@@ -240,28 +282,50 @@ def _lu_factor_vjp(g: Sym, out: Sym, a: Sym, **kw: Any) -> Sym:
 
 LU = {"overwrite_a": False, "check_finite": True}
 
-define(Primitive(
-    "lu_factor_lu", part("scipy.linalg.lu_factor", 0), ("a",), attrs=dict(LU),
-    jvp=_lu_factor_jvp, vjps=(_lu_factor_vjp,), modules=SL, fresh_array=True,
-    doc="lu, _ = scipy.linalg.lu_factor(a): L (below the diagonal, unit diagonal "
+define(
+    Primitive(
+        "lu_factor_lu",
+        part("scipy.linalg.lu_factor", 0),
+        ("a",),
+        attrs=dict(LU),
+        jvp=_lu_factor_jvp,
+        vjps=(_lu_factor_vjp,),
+        modules=SL,
+        fresh_array=True,
+        doc="lu, _ = scipy.linalg.lu_factor(a): L (below the diagonal, unit diagonal "
         "implied) and U (on and above it) of a = P @ L @ U (pivots constant nearby)",
-))
+    )
+)
 
-define(Primitive(
-    "lu_factor_piv", part("scipy.linalg.lu_factor", 1), ("a",), attrs=dict(LU),
-    differentiable=False, index_array=True, modules=SL,
-    doc="_, piv = scipy.linalg.lu_factor(a): the pivots (integers)",
-))
+define(
+    Primitive(
+        "lu_factor_piv",
+        part("scipy.linalg.lu_factor", 1),
+        ("a",),
+        attrs=dict(LU),
+        differentiable=False,
+        index_array=True,
+        modules=SL,
+        doc="_, piv = scipy.linalg.lu_factor(a): the pivots (integers)",
+    )
+)
 
 define_tuple((scipy.linalg.lu_factor,), ("lu_factor_lu", "lu_factor_piv"))
 
-define(Primitive(
-    "lu_rows", template("lu_rows(_0, _1)"), ("x", "piv"), attrs={"inverse": False},
-    jvp=lambda ts, out, x, piv, inverse: call("lu_rows", ts[0], piv, inverse=inverse),
-    vjps=(lambda g, out, x, piv, inverse: call("lu_rows", g, piv, inverse=not inverse), None),
-    helpers=("lu_rows",), callables=(runtime.lu_rows,), shape_of=0,
-    doc="the rows of x permuted by lu_factor's pivots (P.T @ x; P @ x if inverse)",
-))
+define(
+    Primitive(
+        "lu_rows",
+        template("lu_rows(_0, _1)"),
+        ("x", "piv"),
+        attrs={"inverse": False},
+        jvp=lambda ts, out, x, piv, inverse: call("lu_rows", ts[0], piv, inverse=inverse),
+        vjps=(lambda g, out, x, piv, inverse: call("lu_rows", g, piv, inverse=not inverse), None),
+        helpers=("lu_rows",),
+        callables=(runtime.lu_rows,),
+        shape_of=0,
+        doc="the rows of x permuted by lu_factor's pivots (P.T @ x; P @ x if inverse)",
+    )
+)
 
 
 def _lu_matrix_tangent(t: Sym, lu: Sym, piv: Sym) -> Sym:
@@ -270,8 +334,9 @@ def _lu_matrix_tangent(t: Sym, lu: Sym, piv: Sym) -> Sym:
     return call("lu_rows", inner, piv, inverse=True)
 
 
-def _lu_solve_jvp(ts: list[Sym | None], out: Sym, lu: Sym, piv: Sym, b: Sym, trans: Any,
-                  **kw: Any) -> Sym:
+def _lu_solve_jvp(
+    ts: list[Sym | None], out: Sym, lu: Sym, piv: Sym, b: Sym, trans: Any, **kw: Any
+) -> Sym:
     tl, _, tb = ts
     rhs: Sym | None = tb
     if tl is not None:
@@ -285,8 +350,7 @@ def _lu_solve_b(g: Sym, lu: Sym, piv: Sym, trans: Any, kw: dict[str, Any]) -> Sy
     return call("lu_solve", lu, piv, g, trans=0 if _transposed(trans) else 1, **kw)
 
 
-def _lu_solve_vjp_lu(g: Sym, out: Sym, lu: Sym, piv: Sym, b: Sym, trans: Any,
-                     **kw: Any) -> Sym:
+def _lu_solve_vjp_lu(g: Sym, out: Sym, lu: Sym, piv: Sym, b: Sym, trans: Any, **kw: Any) -> Sym:
     gb = _lu_solve_b(g, lu, piv, trans, kw)
     ga = -call("matmul_adjoint_a", gb, lu, out)
     if _transposed(trans):
@@ -296,13 +360,22 @@ def _lu_solve_vjp_lu(g: Sym, out: Sym, lu: Sym, piv: Sym, b: Sym, trans: Any,
     return call("tril", ga @ mT(call("triu", lu)), k=-1) + call("triu", lt_ga)
 
 
-define(Primitive(
-    "lu_solve", template("scipy.linalg.lu_solve((_0, _1), _2)"), ("lu", "piv", "b"),
-    attrs={"trans": 0, **CHECK},
-    jvp=_lu_solve_jvp,
-    vjps=(_lu_solve_vjp_lu, None,
-          lambda g, out, lu, piv, b, trans, **kw: _lu_solve_b(g, lu, piv, trans, kw)),
-    callables=(scipy.linalg.lu_solve,), modules=SL, packed=2, fresh_array=True,
-    doc="the solution x of a @ x = b (a.T @ x = b with trans=1) from lu_factor(a) = "
-        "(lu, piv)",
-))
+define(
+    Primitive(
+        "lu_solve",
+        template("scipy.linalg.lu_solve((_0, _1), _2)"),
+        ("lu", "piv", "b"),
+        attrs={"trans": 0, **CHECK},
+        jvp=_lu_solve_jvp,
+        vjps=(
+            _lu_solve_vjp_lu,
+            None,
+            lambda g, out, lu, piv, b, trans, **kw: _lu_solve_b(g, lu, piv, trans, kw),
+        ),
+        callables=(scipy.linalg.lu_solve,),
+        modules=SL,
+        packed=2,
+        fresh_array=True,
+        doc="the solution x of a @ x = b (a.T @ x = b with trans=1) from lu_factor(a) = (lu, piv)",
+    )
+)

@@ -41,16 +41,25 @@ INF = float("inf")
 def _count_refused(g: Any, *args: Any, what: str = "", **kwargs: Any) -> None:
     raise DifferentiationError(
         f"{what} is a count (an integer): a probability mass function is not "
-        "differentiable in it; pass it as a constant (or wrap it in stop_gradient)")
+        "differentiable in it; pass it as a constant (or wrap it in stop_gradient)"
+    )
 
 
-define(Primitive(
-    "count_operand", template("_0"), ("x",), attrs={"what": ""},
-    jvp=lambda ts, out, x, what: None if ts[0] is None else _count_refused(None, what=what),
-    vjps=(_count_refused,),
-    view="view", same_order=True, float_result="first", shape_of=0,
-    doc="x itself; refuses a differentiated x (the count k of a discrete distribution)",
-))
+define(
+    Primitive(
+        "count_operand",
+        template("_0"),
+        ("x",),
+        attrs={"what": ""},
+        jvp=lambda ts, out, x, what: None if ts[0] is None else _count_refused(None, what=what),
+        vjps=(_count_refused,),
+        view="view",
+        same_order=True,
+        float_result="first",
+        shape_of=0,
+        doc="x itself; refuses a differentiated x (the count k of a discrete distribution)",
+    )
+)
 
 
 def _log(x: Sym) -> Sym:
@@ -72,11 +81,11 @@ def _inside(test: Sym, z: Sym, formula: Formula, outside: float, safe: float = 1
     return call("where", test, formula(inside), outside)
 
 
-def _branches(test: Sym, z: Sym, yes: Formula, no: Formula, safe_yes: float,
-              safe_no: float) -> Sym:
+def _branches(test: Sym, z: Sym, yes: Formula, no: Formula, safe_yes: float, safe_no: float) -> Sym:
     """``yes(z)`` where ``test`` holds, else ``no(z)``, each evaluated only on its side."""
-    return call("where", test, yes(call("where", test, z, safe_yes)),
-                no(call("where", test, safe_no, z)))
+    return call(
+        "where", test, yes(call("where", test, z, safe_yes)), no(call("where", test, safe_no, z))
+    )
 
 
 def _standard(x: Sym, loc: Sym, scale: Sym) -> Sym:
@@ -88,11 +97,13 @@ def _standard(x: Sym, loc: Sym, scale: Sym) -> Sym:
 Formula = Callable[..., Sym]
 
 
-def _define_location_scale(dist: str, shapes: tuple[str, ...], doc: str,
-                           formulas: dict[str, Formula]) -> None:
+def _define_location_scale(
+    dist: str, shapes: tuple[str, ...], doc: str, formulas: dict[str, Formula]
+) -> None:
     obj = getattr(scipy.stats, dist)
     params = ("x", *shapes, "loc", "scale")
     for method, formula in formulas.items():
+
         def body(x: Sym, *rest: Sym, formula: Formula = formula, method: str = method) -> Sym:
             *shape_args, loc, scale = rest
             z = _standard(x, loc, scale)
@@ -101,10 +112,16 @@ def _define_location_scale(dist: str, shapes: tuple[str, ...], doc: str,
                 return logpdf if method == "logpdf" else _exp(logpdf)
             return formula(z, *shape_args)
 
-        define_composite(Composite(
-            f"{dist}.{method}", params, body, defaults={"loc": 0.0, "scale": 1.0},
-            callables=(getattr(obj, method),),
-            doc=f"{doc}: {method}({', '.join(params)})"))
+        define_composite(
+            Composite(
+                f"{dist}.{method}",
+                params,
+                body,
+                defaults={"loc": 0.0, "scale": 1.0},
+                callables=(getattr(obj, method),),
+                doc=f"{doc}: {method}({', '.join(params)})",
+            )
+        )
 
 
 def _pdf_from_log(formulas: dict[str, Formula]) -> dict[str, Formula]:
@@ -116,44 +133,66 @@ def _norm_logpdf(z: Sym) -> Sym:
     return -0.5 * z**2 - 0.5 * LOG_2PI
 
 
-_define_location_scale("norm", (), "normal distribution", _pdf_from_log({
-    "logpdf": _norm_logpdf,
-    "cdf": lambda z: call("ndtr", z),
-    "logcdf": lambda z: call("log_ndtr", z),
-    "sf": lambda z: call("ndtr", -z),
-    "logsf": lambda z: call("log_ndtr", -z),
-}))
+_define_location_scale(
+    "norm",
+    (),
+    "normal distribution",
+    _pdf_from_log(
+        {
+            "logpdf": _norm_logpdf,
+            "cdf": lambda z: call("ndtr", z),
+            "logcdf": lambda z: call("log_ndtr", z),
+            "sf": lambda z: call("ndtr", -z),
+            "logsf": lambda z: call("log_ndtr", -z),
+        }
+    ),
+)
 
 
 def _t_logpdf(z: Sym, df: Sym) -> Sym:
-    return (call("gammaln", (df + 1) / 2) - call("gammaln", df / 2)
-            - 0.5 * _log(df * math.pi) - (df + 1) / 2 * call("log1p", z**2 / df))
+    return (
+        call("gammaln", (df + 1) / 2)
+        - call("gammaln", df / 2)
+        - 0.5 * _log(df * math.pi)
+        - (df + 1) / 2 * call("log1p", z**2 / df)
+    )
 
 
-_define_location_scale("t", ("df",), "Student's t distribution (cdf and sf not "
-                       "differentiable in df: refused)", _pdf_from_log({
-    "logpdf": _t_logpdf,
-    "cdf": lambda z, df: call("stdtr", df, z),
-    "logcdf": lambda z, df: _log(call("stdtr", df, z)),
-    "sf": lambda z, df: call("stdtr", df, -z),
-    "logsf": lambda z, df: _log(call("stdtr", df, -z)),
-}))
+_define_location_scale(
+    "t",
+    ("df",),
+    "Student's t distribution (cdf and sf not differentiable in df: refused)",
+    _pdf_from_log(
+        {
+            "logpdf": _t_logpdf,
+            "cdf": lambda z, df: call("stdtr", df, z),
+            "logcdf": lambda z, df: _log(call("stdtr", df, z)),
+            "sf": lambda z, df: call("stdtr", df, -z),
+            "logsf": lambda z, df: _log(call("stdtr", df, -z)),
+        }
+    ),
+)
 
 
 def _gamma_logpdf(z: Sym, a: Sym) -> Sym:
     # At z = 0 the formula gives SciPy's value (0, finite or infinite with a).
-    return _inside(z >= 0, z, lambda z: call("xlogy", a - 1, z) - z - call("gammaln", a),
-                   -INF)
+    return _inside(z >= 0, z, lambda z: call("xlogy", a - 1, z) - z - call("gammaln", a), -INF)
 
 
-_define_location_scale("gamma", ("a",), "gamma distribution (cdf and sf not "
-                       "differentiable in a: refused)", _pdf_from_log({
-    "logpdf": _gamma_logpdf,
-    "cdf": lambda z, a: _inside(z > 0, z, lambda z: call("gammainc", a, z), 0.0),
-    "logcdf": lambda z, a: _inside(z > 0, z, lambda z: _log(call("gammainc", a, z)), -INF),
-    "sf": lambda z, a: _inside(z > 0, z, lambda z: call("gammaincc", a, z), 1.0),
-    "logsf": lambda z, a: _inside(z > 0, z, lambda z: _log(call("gammaincc", a, z)), 0.0),
-}))
+_define_location_scale(
+    "gamma",
+    ("a",),
+    "gamma distribution (cdf and sf not differentiable in a: refused)",
+    _pdf_from_log(
+        {
+            "logpdf": _gamma_logpdf,
+            "cdf": lambda z, a: _inside(z > 0, z, lambda z: call("gammainc", a, z), 0.0),
+            "logcdf": lambda z, a: _inside(z > 0, z, lambda z: _log(call("gammainc", a, z)), -INF),
+            "sf": lambda z, a: _inside(z > 0, z, lambda z: call("gammaincc", a, z), 1.0),
+            "logsf": lambda z, a: _inside(z > 0, z, lambda z: _log(call("gammaincc", a, z)), 0.0),
+        }
+    ),
+)
 
 
 def _in_unit(z: Sym) -> Sym:
@@ -161,65 +200,109 @@ def _in_unit(z: Sym) -> Sym:
 
 
 def _beta_logpdf(z: Sym, a: Sym, b: Sym) -> Sym:
-    return _inside(_in_unit(z), z, lambda z: call("xlogy", a - 1, z)
-                   + call("xlog1py", b - 1, -z) - call("betaln", a, b), -INF, 0.5)
+    return _inside(
+        _in_unit(z),
+        z,
+        lambda z: call("xlogy", a - 1, z) + call("xlog1py", b - 1, -z) - call("betaln", a, b),
+        -INF,
+        0.5,
+    )
 
 
 def _beta_cdf(z: Sym, a: Sym, b: Sym) -> Sym:
-    inner = _inside(call("logical_and", z > 0, z < 1), z,
-                    lambda z: call("betainc", a, b, z), 0.0, 0.5)
+    inner = _inside(
+        call("logical_and", z > 0, z < 1), z, lambda z: call("betainc", a, b, z), 0.0, 0.5
+    )
     return call("where", z >= 1, 1.0, inner)
 
 
-_define_location_scale("beta", ("a", "b"), "beta distribution (cdf and sf not "
-                       "differentiable in a, b: refused)", _pdf_from_log({
-    "logpdf": _beta_logpdf,
-    "cdf": _beta_cdf,
-    "logcdf": lambda z, a, b: _log(_beta_cdf(z, a, b)),
-    "sf": lambda z, a, b: 1 - _beta_cdf(z, a, b),
-    "logsf": lambda z, a, b: call("log1p", -_beta_cdf(z, a, b)),
-}))
+_define_location_scale(
+    "beta",
+    ("a", "b"),
+    "beta distribution (cdf and sf not differentiable in a, b: refused)",
+    _pdf_from_log(
+        {
+            "logpdf": _beta_logpdf,
+            "cdf": _beta_cdf,
+            "logcdf": lambda z, a, b: _log(_beta_cdf(z, a, b)),
+            "sf": lambda z, a, b: 1 - _beta_cdf(z, a, b),
+            "logsf": lambda z, a, b: call("log1p", -_beta_cdf(z, a, b)),
+        }
+    ),
+)
 
-_define_location_scale("laplace", (), "Laplace distribution", _pdf_from_log({
-    "logpdf": lambda z: -call("abs", z) - LOG2,
-    "cdf": lambda z: _branches(z < 0, z, lambda z: 0.5 * _exp(z),
-                               lambda z: 1 - 0.5 * _exp(-z), -1.0, 1.0),
-    "logcdf": lambda z: _branches(z < 0, z, lambda z: z - LOG2,
-                                  lambda z: call("log1p", -0.5 * _exp(-z)), -1.0, 1.0),
-    "sf": lambda z: _branches(z > 0, z, lambda z: 0.5 * _exp(-z),
-                              lambda z: 1 - 0.5 * _exp(z), 1.0, -1.0),
-    "logsf": lambda z: _branches(z > 0, z, lambda z: -z - LOG2,
-                                 lambda z: call("log1p", -0.5 * _exp(z)), 1.0, -1.0),
-}))
+_define_location_scale(
+    "laplace",
+    (),
+    "Laplace distribution",
+    _pdf_from_log(
+        {
+            "logpdf": lambda z: -call("abs", z) - LOG2,
+            "cdf": lambda z: _branches(
+                z < 0, z, lambda z: 0.5 * _exp(z), lambda z: 1 - 0.5 * _exp(-z), -1.0, 1.0
+            ),
+            "logcdf": lambda z: _branches(
+                z < 0, z, lambda z: z - LOG2, lambda z: call("log1p", -0.5 * _exp(-z)), -1.0, 1.0
+            ),
+            "sf": lambda z: _branches(
+                z > 0, z, lambda z: 0.5 * _exp(-z), lambda z: 1 - 0.5 * _exp(z), 1.0, -1.0
+            ),
+            "logsf": lambda z: _branches(
+                z > 0, z, lambda z: -z - LOG2, lambda z: call("log1p", -0.5 * _exp(z)), 1.0, -1.0
+            ),
+        }
+    ),
+)
 
 
 def _softplus(z: Sym) -> Sym:
     return call("logaddexp", 0.0, z)
 
 
-_define_location_scale("logistic", (), "logistic distribution", _pdf_from_log({
-    "logpdf": lambda z: -z - 2 * _softplus(-z),
-    "cdf": lambda z: call("expit", z),
-    "logcdf": lambda z: -_softplus(-z),
-    "sf": lambda z: call("expit", -z),
-    "logsf": lambda z: -_softplus(z),
-}))
+_define_location_scale(
+    "logistic",
+    (),
+    "logistic distribution",
+    _pdf_from_log(
+        {
+            "logpdf": lambda z: -z - 2 * _softplus(-z),
+            "cdf": lambda z: call("expit", z),
+            "logcdf": lambda z: -_softplus(-z),
+            "sf": lambda z: call("expit", -z),
+            "logsf": lambda z: -_softplus(z),
+        }
+    ),
+)
 
-_define_location_scale("expon", (), "exponential distribution", _pdf_from_log({
-    "logpdf": lambda z: _inside(z >= 0, z, lambda z: -z, -INF),
-    "cdf": lambda z: _inside(z >= 0, z, lambda z: -call("expm1", -z), 0.0),
-    "logcdf": lambda z: _inside(z > 0, z, lambda z: _log(-call("expm1", -z)), -INF),
-    "sf": lambda z: _inside(z >= 0, z, lambda z: _exp(-z), 1.0),
-    "logsf": lambda z: _inside(z >= 0, z, lambda z: -z, 0.0),
-}))
+_define_location_scale(
+    "expon",
+    (),
+    "exponential distribution",
+    _pdf_from_log(
+        {
+            "logpdf": lambda z: _inside(z >= 0, z, lambda z: -z, -INF),
+            "cdf": lambda z: _inside(z >= 0, z, lambda z: -call("expm1", -z), 0.0),
+            "logcdf": lambda z: _inside(z > 0, z, lambda z: _log(-call("expm1", -z)), -INF),
+            "sf": lambda z: _inside(z >= 0, z, lambda z: _exp(-z), 1.0),
+            "logsf": lambda z: _inside(z >= 0, z, lambda z: -z, 0.0),
+        }
+    ),
+)
 
-_define_location_scale("cauchy", (), "Cauchy distribution", _pdf_from_log({
-    "logpdf": lambda z: -LOG_PI - call("log1p", z**2),
-    "cdf": lambda z: 0.5 + call("arctan", z) / math.pi,
-    "logcdf": lambda z: _log(0.5 + call("arctan", z) / math.pi),
-    "sf": lambda z: 0.5 - call("arctan", z) / math.pi,
-    "logsf": lambda z: _log(0.5 - call("arctan", z) / math.pi),
-}))
+_define_location_scale(
+    "cauchy",
+    (),
+    "Cauchy distribution",
+    _pdf_from_log(
+        {
+            "logpdf": lambda z: -LOG_PI - call("log1p", z**2),
+            "cdf": lambda z: 0.5 + call("arctan", z) / math.pi,
+            "logcdf": lambda z: _log(0.5 + call("arctan", z) / math.pi),
+            "sf": lambda z: 0.5 - call("arctan", z) / math.pi,
+            "logsf": lambda z: _log(0.5 - call("arctan", z) / math.pi),
+        }
+    ),
+)
 
 
 # ------------------------------------------------------------------ Poisson
@@ -227,15 +310,20 @@ _define_location_scale("cauchy", (), "Cauchy distribution", _pdf_from_log({
 
 def _poisson_logpmf(k: Sym, mu: Sym, loc: Sym) -> Sym:
     k = call("count_operand", k, what="the k of scipy.stats.poisson") - call(
-        "count_operand", loc, what="the loc of scipy.stats.poisson")
+        "count_operand", loc, what="the loc of scipy.stats.poisson"
+    )
     whole = call("logical_and", k >= 0, call("eq", call("floor", k), k))
-    return _inside(whole, k, lambda k: call("xlogy", k, mu) - mu - call("gammaln", k + 1),
-                   -INF, 0.0)
+    return _inside(
+        whole, k, lambda k: call("xlogy", k, mu) - mu - call("gammaln", k + 1), -INF, 0.0
+    )
 
 
 def _poisson_cdf(k: Sym, mu: Sym, loc: Sym) -> Sym:
-    k = call("floor", call("count_operand", k, what="the k of scipy.stats.poisson") - call(
-        "count_operand", loc, what="the loc of scipy.stats.poisson"))
+    k = call(
+        "floor",
+        call("count_operand", k, what="the k of scipy.stats.poisson")
+        - call("count_operand", loc, what="the loc of scipy.stats.poisson"),
+    )
     return _inside(k >= 0, k, lambda k: call("gammaincc", k + 1, mu), 0.0, 0.0)
 
 
@@ -248,11 +336,17 @@ _POISSON: dict[str, Formula] = {
     "logsf": lambda k, mu, loc: call("log1p", -_poisson_cdf(k, mu, loc)),
 }
 for _method, _formula in _POISSON.items():
-    define_composite(Composite(
-        f"poisson.{_method}", ("k", "mu", "loc"), _formula, defaults={"loc": 0},
-        callables=(getattr(scipy.stats.poisson, _method),),
-        doc=f"Poisson distribution: {_method}(k, mu, loc); differentiable in mu "
-            "(k and loc are counts: refused)"))
+    define_composite(
+        Composite(
+            f"poisson.{_method}",
+            ("k", "mu", "loc"),
+            _formula,
+            defaults={"loc": 0},
+            callables=(getattr(scipy.stats.poisson, _method),),
+            doc=f"Poisson distribution: {_method}(k, mu, loc); differentiable in mu "
+            "(k and loc are counts: refused)",
+        )
+    )
 
 
 # ------------------------------------------------------ multivariate families
@@ -263,7 +357,8 @@ def _mvn_logpdf(x: Sym, mean: Sym, cov: Sym) -> Sym:
     if isinstance(cov.v, Const):
         raise DifferentiationError(
             "scipy.stats.multivariate_normal needs its covariance as a (k, k) matrix "
-            "here (cov=...); a scalar or default covariance is not supported")
+            "here (cov=...); a scalar or default covariance is not supported"
+        )
     d = x - mean
     dt = call("transpose", d)
     maha = call("sum", d * call("transpose", call("solve", cov, dt)), axis=-1)
@@ -271,34 +366,69 @@ def _mvn_logpdf(x: Sym, mean: Sym, cov: Sym) -> Sym:
     return -0.5 * (maha + call("slogdet_logabsdet", cov) + k * LOG_2PI)
 
 
-for _method, _formula in {"logpdf": _mvn_logpdf,
-                          "pdf": lambda x, mean, cov: _exp(_mvn_logpdf(x, mean, cov))}.items():
-    define_composite(Composite(
-        f"multivariate_normal.{_method}", ("x", "mean", "cov"), _formula,
-        defaults={"mean": 0.0},
-        callables=(getattr(scipy.stats.multivariate_normal, _method),),
-        doc=f"multivariate normal distribution: {_method}(x, mean, cov), x of shape (k,) "
-            "or (n, k), cov a (k, k) matrix"))
+for _method, _formula in {
+    "logpdf": _mvn_logpdf,
+    "pdf": lambda x, mean, cov: _exp(_mvn_logpdf(x, mean, cov)),
+}.items():
+    define_composite(
+        Composite(
+            f"multivariate_normal.{_method}",
+            ("x", "mean", "cov"),
+            _formula,
+            defaults={"mean": 0.0},
+            callables=(getattr(scipy.stats.multivariate_normal, _method),),
+            doc=f"multivariate normal distribution: {_method}(x, mean, cov), x of shape (k,) "
+            "or (n, k), cov a (k, k) matrix",
+        )
+    )
 
 
 def _dirichlet_logpdf(x: Sym, alpha: Sym) -> Sym:
     """For x of shape (k,) or (k, n) (one column per point), as in SciPy."""
     log_kernel = call("transpose", call("xlogy", alpha - 1, call("transpose", x)))
-    return (call("sum", log_kernel, axis=0) + call("gammaln", call("sum", alpha))
-            - call("sum", call("gammaln", alpha)))
+    return (
+        call("sum", log_kernel, axis=0)
+        + call("gammaln", call("sum", alpha))
+        - call("sum", call("gammaln", alpha))
+    )
 
 
-for _method, _formula in {"logpdf": _dirichlet_logpdf,
-                          "pdf": lambda x, alpha: _exp(_dirichlet_logpdf(x, alpha))}.items():
-    define_composite(Composite(
-        f"dirichlet.{_method}", ("x", "alpha"), _formula,
-        callables=(getattr(scipy.stats.dirichlet, _method),),
-        doc=f"Dirichlet distribution: {_method}(x, alpha), x of shape (k,) or (k, n)"))
+for _method, _formula in {
+    "logpdf": _dirichlet_logpdf,
+    "pdf": lambda x, alpha: _exp(_dirichlet_logpdf(x, alpha)),
+}.items():
+    define_composite(
+        Composite(
+            f"dirichlet.{_method}",
+            ("x", "alpha"),
+            _formula,
+            callables=(getattr(scipy.stats.dirichlet, _method),),
+            doc=f"Dirichlet distribution: {_method}(x, alpha), x of shape (k,) or (k, n)",
+        )
+    )
 
 
-_FROZEN = ("calling a scipy.stats distribution makes a frozen distribution, which adgen "
-           "does not follow; pass the parameters to the method instead, as in "
-           "scipy.stats.norm.logpdf(x, loc, scale)")
-refuse(tuple(getattr(scipy.stats, n) for n in (
-    "norm", "t", "gamma", "beta", "laplace", "logistic", "expon", "cauchy", "poisson",
-    "multivariate_normal", "dirichlet")), _FROZEN)
+_FROZEN = (
+    "calling a scipy.stats distribution makes a frozen distribution, which adgen "
+    "does not follow; pass the parameters to the method instead, as in "
+    "scipy.stats.norm.logpdf(x, loc, scale)"
+)
+refuse(
+    tuple(
+        getattr(scipy.stats, n)
+        for n in (
+            "norm",
+            "t",
+            "gamma",
+            "beta",
+            "laplace",
+            "logistic",
+            "expon",
+            "cauchy",
+            "poisson",
+            "multivariate_normal",
+            "dirichlet",
+        )
+    ),
+    _FROZEN,
+)

@@ -41,8 +41,15 @@ def run_rule(
     return b.finish(result, base, tag)
 
 
-def emit_one(namer: Namer, prim: str, args: list[Value], base: str, tag: str,
-             loc: Loc | None = None, **attrs: Any) -> tuple[Op, Var]:
+def emit_one(
+    namer: Namer,
+    prim: str,
+    args: list[Value],
+    base: str,
+    tag: str,
+    loc: Loc | None = None,
+    **attrs: Any,
+) -> tuple[Op, Var]:
     """A single op ``base = prim(*args)`` with a fresh name."""
     name = namer.fresh(base)
     shown = {k: v for k, v in attrs.items() if PRIMITIVES[prim].attrs.get(k) != v}

@@ -63,8 +63,7 @@ def _stem(namer: Namer, v: Value) -> str:
 class Tangents:
     """Builds tangent code for the ops of one function."""
 
-    def __init__(self, namer: Namer, act: set[str], lists: frozenset[str] = frozenset()
-                 ) -> None:
+    def __init__(self, namer: Namer, act: set[str], lists: frozenset[str] = frozenset()) -> None:
         self.namer = namer
         self.act = act
         # Names whose values are Python lists (their tangents are lists of tangents).
@@ -86,8 +85,14 @@ class Tangents:
         """A zero tangent for ``v``: ``zeros_like(v)``, or 0.0 for a constant."""
         if isinstance(v, Const):
             return Const(0.0)
-        op, z = emit_one(self.namer, "list_zeros" if v.name in self.lists else "zero", [v],
-                         "d" + stem(self.namer, v.name), "tangent", loc)  # type: ignore[arg-type]
+        op, z = emit_one(
+            self.namer,
+            "list_zeros" if v.name in self.lists else "zero",
+            [v],
+            "d" + stem(self.namer, v.name),
+            "tangent",
+            loc,
+        )  # type: ignore[arg-type]
         out.append(op)
         return z
 
@@ -122,15 +127,15 @@ class Tangents:
         def rule(b):
             ts = [
                 b.sym(self.tangent[a.name])
-                if i in positions and isinstance(a, Var) and a.name in self.tangent else None
+                if i in positions and isinstance(a, Var) and a.name in self.tangent
+                else None
                 for i, a in enumerate(op.args)
             ]
             if all(x is None for x in ts):
                 return None
             return prim.jvp(ts, b.sym(Var(out)), *[b.sym(a) for a in op.args], **attrs_of(op))
 
-        new_ops, tv = run_rule(self.namer, op.loc, "d" + stem(self.namer, out), "tangent",
-                               rule)
+        new_ops, tv = run_rule(self.namer, op.loc, "d" + stem(self.namer, out), "tangent", rule)
         if tv is not None:
             self.set_tangent(out, tv)
         return new_ops
@@ -147,8 +152,7 @@ class Tangents:
         tres = [self.fresh_tangent(op.results[k]) for k in slots]
         for k, d in zip(slots, tres):
             self.set_tangent(op.results[k], Var(d))
-        return [If.new(op.results + tres, op.cond, blocks[0], blocks[1], loc=op.loc,
-                       tag=op.tag)]
+        return [If.new(op.results + tres, op.cond, blocks[0], blocks[1], loc=op.loc, tag=op.tag)]
 
     def loop_op(self, op: Loop) -> list[Op]:
         """The loop carries the tangents of its active carried values after them."""
@@ -160,8 +164,9 @@ class Tangents:
             self.set_tangent(carried[j], Var(d))
         tinits = [self.of(inits[j], pre) for j in slots]
         if isinstance(op, While):
-            head = Block(op.head.params + tparams, self.block_ops(op.head.ops),
-                         list(op.head.results))
+            head = Block(
+                op.head.params + tparams, self.block_ops(op.head.ops), list(op.head.results)
+            )
             body = Block(list(op.body.params), self.block_ops(op.body.ops), [])
         else:
             assert isinstance(op, ForRange)
@@ -174,17 +179,25 @@ class Tangents:
             self.set_tangent(op.results[j], Var(d))
         results = op.results + tres
         if isinstance(op, While):
-            loop: Op = While.new(results, [*inits, *tinits], head, body, exits=op.exits,
-                                 loc=op.loc, tag=op.tag)
+            loop: Op = While.new(
+                results, [*inits, *tinits], head, body, exits=op.exits, loc=op.loc, tag=op.tag
+            )
         else:
-            loop = ForRange.new(results, op.bounds, [*inits, *tinits], body,
-                                reverse=op.reverse, exits=op.exits, loc=op.loc, tag=op.tag)
+            loop = ForRange.new(
+                results,
+                op.bounds,
+                [*inits, *tinits],
+                body,
+                reverse=op.reverse,
+                exits=op.exits,
+                loc=op.loc,
+                tag=op.tag,
+            )
         return pre + [loop]
 
     def call_op(self, op: Op) -> list[Op]:
         """``y = f(x)`` becomes ``y, dy = f_jvp(x, dx)`` when ``y`` is active."""
-        active = [i for i, a in enumerate(op.args)
-                  if isinstance(a, Var) and a.name in self.tangent]
+        active = [i for i, a in enumerate(op.args) if isinstance(a, Var) and a.name in self.tangent]
         if not active or not any(r in self.act for r in op.results):
             return [op]
         callee = self.program.functions[op.attrs["fn"]]
@@ -197,8 +210,9 @@ class Tangents:
         tangents = [self.tangent[op.args[i].name] for i in active]  # type: ignore[union-attr]
         shifted = shift_structure(structure, len(op.results))
         attrs = {"fn": jvp_name, "structure": (structure, shifted)}
-        return [Op(op.results + tres, "call", list(op.args) + tangents, attrs, op.loc,
-                   tag="tangent")]
+        return [
+            Op(op.results + tres, "call", list(op.args) + tangents, attrs, op.loc, tag="tangent")
+        ]
 
     def tape_op(self, op: Op) -> list[Op]:
         tape = op.results[0] if op.prim == "tape_new" else op.args[0].name  # type: ignore

@@ -28,18 +28,29 @@ class Pass:
 
 
 PASSES: tuple[Pass, ...] = (
-    Pass("named_lambdas", named_lambdas,
-         "first: the lambdas it turns into defs then get the other passes too"),
-    Pass("comprehensions", comprehensions,
-         "before loop_else: the loops it writes are plain; the lowerer then sees only "
-         "lists built by appending"),
-    Pass("loop_else", loop_else,
-         "before early_returns: a return in an else clause moves with it"),
-    Pass("loop_locals", loop_locals,
-         "after the passes that write loops (their variables are theirs), before "
-         "early_returns, which may copy statements after a loop"),
-    Pass("early_returns", early_returns,
-         "last: moves the statements that later passes may have produced"),
+    Pass(
+        "named_lambdas",
+        named_lambdas,
+        "first: the lambdas it turns into defs then get the other passes too",
+    ),
+    Pass(
+        "comprehensions",
+        comprehensions,
+        "before loop_else: the loops it writes are plain; the lowerer then sees only "
+        "lists built by appending",
+    ),
+    Pass("loop_else", loop_else, "before early_returns: a return in an else clause moves with it"),
+    Pass(
+        "loop_locals",
+        loop_locals,
+        "after the passes that write loops (their variables are theirs), before "
+        "early_returns, which may copy statements after a loop",
+    ),
+    Pass(
+        "early_returns",
+        early_returns,
+        "last: moves the statements that later passes may have produced",
+    ),
 )
 
 

@@ -44,8 +44,12 @@ def _first_eager(expr: gast.AST | None) -> gast.AST | None:
         return None
     if isinstance(expr, _COMPREHENSIONS):
         return expr
-    if isinstance(expr, gast.Call) and len(expr.args) == 1 and not expr.keywords \
-            and isinstance(expr.args[0], gast.GeneratorExp):
+    if (
+        isinstance(expr, gast.Call)
+        and len(expr.args) == 1
+        and not expr.keywords
+        and isinstance(expr.args[0], gast.GeneratorExp)
+    ):
         return _first_eager(expr.func) or expr.args[0]
     if isinstance(expr, gast.IfExp):
         return _first_eager(expr.test)
@@ -97,8 +101,11 @@ def _outside_comprehensions(node: gast.AST, out: set[str]) -> set[str]:
 
 
 def _targets(comp: gast.AST) -> list[str]:
-    return list(dict.fromkeys(n.id for g in comp.generators for n in gast.walk(g.target)
-                              if isinstance(n, gast.Name)))
+    return list(
+        dict.fromkeys(
+            n.id for g in comp.generators for n in gast.walk(g.target) if isinstance(n, gast.Name)
+        )
+    )
 
 
 class _Desugar:
@@ -122,15 +129,23 @@ class _Desugar:
                 comp = _first_eager(getattr(s, name))
                 if comp is None:
                     break
-                direct = (isinstance(s, gast.Assign) and name == "value" and s.value is comp
-                          and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
-                          and s.targets[0].id not in _counts(comp))
+                direct = (
+                    isinstance(s, gast.Assign)
+                    and name == "value"
+                    and s.value is comp
+                    and len(s.targets) == 1
+                    and isinstance(s.targets[0], gast.Name)
+                    and s.targets[0].id not in _counts(comp)
+                )
                 if direct:
                     return before + self.block(self.build(comp, s.targets[0].id))
                 result = self.fresh("items")
                 before.extend(self.block(self.build(comp, result)))
-                setattr(s, name, _Replace(comp, gast.copy_location(load(result), comp)).visit(
-                    getattr(s, name)))
+                setattr(
+                    s,
+                    name,
+                    _Replace(comp, gast.copy_location(load(result), comp)).visit(getattr(s, name)),
+                )
         for name in ("body", "orelse", "finalbody"):
             if isinstance(getattr(s, name, None), list):
                 setattr(s, name, self.block(getattr(s, name)))
@@ -144,8 +159,7 @@ class _Desugar:
         if isinstance(comp, gast.DictComp):
             init: gast.expr = gast.Dict(keys=[], values=[])
             target = gast.Subscript(value=load(result), slice=comp.key, ctx=gast.Store())
-            inner: gast.stmt = gast.Assign(targets=[target], value=comp.value,
-                                           type_comment=None)
+            inner: gast.stmt = gast.Assign(targets=[target], value=comp.value, type_comment=None)
         else:
             init = gast.List(elts=[], ctx=gast.Load())
             inner = call_method(result, "append", [comp.elt])
@@ -153,16 +167,18 @@ class _Desugar:
         for gen in reversed(comp.generators):
             for cond in reversed(gen.ifs):
                 body = [gast.If(test=cond, body=body, orelse=[])]
-            body = [gast.For(target=gen.target, iter=gen.iter, body=body, orelse=[],
-                             type_comment=None)]
+            body = [
+                gast.For(target=gen.target, iter=gen.iter, body=body, orelse=[], type_comment=None)
+            ]
         return located([assign(result, init), *body], comp)
 
     def scope_names(self, comp: gast.AST) -> None:
         """Rename ``comp``'s loop variables that would clash once they are the function's."""
         clash = self.own | self.enclosing.get(id(comp), set())
         mapping = {b: self.fresh(b) for b in _targets(comp) if b in clash}
-        parts: list[gast.AST] = [comp.key, comp.value] if isinstance(
-            comp, gast.DictComp) else [comp.elt]
+        parts: list[gast.AST] = (
+            [comp.key, comp.value] if isinstance(comp, gast.DictComp) else [comp.elt]
+        )
         for k, g in enumerate(comp.generators):
             parts.extend([g.target, *g.ifs])
             if k:

@@ -17,16 +17,27 @@ import gast
 def lambda_to_def(lam: gast.Lambda, name: str) -> gast.FunctionDef:
     """``def name(params): return body``, located where the lambda is."""
     ret = gast.Return(value=lam.body)
-    node = gast.FunctionDef(name=name, args=lam.args, body=[ret], decorator_list=[],
-                            returns=None, type_comment=None, type_params=[])
+    node = gast.FunctionDef(
+        name=name,
+        args=lam.args,
+        body=[ret],
+        decorator_list=[],
+        returns=None,
+        type_comment=None,
+        type_params=[],
+    )
     gast.copy_location(node, lam)
     gast.copy_location(ret, lam)
     return node
 
 
 def _named(stmt: gast.stmt) -> gast.stmt:
-    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
-            and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Lambda):
+    if (
+        isinstance(stmt, gast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], gast.Name)
+        and isinstance(stmt.value, gast.Lambda)
+    ):
         return gast.copy_location(lambda_to_def(stmt.value, stmt.targets[0].id), stmt)
     return stmt
 

@@ -50,7 +50,6 @@ def _breaks(stmts: list[gast.stmt]) -> list[tuple[list[gast.stmt], int]]:
     return found
 
 
-
 class _Loops:
     def __init__(self, root: gast.FunctionDef) -> None:
         self.fresh = Fresh(used_names(root))
@@ -82,11 +81,18 @@ class _Loops:
             return [s, *rest]
         flag = self.fresh("broke")
         for stmts, k in reversed(breaks):  # later indices first keep earlier ones valid
-            stmts.insert(k, located([assign(flag, gast.Constant(value=True, kind=None))],
-                                    stmts[k])[0])
+            stmts.insert(
+                k, located([assign(flag, gast.Constant(value=True, kind=None))], stmts[k])[0]
+            )
         test = gast.UnaryOp(op=gast.Not(), operand=load(flag))
-        return located([assign(flag, gast.Constant(value=False, kind=None)), s,
-                        gast.If(test=test, body=rest, orelse=[])], s)
+        return located(
+            [
+                assign(flag, gast.Constant(value=False, kind=None)),
+                s,
+                gast.If(test=test, body=rest, orelse=[]),
+            ],
+            s,
+        )
 
 
 def _always(test: gast.expr) -> bool:
@@ -96,10 +102,15 @@ def _always(test: gast.expr) -> bool:
 def _exit_test(s: gast.While) -> None:
     """``while True: if c: break; ...`` as ``while not c: ...`` (in place)."""
     first = s.body[0] if s.body else None
-    if (_always(s.test) and not s.orelse
-            and isinstance(first, gast.If) and not first.orelse
-            and len(first.body) == 1 and isinstance(first.body[0], gast.Break)
-            and len(s.body) > 1):
+    if (
+        _always(s.test)
+        and not s.orelse
+        and isinstance(first, gast.If)
+        and not first.orelse
+        and len(first.body) == 1
+        and isinstance(first.body[0], gast.Break)
+        and len(s.body) > 1
+    ):
         s.test = gast.copy_location(gast.UnaryOp(op=gast.Not(), operand=first.test), first.test)
         s.body = s.body[1:]
 

@@ -33,17 +33,22 @@ def _end(node: gast.AST) -> tuple[int, int]:
 def loop_locals(node: gast.FunctionDef) -> gast.FunctionDef:
     """The pass: annotate every loop of ``node`` (nested functions have their own)."""
     for fn in [n for n in gast.walk(node) if isinstance(n, gast.FunctionDef)]:
-        params = {a.id for a in fn.args.args + fn.args.kwonlyargs + getattr(
-            fn.args, "posonlyargs", []) if isinstance(a, gast.Name)}
+        params = {
+            a.id
+            for a in fn.args.args + fn.args.kwonlyargs + getattr(fn.args, "posonlyargs", [])
+            if isinstance(a, gast.Name)
+        }
         names = [n for stmt in fn.body for n in gast.walk(stmt) if isinstance(n, gast.Name)]
-        for loop in (n for stmt in fn.body for n in gast.walk(stmt)
-                     if isinstance(n, (gast.For, gast.While))):
+        for loop in (
+            n for stmt in fn.body for n in gast.walk(stmt) if isinstance(n, (gast.For, gast.While))
+        ):
             start, end = _position(loop), _end(loop)
             inside = [n for n in names if start <= _position(n) < end]
             bound = {n.id for n in inside if isinstance(n.ctx, gast.Store)}
             # Statements a pass put before the loop carry the loop's own position.
-            before = {n.id for n in names if _position(n) <= start
-                      and isinstance(n.ctx, gast.Store)}
+            before = {
+                n.id for n in names if _position(n) <= start and isinstance(n.ctx, gast.Store)
+            }
             first_after: dict[str, gast.Name] = {}
             for n in sorted((n for n in names if _position(n) >= end), key=_position):
                 first_after.setdefault(n.id, n)

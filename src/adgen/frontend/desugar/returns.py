@@ -66,7 +66,7 @@ def hoist_returns(stmts: list[gast.stmt]) -> list[gast.stmt]:
         if isinstance(s, gast.If):
             s.body = hoist_returns(s.body)
             s.orelse = hoist_returns(s.orelse)
-            rest = stmts[k + 1:]
+            rest = stmts[k + 1 :]
             if rest and _may_return([s]) and not always_returns([s]):
                 size = sum(1 for r in rest for _ in gast.walk(r))
                 body_returns, else_returns = always_returns(s.body), always_returns(s.orelse)

@@ -26,9 +26,14 @@ class AdjointState:
     adjoint tape (see ``retape``).
     """
 
-    def __init__(self, namer: Namer, act: set[str], program: Any,
-                 tape_info: TapeInfo | None = None, lists: frozenset[str] = frozenset()
-                 ) -> None:
+    def __init__(
+        self,
+        namer: Namer,
+        act: set[str],
+        program: Any,
+        tape_info: TapeInfo | None = None,
+        lists: frozenset[str] = frozenset(),
+    ) -> None:
         self.namer = namer
         # Names whose values are Python lists (their adjoints are lists of adjoints).
         self.lists = lists
@@ -63,8 +68,13 @@ class AdjointState:
         """A zero adjoint for ``v``, appending the op that makes it to ``out``."""
         if isinstance(v, Const):
             return Const(0.0)
-        op, z = emit_one(self.namer, "list_zeros" if v.name in self.lists else "zero", [v],
-                         self.bname(v.name), "adjoint")
+        op, z = emit_one(
+            self.namer,
+            "list_zeros" if v.name in self.lists else "zero",
+            [v],
+            self.bname(v.name),
+            "adjoint",
+        )
         out.append(op)
         return z
 
@@ -72,8 +82,9 @@ class AdjointState:
         """The primitive that adds two adjoints of ``name``."""
         return "list_add" if name in self.lists else "add"
 
-    def accumulate(self, adj: dict[str, Value], name: str, value: Value | None,
-                   out: list[Op], loc: object) -> None:
+    def accumulate(
+        self, adj: dict[str, Value], name: str, value: Value | None, out: list[Op], loc: object
+    ) -> None:
         """Add ``value`` into the adjoint of ``name`` (ops appended to ``out``)."""
         if value is None:
             return
@@ -82,8 +93,9 @@ class AdjointState:
         if name not in adj:
             adj[name] = value
             return
-        op, total = emit_one(self.namer, self.add(name), [adj[name], value], self.bname(name),
-                             "adjoint", loc)  # type: ignore[arg-type]
+        op, total = emit_one(
+            self.namer, self.add(name), [adj[name], value], self.bname(name), "adjoint", loc
+        )  # type: ignore[arg-type]
         out.append(op)
         adj[name] = total
         self.link(total, name)

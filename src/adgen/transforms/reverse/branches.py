@@ -53,8 +53,9 @@ def adjoint_if(rev: AdjointState, op: If, adj: dict[str, Value]) -> list[Op]:
             if n not in local:
                 yields.append(adj[n] if n in adj else rev.zero(Var(n), ops))
             elif n in adj:
-                add, total = emit_one(rev.namer, rev.add(n), [adj[n], local[n]], rev.bname(n),
-                                      "adjoint", op.loc)
+                add, total = emit_one(
+                    rev.namer, rev.add(n), [adj[n], local[n]], rev.bname(n), "adjoint", op.loc
+                )
                 ops.append(add)
                 yields.append(total)
             else:

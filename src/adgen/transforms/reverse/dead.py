@@ -36,15 +36,20 @@ def dead_ops(body: Block) -> set[int]:
                 live.update(a.name for a in op.args if isinstance(a, Var))
                 for k, r in enumerate(op.results):
                     if r in live:
-                        live.update(b.results[k].name for b in op.blocks
-                                    if isinstance(b.results[k], Var))
+                        live.update(
+                            b.results[k].name for b in op.blocks if isinstance(b.results[k], Var)
+                        )
                 needed.add(id(op))
                 grew |= len(live) != before
                 continue
             if id(op) in needed:
                 continue
-            if op.blocks or PRIMITIVES[op.prim].effect or not op.results \
-                    or any(r in live for r in op.results):
+            if (
+                op.blocks
+                or PRIMITIVES[op.prim].effect
+                or not op.results
+                or any(r in live for r in op.results)
+            ):
                 needed.add(id(op))
                 live.update(a.name for a in op.args if isinstance(a, Var))
                 for b in op.blocks:
@@ -58,8 +63,7 @@ def mark_kept(original: list[Op], copies: list[Op], dead: set[int]) -> None:
 
     ``copies`` is the forward sweep made from ``original`` by the tape plan: the
     same ops in the same order, nested blocks too, with tape ops added."""
-    by_results = {tuple(op.results): op for op in walk(Block(ops=original))
-                  if id(op) in dead}
+    by_results = {tuple(op.results): op for op in walk(Block(ops=original)) if id(op) in dead}
     for op in walk(Block(ops=copies)):
         if op.tag == "" and tuple(op.results) in by_results:
             op.tag = KEPT

@@ -40,8 +40,10 @@ def adjoint_loop(rev: AdjointState, op: Loop, adj: dict[str, Value]) -> list[Op]
     out: list[Op] = []
     # Adjoints of the carried values, as parameters of the reverse body.
     bparams = [namer.fresh(rev.bname(carried[j])) for j in slots]
-    binits = [adj[op.results[j]] if op.results[j] in adj else rev.zero(Var(op.results[j]), out)
-              for j in slots]
+    binits = [
+        adj[op.results[j]] if op.results[j] in adj else rev.zero(Var(op.results[j]), out)
+        for j in slots
+    ]
     local: dict[str, Value] = {}
     body: list[Op] = []
     for j, bp in zip(slots, bparams):
@@ -58,12 +60,14 @@ def adjoint_loop(rev: AdjointState, op: Loop, adj: dict[str, Value]) -> list[Op]
     inner = set(body_defs)
     outer = sorted(n for n in local if n not in inner)
     # Next adjoints of the carried values (for the previous iteration).
-    bnexts = [local[carried[j]] if carried[j] in local else rev.zero(Var(carried[j]), body)
-              for j in slots]
+    bnexts = [
+        local[carried[j]] if carried[j] in local else rev.zero(Var(carried[j]), body) for j in slots
+    ]
     accs = [namer.fresh(rev.bname(n)) for n in outer]
     acc_inits = [adj[n] if n in adj else rev.zero(Var(n), out) for n in outer]
-    acc_nexts = [_accumulate_outer(rev, op, body, n, acc, local[n], n in adj)
-                 for n, acc in zip(outer, accs)]
+    acc_nexts = [
+        _accumulate_outer(rev, op, body, n, acc, local[n], n in adj) for n, acc in zip(outer, accs)
+    ]
     # A carried array the adjoint reads only for its shape, and that the body
     # changes only by indexed writes, has its initial value's shape: read that.
     _shape_from_init(op, body, carried, inits, nexts)
@@ -80,8 +84,9 @@ def adjoint_loop(rev: AdjointState, op: Loop, adj: dict[str, Value]) -> list[Op]
         mapping = {n: Var(p) for n, p in popped.items()}
         rename(body, mapping)
         bnexts = [mapping.get(v.name, v) if isinstance(v, Var) else v for v in bnexts]
-        body.insert(0, Op(list(popped.values()), "tape_pop", [Var(tape)], {}, op.loc,
-                          tag="adjoint"))
+        body.insert(
+            0, Op(list(popped.values()), "tape_pop", [Var(tape)], {}, op.loc, tag="adjoint")
+        )
     if counted:
         counter = Counter(namer.fresh("n_iter"), namer.fresh("n_iter"), namer.fresh("n_iter"))
         rev.plan.count(op, counter)
@@ -95,17 +100,27 @@ def adjoint_loop(rev: AdjointState, op: Loop, adj: dict[str, Value]) -> list[Op]
         bounds = list(op.bounds)
         backwards = not op.reverse
     results = [namer.fresh(rev.bname(carried[j])) for j in slots] + [
-        namer.fresh(rev.bname(n)) for n in outer]
+        namer.fresh(rev.bname(n)) for n in outer
+    ]
     for j, r, bp in zip(slots, results, bparams):
         rev.link(r, carried[j])
         rev.link(bp, carried[j])
-    for n, r, acc in zip(outer, results[len(slots):], accs):
+    for n, r, acc in zip(outer, results[len(slots) :], accs):
         rev.link(r, n)
         rev.link(acc, n)
     block = Block([rindex, *bparams, *accs], body, [*bnexts, *acc_nexts])
-    out.append(ForRange.new(results, bounds, [*binits, *acc_inits], block, reverse=backwards,
-                            loc=op.loc, tag="adjoint"))
-    for n, r in zip(outer, results[len(slots):]):
+    out.append(
+        ForRange.new(
+            results,
+            bounds,
+            [*binits, *acc_inits],
+            block,
+            reverse=backwards,
+            loc=op.loc,
+            tag="adjoint",
+        )
+    )
+    for n, r in zip(outer, results[len(slots) :]):
         adj[n] = Var(r)
     for j, r in zip(slots, results):
         init = inits[j]
@@ -114,14 +129,16 @@ def adjoint_loop(rev: AdjointState, op: Loop, adj: dict[str, Value]) -> list[Op]
     return out
 
 
-def _accumulate_outer(rev: AdjointState, op: Loop, body: list[Op], name: str, acc: str,
-                      part: Value, seeded: bool) -> Value:
+def _accumulate_outer(
+    rev: AdjointState, op: Loop, body: list[Op], name: str, acc: str, part: Value, seeded: bool
+) -> Value:
     """Add one iteration's adjoint ``part`` of the outer value ``name`` into its
     accumulator ``acc``; return the accumulator's next value."""
     built = None if seeded else _scatters(body, part, name)
     if built is None:
-        add, total = emit_one(rev.namer, rev.add(name), [Var(acc), part], rev.bname(name),
-                              "adjoint", op.loc)
+        add, total = emit_one(
+            rev.namer, rev.add(name), [Var(acc), part], rev.bname(name), "adjoint", op.loc
+        )
         body.append(add)
         return total
     # The accumulator starts as zeros of our own: add each scattered part into
@@ -131,14 +148,20 @@ def _accumulate_outer(rev: AdjointState, op: Loop, body: list[Op], name: str, ac
         body.remove(s)
     for s in built:
         if s.prim == "scatter_add":
-            add, result = emit_one(rev.namer, "index_add", [result, s.args[0], *s.args[2:]],
-                                   rev.bname(name), "adjoint", op.loc, **s.attrs)
+            add, result = emit_one(
+                rev.namer,
+                "index_add",
+                [result, s.args[0], *s.args[2:]],
+                rev.bname(name),
+                "adjoint",
+                op.loc,
+                **s.attrs,
+            )
             body.append(add)
     return result
 
 
-def _scatters(ops: list[Op], value: Value, like: str, readers_ok: int = 0
-              ) -> list[Op] | None:
+def _scatters(ops: list[Op], value: Value, like: str, readers_ok: int = 0) -> list[Op] | None:
     """The ops that build ``value`` as a sum of ``scatter_add(g, like, ...)`` (the
     scatters, then the adds), if nothing else in ``ops`` reads what they compute."""
     if not isinstance(value, Var):
@@ -174,8 +197,9 @@ def _shape_only(ops: list[Op], name: str) -> bool:
     return True
 
 
-def _shape_from_init(op: Loop, body: list[Op], carried: list[str], inits: list[Value],
-                     nexts: list[Value]) -> None:
+def _shape_from_init(
+    op: Loop, body: list[Op], carried: list[str], inits: list[Value], nexts: list[Value]
+) -> None:
     """Make ``body`` read a carried array's initial value where it reads the
     carried array only for its shape and the loop only writes into it by index."""
     defs = {r: o for b in op.blocks for o in b.ops for r in o.results}

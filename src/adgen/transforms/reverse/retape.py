@@ -55,7 +55,8 @@ def _active_slots(rev: AdjointState, op: Op) -> tuple[str, list[int]]:
         raise DifferentiationError(
             "reverse mode over this reverse-mode code is not supported (a tape whose "
             "origin adgen cannot follow); use forward over reverse instead: "
-            "adgen.jvp(adgen.grad(f)) or adgen.hessian(f)")
+            "adgen.jvp(adgen.grad(f)) or adgen.hessian(f)"
+        )
     return tape, rev.tape_info.slots(tape)
 
 
@@ -82,8 +83,10 @@ def adjoint_push(rev: AdjointState, op: Op, adj: dict[str, Value]) -> list[Op]:
     if not slots:
         return []
     values = [op.args[1 + k] for k in slots]
-    names = [rev.namer.fresh(rev.bname(v.name) if isinstance(v, Var) and v.name not in adj
-                             else "t") for v in values]
+    names = [
+        rev.namer.fresh(rev.bname(v.name) if isinstance(v, Var) and v.name not in adj else "t")
+        for v in values
+    ]
     out = [Op(names, "tape_pop", [rev.tapes[tape]], {}, op.loc, tag="adjoint")]
     for v, g in zip(values, names):
         if not (isinstance(v, Var) and v.name in rev.act):

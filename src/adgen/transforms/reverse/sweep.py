@@ -36,8 +36,13 @@ from .retape import adjoint_pop, adjoint_push, create_adjoint_tapes
 from .tapes import TapeInfo
 
 
-def reverse(fn: Function, wrt: list[str], seed: Literal["cotangent", "one"],
-            as_tuple: bool = False, packed: bool = True) -> Function:
+def reverse(
+    fn: Function,
+    wrt: list[str],
+    seed: Literal["cotangent", "one"],
+    as_tuple: bool = False,
+    packed: bool = True,
+) -> Function:
     """The adjoint (VJP or gradient) function of ``fn`` with respect to ``wrt``.
 
     The gradients come back as a tuple if there are several or ``as_tuple``.
@@ -54,18 +59,21 @@ def reverse(fn: Function, wrt: list[str], seed: Literal["cotangent", "one"],
         if isinstance(structure, tuple):
             raise DifferentiationError(
                 f"grad needs a function with a scalar output, but {fn.name} returns a "
-                "tuple; use vjp with a cotangent for each output, or jacobian")
+                "tuple; use vjp with a cotangent for each output, or jacobian"
+            )
         if isinstance(results[0], Var):
             name = stem(namer, results[0].name)
-            check, checked = emit_one(namer, "scalar_output", [results[0]],
-                                      "value" if is_temporary(name) else name, "")
+            check, checked = emit_one(
+                namer, "scalar_output", [results[0]], "value" if is_temporary(name) else name, ""
+            )
             ops.append(check)
             results = [checked]
     body = Function(fn.name, fn.params, Block(ops=ops, results=results), freevars=fn.freevars)
     act = active(body, wrt)
     retaped = any(op.prim == "tape_new" for op in walk(body.body))
-    rev = Adjoints(namer, act, fn.program, TapeInfo(body, act) if retaped else None,
-                   list_values(body))
+    rev = Adjoints(
+        namer, act, fn.program, TapeInfo(body, act) if retaped else None, list_values(body)
+    )
     sweep: list[Op] = []
     adj: dict[str, Value] = {}
 
@@ -76,16 +84,20 @@ def reverse(fn: Function, wrt: list[str], seed: Literal["cotangent", "one"],
         packed_name = namer.fresh("bout")
         cot_params.append(packed_name)
     for (path, _), v in zip(leaves, results):
-        vstem = stem(namer, v.name) if isinstance(v, Var) and not is_temporary(v.name) \
-            else "out"
+        vstem = stem(namer, v.name) if isinstance(v, Var) and not is_temporary(v.name) else "out"
         if seed == "one":
             seed_value: Value = Const(1.0)
         elif pack:
             seed_value = Var(packed_name)
             for k, index in enumerate(path):
                 item, seed_value = emit_one(
-                    namer, "item", [seed_value], "b" + vstem if k == len(path) - 1 else "t",
-                    "adjoint", index=index)
+                    namer,
+                    "item",
+                    [seed_value],
+                    "b" + vstem if k == len(path) - 1 else "t",
+                    "adjoint",
+                    index=index,
+                )
                 sweep.append(item)
         else:
             c = namer.fresh("b" + vstem)
@@ -165,8 +177,9 @@ class Adjoints(AdjointState):
             g = adj[result]
 
             def build(b, rule=rule, g=g):
-                return rule(b.sym(g), b.sym(Var(result)), *[b.sym(x) for x in op.args],
-                            **attrs_of(op))
+                return rule(
+                    b.sym(g), b.sym(Var(result)), *[b.sym(x) for x in op.args], **attrs_of(op)
+                )
 
             base = self.bname(a.name) if a.name not in adj else "t"
             new_ops, value = run_rule(self.namer, op.loc, base, "adjoint", build)
@@ -182,8 +195,7 @@ class Adjoints(AdjointState):
         """
         if not any(r in adj and r in self.act for r in op.results):
             return []
-        active_at = [i for i, a in enumerate(op.args)
-                     if isinstance(a, Var) and a.name in self.act]
+        active_at = [i for i, a in enumerate(op.args) if isinstance(a, Var) and a.name in self.act]
         if not active_at:
             return []
         args: list[Var] = [op.args[i] for i in active_at]  # type: ignore[misc]
@@ -192,12 +204,14 @@ class Adjoints(AdjointState):
         wrt = tuple(callee.params[i] for i in active_at)
         vjp_name = self.program.derivative(op.attrs["fn"], "vjp", wrt)
         cots = [adj[r] if r in adj else self.zero(Var(r), out) for r in op.results]
-        grads = [self.namer.fresh(self.bname(a.name) if a.name not in adj else "t")
-                 for a in args]
+        grads = [self.namer.fresh(self.bname(a.name) if a.name not in adj else "t") for a in args]
         if len({a.name for a in args}) < len(args):
             grads = [self.namer.fresh("t") for _ in args]
-        attrs = {"fn": vjp_name, "structure": tuple(range(len(args)))} if len(
-            args) > 1 else {"fn": vjp_name}
+        attrs = (
+            {"fn": vjp_name, "structure": tuple(range(len(args)))}
+            if len(args) > 1
+            else {"fn": vjp_name}
+        )
         out.append(Op(grads, "call", list(op.args) + cots, attrs, op.loc, tag="adjoint"))
         for a, g in zip(args, grads):
             self.accumulate(adj, a.name, Var(g), out, op.loc)

@@ -123,8 +123,7 @@ class Plan:
 
     def _copy(self, op: Op, keep: LoopKeep | None) -> Op:
         blocks = [Block(list(b.params), self.apply(b.ops), list(b.results)) for b in op.blocks]
-        new = Op(list(op.results), op.prim, list(op.args), dict(op.attrs), op.loc, blocks,
-                 op.tag)
+        new = Op(list(op.results), op.prim, list(op.args), dict(op.attrs), op.loc, blocks, op.tag)
         for e in self.exports.get(id(op), ()):
             new.results.append(e.result)
             for k, b in enumerate(blocks):
@@ -139,8 +138,7 @@ class Plan:
         if keep.counter:
             c = keep.counter
             blocks[0].params.append(c.param)
-            body.ops.append(Op([c.next], "add", [Var(c.param), Const(1)], {}, op.loc,
-                               tag="tape"))
+            body.ops.append(Op([c.next], "add", [Var(c.param), Const(1)], {}, op.loc, tag="tape"))
             body.results.insert(len(op.carried), Var(c.next))
             new.args.append(Const(0))
             new.results.append(c.total)
@@ -160,8 +158,11 @@ class TapeInfo:
     def __init__(self, fn: Function, act: set[str]) -> None:
         ops = list(walk(fn.body))
         self.names: set[str] = {r for op in ops if op.prim == "tape_new" for r in op.results}
-        self.names |= {op.args[0].name for op in ops if op.prim in ("tape_push", "tape_pop")
-                       and isinstance(op.args[0], Var)}
+        self.names |= {
+            op.args[0].name
+            for op in ops
+            if op.prim in ("tape_push", "tape_pop") and isinstance(op.args[0], Var)
+        }
         self._parent: dict[str, str] = {}
         pushes = [op for op in ops if op.prim == "tape_push"]
         pops = [op for op in ops if op.prim == "tape_pop"]
@@ -184,10 +185,19 @@ class TapeInfo:
                             changed |= self._union(y.name, r)
         # Pushed onto another tape, or yielded by a branch: its adjoint tape comes
         # off that tape's adjoint tape, or is the ``if`` result's.
-        self.inherited = {a.name for op in pushes for a in op.args[1:]
-                          if isinstance(a, Var) and a.name in self.names}
-        self.inherited |= {y.name for op in ifs for b in op.blocks for y in b.results
-                           if isinstance(y, Var) and y.name in self.names}
+        self.inherited = {
+            a.name
+            for op in pushes
+            for a in op.args[1:]
+            if isinstance(a, Var) and a.name in self.names
+        }
+        self.inherited |= {
+            y.name
+            for op in ifs
+            for b in op.blocks
+            for y in b.results
+            if isinstance(y, Var) and y.name in self.names
+        }
         self.active_slots: dict[str, list[int]] = {}
         for pop in pops:
             slots = self.active_slots.setdefault(self.root(pop.args[0].name), [])  # type: ignore
@@ -220,6 +230,11 @@ class TapeInfo:
         The adjoint of such an op must run even when none of its results has an
         adjoint, so that every push onto an adjoint tape meets its pop.
         """
-        return any(o.prim in ("tape_push", "tape_pop") and isinstance(o.args[0], Var)
-                   and o.args[0].name in act and self.slots(o.args[0].name)
-                   for b in op.blocks for o in walk(b))
+        return any(
+            o.prim in ("tape_push", "tape_pop")
+            and isinstance(o.args[0], Var)
+            and o.args[0].name in act
+            and self.slots(o.args[0].name)
+            for b in op.blocks
+            for o in walk(b)
+        )

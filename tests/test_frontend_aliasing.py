@@ -6,49 +6,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_aliasing import (  # the reproducers, defined once
+    alias_const_T_loop,
+    alias_if,
+    alias_loop,
+    alias_view_after_loop,
+    while_true_then_loop,
+)
 
 import adgen
 from adgen.testing import check_grads
-
-
-def alias_loop(x):
-    w = x
-    for i in range(2):
-        x *= 0.5
-    return np.mean(w)
-
-
-def alias_if(x, c):
-    w = x
-    if c > 0.0:
-        w *= 2.0
-    x *= 0.5
-    return np.sum(w)
-
-
-def alias_view_after_loop(x, y):
-    w1 = x[1]
-    for i in range(2):
-        x[0] = y
-    w1[0] = np.sum(y)
-    return np.sum(x * x)
-
-
-def alias_const_T_loop(x):
-    v1 = np.array([[1.48, 0.129, 0.312], [0.719, 0.653, 0.268], [0.443, 0.831, 0.959]])
-    w3 = v1.T
-    for i1 in range(3):
-        v1[1, 1] = 0.5
-    return np.mean(w3) + 0.0 * np.sum(x)
-
-
-def while_true_then_loop(x):
-    y = x
-    while True:
-        break
-    for i in range(2):
-        y = 0.5
-    return y + x
 
 
 def alias_loop_scalar(x, s):

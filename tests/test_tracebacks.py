@@ -6,6 +6,7 @@ import inspect
 import io
 import linecache
 import pdb
+import sys
 import traceback
 
 import numpy as np
@@ -44,14 +45,23 @@ def test_exception_names_generated_and_source_line() -> None:
     assert "    w = W @ z\n" in text
 
 
+# On 3.10 a bare `raise` re-raises with the traceback it caught, not the exception's
+# (edited) __traceback__; 3.11 changed that, so adgen can hide its frames from 3.11 on.
+HIDES_FRAMES = pytest.mark.skipif(
+    sys.version_info < (3, 11),
+    reason="adgen hides its own traceback frames on Python 3.11+ only (bare raise on 3.10)",
+)
+
+
 def test_note_is_added_once() -> None:
     g = adgen.grad(layer)
     with pytest.raises(ValueError) as info:
         g(np.ones(3), np.ones((2, 4)))
     entry = g.compiled()
     annotate(info.value, entry.func, entry.emitted.line_locs)
-    notes = getattr(info.value, "__notes__", [])
-    assert len([n for n in notes if "raised by line" in n]) == 1
+    # Python 3.11+ keeps the note in __notes__; 3.10 appends it to the message.
+    text = "\n".join(getattr(info.value, "__notes__", [])) or str(info.value)
+    assert text.count("raised by line") == 1
 
 
 def test_errors_outside_generated_code_get_no_note() -> None:
@@ -101,6 +111,7 @@ def _frames(exc: BaseException) -> list[str]:
 ADGEN_DIR = str(__import__("pathlib").Path(adgen.__file__).parent)
 
 
+@HIDES_FRAMES
 def test_adgen_frames_are_hidden_but_user_and_generated_lines_stay() -> None:
     g = adgen.grad(layer)
     with pytest.raises(ValueError) as info:
@@ -112,6 +123,7 @@ def test_adgen_frames_are_hidden_but_user_and_generated_lines_stay() -> None:
     assert "ADGEN_TRACEBACK=full" in failing_note(info.value)
 
 
+@HIDES_FRAMES
 def test_refusals_from_the_compiler_hide_its_frames() -> None:
     def uses_unknown(x):
         return np.fft.fft(x).real.sum()

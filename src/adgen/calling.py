@@ -159,6 +159,32 @@ def _cells_moved(guard: tuple[tuple[Any, Any], ...]) -> bool:
     return any(cell.cell_contents is not value for cell, value in guard)
 
 
+class _GlobalsGuard:
+    """The module globals a compiled entry read when it was built: ``moved()`` says
+    whether any was rebound since (then the fast path steps aside to recompile)."""
+
+    __slots__ = ("deps", "globals")
+
+    def __init__(self, entry: cache.Compiled, f: Any) -> None:
+        self.globals = getattr(f, "__globals__", {})
+        self.deps = entry.global_deps
+
+    def moved(self) -> bool:
+        g = self.globals
+        return any(g.get(n, o) is not o for n, o in self.deps)
+
+
+def _guards(entry: cache.Compiled, f: Any) -> Callable[[], bool] | None:
+    """A check that the closure cells or globals ``entry`` depends on moved, or None."""
+    cells = _cell_guard(entry, f)
+    if not entry.global_deps:
+        return (lambda: _cells_moved(cells)) if cells else None
+    g = _GlobalsGuard(entry, f)
+    if not cells:
+        return g.moved
+    return lambda: g.moved() or _cells_moved(cells)
+
+
 def _split(entry: cache.Compiled, out: Any) -> tuple[Any, Any]:
     """(derivative, aux) of what the generated function returned (aux None without)."""
     if not entry.has_aux:
@@ -376,7 +402,7 @@ class Derivative:
         epochs, versions = cache.EPOCH, custom.VERSION
         n = len(self._params())
         positions = self.wrt_positions
-        guard = _cell_guard(entry, self._func)
+        moved = _guards(entry, self._func)
         if len(shapes) != n:
             return None
         tangent_shapes = tuple(shapes[p] for p in positions)
@@ -389,7 +415,7 @@ class Derivative:
                 or versions[0] != version
                 or _shapes(args[:n]) != shapes
                 or _shapes(args[n:]) != tangent_shapes
-                or (guard and _cells_moved(guard))
+                or (moved is not None and moved())
             ):
                 return _MISS
             for p in positions:
@@ -424,28 +450,25 @@ class Derivative:
     ) -> Callable[[tuple[Any, ...]], Any] | None:
         """The call path for the common case, with nothing but the checks it needs.
 
-        Only gradients with respect to one float or float-array argument, passed
-        positionally, with no globals to watch, and arguments of the shapes the
+        Only gradients with respect to float or float-array arguments, passed
+        positionally, with globals and closure cells as they were, and arguments of the shapes the
         code was specialised to; anything else returns ``_MISS`` and takes the
         general path.
         """
-        if (
-            self._lead
-            or self._keywords
-            or entry.global_deps
-            or entry.result_tree is not None
-            or entry.has_aux
-        ):
+        if self._lead or self._keywords or entry.result_tree is not None or entry.has_aux:
             return None
         if self.kind == "jvp":
             return self._make_fast_jvp(entry, shapes)
-        if self.kind not in ("grad", "value_and_grad") or self.wrt_tuple:
+        if self.kind not in ("grad", "value_and_grad"):
             return None
         func, (epoch, version) = cache.function_for(entry, self._func), entry.stamp
         epochs, versions = cache.EPOCH, custom.VERSION
-        n, p = len(self._params()), self.wrt_positions[0]
-        guard = _cell_guard(entry, self._func)
+        n, positions = len(self._params()), self.wrt_positions
+        p = positions[0]
+        moved = _guards(entry, self._func)
         with_value = self.kind == "value_and_grad"
+        if self.wrt_tuple:
+            return self._make_fast_tuple(func, shapes, n, moved, (epoch, version))
 
         def fast(args: tuple[Any, ...]) -> Any:
             if (
@@ -453,7 +476,7 @@ class Derivative:
                 or epochs[0] != epoch
                 or versions[0] != version
                 or _shapes(args) != shapes
-                or (guard and _cells_moved(guard))
+                or (moved is not None and moved())
             ):
                 return _MISS
             x = args[p]
@@ -469,6 +492,50 @@ class Derivative:
             else:
                 return _MISS
             return (value, g) if with_value else g
+
+        return fast
+
+    def _make_fast_tuple(
+        self,
+        func: Callable[..., Any],
+        shapes: tuple[Any, ...],
+        n: int,
+        moved: Callable[[], bool] | None,
+        stamp: tuple[Any, Any],
+    ) -> Callable[[tuple[Any, ...]], Any]:
+        """The fast path of a gradient with respect to a tuple of float or float-array
+        arguments: each gradient converted to its argument's type, as the general path does."""
+        epochs, versions = cache.EPOCH, custom.VERSION
+        epoch, version = stamp
+        positions = self.wrt_positions
+        with_value = self.kind == "value_and_grad"
+
+        def fast(args: tuple[Any, ...]) -> Any:
+            if (
+                len(args) != n
+                or epochs[0] != epoch
+                or versions[0] != version
+                or _shapes(args) != shapes
+                or (moved is not None and moved())
+            ):
+                return _MISS
+            for q in positions:
+                x = args[q]
+                if type(x) is not float and not (type(x) is np.ndarray and x.dtype.kind == "f"):
+                    return _MISS
+            value, grads = func(*args)
+            if type(grads) is not tuple or len(grads) != len(positions):
+                return _MISS
+            out = []
+            for q, g in zip(positions, grads):
+                x = args[q]
+                if type(x) is float:
+                    out.append(g if type(g) is float else float(g))
+                elif type(g) is np.ndarray and g.dtype == x.dtype and g.flags.writeable:
+                    out.append(g)
+                else:
+                    out.append(gradient_like(g, x))
+            return (value, tuple(out)) if with_value else tuple(out)
 
         return fast
 

@@ -36,6 +36,7 @@ from .context import Context, Handler
 from .control import RET, run_statements
 from .desugar import desugar
 from .expressions import BINOPS
+from .introspection import note_param_types
 from .indexing import assign_subscript, aug_assign_name, aug_assign_subscript
 from .parse import ParsedFunction, parse_function, refuse_unsupported
 from .user_calls import note_arguments, return_arguments
@@ -55,7 +56,8 @@ def _pack_of(tree: Any, names: Any) -> Pack:
     if tree[0] == "dict":
         return Pack("dict", parts, tree[1])
     if tree[0] == "node":  # a NamedTuple, dataclass or registered class: read by attribute
-        return Pack("tuple" if issubclass(tree[1], tuple) else "object", parts, tree[3])
+        kind = "tuple" if issubclass(tree[1], tuple) else "object"
+        return Pack(kind, parts, tree[3], (tree[1], tree[2]))
     return Pack(tree[0], parts)
 
 
@@ -66,9 +68,10 @@ def function(cx: Context) -> Function:
     node = desugar(node)
     names = signature_names(args)
     params = bind_params(cx, names)
-    callee = cx.callee and cx.param_leaves is None
+    note_param_types(cx, names)
+    callee = cx.callee
     if callee:
-        note_arguments(cx, names)
+        note_arguments(cx, params)
     # Defaults in the generated signature only for plain positional parameters.
     plain = not (args.vararg or args.kwarg or args.kwonlyargs)
     defaults = p_defaults(cx, args.defaults) if plain else ()
@@ -105,6 +108,7 @@ def function(cx: Context) -> Function:
         structure=cx.result_structure,
         result_tree=cx.result_tree,
         param_leaves=cx.param_leaves,
+        type_deps=tuple(sorted(cx.type_deps)),
     )
     if callee:
         return_arguments(cx, fn, names)
@@ -334,10 +338,13 @@ STATEMENTS: dict[type, Handler] = {
 
 
 def context_for(
-    parsed: ParsedFunction, program: Program | None = None, trees: tuple[Any, ...] | None = None
+    parsed: ParsedFunction,
+    program: Program | None = None,
+    trees: tuple[Any, ...] | None = None,
+    types: tuple[Any, ...] | None = None,
 ) -> Context:
     """A context to lower ``parsed`` with (in ``program``, or a new one)."""
-    return Context(
+    cx = Context(
         parsed,
         program if program is not None else Program(),
         trees,
@@ -345,21 +352,28 @@ def context_for(
         STATEMENTS,
         lower_callee,
     )
+    cx.types = types
+    return cx
 
 
 def lower_function(
-    f: Any, program: Program | None = None, trees: tuple[Any, ...] | None = None
+    f: Any,
+    program: Program | None = None,
+    trees: tuple[Any, ...] | None = None,
+    types: tuple[Any, ...] | None = None,
 ) -> Function:
     """Parse and lower the Python function ``f`` to IR (in ``program``, or a new one).
 
-    ``trees`` gives the container structure of each argument (see adgen.trees).
+    ``trees`` gives the container structure of each argument (see adgen.trees),
+    ``types`` the type of each (see introspection.py).
     """
-    return function(context_for(parse_function(f), program, trees))
+    return function(context_for(parse_function(f), program, trees, types))
 
 
-def lower_callee(f: Any, program: Program) -> Function:
+def lower_callee(f: Any, program: Program, trees: tuple[Any, ...] | None = None) -> Function:
     """Lower ``f`` as called from another function: its changes to its argument
-    arrays come back to the caller (see user_calls.py)."""
-    cx = context_for(parse_function(f), program)
+    arrays come back to the caller (see user_calls.py). ``trees``: the container
+    structure of its arguments (``*args``, ``**kwargs``, tuples, parameter objects)."""
+    cx = context_for(parse_function(f), program, trees)
     cx.callee = True
     return function(cx)

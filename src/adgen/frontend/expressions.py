@@ -279,6 +279,19 @@ def expr_Call(cx: Context, node: gast.Call) -> Lowered:
     raise cx.error(node, unknown_call_advice(describe(func.obj)))
 
 
+def dict_get(cx: Context, node: gast.Call, d: Pack) -> Lowered:
+    """``d.get(key)`` / ``d.get(key, default)`` with a constant key."""
+    if not 1 <= len(node.args) <= 2 or node.keywords:
+        raise cx.error(node, "dict.get takes a key and an optional default")
+    key = cx.expr(node.args[0])
+    if not isinstance(key, Const):
+        raise cx.error(node, "dict.get needs a constant key here")
+    try:
+        return d.lookup(key.value)
+    except KeyError:
+        return cx.expr(node.args[1]) if len(node.args) == 2 else Const(None)
+
+
 def method_call(cx: Context, node: gast.Call, base: Lowered, name: str) -> Lowered:
     base = live(cx, base, node.func)
     method = method_of(cx, base, name)
@@ -307,6 +320,8 @@ def method_call(cx: Context, node: gast.Call, base: Lowered, name: str) -> Lower
             "items": [Pack("tuple", kv) for kv in zip(keys, base.items, strict=True)],
         }
         return Pack("list", tuple(parts[name]))
+    if isinstance(base, Pack) and base.kind == "dict" and name == "get":
+        return dict_get(cx, node, base)
     if isinstance(base, Pack):
         raise cx.error(node, f"the {base.kind} method .{name}() is not supported")
     base = as_value(cx, base, node.func)

@@ -106,10 +106,10 @@ _NONE = object()
 def _unknown(cx: Context, node: gast.AST, what: str) -> Exception:
     return cx.error(
         node,
-        f"{what}: adgen answers it from the types of the arguments of the call, of "
-        "constants and of module-level objects, but this value is computed inside the "
-        "function (or its argument types are not known here, as under adgen.source or "
-        "as a helper's parameter); test what adgen can see, such as np.ndim(x) == 0",
+        f"{what}: adgen cannot know the type of a value computed inside the function "
+        "(nor of a helper's parameter, nor of arguments under adgen.source); it answers "
+        "from the types of the call's arguments, of constants and of module-level "
+        "objects: test one of those, or what adgen can see, such as np.ndim(x) == 0",
     )
 
 

@@ -31,7 +31,7 @@ import gast
 
 from ..ir import Const, Value, Var
 from ..primitives import lists as prims
-from .basics import as_value, live
+from .basics import as_value, bound_names, live
 from .carried import loop_names, stored_names
 from .context import Context
 from .values import Pack
@@ -241,3 +241,19 @@ def merged(
         with cx.scope.enter(env, block=block):
             out.append(runtime(cx, v, node))
     return out[0], out[1]
+
+
+def list_of(cx: Context, x: Var, runtime: bool) -> Any:
+    """``list(x)`` of a range or an array: the items themselves when ``x`` is a range of
+    constants, else (if ``runtime``) a list value of its rows; None if neither."""
+    op = cx.block.ops[-1] if cx.block.ops else None
+    if (
+        op is not None
+        and op.prim == "make_range"
+        and op.results == [x.name]
+        and x.name not in bound_names(cx)
+        and all(isinstance(a, Const) and type(a.value) is int for a in op.args)
+    ):
+        cx.block.ops.pop()
+        return Pack("list", tuple(Const(k) for k in range(*(a.value for a in op.args))))
+    return cx.emit("list_of", [x], base="rows") if runtime else None

@@ -95,6 +95,12 @@ def list_join_adjoint(g, xs, join="stack", axis=0):
 
 
 @helper
+def list_rows_adjoint(g, x):
+    """The adjoint of ``x`` given the adjoint ``g`` of ``list(x)`` (one per row)."""
+    return np.reshape(np.array(g, dtype=np.result_type(x, float)), np.shape(x))
+
+
+@helper
 def list_position(xs, i):
     """The index ``i`` of ``xs`` (``xs[i]`` valid) counted from the start."""
     return i + len(xs) if i < 0 else i
@@ -426,6 +432,30 @@ define(
         helpers=("list_join_adjoint",),
         list_result=True,
         doc="the adjoint of a list's items given that of np.stack(xs) (or another join)",
+    )
+)
+
+define(
+    Primitive(
+        "list_of",
+        template("list(_0)"),
+        ("x",),
+        jvp=lambda ts, out, x: None if ts[0] is None else call("list_of", ts[0]),
+        vjps=(lambda g, out, x: call("list_rows_adjoint", g, x),),
+        list_result=True,
+        doc="list(x) of an array (its rows) or a range",
+    )
+)
+define(
+    Primitive(
+        "list_rows_adjoint",
+        call_template("list_rows_adjoint"),
+        ("g", "x"),
+        jvp=_linear("list_rows_adjoint"),
+        vjps=(lambda c, out, g, x: call("list_of", c), None),
+        helpers=("list_rows_adjoint",),
+        fresh_array=True,
+        doc="the adjoint of an array given that of the list of its rows",
     )
 )
 

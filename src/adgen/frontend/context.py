@@ -66,6 +66,8 @@ class Context:
         self.loop_depth = 0
         self.callee = False  # lowered as called from another function (user_calls.py)
         self.packed_params: dict[str, Any] = {}  # a callee's container parameters
+        # Lists and dicts the caller passed in: changing them is refused (basics.py).
+        self.argument_packs: list[Any] = []
         # Frames left by a return in an if whose test was known (control.stmt_If).
         self.folded_exits: list[Any] = []
         self.inline_depth = 0

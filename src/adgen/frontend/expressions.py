@@ -36,6 +36,9 @@ from .local_functions import LocalFunction, call_local
 from .user_calls import user_call
 from .values import Lowered, MaybeUnbound, Pack, Parts, Static, describe, is_const, py_const
 
+# Calls answered while compiling (before the primitive tables are consulted).
+_COMPILE_TIME = {**introspection.HANDLERS, dict: lists.call_dict}
+
 BINOPS = {
     gast.Add: "add",
     gast.Sub: "sub",
@@ -248,7 +251,7 @@ def expr_Call(cx: Context, node: gast.Call) -> Lowered:
         return user_call(cx, node, func.func, func.self_value)  # type: ignore[return-value]
     if isinstance(func, Static):
         try:
-            folding = introspection.HANDLERS.get(func.obj)
+            folding = _COMPILE_TIME.get(func.obj)
         except TypeError:
             folding = None
         if folding is not None:

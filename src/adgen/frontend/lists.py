@@ -31,7 +31,7 @@ import gast
 
 from ..ir import Const, Value, Var
 from ..primitives import lists as prims
-from .basics import as_value, bound_names, live
+from .basics import as_value, bound_names, live, refuse_argument_change
 from .carried import loop_names, stored_names
 from .context import Context
 from .values import Pack
@@ -70,6 +70,7 @@ def runtime(cx: Context, v: Any, node: gast.AST, base: str = "items") -> Value:
 def replace(cx: Context, old: Any, new: Any) -> None:
     """Make every binding of the list ``old`` (a Pack by identity, a list value by
     name), directly or inside containers, denote ``new``."""
+    refuse_argument_change(cx, old)
     memo: dict[int, Any] = {}
 
     def subst(v: Any) -> Any:
@@ -257,3 +258,31 @@ def list_of(cx: Context, x: Var, runtime: bool) -> Any:
         cx.block.ops.pop()
         return Pack("list", tuple(Const(k) for k in range(*(a.value for a in op.args))))
     return cx.emit("list_of", [x], base="rows") if runtime else None
+
+
+def call_dict(cx: Context, node: gast.Call, obj: Any) -> Any:
+    """``dict()``, ``dict(d)`` (a copy), ``dict(pairs)`` and ``dict(k=v)`` of values
+    known item by item."""
+    keys: list[Any] = []
+    items: list[Any] = []
+    if len(node.args) > 1:
+        raise cx.error(node, "dict() takes at most one positional argument")
+    if node.args:
+        given = live(cx, cx.expr(node.args[0]), node.args[0])
+        if isinstance(given, Pack) and given.kind == "dict":
+            keys, items = list(given.keys), list(given.items)
+        elif isinstance(given, Pack) and all(
+            isinstance(p, Pack) and len(p.items) == 2 and isinstance(p.items[0], Const)
+            for p in given.items
+        ):
+            keys = [p.items[0].value for p in given.items]
+            items = [p.items[1] for p in given.items]
+        else:
+            raise cx.error(node, "dict() needs a dict or pairs with constant keys here")
+    for kw in node.keywords:
+        if kw.arg is None:
+            raise cx.error(node, "dict(**d) is not supported; use dict(d)")
+        keys.append(kw.arg)
+        items.append(live(cx, cx.expr(kw.value), kw.value))
+    merged = dict(zip(keys, items))  # later keys win, as in Python
+    return Pack("dict", tuple(merged.values()), tuple(merged))

@@ -61,6 +61,15 @@ def _pack_of(tree: Any, names: Any) -> Pack:
     return Pack(tree[0], parts)
 
 
+def _mutable_packs(pack: Pack) -> list[Pack]:
+    """The lists and dicts in an argument's pack (its own object included)."""
+    out = [pack] if pack.kind in ("list", "dict") else []
+    for item in pack.items:
+        if isinstance(item, Pack):
+            out.extend(_mutable_packs(item))
+    return out
+
+
 def function(cx: Context) -> Function:
     node = cx.p.node
     args = node.args
@@ -141,6 +150,9 @@ def bind_params(cx: Context, names: list[str]) -> list[str]:
         else:
             leaves = [cx.namer.claim(user + s) for s in trees.leaf_suffixes(tree)]
             cx.env[user] = _pack_of(tree, iter(leaves))
+            kwarg = cx.p.node.args.kwarg
+            if kwarg is None or user != kwarg.id:  # **kwargs is a new dict
+                cx.argument_packs.extend(_mutable_packs(cx.env[user]))
         params.extend(leaves)
         if cx.param_leaves is not None:
             cx.param_leaves[user] = leaves

@@ -808,3 +808,6 @@ def loop_variables_after_the_loop(x, n):
     for row in np.stack([x, 2.0 * x]):
         last = row
     return np.sum(x * y) + i + np.sum(last)
+
+
+import catalog_everyday  # noqa: E402,F401  (registers its cases)

@@ -43,6 +43,10 @@ def param_names(f: Any) -> list[str]:
     if given is not None:
         return list(given)
     if isinstance(f, Derivative):
+        if f.kind in ("grad", "value_and_grad") and getattr(f._func, "__code__", None):
+            # Its parameters are its function's (compiling it here would not know the
+            # types of the arguments, which isinstance and methods may need).
+            return param_names(f._func)[len(f._lead) :]
         return f._ir().params[len(f._lead) :]
     func, lead, _ = unwrap(f)
     if func is not f:

@@ -124,7 +124,7 @@ def bound_parameters(cx: Context, node: gast.Call, f: Any, self_value: Any) -> l
 def argument(cx: Context, node: gast.AST) -> Any:
     """An argument of a call to a user function: a value, or a container pack."""
     out = live(cx, cx.expr(node), node)
-    if isinstance(out, Pack) and out.kind != "list":
+    if isinstance(out, Pack):
         return out
     if isinstance(out, Multi):
         raise cx.error(node, "this call returns several values: unpack them first (a, b = f(...))")

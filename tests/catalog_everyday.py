@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+from catalog import case
 
 import adgen
-from catalog import case
 
 
 class Coeffs(NamedTuple):

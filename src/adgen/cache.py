@@ -330,9 +330,7 @@ def get(
         if entry is None or not fresh(entry, f) or (need_ir and entry.ir is None):
             options = dict(zip(("backend", "fallback", "jit_cache"), backend))
             entry = build(
-                Request(
-                    f, kind, wrt, as_tuple, trees, shapes, types, has_aux=has_aux, **options
-                ),
+                Request(f, kind, wrt, as_tuple, trees, shapes, types, has_aux=has_aux, **options),
                 disk=not need_ir,
             )
             # Keep the closure contents alive so their ids stay unique in the key.

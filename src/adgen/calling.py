@@ -342,9 +342,7 @@ class Derivative:
                 return self._call_tree(args, kw, n_extra)
             shapes = _shapes(primal_args) if not kw else None
             types = type_keys(primal_args if not kw else self._bind(list(primal_args), kw))
-            entry = (
-                self._specialised(shapes, types) if shapes is not None else self.compiled(types)
-            )
+            entry = self._specialised(shapes, types) if shapes is not None else self.compiled(types)
             if entry.result_tree is not None:
                 return self._call_tree(args, kw, n_extra)
             out = self._call(entry, args, kw)

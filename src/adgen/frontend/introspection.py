@@ -164,7 +164,9 @@ def call_callable(cx: Context, node: gast.Call, obj: Any) -> Any:
     t = known_type(cx, x)
     if t is None:
         raise _unknown(cx, node, "callable() of this value")
-    return Const(callable(t.obj) if t.has_obj else hasattr(t.cls, "__call__"))
+    if t.has_obj:
+        return Const(callable(t.obj))
+    return Const(any("__call__" in vars(k) for k in t.cls.__mro__))  # as callable(instance)
 
 
 HANDLERS = {

@@ -36,8 +36,8 @@ from .context import Context, Handler
 from .control import RET, run_statements
 from .desugar import desugar
 from .expressions import BINOPS
-from .introspection import note_param_types
 from .indexing import assign_subscript, aug_assign_name, aug_assign_subscript
+from .introspection import note_param_types
 from .parse import ParsedFunction, parse_function, refuse_unsupported
 from .user_calls import note_arguments, return_arguments
 from .values import Lowered, Multi, Pack, Parts, Static, is_const, py_const

@@ -87,9 +87,7 @@ class _Replace(gast.NodeTransformer):
 
 def _is_range(node: gast.AST) -> bool:
     return (
-        isinstance(node, gast.Call)
-        and isinstance(node.func, gast.Name)
-        and node.func.id == "range"
+        isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id == "range"
     )
 
 
@@ -206,7 +204,10 @@ class _Desugar:
             test: gast.expr = load(tmp)
             if isinstance(v.op, gast.Or):
                 test = gast.UnaryOp(op=gast.Not(), operand=test)
-            steps = [assign(tmp, v.values[0]), gast.If(test=test, body=[assign(tmp, rest)], orelse=[])]
+            steps = [
+                assign(tmp, v.values[0]),
+                gast.If(test=test, body=[assign(tmp, rest)], orelse=[]),
+            ]
         return [*steps, assign(s.targets[0].id, load(tmp))]
 
     def build(self, comp: gast.AST, result: str) -> list[gast.stmt]:

@@ -246,17 +246,7 @@ class Derivative:
     def compiled(self, types: tuple[Any, ...] | None = None) -> cache.Compiled:
         """The compiled derivative (compiling it if needed), for arguments of ``types``
         if given (see adgen.frontend.introspection)."""
-        if types is not None:
-            return cache.get(
-                self._func,
-                self._ir_kind,
-                self.wrt_names,
-                self.wrt_tuple,
-                has_aux=self.has_aux,
-                backend=self._backend,
-                types=types,
-            )
-        entry = self._entry
+        entry = self._entry if types is None else None
         if entry is None or not cache.fresh(entry, self._func):
             entry = cache.get(
                 self._func,
@@ -265,8 +255,10 @@ class Derivative:
                 self.wrt_tuple,
                 has_aux=self.has_aux,
                 backend=self._backend,
+                types=types,
             )
-            self._entry = entry
+            if types is None:
+                self._entry = entry
         return entry
 
     @property

@@ -32,6 +32,12 @@ class Case:
     modes: tuple[str, ...] = ("forward", "reverse")
     order: int = 1
 
+    def types(self) -> tuple[Any, ...]:
+        """The argument types it is compiled for (isinstance and methods fold on them)."""
+        from adgen.frontend.introspection import type_keys
+
+        return type_keys(self.make(np.random.default_rng(0)))
+
 
 CASES: list[Case] = []
 

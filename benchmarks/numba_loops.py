@@ -153,7 +153,7 @@ def jax_jit(wl: Workload, level: str, index: int, timeout: float) -> dict[str, A
     except subprocess.TimeoutExpired:
         return {"first": f"did not finish in {timeout:.0f} s"}
     except subprocess.CalledProcessError as exc:
-        return {"skip": (exc.stderr or "failed").strip().splitlines()[-1]}
+        return {"first": "fails: " + (exc.stderr or "?").strip().splitlines()[-1][:60]}
 
 
 def measure(wl: Workload, level: str, jax_timeout: float | None) -> dict[str, Any]:

@@ -179,6 +179,29 @@ class _GlobalsGuard:
         return any(g.get(n, o) is not o for n, o in self.deps)
 
 
+def _still_valid(
+    n: int,
+    shapes: tuple[Any, ...],
+    stamp: tuple[int, int],
+    moved: Callable[[], bool] | None,
+) -> Callable[[tuple[Any, ...]], bool]:
+    """Whether a fast path compiled at ``stamp`` for ``n`` arguments of ``shapes``
+    still answers a call with ``args`` (nothing recompiled or rebound since)."""
+    epochs, versions = cache.EPOCH, custom.VERSION
+    epoch, version = stamp
+
+    def valid(args: tuple[Any, ...]) -> bool:
+        return (
+            len(args) == n
+            and epochs[0] == epoch
+            and versions[0] == version
+            and _shapes(args) == shapes
+            and not (moved is not None and moved())
+        )
+
+    return valid
+
+
 def _guards(entry: cache.Compiled, f: Any) -> Callable[[], bool] | None:
     """A check that the closure cells or globals ``entry`` depends on moved, or None."""
     cells = _cell_guard(entry, f)
@@ -481,23 +504,15 @@ class Derivative:
             return self._make_fast_jvp(entry, shapes)
         if self.kind not in ("grad", "value_and_grad"):
             return None
-        func, (epoch, version) = cache.function_for(entry, self._func), entry.stamp
-        epochs, versions = cache.EPOCH, custom.VERSION
-        n, positions = len(self._params()), self.wrt_positions
-        p = positions[0]
-        moved = _guards(entry, self._func)
+        func = cache.function_for(entry, self._func)
+        n, p = len(self._params()), self.wrt_positions[0]
         with_value = self.kind == "value_and_grad"
+        valid = _still_valid(n, shapes, entry.stamp, _guards(entry, self._func))
         if self.wrt_tuple:
-            return self._make_fast_tuple(func, shapes, n, moved, (epoch, version))
+            return self._make_fast_tuple(func, valid)
 
         def fast(args: tuple[Any, ...]) -> Any:
-            if (
-                len(args) != n
-                or epochs[0] != epoch
-                or versions[0] != version
-                or _shapes(args) != shapes
-                or (moved is not None and moved())
-            ):
+            if not valid(args):
                 return _MISS
             x = args[p]
             tx = type(x)
@@ -518,26 +533,15 @@ class Derivative:
     def _make_fast_tuple(
         self,
         func: Callable[..., Any],
-        shapes: tuple[Any, ...],
-        n: int,
-        moved: Callable[[], bool] | None,
-        stamp: tuple[Any, Any],
+        valid: Callable[[tuple[Any, ...]], bool],
     ) -> Callable[[tuple[Any, ...]], Any]:
         """The fast path of a gradient with respect to a tuple of float or float-array
         arguments: each gradient converted to its argument's type, as the general path does."""
-        epochs, versions = cache.EPOCH, custom.VERSION
-        epoch, version = stamp
         positions = self.wrt_positions
         with_value = self.kind == "value_and_grad"
 
         def fast(args: tuple[Any, ...]) -> Any:
-            if (
-                len(args) != n
-                or epochs[0] != epoch
-                or versions[0] != version
-                or _shapes(args) != shapes
-                or (moved is not None and moved())
-            ):
+            if not valid(args):
                 return _MISS
             for q in positions:
                 x = args[q]

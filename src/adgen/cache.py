@@ -41,6 +41,7 @@ from .ir import Function
 from .pipeline import Kind, Request
 from .program import cell_full
 from .runtime import HELPERS
+from .runtime_xp import XP_HELPERS
 from .settings import config
 
 #: Bumped by :func:`clear_cache`; with :data:`adgen.custom.VERSION`, what an entry's stamp is.
@@ -87,6 +88,8 @@ def namespace_for(emitted: Emitted) -> dict[str, Any]:
         top = module.partition(".")[0]
         ns[top] = sys.modules[top]
     ns.update(HELPERS)
+    if emitted.library is not None:  # array-API code: the helpers of that mode
+        ns.update(XP_HELPERS)
     ns.update(emitted.freevars)
     return ns
 
@@ -97,6 +100,7 @@ def _disk_key(request: Request) -> str | None:
         or request.conform
         or request.name is not None
         or request.backend != "numpy"
+        or request.array_api is not None
     ):
         return None
     return diskcache.key_text(
@@ -291,6 +295,7 @@ def get(
     has_aux: bool = False,
     need_ir: bool = False,
     backend: tuple[Any, ...] = (),
+    array_api: str | None = None,
 ) -> Compiled:
     """The compiled derivative, from the cache or compiled once (thread-safe).
 
@@ -299,10 +304,14 @@ def get(
     number, None if not known); code specialised to them skips the broadcasting
     helpers where shapes are known to agree. ``backend``: ``(name, fallback,
     jit_cache)`` of a backend other than NumPy's (see :mod:`adgen.jit`).
+    ``array_api``: the array library of the arguments, when not NumPy (array-API
+    code, see :mod:`adgen.backend.array_api`).
     """
     key = cache_key(f, kind, wrt, as_tuple, trees, shapes, has_aux)
     if backend:
         key = (key, *backend)
+    if array_api is not None:
+        key = (key, "array_api", array_api)
     entry = _cache.get(key)
     if entry is not None and fresh(entry, f) and not (need_ir and entry.ir is None):
         try:
@@ -317,7 +326,17 @@ def get(
         if entry is None or not fresh(entry, f) or (need_ir and entry.ir is None):
             options = dict(zip(("backend", "fallback", "jit_cache"), backend))
             entry = build(
-                Request(f, kind, wrt, as_tuple, trees, shapes, has_aux=has_aux, **options),
+                Request(
+                    f,
+                    kind,
+                    wrt,
+                    as_tuple,
+                    trees,
+                    shapes,
+                    has_aux=has_aux,
+                    **options,
+                    array_api=array_api,
+                ),
                 disk=not need_ir,
             )
             # Keep the closure contents alive so their ids stay unique in the key.

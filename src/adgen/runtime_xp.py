@@ -224,13 +224,36 @@ def gradient_like(g, x):
     return g
 
 
+def _pair(a, b):
+    """``a`` and ``b`` as arrays of one namespace (a Python number takes the other's dtype)."""
+    return namespace_of(a, b), as_array(a, b), as_array(b, a)
+
+
+@xp_helper
+def maximum_of(a, b):
+    """``np.maximum(a, b)``; two Python numbers (a size in a mean's adjoint) stay one."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return max(a, b)
+    xp, a, b = _pair(a, b)
+    return xp.maximum(a, b)
+
+
+@xp_helper
+def minimum_of(a, b):
+    """``np.minimum(a, b)``; two Python numbers stay one."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return min(a, b)
+    xp, a, b = _pair(a, b)
+    return xp.minimum(a, b)
+
+
 # ---------------------------------------------------------- linear algebra
 
 
 @xp_helper
 def matmul_adjoint_a(g, a, b):
     """The adjoint of ``a`` in ``a @ b`` given the result's adjoint ``g``."""
-    xp = namespace_of(g, a, b)
+    xp, g = namespace_of(g, a, b), as_array(g, a)
     if ndim_of(b) == 1:
         return unbroadcast(xp.expand_dims(g, axis=-1) * b, a)
     if ndim_of(a) == 1:
@@ -241,7 +264,7 @@ def matmul_adjoint_a(g, a, b):
 @xp_helper
 def matmul_adjoint_b(g, a, b):
     """The adjoint of ``b`` in ``a @ b`` given the result's adjoint ``g``."""
-    xp = namespace_of(g, a, b)
+    xp, g = namespace_of(g, a, b), as_array(g, b)
     if ndim_of(a) == 1:
         if ndim_of(b) > 1:
             return unbroadcast(xp.expand_dims(a, axis=-1) * xp.expand_dims(g, axis=-2), b)
@@ -281,7 +304,7 @@ def dot_adjoint_b(g, a, b):
         return unbroadcast(a * g, b)
     k = 0 if nb == 1 else nb - 2
     lead = list(range(na - 1))
-    xp = namespace_of(g, a, b)
+    xp, g = namespace_of(g, a, b), as_array(g, b)
     return xp.moveaxis(xp.tensordot(a, g, axes=(lead, lead)), 0, k)
 
 
@@ -320,6 +343,27 @@ def written(y, index, v, add=False):
 
 
 @xp_helper
+def copied(x):
+    """``x.copy()``: a list's or dict's copy, or an array's."""
+    if isinstance(x, (list, dict, set)):
+        return x.copy()
+    return namespace_of(x).asarray(x, copy=True)
+
+
+@xp_helper
+def gather_written(g, index):
+    """``g[index]``: the adjoint of ``v`` in ``y[index] = v`` (a repeated integer index,
+    where only the last write counts, is refused)."""
+    if int_array_index(index):
+        raise ValueError(
+            "adgen refuses this derivative: a write at an integer-array index (which may "
+            f"repeat positions) has no array-API adjoint in {namespace_of(g).__name__}; use "
+            "slices, or NumPy arrays"
+        )
+    return g[index]
+
+
+@xp_helper
 def setitem(y, index, v):
     """A copy of ``y`` with ``y[index] = v``."""
     return written(y, index, v)
@@ -329,6 +373,12 @@ def setitem(y, index, v):
 def scatter_add(g, like, index):
     """Zeros shaped like ``like``, with ``g`` added at ``index``: the adjoint of ``like[index]``."""
     return written(zeros_like(as_array(like, g)), index, g, add=True)
+
+
+@xp_helper
+def row_adjoint(g, like, i):
+    """Zeros shaped like ``like`` with row ``i`` set to ``g``: the adjoint of ``like[i]``."""
+    return written(zeros_like(as_array(like, g)), i, g)
 
 
 @xp_helper

@@ -22,6 +22,7 @@ subclass used only when the request asks for an array library.
 from __future__ import annotations
 
 import ast
+import copy
 from typing import Any
 
 from ..errors import DifferentiationError
@@ -61,7 +62,7 @@ RENAMED = {
 #: NumPy names the array API has under the same name and meaning.
 SAME = frozenset(
     """abs acos acosh add asin asinh atan atan2 atanh ceil cos cosh divide exp expm1 floor
-    log log1p log2 log10 logaddexp maximum minimum multiply negative positive sign sin sinh
+    log log1p log2 log10 logaddexp multiply negative positive sign sin sinh
     sqrt square subtract tan tanh trunc round hypot copysign floor_divide remainder
     where sum prod max min mean std var matmul tensordot vecdot reshape broadcast_to
     expand_dims squeeze stack zeros ones zeros_like ones_like full full_like empty empty_like
@@ -74,12 +75,31 @@ SAME = frozenset(
 )
 
 #: NumPy names answered by a helper of :mod:`adgen.runtime_xp`.
-HELPED = {"shape": "shape_of", "ndim": "ndim_of", "size": "size_of", "dot": "dot"}
+HELPED = {
+    "shape": "shape_of",
+    "ndim": "ndim_of",
+    "size": "size_of",
+    "dot": "dot",
+    "maximum": "maximum_of",
+    "minimum": "minimum_of",
+}
 
 #: Functions whose NumPy signature takes ``axis`` second, where the standard wants a keyword.
 AXIS_SECOND = frozenset(
     """sum prod max min mean std var all any argmax argmin sort argsort flip expand_dims
     squeeze concat stack cumulative_sum cumulative_prod""".split()
+)
+
+#: Array methods written as the NumPy function of the same name (then translated).
+METHODS = frozenset(
+    """astype sum prod mean max min std var all any argmax argmin reshape clip squeeze
+    cumsum round conj dot""".split()
+)
+
+#: NumPy array methods with no array-API form (or another meaning in PyTorch).
+NUMPY_ONLY = frozenset(
+    """transpose swapaxes fill repeat take put sort argsort diagonal trace nonzero ptp
+    searchsorted compress choose resize cumprod tobytes view flat""".split()
 )
 
 #: Names a generated function must not give user values in this mode.
@@ -102,6 +122,14 @@ class _Translate(ast.NodeTransformer):
         self.helpers = helpers
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and not (isinstance(func.value, ast.Name) and func.value.id in ("np", "scipy", XP))
+            and not _dotted(func).startswith("np.")
+        ):
+            out = self._method(func, node)
+            return out if out is node else self.visit(out)
         self.generic_visit(node)
         func = node.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
@@ -111,6 +139,35 @@ class _Translate(ast.NodeTransformer):
             elif func.value.id == XP and func.attr == "tensordot" and len(node.args) >= 3:
                 node.keywords.insert(0, ast.keyword(arg="axes", value=node.args[2]))
                 node.args = node.args[:2]
+        return node
+
+    def _method(self, func: ast.Attribute, node: ast.Call) -> ast.expr:
+        """``x.sum(0)`` as ``np.sum(x, 0)`` (translated next), ``x.copy()`` as a copy."""
+        name, args = func.attr, [func.value, *node.args]
+        if name == "copy" and not node.args:
+            self.helpers.add("copied")
+            return _call("copied", [func.value], [])
+        if name in ("ravel", "flatten") and not node.args:
+            return _call("np.reshape", [func.value, ast.Constant(-1)], [])
+        if name == "reshape" and len(node.args) > 1:
+            args = [func.value, ast.Tuple(elts=node.args, ctx=ast.Load())]
+        elif name == "astype":
+            args = [func.value, *(_dtype(a) for a in node.args)]
+        elif name in NUMPY_ONLY:
+            refuse(f"the array method .{name}()", self.library)
+        elif name not in METHODS:  # a list's .append, a string's .format...
+            node.args = [self.visit(a) for a in node.args]
+            node.keywords = [self.visit(k) for k in node.keywords]
+            func.value = self.visit(func.value)
+            return node
+        return _call(f"np.{name}", args, node.keywords)
+
+    def visit_Slice(self, node: ast.Slice) -> ast.AST:
+        self.generic_visit(node)
+        step = node.step
+        if self.library == "torch" and isinstance(step, (ast.UnaryOp, ast.Constant)):
+            if isinstance(step, ast.UnaryOp) or (isinstance(step.value, int) and step.value < 0):
+                refuse("a slice with a negative step", self.library, "has no PyTorch form")
         return node
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
@@ -123,6 +180,9 @@ class _Translate(ast.NodeTransformer):
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         self.generic_visit(node)
+        if node.attr == "size" and not (isinstance(node.value, ast.Name) and node.value.id == "np"):
+            self.helpers.add("size_of")  # PyTorch's .size is a method
+            return _call("size_of", [node.value], [])
         if not isinstance(node.value, ast.Name):
             if _dotted(node).startswith("np."):
                 refuse(f"{_dotted(node)}", self.library)
@@ -141,6 +201,21 @@ class _Translate(ast.NodeTransformer):
             )
         refuse(f"np.{name}", self.library)
         return node
+
+
+def _call(dotted: str, args: list[ast.expr], keywords: list[ast.keyword]) -> ast.Call:
+    func: ast.expr = ast.Name(id=dotted.split(".")[0], ctx=ast.Load())
+    for part in dotted.split(".")[1:]:
+        func = ast.Attribute(value=func, attr=part, ctx=ast.Load())
+    return ast.Call(func=func, args=args, keywords=keywords)
+
+
+def _dtype(node: ast.expr) -> ast.expr:
+    """A dtype argument with Python's ``float``/``int``/``bool`` as the library's own."""
+    if isinstance(node, ast.Name) and node.id in ("float", "int", "bool"):
+        attr = {"float": "float64", "int": "int64", "bool": "bool"}[node.id]
+        return ast.Attribute(value=ast.Name(id=XP, ctx=ast.Load()), attr=attr, ctx=ast.Load())
+    return node
 
 
 def _dotted(node: ast.expr) -> str:
@@ -176,7 +251,7 @@ class ArrayAPIEmitter(Emitter):
 
     def value(self, v: Value) -> ast.expr:
         if isinstance(v, Const):
-            return self.translate.visit(const_expr(v.value))
+            return self.translate.visit(copy.deepcopy(const_expr(v.value)))
         return super().value(v)
 
     def op_expr(self, op: Op) -> ast.expr:
@@ -190,7 +265,7 @@ class ArrayAPIEmitter(Emitter):
             )
         if prim.modules:
             refuse(_what(op), self.library)
-        return self.translate.visit(super().op_expr(op))
+        return self.translate.visit(copy.deepcopy(super().op_expr(op)))
 
     def function(self, name: str, doc: str) -> Emitted:
         out = super().function(name, doc)

@@ -156,7 +156,10 @@ def broadcast_like(g, like):
     shape = shape_of(like)
     if shape_of(g) == shape:
         return g
-    return namespace_of(g, like).broadcast_to(as_array(g, like), shape)
+    xp = namespace_of(g, like)
+    if hasattr(like, "chunks") and len(shape_of(g)) == 0:  # Dask: in like's chunks
+        return xp.broadcast_to(as_array(g, like), shape, chunks=like.chunks)
+    return xp.broadcast_to(as_array(g, like), shape)
 
 
 @xp_helper
@@ -338,6 +341,17 @@ def written(y, index, v, add=False):
         )
     xp = namespace_of(y, v)
     out = xp.asarray(y, copy=True)
+    parts = index if isinstance(index, tuple) else (index,)
+    for part in parts:
+        if hasattr(part, "chunks") and xp.isdtype(part.dtype, "bool") and ndim_of(v) > 0:
+            raise ValueError(
+                "adgen refuses this derivative: a write through a boolean mask of a Dask "
+                "array (its values have no known shape); use xp.where, or NumPy arrays"
+            )
+    if any(p is None for p in parts):  # np.newaxis: write into the index without it
+        plain = tuple(p for p in parts if p is not None)
+        v = xp.reshape(xp.broadcast_to(as_array(v, y), shape_of(out[index])), shape_of(out[plain]))
+        index = plain
     out[index] = out[index] + v if add else v
     return out
 

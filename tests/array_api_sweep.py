@@ -12,10 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
-import adgen
 from catalog import CASES
 
+import adgen
 
 REASONS: dict[str, str] = {}
 
@@ -48,16 +47,17 @@ def sweep(
         if mode == "reverse":
             ct = np.ones_like(np.asarray(out, dtype=float))
             want = adgen.vjp(case.f, wrt)(*args, ct if np.ndim(out) else 1.0)
-            lib_ct = to_lib(ct) if np.ndim(out) else 1.0
-            call = lambda: adgen.vjp(case.f, wrt)(*lib_args, lib_ct)  # noqa: E731
+            extra = to_lib(ct) if np.ndim(out) else 1.0
         else:
             k = wrt if isinstance(wrt, int) else 0
             t = np.ones_like(np.asarray(args[k], dtype=float))
             want = adgen.jvp(case.f, wrt)(*args, t if np.ndim(args[k]) else 1.0)[1]
-            lib_t = to_lib(t) if np.ndim(args[k]) else 1.0
-            call = lambda: adgen.jvp(case.f, wrt)(*lib_args, lib_t)[1]  # noqa: E731
+            extra = to_lib(t) if np.ndim(args[k]) else 1.0
         try:
-            got = call()
+            if mode == "reverse":
+                got = adgen.vjp(case.f, wrt)(*lib_args, extra)
+            else:
+                got = adgen.jvp(case.f, wrt)(*lib_args, extra)[1]
         except adgen.DifferentiationError as exc:
             assert library in str(exc).lower(), (case.name, str(exc))
             refused.append(case.name)

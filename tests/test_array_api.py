@@ -152,3 +152,20 @@ def test_cupy_gradient_equals_numpy():
     np.testing.assert_allclose(cupy.asnumpy(got), adgen.grad(loss)(w, X, y), rtol=1e-10)
     agreed, _ = sweep("cupy", cupy.asarray, cupy.asnumpy)
     assert len(agreed) >= 25
+
+
+def test_array_api_helpers_stand_alone():
+    """Each helper reads only builtins, the shim and other array-API helpers (so the
+    module ``adgen generate --array-api`` copies them into needs nothing more)."""
+    import builtins
+
+    from adgen.runtime import _free_names
+    from adgen.runtime_xp import XP_GLOBALS, XP_HELPERS
+
+    for name, f in XP_HELPERS.items():
+        extra = {
+            n
+            for n in _free_names(f)
+            if n not in XP_HELPERS and n not in XP_GLOBALS and not hasattr(builtins, n)
+        }
+        assert not extra, (name, extra)

@@ -46,6 +46,7 @@ from .ir import Function
 from .pipeline import Kind, Request
 from .primitives.core import const_expr
 from .runtime import helper_source
+from .runtime_xp import XP_HELPERS, XP_IMPORTS
 from .targets import (  # noqa: F401  (the targets ``adgen generate`` takes, re-exported)
     Target,
     TargetError,
@@ -78,6 +79,8 @@ class Derivatives:
     wrt: tuple[str, ...]
     parts: list[Emitted]
     callees: list[Emitted] = field(default_factory=list)
+    # Written against the array API (adgen generate --array-api), not NumPy.
+    array_api: bool = False
 
 
 #: Names the generated module defines besides the derivatives.
@@ -104,15 +107,18 @@ def located(target: Target) -> Iterator[None]:
         raise TargetError(" ".join(str(exc).split()), target.location) from None
 
 
-def derivatives(target: Target, mode: str, wrt: WrtSpec = 0) -> Derivatives:
-    """The derivative functions of ``target`` in ``mode`` ("forward" or "reverse")."""
+def derivatives(
+    target: Target, mode: str, wrt: WrtSpec = 0, array_api: bool = False
+) -> Derivatives:
+    """The derivative functions of ``target`` in ``mode`` ("forward" or "reverse");
+    ``array_api``: written against the array API (see :mod:`adgen.backend.array_api`)."""
     if mode not in MODES:
         raise DifferentiationError(f"mode must be 'forward' or 'reverse', not {mode!r}")
     with located(target):
-        return _derivatives(target, mode, wrt)
+        return _derivatives(target, mode, wrt, array_api)
 
 
-def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
+def _derivatives(target: Target, mode: str, wrt: WrtSpec, array_api: bool) -> Derivatives:
     _, positions, as_tuple = normalize_wrt(target.func, wrt)
     primal = pipeline.lower(target.func)
     wrt_list = tuple(primal.params[p] for p in positions)
@@ -131,7 +137,15 @@ def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
     callees: dict[str, Emitted] = {}
 
     def part(kind: Kind, name: str) -> Function:
-        request = Request(primal, kind, wrt_list, as_tuple, conform=True, name=name)
+        request = Request(
+            primal,
+            kind,
+            wrt_list,
+            as_tuple,
+            conform=True,
+            name=name,
+            array_api="array-API" if array_api else None,
+        )
         state = pipeline.run(request)
         main, *called = state.emitted
         parts.append(main)
@@ -155,7 +169,7 @@ def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
                 f"    return {base}_value_and_grad({args})[1]\n"
             )
             parts.append(Emitted(f"{base}_grad", grad))
-    return Derivatives(target, mode, wrt_list, parts, list(callees.values()))
+    return Derivatives(target, mode, wrt_list, parts, list(callees.values()), array_api)
 
 
 def _array_literal(value: np.ndarray) -> str | None:
@@ -304,18 +318,25 @@ def generate_module(groups: Sequence[Derivatives], command: str | None = None) -
             seen.add(p.name)
             body += ["", "", p.source.rstrip("\n")]
     helpers = set().union(*(p.helpers for d in groups for p in (*d.parts, *d.callees)))
+    array_api = any(d.array_api for d in groups)
     if helpers:
         body += [
             "",
             "",
             "# Helpers called by the functions above.",
             "",
-            helper_source(helpers).rstrip("\n"),
+            helper_source(helpers, XP_HELPERS if array_api else None).rstrip("\n"),
         ]
     # NumPy is imported only where the code uses it (a scalar derivative may not).
-    numpy = re.search(r"\bnp\.", "\n".join(body + consts)) is not None
-    doc += ["", *_needs(modules, imports, numpy), '"""']
+    code = "\n".join(body + consts)
+    if array_api:  # (the comments that quote the NumPy source need no import)
+        code = "\n".join(x for x in code.splitlines() if not x.lstrip().startswith("#"))
+    numpy = re.search(r"\bnp\.", code) is not None
+    shim = ["array_api_compat"] if array_api else []
+    doc += ["", *_needs([*modules, *shim], imports, numpy), '"""']
     out = header + doc + [""] + (["import numpy as np"] if numpy else [])
+    if array_api:  # the array-API shim, which finds each call's namespace
+        out += XP_IMPORTS.rstrip("\n").split("\n")
     out += [f"import {m}" for m in modules]
     if imports:
         out += [""] + imports

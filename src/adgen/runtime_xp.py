@@ -227,7 +227,8 @@ def gradient_like(g, x):
     return g
 
 
-def _pair(a, b):
+@xp_helper
+def pair_of(a, b):
     """``a`` and ``b`` as arrays of one namespace (a Python number takes the other's dtype)."""
     return namespace_of(a, b), as_array(a, b), as_array(b, a)
 
@@ -237,7 +238,7 @@ def maximum_of(a, b):
     """``np.maximum(a, b)``; two Python numbers (a size in a mean's adjoint) stay one."""
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return max(a, b)
-    xp, a, b = _pair(a, b)
+    xp, a, b = pair_of(a, b)
     return xp.maximum(a, b)
 
 
@@ -246,7 +247,7 @@ def minimum_of(a, b):
     """``np.minimum(a, b)``; two Python numbers stay one."""
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return min(a, b)
-    xp, a, b = _pair(a, b)
+    xp, a, b = pair_of(a, b)
     return xp.minimum(a, b)
 
 
@@ -272,6 +273,8 @@ def matmul_adjoint_b(g, a, b):
         if ndim_of(b) > 1:
             return unbroadcast(xp.expand_dims(a, axis=-1) * xp.expand_dims(g, axis=-2), b)
         return unbroadcast(g * a, b)
+    if ndim_of(b) == 1 and ndim_of(a) == 2:  # a.T @ g, as one contraction over the rows
+        return xp.tensordot(g, a, axes=([0], [0]))
     if ndim_of(b) == 1:
         return unbroadcast(xp.matmul(xp.matrix_transpose(a), xp.expand_dims(g, axis=-1))[..., 0], b)
     return unbroadcast(xp.matmul(xp.matrix_transpose(a), g), b)
@@ -335,7 +338,7 @@ def written(y, index, v, add=False):
     if int_array_index(index) and add:
         xp = namespace_of(y)
         raise ValueError(
-            "adgen refuses this derivative: adding at an integer-array index (np.add.at, "
+            "adgen refuses this derivative: adding at an integer-array index (NumPy's add.at, "
             f"which repeated indices need) has no array-API form in {xp.__name__}; use "
             "slices or a boolean mask, or NumPy arrays"
         )
@@ -348,7 +351,7 @@ def written(y, index, v, add=False):
                 "adgen refuses this derivative: a write through a boolean mask of a Dask "
                 "array (its values have no known shape); use xp.where, or NumPy arrays"
             )
-    if any(p is None for p in parts):  # np.newaxis: write into the index without it
+    if any(p is None for p in parts):  # a newaxis: write into the index without it
         plain = tuple(p for p in parts if p is not None)
         v = xp.reshape(xp.broadcast_to(as_array(v, y), shape_of(out[index])), shape_of(out[plain]))
         index = plain

@@ -69,7 +69,9 @@ def main(argv: list[str] | None = None) -> dict:
     sample = dask.compute(on_dask, scheduler="sync")[0]
     np.testing.assert_allclose(sample[1], vg(TRUE_W, Xs, ys)[1], rtol=1e-10)
 
-    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True) as cluster:
+    with LocalCluster(
+        n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         with Client(cluster) as client:
             # Not persisted: each evaluation makes the chunks again on the workers, so
             # that no process holds more than a few of them.

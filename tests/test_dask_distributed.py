@@ -60,15 +60,3 @@ def test_gradient_on_a_two_worker_cluster_equals_numpy(client):
     np.testing.assert_allclose(value, want_value, rtol=1e-12)
     # What the workers keep is chunked: no task of the graph outputs all rows of X.
     assert all(c <= 300 for c in X.chunks[0])
-
-
-def test_scipy_fit_through_the_example(client):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
-    pytest.importorskip("scipy")
-    import dask_logistic
-
-    result = dask_logistic.main(["--rows", "4000", "--chunk", "1000"])
-    assert result["max_abs_error_of_w"] < 0.5 and result["evaluations"] > 1

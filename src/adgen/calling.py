@@ -23,6 +23,7 @@ import numpy as np
 from . import cache, custom, runtime_xp, trees
 from .arguments import check_differentiable, check_real, check_value, describe
 from .errors import ArgumentError, DifferentiationError, NotScalarOutputError
+from .frontend.introspection import type_keys
 from .highlight import to_html
 from .ir import Function, clone
 from .jit import check_options
@@ -43,6 +44,10 @@ def param_names(f: Any) -> list[str]:
     if given is not None:
         return list(given)
     if isinstance(f, Derivative):
+        if f.kind in ("grad", "value_and_grad") and getattr(f._func, "__code__", None):
+            # Its parameters are its function's (compiling it here would not know the
+            # types of the arguments, which isinstance and methods may need).
+            return param_names(f._func)[len(f._lead) :]
         return f._ir().params[len(f._lead) :]
     func, lead, _ = unwrap(f)
     if func is not f:
@@ -239,9 +244,10 @@ class Derivative:
     def _ir_kind(self) -> Kind:
         return {"grad": "grad", "value_and_grad": "grad", "vjp": "vjp", "jvp": "jvp"}[self.kind]  # type: ignore[return-value]
 
-    def compiled(self) -> cache.Compiled:
-        """The compiled derivative (compiling it if needed)."""
-        entry = self._entry
+    def compiled(self, types: tuple[Any, ...] | None = None) -> cache.Compiled:
+        """The compiled derivative (compiling it if needed), for arguments of ``types``
+        if given (see adgen.frontend.introspection)."""
+        entry = self._entry if types is None else None
         if entry is None or not cache.fresh(entry, self._func):
             entry = cache.get(
                 self._func,
@@ -250,8 +256,10 @@ class Derivative:
                 self.wrt_tuple,
                 has_aux=self.has_aux,
                 backend=self._backend,
+                types=types,
             )
-            self._entry = entry
+            if types is None:
+                self._entry = entry
         return entry
 
     @property
@@ -260,18 +268,22 @@ class Derivative:
         """The generated Python source of this derivative."""
         return self.compiled().source
 
-    def _ir(self) -> Function:
-        """The IR of what calling this object computes (for higher derivatives)."""
-        entry = self.compiled()
+    def _ir(self, types: tuple[Any, ...] | None = None) -> Function:
+        """The IR of what calling this object computes (for higher derivatives), for
+        arguments of ``types`` if given."""
+        entry = self.compiled(types)
         if entry.ir is None:  # loaded from the disk cache: compile to get the IR
-            entry = self._entry = cache.get(
+            entry = cache.get(
                 self._func,
                 self._ir_kind,
                 self.wrt_names,
                 self.wrt_tuple,
                 has_aux=self.has_aux,
                 need_ir=True,
+                types=types,
             )
+            if types is None:
+                self._entry = entry
         ir = clone(entry.ir)
         if self.kind == "grad" and self.has_aux:  # ((value, grads), aux) -> (grads, aux)
             ir.structure = (ir.structure[0][1], ir.structure[1])
@@ -326,7 +338,8 @@ class Derivative:
                 library = library_of((*primal_args, *kw.values()))
                 if library is not None:
                     return self._call(self._for_library(library), args, kw)
-            entry = self._specialised(shapes) if shapes is not None else self.compiled()
+            types = type_keys(primal_args if not kw else self._bind(list(primal_args), kw))
+            entry = self._specialised(shapes, types) if shapes is not None else self.compiled(types)
             if entry.result_tree is not None:
                 return self._call_tree(args, kw, n_extra)
             out = self._call(entry, args, kw)
@@ -405,9 +418,9 @@ class Derivative:
 
         return fast
 
-    def _specialised(self, shapes: tuple[Any, ...]) -> cache.Compiled:
-        """The derivative compiled for arguments of these shapes (see cache.get)."""
-        entry = self._by_shapes.get(shapes)
+    def _specialised(self, shapes: tuple[Any, ...], types: tuple[Any, ...]) -> cache.Compiled:
+        """The derivative compiled for arguments of these shapes and types (see cache.get)."""
+        entry = self._by_shapes.get((shapes, types))
         if entry is None or not cache.fresh(entry, self._func):
             entry = cache.get(
                 self._func,
@@ -417,10 +430,11 @@ class Derivative:
                 shapes=shapes,
                 has_aux=self.has_aux,
                 backend=self._backend,
+                types=types,
             )
             if len(self._by_shapes) > 64:  # many shapes: keep the latest only
                 self._by_shapes.clear()
-            self._by_shapes[shapes] = entry
+            self._by_shapes[shapes, types] = entry
         self._last = entry
         return entry
 
@@ -464,6 +478,7 @@ class Derivative:
             or entry.global_deps
             or entry.result_tree is not None
             or entry.has_aux
+            or entry.type_deps  # its checks do not look at types
         ):
             return None
         if self.kind == "jvp":
@@ -579,6 +594,7 @@ class Derivative:
             key,
             has_aux=self.has_aux,
             backend=self._backend,
+            types=type_keys(primals),
         )
         parts = [trees.leaves(p, t) for p, t in zip(primals, structure, strict=True)]
         flat = [leaf for part in parts for leaf in part]
@@ -654,7 +670,7 @@ class Derivative:
         plain = self._plain_signature()
         if plain and not kw and len(args) == len(self._params()):
             return args
-        sig = inspect.signature(self._func)
+        sig = inspect.signature(self._func, follow_wrapped=False)
         try:
             bound = sig.bind(*args, **kw)
         except TypeError as exc:

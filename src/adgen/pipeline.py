@@ -66,6 +66,9 @@ class Request:
     as_tuple: bool = False
     trees: tuple[Any, ...] | None = None
     shapes: tuple[Any, ...] | None = None
+    # The type of each argument of the call it is for (adgen.frontend.introspection.type_key);
+    # None: not known (isinstance and methods of arguments are then refused).
+    types: tuple[Any, ...] | None = None
     conform: bool = False
     name: str | None = None
     has_aux: bool = False
@@ -122,7 +125,9 @@ class Stage:
 # ------------------------------------------------------------------ lowering
 
 
-def lower(f: Any, trees: tuple[Any, ...] | None = None) -> Function:
+def lower(
+    f: Any, trees: tuple[Any, ...] | None = None, types: tuple[Any, ...] | None = None
+) -> Function:
     """The IR of ``f``: lowered from source, or kept by adgen if it generated ``f``
     (or a copy of ``f`` if it is IR already, lowered once for several requests).
 
@@ -137,14 +142,14 @@ def lower(f: Any, trees: tuple[Any, ...] | None = None) -> Function:
                 "differentiating a derivative with tuple, list or dict arguments is not "
                 "supported; pass arrays"
             )
-        fn = clone(ir() if callable(ir) else ir)
+        fn = clone((ir(types) if types else ir()) if callable(ir) else ir)
         if fn.program is not None:  # derivatives of it go into a program of its own
             fn.program = fn.program.copy()
         return fn
     ruled = lower_custom(f)
     if ruled is not None and trees is None:
         return ruled
-    return lower_function(f, trees=trees)
+    return lower_function(f, trees=trees, types=types)
 
 
 def _callees(fn: Function) -> list[Function]:
@@ -155,7 +160,7 @@ def _callees(fn: Function) -> list[Function]:
 
 def _lower(state: State) -> None:
     req = state.request
-    primal = lower(req.func, req.trees)
+    primal = lower(req.func, req.trees, req.types)
     wrt, as_tuple = list(req.wrt), req.as_tuple
     if primal.param_leaves is not None:
         wrt = [leaf for w in wrt for leaf in primal.param_leaves.get(w, [w])]

@@ -334,11 +334,11 @@ class Derivative:
             ):
                 return self._call_tree(args, kw, n_extra)
             shapes = _shapes(primal_args) if not kw else None
+            types = type_keys(primal_args if not kw else self._bind(list(primal_args), kw))
             if shapes is None or None in shapes:  # perhaps Dask, PyTorch, CuPy arrays
                 library = library_of((*primal_args, *kw.values()))
                 if library is not None:
-                    return self._call(self._for_library(library), args, kw)
-            types = type_keys(primal_args if not kw else self._bind(list(primal_args), kw))
+                    return self._call(self._for_library(library, types), args, kw)
             entry = self._specialised(shapes, types) if shapes is not None else self.compiled(types)
             if entry.result_tree is not None:
                 return self._call_tree(args, kw, n_extra)
@@ -438,7 +438,7 @@ class Derivative:
         self._last = entry
         return entry
 
-    def _for_library(self, library: str) -> cache.Compiled:
+    def _for_library(self, library: str, types: tuple[Any, ...]) -> cache.Compiled:
         """The derivative written against the array API, for arrays of ``library``
         (see :mod:`adgen.backend.array_api`)."""
         if self._backend:
@@ -457,6 +457,7 @@ class Derivative:
             self.wrt_names,
             self.wrt_tuple,
             has_aux=self.has_aux,
+            types=types,
             array_api=library,
         )
         self._last = entry

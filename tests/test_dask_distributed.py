@@ -2,10 +2,13 @@
 
 The LocalCluster is started and stopped here; X and y are made on the workers,
 chunk by chunk, and the gradient comes back without X ever being gathered into
-this process (the client only receives the 4 numbers of the gradient).
+this process (the client only receives the gradient's numbers).
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,18 +20,8 @@ distributed = pytest.importorskip("dask.distributed", reason="dask[distributed] 
 import dask  # noqa: E402
 import dask.array as da  # noqa: E402
 
-D = 4
-
-
-def loss(w, X, y):
-    z = X @ w
-    return np.sum(np.logaddexp(0.0, z) - y * z) / X.shape[0]
-
-
-def _block(seed, rows):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((rows, D))
-    return X, (rng.random(rows) < 0.5).astype(float)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+from dask_logistic import D, _block, loss  # noqa: E402  (the example's data and loss)
 
 
 @pytest.fixture(scope="module")

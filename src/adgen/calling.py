@@ -244,10 +244,13 @@ class Derivative:
     def _ir_kind(self) -> Kind:
         return {"grad": "grad", "value_and_grad": "grad", "vjp": "vjp", "jvp": "jvp"}[self.kind]  # type: ignore[return-value]
 
-    def compiled(self, types: tuple[Any, ...] | None = None) -> cache.Compiled:
+    def compiled(
+        self, types: tuple[Any, ...] | None = None, library: str | None = None
+    ) -> cache.Compiled:
         """The compiled derivative (compiling it if needed), for arguments of ``types``
-        if given (see adgen.frontend.introspection)."""
-        entry = self._entry if types is None else None
+        if given (see adgen.frontend.introspection), written against the array API
+        for arrays of ``library`` if given (see adgen.backend.array_api)."""
+        entry = self._entry if types is None and library is None else None
         if entry is None or not cache.fresh(entry, self._func):
             entry = cache.get(
                 self._func,
@@ -255,10 +258,11 @@ class Derivative:
                 self.wrt_names,
                 self.wrt_tuple,
                 has_aux=self.has_aux,
-                backend=self._backend,
+                backend=() if library else self._backend,
                 types=types,
+                array_api=library,
             )
-            if types is None:
+            if types is None and library is None:
                 self._entry = entry
         return entry
 
@@ -451,15 +455,7 @@ class Derivative:
                 f"derivatives on {library} arrays need array-api-compat: "
                 "pip install 'adgen[array-api]'"
             )
-        entry = cache.get(
-            self._func,
-            self._ir_kind,
-            self.wrt_names,
-            self.wrt_tuple,
-            has_aux=self.has_aux,
-            types=types,
-            array_api=library,
-        )
+        entry = self.compiled(types, library)
         self._last = entry
         return entry
 

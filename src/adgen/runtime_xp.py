@@ -228,27 +228,26 @@ def gradient_like(g, x):
 
 
 @xp_helper
-def pair_of(a, b):
-    """``a`` and ``b`` as arrays of one namespace (a Python number takes the other's dtype)."""
-    return namespace_of(a, b), as_array(a, b), as_array(b, a)
+def extremum(a, b, largest=True):
+    """``np.maximum(a, b)`` (``np.minimum`` if not ``largest``); two Python numbers
+    (a size in a mean's adjoint) stay one."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return max(a, b) if largest else min(a, b)
+    xp = namespace_of(a, b)
+    a, b = as_array(a, b), as_array(b, a)
+    return xp.maximum(a, b) if largest else xp.minimum(a, b)
 
 
 @xp_helper
 def maximum_of(a, b):
-    """``np.maximum(a, b)``; two Python numbers (a size in a mean's adjoint) stay one."""
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return max(a, b)
-    xp, a, b = pair_of(a, b)
-    return xp.maximum(a, b)
+    """``np.maximum(a, b)``."""
+    return extremum(a, b)
 
 
 @xp_helper
 def minimum_of(a, b):
-    """``np.minimum(a, b)``; two Python numbers stay one."""
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return min(a, b)
-    xp, a, b = pair_of(a, b)
-    return xp.minimum(a, b)
+    """``np.minimum(a, b)``."""
+    return extremum(a, b, largest=False)
 
 
 # ---------------------------------------------------------- linear algebra

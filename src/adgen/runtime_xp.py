@@ -298,6 +298,7 @@ def dot_adjoint_a(g, a, b):
         return unbroadcast(g * b, a)
     k = 0 if nb == 1 else nb - 2
     free_b = [i for i in range(nb) if i != k]
+    g = as_array(g, a)
     return namespace_of(g, a, b).tensordot(g, b, axes=(list(range(na - 1, ndim_of(g))), free_b))
 
 

@@ -41,6 +41,7 @@ from .ir import Function
 from .pipeline import Kind, Request
 from .program import cell_full
 from .runtime import HELPERS
+from .runtime_xp import XP_HELPERS
 from .settings import config
 
 #: Bumped by :func:`clear_cache`; with :data:`adgen.custom.VERSION`, what an entry's stamp is.
@@ -90,6 +91,8 @@ def namespace_for(emitted: Emitted) -> dict[str, Any]:
         top = module.partition(".")[0]
         ns[top] = sys.modules[top]
     ns.update(HELPERS)
+    if emitted.library is not None:  # array-API code: the helpers of that mode
+        ns.update(XP_HELPERS)
     ns.update(emitted.freevars)
     return ns
 
@@ -100,6 +103,7 @@ def _disk_key(request: Request) -> str | None:
         or request.conform
         or request.name is not None
         or request.backend != "numpy"
+        or request.array_api is not None
     ):
         return None
     return diskcache.key_text(
@@ -300,6 +304,7 @@ def get(
     need_ir: bool = False,
     backend: tuple[Any, ...] = (),
     types: tuple[Any, ...] | None = None,
+    array_api: str | None = None,
 ) -> Compiled:
     """The compiled derivative, from the cache or compiled once (thread-safe).
 
@@ -311,10 +316,14 @@ def get(
     the type of each argument (adgen.frontend.introspection.type_key), for code that
     folds ``isinstance`` or methods of arguments; such code is cached under the
     types it depends on, so a call with other types compiles anew.
+    ``array_api``: the array library of the arguments, when not NumPy (array-API
+    code, see :mod:`adgen.backend.array_api`).
     """
     untyped = cache_key(f, kind, wrt, as_tuple, trees, shapes, has_aux)
     if backend:
         untyped = (untyped, *backend)
+    if array_api is not None:
+        untyped = (untyped, "array_api", array_api)
     key = _typed(untyped, types)
     entry = _cache.get(key)
     if entry is not None and fresh(entry, f) and not (need_ir and entry.ir is None):
@@ -330,7 +339,18 @@ def get(
         if entry is None or not fresh(entry, f) or (need_ir and entry.ir is None):
             options = dict(zip(("backend", "fallback", "jit_cache"), backend))
             entry = build(
-                Request(f, kind, wrt, as_tuple, trees, shapes, types, has_aux=has_aux, **options),
+                Request(
+                    f,
+                    kind,
+                    wrt,
+                    as_tuple,
+                    trees,
+                    shapes,
+                    types,
+                    has_aux=has_aux,
+                    **options,
+                    array_api=array_api,
+                ),
                 disk=not need_ir,
             )
             # Keep the closure contents alive so their ids stay unique in the key.

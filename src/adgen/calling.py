@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from . import cache, custom, trees
+from . import cache, custom, runtime_xp, trees
 from .arguments import check_differentiable, check_real, check_value, describe
 from .errors import ArgumentError, DifferentiationError, NotScalarOutputError
 from .frontend.introspection import type_keys
@@ -29,6 +29,7 @@ from .ir import Function, clone
 from .jit import check_options
 from .program import Kind
 from .runtime import NOT_SCALAR, REFUSED, gradient_like
+from .runtime_xp import library_of
 from .tracebacks import annotate, boundary, hide_internal_frames
 from .wrappers import unwrap
 
@@ -292,10 +293,13 @@ class Derivative:
     def _ir_kind(self) -> Kind:
         return {"grad": "grad", "value_and_grad": "grad", "vjp": "vjp", "jvp": "jvp"}[self.kind]  # type: ignore[return-value]
 
-    def compiled(self, types: tuple[Any, ...] | None = None) -> cache.Compiled:
+    def compiled(
+        self, types: tuple[Any, ...] | None = None, library: str | None = None
+    ) -> cache.Compiled:
         """The compiled derivative (compiling it if needed), for arguments of ``types``
-        if given (see adgen.frontend.introspection)."""
-        entry = self._entry if types is None else None
+        if given (see adgen.frontend.introspection), written against the array API
+        for arrays of ``library`` if given (see adgen.backend.array_api)."""
+        entry = self._entry if types is None and library is None else None
         if entry is None or not cache.fresh(entry, self._func):
             entry = cache.get(
                 self._func,
@@ -303,10 +307,11 @@ class Derivative:
                 self.wrt_names,
                 self.wrt_tuple,
                 has_aux=self.has_aux,
-                backend=self._backend,
+                backend=() if library else self._backend,
                 types=types,
+                array_api=library,
             )
-            if types is None:
+            if types is None and library is None:
                 self._entry = entry
         return entry
 
@@ -383,6 +388,10 @@ class Derivative:
                 return self._call_tree(args, kw, n_extra)
             shapes = _shapes(primal_args) if not kw else None
             types = type_keys(primal_args if not kw else self._bind(list(primal_args), kw))
+            if shapes is None or None in shapes:  # perhaps Dask, PyTorch, CuPy arrays
+                library = library_of((*primal_args, *kw.values()))
+                if library is not None:
+                    return self._call(self._for_library(library, types), args, kw)
             entry = self._specialised(shapes, types) if shapes is not None else self.compiled(types)
             if entry.result_tree is not None:
                 return self._call_tree(args, kw, n_extra)
@@ -482,6 +491,23 @@ class Derivative:
         self._last = entry
         return entry
 
+    def _for_library(self, library: str, types: tuple[Any, ...]) -> cache.Compiled:
+        """The derivative written against the array API, for arrays of ``library``
+        (see :mod:`adgen.backend.array_api`)."""
+        if self._backend:
+            raise DifferentiationError(
+                f"backend={self._backend[0]!r} runs on NumPy arrays only, and this call "
+                f"passes {library} arrays; leave backend at its default 'numpy'"
+            )
+        if not runtime_xp.available():
+            raise DifferentiationError(
+                f"derivatives on {library} arrays need array-api-compat: "
+                "pip install 'adgen[array-api]'"
+            )
+        entry = self.compiled(types, library)
+        self._last = entry
+        return entry
+
     def _make_fast(
         self, entry: cache.Compiled, shapes: tuple[Any, ...]
     ) -> Callable[[tuple[Any, ...]], Any] | None:
@@ -575,7 +601,7 @@ class Derivative:
                     raise
                 (value, grads), aux = self._size_one(args, exc), None
             check_value(self._fname, value)
-            grads = self._conform(grads, args, {})
+            grads = self._conform(grads, args, {}, library=entry.emitted.library)
             return _joined(kind, value, grads, aux, entry)
         if kind == "vjp":
             self._check_extra(args, kw, 1)
@@ -598,7 +624,13 @@ class Derivative:
                     "pass a cotangent shaped like the function's output"
                 )
             return _joined(
-                kind, None, self._conform(grads, primals, {}, from_cotangent=True), aux, entry
+                kind,
+                None,
+                self._conform(
+                    grads, primals, {}, from_cotangent=True, library=entry.emitted.library
+                ),
+                aux,
+                entry,
             )
         # jvp
         n = len(self.wrt_names)
@@ -798,8 +830,15 @@ class Derivative:
             check_real(name, value)
 
     def _conform(
-        self, grads: Any, args: Sequence[Any], kw: dict[str, Any], from_cotangent: bool = False
+        self,
+        grads: Any,
+        args: Sequence[Any],
+        kw: dict[str, Any],
+        from_cotangent: bool = False,
+        library: str | None = None,
     ) -> Any:
+        conform = gradient_like if library is None else runtime_xp.gradient_like
+
         def like(pos: int, name: str) -> Any:
             x = args[pos] if pos < len(args) else kw.get(name)
             if from_cotangent:
@@ -814,7 +853,6 @@ class Derivative:
 
         if self.wrt_tuple:
             return tuple(
-                gradient_like(g, like(p, n))
-                for g, p, n in zip(grads, self.wrt_positions, self.wrt_names)
+                conform(g, like(p, n)) for g, p, n in zip(grads, self.wrt_positions, self.wrt_names)
             )
-        return gradient_like(grads, like(self.wrt_positions[0], self.wrt_names[0]))
+        return conform(grads, like(self.wrt_positions[0], self.wrt_names[0]))

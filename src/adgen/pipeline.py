@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .analysis.types import shape_class
+from .backend.array_api import emit_array_api
 from .backend.emit import Emitted, emit_function
 from .backend.numba import emit_numba
 from .backend.numba import refusal as numba_refusal
@@ -77,6 +78,9 @@ class Request:
     backend: str = "numpy"
     fallback: str | None = None
     jit_cache: bool = False
+    # An array library other than NumPy ("dask", "torch"...): emit array-API code
+    # (adgen.backend.array_api) that runs on the namespace of its arguments.
+    array_api: str | None = None
 
 
 @dataclass
@@ -368,6 +372,12 @@ def _emit(state: State) -> None:
     if req.backend == "numba":
         _emit_numba(state, name, doc)
         return
+    if req.array_api:
+        state.emitted = [emit_array_api(fn, name, doc, req.array_api)]
+        state.emitted += [
+            emit_array_api(c, c.name, callee_doc(c), req.array_api) for c in state.callees
+        ]
+        return
     state.emitted = [emit_function(fn, name, doc)]
     state.emitted += [emit_function(c, c.name, callee_doc(c)) for c in state.callees]
 
@@ -407,7 +417,13 @@ def joined(parts: Sequence[Emitted]) -> Emitted:
                 )
             freevars[k] = v
     return Emitted(
-        main.name, "\n\n".join(texts), helpers, freevars, line_locs=locs, modules=modules
+        main.name,
+        "\n\n".join(texts),
+        helpers,
+        freevars,
+        line_locs=locs,
+        modules=modules,
+        library=main.library,
     )
 
 

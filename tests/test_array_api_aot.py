@@ -63,3 +63,19 @@ def test_generate_array_api_imports_only_the_shim_and_runs_on_dask(tmp_path):
 def test_generate_without_the_flag_imports_numpy_alone(tmp_path):
     text, _ = _generate(tmp_path)
     assert _imports(text) == ["import numpy as np"]
+
+
+def test_array_api_with_the_numba_backend_is_refused(tmp_path: Path) -> None:
+    src = tmp_path / "model.py"
+    src.write_text(MODULE)
+    run = subprocess.run(
+        [sys.executable, "-m", "adgen", "generate", f"{src}:rosen", "-o", str(tmp_path / "g.py")]
+        + ["--array-api", "--backend", "numba"],
+        env={"PYTHONPATH": str(SRC), "PATH": ""},
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode != 0
+    assert "do not go together" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (tmp_path / "g.py").exists()

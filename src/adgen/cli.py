@@ -79,6 +79,9 @@ def _add_backend(p: argparse.ArgumentParser) -> None:
         default="numpy",
         help="numba: the derivatives are decorated with numba.njit (the module imports "
         "numba); default numpy",
+    )
+
+
 def _add_array_api(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--array-api",

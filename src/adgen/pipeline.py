@@ -29,7 +29,7 @@ from .frontend.lower import lower_function
 from .ir import Function, Op, Var, VerifyError, all_names, clone, flatten_structure, format_function
 from .ir import verify as verify_ir
 from .jit import NumbaRefusal
-from .passes import cse, dce, licm, simplify
+from .passes import cse, dce, licm, shift_invariance, simplify
 from .primitives import PRIMITIVES
 from .program import Kind
 from .runtime import HELPERS
@@ -420,6 +420,12 @@ STAGES: list[Stage] = [
         _licm,
         "before differentiation, so that a value every iteration recomputed is computed "
         "once outside the loop, and its adjoint reads it there instead of a tape",
+    ),
+    Stage(
+        "invariance",
+        _pass(shift_invariance.run),
+        "before differentiation, so that a max the result provably does not depend on "
+        "(softmax's x - max(x)) is held constant in both modes, and no tie mask is built",
     ),
     Stage(
         "differentiate",

@@ -3,8 +3,9 @@
 Contract: where the inner value has one use, ``a * (1 / b)`` becomes
 ``a / b``, ``a + -b`` becomes ``a - b``, ``(-a) * b`` becomes ``-(a * b)``
 (when ``b`` is defined before ``-a``, so the result still reads defined
-names), and ``-(-a)`` becomes ``+a`` (which :mod:`.positive` drops). The ops
-made redundant are left for DCE.
+names), ``sum(-a)`` becomes ``-sum(a)`` (the negation then applies to the
+smaller, reduced array; exact, as rounding is symmetric), and ``-(-a)``
+becomes ``+a`` (which :mod:`.positive` drops). The ops made redundant are left for DCE.
 
 Before::
 
@@ -37,6 +38,11 @@ def run(fn: Function) -> Function:
                 if neg is not None:
                     op.prim, op.args = "sub", [op.args[1 - i], neg.args[0]]
                     break
+        elif op.prim in ("sum", "mean") and len(op.args) == 1:
+            neg = uses.single(op.args[0], "neg")
+            if neg is not None:
+                neg.prim, neg.attrs = op.prim, dict(op.attrs)
+                op.prim, op.attrs = "neg", {}
         if op.prim == "neg":
             inner = uses.single(op.args[0], "neg")
             if inner is not None:

@@ -77,6 +77,8 @@ class Compiled:
     # With has_aux: the function returns (derivative, aux); lists and dicts of the aux.
     has_aux: bool = False
     aux_tree: Any = None
+    # A grad that returns the gradient(s) alone, not (value, gradient) (Request.value).
+    value_free: bool = False
 
 
 def namespace_for(emitted: Emitted) -> dict[str, Any]:
@@ -108,6 +110,7 @@ def _disk_key(request: Request) -> str | None:
             request.trees,
             request.shapes,
             request.has_aux,
+            request.value,
         ),
     )
 
@@ -134,6 +137,7 @@ def _from_record(record: dict[str, Any], request: Request, when: tuple[int, int]
         code=code,
         namespace=ns,
         has_aux=record["has_aux"],
+        value_free=record.get("value_free", False),
     )
     _bind_cells(entry, request.func)
     return entry
@@ -193,6 +197,7 @@ def _build(request: Request, load: Any = None, disk: bool = True) -> Compiled:
         namespace=ns,
         has_aux=request.has_aux,
         aux_tree=state.aux_tree,
+        value_free=state.value_free,
     )
     _bind_cells(entry, request.func)
     if key is not None:
@@ -260,11 +265,12 @@ def cache_key(
     trees: tuple[Any, ...] | None = None,
     shapes: tuple[Any, ...] | None = None,
     has_aux: bool = False,
+    value: bool = True,
 ) -> Any:
     code = getattr(f, "__code__", None)
     if code is None or getattr(f, "_adgen_ir", None) is not None:
-        return (id(f), kind, wrt, as_tuple, trees, shapes, has_aux)
-    return (code, _closure_key(f), kind, wrt, as_tuple, trees, shapes, has_aux)
+        return (id(f), kind, wrt, as_tuple, trees, shapes, has_aux, value)
+    return (code, _closure_key(f), kind, wrt, as_tuple, trees, shapes, has_aux, value)
 
 
 def fresh(entry: Compiled, f: Any) -> bool:
@@ -291,6 +297,7 @@ def get(
     has_aux: bool = False,
     need_ir: bool = False,
     backend: tuple[Any, ...] = (),
+    value: bool = True,
 ) -> Compiled:
     """The compiled derivative, from the cache or compiled once (thread-safe).
 
@@ -298,9 +305,10 @@ def get(
     ``shapes``: the shape of each argument of the call it is for (``()`` for a
     number, None if not known); code specialised to them skips the broadcasting
     helpers where shapes are known to agree. ``backend``: ``(name, fallback,
-    jit_cache)`` of a backend other than NumPy's (see :mod:`adgen.jit`).
+    jit_cache)`` of a backend other than NumPy's (see :mod:`adgen.jit`). ``value=False``:
+    the caller discards a grad's value (see :attr:`adgen.pipeline.Request.value`).
     """
-    key = cache_key(f, kind, wrt, as_tuple, trees, shapes, has_aux)
+    key = cache_key(f, kind, wrt, as_tuple, trees, shapes, has_aux, value)
     if backend:
         key = (key, *backend)
     entry = _cache.get(key)
@@ -317,7 +325,9 @@ def get(
         if entry is None or not fresh(entry, f) or (need_ir and entry.ir is None):
             options = dict(zip(("backend", "fallback", "jit_cache"), backend))
             entry = build(
-                Request(f, kind, wrt, as_tuple, trees, shapes, has_aux=has_aux, **options),
+                Request(
+                    f, kind, wrt, as_tuple, trees, shapes, has_aux=has_aux, value=value, **options
+                ),
                 disk=not need_ir,
             )
             # Keep the closure contents alive so their ids stay unique in the key.

@@ -412,6 +412,7 @@ class Derivative:
                 shapes=shapes,
                 has_aux=self.has_aux,
                 backend=self._backend,
+                value=self.kind != "grad",  # grad discards the value: it may go
             )
             if len(self._by_shapes) > 64:  # many shapes: keep the latest only
                 self._by_shapes.clear()
@@ -446,6 +447,11 @@ class Derivative:
         n, p = len(self._params()), self.wrt_positions[0]
         guard = _cell_guard(entry, self._func)
         with_value = self.kind == "value_and_grad"
+        if entry.value_free:  # the gradient alone (Request.value)
+            value_free = func
+
+            def func(*args: Any) -> Any:
+                return None, value_free(*args)
 
         def fast(args: tuple[Any, ...]) -> Any:
             if (
@@ -477,6 +483,8 @@ class Derivative:
         if kind in ("grad", "value_and_grad"):
             args = self._bind(list(args), kw)
             self._check_args(args, {})
+            if entry.value_free:  # the gradient alone: its result is known numeric
+                return self._conform(func(*args), args, {})
             try:
                 (value, grads), aux = _split(entry, func(*args))
             except ValueError as exc:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .analysis.types import shape_class
+from .analysis.types import Types, shape_class
 from .backend.emit import Emitted, emit_function
 from .backend.numba import emit_numba
 from .backend.numba import refusal as numba_refusal
@@ -57,6 +57,10 @@ class Request:
     ``has_aux``: ``func`` returns ``(value, aux)``; only ``value`` is
     differentiated, and the generated function returns ``(derivative, aux)``.
     ``backend``, ``fallback`` and ``jit_cache`` choose the numba backend (adgen.jit).
+    ``value=False``: the caller of a ``grad`` discards the value, so the generated
+    function may return the gradient(s) alone, without computing what only the
+    value needs; it does when the shape analysis proves the result a scalar (a
+    non-scalar result must still be refused), and then sets ``State.value_free``.
     """
 
     func: Any  # a Python function, a derivative adgen made, or IR already lowered
@@ -74,6 +78,7 @@ class Request:
     backend: str = "numpy"
     fallback: str | None = None
     jit_cache: bool = False
+    value: bool = True
 
 
 @dataclass
@@ -99,6 +104,8 @@ class State:
     aux: list[Any] = field(default_factory=list)
     aux_structure: Any = None
     aux_tree: Any = None
+    # The derivative returns the gradient(s) alone (see Request.value).
+    value_free: bool = False
 
     def functions(self) -> list[Function]:
         """``fn`` and its callees, in emission order."""
@@ -274,6 +281,12 @@ def _differentiate(state: State) -> None:
     assert req.kind is not None and primal is not None
     fn = derive(primal, req.kind, state.wrt, state.as_tuple)
     fn.shape_links.extend(shape_links(primal.params, req.shapes))
+    if _value_unneeded(req, primal):
+        grads: list[Any] = []
+        fn.structure = _renumbered(fn.result_structure()[1], fn.body.results, grads)
+        fn.returns_tuple = isinstance(fn.structure, tuple)
+        fn.body.results = grads
+        state.value_free = True
     if req.has_aux:  # the derivative returns (derivative, aux)
         n = len(fn.body.results)
         fn.structure = (fn.result_structure(), _shifted(state.aux_structure, n))
@@ -281,6 +294,18 @@ def _differentiate(state: State) -> None:
         fn.body.results = [*fn.body.results, *state.aux]
     state.fn = fn
     state.callees = _callees(fn)
+
+
+def _value_unneeded(req: Request, primal: Function) -> bool:
+    """Whether the value of a ``grad`` may be left out (see :attr:`Request.value`):
+    the caller discards it, and it is known to be a number, so that neither the
+    scalar check nor the check that the result is numeric needs it."""
+    if req.value or req.kind != "grad" or req.has_aux or req.backend != "numpy":
+        return False
+    if len(primal.body.results) != 1:
+        return False
+    ty = Types(primal).of(primal.body.results[0])
+    return ty.shape == () and ty.kind in ("float", "int", "bool", "array", "?")
 
 
 def _shifted(structure: Any, n: int) -> Any:
@@ -360,6 +385,10 @@ def _emit(state: State) -> None:
         while name in fn.freevars or name in HELPERS:  # e.g. a user's rule named f_jvp
             name += "_"
     doc = describe(state.primal, req.kind, state.wrt) if req.kind else fn.doc
+    if state.value_free:
+        doc = doc.replace("Value and gradient", "Gradient").replace(
+            "Returns (value, gradient).", "Returns the gradient (the value is not computed)."
+        )
     if req.backend == "numba":
         _emit_numba(state, name, doc)
         return

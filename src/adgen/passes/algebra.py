@@ -22,16 +22,30 @@ After::
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..ir import Const, Function, Op, Value, Var, walk
+from .rewriting import namer_for
 from .uses import Uses
 
 
 def run(fn: Function) -> Function:
-    """Apply the rewrites above once, in program order."""
+    """Apply the rewrites above once, in program order.
+
+    A rewritten op whose result changes shape gets a fresh name: names carry the
+    shape classes of ``Function.shape_links``, which must stay true."""
     uses = Uses(fn)
+    linked = {n for pair in fn.shape_links for n in pair}
+    namer = namer_for(fn)
+
+    def renamed(name: str) -> str:
+        # A value that replaces ``name``'s may have another shape: a linked name
+        # (whose link would then lie) gives way to a fresh one.
+        return namer.fresh() if name in linked else name
+
     for op in walk(fn.body):
         if op.prim == "mul":
-            _product(op, uses)
+            _product(op, uses, renamed)
         elif op.prim == "add":
             for i in (1, 0):
                 neg = uses.single(op.args[i], "neg")
@@ -41,8 +55,9 @@ def run(fn: Function) -> Function:
         elif op.prim in ("sum", "mean") and len(op.args) == 1:
             neg = uses.single(op.args[0], "neg")
             if neg is not None:
-                neg.prim, neg.attrs = op.prim, dict(op.attrs)
-                op.prim, op.attrs = "neg", {}
+                reduced = renamed(neg.results[0])
+                neg.prim, neg.attrs, neg.results = op.prim, dict(op.attrs), [reduced]
+                op.prim, op.attrs, op.args = "neg", {}, [Var(reduced)]
         if op.prim == "neg":
             inner = uses.single(op.args[0], "neg")
             if inner is not None:
@@ -50,7 +65,7 @@ def run(fn: Function) -> Function:
     return fn
 
 
-def _product(op: Op, uses: Uses) -> None:
+def _product(op: Op, uses: Uses, renamed: Callable[[str], str]) -> None:
     for i in (0, 1):
         inv = uses.single(op.args[i], "div")
         if inv is not None and inv.args[0] in (Const(1), Const(1.0)):
@@ -60,6 +75,7 @@ def _product(op: Op, uses: Uses) -> None:
         other: Value = op.args[1 - i]
         if neg is not None and (not isinstance(other, Var) or uses.before(other, op.args[i])):
             # (-a) * b is -(a * b): the negation moves out, where it may cancel.
-            neg.prim, neg.args = "mul", [neg.args[0], other]
-            op.prim, op.args = "neg", [op.args[i]]
+            product = renamed(neg.results[0])
+            neg.prim, neg.args, neg.results = "mul", [neg.args[0], other], [product]
+            op.prim, op.args = "neg", [Var(product)]
             return

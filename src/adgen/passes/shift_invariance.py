@@ -45,7 +45,9 @@ from typing import Any
 
 from ..analysis.types import Types
 from ..ir import Block, Const, Function, Op, Var
-from ..ir.util import all_names, walk
+from ..ir.names import Namer
+from ..ir.util import walk
+from .rewriting import namer_for
 
 _EXTREMA = ("max", "min")
 Move = tuple[str, float]  # ("add" | "mul", k)
@@ -55,34 +57,24 @@ def run(fn: Function) -> Function:
     """Mark with ``stop_gradient`` every max/min the results do not depend on."""
     if not any(op.prim in _EXTREMA for op in walk(fn.body)):
         return fn
-    types = Types(fn)
-    names = all_names(fn)
-    _block(fn.body, types, names)
+    _block(fn.body, Types(fn), namer_for(fn))
     return fn
 
 
-def _block(block: Block, types: Types, names: set[str]) -> None:
+def _block(block: Block, types: Types, namer: Namer) -> None:
     for op in block.ops:
         for inner in op.blocks:
-            _block(inner, types, names)
+            _block(inner, types, namer)
     k = 0
     while k < len(block.ops):
         op = block.ops[k]
         if op.prim in _EXTREMA and len(op.results) == 1 and _cancels(block, k, types):
-            fresh = _fresh(names)
+            fresh = namer.fresh()
             m = op.results[0]
             op.results = [fresh]
             block.ops.insert(k + 1, Op([m], "stop_gradient", [Var(fresh)], loc=op.loc))
             k += 1
         k += 1
-
-
-def _fresh(names: set[str]) -> str:
-    n = len(names)
-    while f"t{n}" in names:
-        n += 1
-    names.add(f"t{n}")
-    return f"t{n}"
 
 
 class _Frame:

@@ -109,6 +109,7 @@ def _disk_key(request: Request) -> str | None:
             request.as_tuple,
             request.trees,
             request.shapes,
+            request.kinds,
             request.has_aux,
             request.value,
         ),
@@ -287,6 +288,31 @@ def fresh(entry: Compiled, f: Any) -> bool:
     return all(g.get(n, o) is o for n, o in entry.global_deps)
 
 
+def split_signature(shapes: tuple[Any, ...] | None) -> tuple[Any, Any]:
+    """(shapes, kinds) of the argument signature ``adgen.calling`` keys code by.
+
+    Each entry is a shape (a Python float for ``()``, else a float64 array),
+    ``(shape, kind)`` (kind a dtype string such as ``"<f4"``, or the type name of a
+    number: ``"int"``, ``"float64"``...), "tree" or None. ``kinds`` gives "float"
+    for a Python float and the dtype string of an array, so the analysis knows
+    which values are floating (``adgen.pipeline.shape_links``)."""
+    if shapes is None:
+        return None, None
+    plain: list[Any] = []
+    kinds: list[Any] = []
+    for e in shapes:
+        if isinstance(e, tuple) and len(e) == 2 and isinstance(e[1], str):
+            plain.append(e[0])
+            kinds.append(e[1])
+        elif isinstance(e, tuple):
+            plain.append(e)
+            kinds.append("<f8" if e else "float")
+        else:
+            plain.append(e)
+            kinds.append(None)
+    return tuple(plain), tuple(kinds)
+
+
 def get(
     f: Any,
     kind: Kind,
@@ -326,7 +352,15 @@ def get(
             options = dict(zip(("backend", "fallback", "jit_cache"), backend))
             entry = build(
                 Request(
-                    f, kind, wrt, as_tuple, trees, shapes, has_aux=has_aux, value=value, **options
+                    f,
+                    kind,
+                    wrt,
+                    as_tuple,
+                    trees,
+                    *split_signature(shapes),
+                    has_aux=has_aux,
+                    value=value,
+                    **options,
                 ),
                 disk=not need_ir,
             )

@@ -120,6 +120,7 @@ def normalize_wrt(f: Any, wrt: WrtSpec) -> tuple[tuple[str, ...], tuple[int, ...
 
 
 _MISS = object()  # the fast call path declines: take the general one
+_F8 = np.dtype(np.float64)
 _NUMBERS = (float, int, bool, np.float64, np.float32, np.int64)
 
 
@@ -133,15 +134,25 @@ def _tree_shapes(value: Any) -> Any:
 
 
 def _shapes(args: Sequence[Any]) -> tuple[Any, ...] | None:
-    """The shape of each argument (``()`` for a number, None for anything else),
-    or None if nothing is known."""
-    out = []
+    """The signature of each argument (see :func:`adgen.cache.split_signature`): its
+    shape for a Python float or a float64 array of at least one axis, ``(shape,
+    kind)`` for other numbers and arrays, "tree" for a container, None for anything
+    else."""
+    out: list[Any] = []
     for a in args:
         t = type(a)
         if t is np.ndarray:
-            out.append(a.shape if a.dtype.kind != "c" else None)
-        elif t in _NUMBERS:
+            dtype = a.dtype
+            if dtype.kind == "c":
+                out.append(None)
+            elif dtype is _F8 and a.ndim:
+                out.append(a.shape)
+            else:
+                out.append((a.shape, dtype.str))
+        elif t is float:
             out.append(())
+        elif t in _NUMBERS:
+            out.append(((), t.__name__))
         elif t in (tuple, list, dict):
             out.append("tree")  # never equal to a shape: containers take their own path
         else:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .analysis.types import Types, shape_class
+from .analysis.types import Types, kind_link, shape_class
 from .backend.emit import Emitted, emit_function
 from .backend.numba import emit_numba
 from .backend.numba import refusal as numba_refusal
@@ -69,6 +69,8 @@ class Request:
     as_tuple: bool = False
     trees: tuple[Any, ...] | None = None
     shapes: tuple[Any, ...] | None = None
+    # Beside each shape: "float" (a Python float), a dtype string ("<f8") or None.
+    kinds: tuple[Any, ...] | None = None
     conform: bool = False
     name: str | None = None
     has_aux: bool = False
@@ -247,16 +249,25 @@ def derive(
     return out
 
 
-def shape_links(params: list[str], shapes: tuple[Any, ...] | None) -> list[tuple[str, str]]:
+def shape_links(
+    params: list[str], shapes: tuple[Any, ...] | None, kinds: tuple[Any, ...] | None = None
+) -> list[tuple[str, str]]:
     """Shape classes known from the arguments of a call: parameters given a number
-    are scalars, parameters given arrays of one shape share a class."""
+    are scalars, parameters given arrays of one shape share a class; with ``kinds``,
+    a parameter given a Python float or a float array is linked to a name of its
+    own that says so (:func:`adgen.analysis.types.kind_link`: a class of one, so
+    no other value's shape is implied)."""
     if not shapes:
         return []
     links: list[tuple[str, str]] = []
     first: dict[tuple[int, ...], str] = {}
-    for p, shape in zip(params, shapes):
+    for p, shape, kind in zip(params, shapes, kinds or (None,) * len(shapes)):
         if shape is None or shape == "tree":
             continue
+        if kind == "float":
+            links.append((p, kind_link(p, "float")))
+        elif isinstance(kind, str) and kind[1:2] == "f":
+            links.append((p, kind_link(p, "floating")))
         links.append((p, shape_class(shape)))  # the shape itself, for adgen.analysis.types
         if shape == ():
             links.append((p, "%scalar"))
@@ -271,7 +282,7 @@ def _licm(state: State) -> None:
     """Loop-invariant code motion on the primal and its callees, knowing the call's shapes."""
     fn = state.fn
     assert fn is not None
-    fn.shape_links.extend(shape_links(fn.params, state.request.shapes))
+    fn.shape_links.extend(shape_links(fn.params, state.request.shapes, state.request.kinds))
     state.fn = licm.run(fn)
     state.callees = [licm.run(c) for c in state.callees]
 
@@ -280,7 +291,7 @@ def _differentiate(state: State) -> None:
     req, primal = state.request, state.primal
     assert req.kind is not None and primal is not None
     fn = derive(primal, req.kind, state.wrt, state.as_tuple)
-    fn.shape_links.extend(shape_links(primal.params, req.shapes))
+    fn.shape_links.extend(shape_links(primal.params, req.shapes, req.kinds))
     if _value_unneeded(req, primal):
         grads: list[Any] = []
         fn.structure = _renumbered(fn.result_structure()[1], fn.body.results, grads)

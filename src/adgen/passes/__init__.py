@@ -21,6 +21,7 @@ from . import (
     cse,
     dce,
     doubling,
+    first_writes,
     flags,
     identities,
     index_adds,
@@ -127,6 +128,12 @@ PASSES: tuple[Pass, ...] = (
         "index_adds",
         index_adds.run,
         "after CSE: repeated additions into one accumulator at one index become one",
+    ),
+    Pass(
+        "first_writes",
+        first_writes.run,
+        "after index_adds merged the additions of one iteration: an addition into "
+        "zeros at the loop's own index becomes a write",
     ),
     Pass(
         "reads_first",

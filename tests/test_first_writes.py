@@ -63,3 +63,30 @@ def test_unread_zeroing_goes_and_values_stay_right():
     src = _reverse_sweep(refilled, (X,))
     assert "by[i] = 0.0" not in src
     check_grads(refilled, [X])
+
+
+def matrix_loop(W, xs):
+    h = np.zeros(W.shape[0])
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + xs[t])
+    return np.sum(h * h)
+
+
+def shifted_squares(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + 0.5 * (0.5 * x[:-1]))
+
+
+def test_loop_accumulator_adds_in_place():
+    W, xs = np.eye(3) * 0.5 + 0.1, np.linspace(-1, 1, 12).reshape(4, 3)
+    shapes = (W.shape, xs.shape)
+    req = pipeline.Request(matrix_loop, "grad", ("W",), shapes=shapes, kinds=("<f8", "<f8"))
+    src = pipeline.run(req).emitted[0].source
+    assert "bW[:] += " in src
+    check_grads(matrix_loop, [W, xs], wrt=0)
+
+
+def test_basic_scatter_and_exact_constant_folds():
+    req = pipeline.Request(shifted_squares, "grad", ("x",), shapes=((6,),), kinds=("<f8",))
+    src = pipeline.run(req).emitted[0].source
+    assert "scatter_add" not in src and "200.0 *" in src  # 100.0 * (2 * t): exact
+    check_grads(shifted_squares, [X])

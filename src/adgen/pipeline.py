@@ -267,7 +267,7 @@ def shape_links(
         if kind == "float":
             links.append((p, kind_link(p, "float")))
         elif isinstance(kind, str) and kind[1:2] == "f":
-            links.append((p, kind_link(p, "floating")))
+            links.append((p, kind_link(p, kind)))
         links.append((p, shape_class(shape)))  # the shape itself, for adgen.analysis.types
         if shape == ():
             links.append((p, "%scalar"))

@@ -48,13 +48,13 @@ _KIND = "%kind="
 
 def kind_link(param: str, kind: str) -> str:
     """The name ``param`` is linked to in ``Function.shape_links`` to say that the call's
-    argument is a Python float (``kind="float"``) or a floating array (``"floating"``).
+    argument is a Python float (``kind="float"``) or a floating array (its dtype, "<f8").
     It names a class of its own, so the shape analysis learns nothing false from it."""
     return f"{_KIND}{kind}:{param}"
 
 
 def linked_kinds(fn: Function) -> dict[str, str]:
-    """Parameter -> "float" or "floating", as :func:`kind_link` recorded them."""
+    """Parameter -> "float" or a floating dtype ("<f8"), as :func:`kind_link` recorded them."""
     out = {}
     for a, b in fn.shape_links:
         if b.startswith(_KIND) and b.endswith(":" + a):

@@ -102,8 +102,9 @@ def _fold_factors(op: Op, uses: Uses, inexact: Any) -> None:
         return
     c2, x = _constant_factor(inner_op)  # type: ignore[misc]
     if (
-        abs(c1) > 1  # a factor 1 is the identities' (which keep names and int constants)
-        and abs(c2) > 1
+        abs(c1) >= 1
+        and abs(c2) >= 1
+        and 1 not in (c1, c2)  # a factor 1 is the identities' (they keep names and ints)
         and (_power_of_two(c1) or _power_of_two(c2))
         and math.isfinite(c1 * c2)
         and inexact(x)
@@ -124,4 +125,11 @@ def _product(op: Op, uses: Uses, renamed: Callable[[str], str]) -> None:
             product = renamed(neg.results[0])
             neg.prim, neg.args, neg.results = "mul", [neg.args[0], other], [product]
             op.prim, op.args = "neg", [Var(product)]
+            return
+        scaled = uses.single(other, "mul")
+        if neg is not None and scaled is not None and _constant_factor(scaled) is not None:
+            # (-a) * (c * y) is a * ((-c) * y), exactly: the negation goes into c.
+            c, y = _constant_factor(scaled)  # type: ignore[misc]
+            scaled.args = [Const(-c), y]
+            op.args = [neg.args[0], other] if i == 0 else [other, neg.args[0]]
             return

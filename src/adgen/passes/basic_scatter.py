@@ -26,7 +26,7 @@ from .rewriting import namer_for, replace_ops
 
 def run(fn: Function) -> Function:
     """Write the basic scatters into float arguments as described above."""
-    floating = {p for p, k in linked_kinds(fn).items() if k == "floating"}
+    floating = {p for p, k in linked_kinds(fn).items() if k != "float"}
     if not floating or not any(op.prim == "scatter_add" for op in walk(fn.body)):
         return fn
     types = Types(fn)

@@ -41,6 +41,7 @@ from .ir import Function
 from .pipeline import Kind, Request
 from .program import cell_full
 from .runtime import HELPERS
+from .runtime_xp import XP_HELPERS
 from .settings import config
 
 #: Bumped by :func:`clear_cache`; with :data:`adgen.custom.VERSION`, what an entry's stamp is.
@@ -79,6 +80,9 @@ class Compiled:
     aux_tree: Any = None
     # A grad that returns the gradient(s) alone, not (value, gradient) (Request.value).
     value_free: bool = False
+    # Positions of the arguments whose types the code was folded on (Function.type_deps):
+    # it is valid only for arguments of those types (see get).
+    type_deps: tuple[int, ...] = ()
 
 
 def namespace_for(emitted: Emitted) -> dict[str, Any]:
@@ -89,6 +93,8 @@ def namespace_for(emitted: Emitted) -> dict[str, Any]:
         top = module.partition(".")[0]
         ns[top] = sys.modules[top]
     ns.update(HELPERS)
+    if emitted.library is not None:  # array-API code: the helpers of that mode
+        ns.update(XP_HELPERS)
     ns.update(emitted.freevars)
     return ns
 
@@ -99,6 +105,7 @@ def _disk_key(request: Request) -> str | None:
         or request.conform
         or request.name is not None
         or request.backend != "numpy"
+        or request.array_api is not None
     ):
         return None
     return diskcache.key_text(
@@ -182,6 +189,7 @@ def _build(request: Request, load: Any = None, disk: bool = True) -> Compiled:
     emitted = pipeline.joined(state.emitted)
     func, code, ns = _exec(emitted, load)
     func._adgen_ir = state.fn
+    state.fn.type_deps = state.primal.type_deps  # a derivative of it depends on them too
     deps = tuple(
         (n, o) for n, o in state.primal.global_deps.items() if not isinstance(o, types.ModuleType)
     )
@@ -199,9 +207,10 @@ def _build(request: Request, load: Any = None, disk: bool = True) -> Compiled:
         has_aux=request.has_aux,
         aux_tree=state.aux_tree,
         value_free=state.value_free,
+        type_deps=state.primal.type_deps,
     )
     _bind_cells(entry, request.func)
-    if key is not None:
+    if key is not None and not entry.type_deps:  # the disk key holds no types
         diskcache.store(config.cache_dir, key, request.func, state, emitted, entry)  # type: ignore[arg-type]
     return entry
 
@@ -241,6 +250,9 @@ def function_for(entry: Compiled, f: Any) -> Any:
 
 
 _cache: OrderedDict[Any, Compiled] = OrderedDict()
+# Cache key -> positions of the arguments whose types some entry compiled under it
+# depends on (the union over its entries): those types are then part of the key.
+_type_deps: dict[Any, tuple[int, ...]] = {}
 _locks: dict[Any, threading.Lock] = {}
 _guard = threading.Lock()
 
@@ -324,6 +336,8 @@ def get(
     need_ir: bool = False,
     backend: tuple[Any, ...] = (),
     value: bool = True,
+    types: tuple[Any, ...] | None = None,
+    array_api: str | None = None,
 ) -> Compiled:
     """The compiled derivative, from the cache or compiled once (thread-safe).
 
@@ -331,12 +345,21 @@ def get(
     ``shapes``: the shape of each argument of the call it is for (``()`` for a
     number, None if not known); code specialised to them skips the broadcasting
     helpers where shapes are known to agree. ``backend``: ``(name, fallback,
-    jit_cache)`` of a backend other than NumPy's (see :mod:`adgen.jit`). ``value=False``:
-    the caller discards a grad's value (see :attr:`adgen.pipeline.Request.value`).
+    jit_cache)`` of a backend other than NumPy's (see :mod:`adgen.jit`). ``types``:
+    the type of each argument (adgen.frontend.introspection.type_key), for code that
+    folds ``isinstance`` or methods of arguments; such code is cached under the
+    types it depends on, so a call with other types compiles anew.
+    ``array_api``: the array library of the arguments, when not NumPy (array-API
+    code, see :mod:`adgen.backend.array_api`).
+    ``value=False``: the caller discards a grad's value (see
+    :attr:`adgen.pipeline.Request.value`).
     """
-    key = cache_key(f, kind, wrt, as_tuple, trees, shapes, has_aux, value)
+    untyped = cache_key(f, kind, wrt, as_tuple, trees, shapes, has_aux, value)
     if backend:
-        key = (key, *backend)
+        untyped = (untyped, *backend)
+    if array_api is not None:
+        untyped = (untyped, "array_api", array_api)
+    key = _typed(untyped, types)
     entry = _cache.get(key)
     if entry is not None and fresh(entry, f) and not (need_ir and entry.ir is None):
         try:
@@ -358,9 +381,11 @@ def get(
                     as_tuple,
                     trees,
                     *split_signature(shapes),
+                    types=types,
                     has_aux=has_aux,
                     value=value,
                     **options,
+                    array_api=array_api,
                 ),
                 disk=not need_ir,
             )
@@ -372,9 +397,21 @@ def get(
                 if cell_full(c) and type(c.cell_contents) is not np.ndarray
             ) + (f,)
             with _guard:
+                if entry.type_deps:
+                    known = set(_type_deps.get(untyped, ()))
+                    _type_deps[untyped] = tuple(sorted(known | set(entry.type_deps)))
+                    key = _typed(untyped, types)
                 _cache[key] = entry
                 _drop_oldest()
     return entry
+
+
+def _typed(key: Any, types: tuple[Any, ...] | None) -> Any:
+    """``key`` with the types of the arguments entries under it depend on."""
+    deps = _type_deps.get(key)
+    if not deps or types is None:
+        return key
+    return (key, deps, tuple(types[i] if i < len(types) else None for i in deps))
 
 
 def _drop_oldest() -> None:
@@ -389,4 +426,5 @@ def clear_cache() -> None:
     with _guard:
         _cache.clear()
         _locks.clear()
+        _type_deps.clear()
         EPOCH[0] += 1

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from evals import EVAL_SPECS
 
 Args = tuple[Any, ...]
 SizeSpec = dict[str, int]
@@ -631,6 +632,12 @@ WORKLOADS: list[Workload] = [
         ),
         loops=True,
     ),
+]
+
+# GradBench-style evals (benchmarks/evals.py).
+WORKLOADS += [
+    Workload(**{**spec, "sizes": _sizes(*spec["sizes"])})  # type: ignore[arg-type]
+    for spec in EVAL_SPECS
 ]
 
 TRIVIAL = Workload(

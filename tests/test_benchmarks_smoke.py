@@ -28,6 +28,8 @@ def _load_workloads() -> ModuleType:
     name = "_adgen_bench_workloads"
     if name in sys.modules:
         return sys.modules[name]
+    if str(BENCH) not in sys.path:  # workloads.py imports its sibling evals.py
+        sys.path.insert(0, str(BENCH))
     spec = importlib.util.spec_from_file_location(name, BENCH / "workloads.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

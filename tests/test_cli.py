@@ -297,7 +297,7 @@ def test_ir_dump_after_each_stage_shows_callees(work: Path, stage: str) -> None:
         assert "def calls_vjp(x, bout):" in proc.stdout
         assert "def helper_vjp(x, bout):" in proc.stdout
         compile(proc.stdout, "dump", "exec")
-    elif stage in ("lower", "licm"):  # before differentiation
+    elif stage in ("lower", "licm", "invariance"):  # before differentiation
         assert "func calls(x):" in proc.stdout and "func helper(x):" in proc.stdout
     else:
         assert "func calls_vjp(x, bout):" in proc.stdout

@@ -149,7 +149,9 @@ def matrix_vector(A, x):
 
 
 def test_refused_up_front_or_answered_by_numpy_with_a_warning() -> None:
-    A, x = np.arange(6.0).reshape(2, 3) / 6, np.ones(3)
+    # A stack of matrices: the matmul adjoint stays a run-time helper numba lacks (a
+    # 2-D A @ x becomes A.T @ g once shapes are known, which numba compiles).
+    A, x = np.arange(12.0).reshape(2, 2, 3) / 12, np.ones(3)
     with pytest.raises(DifferentiationError, match=r"matmul.*line \d+"):
         adgen.grad(matrix_vector, 1, backend="numba")(A, x)
     with warnings.catch_warnings(record=True) as caught:

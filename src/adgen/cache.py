@@ -78,6 +78,8 @@ class Compiled:
     # With has_aux: the function returns (derivative, aux); lists and dicts of the aux.
     has_aux: bool = False
     aux_tree: Any = None
+    # A grad that returns the gradient(s) alone, not (value, gradient) (Request.value).
+    value_free: bool = False
     # Positions of the arguments whose types the code was folded on (Function.type_deps):
     # it is valid only for arguments of those types (see get).
     type_deps: tuple[int, ...] = ()
@@ -114,7 +116,9 @@ def _disk_key(request: Request) -> str | None:
             request.as_tuple,
             request.trees,
             request.shapes,
+            request.kinds,
             request.has_aux,
+            request.value,
         ),
     )
 
@@ -141,6 +145,7 @@ def _from_record(record: dict[str, Any], request: Request, when: tuple[int, int]
         code=code,
         namespace=ns,
         has_aux=record["has_aux"],
+        value_free=record.get("value_free", False),
     )
     _bind_cells(entry, request.func)
     return entry
@@ -201,6 +206,7 @@ def _build(request: Request, load: Any = None, disk: bool = True) -> Compiled:
         namespace=ns,
         has_aux=request.has_aux,
         aux_tree=state.aux_tree,
+        value_free=state.value_free,
         type_deps=state.primal.type_deps,
     )
     _bind_cells(entry, request.func)
@@ -272,11 +278,12 @@ def cache_key(
     trees: tuple[Any, ...] | None = None,
     shapes: tuple[Any, ...] | None = None,
     has_aux: bool = False,
+    value: bool = True,
 ) -> Any:
     code = getattr(f, "__code__", None)
     if code is None or getattr(f, "_adgen_ir", None) is not None:
-        return (id(f), kind, wrt, as_tuple, trees, shapes, has_aux)
-    return (code, _closure_key(f), kind, wrt, as_tuple, trees, shapes, has_aux)
+        return (id(f), kind, wrt, as_tuple, trees, shapes, has_aux, value)
+    return (code, _closure_key(f), kind, wrt, as_tuple, trees, shapes, has_aux, value)
 
 
 def fresh(entry: Compiled, f: Any) -> bool:
@@ -293,6 +300,31 @@ def fresh(entry: Compiled, f: Any) -> bool:
     return all(g.get(n, o) is o for n, o in entry.global_deps)
 
 
+def split_signature(shapes: tuple[Any, ...] | None) -> tuple[Any, Any]:
+    """(shapes, kinds) of the argument signature ``adgen.calling`` keys code by.
+
+    Each entry is a shape (a Python float for ``()``, else a float64 array),
+    ``(shape, kind)`` (kind a dtype string such as ``"<f4"``, or the type name of a
+    number: ``"int"``, ``"float64"``...), "tree" or None. ``kinds`` gives "float"
+    for a Python float and the dtype string of an array, so the analysis knows
+    which values are floating (``adgen.pipeline.shape_links``)."""
+    if shapes is None:
+        return None, None
+    plain: list[Any] = []
+    kinds: list[Any] = []
+    for e in shapes:
+        if isinstance(e, tuple) and len(e) == 2 and isinstance(e[1], str):
+            plain.append(e[0])
+            kinds.append(e[1])
+        elif isinstance(e, tuple):
+            plain.append(e)
+            kinds.append("<f8" if e else "float")
+        else:
+            plain.append(e)
+            kinds.append(None)
+    return tuple(plain), tuple(kinds)
+
+
 def get(
     f: Any,
     kind: Kind,
@@ -303,6 +335,7 @@ def get(
     has_aux: bool = False,
     need_ir: bool = False,
     backend: tuple[Any, ...] = (),
+    value: bool = True,
     types: tuple[Any, ...] | None = None,
     array_api: str | None = None,
 ) -> Compiled:
@@ -318,8 +351,10 @@ def get(
     types it depends on, so a call with other types compiles anew.
     ``array_api``: the array library of the arguments, when not NumPy (array-API
     code, see :mod:`adgen.backend.array_api`).
+    ``value=False``: the caller discards a grad's value (see
+    :attr:`adgen.pipeline.Request.value`).
     """
-    untyped = cache_key(f, kind, wrt, as_tuple, trees, shapes, has_aux)
+    untyped = cache_key(f, kind, wrt, as_tuple, trees, shapes, has_aux, value)
     if backend:
         untyped = (untyped, *backend)
     if array_api is not None:
@@ -345,9 +380,10 @@ def get(
                     wrt,
                     as_tuple,
                     trees,
-                    shapes,
-                    types,
+                    *split_signature(shapes),
+                    types=types,
                     has_aux=has_aux,
+                    value=value,
                     **options,
                     array_api=array_api,
                 ),

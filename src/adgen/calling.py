@@ -126,6 +126,7 @@ def normalize_wrt(f: Any, wrt: WrtSpec) -> tuple[tuple[str, ...], tuple[int, ...
 
 
 _MISS = object()  # the fast call path declines: take the general one
+_F8 = np.dtype(np.float64)
 _NUMBERS = (float, int, bool, np.float64, np.float32, np.int64)
 
 
@@ -139,15 +140,25 @@ def _tree_shapes(value: Any) -> Any:
 
 
 def _shapes(args: Sequence[Any]) -> tuple[Any, ...] | None:
-    """The shape of each argument (``()`` for a number, None for anything else),
-    or None if nothing is known."""
-    out = []
+    """The signature of each argument (see :func:`adgen.cache.split_signature`): its
+    shape for a Python float or a float64 array of at least one axis, ``(shape,
+    kind)`` for other numbers and arrays, "tree" for a container, None for anything
+    else."""
+    out: list[Any] = []
     for a in args:
         t = type(a)
         if t is np.ndarray:
-            out.append(a.shape if a.dtype.kind != "c" else None)
-        elif t in _NUMBERS:
+            dtype = a.dtype
+            if dtype.kind == "c":
+                out.append(None)
+            elif dtype is _F8 and a.ndim:
+                out.append(a.shape)
+            else:
+                out.append((a.shape, dtype.str))
+        elif t is float:
             out.append(())
+        elif t in _NUMBERS:
+            out.append(((), t.__name__))
         elif t in (tuple, list, dict):
             out.append("tree")  # never equal to a shape: containers take their own path
         else:
@@ -483,6 +494,7 @@ class Derivative:
                 shapes=shapes,
                 has_aux=self.has_aux,
                 backend=self._backend,
+                value=self.kind != "grad",  # grad discards the value: it may go
                 types=types,
             )
             if len(self._by_shapes) > 64:  # many shapes: keep the latest only
@@ -533,6 +545,12 @@ class Derivative:
         func = cache.function_for(entry, self._func)
         n, p = len(self._params()), self.wrt_positions[0]
         with_value = self.kind == "value_and_grad"
+        if entry.value_free:  # the gradient alone (Request.value)
+            value_free = func
+
+            def func(*args: Any) -> Any:
+                return None, value_free(*args)
+
         valid = _still_valid(n, shapes, entry.stamp, _guards(entry, self._func))
         if self.wrt_tuple:
             return self._make_fast_tuple(func, valid)
@@ -594,6 +612,8 @@ class Derivative:
         if kind in ("grad", "value_and_grad"):
             args = self._bind(list(args), kw)
             self._check_args(args, {})
+            if entry.value_free:  # the gradient alone: its result is known numeric
+                return self._conform(func(*args), args, {})
             try:
                 (value, grads), aux = _split(entry, func(*args))
             except ValueError as exc:

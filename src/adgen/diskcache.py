@@ -166,6 +166,7 @@ def store(directory: str, key: str, f: Any, state: Any, emitted: Any, entry: Any
         "lines": [[k, v.filename, v.lineno, v.col, v.text] for k, v in emitted.line_locs.items()],
         "structure": entry.result_structure,
         "has_aux": entry.has_aux,
+        "value_free": entry.value_free,
     }
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .analysis.types import shape_class
+from .analysis.types import Types, kind_link, shape_class
 from .backend.array_api import emit_array_api
 from .backend.emit import Emitted, emit_function
 from .backend.numba import emit_numba
@@ -30,7 +30,7 @@ from .frontend.lower import lower_function
 from .ir import Function, Op, Var, VerifyError, all_names, clone, flatten_structure, format_function
 from .ir import verify as verify_ir
 from .jit import NumbaRefusal
-from .passes import cse, dce, licm, simplify
+from .passes import cse, dce, licm, shift_invariance, simplify
 from .primitives import PRIMITIVES
 from .program import Kind
 from .runtime import HELPERS
@@ -58,6 +58,10 @@ class Request:
     ``has_aux``: ``func`` returns ``(value, aux)``; only ``value`` is
     differentiated, and the generated function returns ``(derivative, aux)``.
     ``backend``, ``fallback`` and ``jit_cache`` choose the numba backend (adgen.jit).
+    ``value=False``: the caller of a ``grad`` discards the value, so the generated
+    function may return the gradient(s) alone, without computing what only the
+    value needs; it does when the shape analysis proves the result a scalar (a
+    non-scalar result must still be refused), and then sets ``State.value_free``.
     """
 
     func: Any  # a Python function, a derivative adgen made, or IR already lowered
@@ -66,6 +70,8 @@ class Request:
     as_tuple: bool = False
     trees: tuple[Any, ...] | None = None
     shapes: tuple[Any, ...] | None = None
+    # Beside each shape: "float" (a Python float), a dtype string ("<f8") or None.
+    kinds: tuple[Any, ...] | None = None
     # The type of each argument of the call it is for (adgen.frontend.introspection.type_key);
     # None: not known (isinstance and methods of arguments are then refused).
     types: tuple[Any, ...] | None = None
@@ -78,6 +84,7 @@ class Request:
     backend: str = "numpy"
     fallback: str | None = None
     jit_cache: bool = False
+    value: bool = True
     # An array library other than NumPy ("dask", "torch"...): emit array-API code
     # (adgen.backend.array_api) that runs on the namespace of its arguments.
     array_api: str | None = None
@@ -106,6 +113,8 @@ class State:
     aux: list[Any] = field(default_factory=list)
     aux_structure: Any = None
     aux_tree: Any = None
+    # The derivative returns the gradient(s) alone (see Request.value).
+    value_free: bool = False
 
     def functions(self) -> list[Function]:
         """``fn`` and its callees, in emission order."""
@@ -249,16 +258,25 @@ def derive(
     return out
 
 
-def shape_links(params: list[str], shapes: tuple[Any, ...] | None) -> list[tuple[str, str]]:
+def shape_links(
+    params: list[str], shapes: tuple[Any, ...] | None, kinds: tuple[Any, ...] | None = None
+) -> list[tuple[str, str]]:
     """Shape classes known from the arguments of a call: parameters given a number
-    are scalars, parameters given arrays of one shape share a class."""
+    are scalars, parameters given arrays of one shape share a class; with ``kinds``,
+    a parameter given a Python float or a float array is linked to a name of its
+    own that says so (:func:`adgen.analysis.types.kind_link`: a class of one, so
+    no other value's shape is implied)."""
     if not shapes:
         return []
     links: list[tuple[str, str]] = []
     first: dict[tuple[int, ...], str] = {}
-    for p, shape in zip(params, shapes):
+    for p, shape, kind in zip(params, shapes, kinds or (None,) * len(shapes)):
         if shape is None or shape == "tree":
             continue
+        if kind == "float":
+            links.append((p, kind_link(p, "float")))
+        elif isinstance(kind, str) and kind[1:2] == "f":
+            links.append((p, kind_link(p, kind)))
         links.append((p, shape_class(shape)))  # the shape itself, for adgen.analysis.types
         if shape == ():
             links.append((p, "%scalar"))
@@ -273,7 +291,7 @@ def _licm(state: State) -> None:
     """Loop-invariant code motion on the primal and its callees, knowing the call's shapes."""
     fn = state.fn
     assert fn is not None
-    fn.shape_links.extend(shape_links(fn.params, state.request.shapes))
+    fn.shape_links.extend(shape_links(fn.params, state.request.shapes, state.request.kinds))
     state.fn = licm.run(fn)
     state.callees = [licm.run(c) for c in state.callees]
 
@@ -282,7 +300,13 @@ def _differentiate(state: State) -> None:
     req, primal = state.request, state.primal
     assert req.kind is not None and primal is not None
     fn = derive(primal, req.kind, state.wrt, state.as_tuple)
-    fn.shape_links.extend(shape_links(primal.params, req.shapes))
+    fn.shape_links.extend(shape_links(primal.params, req.shapes, req.kinds))
+    if _value_unneeded(req, primal):
+        grads: list[Any] = []
+        fn.structure = _renumbered(fn.result_structure()[1], fn.body.results, grads)
+        fn.returns_tuple = isinstance(fn.structure, tuple)
+        fn.body.results = grads
+        state.value_free = True
     if req.has_aux:  # the derivative returns (derivative, aux)
         n = len(fn.body.results)
         fn.structure = (fn.result_structure(), _shifted(state.aux_structure, n))
@@ -290,6 +314,18 @@ def _differentiate(state: State) -> None:
         fn.body.results = [*fn.body.results, *state.aux]
     state.fn = fn
     state.callees = _callees(fn)
+
+
+def _value_unneeded(req: Request, primal: Function) -> bool:
+    """Whether the value of a ``grad`` may be left out (see :attr:`Request.value`):
+    the caller discards it, and it is known to be a number, so that neither the
+    scalar check nor the check that the result is numeric needs it."""
+    if req.value or req.kind != "grad" or req.has_aux or req.backend != "numpy" or req.array_api:
+        return False
+    if len(primal.body.results) != 1:
+        return False
+    ty = Types(primal).of(primal.body.results[0])
+    return ty.shape == () and ty.kind in ("float", "int", "bool", "array", "?")
 
 
 def _shifted(structure: Any, n: int) -> Any:
@@ -369,6 +405,10 @@ def _emit(state: State) -> None:
         while name in fn.freevars or name in HELPERS:  # e.g. a user's rule named f_jvp
             name += "_"
     doc = describe(state.primal, req.kind, state.wrt) if req.kind else fn.doc
+    if state.value_free:
+        doc = doc.replace("Value and gradient", "Gradient").replace(
+            "Returns (value, gradient).", "Returns the gradient (the value is not computed)."
+        )
     if req.backend == "numba":
         _emit_numba(state, name, doc)
         return
@@ -441,6 +481,12 @@ STAGES: list[Stage] = [
         _licm,
         "before differentiation, so that a value every iteration recomputed is computed "
         "once outside the loop, and its adjoint reads it there instead of a tape",
+    ),
+    Stage(
+        "invariance",
+        _pass(shift_invariance.run),
+        "before differentiation, so that a max the result provably does not depend on "
+        "(softmax's x - max(x)) is held constant in both modes, and no tie mask is built",
     ),
     Stage(
         "differentiate",

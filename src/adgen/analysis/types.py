@@ -7,7 +7,8 @@ the arguments' shapes (``x.shape[0] - 1``). Sources:
 
 - the parameters' shapes of the call the code is compiled for (recorded in
   ``Function.shape_links`` as :func:`shape_class` names; ``()`` is a number,
-  which may be any scalar or a 0-d array, so its kind stays unknown);
+  which may be any scalar or a 0-d array, so its kind stays unknown unless a
+  :func:`kind_link` says it is a Python float);
 - constants, by their Python type;
 - each op, by its primitive's ``shape_rule`` when it has one, else the generic
   rules below, else unknown (an entry without a rule is never wrong, only
@@ -40,6 +41,25 @@ _SHAPE = "%shape="
 def shape_class(shape: tuple[int, ...]) -> str:
     """The name standing for ``shape`` in ``Function.shape_links`` (an argument's shape)."""
     return _SHAPE + ",".join(map(str, shape))
+
+
+_KIND = "%kind="
+
+
+def kind_link(param: str, kind: str) -> str:
+    """The name ``param`` is linked to in ``Function.shape_links`` to say that the call's
+    argument is a Python float (``kind="float"``) or a floating array (its dtype, "<f8").
+    It names a class of its own, so the shape analysis learns nothing false from it."""
+    return f"{_KIND}{kind}:{param}"
+
+
+def linked_kinds(fn: Function) -> dict[str, str]:
+    """Parameter -> "float" or a floating dtype ("<f8"), as :func:`kind_link` recorded them."""
+    out = {}
+    for a, b in fn.shape_links:
+        if b.startswith(_KIND) and b.endswith(":" + a):
+            out[a] = b[len(_KIND) : -len(a) - 1]
+    return out
 
 
 def _linked_shapes(fn: Function) -> dict[str, tuple[int, ...]]:
@@ -118,9 +138,11 @@ class Types:
         # tape name -> the joined types of the values each push puts on it.
         self.taped: dict[str, list[Ty]] = {}
         linked = _linked_shapes(fn)
+        kinds = linked_kinds(fn)
         for p in fn.params:
             if p in linked:
-                self.types[p] = Ty("array" if linked[p] else "?", linked[p])
+                kind = "float" if kinds.get(p) == "float" else "array" if linked[p] else "?"
+                self.types[p] = Ty(kind, linked[p])
         self._block(fn.body)
 
     def of(self, v: Value) -> Ty:

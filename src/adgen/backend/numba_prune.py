@@ -90,7 +90,7 @@ def prepare(fn: Function, kinds: Kinds, plain: set[str]) -> Function:
         if op.prim == "zeros_array":
             # np.result_type has no numba version; numba's zeros_like gives the same
             # zeros for the real arrays numba is given (see backend.numba_runtime).
-            op.prim = "zero"
+            op.prim, op.attrs = "zero", {}  # (a known shape attribute is the NumPy emitter's)
     mapping: dict[str, Value] = {}
     _drop_reshapers(fn.body, kinds, mapping)
     mapping = _resolve(mapping)

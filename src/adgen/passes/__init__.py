@@ -17,13 +17,16 @@ from . import (
     accumulate,
     algebra,
     basic_gather,
+    basic_scatter,
     broadcasts,
     cse,
     dce,
     doubling,
+    first_writes,
     flags,
     identities,
     index_adds,
+    inplace_sums,
     invariant_slots,
     known_sizes,
     known_unbroadcast,
@@ -84,6 +87,12 @@ _ROUND = (
         "gathers with basic indices become reads, which the backend may then write after in place",
     ),
     Pass(
+        "basic_scatter",
+        basic_scatter.run,
+        "beside basic_gather: a basic scatter into a float argument becomes zeros, "
+        "written in place",
+    ),
+    Pass(
         "invariant_slots",
         invariant_slots.run,
         "carried values a loop passes on unchanged (an adjoint seed) become their initial value",
@@ -117,6 +126,11 @@ PASSES: tuple[Pass, ...] = (
         "after the reshapes, whose removal exposes the seed 1.0 of a gradient in 1.0 * c",
     ),
     Pass(
+        "algebra_last",
+        algebra.run,
+        "after identities, whose removal of 1.0 * x puts constant factors next to each other",
+    ),
+    Pass(
         "tape_slots",
         tape_slots.run,
         "after the rewrites, which decide what the reverse "
@@ -127,6 +141,18 @@ PASSES: tuple[Pass, ...] = (
         "index_adds",
         index_adds.run,
         "after CSE: repeated additions into one accumulator at one index become one",
+    ),
+    Pass(
+        "first_writes",
+        first_writes.run,
+        "after index_adds merged the additions of one iteration: an addition into "
+        "zeros at the loop's own index becomes a write",
+    ),
+    Pass(
+        "inplace_sums",
+        inplace_sums.run,
+        "after first_writes, which takes the additions at the loop index: a loop's "
+        "adjoint accumulator made of zeros adds in place",
     ),
     Pass(
         "reads_first",

@@ -80,13 +80,14 @@ def _prune(block: Block, uses: Counter[str], keep_primal: bool = False) -> bool:
 
 def _prune_slots(op: Op, uses: Counter[str]) -> bool:
     """Drop the carried slots of a ``for_range`` nothing reads: the result is unused
-    and the parameter is read by nothing but its own next value (``yield s``)."""
+    and the parameter is read by nothing but its own next value (``yield s``), or
+    by pure ops whose results only make that next value (``s = s + x[i] ** 2``
+    in a gradient, which does not return the sum)."""
     body = op.blocks[0]
     carried = body.params[1:]
     dead = []
     for k, (c, r) in enumerate(zip(carried, op.results)):
-        own = 1 if body.results[k] == Var(c) else 0
-        if not uses[r] and uses[c] == own:
+        if not uses[r] and _feeds_only_itself(body, k, c, uses):
             dead.append(k)
     if not dead:
         return False
@@ -97,6 +98,29 @@ def _prune_slots(op: Op, uses: Counter[str]) -> bool:
     body.results = [body.results[k] for k in keep] + tail
     op.results = [op.results[k] for k in keep]
     return True
+
+
+def _feeds_only_itself(body: Block, k: int, c: str, uses: Counter[str]) -> bool:
+    """Whether carried value ``c`` (slot ``k``) and what pure ops compute from it are
+    read by nothing but those ops and the slot's own next value."""
+    chain = {c}
+    reads: Counter[str] = Counter()
+    for op in body.ops:
+        read = [a.name for a in op.args if isinstance(a, Var) and a.name in chain]
+        if not read:
+            continue
+        if (
+            op.blocks
+            or PRIMITIVES[op.prim].effect
+            or op.tag == "kept"
+            or _may_raise(op)
+            or len(op.results) != 1
+        ):
+            return False  # pruning would keep it, reading the slot: the slot stays
+        reads.update(read)
+        chain.add(op.results[0])
+    reads.update(v.name for v in body.results[k : k + 1] if isinstance(v, Var))
+    return all(uses[v] == reads[v] for v in chain)
 
 
 def _tape_ops(block: Block, out: list[Op]) -> list[Op]:

@@ -20,6 +20,7 @@ After::
 
 from __future__ import annotations
 
+from ..analysis.types import linked_kinds
 from ..ir import Const, Function, Op, Value, Var, walk
 from ..primitives import PRIMITIVES
 from ..primitives.identities import simplify
@@ -29,8 +30,15 @@ from .rewriting import replace_ops
 class Inexact:
     """Which values of one function are certainly floating or complex (memoized)."""
 
-    def __init__(self, defs: dict[str, Op], popped: dict[str, list[Value]] | None = None) -> None:
+    def __init__(
+        self,
+        defs: dict[str, Op],
+        popped: dict[str, list[Value]] | None = None,
+        floats: set[str] | frozenset[str] = frozenset(),
+    ) -> None:
         self.defs = defs
+        # Parameters the call's arguments make floating (Python floats, float arrays).
+        self.floats = floats
         # A value a tape pops -> the values pushed in its slot (it is one of them).
         self.popped = popped or {}
         self.known: dict[str, bool] = {}
@@ -40,6 +48,8 @@ class Inexact:
             return type(v.value) in (float, complex)
         if not isinstance(v, Var):
             return False
+        if v.name in self.floats:
+            return True
         if v.name not in self.known:
             self.known[v.name] = False  # a cycle (through a loop) proves nothing
             pushed = self.popped.get(v.name)
@@ -81,7 +91,12 @@ def popped_values(fn: Function) -> dict[str, list[Value]]:
 def run(fn: Function) -> Function:
     """Drop the ops that an identity or constant folding makes redundant."""
     defs = {r: op for op in walk(fn.body) for r in op.results}
-    inexact = Inexact(defs, popped_values(fn))
+    # Floating parameters (from the call's argument kinds) make ``x * 1.0`` just ``x``,
+    # but not in code that tests at run time whether two arrays share memory: the
+    # copy ``x * 1.0`` made is then part of the meaning (``w = x * 1.0; w *= 2``).
+    checks_aliases = any(op.prim == "alias_select" for op in walk(fn.body))
+    floats = set() if checks_aliases else set(linked_kinds(fn))
+    inexact = Inexact(defs, popped_values(fn), floats)
 
     def step(op: Op, kept: list[Op], rename: dict[str, Value]) -> None:
         if not op.blocks and len(op.results) == 1 and not PRIMITIVES[op.prim].effect:

@@ -7,6 +7,9 @@ has shape ``()``, unless the zero is written into by index (operand 0 of
 ``0.0[()]`` cannot be written); arithmetic on the two is the same. Where
 ``like`` is known to be an array it becomes ``zeros_array(like)``, the same
 array made without the test (``np.zeros_like(x, dtype=np.result_type(x, 1.0))``).
+And ``zeros_array(x)`` of a parameter the call gives a float64 array of known
+shape is emitted ``np.zeros((n,))`` (attribute ``shape``): the same array, made
+without reading ``x``'s dtype (an order of magnitude faster for small arrays).
 
 Before (``T0`` is a number)::
 
@@ -20,7 +23,7 @@ After::
 
 from __future__ import annotations
 
-from ..analysis.types import Types
+from ..analysis.types import Types, linked_kinds
 from ..ir import Const, Function, Op, Value, Var, walk
 from .rewriting import replace_ops
 
@@ -45,6 +48,19 @@ def run(fn: Function) -> Function:
                 op.prim = "zeros_array"
         kept.append(op)
 
-    if not any(op.prim == "zero" for op in walk(fn.body)):
+    if any(op.prim == "zero" for op in walk(fn.body)):
+        fn = replace_ops(fn, step)
+    return _float64_zeros(fn)
+
+
+def _float64_zeros(fn: Function) -> Function:
+    f8 = {p for p, k in linked_kinds(fn).items() if k == "<f8"}
+    ops = [op for op in walk(fn.body) if op.prim == "zeros_array" and op.args[0] in map(Var, f8)]
+    if not ops:
         return fn
-    return replace_ops(fn, step)
+    types = Types(fn)
+    for op in ops:
+        ty = types.of(op.args[0])
+        if ty.kind == "array" and ty.known and ty.shape:
+            op.attrs = {"shape": tuple(ty.shape)}  # still no_cse: each accumulator its own
+    return fn

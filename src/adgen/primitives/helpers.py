@@ -11,6 +11,7 @@ any other primitive.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from typing import Any
 
@@ -166,10 +167,22 @@ define(
     )
 )
 
+_ZEROS_LIKE = template("np.zeros_like(_0, dtype=np.result_type(_0, 1.0))")
+
+
+def _emit_zeros_array(args: list[ast.expr], attrs: dict[str, Any]) -> ast.expr:
+    """``np.zeros(shape)`` when a pass knows ``like`` is float64 of that shape
+    (attribute ``shape``: no dtype to read at run time), else zeros like it."""
+    shape = attrs.get("shape")
+    if shape is None:
+        return _ZEROS_LIKE(args, attrs)
+    return ast.parse(f"np.zeros({shape!r})", mode="eval").body
+
+
 define(
     Primitive(
         "zeros_array",
-        template("np.zeros_like(_0, dtype=np.result_type(_0, 1.0))"),
+        _emit_zeros_array,
         ("like",),
         differentiable=False,
         shape_of=0,

@@ -164,6 +164,7 @@ define(
         vjps=(_getitem_vjp,),
         variadic=True,
         shape_rule=_getitem_shape,
+        float_result="first",  # elements of a floating array are floating
         doc="x[index]: integers, slices, None, ..., integer and boolean arrays",
     )
 )

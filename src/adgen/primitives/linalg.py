@@ -78,6 +78,8 @@ def product(
             callables=callables,
             methods=(name,) if name == "dot" else (),
             shape_rule=_matmul_shape if name in ("matmul", "dot") else None,
+            # NumPy's type promotion: floating if an operand is (tensordot: by its axes).
+            float_result="any" if name in ("matmul", "dot", "kron") else "",
             doc=doc,
         )
     )

@@ -27,7 +27,6 @@ def fill_grad(x):
         # adjoint of specialised.py:31: y[i] = np.sin(x[i]) * x[i]
         t2 = x[i]
         t14 = by[i]
-        by[i] = 0.0
         # adjoint of specialised.py:30: for i in range(x.shape[0]):
-        bx[i] += t7 * t14 + t14 * t2 * np.cos(t2)
+        bx[i] = t7 * t14 + t14 * t2 * np.cos(t2)
     return t11, bx

@@ -30,5 +30,5 @@ def heating_grad(heat, outdoor, T0, dt, R, C):
         t20 = dt * bT
         bT = bT - t20 / t6
         # adjoint of specialised.py:10: for t in range(n):
-        bheat[t3] += 1.0 * dt + t20 / C
+        bheat[t3] = 1.0 * dt + t20 / C
     return cost, bheat

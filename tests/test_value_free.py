@@ -1,0 +1,58 @@
+"""A grad's caller discards the value: code specialised to scalar-output shapes
+leaves it out (pipeline.Request.value), and DCE drops the loops that only summed it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import adgen
+from adgen import pipeline
+from adgen.testing import check_grads
+
+
+def heating(p, T0):
+    T = T0
+    cost = 0.0
+    for t in range(p.shape[0]):
+        T = T + 0.1 * (p[t] - T)
+        cost = cost + 0.3 * p[t] + (T - 21.0) ** 2
+    return cost
+
+
+def vector_out(x):
+    return np.sin(x)
+
+
+def _state(f, args, value, wrt=("p",)):
+    shapes = tuple(np.shape(a) for a in args)
+    return pipeline.run(pipeline.Request(f, "grad", wrt, shapes=shapes, value=value))
+
+
+def _code(src):
+    body = src.split('"""')[2]
+    return [ln for ln in body.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+
+
+def test_grad_without_value_drops_the_summed_slot_and_agrees():
+    p = np.linspace(0.0, 2.0, 7)
+    state = _state(heating, (p, 18.0), value=False)
+    src = state.emitted[0].source
+    assert state.value_free and not any("cost" in ln for ln in _code(src))
+    assert "Returns the gradient (the value is not computed)." in src
+    kept = _state(heating, (p, 18.0), value=True)
+    assert not kept.value_free and any("cost" in ln for ln in _code(kept.emitted[0].source))
+    g = adgen.grad(heating)
+    value, g2 = adgen.value_and_grad(heating)(p, 18.0)
+    np.testing.assert_allclose(g(p, 18.0), g2, rtol=1e-14)
+    assert g._last.value_free and value == pytest.approx(heating(p, 18.0))
+    check_grads(heating, [p, 18.0])
+
+
+def test_non_scalar_output_is_still_refused():
+    x = np.ones(3)
+    assert not _state(
+        vector_out, (x,), value=False, wrt=("x",)
+    ).value_free  # known not to be a scalar
+    with pytest.raises(adgen.DifferentiationError, match="scalar output"):
+        adgen.grad(vector_out)(x)

@@ -155,6 +155,19 @@ def test_missing_source_is_a_clear_error():
         adgen.grad(ns["h"])(1.0)
 
 
+def test_exec_source_is_not_taken_from_other_code_of_the_same_pseudo_file(monkeypatch):
+    # linecache may hold another text under "<string>" (pytest-xdist's bootstrap puts one
+    # there); adgen once differentiated that text's function: the gradient of 3*x for 2*x.
+    import linecache
+
+    other = (30, None, ["def other(x):\n", "    return x * 3\n"], "<string>")
+    monkeypatch.setitem(linecache.cache, "<string>", other)
+    ns: dict = {}
+    exec("def h(x):\n    return x * 2\n", ns)
+    with pytest.raises(adgen.SourceNotFoundError, match="exec"):
+        adgen.grad(ns["h"])(1.0)
+
+
 def test_nested_function_and_closure():
     def outer(scale):
         w = np.array([1.0, 2.0, 3.0])

@@ -90,14 +90,18 @@ def _get_source(f: Any) -> tuple[str, str, int]:
     try:
         lines, first = inspect.getsourcelines(code)
     except (OSError, TypeError) as exc:
-        raise SourceNotFoundError(
-            f"adgen cannot read the source of {getattr(f, '__qualname__', f)!r} "
-            f"(defined in {f.__code__.co_filename!r}): it reads and transforms a "
-            "function's source, which Python does not keep for functions typed at the "
-            "plain interactive prompt or built with exec(). Define the function in a "
-            ".py file (or a Jupyter/IPython cell) and import or run it from there."
-        ) from exc
+        raise _no_source(f) from exc
     return "".join(lines), filename, max(first, 1)
+
+
+def _no_source(f: Any) -> SourceNotFoundError:
+    return SourceNotFoundError(
+        f"adgen cannot read the source of {getattr(f, '__qualname__', f)!r} "
+        f"(defined in {f.__code__.co_filename!r}): it reads and transforms a "
+        "function's source, which Python does not keep for functions typed at the "
+        "plain interactive prompt or built with exec(). Define the function in a "
+        ".py file (or a Jupyter/IPython cell) and import or run it from there."
+    )
 
 
 def _find_lambda(tree: gast.AST, f: Any, p_error: Any) -> gast.Lambda:
@@ -163,6 +167,10 @@ def parse_function(f: Any) -> ParsedFunction:
         parsed.name = "lambda_"
     else:
         defs = [n for n in tree.body if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef))]
+        if filename.startswith("<") and (not defs or defs[0].name != f.__name__):
+            # A pseudo-file ("<string>" of exec) whose cached text is some other code:
+            # differentiating that text would differentiate the wrong function.
+            raise _no_source(f)
         if not defs:
             raise parsed.error(
                 tree.body[0] if tree.body else None,

@@ -97,6 +97,7 @@ def _disk_key(request: Request) -> str | None:
         or request.conform
         or request.name is not None
         or request.backend != "numpy"
+        or request.batched
     ):
         return None
     return diskcache.key_text(
@@ -291,6 +292,7 @@ def get(
     has_aux: bool = False,
     need_ir: bool = False,
     backend: tuple[Any, ...] = (),
+    batched: bool = False,
 ) -> Compiled:
     """The compiled derivative, from the cache or compiled once (thread-safe).
 
@@ -299,10 +301,13 @@ def get(
     number, None if not known); code specialised to them skips the broadcasting
     helpers where shapes are known to agree. ``backend``: ``(name, fallback,
     jit_cache)`` of a backend other than NumPy's (see :mod:`adgen.jit`).
+    ``batched``: tangents or cotangent with a leading batch axis (see Request).
     """
     key = cache_key(f, kind, wrt, as_tuple, trees, shapes, has_aux)
     if backend:
         key = (key, *backend)
+    if batched:
+        key = (key, "batched")
     entry = _cache.get(key)
     if entry is not None and fresh(entry, f) and not (need_ir and entry.ir is None):
         try:
@@ -317,7 +322,10 @@ def get(
         if entry is None or not fresh(entry, f) or (need_ir and entry.ir is None):
             options = dict(zip(("backend", "fallback", "jit_cache"), backend))
             entry = build(
-                Request(f, kind, wrt, as_tuple, trees, shapes, has_aux=has_aux, **options),
+                Request(
+                    f, kind, wrt, as_tuple, trees, shapes, has_aux=has_aux, batched=batched,
+                    **options,
+                ),
                 disk=not need_ir,
             )
             # Keep the closure contents alive so their ids stay unique in the key.

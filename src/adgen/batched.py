@@ -33,21 +33,52 @@ FALLBACKS: Counter[str] = Counter()
 
 
 def _stack(rows: list[Any], like: Any) -> Any:
-    """Results of one call per direction, stacked leaf by leaf (tuples stay tuples)."""
-    if isinstance(like, tuple):
-        return tuple(_stack([r[k] for r in rows], x) for k, x in enumerate(like))
+    """Results of one call per direction, stacked leaf by leaf (containers stay so)."""
+    if isinstance(like, dict):
+        return {k: _stack([r[k] for r in rows], x) for k, x in like.items()}
+    if isinstance(like, (tuple, list)):
+        return type(like)(_stack([r[k] for r in rows], x) for k, x in enumerate(like))
     return np.stack([np.asarray(r) for r in rows])
+
+
+def _row(t: Any, i: int) -> Any:
+    """Direction ``i`` of a stack of them (leaf by leaf through containers)."""
+    if isinstance(t, dict):
+        return {k: _row(v, i) for k, v in t.items()}
+    if isinstance(t, (tuple, list)):
+        return type(t)(_row(v, i) for v in t)
+    return t[i]
+
+
+def _length(t: Any) -> int | None:
+    """The length of the batch axis of a stack of directions (None if it has none)."""
+    if isinstance(t, dict):
+        t = list(t.values())
+    if isinstance(t, (tuple, list)):
+        sizes = {_length(v) for v in t}
+        return sizes.pop() if len(sizes) == 1 else None
+    return np.shape(t)[0] if np.ndim(t) else None
 
 
 def _spread(t: Any, like: Any, n: int) -> Any:
     """A batched result made whole: a leaf without the batch axis (a derivative that
     does not depend on the directions, hence zero) repeated along it."""
-    if isinstance(like, tuple):
-        return tuple(_spread(a, b, n) for a, b in zip(t, like))
+    if isinstance(like, dict):
+        return {k: _spread(t[k], v, n) for k, v in like.items()}
+    if isinstance(like, (tuple, list)):
+        return type(like)(_spread(a, b, n) for a, b in zip(t, like))
     t = np.asarray(t)
     if t.ndim == np.ndim(like):
         return np.array(np.broadcast_to(t, (n, *t.shape)))
     return t
+
+
+def _stack_empty(like: Any) -> Any:
+    if isinstance(like, dict):
+        return {k: _stack_empty(v) for k, v in like.items()}
+    if isinstance(like, (tuple, list)):
+        return type(like)(_stack_empty(x) for x in like)
+    return np.zeros((0, *np.shape(like)), dtype=np.result_type(like, 1.0))
 
 
 class Batched:
@@ -91,11 +122,11 @@ class Batched:
 
     def call(self, primals: tuple[Any, ...], directions: list[Any]) -> Any:
         """The derivative for each direction, stacked (see the module doc)."""
-        sizes = {np.shape(t)[0] if np.ndim(t) else None for t in directions}
+        sizes = {_length(t) for t in directions}
         if len(sizes) != 1 or None in sizes:
             raise DifferentiationError(
                 f"{self.__name__}: every stack of directions needs the same leading batch "
-                f"axis; got shapes {[np.shape(t) for t in directions]}"
+                "axis (the number of directions)"
             )
         (n,) = sizes
         out = self._batched(primals, directions, n) if n else None
@@ -105,11 +136,11 @@ class Batched:
     def _loop(self, primals: tuple[Any, ...], directions: list[Any], n: int) -> Any:
         d = self.d
         if n == 0:
-            zeros = [np.zeros(np.shape(t)[1:]) for t in directions]
+            zeros = [_zeros_row(t) for t in directions]
             one = d(*primals, *zeros)
             rows: list[Any] = []
         else:
-            rows = [d(*primals, *(t[i] for t in directions)) for i in range(n)]
+            rows = [d(*primals, *(_row(t, i) for t in directions)) for i in range(n)]
             one = rows[0]
         if self.kind == "vjp":
             if n == 0:
@@ -147,8 +178,10 @@ class Batched:
             FALLBACKS[exc.what] += 1
             self._refused.add(key)
             return None
-        if entry.result_tree is not None:
-            FALLBACKS["lists or dicts in the result"] += 1
+        if entry.result_tree is not None or (
+            self.kind == "vjp" and not isinstance(entry.result_structure, int)
+        ):
+            FALLBACKS["lists, dicts or tuples in the result"] += 1
             self._refused.add(key)
             return None
         return entry
@@ -188,7 +221,11 @@ class Batched:
         return tuple(fixed) if d.wrt_tuple else fixed[0]
 
 
-def _stack_empty(like: Any) -> Any:
-    if isinstance(like, tuple):
-        return tuple(_stack_empty(x) for x in like)
-    return np.zeros((0, *np.shape(like)), dtype=np.result_type(like, 1.0))
+
+def _zeros_row(t: Any) -> Any:
+    """One zero direction shaped like an example of the (empty) stack ``t``."""
+    if isinstance(t, dict):
+        return {k: _zeros_row(v) for k, v in t.items()}
+    if isinstance(t, (tuple, list)):
+        return type(t)(_zeros_row(v) for v in t)
+    return np.zeros(np.shape(t)[1:])

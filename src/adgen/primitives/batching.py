@@ -10,6 +10,7 @@ what has no primitive of its own:
   constant) repeated along ``ref``'s batch axis, where batched values meet;
 * ``batch_like(x, ref)``: a read-only view of ``x`` with ``ref``'s batch axis
   in front, for operands read only for their shape (``unbroadcast(g, like)``);
+* ``batch_unbroadcast(g, like)``: ``unbroadcast`` that keeps the batch axis;
 * ``batch_align(t, *others, batched=...)``: ``t``'s example axes padded on the
   left with axes of length one to the rank of the widest operand of an
   elementwise op (when the ranks are not known when compiling);
@@ -40,6 +41,20 @@ def batch_lift(v, ref):
 def batch_like(x, ref):
     """A read-only view of ``x`` with the leading (batch) axis of ``ref`` in front."""
     return np.broadcast_to(x, np.shape(ref)[:1] + np.shape(x))
+
+
+@helper
+def batch_unbroadcast(g, like, like_batched=False):
+    """Batched ``g`` summed down to the shape of an example of ``like`` (the adjoint of
+    broadcasting, as ``unbroadcast``), its batch axis kept."""
+    shape = np.shape(like)[1:] if like_batched else np.shape(like)
+    lead = np.ndim(g) - 1 - len(shape)
+    if lead > 0:
+        g = np.sum(g, axis=tuple(range(1, 1 + lead)))
+    kept = tuple(i + 1 for i, n in enumerate(shape) if n == 1 and np.shape(g)[i + 1] != 1)
+    if kept:
+        g = np.sum(g, axis=kept, keepdims=True)
+    return g
 
 
 @helper
@@ -126,6 +141,19 @@ define(
 
 define(
     Primitive(
+        "batch_unbroadcast",
+        call_template("batch_unbroadcast"),
+        ("g", "like"),
+        attrs={"like_batched": False},
+        differentiable=False,
+        helpers=("batch_unbroadcast",),
+        shape_only=(1,),
+        doc="batched g summed to the shape of an example of like (batched derivatives)",
+    )
+)
+
+define(
+    Primitive(
         "batch_align",
         call_template("batch_align"),
         ("t",),
@@ -151,4 +179,4 @@ define(
 )
 
 #: The primitives of batched code (see adgen.primitives.constant: none is differentiated).
-BATCH_PRIMITIVES = ("batch_lift", "batch_like", "batch_align", "batch_map")
+BATCH_PRIMITIVES = ("batch_lift", "batch_like", "batch_unbroadcast", "batch_align", "batch_map")

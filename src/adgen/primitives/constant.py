@@ -190,7 +190,7 @@ CONSTANT_IN: dict[str, str] = {
     "attr": "an attribute of an object that is not differentiated (an active value "
     "reaching it is refused by its rule)",
     **dict.fromkeys(
-        ("batch_lift", "batch_like", "batch_align", "batch_map"),
+        ("batch_lift", "batch_like", "batch_unbroadcast", "batch_align", "batch_map"),
         "batched derivative code (adgen.transforms.batching) is never differentiated again",
     ),
 }

@@ -261,7 +261,7 @@ class _Batcher:
     def _map(self, op: Op, result_batched: bool = True) -> list[Op]:
         """The op applied to one example at a time (or, for a shape reader, to the first)."""
         prim = PRIMITIVES[op.prim]
-        if len(op.results) != 1 or prim.modules or prim.variadic and prim.listed:
+        if len(op.results) != 1 or prim.modules:
             raise NotBatchable(op.prim)
         flags = tuple(self.is_b(a) for a in op.args)
         if not result_batched:
@@ -402,6 +402,9 @@ class _Batcher:
         if not self.is_b(g):
             return [op]  # broadcast to a batched like: NumPy lines up from the right
         out: list[Op] = []
+        if op.prim == "unbroadcast":
+            attrs = {"like_batched": True} if self.is_b(like) else {}
+            return [Op(list(op.results), "batch_unbroadcast", [g, like], attrs, op.loc, tag=op.tag)]
         if not self.is_b(like):
             like = self.emit("batch_like", [like, g], {}, out, "t")
         if op.prim == "broadcast_like":

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .calling import Derivative, WrtSpec, check_differentiable, normalize_wrt
 from .batched import Batched
+from .calling import Derivative, WrtSpec, check_differentiable, normalize_wrt
 from .composed import Jacobian, basis
 from .errors import DifferentiationError
 from .jit import check_options

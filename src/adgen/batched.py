@@ -221,7 +221,6 @@ class Batched:
         return tuple(fixed) if d.wrt_tuple else fixed[0]
 
 
-
 def _zeros_row(t: Any) -> Any:
     """One zero direction shaped like an example of the (empty) stack ``t``."""
     if isinstance(t, dict):

@@ -323,7 +323,14 @@ def get(
             options = dict(zip(("backend", "fallback", "jit_cache"), backend))
             entry = build(
                 Request(
-                    f, kind, wrt, as_tuple, trees, shapes, has_aux=has_aux, batched=batched,
+                    f,
+                    kind,
+                    wrt,
+                    as_tuple,
+                    trees,
+                    shapes,
+                    has_aux=has_aux,
+                    batched=batched,
                     **options,
                 ),
                 disk=not need_ir,

@@ -42,7 +42,6 @@ from ..primitives import PRIMITIVES
 from ..primitives.indexing import indexed
 from .common import namer_for
 
-
 #: Primitives batched one example at a time (``batch_map``), counted as compiled: the
 #: ones a rule of their own would make faster.
 MAPPED: Counter[str] = Counter()
@@ -93,9 +92,7 @@ def batch(fn: Function, params: list[str], shapes: Sequence[Any] = ()) -> Functi
     b.analyse()
     fn.body = b.block(fn.body)
     batched = b.batched
-    fn.shape_links = [
-        (x, y) for x, y in fn.shape_links if x not in batched and y not in batched
-    ]
+    fn.shape_links = [(x, y) for x, y in fn.shape_links if x not in batched and y not in batched]
     fn.doc = (fn.doc + "\n\n" if fn.doc else "") + (
         f"Batched: {', '.join(params)} carry a leading axis of directions, as do the "
         "derivatives computed from them."
@@ -122,7 +119,9 @@ class _Batcher:
         # Tape (its class, see _tape) -> the positions of its pushes that hold batched values.
         self.taped: dict[str, set[int]] = {}
         # Tapes, each to another of its class (tapes pushed on a tape and popped are one).
-        self.tapes = {op.results[0]: op.results[0] for op in _walk(fn.body) if op.prim == "tape_new"}
+        self.tapes = {
+            op.results[0]: op.results[0] for op in _walk(fn.body) if op.prim == "tape_new"
+        }
         # (tape class, position) -> the class of the tapes pushed there.
         self.inner: dict[tuple[str, int], str] = {}
 
@@ -240,8 +239,12 @@ class _Batcher:
         prim = PRIMITIVES[op.prim]
         if op.prim == "tape_pop":
             return [op]
-        if op.prim == "call" or prim.list_result or prim.family == "lists" or op.blocks or (
-            prim.effect and op.prim not in INDEXED_ADDS
+        if (
+            op.prim == "call"
+            or prim.list_result
+            or prim.family == "lists"
+            or op.blocks
+            or (prim.effect and op.prim not in INDEXED_ADDS)
         ):
             raise NotBatchable(op.prim)
         rule = _RULES.get(op.prim)
@@ -333,7 +336,10 @@ class _Batcher:
         args = []
         for k, a in enumerate(op.args):
             others = [o for j, o in enumerate(op.args) if j != k]
-            if self.is_b(a) and any(not (isinstance(o, Const) and o.value == o.value) for o in others):
+            numbers = (int, float, complex)
+            if self.is_b(a) and any(
+                not (isinstance(o, Const) and isinstance(o.value, numbers)) for o in others
+            ):
                 flags = tuple(self.is_b(o) for o in others)
                 a = self.emit("batch_align", [a, *others], {"batched": flags}, out, "t")
             args.append(a)
@@ -455,7 +461,7 @@ class _Batcher:
         out: list[Op] = []
         if self.is_b(a):
             if rb == 1 or (ra == 1 and rb == 2):
-                return [self.same(op, [a, b])] if op.prim == "matmul" else [self._as_matmul(op, a, b)]
+                return [self._as_matmul(op, a, b)]
             if ra == 1:
                 return self._map(op)
             a = self.pad(a, rb, out)

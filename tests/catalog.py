@@ -32,6 +32,12 @@ class Case:
     modes: tuple[str, ...] = ("forward", "reverse")
     order: int = 1
 
+    def types(self) -> tuple[Any, ...]:
+        """The argument types it is compiled for (isinstance and methods fold on them)."""
+        from adgen.frontend.introspection import type_keys
+
+        return type_keys(self.make(np.random.default_rng(0)))
+
 
 CASES: list[Case] = []
 
@@ -808,3 +814,6 @@ def loop_variables_after_the_loop(x, n):
     for row in np.stack([x, 2.0 * x]):
         last = row
     return np.sum(x * y) + i + np.sum(last)
+
+
+import catalog_everyday  # noqa: E402,F401  (registers its cases)

@@ -70,7 +70,9 @@ def test_a_wrapper_that_changes_the_value_is_not_skipped():
         # the wrapper's own code was read: the refusal points at its call of f
         assert "this call to f" in str(exc)
         return
-    np.testing.assert_allclose(g, 4.0 * X, rtol=1e-12)
+    # the wrapper is differentiated as written: wrt=0 names its *args, a tuple
+    assert isinstance(g, tuple) and len(g) == 1
+    np.testing.assert_allclose(g[0], 4.0 * X, rtol=1e-12)
 
 
 def test_a_wrapper_with_the_same_parameters_is_read_as_written():

@@ -162,14 +162,46 @@ def test_a_target_read_by_the_comprehension_gets_a_new_list():
 def test_lazily_evaluated_comprehensions_stay():
     source = """
         def f(x, c):
-            y = x if c else sum([v for v in x])
             g = lambda: [v for v in x]
-            z = c or any([v > 0 for v in x])
             while sum([v for v in x]) > 0:
                 x = x - 1
+            y = 2.0 * (c and sum([v for v in x]))
             return (v for v in x)
     """
     _same(_run(comprehensions, source), source)
+
+
+def test_a_whole_value_behind_and_or_if_else_becomes_ifs():
+    _same(
+        _run(
+            comprehensions,
+            """
+        def f(x, c):
+            y = x if c else sum([v for v in x])
+            z = c or any([v > 0 for v in x])
+            return y + z
+    """,
+        ),
+        """
+        def f(x, c):
+            if c:
+                value = x
+            else:
+                items = []
+                for v in x:
+                    items.append(v)
+                value = sum(items)
+            y = value
+            value_1 = c
+            if not value_1:
+                items_1 = []
+                for v in x:
+                    items_1.append(v > 0)
+                value_1 = any(items_1)
+            z = value_1
+            return y + z
+    """,
+    )
 
 
 def test_in_an_if_test_a_for_iterable_and_nested_functions():

@@ -67,6 +67,10 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
 }
 # Examples that need numba (an optional extra): skipped, with the reason, without it.
 NEEDS_NUMBA = {"compiled_simulation.py"}
+CASES["dask_logistic.py"] = (
+    ["--rows", "4000", "--chunk", "1000"],
+    [r"max_abs_error_of_w: 0\.[0-4]", r"peak_mb_workers: \["],
+)
 
 
 def run_example(
@@ -98,6 +102,9 @@ def test_example(name: str, tmp_path: Path) -> None:
     args, patterns = CASES[name]
     if name in NEEDS_NUMBA and unavailable() is not None:
         pytest.skip(str(unavailable()))
+    if name == "dask_logistic.py":
+        pytest.importorskip("dask.distributed", reason="dask[distributed] is not installed")
+        pytest.importorskip("array_api_compat", reason="array-api-compat is not installed")
     out = run_example(name, args, tmp_path)
     for pattern in patterns:
         assert re.search(pattern, out), f"{pattern!r} not in the output of {name}:\n{out}"

@@ -44,7 +44,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 # ("adgen" itself names only the package, so that a new top-level module must be placed).
 LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
     ("errors", 0, ("adgen.errors", "adgen.version", "adgen.settings")),
-    ("runtime", 0, ("adgen.runtime",)),
+    ("runtime", 0, ("adgen.runtime", "adgen.runtime_xp")),
     ("trees", 0, ("adgen.trees",)),
     ("ir", 1, ("adgen.ir", "adgen.program")),
     ("primitives", 2, ("adgen.primitives", "adgen.custom")),

@@ -208,3 +208,45 @@ def test_closure_arrays_are_read_anew_for_each_closure() -> None:
         np.testing.assert_allclose(g(x), 2.0 * w * x)
         # ... and runs compiled code for each (not a Python rebinding of the first's).
         assert type(adgen.cache.function_for(g._last, f)).__name__ == "NumbaFunction"
+
+
+HEAT_MODEL = """
+import numpy as np
+
+
+def heat(power, t_out, t0):
+    temp = t0
+    cost = 0.0
+    for t in range(power.shape[0]):
+        temp = temp + 0.1 * (0.1 * (t_out[t] - temp) + power[t] / 0.5)
+        cost = cost + 0.3 * power[t] + np.sin(temp - 21.0) ** 2
+    return cost
+"""
+
+
+def test_generate_backend_numba_writes_an_njit_module(tmp_path: Any, monkeypatch: Any) -> None:
+    """``adgen generate --backend numba``: a module importing NumPy and numba only, whose
+    derivatives are numba dispatchers giving the NumPy backend's numbers."""
+    import importlib
+    import sys
+
+    import numba
+
+    from adgen.cli import main
+
+    (tmp_path / "heatmodel.py").write_text(HEAT_MODEL)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    out = tmp_path / "heat_numba.py"
+    assert main(["generate", "heatmodel.py:heat", "-o", str(out), "--backend", "numba"]) == 0
+    text = out.read_text()
+    assert "adgen" not in "\n".join(ln for ln in text.splitlines() if "import" in ln)
+    assert "@numba.njit\ndef heat_grad(" in text
+    sys.modules.pop("heat_numba", None)
+    mod = importlib.import_module("heat_numba")
+    model = importlib.import_module("heatmodel")
+    assert isinstance(mod.heat_grad, numba.core.registry.CPUDispatcher)
+    rng = np.random.default_rng(3)
+    args = (rng.uniform(0, 2, 50), rng.normal(5, 1, 50), 18.0)
+    expected = adgen.grad(model.heat)(*args)
+    np.testing.assert_allclose(mod.heat_grad(*args), expected, rtol=1e-12, atol=1e-14)

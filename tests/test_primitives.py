@@ -1627,7 +1627,7 @@ def test_every_primitive_is_checked():
         for kind in ("vjp", "jvp"):
             seen |= _prims_of(derive(primal, kind, [primal.params[0]]))
     for case in CASES:
-        primal = lower(case.f)
+        primal = lower(case.f, types=case.types())
         seen |= _prims_of(primal)
         wrt = case.wrts[0] if isinstance(case.wrts[0], tuple) else (case.wrts[0],)
         names = [primal.params[w] if isinstance(w, int) else w for w in wrt]

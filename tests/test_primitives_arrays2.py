@@ -100,6 +100,26 @@ def cross(a, b):
 
 add("cross", cross, args(normal(4, 3), normal(3)), (0, 1, (0, 1)))
 add("cross-1d", cross, args(normal(3), normal(3)), (0, 1, (0, 1)))
+add("cross-2vectors", cross, args(normal(4, 2), normal(2)), (0, 1, (0, 1)))
+add("cross-2vectors-1d", cross, args(normal(2), normal(2)), (0, 1, (0, 1)))
+
+
+def cross_adjoints(g3, a3, g2, a2):
+    # The adjoint rules of np.cross are themselves differentiated to second order.
+    return (
+        np.sum(np.sin(runtime.cross_adjoint(g3, a3, a3[::-1], index=0)))
+        + np.sum(runtime.cross_adjoint(g3, a3[::-1], a3, index=1) ** 2)
+        + np.sum(np.sin(runtime.cross_adjoint(g2, a2, a2[:, ::-1], index=0)))
+        + np.sum(runtime.cross_adjoint(g2, a2[:, ::-1], a2, index=1) ** 3)
+    )
+
+
+add(
+    "cross_adjoint",
+    cross_adjoints,
+    args(normal(4, 3), normal(4, 3), normal(4), normal(4, 2)),
+    (0, 1, 2, 3, (0, 1, 2, 3)),
+)
 
 
 def appends(a, b):
@@ -273,9 +293,20 @@ def test_interp_slope_is_the_segments() -> None:
         (lambda a, v: np.interp(a, v, v, period=2.0), "period"),
         (lambda a, v: np.gradient(a), "axis="),
         (lambda a, v: np.gradient(a, axis=0, edge_order=2), "edge_order"),
+        (lambda a, v: np.gradient(a, v, axis=0), "one number as its spacing"),
         (lambda a, v: np.put_along_axis(a, np.array([0]), v, 0), "in place"),
     ],
 )
 def test_refused_forms(f: Any, match: str) -> None:
     with pytest.raises(adgen.DifferentiationError, match=match):
         adgen.grad(lambda a, v: np.sum(f(a, v)))(np.ones(3), np.arange(3.0))
+    with pytest.raises(adgen.DifferentiationError, match=match):
+        adgen.jvp(lambda a, v: np.sum(f(a, v)))(np.ones(3), np.arange(3.0), np.ones(3))
+
+
+def test_cross_of_2_and_3_vectors_is_refused_in_reverse() -> None:
+    def f(a, b):
+        return np.sum(np.cross(a, b))
+
+    with pytest.raises(adgen.DifferentiationError, match="same length"):
+        adgen.grad(f)(np.ones(2), np.arange(3.0))

@@ -40,12 +40,16 @@ import numpy as np
 
 from . import pipeline
 from .backend.emit import Emitted
+from .backend.numba import TAPE_HELPERS
+from .backend.numba_aot import jit_decorate, numba_helper_source, numba_imports
 from .calling import WrtSpec, normalize_wrt
 from .errors import DifferentiationError, UnsupportedSyntaxError
 from .ir import Function
+from .jit import BACKENDS
 from .pipeline import Kind, Request
 from .primitives.core import const_expr
-from .runtime import helper_source
+from .runtime import NOT_SCALAR, helper_source
+from .runtime_xp import XP_HELPERS, XP_IMPORTS
 from .targets import (  # noqa: F401  (the targets ``adgen generate`` takes, re-exported)
     Target,
     TargetError,
@@ -78,6 +82,10 @@ class Derivatives:
     wrt: tuple[str, ...]
     parts: list[Emitted]
     callees: list[Emitted] = field(default_factory=list)
+    # "numba": the functions are emitted for numba and decorated with numba.njit.
+    backend: str = "numpy"
+    # Written against the array API (adgen generate --array-api), not NumPy.
+    array_api: bool = False
 
 
 #: Names the generated module defines besides the derivatives.
@@ -104,15 +112,31 @@ def located(target: Target) -> Iterator[None]:
         raise TargetError(" ".join(str(exc).split()), target.location) from None
 
 
-def derivatives(target: Target, mode: str, wrt: WrtSpec = 0) -> Derivatives:
-    """The derivative functions of ``target`` in ``mode`` ("forward" or "reverse")."""
+def derivatives(
+    target: Target,
+    mode: str,
+    wrt: WrtSpec = 0,
+    backend: str = "numpy",
+    array_api: bool = False,
+) -> Derivatives:
+    """The derivative functions of ``target`` in ``mode`` ("forward" or "reverse"),
+    for ``backend`` ("numpy", or "numba": compiled by numba.njit when imported);
+    ``array_api``: written against the array API (see :mod:`adgen.backend.array_api`)."""
     if mode not in MODES:
         raise DifferentiationError(f"mode must be 'forward' or 'reverse', not {mode!r}")
+    if backend not in BACKENDS:
+        raise DifferentiationError(f"backend must be 'numpy' or 'numba', not {backend!r}")
+    if array_api and backend == "numba":
+        raise DifferentiationError(
+            "--array-api and --backend numba do not go together: numba compiles NumPy code"
+        )
     with located(target):
-        return _derivatives(target, mode, wrt)
+        return _derivatives(target, mode, wrt, backend, array_api)
 
 
-def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
+def _derivatives(
+    target: Target, mode: str, wrt: WrtSpec, backend: str, array_api: bool
+) -> Derivatives:
     _, positions, as_tuple = normalize_wrt(target.func, wrt)
     primal = pipeline.lower(target.func)
     wrt_list = tuple(primal.params[p] for p in positions)
@@ -131,7 +155,17 @@ def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
     callees: dict[str, Emitted] = {}
 
     def part(kind: Kind, name: str) -> Function:
-        request = Request(primal, kind, wrt_list, as_tuple, conform=True, name=name)
+        # gradient_like (conform) has no numba version: numba's gradients are floats already.
+        request = Request(
+            primal,
+            kind,
+            wrt_list,
+            as_tuple,
+            conform=backend != "numba",
+            name=name,
+            backend=backend,
+            array_api="array-API" if array_api else None,
+        )
         state = pipeline.run(request)
         main, *called = state.emitted
         parts.append(main)
@@ -155,7 +189,7 @@ def _derivatives(target: Target, mode: str, wrt: WrtSpec) -> Derivatives:
                 f"    return {base}_value_and_grad({args})[1]\n"
             )
             parts.append(Emitted(f"{base}_grad", grad))
-    return Derivatives(target, mode, wrt_list, parts, list(callees.values()))
+    return Derivatives(target, mode, wrt_list, parts, list(callees.values()), backend, array_api)
 
 
 def _array_literal(value: np.ndarray) -> str | None:
@@ -290,9 +324,14 @@ def generate_module(groups: Sequence[Derivatives], command: str | None = None) -
         body = ["", f"__all__ = [{names}]"]
     else:
         body = ["", "__all__ = ["] + [f'    "{n}",' for n in exported] + ["]"]
+    numba = any(d.backend == "numba" for d in groups)
+
+    def code(p: Emitted) -> str:
+        return jit_decorate(p.source.rstrip("\n")) if numba else p.source.rstrip("\n")
+
     for d in groups:
         for p in d.parts:
-            body += ["", "", p.source.rstrip("\n")]
+            body += ["", "", code(p)]
     seen: set[str] = set()
     for d in groups:
         for p in d.callees:
@@ -302,21 +341,33 @@ def generate_module(groups: Sequence[Derivatives], command: str | None = None) -
                     "generate them into separate modules"
                 )
             seen.add(p.name)
-            body += ["", "", p.source.rstrip("\n")]
+            body += ["", "", code(p)]
     helpers = set().union(*(p.helpers for d in groups for p in (*d.parts, *d.callees)))
+    array_api = any(d.array_api for d in groups)
     if helpers:
         body += [
             "",
             "",
             "# Helpers called by the functions above.",
             "",
-            helper_source(helpers).rstrip("\n"),
+            helper_source(helpers - TAPE_HELPERS, XP_HELPERS if array_api else None).rstrip("\n"),
         ]
+        if numba:
+            body += ["", "", numba_helper_source(helpers, NOT_SCALAR).rstrip("\n")]
     # NumPy is imported only where the code uses it (a scalar derivative may not).
-    numpy = re.search(r"\bnp\.", "\n".join(body + consts)) is not None
-    doc += ["", *_needs(modules, imports, numpy), '"""']
+    text = "\n".join(body + consts)
+    if array_api:  # (the comments that quote the NumPy source need no import)
+        text = "\n".join(x for x in text.splitlines() if not x.lstrip().startswith("#"))
+    numpy = re.search(r"\bnp\.", text) is not None
+    shim = ["array_api_compat"] if array_api else []
+    needs = [*modules, *shim, *(["numba"] if numba else [])]
+    doc += ["", *_needs(needs, imports, numpy), '"""']
     out = header + doc + [""] + (["import numpy as np"] if numpy else [])
+    if array_api:  # the array-API shim, which finds each call's namespace
+        out += XP_IMPORTS.rstrip("\n").split("\n")
     out += [f"import {m}" for m in modules]
+    if numba:
+        out += numba_imports()
     if imports:
         out += [""] + imports
     if consts:

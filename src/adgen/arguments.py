@@ -17,6 +17,7 @@ import numpy as np
 
 from .errors import DifferentiationError
 from .ir import Const, Function, flatten_structure
+from .runtime_xp import is_float_array
 
 #: Types of the values a derivative may be taken with respect to.
 FLOATS = (float, complex, np.floating, np.complexfloating)
@@ -67,6 +68,8 @@ def check_differentiable(name: str, value: Any) -> None:
                 f"cannot differentiate with respect to {name!r}: it is an array of dtype "
                 f"{value.dtype}, which has no derivative; convert it with .astype(float)"
             )
+    if is_float_array(value):  # a Dask, PyTorch, CuPy... array of floats
+        return
     if isinstance(value, (bool, np.bool_, int, np.integer)):
         raise DifferentiationError(
             f"cannot differentiate with respect to {name!r}: it is an integer or boolean "

@@ -25,6 +25,7 @@ from . import cache, trees
 from .arguments import check_value
 from .calling import Derivative, _shapes
 from .errors import DifferentiationError
+from .frontend.introspection import type_keys
 from .transforms.batching import NotBatchable
 
 #: Why batched calls fell back on one call per direction: the construct or primitive
@@ -172,7 +173,13 @@ class Batched:
             return None
         try:
             entry = cache.get(
-                d._func, d._ir_kind, d.wrt_names, d.wrt_tuple, shapes=key, batched=True
+                d._func,
+                d._ir_kind,
+                d.wrt_names,
+                d.wrt_tuple,
+                shapes=key,
+                types=type_keys(full),
+                batched=True,
             )
         except NotBatchable as exc:
             FALLBACKS[exc.what] += 1

@@ -41,6 +41,7 @@ from .ir import Function
 from .pipeline import Kind, Request
 from .program import cell_full
 from .runtime import HELPERS
+from .runtime_xp import XP_HELPERS
 from .settings import config
 
 #: Bumped by :func:`clear_cache`; with :data:`adgen.custom.VERSION`, what an entry's stamp is.
@@ -77,6 +78,9 @@ class Compiled:
     # With has_aux: the function returns (derivative, aux); lists and dicts of the aux.
     has_aux: bool = False
     aux_tree: Any = None
+    # Positions of the arguments whose types the code was folded on (Function.type_deps):
+    # it is valid only for arguments of those types (see get).
+    type_deps: tuple[int, ...] = ()
 
 
 def namespace_for(emitted: Emitted) -> dict[str, Any]:
@@ -87,6 +91,8 @@ def namespace_for(emitted: Emitted) -> dict[str, Any]:
         top = module.partition(".")[0]
         ns[top] = sys.modules[top]
     ns.update(HELPERS)
+    if emitted.library is not None:  # array-API code: the helpers of that mode
+        ns.update(XP_HELPERS)
     ns.update(emitted.freevars)
     return ns
 
@@ -98,6 +104,7 @@ def _disk_key(request: Request) -> str | None:
         or request.name is not None
         or request.backend != "numpy"
         or request.batched
+        or request.array_api is not None
     ):
         return None
     return diskcache.key_text(
@@ -178,6 +185,7 @@ def _build(request: Request, load: Any = None, disk: bool = True) -> Compiled:
     emitted = pipeline.joined(state.emitted)
     func, code, ns = _exec(emitted, load)
     func._adgen_ir = state.fn
+    state.fn.type_deps = state.primal.type_deps  # a derivative of it depends on them too
     deps = tuple(
         (n, o) for n, o in state.primal.global_deps.items() if not isinstance(o, types.ModuleType)
     )
@@ -194,9 +202,10 @@ def _build(request: Request, load: Any = None, disk: bool = True) -> Compiled:
         namespace=ns,
         has_aux=request.has_aux,
         aux_tree=state.aux_tree,
+        type_deps=state.primal.type_deps,
     )
     _bind_cells(entry, request.func)
-    if key is not None:
+    if key is not None and not entry.type_deps:  # the disk key holds no types
         diskcache.store(config.cache_dir, key, request.func, state, emitted, entry)  # type: ignore[arg-type]
     return entry
 
@@ -236,6 +245,9 @@ def function_for(entry: Compiled, f: Any) -> Any:
 
 
 _cache: OrderedDict[Any, Compiled] = OrderedDict()
+# Cache key -> positions of the arguments whose types some entry compiled under it
+# depends on (the union over its entries): those types are then part of the key.
+_type_deps: dict[Any, tuple[int, ...]] = {}
 _locks: dict[Any, threading.Lock] = {}
 _guard = threading.Lock()
 
@@ -292,6 +304,8 @@ def get(
     has_aux: bool = False,
     need_ir: bool = False,
     backend: tuple[Any, ...] = (),
+    types: tuple[Any, ...] | None = None,
+    array_api: str | None = None,
     batched: bool = False,
 ) -> Compiled:
     """The compiled derivative, from the cache or compiled once (thread-safe).
@@ -300,14 +314,22 @@ def get(
     ``shapes``: the shape of each argument of the call it is for (``()`` for a
     number, None if not known); code specialised to them skips the broadcasting
     helpers where shapes are known to agree. ``backend``: ``(name, fallback,
-    jit_cache)`` of a backend other than NumPy's (see :mod:`adgen.jit`).
+    jit_cache)`` of a backend other than NumPy's (see :mod:`adgen.jit`). ``types``:
+    the type of each argument (adgen.frontend.introspection.type_key), for code that
+    folds ``isinstance`` or methods of arguments; such code is cached under the
+    types it depends on, so a call with other types compiles anew.
+    ``array_api``: the array library of the arguments, when not NumPy (array-API
+    code, see :mod:`adgen.backend.array_api`).
     ``batched``: tangents or cotangent with a leading batch axis (see Request).
     """
-    key = cache_key(f, kind, wrt, as_tuple, trees, shapes, has_aux)
+    untyped = cache_key(f, kind, wrt, as_tuple, trees, shapes, has_aux)
     if backend:
-        key = (key, *backend)
+        untyped = (untyped, *backend)
+    if array_api is not None:
+        untyped = (untyped, "array_api", array_api)
     if batched:
-        key = (key, "batched")
+        untyped = (untyped, "batched")
+    key = _typed(untyped, types)
     entry = _cache.get(key)
     if entry is not None and fresh(entry, f) and not (need_ir and entry.ir is None):
         try:
@@ -329,9 +351,11 @@ def get(
                     as_tuple,
                     trees,
                     shapes,
+                    types,
                     has_aux=has_aux,
-                    batched=batched,
                     **options,
+                    array_api=array_api,
+                    batched=batched,
                 ),
                 disk=not need_ir,
             )
@@ -343,9 +367,21 @@ def get(
                 if cell_full(c) and type(c.cell_contents) is not np.ndarray
             ) + (f,)
             with _guard:
+                if entry.type_deps:
+                    known = set(_type_deps.get(untyped, ()))
+                    _type_deps[untyped] = tuple(sorted(known | set(entry.type_deps)))
+                    key = _typed(untyped, types)
                 _cache[key] = entry
                 _drop_oldest()
     return entry
+
+
+def _typed(key: Any, types: tuple[Any, ...] | None) -> Any:
+    """``key`` with the types of the arguments entries under it depend on."""
+    deps = _type_deps.get(key)
+    if not deps or types is None:
+        return key
+    return (key, deps, tuple(types[i] if i < len(types) else None for i in deps))
 
 
 def _drop_oldest() -> None:
@@ -360,4 +396,5 @@ def clear_cache() -> None:
     with _guard:
         _cache.clear()
         _locks.clear()
+        _type_deps.clear()
         EPOCH[0] += 1

@@ -20,14 +20,16 @@ from typing import Any
 
 import numpy as np
 
-from . import cache, custom, trees
+from . import cache, custom, runtime_xp, trees
 from .arguments import check_differentiable, check_real, check_value, describe
 from .errors import ArgumentError, DifferentiationError, NotScalarOutputError
+from .frontend.introspection import type_keys
 from .highlight import to_html
 from .ir import Function, clone
 from .jit import check_options
 from .program import Kind
 from .runtime import NOT_SCALAR, REFUSED, gradient_like
+from .runtime_xp import library_of
 from .tracebacks import annotate, boundary, hide_internal_frames
 from .wrappers import unwrap
 
@@ -42,6 +44,10 @@ def param_names(f: Any) -> list[str]:
     if given is not None:
         return list(given)
     if isinstance(f, Derivative):
+        if f.kind in ("grad", "value_and_grad") and getattr(f._func, "__code__", None):
+            # Its parameters are its function's (compiling it here would not know the
+            # types of the arguments, which isinstance and methods may need).
+            return param_names(f._func)[len(f._lead) :]
         return f._ir().params[len(f._lead) :]
     func, lead, _ = unwrap(f)
     if func is not f:
@@ -159,6 +165,55 @@ def _cells_moved(guard: tuple[tuple[Any, Any], ...]) -> bool:
     return any(cell.cell_contents is not value for cell, value in guard)
 
 
+class _GlobalsGuard:
+    """The module globals a compiled entry read when it was built: ``moved()`` says
+    whether any was rebound since (then the fast path steps aside to recompile)."""
+
+    __slots__ = ("deps", "globals")
+
+    def __init__(self, entry: cache.Compiled, f: Any) -> None:
+        self.globals = getattr(f, "__globals__", {})
+        self.deps = entry.global_deps
+
+    def moved(self) -> bool:
+        g = self.globals
+        return any(g.get(n, o) is not o for n, o in self.deps)
+
+
+def _still_valid(
+    n: int,
+    shapes: tuple[Any, ...],
+    stamp: tuple[int, int],
+    moved: Callable[[], bool] | None,
+) -> Callable[[tuple[Any, ...]], bool]:
+    """Whether a fast path compiled at ``stamp`` for ``n`` arguments of ``shapes``
+    still answers a call with ``args`` (nothing recompiled or rebound since)."""
+    epochs, versions = cache.EPOCH, custom.VERSION
+    epoch, version = stamp
+
+    def valid(args: tuple[Any, ...]) -> bool:
+        return (
+            len(args) == n
+            and epochs[0] == epoch
+            and versions[0] == version
+            and _shapes(args) == shapes
+            and not (moved is not None and moved())
+        )
+
+    return valid
+
+
+def _guards(entry: cache.Compiled, f: Any) -> Callable[[], bool] | None:
+    """A check that the closure cells or globals ``entry`` depends on moved, or None."""
+    cells = _cell_guard(entry, f)
+    if not entry.global_deps:
+        return (lambda: _cells_moved(cells)) if cells else None
+    g = _GlobalsGuard(entry, f)
+    if not cells:
+        return g.moved
+    return lambda: g.moved() or _cells_moved(cells)
+
+
 def _split(entry: cache.Compiled, out: Any) -> tuple[Any, Any]:
     """(derivative, aux) of what the generated function returned (aux None without)."""
     if not entry.has_aux:
@@ -238,9 +293,13 @@ class Derivative:
     def _ir_kind(self) -> Kind:
         return {"grad": "grad", "value_and_grad": "grad", "vjp": "vjp", "jvp": "jvp"}[self.kind]  # type: ignore[return-value]
 
-    def compiled(self) -> cache.Compiled:
-        """The compiled derivative (compiling it if needed)."""
-        entry = self._entry
+    def compiled(
+        self, types: tuple[Any, ...] | None = None, library: str | None = None
+    ) -> cache.Compiled:
+        """The compiled derivative (compiling it if needed), for arguments of ``types``
+        if given (see adgen.frontend.introspection), written against the array API
+        for arrays of ``library`` if given (see adgen.backend.array_api)."""
+        entry = self._entry if types is None and library is None else None
         if entry is None or not cache.fresh(entry, self._func):
             entry = cache.get(
                 self._func,
@@ -248,9 +307,12 @@ class Derivative:
                 self.wrt_names,
                 self.wrt_tuple,
                 has_aux=self.has_aux,
-                backend=self._backend,
+                backend=() if library else self._backend,
+                types=types,
+                array_api=library,
             )
-            self._entry = entry
+            if types is None and library is None:
+                self._entry = entry
         return entry
 
     @property
@@ -259,18 +321,22 @@ class Derivative:
         """The generated Python source of this derivative."""
         return self.compiled().source
 
-    def _ir(self) -> Function:
-        """The IR of what calling this object computes (for higher derivatives)."""
-        entry = self.compiled()
+    def _ir(self, types: tuple[Any, ...] | None = None) -> Function:
+        """The IR of what calling this object computes (for higher derivatives), for
+        arguments of ``types`` if given."""
+        entry = self.compiled(types)
         if entry.ir is None:  # loaded from the disk cache: compile to get the IR
-            entry = self._entry = cache.get(
+            entry = cache.get(
                 self._func,
                 self._ir_kind,
                 self.wrt_names,
                 self.wrt_tuple,
                 has_aux=self.has_aux,
                 need_ir=True,
+                types=types,
             )
+            if types is None:
+                self._entry = entry
         ir = clone(entry.ir)
         if self.kind == "grad" and self.has_aux:  # ((value, grads), aux) -> (grads, aux)
             ir.structure = (ir.structure[0][1], ir.structure[1])
@@ -321,7 +387,12 @@ class Derivative:
             ):
                 return self._call_tree(args, kw, n_extra)
             shapes = _shapes(primal_args) if not kw else None
-            entry = self._specialised(shapes) if shapes is not None else self.compiled()
+            types = type_keys(primal_args if not kw else self._bind(list(primal_args), kw))
+            if shapes is None or None in shapes:  # perhaps Dask, PyTorch, CuPy arrays
+                library = library_of((*primal_args, *kw.values()))
+                if library is not None:
+                    return self._call(self._for_library(library, types), args, kw)
+            entry = self._specialised(shapes, types) if shapes is not None else self.compiled(types)
             if entry.result_tree is not None:
                 return self._call_tree(args, kw, n_extra)
             out = self._call(entry, args, kw)
@@ -376,7 +447,7 @@ class Derivative:
         epochs, versions = cache.EPOCH, custom.VERSION
         n = len(self._params())
         positions = self.wrt_positions
-        guard = _cell_guard(entry, self._func)
+        moved = _guards(entry, self._func)
         if len(shapes) != n:
             return None
         tangent_shapes = tuple(shapes[p] for p in positions)
@@ -389,7 +460,7 @@ class Derivative:
                 or versions[0] != version
                 or _shapes(args[:n]) != shapes
                 or _shapes(args[n:]) != tangent_shapes
-                or (guard and _cells_moved(guard))
+                or (moved is not None and moved())
             ):
                 return _MISS
             for p in positions:
@@ -400,9 +471,9 @@ class Derivative:
 
         return fast
 
-    def _specialised(self, shapes: tuple[Any, ...]) -> cache.Compiled:
-        """The derivative compiled for arguments of these shapes (see cache.get)."""
-        entry = self._by_shapes.get(shapes)
+    def _specialised(self, shapes: tuple[Any, ...], types: tuple[Any, ...]) -> cache.Compiled:
+        """The derivative compiled for arguments of these shapes and types (see cache.get)."""
+        entry = self._by_shapes.get((shapes, types))
         if entry is None or not cache.fresh(entry, self._func):
             entry = cache.get(
                 self._func,
@@ -412,10 +483,28 @@ class Derivative:
                 shapes=shapes,
                 has_aux=self.has_aux,
                 backend=self._backend,
+                types=types,
             )
             if len(self._by_shapes) > 64:  # many shapes: keep the latest only
                 self._by_shapes.clear()
-            self._by_shapes[shapes] = entry
+            self._by_shapes[shapes, types] = entry
+        self._last = entry
+        return entry
+
+    def _for_library(self, library: str, types: tuple[Any, ...]) -> cache.Compiled:
+        """The derivative written against the array API, for arrays of ``library``
+        (see :mod:`adgen.backend.array_api`)."""
+        if self._backend:
+            raise DifferentiationError(
+                f"backend={self._backend[0]!r} runs on NumPy arrays only, and this call "
+                f"passes {library} arrays; leave backend at its default 'numpy'"
+            )
+        if not runtime_xp.available():
+            raise DifferentiationError(
+                f"derivatives on {library} arrays need array-api-compat: "
+                "pip install 'adgen[array-api]'"
+            )
+        entry = self.compiled(types, library)
         self._last = entry
         return entry
 
@@ -424,37 +513,32 @@ class Derivative:
     ) -> Callable[[tuple[Any, ...]], Any] | None:
         """The call path for the common case, with nothing but the checks it needs.
 
-        Only gradients with respect to one float or float-array argument, passed
-        positionally, with no globals to watch, and arguments of the shapes the
+        Only gradients with respect to float or float-array arguments, passed
+        positionally, with globals and closure cells as they were, and arguments of the shapes the
         code was specialised to; anything else returns ``_MISS`` and takes the
         general path.
         """
         if (
             self._lead
             or self._keywords
-            or entry.global_deps
             or entry.result_tree is not None
             or entry.has_aux
+            or entry.type_deps  # its checks do not look at types
         ):
             return None
         if self.kind == "jvp":
             return self._make_fast_jvp(entry, shapes)
-        if self.kind not in ("grad", "value_and_grad") or self.wrt_tuple:
+        if self.kind not in ("grad", "value_and_grad"):
             return None
-        func, (epoch, version) = cache.function_for(entry, self._func), entry.stamp
-        epochs, versions = cache.EPOCH, custom.VERSION
+        func = cache.function_for(entry, self._func)
         n, p = len(self._params()), self.wrt_positions[0]
-        guard = _cell_guard(entry, self._func)
         with_value = self.kind == "value_and_grad"
+        valid = _still_valid(n, shapes, entry.stamp, _guards(entry, self._func))
+        if self.wrt_tuple:
+            return self._make_fast_tuple(func, valid)
 
         def fast(args: tuple[Any, ...]) -> Any:
-            if (
-                len(args) != n
-                or epochs[0] != epoch
-                or versions[0] != version
-                or _shapes(args) != shapes
-                or (guard and _cells_moved(guard))
-            ):
+            if not valid(args):
                 return _MISS
             x = args[p]
             tx = type(x)
@@ -472,6 +556,39 @@ class Derivative:
 
         return fast
 
+    def _make_fast_tuple(
+        self,
+        func: Callable[..., Any],
+        valid: Callable[[tuple[Any, ...]], bool],
+    ) -> Callable[[tuple[Any, ...]], Any]:
+        """The fast path of a gradient with respect to a tuple of float or float-array
+        arguments: each gradient converted to its argument's type, as the general path does."""
+        positions = self.wrt_positions
+        with_value = self.kind == "value_and_grad"
+
+        def fast(args: tuple[Any, ...]) -> Any:
+            if not valid(args):
+                return _MISS
+            for q in positions:
+                x = args[q]
+                if type(x) is not float and not (type(x) is np.ndarray and x.dtype.kind == "f"):
+                    return _MISS
+            value, grads = func(*args)
+            if type(grads) is not tuple or len(grads) != len(positions):
+                return _MISS
+            out = []
+            for q, g in zip(positions, grads):
+                x = args[q]
+                if type(x) is float:
+                    out.append(g if type(g) is float else float(g))
+                elif type(g) is np.ndarray and g.dtype == x.dtype and g.flags.writeable:
+                    out.append(g)
+                else:
+                    out.append(gradient_like(g, x))
+            return (value, tuple(out)) if with_value else tuple(out)
+
+        return fast
+
     def _call(self, entry: cache.Compiled, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
         kind, func = self.kind, cache.function_for(entry, self._func)
         if kind in ("grad", "value_and_grad"):
@@ -484,7 +601,7 @@ class Derivative:
                     raise
                 (value, grads), aux = self._size_one(args, exc), None
             check_value(self._fname, value)
-            grads = self._conform(grads, args, {})
+            grads = self._conform(grads, args, {}, library=entry.emitted.library)
             return _joined(kind, value, grads, aux, entry)
         if kind == "vjp":
             self._check_extra(args, kw, 1)
@@ -507,7 +624,13 @@ class Derivative:
                     "pass a cotangent shaped like the function's output"
                 )
             return _joined(
-                kind, None, self._conform(grads, primals, {}, from_cotangent=True), aux, entry
+                kind,
+                None,
+                self._conform(
+                    grads, primals, {}, from_cotangent=True, library=entry.emitted.library
+                ),
+                aux,
+                entry,
             )
         # jvp
         n = len(self.wrt_names)
@@ -544,6 +667,7 @@ class Derivative:
             key,
             has_aux=self.has_aux,
             backend=self._backend,
+            types=type_keys(primals),
         )
         parts = [trees.leaves(p, t) for p, t in zip(primals, structure, strict=True)]
         flat = [leaf for part in parts for leaf in part]
@@ -619,7 +743,7 @@ class Derivative:
         plain = self._plain_signature()
         if plain and not kw and len(args) == len(self._params()):
             return args
-        sig = inspect.signature(self._func)
+        sig = inspect.signature(self._func, follow_wrapped=False)
         try:
             bound = sig.bind(*args, **kw)
         except TypeError as exc:
@@ -706,8 +830,15 @@ class Derivative:
             check_real(name, value)
 
     def _conform(
-        self, grads: Any, args: Sequence[Any], kw: dict[str, Any], from_cotangent: bool = False
+        self,
+        grads: Any,
+        args: Sequence[Any],
+        kw: dict[str, Any],
+        from_cotangent: bool = False,
+        library: str | None = None,
     ) -> Any:
+        conform = gradient_like if library is None else runtime_xp.gradient_like
+
         def like(pos: int, name: str) -> Any:
             x = args[pos] if pos < len(args) else kw.get(name)
             if from_cotangent:
@@ -722,7 +853,6 @@ class Derivative:
 
         if self.wrt_tuple:
             return tuple(
-                gradient_like(g, like(p, n))
-                for g, p, n in zip(grads, self.wrt_positions, self.wrt_names)
+                conform(g, like(p, n)) for g, p, n in zip(grads, self.wrt_positions, self.wrt_names)
             )
-        return gradient_like(grads, like(self.wrt_positions[0], self.wrt_names[0]))
+        return conform(grads, like(self.wrt_positions[0], self.wrt_names[0]))

@@ -72,6 +72,25 @@ def _add_mode(
     )
 
 
+def _add_backend(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--backend",
+        choices=("numpy", "numba"),
+        default="numpy",
+        help="numba: the derivatives are decorated with numba.njit (the module imports "
+        "numba); default numpy",
+    )
+
+
+def _add_array_api(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--array-api",
+        action="store_true",
+        help="write code against the array API (Dask, PyTorch, CuPy...: needs "
+        "array-api-compat) instead of NumPy",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="adgen",
@@ -102,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_target(p, many=True)
     _add_mode(p)
+    _add_backend(p)
+    _add_array_api(p)
     p.add_argument("-o", "--output", required=True, metavar="OUT.py", help="the module to write")
 
     p = sub.add_parser(
@@ -112,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_target(p, many=True)
     _add_mode(p)
+    _add_backend(p)
     p.add_argument(
         "--color",
         choices=("auto", "always", "never"),
@@ -223,7 +245,7 @@ def _command_line(argv: Sequence[str]) -> str:
 
 def _module_text(args: argparse.Namespace, command: str | None) -> str:
     wrt = _wrt(args.wrt)
-    groups = [aot.derivatives(_resolve(t), args.mode, wrt) for t in args.targets]
+    groups = [aot.derivatives(_resolve(t), args.mode, wrt, args.backend) for t in args.targets]
     return aot.generate_module(groups, command)
 
 
@@ -279,7 +301,10 @@ def _write(path: str, data: str | bytes, sources: Sequence[aot.Target] = ()) -> 
 def cmd_generate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     targets = [_resolve(t) for t in args.targets]
     wrt = _wrt(args.wrt)
-    groups = [aot.derivatives(t, args.mode, wrt) for t in targets]
+    groups = [
+        aot.derivatives(t, args.mode, wrt, backend=args.backend, array_api=args.array_api)
+        for t in targets
+    ]
     text = aot.generate_module(groups, _command_line(argv))
     _write(args.output, text, targets)
     names = ", ".join(p.name for g in groups for p in g.parts)

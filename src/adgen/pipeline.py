@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .analysis.types import shape_class
+from .backend.array_api import emit_array_api
 from .backend.emit import Emitted, emit_function
 from .backend.numba import emit_numba
 from .backend.numba import refusal as numba_refusal
@@ -66,6 +67,9 @@ class Request:
     as_tuple: bool = False
     trees: tuple[Any, ...] | None = None
     shapes: tuple[Any, ...] | None = None
+    # The type of each argument of the call it is for (adgen.frontend.introspection.type_key);
+    # None: not known (isinstance and methods of arguments are then refused).
+    types: tuple[Any, ...] | None = None
     conform: bool = False
     name: str | None = None
     has_aux: bool = False
@@ -79,6 +83,9 @@ class Request:
     # (adgen.transforms.batching); raises NotBatchable when the code cannot.
     # ``shapes`` may then go on with the shape of one example of each of them.
     batched: bool = False
+    # An array library other than NumPy ("dask", "torch"...): emit array-API code
+    # (adgen.backend.array_api) that runs on the namespace of its arguments.
+    array_api: str | None = None
 
 
 @dataclass
@@ -123,7 +130,9 @@ class Stage:
 # ------------------------------------------------------------------ lowering
 
 
-def lower(f: Any, trees: tuple[Any, ...] | None = None) -> Function:
+def lower(
+    f: Any, trees: tuple[Any, ...] | None = None, types: tuple[Any, ...] | None = None
+) -> Function:
     """The IR of ``f``: lowered from source, or kept by adgen if it generated ``f``
     (or a copy of ``f`` if it is IR already, lowered once for several requests).
 
@@ -138,14 +147,14 @@ def lower(f: Any, trees: tuple[Any, ...] | None = None) -> Function:
                 "differentiating a derivative with tuple, list or dict arguments is not "
                 "supported; pass arrays"
             )
-        fn = clone(ir() if callable(ir) else ir)
+        fn = clone((ir(types) if types else ir()) if callable(ir) else ir)
         if fn.program is not None:  # derivatives of it go into a program of its own
             fn.program = fn.program.copy()
         return fn
     ruled = lower_custom(f)
     if ruled is not None and trees is None:
         return ruled
-    return lower_function(f, trees=trees)
+    return lower_function(f, trees=trees, types=types)
 
 
 def _callees(fn: Function) -> list[Function]:
@@ -156,7 +165,7 @@ def _callees(fn: Function) -> list[Function]:
 
 def _lower(state: State) -> None:
     req = state.request
-    primal = lower(req.func, req.trees)
+    primal = lower(req.func, req.trees, req.types)
     wrt, as_tuple = list(req.wrt), req.as_tuple
     if primal.param_leaves is not None:
         wrt = [leaf for w in wrt for leaf in primal.param_leaves.get(w, [w])]
@@ -378,6 +387,12 @@ def _emit(state: State) -> None:
     if req.backend == "numba":
         _emit_numba(state, name, doc)
         return
+    if req.array_api:
+        state.emitted = [emit_array_api(fn, name, doc, req.array_api)]
+        state.emitted += [
+            emit_array_api(c, c.name, callee_doc(c), req.array_api) for c in state.callees
+        ]
+        return
     state.emitted = [emit_function(fn, name, doc)]
     state.emitted += [emit_function(c, c.name, callee_doc(c)) for c in state.callees]
 
@@ -417,7 +432,13 @@ def joined(parts: Sequence[Emitted]) -> Emitted:
                 )
             freevars[k] = v
     return Emitted(
-        main.name, "\n\n".join(texts), helpers, freevars, line_locs=locs, modules=modules
+        main.name,
+        "\n\n".join(texts),
+        helpers,
+        freevars,
+        line_locs=locs,
+        modules=modules,
+        library=main.library,
     )
 
 

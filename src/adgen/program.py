@@ -56,17 +56,18 @@ class Program:
             name, k = f"{base}{k}", k + 1
         return name
 
-    def callee(self, f: Any, lower: Any) -> str:
-        """The name of the lowered user function ``f`` (lowering it if new)."""
+    def callee(self, f: Any, lower: Any, trees: Any = None) -> str:
+        """The name of the lowered user function ``f`` (lowering it if new), for
+        arguments of the container structure ``trees`` (None: plain values)."""
         cells = tuple(id(c.cell_contents) for c in (f.__closure__ or ()) if cell_full(c))
-        key = (f.__code__, cells)
+        key = (f.__code__, cells) if trees is None else (f.__code__, cells, trees)
         if key in self.origins:
             return self.origins[key]
         name = self.fresh_name(f.__name__ if f.__name__ != "<lambda>" else "lambda_")
         self.origins[key] = name
         self.functions[name] = None  # type: ignore[assignment]  # registered: recursion
         self.keep.append(f)
-        fn = lower(f, self)
+        fn = lower(f, self) if trees is None else lower(f, self, trees)
         fn.name = name
         self.functions[name] = fn
         return name

@@ -663,6 +663,36 @@ def convolve_adjoint(g, like, v, mode="full"):
 
 
 @helper
+def cross_adjoint(g, a, b, index=0):
+    """The adjoint of operand ``index`` of ``np.cross(a, b)`` along the last axis, for
+    3-vectors (a vector result) and 2-vectors (NumPy's scalar z-component result)."""
+    n, m = np.shape(a)[-1], np.shape(b)[-1]
+    if n != m:
+        raise ValueError(
+            f"adgen refuses this derivative: np.cross of {n}-vectors with {m}-vectors is "
+            "differentiable only when both have the same length (2 or 3)"
+        )
+    if n == 3:
+        return np.cross(b, g) if index == 0 else np.cross(g, a)
+    other = np.asarray(b if index == 0 else a)
+    turned = np.stack([other[..., 1], -other[..., 0]], axis=-1)
+    return np.asarray(g)[..., None] * (turned if index == 0 else -turned)
+
+
+@helper
+def scalar_spacing(h):
+    """``h``, after checking that it is one number: the spacing of ``np.gradient``, which
+    adgen differentiates only for uniform spacing (NumPy reads an array as coordinates)."""
+    if np.ndim(h) != 0:
+        raise ValueError(
+            "adgen refuses this derivative: np.gradient is differentiable only with one "
+            f"number as its spacing, and this one has shape {np.shape(h)} (coordinates); "
+            "compute the differences with np.diff and divide by np.diff of the coordinates"
+        )
+    return h
+
+
+@helper
 def split_part_adjoint(g, like, func="split", sections=1, axis=0, part=0):
     """The adjoint of ``x`` in ``np.<func>(x, sections, axis)[part]``: g placed where
     the part was taken from, zeros elsewhere."""

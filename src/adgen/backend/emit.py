@@ -41,6 +41,8 @@ class Emitted:
 
     # Modules besides NumPy the source refers to by name (``scipy.special``).
     modules: set[str] = field(default_factory=set)
+    # The array library it was written for (adgen.backend.array_api); None: NumPy.
+    library: str | None = None
 
 
 class Emitter:

@@ -146,6 +146,8 @@ class _Inference:
             return None
         if prim.boolean:
             return "b"
+        if prim.family == "elementwise" and prim.float_result == "always" and len(ks) == 1:
+            return "f"  # sin, exp, sqrt, ... of a number: a float
         if not prim.elementwise and not prim.reshaper and op.prim not in ("neg", "abs"):
             return None
         if prim.float_result == "always":

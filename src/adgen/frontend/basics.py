@@ -40,10 +40,31 @@ def constant_pack(value: Any) -> Any:
     return value
 
 
+def refuse_argument_change(cx: Context, old: Any) -> None:
+    """Refuse changing a list or dict the caller passed in (``xs.append(v)`` on an
+    argument): the derivative cannot change the caller's object as the function does."""
+    if not any(old is p for p in cx.argument_packs):
+        return
+    loc = cx.loc
+    where = gast.Pass()
+    if loc is not None:
+        where.lineno = loc.lineno - cx.p.line_offset
+        where.col_offset = loc.col - cx.p.col_offset
+    raise cx.error(
+        where,
+        f"this changes a {old.kind} the caller passed in; the function would change the "
+        f"caller's {old.kind}, but its derivative cannot: work on a copy (xs = list(xs), "
+        "d = dict(d)) and return what you need",
+    )
+
+
 def rebind(cx: Context, changes: dict[str, Any], packs: dict[int, Pack]) -> None:
     """Replace SSA values (by name) and packs (by identity) in every binding."""
     if not changes and not packs:
         return
+    for old in cx.argument_packs:
+        if id(old) in packs:
+            refuse_argument_change(cx, old)
     memo: dict[int, Any] = {}
 
     def subst(value: Any) -> Any:

@@ -209,6 +209,10 @@ def convert_sequence(cx: Context, node: gast.Call, kind: str) -> Any:
     if lists.is_list(cx, args[0]):  # a copy
         return cx.emit("list_slice", [args[0], Const(None), Const(None), Const(None)])
     items = items_of(cx, args[0], node.args[0], kind)
+    if items is None and isinstance(args[0], Var):
+        made = lists.list_of(cx, args[0], kind == "list")
+        if made is not None:
+            return made if kind == "list" else Pack(kind, made.items)
     if items is None:
         raise cx.error(
             node, f"{kind}() of this value is not supported; build the {kind} from its items"

@@ -54,11 +54,22 @@ class Context:
         self.aliases = AliasTable()
         # Container structure of each parameter (None: a plain value); see trees.py.
         self.trees = trees
+        # The type_key of each argument of the call compiled for (None: not known),
+        # the SSA name of each plain parameter -> its position, and the positions
+        # whose types were folded on (see introspection.py).
+        self.types: tuple[Any, ...] | None = None
+        self.param_types: dict[str, int] = {}
+        self.type_deps: set[int] = set()
         self.param_leaves: dict[str, list[str]] | None = None
         self.result_structure: Any = None
         self.result_tree: Any = None
         self.loop_depth = 0
         self.callee = False  # lowered as called from another function (user_calls.py)
+        self.packed_params: dict[str, Any] = {}  # a callee's container parameters
+        # Lists and dicts the caller passed in: changing them is refused (basics.py).
+        self.argument_packs: list[Any] = []
+        # Frames left by a return in an if whose test was known (control.stmt_If).
+        self.folded_exits: list[Any] = []
         self.inline_depth = 0
         self.lowered_statements = 0  # statements lowered, nested ones included (tests)
         self._expressions = expressions

@@ -81,6 +81,8 @@ def run_statements(cx: Context, stmts: list[gast.stmt]) -> None:
     """Lower ``stmts`` in the current block, honouring exits by flag."""
     for k, s in enumerate(stmts):
         if exited(cx):
+            if any(f is cx.scope.frame for f in cx.folded_exits):
+                return  # after an if whose test was known: Python never runs the rest
             raise cx.error(
                 s, "this code is never run (it follows a return, break or continue); remove it"
             )
@@ -236,6 +238,14 @@ def missing(cx: Context, key: str, before: dict[str, Any]) -> Any:
 
 def stmt_If(cx: Context, s: gast.If) -> None:
     cond = condition(cx, s.test)
+    if isinstance(cond, Const) and type(cond.value) in (bool, int, type(None)):
+        taken = s.body if cond.value else s.orelse
+        if not contains(taken, (gast.Break, gast.Continue), False):
+            # Known while compiling (isinstance, a constant): only that branch runs.
+            run_statements(cx, taken)
+            if exited(cx):
+                cx.folded_exits.append(cx.scope.frame)
+            return
     then_block, then_env = lower_block(cx, s.body, cx.env)
     else_block, else_env = lower_block(cx, s.orelse, cx.env)
     cx.set_loc(s)
@@ -246,8 +256,10 @@ def condition(cx: Context, node: gast.AST) -> Value:
     return value(cx, node)
 
 
-def expr_IfExp(cx: Context, node: gast.IfExp) -> Value:
+def expr_IfExp(cx: Context, node: gast.IfExp) -> Any:
     cond = value(cx, node.test)
+    if isinstance(cond, Const) and type(cond.value) in (bool, int, type(None)):
+        return cx.expr(node.body if cond.value else node.orelse)
     blocks = []
     for branch in (node.body, node.orelse):
         with cx.scope.enter(cx.env, block=Block()) as frame:
@@ -258,10 +270,24 @@ def expr_IfExp(cx: Context, node: gast.IfExp) -> Value:
     return Var(name)
 
 
-def expr_BoolOp(cx: Context, node: gast.BoolOp) -> Value:
+def expr_BoolOp(cx: Context, node: gast.BoolOp) -> Any:
     prim = "and_" if isinstance(node.op, gast.And) else "or_"
-    out = value(cx, node.values[0])
-    for v in node.values[1:]:
+    values = list(node.values)
+    # Operands known while compiling decide as Python does: `a and b` is a if a is
+    # false, else b (and b is not evaluated when a decides).
+    while len(values) > 1:
+        first = cx.expr(values[0])
+        if not (isinstance(first, Const) and type(first.value) in (bool, int, type(None))):
+            break
+        if bool(first.value) != (prim == "and_"):
+            return first
+        values = values[1:]
+        if len(values) == 1:
+            return cx.expr(values[0])
+    else:
+        return cx.expr(values[0])
+    out = as_value(cx, first, values[0])
+    for v in values[1:]:
         out = cx.emit(prim, [out, value(cx, v)])
     return out
 

@@ -26,14 +26,18 @@ from ..ir.names import RESERVED
 from ..primitives import lookup_callable
 from ..primitives.core import lookup_method, lookup_tuple
 from ..primitives.refused import COMPLEX, REFUSED_ATTRIBUTES, refusal
-from . import effects, lists
+from . import effects, introspection, lists, nested
 from .basics import as_value, live, static, value
 from .calls import prim_call, single_result, special_call, special_method, static_binop
 from .context import Context
 from .control import LOOP_TARGET, ONE_BRANCH
+from .introspection import Method, compare_static, known_type, method_of
 from .local_functions import LocalFunction, call_local
 from .user_calls import user_call
 from .values import Lowered, MaybeUnbound, Pack, Parts, Static, describe, is_const, py_const
+
+# Calls answered while compiling (before the primitive tables are consulted).
+_COMPILE_TIME = {**introspection.HANDLERS, dict: lists.call_dict}
 
 BINOPS = {
     gast.Add: "add",
@@ -89,6 +93,9 @@ def expr_Name(cx: Context, node: gast.Name) -> Lowered:
 
 def free(cx: Context, name: str, obj: Any) -> Lowered:
     """A free name's meaning: a constant, a compile-time object, or a free value."""
+    if isinstance(obj, tuple) and hasattr(type(obj), "_fields"):  # a NamedTuple
+        items = tuple(element_of(cx, f"{name}_{k}", v) for k, v in zip(obj._fields, obj))
+        return Pack("tuple", items, tuple(obj._fields), (type(obj), None))
     if is_const(obj):
         return Const(py_const(obj))
     if isinstance(
@@ -102,8 +109,17 @@ def free(cx: Context, name: str, obj: Any) -> Lowered:
     return Var(name)
 
 
+def element_of(cx: Context, name: str, obj: Any) -> Lowered:
+    """An item of a module-level container, as a value."""
+    out = free(cx, name, obj)
+    return as_value(cx, out, None) if isinstance(out, Static) else out  # type: ignore[arg-type]
+
+
 def expr_Attribute(cx: Context, node: gast.Attribute) -> Lowered:
     base = cx.expr(node.value)
+    method = method_of(cx, base, node.attr)
+    if method is not None:
+        return method
     if isinstance(base, Static):
         if not hasattr(base.obj, node.attr):
             raise cx.error(node, f"{describe(base.obj)} has no attribute {node.attr!r}")
@@ -153,6 +169,9 @@ def expr_UnaryOp(cx: Context, node: gast.UnaryOp) -> Lowered:
 
 
 def expr_Compare(cx: Context, node: gast.Compare) -> Lowered:
+    folded = compare_types(cx, node)
+    if folded is not None:
+        return folded
     left = value(cx, node.left)
     out: Value | None = None
     for op, right_node in zip(node.ops, node.comparators):
@@ -164,6 +183,33 @@ def expr_Compare(cx: Context, node: gast.Compare) -> Lowered:
         out = test if out is None else cx.emit("and_", [out, test])
         left = right
     return out  # type: ignore[return-value]
+
+
+def compare_types(cx: Context, node: gast.Compare) -> Const | None:
+    """``type(x) is P``, ``x is None``... folded while lowering; None if not such."""
+    if len(node.ops) != 1:
+        return None
+    op = node.ops[0]
+    if not isinstance(op, (gast.Is, gast.IsNot, gast.Eq, gast.NotEq)):
+        return None
+    if isinstance(op, (gast.Eq, gast.NotEq)) and not any(
+        isinstance(n, gast.Call) for n in (node.left, node.comparators[0])
+    ):
+        return None  # only type(x) == P is folded; other == are runtime comparisons
+    left, right = cx.expr(node.left), cx.expr(node.comparators[0])
+    folded = compare_static(left, op, right)
+    if folded is not None or not isinstance(op, (gast.Is, gast.IsNot)):
+        return folded
+    for a, b in ((left, right), (right, left)):
+        if isinstance(b, Const) and b.value is None:
+            t = known_type(cx, a)
+            if t is not None:
+                return Const((t.cls is type(None)) == isinstance(op, gast.Is))
+    raise cx.error(
+        node,
+        "`is` compares objects: adgen folds it for classes and None when the types are "
+        "known while compiling; compare values with == instead",
+    )
 
 
 def expr_Tuple(cx: Context, node: gast.Tuple) -> Lowered:
@@ -201,6 +247,19 @@ def expr_Call(cx: Context, node: gast.Call) -> Lowered:
     func = cx.expr(node.func)
     if isinstance(func, LocalFunction):
         return call_local(cx, node, func)
+    if isinstance(func, Method):
+        return user_call(cx, node, func.func, func.self_value)  # type: ignore[return-value]
+    if isinstance(func, Static):
+        try:
+            folding = _COMPILE_TIME.get(func.obj)
+        except TypeError:
+            folding = None
+        if folding is not None:
+            return folding(cx, node, func.obj)
+        if nested.is_maker(func.obj):
+            return nested.make_derivative(cx, node, func.obj)
+        if nested.is_derivative(func.obj):
+            return nested.call_derivative(cx, node, func.obj)
     if not isinstance(func, Static):
         raise cx.error(node, "calling a value computed inside the function is not supported")
     special = special_call(cx, node, func.obj)
@@ -223,8 +282,24 @@ def expr_Call(cx: Context, node: gast.Call) -> Lowered:
     raise cx.error(node, unknown_call_advice(describe(func.obj)))
 
 
+def dict_get(cx: Context, node: gast.Call, d: Pack) -> Lowered:
+    """``d.get(key)`` / ``d.get(key, default)`` with a constant key."""
+    if not 1 <= len(node.args) <= 2 or node.keywords:
+        raise cx.error(node, "dict.get takes a key and an optional default")
+    key = cx.expr(node.args[0])
+    if not isinstance(key, Const):
+        raise cx.error(node, "dict.get needs a constant key here")
+    try:
+        return d.lookup(key.value)
+    except KeyError:
+        return cx.expr(node.args[1]) if len(node.args) == 2 else Const(None)
+
+
 def method_call(cx: Context, node: gast.Call, base: Lowered, name: str) -> Lowered:
     base = live(cx, base, node.func)
+    method = method_of(cx, base, name)
+    if method is not None:
+        return user_call(cx, node, method.func, base)  # type: ignore[return-value]
     if isinstance(base, Const) and isinstance(base.value, str) and name == "format":
         return effects.format_call(cx, node, base.value)
     if lists.is_listlike(cx, base) and name in lists.METHODS:
@@ -248,6 +323,8 @@ def method_call(cx: Context, node: gast.Call, base: Lowered, name: str) -> Lower
             "items": [Pack("tuple", kv) for kv in zip(keys, base.items, strict=True)],
         }
         return Pack("list", tuple(parts[name]))
+    if isinstance(base, Pack) and base.kind == "dict" and name == "get":
+        return dict_get(cx, node, base)
     if isinstance(base, Pack):
         raise cx.error(node, f"the {base.kind} method .{name}() is not supported")
     base = as_value(cx, base, node.func)

@@ -31,7 +31,7 @@ import gast
 
 from ..ir import Const, Value, Var
 from ..primitives import lists as prims
-from .basics import as_value, live
+from .basics import as_value, bound_names, live, refuse_argument_change
 from .carried import loop_names, stored_names
 from .context import Context
 from .values import Pack
@@ -70,6 +70,7 @@ def runtime(cx: Context, v: Any, node: gast.AST, base: str = "items") -> Value:
 def replace(cx: Context, old: Any, new: Any) -> None:
     """Make every binding of the list ``old`` (a Pack by identity, a list value by
     name), directly or inside containers, denote ``new``."""
+    refuse_argument_change(cx, old)
     memo: dict[int, Any] = {}
 
     def subst(v: Any) -> Any:
@@ -241,3 +242,47 @@ def merged(
         with cx.scope.enter(env, block=block):
             out.append(runtime(cx, v, node))
     return out[0], out[1]
+
+
+def list_of(cx: Context, x: Var, runtime: bool) -> Any:
+    """``list(x)`` of a range or an array: the items themselves when ``x`` is a range of
+    constants, else (if ``runtime``) a list value of its rows; None if neither."""
+    op = cx.block.ops[-1] if cx.block.ops else None
+    if (
+        op is not None
+        and op.prim == "make_range"
+        and op.results == [x.name]
+        and x.name not in bound_names(cx)
+        and all(isinstance(a, Const) and type(a.value) is int for a in op.args)
+    ):
+        cx.block.ops.pop()
+        return Pack("list", tuple(Const(k) for k in range(*(a.value for a in op.args))))
+    return cx.emit("list_of", [x], base="rows") if runtime else None
+
+
+def call_dict(cx: Context, node: gast.Call, obj: Any) -> Any:
+    """``dict()``, ``dict(d)`` (a copy), ``dict(pairs)`` and ``dict(k=v)`` of values
+    known item by item."""
+    keys: list[Any] = []
+    items: list[Any] = []
+    if len(node.args) > 1:
+        raise cx.error(node, "dict() takes at most one positional argument")
+    if node.args:
+        given = live(cx, cx.expr(node.args[0]), node.args[0])
+        if isinstance(given, Pack) and given.kind == "dict":
+            keys, items = list(given.keys), list(given.items)
+        elif isinstance(given, Pack) and all(
+            isinstance(p, Pack) and len(p.items) == 2 and isinstance(p.items[0], Const)
+            for p in given.items
+        ):
+            keys = [p.items[0].value for p in given.items]
+            items = [p.items[1] for p in given.items]
+        else:
+            raise cx.error(node, "dict() needs a dict or pairs with constant keys here")
+    for kw in node.keywords:
+        if kw.arg is None:
+            raise cx.error(node, "dict(**d) is not supported; use dict(d)")
+        keys.append(kw.arg)
+        items.append(live(cx, cx.expr(kw.value), kw.value))
+    merged = dict(zip(keys, items))  # later keys win, as in Python
+    return Pack("dict", tuple(merged.values()), tuple(merged))

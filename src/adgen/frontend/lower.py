@@ -37,6 +37,7 @@ from .control import RET, run_statements
 from .desugar import desugar
 from .expressions import BINOPS
 from .indexing import assign_subscript, aug_assign_name, aug_assign_subscript
+from .introspection import note_param_types
 from .parse import ParsedFunction, parse_function, refuse_unsupported
 from .user_calls import note_arguments, return_arguments
 from .values import Lowered, Multi, Pack, Parts, Static, is_const, py_const
@@ -55,8 +56,18 @@ def _pack_of(tree: Any, names: Any) -> Pack:
     if tree[0] == "dict":
         return Pack("dict", parts, tree[1])
     if tree[0] == "node":  # a NamedTuple, dataclass or registered class: read by attribute
-        return Pack("tuple" if issubclass(tree[1], tuple) else "object", parts, tree[3])
+        kind = "tuple" if issubclass(tree[1], tuple) else "object"
+        return Pack(kind, parts, tree[3], (tree[1], tree[2]))
     return Pack(tree[0], parts)
+
+
+def _mutable_packs(pack: Pack) -> list[Pack]:
+    """The lists and dicts in an argument's pack (its own object included)."""
+    out = [pack] if pack.kind in ("list", "dict") else []
+    for item in pack.items:
+        if isinstance(item, Pack):
+            out.extend(_mutable_packs(item))
+    return out
 
 
 def function(cx: Context) -> Function:
@@ -66,9 +77,10 @@ def function(cx: Context) -> Function:
     node = desugar(node)
     names = signature_names(args)
     params = bind_params(cx, names)
-    callee = cx.callee and cx.param_leaves is None
+    note_param_types(cx, names)
+    callee = cx.callee
     if callee:
-        note_arguments(cx, names)
+        note_arguments(cx, params)
     # Defaults in the generated signature only for plain positional parameters.
     plain = not (args.vararg or args.kwarg or args.kwonlyargs)
     defaults = p_defaults(cx, args.defaults) if plain else ()
@@ -105,6 +117,7 @@ def function(cx: Context) -> Function:
         structure=cx.result_structure,
         result_tree=cx.result_tree,
         param_leaves=cx.param_leaves,
+        type_deps=tuple(sorted(cx.type_deps)),
     )
     if callee:
         return_arguments(cx, fn, names)
@@ -137,6 +150,9 @@ def bind_params(cx: Context, names: list[str]) -> list[str]:
         else:
             leaves = [cx.namer.claim(user + s) for s in trees.leaf_suffixes(tree)]
             cx.env[user] = _pack_of(tree, iter(leaves))
+            kwarg = cx.p.node.args.kwarg
+            if kwarg is None or user != kwarg.id:  # **kwargs is a new dict
+                cx.argument_packs.extend(_mutable_packs(cx.env[user]))
         params.extend(leaves)
         if cx.param_leaves is not None:
             cx.param_leaves[user] = leaves
@@ -334,10 +350,13 @@ STATEMENTS: dict[type, Handler] = {
 
 
 def context_for(
-    parsed: ParsedFunction, program: Program | None = None, trees: tuple[Any, ...] | None = None
+    parsed: ParsedFunction,
+    program: Program | None = None,
+    trees: tuple[Any, ...] | None = None,
+    types: tuple[Any, ...] | None = None,
 ) -> Context:
     """A context to lower ``parsed`` with (in ``program``, or a new one)."""
-    return Context(
+    cx = Context(
         parsed,
         program if program is not None else Program(),
         trees,
@@ -345,21 +364,28 @@ def context_for(
         STATEMENTS,
         lower_callee,
     )
+    cx.types = types
+    return cx
 
 
 def lower_function(
-    f: Any, program: Program | None = None, trees: tuple[Any, ...] | None = None
+    f: Any,
+    program: Program | None = None,
+    trees: tuple[Any, ...] | None = None,
+    types: tuple[Any, ...] | None = None,
 ) -> Function:
     """Parse and lower the Python function ``f`` to IR (in ``program``, or a new one).
 
-    ``trees`` gives the container structure of each argument (see adgen.trees).
+    ``trees`` gives the container structure of each argument (see adgen.trees),
+    ``types`` the type of each (see introspection.py).
     """
-    return function(context_for(parse_function(f), program, trees))
+    return function(context_for(parse_function(f), program, trees, types))
 
 
-def lower_callee(f: Any, program: Program) -> Function:
+def lower_callee(f: Any, program: Program, trees: tuple[Any, ...] | None = None) -> Function:
     """Lower ``f`` as called from another function: its changes to its argument
-    arrays come back to the caller (see user_calls.py)."""
-    cx = context_for(parse_function(f), program)
+    arrays come back to the caller (see user_calls.py). ``trees``: the container
+    structure of its arguments (``*args``, ``**kwargs``, tuples, parameter objects)."""
+    cx = context_for(parse_function(f), program, trees)
     cx.callee = True
     return function(cx)

@@ -28,51 +28,28 @@ import gast
 
 from ..ir import Const, Function, Op, Value, Var
 from .aliasing import OPAQUE, AliasGraph, record
-from .basics import value
+from .basics import as_value, live
 from .context import Context
-from .values import Multi, Stale
+from .values import Multi, Pack, Stale
 from .writes import check_writable, replace_value
 
 ARG = "{}#arg"  # the argument array a callee's parameter was given
+NO_SELF = object()  # a call that is not of a method
 
 
-def user_call(cx: Context, node: gast.Call, f: Any) -> Value | Multi:
-    packed = [
-        p.name
-        for p in inspect.signature(f).parameters.values()
-        if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-    ]
-    if packed:
-        raise cx.error(
-            node,
-            f"{f.__name__} takes *{packed[0]}: a function with *args or "
-            "**kwargs can be differentiated itself, but not yet called from a "
-            "differentiated function; give it plain parameters",
-        )
-    program = cx.program
-    name = program.callee(f, cx.lower_callee)
-    callee = program.functions[name]
-    try:
-        sig = inspect.signature(f)
-        bound = sig.bind(*node.args, **{k.arg: k.value for k in node.keywords})
-    except TypeError as exc:
-        raise cx.error(
-            node, f"this call to {f.__name__} does not match its parameters: {exc}"
-        ) from None
+def user_call(cx: Context, node: gast.Call, f: Any, self_value: Any = NO_SELF) -> Value | Multi:
+    """Lower ``f(...)`` (``self_value`` first for a method) as a ``call`` op."""
+    parameters = bound_parameters(cx, node, f, self_value)
     args: list[Value] = []
-    for pname, param in sig.parameters.items():
-        if pname in bound.arguments:
-            args.append(value(cx, bound.arguments[pname]))
-        elif param.default is not inspect.Parameter.empty:
-            if not isinstance(param.default, (int, float, bool, type(None), str)):
-                raise cx.error(
-                    node,
-                    f"pass {pname!r} to {f.__name__} explicitly: "
-                    "only constant defaults are filled in",
-                )
-            args.append(Const(param.default))
-        else:
-            raise cx.error(node, f"{f.__name__} needs its argument {pname!r}")
+    trees: list[Any] = []
+    for v in parameters:
+        tree, leaves = pack_tree(v)
+        trees.append(tree)
+        args.extend(as_value(cx, leaf, node) for leaf in leaves)
+    program = cx.program
+    key = tuple(trees) if any(t is not None for t in trees) else None
+    name = program.callee(f, cx.lower_callee, key)
+    callee = program.functions[name]
     cx.namer.reserve(name)
     writes: tuple[tuple[int, int], ...] = ()
     if callee is None:  # recursion: the callee is still being lowered
@@ -94,6 +71,91 @@ def user_call(cx: Context, node: gast.Call, f: Any) -> Value | Multi:
     if arity >= 0:
         return Multi(tuple(Var(r) for r in results[:arity]))
     return Var(results[0])
+
+
+def bound_parameters(cx: Context, node: gast.Call, f: Any, self_value: Any) -> list[Any]:
+    """The lowered value of each parameter of ``f`` in a call (``*args`` a tuple pack,
+    ``**kwargs`` a dict pack), bound as Python binds them."""
+    positional: list[Any] = [] if self_value is NO_SELF else [self_value]
+    for a in node.args:
+        if isinstance(a, gast.Starred):
+            positional.extend(_spread(cx, a.value, "*"))
+        else:
+            positional.append(argument(cx, a))
+    keywords: dict[str, Any] = {}
+    for k in node.keywords:
+        if k.arg is None:
+            spread = cx.expr(k.value)
+            if not (isinstance(spread, Pack) and spread.kind == "dict"):
+                raise cx.error(k.value, "** in a call needs a dict known while compiling")
+            keywords.update(zip(spread.keys, spread.items, strict=True))
+        else:
+            keywords[k.arg] = argument(cx, k.value)
+    sig = inspect.signature(f)
+    try:
+        bound = sig.bind(*positional, **keywords)
+    except TypeError as exc:
+        raise cx.error(
+            node, f"this call to {f.__name__} does not match its parameters: {exc}"
+        ) from None
+    out: list[Any] = []
+    for pname, param in sig.parameters.items():
+        given = bound.arguments.get(pname, NO_SELF)
+        if param.kind is inspect.Parameter.VAR_POSITIONAL:
+            out.append(Pack("tuple", tuple(() if given is NO_SELF else given)))
+        elif param.kind is inspect.Parameter.VAR_KEYWORD:
+            d = {} if given is NO_SELF else given
+            out.append(Pack("dict", tuple(d.values()), tuple(d)))
+        elif given is not NO_SELF:
+            out.append(given)
+        elif param.default is not inspect.Parameter.empty:
+            if not isinstance(param.default, (int, float, bool, type(None), str)):
+                raise cx.error(
+                    node,
+                    f"pass {pname!r} to {f.__name__} explicitly: "
+                    "only constant defaults are filled in",
+                )
+            out.append(Const(param.default))
+        else:
+            raise cx.error(node, f"{f.__name__} needs its argument {pname!r}")
+    return out
+
+
+def argument(cx: Context, node: gast.AST) -> Any:
+    """An argument of a call to a user function: a value, or a container pack."""
+    out = live(cx, cx.expr(node), node)
+    if isinstance(out, Pack):
+        return out
+    if isinstance(out, Multi):
+        raise cx.error(node, "this call returns several values: unpack them first (a, b = f(...))")
+    return as_value(cx, out, node)
+
+
+def _spread(cx: Context, node: gast.AST, star: str) -> list[Any]:
+    out = live(cx, cx.expr(node), node)
+    if isinstance(out, Pack) and out.kind != "dict":
+        return list(out.items)
+    if isinstance(out, Const) and isinstance(out.value, tuple):
+        return [Const(v) for v in out.value]
+    raise cx.error(node, f"{star} in a call needs a tuple or list known while compiling")
+
+
+def pack_tree(v: Any) -> tuple[Any, list[Any]]:
+    """The tree (see adgen.trees) of a pack given to a callee, and its leaves in order."""
+    if not isinstance(v, Pack):
+        return None, [v]
+    subtrees: list[Any] = []
+    leaves: list[Any] = []
+    for item in v.items:
+        t, ls = pack_tree(item)
+        subtrees.append(t)
+        leaves.extend(ls)
+    children = tuple(subtrees)
+    if v.kind == "dict":
+        return ("dict", tuple(v.keys), children), leaves
+    if v.node is not None:
+        return ("node", v.node[0], v.node[1], tuple(v.keys), children), leaves
+    return (v.kind, children), leaves
 
 
 def refuse_shared_arguments(
@@ -136,12 +198,11 @@ def follow_arguments(
             record(cx.aliases.views, results[j], target.name, rel)
 
 
-def note_arguments(cx: Context, names: list[str]) -> None:
-    """Lowering a callee: follow each parameter's argument under a hidden name."""
-    for user in names:
-        v = cx.env.get(user)
-        if isinstance(v, Var):
-            cx.env[ARG.format(user)] = v
+def note_arguments(cx: Context, params: list[str]) -> None:
+    """Lowering a callee: follow each (leaf) parameter's argument under a hidden name."""
+    for p in params:
+        cx.env[ARG.format(p)] = Var(p)
+    cx.packed_params = {u: v for u, v in cx.env.items() if isinstance(v, Pack)}
 
 
 def return_arguments(cx: Context, fn: Function, names: list[str]) -> None:
@@ -151,8 +212,17 @@ def return_arguments(cx: Context, fn: Function, names: list[str]) -> None:
     n = len(fn.body.results)
     finals: dict[int, Var] = {}
     writes: list[tuple[int, int]] = []
-    for k, user in enumerate(names):
-        v = cx.env.get(ARG.format(user))
+    for user, pack in cx.packed_params.items():
+        if pack.kind in ("list", "dict") and cx.env.get(user) is not pack:
+            raise cx.error(
+                cx.p.node,
+                f"{fn.name} changes or rebinds its {pack.kind} argument {user!r}; adgen "
+                f"cannot give the change back to the caller: build a new {pack.kind} "
+                "and return it",
+            )
+    for k, param in enumerate(fn.params):
+        user = _user_name(cx, names, k, param)
+        v = cx.env.get(ARG.format(param))
         if isinstance(v, Stale):
             raise cx.error(
                 cx.p.node,
@@ -179,6 +249,16 @@ def return_arguments(cx: Context, fn: Function, names: list[str]) -> None:
         fn.structure = (own, *(j for _, j in writes))
     fn.argument_writes = tuple(writes)
     fn.result_aliases = tuple(aliases)
+
+
+def _user_name(cx: Context, names: list[str], k: int, param: str) -> str:
+    """The parameter (and item) of the Python function IR parameter ``k`` stands for."""
+    if cx.param_leaves is None:
+        return names[k]
+    for user, leaves in cx.param_leaves.items():
+        if param in leaves:
+            return user if len(leaves) == 1 else f"{user} (one of its items)"
+    return param
 
 
 def recursive_arity(cx: Context, f: Any) -> int:

@@ -36,6 +36,9 @@ class Pack:
     # for a dict: its keys, in order; for a NamedTuple or an object: the attribute
     # holding each item (None where unknown)
     keys: tuple[Any, ...] = ()
+    # For a NamedTuple, dataclass or registered instance: (class, aux) of its tree
+    # (see adgen.trees), so its class is known and it can be passed to a callee.
+    node: Any = None
 
     def __post_init__(self) -> None:
         assert self.kind in ("tuple", "list", "dict", "object"), self.kind
@@ -47,7 +50,14 @@ class Pack:
         return self.items[self.keys.index(name)]
 
     def replace(self, items: tuple[Any, ...]) -> Pack:
-        return Pack(self.kind, tuple(items), self.keys)
+        return Pack(self.kind, tuple(items), self.keys, self.node)
+
+    @property
+    def cls(self) -> type:
+        """The Python class of the value it stands for."""
+        if self.node is not None:
+            return self.node[0]  # type: ignore[no-any-return]
+        return {"tuple": tuple, "list": list, "dict": dict}.get(self.kind, object)
 
     def lookup(self, key: Any) -> Any:
         """The item at a constant index (or dict key); KeyError/IndexError if none."""

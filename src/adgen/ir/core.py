@@ -317,6 +317,9 @@ class Function:
     # memory with an argument array (a relation of adgen.frontend.aliasing).
     argument_writes: tuple[tuple[int, int], ...] = ()
     result_aliases: tuple[tuple[int, int, Any], ...] = ()
+    # Positions of the parameters whose types (see adgen.frontend.introspection) the
+    # lowering folded on (isinstance, methods...): code valid only for those types.
+    type_deps: tuple[int, ...] = ()
 
     def result_structure(self) -> Any:
         if self.structure is not None:

@@ -12,6 +12,7 @@ in the knots ``xp`` and in the values ``fp``, to any order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -216,6 +217,44 @@ def _sum_parts(p: Sym | None, q: Sym | None) -> Sym | None:
     return p + q
 
 
+def _cross_adjoint_jvp(ts: Sequence[Sym | None], out: Sym, g: Sym, a: Sym, b: Sym, index: int):
+    # Linear in g and in the operand it pairs g with (b for index 0, a for index 1).
+    tg, ta, tb = ts
+    paired = (
+        (None if tb is None else call("cross_adjoint", g, a, tb, index=0))
+        if index == 0
+        else (None if ta is None else call("cross_adjoint", g, ta, b, index=1))
+    )
+    return _sum_parts(None if tg is None else call("cross_adjoint", tg, a, b, index=index), paired)
+
+
+define(
+    Primitive(
+        "cross_adjoint",
+        template("cross_adjoint(_0, _1, _2)"),
+        ("g", "a", "b"),
+        attrs={"index": 0},
+        jvp=_cross_adjoint_jvp,
+        vjps=(
+            lambda h, out, g, a, b, index: unbroadcast(
+                call("cross", h, b) if index == 0 else call("cross", a, h), g
+            ),
+            lambda h, out, g, a, b, index: (
+                None if index == 0 else unbroadcast(call("cross_adjoint", g, h, h, index=0), a)
+            ),
+            lambda h, out, g, a, b, index: (
+                None if index == 1 else unbroadcast(call("cross_adjoint", g, h, h, index=1), b)
+            ),
+        ),
+        helpers=("cross_adjoint",),
+        callables=(runtime.cross_adjoint,),
+        fresh_array=True,
+        float_result="any",
+        doc="adjoint of operand index of np.cross(a, b) (2- or 3-vectors) given g",
+    )
+)
+
+
 define(
     Primitive(
         "cross",
@@ -226,14 +265,15 @@ define(
             None if ts[1] is None else call("cross", a, ts[1]),
         ),
         vjps=(
-            lambda g, out, a, b: unbroadcast(call("cross", b, g), a),
-            lambda g, out, a, b: unbroadcast(call("cross", g, a), b),
+            lambda g, out, a, b: unbroadcast(call("cross_adjoint", g, a, b, index=0), a),
+            lambda g, out, a, b: unbroadcast(call("cross_adjoint", g, a, b, index=1), b),
         ),
+        helpers=("cross_adjoint",),
         callables=(np.cross,),
         fresh_array=True,
         float_result="any",
-        doc="cross product of 3-vectors along the last axis (differentiable for 3-vectors "
-        "only; axis arguments are not supported)",
+        doc="cross product of 2- or 3-vectors along the last axis (both operands the same "
+        "length; axis arguments are not supported)",
     )
 )
 
@@ -434,6 +474,8 @@ def _gradient(f: Sym, h: Sym, axis: Any = None, edge_order: int = 1) -> Sym:
         )
     if edge_order != 1:
         raise DifferentiationError("np.gradient with edge_order=2 is not supported")
+    if isinstance(h, Sym):  # a value: NumPy would read an array as coordinates
+        h = call("scalar_spacing", h)
     y = call("moveaxis", f, source=axis, destination=0)
     d = call("diff", y, axis=0) / h
     first = call("getitem", d, None, 1, None, kinds="s")
@@ -444,6 +486,20 @@ def _gradient(f: Sym, h: Sym, axis: Any = None, edge_order: int = 1) -> Sym:
     return call(
         "moveaxis", call("concatenate", first, inner, last, axis=0), source=0, destination=axis
     )
+
+
+define(
+    Primitive(
+        "scalar_spacing",
+        template("scalar_spacing(_0)"),
+        ("h",),
+        jvp=lambda ts, out, h: ts[0],
+        vjps=(lambda g, out, h: g,),
+        helpers=("scalar_spacing",),
+        callables=(runtime.scalar_spacing,),
+        doc="h, after checking it is one number (np.gradient's uniform spacing)",
+    )
+)
 
 
 define_composite(

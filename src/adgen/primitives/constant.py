@@ -180,7 +180,10 @@ CONSTANT_IN: dict[str, str] = {
     ),
     **dict.fromkeys(("list_any", "list_all"), TEST),
     **dict.fromkeys(("list_argmin", "list_argmax"), INTEGER),
-    **dict.fromkeys(("list_zeros", "list_len", "list_sum_adjoint", "list_join_adjoint"), SHAPE),
+    **dict.fromkeys(
+        ("list_zeros", "list_len", "list_sum_adjoint", "list_join_adjoint", "list_rows_adjoint"),
+        SHAPE,
+    ),
     "cho_factor_lower": "a flag (which triangle holds the factor), the constant argument "
     "lower of cho_factor",
     "lstsq_sv": "the singular values of a do not depend on b",

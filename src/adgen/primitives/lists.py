@@ -95,6 +95,12 @@ def list_join_adjoint(g, xs, join="stack", axis=0):
 
 
 @helper
+def list_rows_adjoint(g, x):
+    """The adjoint of ``x`` given the adjoint ``g`` of ``list(x)`` (one per row)."""
+    return np.reshape(np.array(g, dtype=np.result_type(x, float)), np.shape(x))
+
+
+@helper
 def list_position(xs, i):
     """The index ``i`` of ``xs`` (``xs[i]`` valid) counted from the start."""
     return i + len(xs) if i < 0 else i
@@ -403,30 +409,58 @@ define(
         doc="the adjoint of a list given that of a slice of it",
     )
 )
+
+
+def _adjoint_helper(name: str, operands: tuple[str, ...], back: Any, doc: str, **more: Any) -> None:
+    """Define the adjoint helper ``name``: linear in its first operand ``g``, whose
+    adjoint ``back`` gives; the other operands give only shapes."""
+    define(
+        Primitive(
+            name,
+            call_template(name),
+            operands,
+            jvp=_linear(name),
+            vjps=(back,) + (None,) * (len(operands) - 1),
+            helpers=(name,),
+            doc=doc,
+            **more,
+        )
+    )
+
+
+_adjoint_helper(
+    "list_sum_adjoint",
+    ("g", "xs"),
+    lambda c, out, g, xs: call("list_sum", c),
+    "the adjoint of a list's items given that of sum(xs)",
+    list_result=True,
+)
+_adjoint_helper(
+    "list_join_adjoint",
+    ("g", "xs"),
+    lambda c, out, g, xs, **at: call("list_join", c, **at),
+    "the adjoint of a list's items given that of np.stack(xs) (or another join)",
+    attrs={"join": "stack", "axis": 0},
+    list_result=True,
+)
+
 define(
     Primitive(
-        "list_sum_adjoint",
-        call_template("list_sum_adjoint"),
-        ("g", "xs"),
-        jvp=_linear("list_sum_adjoint"),
-        vjps=(lambda c, out, g, xs: call("list_sum", c), None),
-        helpers=("list_sum_adjoint",),
+        "list_of",
+        template("list(_0)"),
+        ("x",),
+        jvp=lambda ts, out, x: None if ts[0] is None else call("list_of", ts[0]),
+        vjps=(lambda g, out, x: call("list_rows_adjoint", g, x),),
         list_result=True,
-        doc="the adjoint of a list's items given that of sum(xs)",
+        doc="list(x) of an array (its rows) or a range",
     )
 )
-define(
-    Primitive(
-        "list_join_adjoint",
-        call_template("list_join_adjoint"),
-        ("g", "xs"),
-        attrs={"join": "stack", "axis": 0},
-        jvp=_linear("list_join_adjoint"),
-        vjps=(lambda c, out, g, xs, **at: call("list_join", c, **at), None),
-        helpers=("list_join_adjoint",),
-        list_result=True,
-        doc="the adjoint of a list's items given that of np.stack(xs) (or another join)",
-    )
+_adjoint_helper(
+    "list_rows_adjoint",
+    ("g", "x"),
+    lambda c, out, g, x: call("list_of", c),
+    "the adjoint of an array given that of the list of its rows",
+    fresh_array=True,
 )
 
 for _name, _doc in [

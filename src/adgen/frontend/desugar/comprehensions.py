@@ -85,6 +85,28 @@ class _Replace(gast.NodeTransformer):
         return self.generic_visit(node)
 
 
+def _is_range(node: gast.AST) -> bool:
+    return (
+        isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id == "range"
+    )
+
+
+def _has_comprehension(node: gast.AST | None) -> bool:
+    return node is not None and any(
+        isinstance(n, (*_COMPREHENSIONS, gast.GeneratorExp)) for n in gast.walk(node)
+    )
+
+
+def _lazy(expr: gast.AST | None) -> bool:
+    """Whether ``expr`` is an ``and``/``or``/``if else`` with a comprehension in a part
+    Python evaluates only on some paths."""
+    if isinstance(expr, gast.BoolOp):
+        return any(_has_comprehension(v) for v in expr.values[1:])
+    if isinstance(expr, gast.IfExp):
+        return _has_comprehension(expr.body) or _has_comprehension(expr.orelse)
+    return False
+
+
 def _counts(node: gast.AST) -> Counter[str]:
     return Counter(n.id for n in gast.walk(node) if isinstance(n, gast.Name))
 
@@ -123,6 +145,9 @@ class _Desugar:
         return out
 
     def statement(self, s: gast.stmt) -> list[gast.stmt]:
+        lazy = self.lazy(s)
+        if lazy is not None:
+            return self.block(located(lazy, s))
         before: list[gast.stmt] = []
         for name in _eager_fields(s):
             while True:
@@ -153,6 +178,38 @@ class _Desugar:
             h.body = self.block(h.body)
         return before + [s]
 
+    def lazy(self, s: gast.stmt) -> list[gast.stmt] | None:
+        """A statement whose whole value (or test) is an ``and``/``or``/``if else`` that
+        evaluates a comprehension only on some paths, as ifs that do just that."""
+        if isinstance(s, gast.Return) and _lazy(s.value):
+            tmp = self.fresh("value")
+            return [assign(tmp, s.value), gast.Return(value=load(tmp))]
+        if isinstance(s, gast.If) and _lazy(s.test):
+            tmp = self.fresh("test")
+            return [assign(tmp, s.test), gast.If(test=load(tmp), body=s.body, orelse=s.orelse)]
+        if not (
+            isinstance(s, gast.Assign)
+            and len(s.targets) == 1
+            and isinstance(s.targets[0], gast.Name)
+            and _lazy(s.value)
+        ):
+            return None
+        v, tmp = s.value, self.fresh("value")
+        if isinstance(v, gast.IfExp):
+            steps: list[gast.stmt] = [
+                gast.If(test=v.test, body=[assign(tmp, v.body)], orelse=[assign(tmp, v.orelse)])
+            ]
+        else:
+            rest = v.values[1] if len(v.values) == 2 else gast.BoolOp(op=v.op, values=v.values[1:])
+            test: gast.expr = load(tmp)
+            if isinstance(v.op, gast.Or):
+                test = gast.UnaryOp(op=gast.Not(), operand=test)
+            steps = [
+                assign(tmp, v.values[0]),
+                gast.If(test=test, body=[assign(tmp, rest)], orelse=[]),
+            ]
+        return [*steps, assign(s.targets[0].id, load(tmp))]
+
     def build(self, comp: gast.AST, result: str) -> list[gast.stmt]:
         """Statements that leave ``comp``'s value (as a list or dict) in ``result``."""
         self.scope_names(comp)
@@ -167,9 +224,11 @@ class _Desugar:
         for gen in reversed(comp.generators):
             for cond in reversed(gen.ifs):
                 body = [gast.If(test=cond, body=body, orelse=[])]
-            body = [
-                gast.For(target=gen.target, iter=gen.iter, body=body, orelse=[], type_comment=None)
-            ]
+            it = gen.iter
+            if isinstance(comp, gast.DictComp) and _is_range(it):
+                # list(range(constants)) is known while compiling: keys become constants
+                it = gast.Call(func=load("list"), args=[it], keywords=[])
+            body = [gast.For(target=gen.target, iter=it, body=body, orelse=[], type_comment=None)]
         return located([assign(result, init), *body], comp)
 
     def scope_names(self, comp: gast.AST) -> None:

@@ -1,0 +1,140 @@
+"""Derivatives called inside a differentiated function: nested differentiation.
+
+``adgen.grad(g)(x)`` in a function being lowered is made while compiling:
+``adgen.grad(g)`` (with constant options) gives the derivative object, and a
+call of it (or of a derivative object made at module level) becomes a call of
+its derivative *program*: the IR adgen generated for it (``_adgen_ir``) is
+added to the program as one more callee, with the functions it calls, so the
+outer transforms differentiate through it like any helper (second order and
+up, in both modes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gast
+
+from ..ir import Function, Op, Var, clone, walk
+from .basics import as_value, live, static
+from .context import Context
+from .values import Multi, Static
+
+#: adgen's API functions that make a derivative object, and the options they may take.
+MAKERS = {"grad", "value_and_grad", "vjp", "jvp"}
+_OPTIONS = {"wrt", "has_aux"}
+
+
+def is_maker(obj: Any) -> bool:
+    """Whether ``obj`` is adgen.grad, value_and_grad, vjp or jvp."""
+    return getattr(obj, "__module__", None) == "adgen.api" and (
+        getattr(obj, "__name__", None) in MAKERS
+    )
+
+
+def make_derivative(cx: Context, node: gast.Call, maker: Any) -> Static:
+    """``adgen.grad(g, wrt=...)`` while compiling: the derivative object itself."""
+    if len(node.args) != 1 or any(k.arg not in _OPTIONS for k in node.keywords):
+        raise cx.error(
+            node,
+            f"inside a differentiated function, adgen.{maker.__name__} takes the function "
+            "and constant wrt= and has_aux= only",
+        )
+    f = cx.expr(node.args[0])
+    if not isinstance(f, Static) or not callable(f.obj):
+        raise cx.error(
+            node.args[0],
+            f"adgen.{maker.__name__} here needs a function defined at module level (or a "
+            "closure of the enclosing code), not a value or a nested def",
+        )
+    options = {k.arg: static(cx, k.value, k.arg) for k in node.keywords}
+    return Static(maker(f.obj, **options))
+
+
+def is_derivative(obj: Any) -> bool:
+    """Whether ``obj`` is a derivative adgen made that can be called as IR."""
+    return callable(getattr(obj, "_adgen_ir", None)) and hasattr(obj, "_lead")
+
+
+def call_derivative(cx: Context, node: gast.Call, obj: Any) -> Any:
+    """A call of derivative object ``obj``: a ``call`` op of its derivative program."""
+    if node.keywords or any(isinstance(a, gast.Starred) for a in node.args):
+        raise cx.error(node, "pass the arguments of a nested derivative by position")
+    if obj._lead or obj._keywords:
+        raise cx.error(
+            node, "a nested derivative of a functools.partial or bound method is not supported"
+        )
+    name = _register(cx, obj, node)
+    fn = cx.program.functions[name]
+    if len(node.args) != len(fn.params):
+        raise cx.error(
+            node,
+            f"{obj.__name__} takes {len(fn.params)} argument(s) ({', '.join(fn.params)}) here, "
+            f"not {len(node.args)}",
+        )
+    args = [as_value(cx, live(cx, cx.expr(a), a), a) for a in node.args]
+    structure = fn.result_structure()
+    count = len(fn.body.results)
+    results = [cx.namer.fresh("t") for _ in range(count)]
+    attrs: dict[str, Any] = {"fn": name}
+    if isinstance(structure, tuple):
+        attrs["structure"] = structure
+    cx.block.ops.append(Op(results, "call", args, attrs, cx.loc))
+    if isinstance(structure, tuple):
+        if all(isinstance(s, int) for s in structure):
+            return Multi(tuple(Var(results[s]) for s in structure))
+        raise cx.error(node, f"{obj.__name__} returns nested tuples; unpack them outside")
+    return Var(results[0])
+
+
+def _keep_returned(fn: Function) -> None:
+    """Keep only the results ``fn``'s structure returns (a gradient object's IR keeps
+    the value beside the gradient), renumbered in order."""
+    kept: list[Any] = []
+
+    def renumber(s: Any) -> Any:
+        if isinstance(s, tuple):
+            return tuple(renumber(x) for x in s)
+        kept.append(fn.body.results[s])
+        return len(kept) - 1
+
+    structure = renumber(fn.result_structure())
+    fn.body.results = kept
+    fn.structure = structure
+    fn.returns_tuple = isinstance(structure, tuple)
+
+
+def _register(cx: Context, obj: Any, node: gast.AST) -> str:
+    """The program name of ``obj``'s derivative function (added with its callees)."""
+    primal = getattr(obj, "_func", obj)
+    code = getattr(primal, "__code__", None)
+    key = ("derivative", code if code is not None else id(primal), obj.kind, obj.wrt_names)
+    key = (*key, obj.wrt_tuple, obj.has_aux)
+    program = cx.program
+    if key in program.origins:
+        return program.origins[key]
+    try:
+        fn = clone(obj._ir())
+    except Exception as exc:  # its own refusal, at this call
+        raise cx.error(node, f"{obj.__name__} cannot be compiled here: {exc}") from None
+    _keep_returned(fn)
+    inner = fn.program
+    renames: dict[str, str] = {}
+    copies: list[Function] = []
+    if inner is not None:
+        for g in inner.reachable(fn):
+            renames[g.name] = new = program.fresh_name(g.name)
+            program.functions[new] = None  # type: ignore[assignment]  # reserved
+            copies.append(clone(g))
+    name = program.fresh_name(fn.name)
+    program.origins[key] = name
+    program.keep.append(obj)
+    for g in [fn, *copies]:
+        for op in walk(g.body):
+            if op.prim == "call":
+                op.attrs["fn"] = renames[op.attrs["fn"]]
+        g.name = name if g is fn else renames[g.name]
+        g.program = program
+        program.functions[g.name] = g
+        cx.namer.reserve(g.name)
+    return name

@@ -33,11 +33,21 @@ def loop(x, n):
 
 def test_stages_are_named_and_explained() -> None:
     names = [s.name for s in pipeline.STAGES]
-    assert names == ["lower", "licm", "differentiate", "cse", "simplify", "dce", "conform", "emit"]
+    assert names == [
+        "lower",
+        "licm",
+        "differentiate",
+        "cse",
+        "simplify",
+        "dce",
+        "batch",
+        "conform",
+        "emit",
+    ]
     assert pipeline.NAMES == tuple(names)
     for s in pipeline.STAGES:
         assert callable(s.run) and len(s.why) > 20, s
-    assert [s.ir for s in pipeline.STAGES] == [True] * 7 + [False]
+    assert [s.ir for s in pipeline.STAGES] == [True] * 8 + [False]
 
 
 def test_suite_runs_with_ir_checks_on() -> None:

@@ -41,6 +41,7 @@ def test_stages_are_named_and_explained() -> None:
         "cse",
         "simplify",
         "dce",
+        "batch",
         "conform",
         "emit",
     ]

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .batched import Batched
 from .calling import Derivative, WrtSpec, check_differentiable, normalize_wrt
 from .composed import Jacobian, basis
 from .errors import DifferentiationError
@@ -68,8 +69,15 @@ def _backend(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _derivative(kind: str, f: Any, wrt: WrtSpec, has_aux: bool, options: dict[str, Any]) -> Any:
+    batched = options.pop("batched", False) if kind in ("jvp", "vjp") else False
     _, how = _backend(options)
     _refuse_options(kind, options)
+    if batched:
+        if has_aux or isinstance(f, Jacobian):
+            raise DifferentiationError(
+                f"{kind}(batched=True) takes no has_aux and no jacobian or hessian"
+            )
+        return Batched(Derivative(f, kind, wrt, **how))
     if isinstance(f, Jacobian):
         if has_aux:
             raise DifferentiationError(f"{kind} of a jacobian or hessian takes no has_aux")
@@ -97,7 +105,11 @@ def value_and_grad(
 def vjp(
     f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False, **options: Any
 ) -> Derivative:
-    """``vjp(f)(*args, cotangent)``: the gradient of ``<cotangent, f(*args)>``."""
+    """``vjp(f)(*args, cotangent)``: the gradient of ``<cotangent, f(*args)>``.
+
+    ``batched=True``: the cotangent has a leading axis of ``B`` cotangents, and each
+    gradient returned has it too, from one call of generated code (see adgen.batched).
+    """
     return _derivative("vjp", f, wrt, has_aux, options)
 
 
@@ -105,7 +117,11 @@ def vjp(
 def jvp(
     f: Callable[..., Any], wrt: WrtSpec = 0, *, has_aux: bool = False, **options: Any
 ) -> Derivative:
-    """``jvp(f)(*args, *tangents) == (f(*args), J @ tangents)`` (forward mode)."""
+    """``jvp(f)(*args, *tangents) == (f(*args), J @ tangents)`` (forward mode).
+
+    ``batched=True``: each tangent has a leading axis of ``B`` directions, and the
+    tangent returned has it too, from one call of generated code (see adgen.batched).
+    """
     return _derivative("jvp", f, wrt, has_aux, options)
 
 

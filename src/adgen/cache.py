@@ -105,6 +105,7 @@ def _disk_key(request: Request) -> str | None:
         or request.conform
         or request.name is not None
         or request.backend != "numpy"
+        or request.batched
         or request.array_api is not None
     ):
         return None
@@ -338,6 +339,7 @@ def get(
     value: bool = True,
     types: tuple[Any, ...] | None = None,
     array_api: str | None = None,
+    batched: bool = False,
 ) -> Compiled:
     """The compiled derivative, from the cache or compiled once (thread-safe).
 
@@ -353,12 +355,15 @@ def get(
     code, see :mod:`adgen.backend.array_api`).
     ``value=False``: the caller discards a grad's value (see
     :attr:`adgen.pipeline.Request.value`).
+    ``batched``: tangents or cotangent with a leading batch axis (see Request).
     """
     untyped = cache_key(f, kind, wrt, as_tuple, trees, shapes, has_aux, value)
     if backend:
         untyped = (untyped, *backend)
     if array_api is not None:
         untyped = (untyped, "array_api", array_api)
+    if batched:
+        untyped = (untyped, "batched")
     key = _typed(untyped, types)
     entry = _cache.get(key)
     if entry is not None and fresh(entry, f) and not (need_ir and entry.ir is None):
@@ -386,6 +391,7 @@ def get(
                     value=value,
                     **options,
                     array_api=array_api,
+                    batched=batched,
                 ),
                 disk=not need_ir,
             )

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .arguments import check_differentiable
+from .batched import Batched
 from .calling import Derivative, WrtSpec, normalize_wrt, param_names
 from .errors import DifferentiationError
 from .highlight import to_html
@@ -39,6 +40,12 @@ def basis(x: Any) -> Iterator[Any]:
     for i in range(x.size):
         row = eye[i].reshape(x.shape)
         yield row if x.shape else dtype.type(row)
+
+
+def _stacked(x: Any) -> Any:
+    """Every unit tangent of ``x`` (see :func:`basis`), stacked along a new first axis."""
+    dtype = x.dtype if x.dtype.kind in "fc" else np.dtype(float)
+    return np.eye(x.size, dtype=dtype).reshape((x.size, *x.shape))
 
 
 def _top(out: Any, depth: int) -> Any:
@@ -135,15 +142,17 @@ class Jacobian:
         if len(self.levels) == 1 and last is None and self._use_reverse(args):
             return self._rows(args)
         bases = [list(basis(x)) for x in xs]
-        if last is not None:
-            bases[-1] = [last]
         h = self._jvp(len(self.levels))
         depth = len(self.levels)
-        outs = [
-            h(*args, *(bases[j][i] for j, i in enumerate(combo)))
-            for combo in itertools.product(*(range(len(b)) for b in bases))
-        ]
-        cols = [np.asarray(_top(o, depth)) for o in outs]
+        if last is None:
+            outs, cols = self._batched(h, args, bases)
+        else:
+            bases[-1] = [last]
+            outs = [
+                h(*args, *(bases[j][i] for j, i in enumerate(combo)))
+                for combo in itertools.product(*(range(len(b)) for b in bases))
+            ]
+            cols = [np.asarray(_top(o, depth)) for o in outs]
         value = outs[0]
         for _ in range(depth):
             value = value[0]
@@ -153,7 +162,7 @@ class Jacobian:
         dtype = np.result_type(
             *(() if of_grad else (np.asarray(value).dtype,)), *(np.asarray(x).dtype for x in xs)
         )
-        out_shape = cols[0].shape
+        out_shape = cols[0].shape if cols else np.shape(value)
         if self.scalar:
             of = out_shape + sum((np.shape(x) for x in xs[: len(xs) - self.scalar]), ())
             if of != ():
@@ -162,8 +171,36 @@ class Jacobian:
                     f"output, but what is differentiated has shape {of}; use jacobian"
                 )
         shape = sum((np.shape(x) for x in (xs[:-1] if last is not None else xs)), ())
+        if not cols:
+            return np.zeros(out_shape + shape, dtype=dtype)
         result = np.stack(cols, axis=-1).reshape(out_shape + shape)
         return result.astype(dtype) if dtype.kind in "fc" and result.dtype != dtype else result
+
+    def _batched(
+        self, h: Derivative, args: tuple[Any, ...], bases: list[list[Any]]
+    ) -> tuple[list[Any], list[Any]]:
+        """One batched call of ``h`` per combination of the outer levels' unit
+        tangents, the last level's unit tangents stacked (see adgen.batched): the
+        outputs, and the top derivative for every combination (the last fastest)."""
+        depth = len(self.levels)
+        stacked = _stacked(np.asarray(args[self.levels[-1]]))
+        call = self._batched_jvp(h)
+        outs, cols = [], []
+        for combo in itertools.product(*(range(len(b)) for b in bases[:-1])):
+            value, tangent = call.call(
+                (*args, *(bases[j][i] for j, i in enumerate(combo))), [stacked]
+            )
+            outs.append((value, None))
+            top = tangent
+            for _ in range(depth - 1):
+                top = top[1]
+            cols.extend(np.asarray(top))
+        return outs, cols
+
+    def _batched_jvp(self, h: Derivative) -> Batched:
+        if getattr(self, "_batched_h", None) is None or self._batched_h.d is not h:
+            self._batched_h = Batched(h)
+        return self._batched_h
 
     def _use_reverse(self, args: tuple[Any, ...]) -> bool:
         if self.mode == "forward":
@@ -182,11 +219,13 @@ class Jacobian:
             )
         x = args[self.levels[0]]
         rev = self._reverse()
-        rows = [np.asarray(rev(*args, e)) for e in basis(out)]
         dtype = np.result_type(np.asarray(out).dtype, np.asarray(x).dtype)
-        if not rows:
+        if np.size(out) == 0:
             return np.zeros(np.shape(out) + np.shape(x), dtype=dtype)
-        return np.stack(rows, axis=0).reshape(np.shape(out) + np.shape(x)).astype(dtype)
+        if getattr(self, "_batched_rev", None) is None:
+            self._batched_rev = Batched(rev)
+        rows = self._batched_rev.call(tuple(args), [_stacked(np.asarray(out))])
+        return np.asarray(rows).reshape(np.shape(out) + np.shape(x)).astype(dtype)
 
     # --------------------------------------------------- differentiating
     def derivative(self, kind: str, wrt: WrtSpec, how: dict[str, Any] | None = None) -> Any:

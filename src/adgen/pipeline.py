@@ -34,6 +34,7 @@ from .passes import cse, dce, licm, shift_invariance, simplify
 from .primitives import PRIMITIVES
 from .program import Kind
 from .runtime import HELPERS
+from .transforms.batching import batch
 from .transforms.forward import forward
 from .transforms.reverse import reverse
 from .version import __version__
@@ -85,6 +86,10 @@ class Request:
     fallback: str | None = None
     jit_cache: bool = False
     value: bool = True
+    # The tangents (jvp) or the cotangent (vjp) carry a leading batch axis
+    # (adgen.transforms.batching); raises NotBatchable when the code cannot.
+    # ``shapes`` may then go on with the shape of one example of each of them.
+    batched: bool = False
     # An array library other than NumPy ("dask", "torch"...): emit array-API code
     # (adgen.backend.array_api) that runs on the namespace of its arguments.
     array_api: str | None = None
@@ -362,6 +367,16 @@ def _conform(state: State) -> None:
         fn.body.results[index] = Var(f"t{k}")
 
 
+def _batch(state: State) -> None:
+    """With ``batched``: the parameters after the primal's carry a batch axis."""
+    fn, primal = state.fn, state.primal
+    if not state.request.batched or fn is None or primal is None:
+        return
+    n = len(primal.params)
+    shapes = state.request.shapes or ()
+    state.fn = batch(fn, fn.params[n:], shapes[n:])
+
+
 # ------------------------------------------------------------------ emitting
 
 
@@ -510,6 +525,12 @@ STAGES: list[Stage] = [
         "dce",
         _pass(dce.run),
         "last of the optimisations: drops what the two passes above left unused",
+    ),
+    Stage(
+        "batch",
+        _batch,
+        "after optimisation, which relies on a tangent having its primal's shape; "
+        "only for batched requests (adgen.transforms.batching)",
     ),
     Stage(
         "conform",

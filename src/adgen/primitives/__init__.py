@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     arith,
     arrays,
     arrays_more,
+    batching,
     builtins,
     constant,
     control,

@@ -192,4 +192,8 @@ CONSTANT_IN: dict[str, str] = {
     "stop_gradient": "the point of stop_gradient: the user asks for a constant",
     "attr": "an attribute of an object that is not differentiated (an active value "
     "reaching it is refused by its rule)",
+    **dict.fromkeys(
+        ("batch_lift", "batch_like", "batch_unbroadcast", "batch_align", "batch_map"),
+        "batched derivative code (adgen.transforms.batching) is never differentiated again",
+    ),
 }

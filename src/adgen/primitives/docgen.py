@@ -42,6 +42,7 @@ FAMILIES = [
     ("effects", "Effects that do not change values (run in the forward sweep), and strings"),
     ("control", "Control flow, calls, logic and the tapes of reverse mode"),
     ("helpers", "Helpers that generated code calls (from adgen.runtime)"),
+    ("batching", "Batched derivative code: a leading axis of tangents (adgen.transforms.batching)"),
 ]
 
 OPERATORS = {

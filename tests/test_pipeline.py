@@ -48,7 +48,7 @@ def test_stages_are_named_and_explained() -> None:
     assert pipeline.NAMES == tuple(names)
     for s in pipeline.STAGES:
         assert callable(s.run) and len(s.why) > 20, s
-    assert [s.ir for s in pipeline.STAGES] == [True] * 8 + [False]
+    assert [s.ir for s in pipeline.STAGES] == [True] * 9 + [False]
 
 
 def test_suite_runs_with_ir_checks_on() -> None:

@@ -131,6 +131,31 @@ def test_a_nested_gradient_matches_the_one_computed_apart():
     np.testing.assert_allclose(adgen.jvp(f)(X, np.ones(3))[1], np.sum(expected), rtol=1e-12)
 
 
+def test_a_nested_hessian_vector_product_matches_finite_differences():
+    def f(x):
+        _, hv = adgen.jvp(adgen.grad(_inner))(x, np.ones(3))
+        return np.sum(hv**2)
+
+    adgen.testing.check_grads(f, (X,), order=2)
+
+
+_HESSIAN = adgen.hessian(_inner)
+
+
+def _sums_a_hessian(x):
+    return np.sum(_HESSIAN(x))
+
+
+def _sums_a_jacobian(x):
+    return np.sum(adgen.jacobian(_inner)(x))
+
+
+@pytest.mark.parametrize("body", [_sums_a_hessian, _sums_a_jacobian])
+def test_a_nested_jacobian_or_hessian_is_refused_with_advice(body):
+    with pytest.raises(adgen.UnsupportedSyntaxError, match="Hessian-vector product"):
+        adgen.grad(body)(X)
+
+
 def computed(x):
     y = np.sin(x)
     if isinstance(y, float):

@@ -260,6 +260,7 @@ def expr_Call(cx: Context, node: gast.Call) -> Lowered:
             return nested.make_derivative(cx, node, func.obj)
         if nested.is_derivative(func.obj):
             return nested.call_derivative(cx, node, func.obj)
+        nested.refuse_matrices(cx, node, func.obj)
     if not isinstance(func, Static):
         raise cx.error(node, "calling a value computed inside the function is not supported")
     special = special_call(cx, node, func.obj)

@@ -51,6 +51,23 @@ def make_derivative(cx: Context, node: gast.Call, maker: Any) -> Static:
     return Static(maker(f.obj, **options))
 
 
+def refuse_matrices(cx: Context, node: gast.Call, obj: Any) -> None:
+    """Refuse ``adgen.jacobian``/``adgen.hessian`` (or their objects) called here: they
+    loop or batch over basis vectors outside any one derivative program."""
+    made = getattr(type(obj), "__module__", None) == "adgen.composed"
+    maker = getattr(obj, "__module__", None) == "adgen.api" and getattr(obj, "__name__", None) in (
+        "jacobian",
+        "hessian",
+    )
+    if made or maker:
+        raise cx.error(
+            node,
+            "a Jacobian or Hessian cannot be computed inside a differentiated function; "
+            "call adgen.grad, jvp or vjp here (a Hessian-vector product is "
+            "adgen.jvp(adgen.grad(g))), or compute the matrix outside",
+        )
+
+
 def is_derivative(obj: Any) -> bool:
     """Whether ``obj`` is a derivative adgen made that can be called as IR."""
     return callable(getattr(obj, "_adgen_ir", None)) and hasattr(obj, "_lead")

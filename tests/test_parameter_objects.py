@@ -139,6 +139,24 @@ def test_a_nested_hessian_vector_product_matches_finite_differences():
     adgen.testing.check_grads(f, (X,), order=2)
 
 
+def _pair(x):
+    return np.sin(x), x * 2.0
+
+
+def test_results_of_a_nested_jvp_and_of_a_tuple_call_are_indexed_by_constants():
+    def f(x):
+        t = adgen.jvp(_inner)(x, np.ones(3))[1]
+        return t**2 + np.sum(_pair(x)[0] * _pair(x)[-1])
+
+    adgen.testing.check_grads(f, (X,), order=2)
+
+    def out_of_range(x):
+        return np.sum(_pair(x)[2])
+
+    with pytest.raises(adgen.UnsupportedSyntaxError, match="returns 2 values"):
+        adgen.grad(out_of_range)(X)
+
+
 _HESSIAN = adgen.hessian(_inner)
 
 

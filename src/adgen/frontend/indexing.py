@@ -23,7 +23,7 @@ from ..ir import Const, Value, Var
 from . import lists
 from .basics import as_value, live, rebind, value
 from .context import Context
-from .values import Pack, SliceValue
+from .values import Multi, Pack, SliceValue
 from .writes import inplace, write
 
 
@@ -45,6 +45,15 @@ def expr_Subscript(cx: Context, node: gast.Subscript) -> Any:
         return pack_subscript(cx, base, node)
     if lists.is_list(cx, base):
         return lists.subscript(cx, base, node)
+    if isinstance(base, Multi):  # f(...)[k] of a call that returns several values
+        key = static_index(cx, node.slice)
+        if isinstance(key, int) and -len(base.values) <= key < len(base.values):
+            return base.values[key]
+        raise cx.error(
+            node,
+            f"this call returns {len(base.values)} values: index them with a constant "
+            "in range, or unpack them (a, b = f(...))",
+        )
     if not isinstance(base, (Var, Const)):
         raise cx.error(
             node,

@@ -25,11 +25,16 @@ MAKERS = {"grad", "value_and_grad", "vjp", "jvp"}
 _OPTIONS = {"wrt", "has_aux"}
 
 
+def _api_function(obj: Any, names: set[str] | tuple[str, ...]) -> bool:
+    # By name: the frontend sits below adgen.api and must not import it.
+    return getattr(obj, "__module__", None) == "adgen.api" and (
+        getattr(obj, "__name__", None) in names
+    )
+
+
 def is_maker(obj: Any) -> bool:
     """Whether ``obj`` is adgen.grad, value_and_grad, vjp or jvp."""
-    return getattr(obj, "__module__", None) == "adgen.api" and (
-        getattr(obj, "__name__", None) in MAKERS
-    )
+    return _api_function(obj, MAKERS)
 
 
 def make_derivative(cx: Context, node: gast.Call, maker: Any) -> Static:
@@ -55,11 +60,7 @@ def refuse_matrices(cx: Context, node: gast.Call, obj: Any) -> None:
     """Refuse ``adgen.jacobian``/``adgen.hessian`` (or their objects) called here: they
     loop or batch over basis vectors outside any one derivative program."""
     made = getattr(type(obj), "__module__", None) == "adgen.composed"
-    maker = getattr(obj, "__module__", None) == "adgen.api" and getattr(obj, "__name__", None) in (
-        "jacobian",
-        "hessian",
-    )
-    if made or maker:
+    if made or _api_function(obj, ("jacobian", "hessian")):
         raise cx.error(
             node,
             "a Jacobian or Hessian cannot be computed inside a differentiated function; "

@@ -713,6 +713,12 @@ class Derivative:
         if self.kind == "vjp":
             (cotangent,) = extra
             if result_tree is not None:
+                wrong = trees.mismatch(cotangent, result_tree)
+                if wrong is not None:
+                    raise DifferentiationError(
+                        f"vjp: the cotangent{wrong[0]} must be {wrong[1]}, as "
+                        f"{self._fname}'s result{wrong[0]} is, not {describe(wrong[2])}"
+                    )
                 cotangent = trees.to_nested_tuples(cotangent, result_tree)
             elif isinstance(cotangent, list):
                 cotangent = tuple(cotangent)

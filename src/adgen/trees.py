@@ -144,7 +144,8 @@ def children(tree: Tree) -> tuple[Tree, ...]:
     return tree[{"dict": 2, "node": 4}.get(tree[0], 1)]
 
 
-def _items(x: Any, tree: Tree) -> list[Any]:
+def children_of(x: Any, tree: Tree) -> list[Any]:
+    """The items of container ``x`` (whose tree is ``tree``), in the tree's order."""
     if tree[0] == "dict":
         return [x[k] for k in tree[1]]
     if tree[0] == "node":
@@ -174,7 +175,7 @@ def leaves(x: Any, tree: Tree) -> list[Any]:
     if tree is None:
         return [x]
     out: list[Any] = []
-    for item, sub in zip(_items(x, tree), children(tree), strict=True):
+    for item, sub in zip(children_of(x, tree), children(tree), strict=True):
         out.extend(leaves(item, sub))
     return out
 
@@ -220,7 +221,7 @@ def to_nested_tuples(x: Any, tree: Tree) -> Any:
     if tree is None:
         return x
     return tuple(
-        to_nested_tuples(i, c) for i, c in zip(_items(x, tree), children(tree), strict=True)
+        to_nested_tuples(i, c) for i, c in zip(children_of(x, tree), children(tree), strict=True)
     )
 
 
@@ -231,3 +232,40 @@ def from_nested_tuples(x: Any, tree: Tree) -> Any:
     return _rebuilt(
         tree, [from_nested_tuples(i, c) for i, c in zip(x, children(tree), strict=True)]
     )
+
+
+def describe_tree(tree: Tree) -> str:
+    """What a value of this tree is, for messages: ``a P``, ``a dict with keys 'w', 'b'``."""
+    if tree is None:
+        return "an array or number"
+    if tree[0] == "node":
+        return f"a {tree[1].__qualname__}"
+    if tree[0] == "dict":
+        return f"a dict with keys {', '.join(map(repr, tree[1]))}"
+    return f"a {tree[0]} of {len(tree[1])}"
+
+
+def mismatch(x: Any, tree: Tree, path: str = "") -> tuple[str, str, Any] | None:
+    """Where ``x`` does not have the structure ``tree`` (a tuple and a list stand for
+    each other; dict keys may come in any order): ``(path, expected, found)``, or None."""
+    if tree is None:
+        return (path, describe_tree(None), x) if is_container(x) else None
+    kind = tree[0]
+    if kind == "node":
+        ok = type(x) is tree[1]
+    elif kind == "dict":
+        ok = isinstance(x, dict) and set(x) == set(tree[1]) and len(x) == len(tree[1])
+    else:
+        ok = type(x) in (tuple, list) and len(x) == len(tree[1])
+    if not ok:
+        return path, describe_tree(tree), x
+    if kind == "node" and tree[1] in REGISTRY:
+        found = tree_of(x)
+        if found[2] != tree[2] or len(found[4]) != len(tree[4]):
+            return path, f"{describe_tree(tree)} like the result's (static data {tree[2]!r})", x
+    items = children_of(x, tree)
+    for key, item, sub in zip(_keys(tree), items, children(tree), strict=True):
+        found = mismatch(item, sub, path + key)
+        if found is not None:
+            return found
+    return None

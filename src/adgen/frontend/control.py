@@ -68,7 +68,7 @@ def _has_containers(tree: Any) -> bool:
     if tree is None:
         return False
     kind, *rest = tree
-    if kind in ("list", "dict"):
+    if kind in ("list", "dict", "node"):
         return True
     return any(_has_containers(t) for t in rest[-1])
 
@@ -349,5 +349,7 @@ def flatten_result(
     parts = [flatten_result(cx, i, results, node) for i in value.items]
     structure = tuple(p[0] for p in parts)
     subtrees = tuple(p[1] for p in parts)
+    if value.node is not None:  # a NamedTuple, dataclass or registered instance
+        return structure, ("node", *value.node, tuple(value.keys), subtrees)
     tree = ("dict", value.keys, subtrees) if value.kind == "dict" else (value.kind, subtrees)
     return structure, tree

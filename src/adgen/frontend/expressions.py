@@ -26,7 +26,7 @@ from ..ir.names import RESERVED
 from ..primitives import lookup_callable
 from ..primitives.core import lookup_method, lookup_tuple
 from ..primitives.refused import COMPLEX, REFUSED_ATTRIBUTES, refusal
-from . import effects, introspection, lists, nested
+from . import constructors, effects, introspection, lists, nested
 from .basics import as_value, live, static, value
 from .calls import prim_call, single_result, special_call, special_method, static_binop
 from .context import Context
@@ -37,7 +37,7 @@ from .user_calls import user_call
 from .values import Lowered, MaybeUnbound, Pack, Parts, Static, describe, is_const, py_const
 
 # Calls answered while compiling (before the primitive tables are consulted).
-_COMPILE_TIME = {**introspection.HANDLERS, dict: lists.call_dict}
+_COMPILE_TIME = {**introspection.HANDLERS, **constructors.HANDLERS, dict: lists.call_dict}
 
 BINOPS = {
     gast.Add: "add",
@@ -256,6 +256,8 @@ def expr_Call(cx: Context, node: gast.Call) -> Lowered:
             folding = None
         if folding is not None:
             return folding(cx, node, func.obj)
+        if constructors.is_container_class(func.obj):
+            return constructors.construct(cx, node, func.obj)
         if nested.is_maker(func.obj):
             return nested.make_derivative(cx, node, func.obj)
         if nested.is_derivative(func.obj):
@@ -298,6 +300,8 @@ def dict_get(cx: Context, node: gast.Call, d: Pack) -> Lowered:
 
 def method_call(cx: Context, node: gast.Call, base: Lowered, name: str) -> Lowered:
     base = live(cx, base, node.func)
+    if isinstance(base, Pack) and base.kind == "tuple" and name == "_replace" and base.node:
+        return constructors.replace(cx, node, base, 0)
     method = method_of(cx, base, name)
     if method is not None:
         return user_call(cx, node, method.func, base)  # type: ignore[return-value]

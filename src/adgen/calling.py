@@ -22,6 +22,7 @@ import numpy as np
 
 from . import cache, custom, runtime_xp, trees
 from .arguments import check_differentiable, check_real, check_value, describe
+from .derivative_trees import tree_ir
 from .errors import ArgumentError, DifferentiationError, NotScalarOutputError
 from .frontend.introspection import type_keys
 from .highlight import to_html
@@ -48,7 +49,15 @@ def param_names(f: Any) -> list[str]:
             # Its parameters are its function's (compiling it here would not know the
             # types of the arguments, which isinstance and methods may need).
             return param_names(f._func)[len(f._lead) :]
-        return f._ir().params[len(f._lead) :]
+        try:
+            return f._ir().params[len(f._lead) :]
+        except DifferentiationError:
+            if getattr(f._func, "__code__", None) is None:
+                raise
+            # Not compilable without knowing its containers (d["w"] of a dict
+            # argument): its parameters as the derivative takes them.
+            extra = ["d" + w for w in f.wrt_names] if f.kind == "jvp" else ["cotangent"]
+            return param_names(f._func)[len(f._lead) :] + extra
     func, lead, _ = unwrap(f)
     if func is not f:
         return param_names(func)[len(lead) :]
@@ -332,9 +341,13 @@ class Derivative:
         """The generated Python source of this derivative."""
         return self.compiled().source
 
-    def _ir(self, types: tuple[Any, ...] | None = None) -> Function:
+    def _ir(
+        self, types: tuple[Any, ...] | None = None, arg_trees: tuple[Any, ...] | None = None
+    ) -> Function:
         """The IR of what calling this object computes (for higher derivatives), for
-        arguments of ``types`` if given."""
+        arguments of ``types`` and container structure ``arg_trees`` if given."""
+        if arg_trees is not None and any(t is not None for t in arg_trees):
+            return tree_ir(self, arg_trees, types, param_names(self))
         entry = self.compiled(types)
         if entry.ir is None:  # loaded from the disk cache: compile to get the IR
             entry = cache.get(

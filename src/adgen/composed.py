@@ -25,7 +25,9 @@ import numpy as np
 from .arguments import check_differentiable
 from .batched import Batched
 from .calling import Derivative, WrtSpec, normalize_wrt, param_names
+from .composed_trees import evaluate_tree
 from .errors import DifferentiationError
+from .frontend.introspection import type_keys
 from .highlight import to_html
 from .tracebacks import boundary
 from .trees import is_container
@@ -131,13 +133,9 @@ class Jacobian:
                 f"({', '.join(self._params)}), not {len(args)}"
             )
         xs = [args[p] for p in self.levels]
+        if any(is_container(x) for x in xs) or self._container_result(args):
+            return evaluate_tree(self, args, last, basis)
         for p, x in zip(self.levels, xs):
-            if is_container(x):
-                raise DifferentiationError(
-                    f"{self.__name__} with respect to a tuple, list or dict argument is not "
-                    "supported; differentiate with respect to its arrays (pass them as "
-                    "separate arguments)"
-                )
             check_differentiable(self._params[p], x)
         if len(self.levels) == 1 and last is None and self._use_reverse(args):
             return self._rows(args)
@@ -175,6 +173,18 @@ class Jacobian:
             return np.zeros(out_shape + shape, dtype=dtype)
         result = np.stack(cols, axis=-1).reshape(out_shape + shape)
         return result.astype(dtype) if dtype.kind in "fc" and result.dtype != dtype else result
+
+    def _container_result(self, args: tuple[Any, ...]) -> bool:
+        """Whether the function differentiated returns a tuple, list, dict or class
+        instance (from its compiled JVP; see adgen.composed_trees)."""
+        try:
+            entry = self._jvp(len(self.levels)).compiled(type_keys(args))
+        except DifferentiationError:
+            return False  # the usual path says why
+        primal = entry.result_structure  # of what h differentiates: (value, tangent)...
+        for _ in self.levels[1:]:
+            primal = primal[0]
+        return entry.result_tree is not None or isinstance(primal, tuple)
 
     def _batched(
         self, h: Derivative, args: tuple[Any, ...], bases: list[list[Any]]

@@ -151,6 +151,8 @@ def lower(
         return clone(f)
     ir = getattr(f, "_adgen_ir", None)
     if ir is not None:
+        if trees is not None and getattr(f, "_lead", None) is not None:
+            return ir(types, trees)  # a derivative object: see adgen.derivative_trees
         if trees is not None:
             raise DifferentiationError(
                 "differentiating a derivative with tuple, list or dict arguments is not "

@@ -25,7 +25,7 @@ from typing import Any
 import gast
 
 from .. import trees
-from ..ir import Const
+from ..ir import Const, Var
 from .basics import as_value, live
 from .context import Context
 from .values import Multi, Pack, Static, describe, is_const, py_const
@@ -153,13 +153,32 @@ def _lowered(cx: Context, node: gast.AST, name: str, obj: Any, given: list[Any])
             f"{name} keeps a value computed in the function in its static data (the aux "
             "its flatten returns); only constants may be there",
         )
-    parts = tuple(_lowered(cx, node, name, p, given) for p in trees.children_of(obj, tree))
+    return make_pack(
+        tree, tuple(_lowered(cx, node, name, p, given) for p in trees.children_of(obj, tree))
+    )
+
+
+def make_pack(tree: Any, parts: tuple[Any, ...]) -> Pack:
+    """The compile-time container of tree ``tree`` (see adgen.trees) holding ``parts``."""
     if tree[0] == "dict":
         return Pack("dict", parts, tree[1])
-    if tree[0] == "node":
+    if tree[0] == "node":  # a NamedTuple, dataclass or registered class: read by attribute
         kind = "tuple" if issubclass(tree[1], tuple) else "object"
         return Pack(kind, parts, tree[3], (tree[1], tree[2]))
     return Pack(tree[0], parts)
+
+
+def packed_results(tree: Any, structure: Any, results: list[str]) -> Any:
+    """A call's results (SSA names) nested by ``structure`` as a value of ``tree``."""
+    if not isinstance(structure, tuple):
+        return Var(results[structure])
+    parts = tuple(
+        packed_results(None if tree is None else c, s, results)
+        for c, s in zip(
+            trees.children(tree) if tree is not None else structure, structure, strict=True
+        )
+    )
+    return Pack("tuple", parts) if tree is None else make_pack(tree, parts)
 
 
 def _holds_placeholder(x: Any) -> bool:

@@ -32,6 +32,7 @@ from ..program import Program
 from . import control, effects, expressions, indexing, lists, local_functions, loops
 from .basics import bound_names, live
 from .carried import WRITING_METHODS
+from .constructors import make_pack
 from .context import Context, Handler
 from .control import RET, run_statements
 from .desugar import desugar
@@ -53,12 +54,7 @@ def _pack_of(tree: Any, names: Any) -> Pack:
     parts = tuple(
         Var(next(names)) if c is None else _pack_of(c, names) for c in trees.children(tree)
     )
-    if tree[0] == "dict":
-        return Pack("dict", parts, tree[1])
-    if tree[0] == "node":  # a NamedTuple, dataclass or registered class: read by attribute
-        kind = "tuple" if issubclass(tree[1], tuple) else "object"
-        return Pack(kind, parts, tree[3], (tree[1], tree[2]))
-    return Pack(tree[0], parts)
+    return make_pack(tree, parts)
 
 
 def _mutable_packs(pack: Pack) -> list[Pack]:

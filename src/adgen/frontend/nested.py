@@ -17,7 +17,9 @@ import gast
 
 from ..ir import Function, Op, Var, clone, walk
 from .basics import as_value, live, static
+from .constructors import packed_results
 from .context import Context
+from .user_calls import pack_tree
 from .values import Multi, Static
 
 #: adgen's API functions that make a derivative object, and the options they may take.
@@ -82,15 +84,18 @@ def call_derivative(cx: Context, node: gast.Call, obj: Any) -> Any:
         raise cx.error(
             node, "a nested derivative of a functools.partial or bound method is not supported"
         )
-    name = _register(cx, obj, node)
+    given = [pack_tree(live(cx, cx.expr(a), a)) for a in node.args]
+    arg_trees = tuple(t for t, _ in given)
+    name = _register(cx, obj, node, arg_trees if any(t is not None for t in arg_trees) else None)
     fn = cx.program.functions[name]
-    if len(node.args) != len(fn.params):
+    params = list(fn.param_leaves or fn.params)
+    if len(node.args) != len(params):
         raise cx.error(
             node,
-            f"{obj.__name__} takes {len(fn.params)} argument(s) ({', '.join(fn.params)}) here, "
+            f"{obj.__name__} takes {len(params)} argument(s) ({', '.join(params)}) here, "
             f"not {len(node.args)}",
         )
-    args = [as_value(cx, live(cx, cx.expr(a), a), a) for a in node.args]
+    args = [as_value(cx, leaf, a) for (_, leaves), a in zip(given, node.args) for leaf in leaves]
     structure = fn.result_structure()
     count = len(fn.body.results)
     results = [cx.namer.fresh("t") for _ in range(count)]
@@ -98,6 +103,8 @@ def call_derivative(cx: Context, node: gast.Call, obj: Any) -> Any:
     if isinstance(structure, tuple):
         attrs["structure"] = structure
     cx.block.ops.append(Op(results, "call", args, attrs, cx.loc))
+    if fn.result_tree is not None:  # containers (a gradient of a dict or a dataclass...)
+        return packed_results(fn.result_tree, structure, results)
     if isinstance(structure, tuple):
         if all(isinstance(s, int) for s in structure):
             return Multi(tuple(Var(results[s]) for s in structure))
@@ -122,17 +129,18 @@ def _keep_returned(fn: Function) -> None:
     fn.returns_tuple = isinstance(structure, tuple)
 
 
-def _register(cx: Context, obj: Any, node: gast.AST) -> str:
-    """The program name of ``obj``'s derivative function (added with its callees)."""
+def _register(cx: Context, obj: Any, node: gast.AST, arg_trees: tuple[Any, ...] | None) -> str:
+    """The program name of ``obj``'s derivative function for arguments of ``arg_trees``
+    (added with its callees)."""
     primal = getattr(obj, "_func", obj)
     code = getattr(primal, "__code__", None)
     key = ("derivative", code if code is not None else id(primal), obj.kind, obj.wrt_names)
-    key = (*key, obj.wrt_tuple, obj.has_aux)
+    key = (*key, obj.wrt_tuple, obj.has_aux, arg_trees)
     program = cx.program
     if key in program.origins:
         return program.origins[key]
     try:
-        fn = clone(obj._ir())
+        fn = clone(obj._ir(None, arg_trees))
     except Exception as exc:  # its own refusal, at this call
         raise cx.error(node, f"{obj.__name__} cannot be compiled here: {exc}") from None
     _keep_returned(fn)

@@ -1,0 +1,121 @@
+"""Jacobians and Hessians with containers as arguments or results, structured as JAX's.
+
+A :class:`~adgen.composed.Jacobian` whose arguments at its levels, or whose
+result, hold tuples, lists, dicts, NamedTuples, dataclasses or registered classes
+(see :mod:`adgen.trees`) is evaluated here. The result nests the structures from
+the outside in, as ``jax.jacobian`` does: the result's structure, then the first
+level's argument, then the next level's; each leaf is the block of derivatives
+of one result leaf with respect to one leaf per level, of shape
+``out_leaf.shape + x1_leaf.shape + x2_leaf.shape ...``. So the Hessian of
+``f(params)`` with ``params = {"w": w, "b": b}`` is ``{"w": {"w": H_ww, "b": H_wb},
+"b": {"w": H_bw, "b": H_bb}}`` with ``H_wb[i] = d^2 f / dw_i db``, and a
+Jacobian of a function returning a NamedTuple ``P(a, b)`` is a ``P`` of
+Jacobians.
+
+Each block is exact: the nested JVPs the Jacobian is made of are called with
+every combination of unit tangents, one leaf element at a time (a loop over
+calls of generated code; the batched single call of array arguments is not
+used for containers).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from . import trees
+from .arguments import check_differentiable
+from .errors import DifferentiationError
+
+
+def _zero(leaf: Any) -> Any:
+    """A zero tangent for ``leaf``, of its floating dtype (float64 for integers)."""
+    a = np.asarray(leaf)
+    dtype = a.dtype if a.dtype.kind in "fc" else np.dtype(float)
+    return np.zeros(a.shape, dtype) if a.shape else dtype.type(0)
+
+
+def _directions(
+    tree: Any, leaves: list[Any], basis: Callable[[Any], Iterator[Any]]
+) -> list[tuple[int, Any]]:
+    """(leaf index, tangent) for every unit tangent of a container (or an array) of
+    ``tree`` with ``leaves``, from the unit tangents ``basis`` gives for a leaf."""
+    zeros = [_zero(leaf) for leaf in leaves]
+    out = []
+    for k, leaf in enumerate(leaves):
+        for e in basis(leaf):
+            parts = [*zeros[:k], e, *zeros[k + 1 :]]
+            out.append((k, trees.build(tree, iter(parts))))
+    return out
+
+
+def evaluate_tree(
+    jac: Any,  # an adgen.composed.Jacobian (which imports this module)
+    args: tuple[Any, ...],
+    last: Any,
+    basis: Callable[[Any], Iterator[Any]],
+) -> Any:
+    """``jac`` at ``args`` (see the module doc); with ``last``, the last level
+    contracted with the tangent ``last`` instead of stacked; ``basis``: the unit
+    tangents of an array (adgen.composed.basis)."""
+    depth = len(jac.levels)
+    xs = [args[p] for p in jac.levels]
+    try:
+        x_trees = [trees.tree_of(x) for x in xs]
+    except TypeError as exc:
+        raise DifferentiationError(str(exc)) from None
+    x_leaves = [trees.leaves(x, t) for x, t in zip(xs, x_trees, strict=True)]
+    for p, t, leaves in zip(jac.levels, x_trees, x_leaves, strict=True):
+        for path, leaf in zip(trees.leaf_paths(t), leaves, strict=True):
+            check_differentiable(jac._params[p] + path, leaf)
+    stacked = depth - (last is not None)
+    levels = [_directions(x_trees[j], x_leaves[j], basis) for j in range(stacked)]
+    if last is not None:
+        levels.append([(0, last)])
+    h = jac._jvp(depth)
+    rows: dict[tuple[int, ...], list[list[Any]]] = {}
+    out: Any = None
+    for combo in itertools.product(*levels):
+        top = h(*args, *(t for _, t in combo))
+        for _ in range(depth):
+            top = top[1]
+        out = top
+        out_tree = trees.tree_of(top)
+        rows.setdefault(tuple(k for k, _ in combo[:stacked]), []).append(
+            [np.asarray(leaf) for leaf in trees.leaves(top, out_tree)]
+        )
+    if out is None:  # no element in some level: the result's structure from a call
+        out = jac.base(*args)
+    out_tree = trees.tree_of(out)
+    out_leaves = [np.asarray(leaf) for leaf in trees.leaves(out, out_tree)]
+    if jac.scalar:
+        if (
+            out_tree is not None
+            or out_leaves[0].shape
+            or any(x_trees[j] is not None or np.shape(xs[j]) for j in range(depth - jac.scalar))
+        ):
+            raise DifferentiationError(
+                f"{jac.__name__}: grad and hessian need a function with a scalar output; "
+                "use jacobian"
+            )
+
+    def block(k: int, key: tuple[int, ...]) -> Any:
+        shape = out_leaves[k].shape + sum(
+            (np.shape(x_leaves[j][key[j]]) for j in range(stacked)), ()
+        )
+        got = rows.get(key)
+        if not got:
+            return np.zeros(shape)
+        return np.stack([r[k] for r in got], axis=-1).reshape(shape)
+
+    def nested(k: int, key: tuple[int, ...]) -> Any:
+        j = len(key)
+        if j == stacked:
+            return block(k, key)
+        parts = (nested(k, (*key, m)) for m in range(len(x_leaves[j])))
+        return trees.build(x_trees[j], parts)
+
+    return trees.build(out_tree, (nested(k, ()) for k in range(len(out_leaves))))

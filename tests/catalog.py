@@ -817,3 +817,4 @@ def loop_variables_after_the_loop(x, n):
 
 
 import catalog_everyday  # noqa: E402,F401  (registers its cases)
+import catalog_pytrees  # noqa: E402,F401  (registers its cases)

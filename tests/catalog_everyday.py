@@ -39,8 +39,8 @@ class Layer:
 COEFFS = Coeffs(1.5, -0.5)
 
 
-# order 1: a derivative of a derivative with a NamedTuple or dataclass argument is refused
-@case(lambda rng: [rng.standard_normal(3), Coeffs(2.0, 0.3)])
+# Second order with a NamedTuple or dataclass argument (in wrt too): refused before issue 15.
+@case(lambda rng: [rng.standard_normal(3), Coeffs(2.0, 0.3)], wrts=(0, 1, (0, 1)), order=2)
 def namedtuple_parameters(x, p):
     return p.a * np.sum(np.sin(x)) + p.b * np.sum(x**2) + COEFFS.a * len(p)
 
@@ -55,7 +55,7 @@ def object_method_and_type_tests(x, s):
     return e
 
 
-@case(lambda rng: [rng.standard_normal(3), Layer(0.7)])
+@case(lambda rng: [rng.standard_normal(3), Layer(0.7)], wrts=(0, 1, (0, 1)), order=2)
 def dataclass_method(x, layer):
     return np.sum(layer.apply(x) ** 2) + layer.w * np.sum(x)
 

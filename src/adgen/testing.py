@@ -15,29 +15,45 @@ from typing import Any
 
 import numpy as np
 
-from . import api
+from . import api, trees
 
 
 class GradientCheckError(AssertionError):
     """A derivative disagrees with finite differences."""
 
 
+def _parts(x: Any) -> tuple[Any, list[Any]]:
+    """(tree, leaves) of ``x``: tuples, lists, dicts, NamedTuples, dataclasses and
+    registered classes taken apart as adgen takes them (adgen.trees)."""
+    tree = trees.tree_of(x)
+    return tree, trees.leaves(x, tree)
+
+
+def _map(fn: Callable[..., Any], x: Any, *others: Any) -> Any:
+    """``x`` with each leaf replaced by ``fn(leaf, *the same leaf of others)``."""
+    tree, leaves = _parts(x)
+    rest = [trees.leaves(o, tree) for o in others]
+    return trees.build(tree, iter(fn(*ls) for ls in zip(leaves, *rest, strict=True)))
+
+
 def _flat_inner(a: Any, b: Any) -> float:
-    if isinstance(a, dict):
-        return float(sum(_flat_inner(a[k], b[k]) for k in a))
-    if isinstance(a, (tuple, list)):
-        return float(sum(_flat_inner(x, y) for x, y in zip(a, b)))
-    return float(np.sum(np.asarray(a, dtype=float) * np.asarray(b, dtype=float)))
+    tree, left = _parts(a)
+    right = trees.leaves(b, tree)
+    return float(
+        sum(
+            np.sum(np.asarray(x, dtype=float) * np.asarray(y, dtype=float))
+            for x, y in zip(left, right, strict=True)
+        )
+    )
 
 
 def _random_like(x: Any, rng: np.random.Generator) -> Any:
-    if isinstance(x, dict):
-        return {k: _random_like(v, rng) for k, v in x.items()}
-    if isinstance(x, (tuple, list)):
-        return type(x)(_random_like(v, rng) for v in x)
-    if np.ndim(x) == 0 and not isinstance(x, np.ndarray):
-        return float(rng.standard_normal())
-    return rng.standard_normal(np.shape(x))
+    def draw(leaf: Any) -> Any:
+        if np.ndim(leaf) == 0 and not isinstance(leaf, np.ndarray):
+            return float(rng.standard_normal())
+        return rng.standard_normal(np.shape(leaf))
+
+    return _map(draw, x)
 
 
 def _shift(
@@ -50,20 +66,12 @@ def _shift(
 
 
 def _step(x: Any, d: Any, eps: float) -> Any:
-    """``x + eps * d`` through tuples, lists and dicts."""
-    if isinstance(x, dict):
-        return {k: _step(x[k], d[k], eps) for k in x}
-    if isinstance(x, (tuple, list)):
-        return type(x)(_step(a, b, eps) for a, b in zip(x, d, strict=True))
-    return (x + eps * d) if np.ndim(x) else type(x)(x + eps * d)
+    """``x + eps * d`` through containers."""
+    return _map(lambda a, b: (a + eps * b) if np.ndim(a) else type(a)(a + eps * b), x, d)
 
 
 def _difference(hi: Any, lo: Any, eps: float) -> Any:
-    if isinstance(hi, dict):
-        return {k: _difference(hi[k], lo[k], eps) for k in hi}
-    if isinstance(hi, (tuple, list)):
-        return type(hi)(_difference(h, l, eps) for h, l in zip(hi, lo, strict=True))
-    return (np.asarray(hi) - np.asarray(lo)) / (2 * eps)
+    return _map(lambda h, lo_: (np.asarray(h) - np.asarray(lo_)) / (2 * eps), hi, lo)
 
 
 def _close(a: float, b: float, rtol: float, atol: float, what: str) -> None:
@@ -118,7 +126,7 @@ def check_grads(
     if "reverse" in modes:
         grads = api.vjp(f, wrt_arg)(*args, u)
         _close(_flat_inner(grads, dirs), fd_scalar, rtol, atol, f"vjp of {f.__name__}")
-        if not isinstance(fd, (tuple, list, dict)) and np.ndim(fd) == 0:
+        if trees.tree_of(fd) is None and np.ndim(fd) == 0:
             g = api.grad(f, wrt_arg)(*args)
             _close(_flat_inner(g, dirs), float(fd), rtol, atol, f"grad of {f.__name__}")
     if order >= 2:

@@ -29,6 +29,7 @@ import gast
 from ..ir import Const, Function, Op, Value, Var
 from .aliasing import OPAQUE, AliasGraph, record
 from .basics import as_value, live
+from .constructors import packed_results
 from .context import Context
 from .values import Multi, Pack, Stale
 from .writes import check_writable, replace_value
@@ -68,6 +69,8 @@ def user_call(cx: Context, node: gast.Call, f: Any, self_value: Any = NO_SELF) -
     cx.block.ops.append(Op(results, "call", args, attrs, cx.loc))
     if callee is not None:
         follow_arguments(cx, node, callee, args, results)
+        if callee.result_tree is not None:  # lists, dicts, class instances: a pack
+            return packed_results(callee.result_tree, own, results)  # type: ignore[return-value]
     if arity >= 0:
         return Multi(tuple(Var(r) for r in results[:arity]))
     return Var(results[0])

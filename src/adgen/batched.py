@@ -33,32 +33,30 @@ from .transforms.batching import NotBatchable
 FALLBACKS: Counter[str] = Counter()
 
 
+def _leafwise(fn: Any, x: Any) -> Any:
+    """``x`` with each leaf ``l`` (through any container, see adgen.trees) made ``fn(l)``."""
+    tree = trees.tree_of(x)
+    return trees.build(tree, iter(fn(leaf) for leaf in trees.leaves(x, tree)))
+
+
 def _stack(rows: list[Any], like: Any) -> Any:
     """Results of one call per direction, stacked leaf by leaf (containers stay so)."""
-    if isinstance(like, dict):
-        return {k: _stack([r[k] for r in rows], x) for k, x in like.items()}
-    if isinstance(like, (tuple, list)):
-        return type(like)(_stack([r[k] for r in rows], x) for k, x in enumerate(like))
-    return np.stack([np.asarray(r) for r in rows])
+    tree = trees.tree_of(like)
+    columns = zip(*(trees.leaves(r, tree) for r in rows), strict=True)
+    return trees.build(tree, iter(np.stack([np.asarray(c) for c in col]) for col in columns))
 
 
 def _row(t: Any, i: int) -> Any:
     """Direction ``i`` of a stack of them (leaf by leaf through containers)."""
-    if isinstance(t, dict):
-        return {k: _row(v, i) for k, v in t.items()}
-    if isinstance(t, (tuple, list)):
-        return type(t)(_row(v, i) for v in t)
-    return t[i]
+    return _leafwise(lambda leaf: leaf[i], t)
 
 
 def _length(t: Any) -> int | None:
     """The length of the batch axis of a stack of directions (None if it has none)."""
-    if isinstance(t, dict):
-        t = list(t.values())
-    if isinstance(t, (tuple, list)):
-        sizes = {_length(v) for v in t}
-        return sizes.pop() if len(sizes) == 1 else None
-    return np.shape(t)[0] if np.ndim(t) else None
+    sizes = {
+        np.shape(leaf)[0] if np.ndim(leaf) else None for leaf in trees.leaves(t, trees.tree_of(t))
+    }
+    return sizes.pop() if len(sizes) == 1 else None
 
 
 def _spread(t: Any, like: Any, n: int) -> Any:
@@ -75,11 +73,7 @@ def _spread(t: Any, like: Any, n: int) -> Any:
 
 
 def _stack_empty(like: Any) -> Any:
-    if isinstance(like, dict):
-        return {k: _stack_empty(v) for k, v in like.items()}
-    if isinstance(like, (tuple, list)):
-        return type(like)(_stack_empty(x) for x in like)
-    return np.zeros((0, *np.shape(like)), dtype=np.result_type(like, 1.0))
+    return _leafwise(lambda x: np.zeros((0, *np.shape(x)), dtype=np.result_type(x, 1.0)), like)
 
 
 class Batched:

@@ -25,7 +25,7 @@ import numpy as np
 from .arguments import check_differentiable
 from .batched import Batched
 from .calling import Derivative, WrtSpec, normalize_wrt, param_names
-from .composed_trees import evaluate_tree
+from .composed_trees import evaluate_tree, refuse_unlike
 from .errors import DifferentiationError
 from .frontend.introspection import type_keys
 from .highlight import to_html
@@ -298,9 +298,10 @@ class _Applied:
             )
         primals, extra = args[:n], args[n]
         value = self.of.evaluate(primals)
+        x = primals[self.deeper.levels[-1]]
+        refuse_unlike(self.kind, extra, x, value)
         if self.kind == "jvp":
-            x = primals[self.deeper.levels[-1]]
-            if np.shape(extra) != np.shape(x):
+            if not is_container(x) and np.shape(extra) != np.shape(x):
                 raise DifferentiationError(
                     f"jvp: the tangent has shape {np.shape(extra)}, but the argument has "
                     f"shape {np.shape(x)}"

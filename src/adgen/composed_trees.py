@@ -119,3 +119,24 @@ def evaluate_tree(
         return trees.build(x_trees[j], parts)
 
     return trees.build(out_tree, (nested(k, ()) for k in range(len(out_leaves))))
+
+
+def refuse_unlike(kind: str, extra: Any, x: Any, value: Any) -> None:
+    """For jvp or vjp of a Jacobian: refuse a tangent ``extra`` not structured like the
+    argument ``x`` (leaf shapes included), and a vjp where containers are involved."""
+    if not any(trees.is_container(v) for v in (extra, x, value)):
+        return
+    if kind == "vjp":
+        raise DifferentiationError(
+            "vjp of a jacobian or hessian with containers as arguments or results is not "
+            "supported; take jvp of it, or its jacobian"
+        )
+    want, got = trees.tree_of(x), trees.mismatch(extra, trees.tree_of(x))
+    if got is None:
+        pairs = zip(trees.leaves(extra, want), trees.leaves(x, want), strict=True)
+        bad = [(p, np.shape(t), np.shape(a)) for p, (t, a) in zip(trees.leaf_paths(want), pairs)]
+        got = next(((p, f"of shape {s}", t) for p, t, s in bad if t != s), None)
+    if got is not None:
+        raise DifferentiationError(
+            f"jvp: the tangent{got[0]} must be {got[1]}, as the argument{got[0]} is"
+        )

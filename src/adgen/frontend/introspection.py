@@ -94,6 +94,8 @@ def known_type(cx: Context, value: Any, record: bool = True) -> KnownType | None
             if record:
                 cx.type_deps.add(k)
             key = cx.types[k]
+            if key is None:  # not known (an argument computed by the caller)
+                return None
             if isinstance(key, tuple):
                 return KnownType(key[0], key[1])
             return KnownType(key)

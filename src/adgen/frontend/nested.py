@@ -15,12 +15,13 @@ from typing import Any
 
 import gast
 
-from ..ir import Function, Op, Var, clone, walk
+from ..ir import Const, Function, Op, Var, clone, walk
 from .basics import as_value, live, static
 from .constructors import packed_results
 from .context import Context
+from .introspection import known_type, type_key
 from .user_calls import pack_tree
-from .values import Multi, Static
+from .values import Multi, Pack, Static
 
 #: adgen's API functions that make a derivative object, and the options they may take.
 MAKERS = {"grad", "value_and_grad", "vjp", "jvp"}
@@ -84,9 +85,16 @@ def call_derivative(cx: Context, node: gast.Call, obj: Any) -> Any:
         raise cx.error(
             node, "a nested derivative of a functools.partial or bound method is not supported"
         )
-    given = [pack_tree(live(cx, cx.expr(a), a)) for a in node.args]
+    lowered = [live(cx, cx.expr(a), a) for a in node.args]
+    given = [pack_tree(v) for v in lowered]
     arg_trees = tuple(t for t, _ in given)
-    name = _register(cx, obj, node, arg_trees if any(t is not None for t in arg_trees) else None)
+    name = _register(
+        cx,
+        obj,
+        node,
+        arg_trees if any(t is not None for t in arg_trees) else None,
+        _types(cx, lowered),
+    )
     fn = cx.program.functions[name]
     params = list(fn.param_leaves or fn.params)
     if len(node.args) != len(params):
@@ -129,18 +137,42 @@ def _keep_returned(fn: Function) -> None:
     fn.returns_tuple = isinstance(structure, tuple)
 
 
-def _register(cx: Context, obj: Any, node: gast.AST, arg_trees: tuple[Any, ...] | None) -> str:
+def _types(cx: Context, values: list[Any]) -> tuple[Any, ...] | None:
+    """The type keys (see adgen.frontend.introspection) of a nested derivative's
+    arguments, so that it folds methods and isinstance of parameter objects as a call
+    from outside would: None for a value whose type is not known here."""
+    keys: list[Any] = []
+    for v in values:
+        if isinstance(v, Var) and cx.types is not None and v.name in cx.param_types:
+            known_type(cx, v)  # the code depends on this argument's type
+            keys.append(cx.types[cx.param_types[v.name]])
+        elif isinstance(v, Pack):
+            keys.append(v.cls)
+        elif isinstance(v, (Const, Static)):
+            keys.append(type_key(v.value if isinstance(v, Const) else v.obj))
+        else:
+            keys.append(None)
+    return tuple(keys) if any(k is not None for k in keys) else None
+
+
+def _register(
+    cx: Context,
+    obj: Any,
+    node: gast.AST,
+    arg_trees: tuple[Any, ...] | None,
+    types: tuple[Any, ...] | None,
+) -> str:
     """The program name of ``obj``'s derivative function for arguments of ``arg_trees``
-    (added with its callees)."""
+    and ``types`` (added with its callees)."""
     primal = getattr(obj, "_func", obj)
     code = getattr(primal, "__code__", None)
     key = ("derivative", code if code is not None else id(primal), obj.kind, obj.wrt_names)
-    key = (*key, obj.wrt_tuple, obj.has_aux, arg_trees)
+    key = (*key, obj.wrt_tuple, obj.has_aux, arg_trees, types)
     program = cx.program
     if key in program.origins:
         return program.origins[key]
     try:
-        fn = clone(obj._ir(None, arg_trees))
+        fn = clone(obj._ir(types, arg_trees))
     except Exception as exc:  # its own refusal, at this call
         raise cx.error(node, f"{obj.__name__} cannot be compiled here: {exc}") from None
     _keep_returned(fn)

@@ -1,4 +1,4 @@
-"""Tuples, lists and dicts of arrays as arguments and results.
+"""Tuples, lists, dicts and class instances of arrays as arguments and results.
 
 A *tree* describes the container structure of a value: ``None`` for a leaf
 (an array, a number, anything else), ``("tuple", children)``,
@@ -18,11 +18,12 @@ How containers pass through adgen:
 * Gradients. Differentiating with respect to a container argument means
   with respect to each of its leaves; the API puts the leaf gradients back
   into the argument's structure, so a gradient has the structure of its input.
-* Results. A function may return nested tuples, lists and dicts. The IR
-  keeps nested tuples (``Function.structure``) and the tree of the result
-  (``Function.result_tree``); the API turns the generated function's tuples
-  back into lists and dicts, and a cotangent given as a dict or list into the
-  nested tuples the generated code expects.
+* Results. A function may return nested tuples, lists, dicts and instances
+  (passed in, or built in the function: :mod:`adgen.frontend.constructors`).
+  The IR keeps nested tuples (``Function.structure``) and the tree of the
+  result (``Function.result_tree``); the API turns the generated function's
+  tuples back into lists, dicts and instances, and a cotangent (checked by
+  :func:`mismatch`) into the nested tuples the generated code expects.
 """
 
 from __future__ import annotations

@@ -38,6 +38,23 @@ class Case:
 
         return type_keys(self.make(np.random.default_rng(0)))
 
+    def trees(self) -> tuple[Any, ...] | None:
+        """The container structure of its arguments (see adgen.trees), None if none is."""
+        from adgen.trees import tree_of
+
+        found = tuple(tree_of(a) for a in self.make(np.random.default_rng(0)))
+        return found if any(t is not None for t in found) else None
+
+    def first_wrt(self, primal: Any) -> list[str]:
+        """The IR parameters of its first ``wrt`` in ``primal`` (lowered with
+        :meth:`trees`): a container argument's leaves."""
+        from adgen.calling import param_names
+
+        wrt = self.wrts[0] if isinstance(self.wrts[0], tuple) else (self.wrts[0],)
+        names = [param_names(self.f)[w] if isinstance(w, int) else w for w in wrt]
+        leaves = primal.param_leaves or {}
+        return [leaf for n in names for leaf in leaves.get(n, [n])]
+
 
 CASES: list[Case] = []
 

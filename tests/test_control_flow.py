@@ -170,10 +170,10 @@ def test_every_catalog_derivative_passes_the_verifier():
     from adgen import pipeline
 
     for case in CASES:
-        types = case.types()
-        primal = pipeline.lower(case.f, types=types)
-        wrt = case.wrts[0] if isinstance(case.wrts[0], tuple) else (case.wrts[0],)
-        names = tuple(primal.params[w] if isinstance(w, int) else w for w in wrt)
+        types, trees = case.types(), case.trees()
+        primal = pipeline.lower(case.f, trees=trees, types=types)
+        names = tuple(case.first_wrt(primal))
         for kind in ("vjp", "jvp"):
             # check=True: every function is verified after every stage.
-            pipeline.run(pipeline.Request(case.f, kind, names, types=types), check=True)
+            request = pipeline.Request(case.f, kind, names, trees=trees, types=types)
+            pipeline.run(request, check=True)

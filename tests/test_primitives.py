@@ -1632,10 +1632,9 @@ def test_every_primitive_is_checked():
         for kind in ("vjp", "jvp"):
             seen |= _prims_of(derive(primal, kind, [primal.params[0]]))
     for case in CASES:
-        primal = lower(case.f, types=case.types())
+        primal = lower(case.f, trees=case.trees(), types=case.types())
         seen |= _prims_of(primal)
-        wrt = case.wrts[0] if isinstance(case.wrts[0], tuple) else (case.wrts[0],)
-        names = [primal.params[w] if isinstance(w, int) else w for w in wrt]
+        names = case.first_wrt(primal)
         for kind in ("vjp", "jvp"):
             seen |= _prims_of(derive(primal, kind, names))
     # Primitives made by custom rules that tests register are not part of the table.

@@ -240,7 +240,8 @@ def describe_tree(tree: Tree) -> str:
     if tree is None:
         return "an array or number"
     if tree[0] == "node":
-        return f"a {tree[1].__qualname__}"
+        name = tree[1].__qualname__
+        return f"{'an' if name[0] in 'AEIOUaeiou' else 'a'} {name}"
     if tree[0] == "dict":
         return f"a dict with keys {', '.join(map(repr, tree[1]))}"
     return f"a {tree[0]} of {len(tree[1])}"

@@ -132,6 +132,18 @@ def test_constructors_adgen_cannot_follow_are_refused_naming_the_class():
     with pytest.raises(adgen.DifferentiationError, match=r"does not match its fields"):
         adgen.jvp(lambda x: P(x))(X, V)
 
+    @dataclass
+    class Unset:
+        w: np.ndarray
+        n: int = dataclasses.field(init=False)
+
+    with pytest.raises(adgen.DifferentiationError, match=r"Unset cannot be taken apart"):
+        adgen.jvp(lambda x: Unset(x))(X, V)
+    with pytest.raises(adgen.DifferentiationError, match=r"fields set outside __init__"):
+        unset = Unset(X)
+        unset.n = 2
+        adgen.jvp(lambda x, u: dataclasses.replace(u, w=x * 2.0))(X, unset, V)
+
     class Static:
         def __init__(self, inner, scale):
             self.inner, self.scale = inner, scale

@@ -135,8 +135,10 @@ def _lowered(cx: Context, node: gast.AST, name: str, obj: Any, given: list[Any])
         return given[obj.k]
     try:
         tree = trees.tree_of(obj)
-    except TypeError as exc:
-        raise cx.error(node, f"{name}: {exc}") from None
+    except Exception as exc:  # a field never set (init=False), a dict key of another type
+        raise cx.error(
+            node, f"{name} cannot be taken apart here ({type(exc).__name__}: {exc})"
+        ) from None
     if tree is None:
         if is_const(obj):
             return Const(py_const(obj))

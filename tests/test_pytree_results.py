@@ -153,6 +153,27 @@ def test_constructors_adgen_cannot_follow_are_refused_naming_the_class():
         adgen.jvp(lambda x: Static(x, 2.0))(X, V)
 
 
+def test_registering_a_class_again_recompiles():
+    class Pair:
+        def __init__(self, first, second):
+            self.first, self.second = first, second
+
+    def swap_flatten(p):
+        return (p.second, p.first), None
+
+    adgen.register_pytree(Pair, lambda p: ((p.first, p.second), None), lambda _, c: Pair(*c))
+
+    def f(x):
+        return Pair(x, 2.0 * x)
+
+    _, t = adgen.jvp(f)(X, V)
+    np.testing.assert_allclose(t.second, 2.0 * V)
+    adgen.register_pytree(Pair, swap_flatten, lambda _, c: Pair(c[1], c[0]))
+    _, t = adgen.jvp(f)(X, V)  # not the code compiled for the first registration
+    np.testing.assert_allclose(t.first, V)
+    np.testing.assert_allclose(t.second, 2.0 * V)
+
+
 # ------------------------------------------------------------ jacobians
 
 

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from . import custom, diskcache, jit, pipeline
+from . import custom, diskcache, jit, pipeline, trees
 from .arguments import check_result
 from .backend.emit import Emitted
 from .frontend.parse import register_source
@@ -434,3 +434,6 @@ def clear_cache() -> None:
         _locks.clear()
         _type_deps.clear()
         EPOCH[0] += 1
+
+
+trees.ON_REREGISTER.append(clear_cache)

@@ -37,6 +37,10 @@ Tree = Any
 #: Classes registered with :func:`register_pytree`: class -> (flatten, unflatten).
 REGISTRY: dict[type, tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]] = {}
 
+#: Called when a class is registered again with other functions: code compiled
+#: before took its instances apart the old way (adgen.cache forgets it).
+ON_REREGISTER: list[Callable[[], None]] = []
+
 
 def register_pytree(
     cls: type, flatten: Callable[[Any], tuple[Any, Any]], unflatten: Callable[[Any, Any], Any]
@@ -45,7 +49,11 @@ def register_pytree(
     the values inside (each a leaf or a container) and hashable static data;
     ``unflatten(aux, children)`` rebuilds an instance (JAX's convention).
     Attributes of the instance that hold a child can be read by the function."""
+    before = REGISTRY.get(cls)
     REGISTRY[cls] = (flatten, unflatten)
+    if before is not None and before != (flatten, unflatten):
+        for hook in ON_REREGISTER:
+            hook()
 
 
 class _Probe:

@@ -199,6 +199,8 @@ def test_jacobian_with_respect_to_a_dict_with_a_namedtuple_result():
     d = {"w": X, "b": 1.5}
     jac = adgen.jacobian(f)(d)
     assert type(jac) is P and set(jac.a) == {"w", "b"}
+    for mode in ("forward", "reverse"):  # one JVP per input element, one VJP per output
+        assert_tree_close(adgen.jacobian(f, mode=mode)(d), jac, rtol=1e-12, atol=1e-14)
     assert jac.b["w"].shape == (3, 3) and jac.b["b"].shape == (3,)
     t = {"w": V, "b": 0.25}
     fd = numeric_jvp(f, [d], [0], [t])

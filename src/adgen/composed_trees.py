@@ -13,9 +13,10 @@ Jacobian of a function returning a NamedTuple ``P(a, b)`` is a ``P`` of
 Jacobians.
 
 Each block is exact: the nested JVPs the Jacobian is made of are called with
-every combination of unit tangents, one leaf element at a time (a loop over
-calls of generated code; the batched single call of array arguments is not
-used for containers).
+every combination of unit tangents, one leaf element at a time, or (a
+one-level Jacobian in reverse mode) its VJP with every unit cotangent of the
+result's structure: loops over calls of generated code (the batched single
+call of array arguments is not used for containers).
 """
 
 from __future__ import annotations
@@ -71,6 +72,11 @@ def evaluate_tree(
     for p, t, leaves in zip(jac.levels, x_trees, x_leaves, strict=True):
         for path, leaf in zip(trees.leaf_paths(t), leaves, strict=True):
             check_differentiable(jac._params[p] + path, leaf)
+    if depth == 1 and last is None and jac.mode != "forward":
+        out = jac.base(*args)
+        sizes = [np.size(leaf) for leaf in trees.leaves(out, trees.tree_of(out))]
+        if jac.mode == "reverse" or sum(np.size(leaf) for leaf in x_leaves[0]) > sum(sizes):
+            return _rows(jac, args, out, x_trees[0], x_leaves[0], basis)
     stacked = depth - (last is not None)
     levels = [_directions(x_trees[j], x_leaves[j], basis) for j in range(stacked)]
     if last is not None:
@@ -140,3 +146,34 @@ def refuse_unlike(kind: str, extra: Any, x: Any, value: Any) -> None:
         raise DifferentiationError(
             f"jvp: the tangent{got[0]} must be {got[1]}, as the argument{got[0]} is"
         )
+
+
+def _rows(
+    jac: Any,
+    args: tuple[Any, ...],
+    out: Any,
+    x_tree: Any,
+    x_leaves: list[Any],
+    basis: Callable[[Any], Iterator[Any]],
+) -> Any:
+    """A one-level Jacobian by reverse mode: one VJP per element of the result's leaves,
+    with a cotangent of the result's structure; nested as :func:`evaluate_tree`'s."""
+    out_tree = trees.tree_of(out)
+    out_leaves = trees.leaves(out, out_tree)
+    rev = jac._reverse()
+    blocks = []
+    for k, row in _directions(out_tree, out_leaves, basis):
+        grads = trees.leaves(rev(*args, row), x_tree)
+        while len(blocks) <= k:
+            blocks.append([[] for _ in x_leaves])
+        for m, g in enumerate(grads):
+            blocks[k][m].append(np.asarray(g))
+    per_out = []
+    for k, o in enumerate(out_leaves):
+        parts = []
+        for m, x in enumerate(x_leaves):
+            shape = np.shape(o) + np.shape(x)
+            got = blocks[k][m] if k < len(blocks) else []
+            parts.append(np.stack(got).reshape(shape) if got else np.zeros(shape))
+        per_out.append(trees.build(x_tree, iter(parts)))
+    return trees.build(out_tree, iter(per_out))

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from . import cache, custom, fastpath, runtime_xp, trees
+from . import cache, fastpath, runtime_xp, trees
 from .arguments import check_differentiable, check_real, check_value, describe
 from .errors import ArgumentError, DifferentiationError, NotScalarOutputError
 from .frontend.introspection import type_keys
@@ -431,33 +431,15 @@ class Derivative:
         self, entry: cache.Compiled, shapes: tuple[Any, ...]
     ) -> Callable[[tuple[Any, ...]], Any] | None:
         """The fast path of a JVP: float arguments of known shapes, tangents alike."""
-        func, (epoch, version) = cache.function_for(entry, self._func), entry.stamp
-        epochs, versions = cache.EPOCH, custom.VERSION
-        n = len(self._params())
-        positions = self.wrt_positions
-        moved = _guards(entry, self._func)
-        if len(shapes) != n:
+        if len(shapes) != len(self._params()):
             return None
-        tangent_shapes = tuple(shapes[p] for p in positions)
-        floats = (float, np.float64)
-
-        def fast(args: tuple[Any, ...]) -> Any:
-            if (
-                len(args) != n + len(positions)
-                or epochs[0] != epoch
-                or versions[0] != version
-                or _shapes(args[:n]) != shapes
-                or _shapes(args[n:]) != tangent_shapes
-                or (moved is not None and moved())
-            ):
-                return _MISS
-            for p in positions:
-                x = args[p]
-                if type(x) not in floats and not (type(x) is np.ndarray and x.dtype.kind == "f"):
-                    return _MISS
-            return func(*args)
-
-        return fast
+        return fastpath.jvp_path(
+            cache.function_for(entry, self._func),
+            shapes,
+            self.wrt_positions,
+            stamp=entry.stamp,
+            moved=_guards(entry, self._func),
+        )
 
     def _specialised(self, shapes: tuple[Any, ...], types: tuple[Any, ...]) -> cache.Compiled:
         """The derivative compiled for arguments of these shapes and types (see cache.get)."""

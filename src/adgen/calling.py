@@ -427,20 +427,6 @@ class Derivative:
             annotate(exc, entry.func, entry.emitted.line_locs)
         hide_internal_frames(exc)
 
-    def _make_fast_jvp(
-        self, entry: cache.Compiled, shapes: tuple[Any, ...]
-    ) -> Callable[[tuple[Any, ...]], Any] | None:
-        """The fast path of a JVP: float arguments of known shapes, tangents alike."""
-        if len(shapes) != len(self._params()):
-            return None
-        return fastpath.jvp_path(
-            cache.function_for(entry, self._func),
-            shapes,
-            self.wrt_positions,
-            stamp=entry.stamp,
-            moved=_guards(entry, self._func),
-        )
-
     def _specialised(self, shapes: tuple[Any, ...], types: tuple[Any, ...]) -> cache.Compiled:
         """The derivative compiled for arguments of these shapes and types (see cache.get)."""
         entry = self._by_shapes.get((shapes, types))
@@ -497,18 +483,17 @@ class Derivative:
             or entry.type_deps  # its checks do not look at types
         ):
             return None
+        if self.kind not in ("grad", "value_and_grad", "jvp") or len(shapes) != len(self._params()):
+            return None
+        func, moved = cache.function_for(entry, self._func), _guards(entry, self._func)
         if self.kind == "jvp":
-            return self._make_fast_jvp(entry, shapes)
-        if self.kind not in ("grad", "value_and_grad"):
-            return None
-        if len(shapes) != len(self._params()):
-            return None
+            return fastpath.jvp_path(func, shapes, self.wrt_positions, entry.stamp, moved)
         return fastpath.gradient_path(
-            cache.function_for(entry, self._func),
+            func,
             shapes,
             self.wrt_positions,
-            stamp=entry.stamp,
-            moved=_guards(entry, self._func),
+            entry.stamp,
+            moved,
             wrt_tuple=self.wrt_tuple,
             with_value=self.kind == "value_and_grad",
             value_free=entry.value_free,

@@ -85,6 +85,14 @@ def _differentiable(sig: Any) -> bool:
     return _is_array(sig) and np.dtype(sig[1]).kind == "f"
 
 
+def _answerable(shapes: tuple[Any, ...], positions: tuple[int, ...]) -> bool:
+    """Whether a fast path can check arguments of ``shapes`` (no containers, no other
+    objects) and differentiate with respect to those at ``positions``."""
+    return not any(s is None or s == "tree" for s in shapes) and all(
+        _differentiable(shapes[p]) for p in positions
+    )
+
+
 def _header(
     names: list[str],
     sigs: list[Any],
@@ -135,9 +143,9 @@ def gradient_path(
     func: Callable[..., Any],
     shapes: tuple[Any, ...],
     positions: tuple[int, ...],
-    *,
     stamp: tuple[int, int],
     moved: Callable[[], bool] | None,
+    *,
     wrt_tuple: bool,
     with_value: bool,
     value_free: bool,
@@ -148,9 +156,7 @@ def gradient_path(
     ``func`` is the generated derivative; it returns ``(value, gradient)``, or the
     gradient alone when ``value_free``; ``positions`` are the ``wrt`` arguments'.
     """
-    if any(s is None or s == "tree" for s in shapes):
-        return None
-    if not all(_differentiable(shapes[p]) for p in positions):
+    if not _answerable(shapes, positions):
         return None
     names = [f"a{k}" for k in range(len(shapes))]
     lines, env = _header(names, list(shapes), func, stamp, moved)
@@ -175,15 +181,12 @@ def jvp_path(
     func: Callable[..., Any],
     shapes: tuple[Any, ...],
     positions: tuple[int, ...],
-    *,
     stamp: tuple[int, int],
     moved: Callable[[], bool] | None,
 ) -> Callable[[tuple[Any, ...]], Any] | None:
     """The fast path of a JVP for primals of ``shapes`` and, after them, one tangent
     per ``wrt`` argument of its argument's signature (see the module doc)."""
-    if any(s is None or s == "tree" for s in shapes):
-        return None
-    if not all(_differentiable(shapes[p]) for p in positions):
+    if not _answerable(shapes, positions):
         return None
     names = [f"a{k}" for k in range(len(shapes))] + [f"t{k}" for k in range(len(positions))]
     sigs = [*shapes, *(shapes[p] for p in positions)]

@@ -97,3 +97,31 @@ def test_the_path_is_plain_source_that_checks_each_argument():
     assert "type(a0) is not ndarray" in src and "type(a1) is not float" in src
     assert g._fast((x, 2)) is fastpath.MISS and g._fast((x,)) is fastpath.MISS
     assert g._fast((x.astype(np.float32), 2.0)) is fastpath.MISS
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_jvp_alternating_signatures_answer_as_a_first_call_would(backend):
+    jvp = adgen.jvp(f, "x", backend=backend)
+    rng = np.random.default_rng(1)
+    calls = []
+    for x, s in _variants():
+        if not isinstance(s, float):
+            continue
+        t = rng.standard_normal(np.shape(x)).astype(np.asarray(x).dtype)
+        tangent = t if isinstance(x, np.ndarray) else type(x)(t)
+        calls.append((x, s, tangent))
+    calls.append((np.ones(5), 2.0, np.ones(4)))  # a tangent of the wrong shape
+    for args in [*calls, *reversed(calls)]:
+        try:
+            want = adgen.jvp(f, "x", backend=backend)(*args)
+        except adgen.DifferentiationError as exc:
+            with pytest.raises(adgen.DifferentiationError, match=str(exc)[:30]):
+                jvp(*args)
+            continue
+        _same(jvp(*args), want)
+        _same(jvp(*args), want)
+    x = np.ones(5)
+    jvp(x, 2.0, x)
+    assert jvp._fast((x, 2.0, x)) is not fastpath.MISS
+    assert jvp._fast((x, 2.0, np.ones(4))) is fastpath.MISS
+    assert jvp._fast((x, 2.0, x.astype(np.float32))) is fastpath.MISS

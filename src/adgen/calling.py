@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from . import cache, custom, fastpath, runtime_xp, trees
+from . import cache, fastpath, runtime_xp, trees
 from .arguments import check_differentiable, check_real, check_value, describe
 from .derivative_trees import tree_ir
 from .errors import ArgumentError, DifferentiationError, NotScalarOutputError
@@ -440,38 +440,6 @@ class Derivative:
             annotate(exc, entry.func, entry.emitted.line_locs)
         hide_internal_frames(exc)
 
-    def _make_fast_jvp(
-        self, entry: cache.Compiled, shapes: tuple[Any, ...]
-    ) -> Callable[[tuple[Any, ...]], Any] | None:
-        """The fast path of a JVP: float arguments of known shapes, tangents alike."""
-        func, (epoch, version) = cache.function_for(entry, self._func), entry.stamp
-        epochs, versions = cache.EPOCH, custom.VERSION
-        n = len(self._params())
-        positions = self.wrt_positions
-        moved = _guards(entry, self._func)
-        if len(shapes) != n:
-            return None
-        tangent_shapes = tuple(shapes[p] for p in positions)
-        floats = (float, np.float64)
-
-        def fast(args: tuple[Any, ...]) -> Any:
-            if (
-                len(args) != n + len(positions)
-                or epochs[0] != epoch
-                or versions[0] != version
-                or _shapes(args[:n]) != shapes
-                or _shapes(args[n:]) != tangent_shapes
-                or (moved is not None and moved())
-            ):
-                return _MISS
-            for p in positions:
-                x = args[p]
-                if type(x) not in floats and not (type(x) is np.ndarray and x.dtype.kind == "f"):
-                    return _MISS
-            return func(*args)
-
-        return fast
-
     def _specialised(self, shapes: tuple[Any, ...], types: tuple[Any, ...]) -> cache.Compiled:
         """The derivative compiled for arguments of these shapes and types (see cache.get)."""
         entry = self._by_shapes.get((shapes, types))
@@ -528,18 +496,17 @@ class Derivative:
             or entry.type_deps  # its checks do not look at types
         ):
             return None
+        if self.kind not in ("grad", "value_and_grad", "jvp") or len(shapes) != len(self._params()):
+            return None
+        func, moved = cache.function_for(entry, self._func), _guards(entry, self._func)
         if self.kind == "jvp":
-            return self._make_fast_jvp(entry, shapes)
-        if self.kind not in ("grad", "value_and_grad"):
-            return None
-        if len(shapes) != len(self._params()):
-            return None
+            return fastpath.jvp_path(func, shapes, self.wrt_positions, entry.stamp, moved)
         return fastpath.gradient_path(
-            cache.function_for(entry, self._func),
+            func,
             shapes,
             self.wrt_positions,
-            stamp=entry.stamp,
-            moved=_guards(entry, self._func),
+            entry.stamp,
+            moved,
             wrt_tuple=self.wrt_tuple,
             with_value=self.kind == "value_and_grad",
             value_free=entry.value_free,

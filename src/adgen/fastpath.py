@@ -59,7 +59,7 @@ def _check(name: str, sig: Any, env: dict[str, Any]) -> str:
 
 def _convert(g: str, x: str, sig: Any) -> str:
     """Source that gives gradient ``g`` the type of argument ``x`` (signature ``sig``)."""
-    if sig == ():
+    if sig == () or sig == ((), "float64"):  # gradient_like makes both a float
         return f"    if type({g}) is not float:\n        {g} = float({g})\n"
     return (
         f"    if type({g}) is not ndarray or {g}.dtype is not {x}.dtype "
@@ -78,35 +78,30 @@ def _is_array(sig: Any) -> bool:
 
 
 def _differentiable(sig: Any) -> bool:
-    """Whether an argument of signature ``sig`` is a Python float or a floating array
-    (the fast path differentiates nothing else; other types take the general path)."""
-    if sig == () or all(isinstance(d, int) for d in sig):
+    """Whether an argument of signature ``sig`` is a float (Python's or NumPy's float64)
+    or a floating array (the fast path differentiates nothing else)."""
+    if sig == () or sig == ((), "float64") or all(isinstance(d, int) for d in sig):
         return True
     return _is_array(sig) and np.dtype(sig[1]).kind == "f"
 
 
-def gradient_path(
+def _answerable(shapes: tuple[Any, ...], positions: tuple[int, ...]) -> bool:
+    """Whether a fast path can check arguments of ``shapes`` (no containers, no other
+    objects) and differentiate with respect to those at ``positions``."""
+    return not any(s is None or s == "tree" for s in shapes) and all(
+        _differentiable(shapes[p]) for p in positions
+    )
+
+
+def _header(
+    names: list[str],
+    sigs: list[Any],
     func: Callable[..., Any],
-    shapes: tuple[Any, ...],
-    positions: tuple[int, ...],
-    *,
     stamp: tuple[int, int],
     moved: Callable[[], bool] | None,
-    wrt_tuple: bool,
-    with_value: bool,
-    value_free: bool,
-) -> Callable[[tuple[Any, ...]], Any] | None:
-    """The fast path of ``grad``/``value_and_grad`` for arguments of ``shapes`` (see
-    the module doc), or None where only the general path can answer.
-
-    ``func`` is the generated derivative; it returns ``(value, gradient)``, or the
-    gradient alone when ``value_free``; ``positions`` are the ``wrt`` arguments'.
-    """
-    if any(s is None or s == "tree" for s in shapes):
-        return None
-    if not all(_differentiable(shapes[p]) for p in positions):
-        return None
-    names = [f"a{k}" for k in range(len(shapes))]
+) -> tuple[list[str], dict[str, Any]]:
+    """The first lines of a fast path over arguments ``names`` of signatures ``sigs``:
+    the checks, then ``out = call(...)``; and the names the lines read."""
     env: dict[str, Any] = {
         "MISS": MISS,
         "F8": _F8,
@@ -116,14 +111,12 @@ def gradient_path(
         "versions": custom.VERSION,
         "moved": moved,
     }
-    call, errors = _callee(func, shapes)
-    env["call"], env["CallError"] = call, errors
+    env["call"], env["CallError"] = _callee(func, sigs)
     epoch, version = stamp
-    checks = [_check(n, s, env) for n, s in zip(names, shapes)]
+    checks = [_check(n, s, env) for n, s in zip(names, sigs)]
     if moved is not None:
         checks.append("moved()")
     unpack = ", ".join(names) + ("," if len(names) == 1 else "")
-    grads = [f"g{k}" for k in range(len(positions))]
     lines = [
         "def fast(args):",
         f"    if len(args) != {len(names)} or epochs[0] != {epoch} or versions[0] != {version}:",
@@ -136,8 +129,39 @@ def gradient_path(
         "    except CallError:",
         "        return MISS",
     ]
-    got = "out" if value_free else "value, out"
-    lines.append(f"    {got} = out" if not value_free else "    value = None")
+    return lines, env
+
+
+def _made(source: str, env: dict[str, Any]) -> Callable[[tuple[Any, ...]], Any]:
+    exec(compile(source, "<adgen fast path>", "exec"), env)
+    fast = env["fast"]
+    fast.__doc__ = source
+    return fast
+
+
+def gradient_path(
+    func: Callable[..., Any],
+    shapes: tuple[Any, ...],
+    positions: tuple[int, ...],
+    stamp: tuple[int, int],
+    moved: Callable[[], bool] | None,
+    *,
+    wrt_tuple: bool,
+    with_value: bool,
+    value_free: bool,
+) -> Callable[[tuple[Any, ...]], Any] | None:
+    """The fast path of ``grad``/``value_and_grad`` for arguments of ``shapes`` (see
+    the module doc), or None where only the general path can answer.
+
+    ``func`` is the generated derivative; it returns ``(value, gradient)``, or the
+    gradient alone when ``value_free``; ``positions`` are the ``wrt`` arguments'.
+    """
+    if not _answerable(shapes, positions):
+        return None
+    names = [f"a{k}" for k in range(len(shapes))]
+    lines, env = _header(names, list(shapes), func, stamp, moved)
+    lines.append("    value = None" if value_free else "    value, out = out")
+    grads = [f"g{k}" for k in range(len(positions))]
     if wrt_tuple:
         lines += [
             f"    if type(out) is not tuple or len(out) != {len(positions)}:",
@@ -150,10 +174,24 @@ def gradient_path(
     result = f"({', '.join(grads)},)" if wrt_tuple else "g0"
     source = "\n".join(lines) + "\n" + body
     source += f"    return (value, {result})\n" if with_value else f"    return {result}\n"
-    exec(compile(source, "<adgen fast path>", "exec"), env)
-    fast = env["fast"]
-    fast.__doc__ = source
-    return fast
+    return _made(source, env)
+
+
+def jvp_path(
+    func: Callable[..., Any],
+    shapes: tuple[Any, ...],
+    positions: tuple[int, ...],
+    stamp: tuple[int, int],
+    moved: Callable[[], bool] | None,
+) -> Callable[[tuple[Any, ...]], Any] | None:
+    """The fast path of a JVP for primals of ``shapes`` and, after them, one tangent
+    per ``wrt`` argument of its argument's signature (see the module doc)."""
+    if not _answerable(shapes, positions):
+        return None
+    names = [f"a{k}" for k in range(len(shapes))] + [f"t{k}" for k in range(len(positions))]
+    sigs = [*shapes, *(shapes[p] for p in positions)]
+    lines, env = _header(names, sigs, func, stamp, moved)
+    return _made("\n".join(lines) + "\n    return out\n", env)
 
 
 class _NeverRaised(Exception):

@@ -130,6 +130,11 @@ class Batched:
                 "axis (the number of directions)"
             )
         (n,) = sizes
+        if n and self.kind == "jvp":  # each direction shaped like its argument, as jvp's
+            full = (*self.d._lead, *primals)
+            for name, pos, t in zip(self.d.wrt_names, self.d.wrt_positions, directions):
+                if pos < len(full) and not trees.is_container(t):
+                    self.d._check_tangent(name, _row(t, 0), full[pos])
         out = self._batched(primals, directions, n) if n else None
         return self._loop(primals, directions, n) if out is None else out
 
@@ -200,6 +205,8 @@ class Batched:
             return None
         full = [*d._lead, *primals]
         d._check_args(full, {})
+        if self.kind == "vjp":  # one direction stands for all: they share the shape
+            d._check_cotangent_shapes(entry, full, {}, _row(directions[0], 0))
         directions = [np.asarray(t, dtype=np.result_type(t, 1.0)) for t in directions]
         func = cache.function_for(entry, d._func)
         d._last = entry

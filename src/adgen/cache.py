@@ -37,7 +37,8 @@ from . import custom, diskcache, jit, pipeline
 from .arguments import check_result
 from .backend.emit import Emitted
 from .frontend.parse import register_source
-from .ir import Function
+from .analysis.types import Types
+from .ir import Function, flatten_structure
 from .pipeline import Kind, Request
 from .program import cell_full
 from .runtime import HELPERS
@@ -83,6 +84,10 @@ class Compiled:
     # Positions of the arguments whose types the code was folded on (Function.type_deps):
     # it is valid only for arguments of those types (see get).
     type_deps: tuple[int, ...] = ()
+    # The shape of each leaf of the primal's result (in flatten_structure order), where
+    # the shape analysis knows it from the shapes compiled for (None where not, and
+    # for entries read from disk): what a VJP's cotangent is checked against.
+    result_shapes: tuple[tuple[int, ...] | None, ...] | None = None
 
 
 def namespace_for(emitted: Emitted) -> dict[str, Any]:
@@ -147,6 +152,7 @@ def _from_record(record: dict[str, Any], request: Request, when: tuple[int, int]
         namespace=ns,
         has_aux=record["has_aux"],
         value_free=record.get("value_free", False),
+        result_shapes=record["result_shapes"],
     )
     _bind_cells(entry, request.func)
     return entry
@@ -209,11 +215,23 @@ def _build(request: Request, load: Any = None, disk: bool = True) -> Compiled:
         aux_tree=state.aux_tree,
         value_free=state.value_free,
         type_deps=state.primal.type_deps,
+        result_shapes=result_shapes(state.primal) if request.kind == "vjp" else None,
     )
     _bind_cells(entry, request.func)
     if key is not None and not entry.type_deps:  # the disk key holds no types
         diskcache.store(config.cache_dir, key, request.func, state, emitted, entry)  # type: ignore[arg-type]
     return entry
+
+
+def result_shapes(primal: Function) -> tuple[tuple[int, ...] | None, ...]:
+    """The shape of each leaf of ``primal``'s result that the shape analysis knows (from
+    the argument shapes in its ``shape_links``), None for the others."""
+    known = Types(primal)
+    out: list[tuple[int, ...] | None] = []
+    for _, index in flatten_structure(primal.result_structure()):
+        shape = known.of(primal.body.results[index]).shape
+        out.append(shape if shape is not None and None not in shape else None)
+    return tuple(out)
 
 
 def _bind_cells(entry: Compiled, f: Any) -> None:

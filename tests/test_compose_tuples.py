@@ -77,7 +77,10 @@ def test_jacobian_of_a_tuple_wrt_jacobian():
     """Blocks JJ[i][j] = d J_i / d x_j, of shape out + x_i + x_j (JAX's structure)."""
     J = adgen.jacobian(h, wrt=(0, 1))
     JJ = adgen.jacobian(J, wrt=(0, 1))(X, Y)
-    assert [[b.shape for b in row] for row in JJ] == [[(3, 3, 3), (3, 3, 2)], [(3, 2, 3), (3, 2, 2)]]
+    assert [[b.shape for b in row] for row in JJ] == [
+        [(3, 3, 3), (3, 3, 2)],
+        [(3, 2, 3), (3, 2, 2)],
+    ]
     close(JJ, fd(J, (X, Y), (0, 1), True), 1e-6)
     J1 = adgen.jacobian(J)(X, Y)  # one argument: the new level adds no tuple
     assert [b.shape for b in J1] == [(3, 3, 3), (3, 2, 3)]

@@ -34,10 +34,10 @@ from typing import Any
 import numpy as np
 
 from . import custom, diskcache, jit, pipeline
+from .analysis.types import Types
 from .arguments import check_result
 from .backend.emit import Emitted
 from .frontend.parse import register_source
-from .analysis.types import Types
 from .ir import Function, flatten_structure
 from .pipeline import Kind, Request
 from .program import cell_full

@@ -67,6 +67,7 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
             "adgen.api",
             "adgen.calling",
             "adgen.composed",
+            "adgen.blocks",
             "adgen.batched",
             "adgen.wrappers",
             "adgen.aot",

@@ -358,6 +358,7 @@ def get(
     types: tuple[Any, ...] | None = None,
     array_api: str | None = None,
     batched: bool = False,
+    batched_with: int = 0,
 ) -> Compiled:
     """The compiled derivative, from the cache or compiled once (thread-safe).
 
@@ -373,7 +374,8 @@ def get(
     code, see :mod:`adgen.backend.array_api`).
     ``value=False``: the caller discards a grad's value (see
     :attr:`adgen.pipeline.Request.value`).
-    ``batched``: tangents or cotangent with a leading batch axis (see Request).
+    ``batched``: tangents or cotangent with a leading batch axis (see Request), and
+    the last ``batched_with`` arguments too.
     """
     untyped = cache_key(f, kind, wrt, as_tuple, trees, shapes, has_aux, value)
     if backend:
@@ -381,7 +383,7 @@ def get(
     if array_api is not None:
         untyped = (untyped, "array_api", array_api)
     if batched:
-        untyped = (untyped, "batched")
+        untyped = (untyped, "batched", batched_with)
     key = _typed(untyped, types)
     entry = _cache.get(key)
     if entry is not None and fresh(entry, f) and not (need_ir and entry.ir is None):
@@ -410,6 +412,7 @@ def get(
                     **options,
                     array_api=array_api,
                     batched=batched,
+                    batched_with=batched_with,
                 ),
                 disk=not need_ir,
             )

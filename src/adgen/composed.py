@@ -24,6 +24,7 @@ output element) when that is cheaper.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -31,7 +32,7 @@ import numpy as np
 
 from . import blocks
 from .arguments import check_differentiable
-from .batched import Batched
+from .batched import FALLBACKS, Batched
 from .calling import Derivative, WrtSpec, normalize_wrt, param_names
 from .errors import DifferentiationError
 from .highlight import to_html
@@ -39,6 +40,11 @@ from .tracebacks import boundary
 from .trees import is_container
 
 Level = tuple[int, ...]
+
+#: The most elements (directions x elements of the arguments) a Jacobian of several
+#: levels pushes as one batch of all its levels' unit tangents; larger ones batch the
+#: last level only and loop over the others.
+_ALL_BATCHED_LIMIT = 1 << 22
 
 
 def basis(x: Any) -> Iterator[Any]:
@@ -161,20 +167,11 @@ class Jacobian:
                 return self._rows(args, groups[0], out)
         depth = len(self.levels)
         h = self._jvp(depth)
-        outer = groups[:-1]
-        combos = list(itertools.product(*(range(blocks.size(xs)) for xs in outer)))
-        tops: list[list[Any]] = []
-        value = None
-        for combo in combos:
-            tangents = [t for xs, i in zip(outer, combo) for t in blocks.unit(xs, i)]
-            if last is None:
-                value, tangent = self._batched_jvp(h).call(
-                    (*args, *tangents), blocks.units(groups[-1])
-                )
-            else:
-                value, tangent = h(*args, *tangents, *last)
-            tops.append(blocks.outputs(_top(tangent, depth - 1), self.__name__)[0])
-        value = _top(value, depth - 1, 0) if combos else self.base(*args)
+        value, tops = None, None
+        if last is None and depth > 1:
+            value, tops = self._all_batched(h, args, groups)
+        if tops is None:
+            value, tops = self._per_combo(h, args, groups, last)
         values, out_tupled = blocks.outputs(value, self.__name__)
         kept = groups if last is None else groups[:-1]
         tupled = self.tupled[: len(kept)]
@@ -188,10 +185,8 @@ class Jacobian:
         for o, v in enumerate(values):
             dtype = np.result_type(*(() if of_grad else (np.asarray(v).dtype,)), *x_dtypes)
             shape = np.shape(v)
-            if combos and (last is not None or sizes[-1]):
-                each = (sizes[-1],) if last is None else ()
-                rows = [np.broadcast_to(np.asarray(t[o]), each + shape) for t in tops]
-                full = np.stack(rows).reshape(sizes + shape)
+            if tops:
+                full = tops[o].reshape(sizes + shape)
                 full = np.moveaxis(full, range(len(sizes)), range(-len(sizes), 0))
             else:
                 full = np.zeros(shape + sizes, dtype=dtype)
@@ -199,6 +194,76 @@ class Jacobian:
                 full = full.astype(dtype)
             results.append(blocks.split(np.ascontiguousarray(full), kept, tupled))
         return tuple(results) if out_tupled else results[0]
+
+    def _per_combo(
+        self, h: Derivative, args: tuple[Any, ...], groups: list[list[Any]], last: Any
+    ) -> tuple[Any, list[np.ndarray] | None]:
+        """The base's value, and for each output the top derivatives stacked along one
+        axis (outer levels' combinations of unit tangents, then the last level's, the
+        last fastest; None if there are none): one call of ``h`` per combination of the
+        outer levels' unit tangents, the last level's batched (or contracted with
+        ``last``)."""
+        depth = len(self.levels)
+        outer = groups[:-1]
+        combos = list(itertools.product(*(range(blocks.size(xs)) for xs in outer)))
+        if last is None and not blocks.size(groups[-1]):
+            combos = []
+        tops: list[list[Any]] = []
+        value = None
+        for combo in combos:
+            tangents = [t for xs, i in zip(outer, combo) for t in blocks.unit(xs, i)]
+            if last is None:
+                value, tangent = self._batched_jvp(h).call(
+                    (*args, *tangents), blocks.units(groups[-1])
+                )
+            else:
+                value, tangent = h(*args, *tangents, *last)
+            tops.append(blocks.outputs(_top(tangent, depth - 1), self.__name__)[0])
+        if not combos:
+            return self.base(*args), None
+        value = _top(value, depth - 1, 0)
+        each = (blocks.size(groups[-1]),) if last is None else ()
+        stacked = []
+        for o, v in enumerate(blocks.outputs(value, self.__name__)[0]):
+            shape = np.shape(v)
+            rows = [np.broadcast_to(np.asarray(t[o]), each + shape) for t in tops]
+            stacked.append(np.stack(rows).reshape((len(rows) * math.prod(each), *shape)))
+        return value, stacked
+
+    def _all_batched(
+        self, h: Derivative, args: tuple[Any, ...], groups: list[list[Any]]
+    ) -> tuple[Any, list[np.ndarray] | None]:
+        """What :meth:`_per_combo` gives, from one call: the unit tangents of every level
+        stacked along one batch axis of all their combinations (the inner JVPs'
+        tangents batched too, see :meth:`adgen.batched.Batched.raw`). (None, None) where
+        that cannot be (too large a batch, or a function that cannot be batched)."""
+        sizes = tuple(blocks.size(xs) for xs in groups)
+        n = math.prod(sizes)
+        if not n or n * max(1, blocks.size(args)) > _ALL_BATCHED_LIMIT:
+            return None, None
+        index = np.unravel_index(np.arange(n), sizes)
+        stacks = [[u[index[k]] for u in blocks.units(xs)] for k, xs in enumerate(groups)]
+        extra = sum(len(level) for level in self.levels[:-1])
+        inner = [t for st in stacks[:-1] for t in st]
+        out = self._batched_jvp(h).raw((*args, *inner), stacks[-1], extra)
+        if out is None:
+            return None, None
+        depth = len(self.levels)
+        value, tangent = out
+        value = _top(value, depth - 1, 0)
+        values, _ = blocks.outputs(value, self.__name__)
+        tops = blocks.outputs(_top(tangent, depth - 1), self.__name__)[0]
+        stacked = []
+        for v, t in zip(values, tops, strict=True):
+            shape = np.shape(v)
+            t = np.asarray(t)
+            if t.ndim == len(shape):  # not depending on the directions: zero, repeated
+                t = np.broadcast_to(t, (n, *shape))
+            if t.shape != (n, *shape):
+                FALLBACKS["a batched result of an unexpected shape"] += 1
+                return None, None
+            stacked.append(t)
+        return value, stacked
 
     def _check_scalar(self, values: list[Any], out_tupled: bool, groups: list[list[Any]]) -> None:
         """A gradient (or Hessian) of this Jacobian needs it to be a scalar before the

@@ -66,6 +66,7 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
             "adgen.__main__",
             "adgen.api",
             "adgen.calling",
+            "adgen.fastpath",
             "adgen.composed",
             "adgen.blocks",
             "adgen.batched",

@@ -147,7 +147,7 @@ def test_api_aot_and_cli_all_run_the_pipeline(
     aot.derivatives(aot.resolve(f"{__file__}:calls"), "reverse")
     assert seen == [("calls", "vjp"), ("calls", "grad")]
     seen.clear()
-    fn = cli._ir_at(aot.resolve(f"{__file__}:calls"), "cse", "forward", None)
+    fn = cli.ir_at(aot.resolve(f"{__file__}:calls"), "cse", "forward", None)
     assert seen == [("calls", "jvp")] and fn.name == "calls_jvp"
 
 

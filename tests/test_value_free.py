@@ -56,3 +56,45 @@ def test_non_scalar_output_is_still_refused():
     ).value_free  # known not to be a scalar
     with pytest.raises(adgen.DifferentiationError, match="scalar output"):
         adgen.grad(vector_out)(x)
+
+
+def rosen_loop(x):
+    total = 0.0
+    for i in range(x.shape[0] - 1):
+        total = total + 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
+    return total
+
+
+def carried_state(x):
+    s = 0.0
+    y = 1.0
+    for i in range(x.shape[0]):
+        y = y * 0.5 + x[i]  # a carried value: its tape cannot be recomputed
+        s = s + y**2
+    return s
+
+
+def test_a_forward_loop_that_only_tapes_is_replaced_by_recomputing():
+    x = np.random.default_rng(3).uniform(-1.5, 1.5, 9)
+    free = _state(rosen_loop, (x,), value=False, wrt=("x",))
+    code = _code(free.emitted[0].source)
+    assert sum(ln.lstrip().startswith("for ") for ln in code) == 1, code
+    assert not any("tape" in ln for ln in code)
+    # The value is wanted: the forward loop stays, and so does its tape of x[i+1] - x[i]**2.
+    kept = _code(_state(rosen_loop, (x,), value=True, wrt=("x",)).emitted[0].source)
+    assert sum(ln.lstrip().startswith("for ") for ln in kept) == 2
+    g = adgen.grad(rosen_loop)
+    value, g2 = adgen.value_and_grad(rosen_loop)(x)
+    np.testing.assert_allclose(g(x), g2, rtol=1e-13)
+    assert g._last.value_free and value == pytest.approx(rosen_loop(x))
+    check_grads(rosen_loop, [x])
+
+
+def test_a_carried_value_is_still_taped():
+    x = np.random.default_rng(4).standard_normal(6)
+    code = _code(_state(carried_state, (x,), value=False, wrt=("x",)).emitted[0].source)
+    assert any("tape" in ln for ln in code)
+    np.testing.assert_allclose(
+        adgen.grad(carried_state)(x), adgen.value_and_grad(carried_state)(x)[1], rtol=1e-13
+    )
+    check_grads(carried_state, [x])

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from . import cache, custom, runtime_xp, trees
+from . import cache, custom, fastpath, runtime_xp, trees
 from .arguments import check_differentiable, check_real, check_value, describe
 from .errors import ArgumentError, DifferentiationError, NotScalarOutputError
 from .frontend.introspection import type_keys
@@ -125,7 +125,7 @@ def normalize_wrt(f: Any, wrt: WrtSpec) -> tuple[tuple[str, ...], tuple[int, ...
     return tuple(names), tuple(params.index(n) for n in names), is_tuple
 
 
-_MISS = object()  # the fast call path declines: take the general one
+_MISS = fastpath.MISS  # the fast call path declines: take the general one
 _F8 = np.dtype(np.float64)
 _NUMBERS = (float, int, bool, np.float64, np.float32, np.int64)
 
@@ -206,29 +206,6 @@ class _GlobalsGuard:
     def moved(self) -> bool:
         g = self.globals
         return any(g.get(n, o) is not o for n, o in self.deps)
-
-
-def _still_valid(
-    n: int,
-    shapes: tuple[Any, ...],
-    stamp: tuple[int, int],
-    moved: Callable[[], bool] | None,
-) -> Callable[[tuple[Any, ...]], bool]:
-    """Whether a fast path compiled at ``stamp`` for ``n`` arguments of ``shapes``
-    still answers a call with ``args`` (nothing recompiled or rebound since)."""
-    epochs, versions = cache.EPOCH, custom.VERSION
-    epoch, version = stamp
-
-    def valid(args: tuple[Any, ...]) -> bool:
-        return (
-            len(args) == n
-            and epochs[0] == epoch
-            and versions[0] == version
-            and _shapes(args) == shapes
-            and not (moved is not None and moved())
-        )
-
-    return valid
 
 
 def _guards(entry: cache.Compiled, f: Any) -> Callable[[], bool] | None:
@@ -559,70 +536,18 @@ class Derivative:
             return self._make_fast_jvp(entry, shapes)
         if self.kind not in ("grad", "value_and_grad"):
             return None
-        func = cache.function_for(entry, self._func)
-        n, p = len(self._params()), self.wrt_positions[0]
-        with_value = self.kind == "value_and_grad"
-        if entry.value_free:  # the gradient alone (Request.value)
-            value_free = func
-
-            def func(*args: Any) -> Any:
-                return None, value_free(*args)
-
-        valid = _still_valid(n, shapes, entry.stamp, _guards(entry, self._func))
-        if self.wrt_tuple:
-            return self._make_fast_tuple(func, valid)
-
-        def fast(args: tuple[Any, ...]) -> Any:
-            if not valid(args):
-                return _MISS
-            x = args[p]
-            tx = type(x)
-            if tx is float:
-                value, g = func(*args)
-                if type(g) is not float:
-                    g = float(g)
-            elif tx is np.ndarray and x.dtype.kind == "f":
-                value, g = func(*args)
-                if type(g) is not np.ndarray or g.dtype != x.dtype or not g.flags.writeable:
-                    g = gradient_like(g, x)
-            else:
-                return _MISS
-            return (value, g) if with_value else g
-
-        return fast
-
-    def _make_fast_tuple(
-        self,
-        func: Callable[..., Any],
-        valid: Callable[[tuple[Any, ...]], bool],
-    ) -> Callable[[tuple[Any, ...]], Any]:
-        """The fast path of a gradient with respect to a tuple of float or float-array
-        arguments: each gradient converted to its argument's type, as the general path does."""
-        positions = self.wrt_positions
-        with_value = self.kind == "value_and_grad"
-
-        def fast(args: tuple[Any, ...]) -> Any:
-            if not valid(args):
-                return _MISS
-            for q in positions:
-                x = args[q]
-                if type(x) is not float and not (type(x) is np.ndarray and x.dtype.kind == "f"):
-                    return _MISS
-            value, grads = func(*args)
-            if type(grads) is not tuple or len(grads) != len(positions):
-                return _MISS
-            out = []
-            for q, g in zip(positions, grads):
-                x = args[q]
-                if type(x) is float:
-                    out.append(g if type(g) is float else float(g))
-                elif type(g) is np.ndarray and g.dtype == x.dtype and g.flags.writeable:
-                    out.append(g)
-                else:
-                    out.append(gradient_like(g, x))
-            return (value, tuple(out)) if with_value else tuple(out)
-
-        return fast
+        if len(shapes) != len(self._params()):
+            return None
+        return fastpath.gradient_path(
+            cache.function_for(entry, self._func),
+            shapes,
+            self.wrt_positions,
+            stamp=entry.stamp,
+            moved=_guards(entry, self._func),
+            wrt_tuple=self.wrt_tuple,
+            with_value=self.kind == "value_and_grad",
+            value_free=entry.value_free,
+        )
 
     def _call(self, entry: cache.Compiled, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
         kind, func = self.kind, cache.function_for(entry, self._func)

@@ -328,7 +328,7 @@ def _value_unneeded(req: Request, primal: Function) -> bool:
     """Whether the value of a ``grad`` may be left out (see :attr:`Request.value`):
     the caller discards it, and it is known to be a number, so that neither the
     scalar check nor the check that the result is numeric needs it."""
-    if req.value or req.kind != "grad" or req.has_aux or req.backend != "numpy" or req.array_api:
+    if req.value or req.kind != "grad" or req.has_aux or req.array_api:
         return False
     if len(primal.body.results) != 1:
         return False

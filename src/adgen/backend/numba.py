@@ -310,14 +310,21 @@ def _forward_range(line: str, indent: str) -> str:
     assert isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call)
     args = [ast.unparse(a) for a in loop.iter.args[0].args]  # type: ignore[attr-defined]
     if len(args) == 1:
-        new = f"range({_paren(args[0])} - 1, -1, -1)"
+        new = f"range({_minus_one(args[0])}, -1, -1)"
     elif len(args) == 2:
-        new = f"range({_paren(args[1])} - 1, {_paren(args[0])} - 1, -1)"
+        new = f"range({_minus_one(args[1])}, {_minus_one(args[0])}, -1)"
     else:
         a, b, c = map(_paren, args)
         new = f"range({a} + (trip_count({a}, {b}, {c}) - 1) * {c}, {a} - {c}, -{c})"
     out = f"{head}{ast.unparse(loop.target)} in {new}:"
     return located(out, getattr(line, "loc", None))
+
+
+def _minus_one(code: str) -> str:
+    """``code - 1`` as source, folded when ``code`` is an integer literal."""
+    if code.lstrip("-").isdigit():
+        return str(int(code) - 1)
+    return f"{_paren(code)} - 1"
 
 
 def _paren(code: str) -> str:

@@ -63,6 +63,9 @@ def _prune(block: Block, uses: Counter[str], keep_primal: bool = False) -> bool:
             continue
         if op.prim == "for_range" and not (keep_primal and op.tag == ""):
             changed |= _prune_slots(op, uses)
+        if op.prim == "for_range" and not op.results and not op.blocks[0].ops:
+            changed = True  # a loop left with nothing to do (it only taped, say)
+            continue
         if (
             op.blocks
             or PRIMITIVES[op.prim].effect

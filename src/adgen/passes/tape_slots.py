@@ -13,6 +13,12 @@ forward one first), a slot is dropped from the push and the pop when
   through at most :data:`MAX_OPS` cheap pure ops (``x[i]``, ``i + 1``, a
   comparison). The ops are copied after the pop, reading the reverse index.
 
+When the forward loop's own results are used nowhere (a ``grad`` that leaves
+the value out) and every slot it pushes can be recomputed through at most
+:data:`MAX_OPS_TAPING_ONLY` pure arithmetic ops, all are: the forward loop then
+did nothing but tape, and ``dce`` drops it, so the sweep reads its inputs once
+instead of twice and the tape is never allocated.
+
 What was computed is unchanged: the same ops run on the same values (SSA
 values are never changed in place; the backend decides in-place writes
 after this pass, seeing the new reads).
@@ -30,14 +36,31 @@ After::
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..ir import Const, ForRange, Function, Op, Value, Var
 from ..ir.names import Namer
-from ..ir.util import rename
+from ..ir.util import count_uses, rename
 from .rewriting import namer_for
 
 #: How many ops a recomputed slot may cost.
 MAX_OPS = 3
 _CHEAP = frozenset({"getitem", "add", "sub", "mul", "neg", "lt", "le", "gt", "ge", "eq", "ne"})
+#: The budget per slot when recomputing every slot removes a loop that only tapes.
+MAX_OPS_TAPING_ONLY = 12
+_ARITHMETIC = _CHEAP | {"div", "pow", "square", "abs", "exp", "log", "sin", "cos", "sqrt"}
+
+
+@dataclass(frozen=True)
+class _Budget:
+    """What one recomputed slot may cost: its op count, and which primitives."""
+
+    ops: int
+    prims: frozenset[str]
+
+
+_NARROW = _Budget(MAX_OPS, _CHEAP)
+_WIDE = _Budget(MAX_OPS_TAPING_ONLY, _ARITHMETIC)
 
 
 def run(fn: Function) -> Function:
@@ -45,18 +68,45 @@ def run(fn: Function) -> Function:
     top = fn.body.ops
     loops = [op for op in top if isinstance(op, ForRange) and not op.exits]
     namer: Namer | None = None
+    uses = count_uses(fn.body)
     for fwd in loops:
         if fwd.reverse:
             continue
         pushes = [op for op in fwd.body.ops if op.prim == "tape_push"]
+        found = {id(p): _reverse_loop(loops, top, fwd, p.args[0]) for p in pushes}
+        budget = _NARROW
+        if pushes and _taping_only(fwd, uses, pushes, found):
+            budget = _WIDE
         for push in pushes:
-            tape = push.args[0]
-            rev = _reverse_loop(loops, top, fwd, tape)
+            rev = found[id(push)]
             if rev is None:
                 continue
             namer = namer or namer_for(fn)
-            _shrink(fwd, rev, push, namer)
+            _shrink(fwd, rev, push, namer, budget)
     return fn
+
+
+def _taping_only(
+    fwd: ForRange,
+    uses: dict[str, int],
+    pushes: list[Op],
+    found: dict[int, tuple[ForRange, Op] | None],
+) -> bool:
+    """Whether ``fwd``'s results are unused and every slot it pushes that the reverse
+    loop reads can be recomputed within the wide budget (then recomputing them all
+    leaves the loop dead: ``dce`` drops the slots nothing reads)."""
+    if any(uses.get(r, 0) for r in fwd.results):
+        return False
+    defs = {r: op for op in fwd.body.ops for r in op.results}
+    inner = set(fwd.body.params) | set(defs)
+    for push in pushes:
+        rev = found[id(push)]
+        if rev is None:
+            return False
+        for value, result in zip(push.args[1:], rev[1].results):
+            if uses.get(result, 0) and _recompute(value, fwd, defs, inner, _WIDE) is None:
+                return False
+    return True
 
 
 def _reverse_loop(
@@ -86,7 +136,9 @@ def _walk_all(ops: list[Op]) -> list[Op]:
     return out
 
 
-def _shrink(fwd: ForRange, found: tuple[ForRange, Op], push: Op, namer: Namer) -> None:
+def _shrink(
+    fwd: ForRange, found: tuple[ForRange, Op], push: Op, namer: Namer, budget: _Budget
+) -> None:
     rev, pop = found
     defs = {r: op for op in fwd.body.ops for r in op.results}
     inner = set(fwd.body.params) | set(defs)
@@ -99,7 +151,7 @@ def _shrink(fwd: ForRange, found: tuple[ForRange, Op], push: Op, namer: Namer) -
         if value in seen:
             renames[result] = Var(seen[value])
             continue
-        ops = _recompute(value, fwd, rev, defs, inner)
+        ops = _recompute(value, fwd, defs, inner, budget)
         if ops is None:
             keep_args.append(value)
             keep_results.append(result)
@@ -125,7 +177,7 @@ def _shrink(fwd: ForRange, found: tuple[ForRange, Op], push: Op, namer: Namer) -
 
 
 def _recompute(
-    value: Value, fwd: ForRange, rev: ForRange, defs: dict[str, Op], inner: set[str]
+    value: Value, fwd: ForRange, defs: dict[str, Op], inner: set[str], budget: _Budget
 ) -> list[Op] | None:
     """The forward ops that recompute ``value`` from outside values and the index, or
     None if it cannot be had cheaply (a carried value, an effect, too many ops)."""
@@ -137,14 +189,14 @@ def _recompute(
         if v.name == fwd.index or v.name not in inner:
             return True
         op = defs.get(v.name)
-        if op is None or op.prim not in _CHEAP or op.blocks or len(op.results) != 1:
+        if op is None or op.prim not in budget.prims or op.blocks or len(op.results) != 1:
             return False
         if op in ops:
             return True
         if not all(visit(a) for a in op.args):
             return False
         ops.append(op)
-        return len(ops) <= MAX_OPS
+        return len(ops) <= budget.ops
 
     if not isinstance(value, Var) or value.name not in defs or not visit(value):
         return None

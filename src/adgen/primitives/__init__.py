@@ -12,6 +12,8 @@ from . import (  # noqa: F401
     builtins,
     constant,
     control,
+    conversions,
+    creation,
     decompositions,
     effects,
     elementwise,

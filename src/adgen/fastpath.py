@@ -1,0 +1,166 @@
+"""The fast call path of a gradient: one small function, written for one signature.
+
+After a derivative's first call with arguments of given shapes,
+:class:`adgen.calling.Derivative` answers later calls with the same
+signature through the function :func:`gradient_path` returns. It is Python
+source generated for that signature and exec'd, so that each check is one
+comparison on a local name rather than a loop over arguments: it checks
+exactly what :func:`adgen.calling._shapes` would (the type of each argument,
+the dtype and shape of each array), that nothing was recompiled or rebound
+since (``stamp`` and ``moved``), calls the generated derivative, and gives each
+gradient its argument's type as the general path does. Anything else returns
+:data:`MISS`, and the caller takes the general path, which never gives a
+different answer, only a slower one.
+
+For the numba backend it calls the numba dispatcher itself (unless an
+argument is a 0-d array, which the wrapper converts); a numba error returns
+:data:`MISS`, so that the wrapper (:class:`adgen.backend.numba_runtime.NumbaFunction`)
+reports it or falls back.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import cache, custom
+from .runtime import gradient_like
+
+#: What a fast path returns when it does not answer the call.
+MISS = object()
+
+_F8 = np.dtype(np.float64)
+
+
+def _check(name: str, sig: Any, env: dict[str, Any]) -> str:
+    """A condition true when argument ``name`` does not have signature ``sig``."""
+    if sig == ():
+        return f"type({name}) is not float"
+    if isinstance(sig, tuple) and all(isinstance(d, int) for d in sig):  # float64, >= 1 axis
+        env[f"shape_{name}"] = sig
+        return (
+            f"type({name}) is not ndarray or {name}.dtype is not F8 or {name}.shape != shape_{name}"
+        )
+    shape, kind = sig
+    if shape == () and kind in ("float", "int", "bool", "float64", "float32", "int64"):
+        env[f"type_{name}"] = {"float": float, "int": int, "bool": bool}.get(kind) or getattr(
+            np, kind
+        )
+        return f"type({name}) is not type_{name}"
+    env[f"shape_{name}"], env[f"dtype_{name}"] = shape, kind  # another dtype, or 0-d
+    return (
+        f"type({name}) is not ndarray or {name}.dtype.str != dtype_{name} "
+        f"or {name}.shape != shape_{name}"
+    )
+
+
+def _convert(g: str, x: str, sig: Any) -> str:
+    """Source that gives gradient ``g`` the type of argument ``x`` (signature ``sig``)."""
+    if sig == ():
+        return f"    if type({g}) is not float:\n        {g} = float({g})\n"
+    return (
+        f"    if type({g}) is not ndarray or {g}.dtype is not {x}.dtype "
+        f"or not {g}.flags.writeable:\n        {g} = gradient_like({g}, {x})\n"
+    )
+
+
+def _is_array(sig: Any) -> bool:
+    """Whether signature ``sig`` (not a plain float64 one) is an array's ``(shape, dtype)``."""
+    return isinstance(sig, tuple) and len(sig) == 2 and sig[1][:1] in ("<", ">", "|", "=")
+
+
+def _differentiable(sig: Any) -> bool:
+    """Whether an argument of signature ``sig`` is a Python float or a floating array
+    (the fast path differentiates nothing else; other types take the general path)."""
+    if sig == () or all(isinstance(d, int) for d in sig):
+        return True
+    return _is_array(sig) and np.dtype(sig[1]).kind == "f"
+
+
+def gradient_path(
+    func: Callable[..., Any],
+    shapes: tuple[Any, ...],
+    positions: tuple[int, ...],
+    *,
+    stamp: tuple[int, int],
+    moved: Callable[[], bool] | None,
+    wrt_tuple: bool,
+    with_value: bool,
+    value_free: bool,
+) -> Callable[[tuple[Any, ...]], Any] | None:
+    """The fast path of ``grad``/``value_and_grad`` for arguments of ``shapes`` (see
+    the module doc), or None where only the general path can answer.
+
+    ``func`` is the generated derivative; it returns ``(value, gradient)``, or the
+    gradient alone when ``value_free``; ``positions`` are the ``wrt`` arguments'.
+    """
+    if any(s is None or s == "tree" for s in shapes):
+        return None
+    if not all(_differentiable(shapes[p]) for p in positions):
+        return None
+    names = [f"a{k}" for k in range(len(shapes))]
+    env: dict[str, Any] = {
+        "MISS": MISS,
+        "F8": _F8,
+        "ndarray": np.ndarray,
+        "gradient_like": gradient_like,
+        "epochs": cache.EPOCH,
+        "versions": custom.VERSION,
+        "moved": moved,
+    }
+    call, errors = _callee(func, shapes)
+    env["call"], env["CallError"] = call, errors
+    epoch, version = stamp
+    checks = [_check(n, s, env) for n, s in zip(names, shapes)]
+    if moved is not None:
+        checks.append("moved()")
+    unpack = ", ".join(names) + ("," if len(names) == 1 else "")
+    grads = [f"g{k}" for k in range(len(positions))]
+    lines = [
+        "def fast(args):",
+        f"    if len(args) != {len(names)} or epochs[0] != {epoch} or versions[0] != {version}:",
+        "        return MISS",
+        f"    {unpack} = args",
+        "    if " + " or ".join(f"({c})" for c in checks) + ":",
+        "        return MISS",
+        "    try:",
+        f"        out = call({', '.join(names)})",
+        "    except CallError:",
+        "        return MISS",
+    ]
+    got = "out" if value_free else "value, out"
+    lines.append(f"    {got} = out" if not value_free else "    value = None")
+    if wrt_tuple:
+        lines += [
+            f"    if type(out) is not tuple or len(out) != {len(positions)}:",
+            "        return MISS",
+            f"    {', '.join(grads)}{',' if len(grads) == 1 else ''} = out",
+        ]
+    else:
+        lines.append("    g0 = out")
+    body = "".join(_convert(g, names[p], shapes[p]) for g, p in zip(grads, positions))
+    result = f"({', '.join(grads)},)" if wrt_tuple else "g0"
+    source = "\n".join(lines) + "\n" + body
+    source += f"    return (value, {result})\n" if with_value else f"    return {result}\n"
+    exec(compile(source, "<adgen fast path>", "exec"), env)
+    fast = env["fast"]
+    fast.__doc__ = source
+    return fast
+
+
+class _NeverRaised(Exception):
+    """Stands for the numba error class where ``func`` is no numba function."""
+
+
+def _callee(func: Callable[..., Any], shapes: tuple[Any, ...]) -> tuple[Any, type]:
+    """What the fast path calls, and the exceptions that send it to the general path:
+    a numba function's dispatcher itself, when no argument is a 0-d array."""
+    rt = sys.modules.get("adgen.backend.numba_runtime")  # not imported: no numba function
+    if rt is None or not isinstance(func, rt.NumbaFunction) or func._call is not func.dispatcher:
+        return func, _NeverRaised
+    if any(s != () and _is_array(s) and s[0] == () for s in shapes):
+        return func, _NeverRaised  # a 0-d array: the wrapper makes it a number
+    return func.dispatcher, rt.NumbaError

@@ -38,7 +38,7 @@ from .analysis.types import Types
 from .arguments import check_result
 from .backend.emit import Emitted
 from .frontend.parse import register_source
-from .ir import Function, flatten_structure
+from .ir import Function, flatten_structure, walk
 from .pipeline import Kind, Request
 from .program import cell_full
 from .runtime import HELPERS
@@ -88,6 +88,9 @@ class Compiled:
     # the shape analysis knows it from the shapes compiled for (None where not, and
     # for entries read from disk): what a VJP's cotangent is checked against.
     result_shapes: tuple[tuple[int, ...] | None, ...] | None = None
+    # The primal prints, logs and warns nothing (its callees neither): one more call of
+    # it, to learn its result's shapes where the analysis does not know them, is unseen.
+    quiet: bool = False
 
 
 def namespace_for(emitted: Emitted) -> dict[str, Any]:
@@ -153,6 +156,7 @@ def _from_record(record: dict[str, Any], request: Request, when: tuple[int, int]
         has_aux=record["has_aux"],
         value_free=record.get("value_free", False),
         result_shapes=record["result_shapes"],
+        quiet=record.get("quiet", False),
     )
     _bind_cells(entry, request.func)
     return entry
@@ -216,6 +220,7 @@ def _build(request: Request, load: Any = None, disk: bool = True) -> Compiled:
         value_free=state.value_free,
         type_deps=state.primal.type_deps,
         result_shapes=result_shapes(state.primal) if request.kind == "vjp" else None,
+        quiet=request.kind == "vjp" and quiet(state.primal),
     )
     _bind_cells(entry, request.func)
     if key is not None and not entry.type_deps:  # the disk key holds no types
@@ -232,6 +237,17 @@ def result_shapes(primal: Function) -> tuple[tuple[int, ...] | None, ...]:
         shape = known.of(primal.body.results[index]).shape
         out.append(shape if shape is not None and None not in shape else None)
     return tuple(out)
+
+
+#: Effects a user sees: a function with one of them is never called once more.
+SEEN = frozenset({"print", "log_message", "warn"})
+
+
+def quiet(primal: Function) -> bool:
+    """Whether ``primal`` and the functions it calls have no effect a user sees."""
+    program = primal.program
+    functions = [primal, *(program.reachable(primal) if program is not None else ())]
+    return not any(op.prim in SEEN for fn in functions for op in walk(fn.body))
 
 
 def _bind_cells(entry: Compiled, f: Any) -> None:

@@ -802,7 +802,7 @@ class Derivative:
         generated code relies on its shape: a cotangent of shape (1,) for a result of
         shape (3,) would give a wrong gradient, not an error). Against the shapes the
         shape analysis knows (entry.result_shapes), else the result of one call of the
-        function (on copies of the arguments)."""
+        function (on copies of the arguments) when no one sees that call (entry.quiet)."""
         expected: Any = entry.result_shapes
         if type(entry.result_structure) is int and expected is not None:  # the common case
             shape = cot.shape if type(cot) is np.ndarray else np.shape(cot)
@@ -816,8 +816,11 @@ class Derivative:
         if expected is not None and None not in expected:
             if all(g == e for g, e in zip(given, expected)):
                 return
-        elif entry.emitted.library is not None:
-            return  # lazy or device arrays: not run again here (the known shapes were checked)
+        elif entry.emitted.library is not None or not entry.quiet:
+            # Lazy or device arrays are not computed again here, nor is a function that
+            # prints, logs or warns (it does so once per call): the gradients' shapes
+            # are checked after the call instead.
+            return
         else:
             try:
                 out = self._func(*copy.deepcopy(primals), **copy.deepcopy(kw))

@@ -168,6 +168,7 @@ def store(directory: str, key: str, f: Any, state: Any, emitted: Any, entry: Any
         "has_aux": entry.has_aux,
         "value_free": entry.value_free,
         "result_shapes": entry.result_shapes,
+        "quiet": entry.quiet,
     }
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")

@@ -31,6 +31,13 @@ def rows(x):
     return np.stack(out)
 
 
+def rows_scaled(x, scale=1.0):
+    out = []
+    for i in range(len(x)):
+        out.append(x[i] ** 2 * scale)
+    return np.stack(out)
+
+
 def pair(p):
     return p[0] * p[1]
 
@@ -55,6 +62,11 @@ BROADCASTING = [
         id="tuple-result-1",
     ),
     pytest.param(lambda: adgen.vjp(rows)(X, np.ones(1)), "shape \\(1,\\)", id="unknown-shape"),
+    pytest.param(
+        lambda: adgen.vjp(rows_scaled)(np.ones(1), x=X, scale=2.0),
+        "shape \\(1,\\)",
+        id="unknown-shape-keywords",
+    ),
     pytest.param(lambda: adgen.vjp(pair)((X, Y), np.ones(1)), "shape \\(1,\\)", id="container-arg"),
     pytest.param(
         lambda: adgen.vjp(named)(X, {"a": np.ones(3), "b": np.ones(1)}),

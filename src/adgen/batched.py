@@ -230,7 +230,7 @@ class Batched:
         full = [*d._lead, *primals]
         d._check_args(full, {})
         if self.kind == "vjp":  # one direction stands for all: they share the shape
-            d._check_cotangent_shapes(entry, full, {}, _row(directions[0], 0))
+            d._check_cotangent_shapes(entry, full, _row(directions[0], 0))
         directions = [np.asarray(t, dtype=np.result_type(t, 1.0)) for t in directions]
         func = cache.function_for(entry, d._func)
         d._last = entry

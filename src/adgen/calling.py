@@ -573,7 +573,7 @@ class Derivative:
             if isinstance(cotangent, list) and isinstance(entry.result_structure, tuple):
                 cotangent = tuple(cotangent)
             self._check_cotangent(cotangent, entry.result_structure)
-            self._check_cotangent_shapes(entry, primals, kw, cotangent)
+            self._check_cotangent_shapes(entry, primals, cotangent)
             grads, aux = _split(entry, func(*primals, cotangent))
             each = grads if self.wrt_tuple else (grads,)
             if any(
@@ -659,7 +659,7 @@ class Derivative:
                 cotangent = trees.to_nested_tuples(cotangent, result_tree)
             elif isinstance(cotangent, list):
                 cotangent = tuple(cotangent)
-            self._check_cotangent_shapes(entry, primals, {}, cotangent)
+            self._check_cotangent_shapes(entry, primals, cotangent)
             grads, aux = _split(entry, func(*flat, cotangent))
             return _joined("vjp", None, regroup(grads), aux, entry)
         tangents = []
@@ -795,9 +795,7 @@ class Derivative:
                     + (" (adgen differentiates real-valued code only)" if kind == "c" else "")
                 )
 
-    def _check_cotangent_shapes(
-        self, entry: cache.Compiled, primals: list[Any], kw: dict[str, Any], cot: Any
-    ) -> None:
+    def _check_cotangent_shapes(self, entry: cache.Compiled, primals: list[Any], cot: Any) -> None:
         """Refuse a cotangent not shaped like the result, even one that broadcasts (the
         generated code relies on its shape: a cotangent of shape (1,) for a result of
         shape (3,) would give a wrong gradient, not an error). Against the shapes the
@@ -816,14 +814,14 @@ class Derivative:
         if expected is not None and None not in expected:
             if all(g == e for g, e in zip(given, expected)):
                 return
-        elif entry.emitted.library is not None or not entry.quiet:
+        elif entry.emitted.library is not None or not entry.quiet or not self._plain_signature():
             # Lazy or device arrays are not computed again here, nor is a function that
-            # prints, logs or warns (it does so once per call): the gradients' shapes
-            # are checked after the call instead.
+            # prints, logs or warns (it does so once per call), nor one taking *args or
+            # **kwargs: the gradients' shapes are checked after the call instead.
             return
         else:
             try:
-                out = self._func(*copy.deepcopy(primals), **copy.deepcopy(kw))
+                out = self._func(*copy.deepcopy(primals))  # bound: one value per parameter
             except Exception:
                 return  # the function raises: so will its VJP, with that error
             if self.has_aux and isinstance(out, tuple) and len(out) == 2:

@@ -160,6 +160,13 @@ def calls_hessian(x, y):
     return np.sum(HT(x, y)[0][0])
 
 
+JVP_OF_J = adgen.jvp(adgen.jacobian(h))
+
+
+def calls_jvp_of_a_jacobian(x, y):
+    return np.sum(JVP_OF_J(x, y, x)[1])
+
+
 def calls_batched(x, y):
     return np.sum(BATCHED(x, y, np.ones((2, 3)))[1])
 
@@ -170,6 +177,7 @@ def calls_batched(x, y):
         (calls_jacobian, "Jacobian or Hessian"),
         (calls_hessian, "Jacobian or Hessian"),
         (calls_batched, "batched jvp or vjp"),
+        (calls_jvp_of_a_jacobian, "Jacobian or Hessian"),
     ],
 )
 def test_calling_them_inside_a_differentiated_function_is_refused_at_the_users_line(f, what):

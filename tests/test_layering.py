@@ -69,6 +69,7 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
             "adgen.fastpath",
             "adgen.composed",
             "adgen.blocks",
+            "adgen.applied",
             "adgen.batched",
             "adgen.wrappers",
             "adgen.aot",

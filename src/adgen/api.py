@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .applied import Applied
 from .batched import Batched
 from .calling import Derivative, WrtSpec, normalize_wrt
-from .composed import Applied, Jacobian
+from .composed import Jacobian
 from .errors import DifferentiationError
 from .jit import check_options
 from .tracebacks import boundary

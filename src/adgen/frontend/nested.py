@@ -68,7 +68,7 @@ def refuse_matrices(cx: Context, node: gast.Call, obj: Any) -> None:
             "function; call adgen.jvp or adgen.vjp without batched=True here, once per "
             "direction",
         )
-    if module == "adgen.composed" or _api_function(obj, ("jacobian", "hessian")):
+    if module in ("adgen.composed", "adgen.applied") or _api_function(obj, ("jacobian", "hessian")):
         raise cx.error(
             node,
             "a Jacobian or Hessian cannot be computed inside a differentiated function; "

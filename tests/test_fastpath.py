@@ -31,6 +31,8 @@ def _variants():
         (a, np.float64(2.0)),
         (a, 2),
         (a[::2], 2.0),  # not contiguous
+        (rng.standard_normal((2, 3)), 2.0),
+        (rng.standard_normal((2, 3)).astype(np.float32), 2.0),
     ]
 
 

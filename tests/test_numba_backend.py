@@ -108,6 +108,22 @@ def test_numba_matches_numpy_both_modes(name: str) -> None:
     _both(name, lambda be: adgen.vjp(case.f, tuple(positions), backend=be)(*args, cotangent))
 
 
+@pytest.mark.parametrize("name", COMPARED)
+def test_numba_grad_without_its_value_matches_numpy(name: str) -> None:
+    """``grad`` leaves the value out (and may drop loops that only taped); its
+    gradient must be value_and_grad's."""
+    case = BY_NAME[name]
+    args = case.make(np.random.default_rng(11))
+    if np.ndim(case.f(*args)) != 0:
+        pytest.skip("not a scalar function")
+    positions = tuple(normalize_wrt(case.f, case.wrts[0])[1])
+    expected = adgen.value_and_grad(case.f, positions)(*args)[1]
+    _both(
+        name,
+        lambda be: adgen.grad(case.f, positions, backend=be)(*args) if be == "numba" else expected,
+    )
+
+
 # A few (each Hessian compiles a gradient and a JVP of it): loops, a while, a break.
 HESSIANS = ["recurrence_1000", "newton_sqrt", "break_continue", "conditional_expression"]
 

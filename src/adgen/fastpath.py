@@ -69,7 +69,12 @@ def _convert(g: str, x: str, sig: Any) -> str:
 
 def _is_array(sig: Any) -> bool:
     """Whether signature ``sig`` (not a plain float64 one) is an array's ``(shape, dtype)``."""
-    return isinstance(sig, tuple) and len(sig) == 2 and sig[1][:1] in ("<", ">", "|", "=")
+    return (
+        isinstance(sig, tuple)
+        and len(sig) == 2
+        and isinstance(sig[1], str)
+        and sig[1][:1] in ("<", ">", "|", "=")
+    )
 
 
 def _differentiable(sig: Any) -> bool:

@@ -68,6 +68,8 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
             "adgen.calling",
             "adgen.fastpath",
             "adgen.composed",
+            "adgen.blocks",
+            "adgen.applied",
             "adgen.batched",
             "adgen.wrappers",
             "adgen.aot",

@@ -70,6 +70,8 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
             "adgen.composed",
             "adgen.composed_trees",
             "adgen.derivative_trees",
+            "adgen.blocks",
+            "adgen.applied",
             "adgen.batched",
             "adgen.wrappers",
             "adgen.aot",

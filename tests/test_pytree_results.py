@@ -286,6 +286,50 @@ def test_third_order_of_a_dict_argument():
     np.testing.assert_allclose(T["b"]["b"]["b"], 0.0)
 
 
+def mixed(params, y):
+    return {"a": np.sum(params["w"] ** 2 * y), "b": np.sin(params["b"]) * y[0]}
+
+
+def test_a_tuple_wrt_with_a_container_argument_nests_as_jax():
+    """A tuple ``wrt`` is differentiated as the tuple of its arguments (a container):
+    a dict result of tuples (one block per argument) of the dict argument's blocks."""
+    params, y = {"w": X, "b": np.array([0.2, -0.4])}, V
+    jac = adgen.jacobian(mixed, wrt=(0, 1))(params, y)
+    assert set(jac) == {"a", "b"} and all(type(v) is tuple and len(v) == 2 for v in jac.values())
+    assert jac["b"][0]["w"].shape == (2, 3) and jac["b"][1].shape == (2, 3)
+    for mode in ("forward", "reverse"):
+        assert_tree_close(adgen.jacobian(mixed, wrt=(0, 1), mode=mode)(params, y), jac)
+    t = ({"w": V, "b": np.array([0.3, 0.1])}, X)
+    fd = numeric_jvp(mixed, [params, y], [0, 1], list(t))
+    jv = {
+        k: sum(np.tensordot(jac[k][0][s], t[0][s], axes=1) for s in ("w", "b")) + jac[k][1] @ t[1]
+        for k in ("a", "b")
+    }
+    assert_tree_close(jv, fd, rtol=1e-6, atol=1e-8)
+    # The Hessian's blocks: those of each argument alone, and d/dy of the dict gradient.
+    H = adgen.hessian(loss, wrt=(0, 1))(params | {"b": 0.7}, y)
+    alone = adgen.hessian(loss)(params | {"b": 0.7}, y)
+    assert_tree_close(H[0]["w"][0], alone["w"])
+    np.testing.assert_allclose(H[1][1], adgen.hessian(loss, wrt=1)(params | {"b": 0.7}, y))
+    fd = numeric_jvp(adgen.grad(loss), [params | {"b": 0.7}, y], [1], [X])
+    assert_tree_close({k: H[0][k][1] @ X for k in ("w", "b")}, fd, rtol=1e-5, atol=1e-7)
+    # jvp of the Jacobian takes one tangent per argument, each structured as its own.
+    value, tangent = adgen.jvp(adgen.jacobian(mixed), wrt=(0, 1))(params, y, *t)
+    assert_tree_close(value, adgen.jacobian(mixed)(params, y))
+    shift = [lambda e, s=s: adgen.jacobian(mixed)(*_moved(params, y, t, s * e)) for s in (1, -1)]
+    assert set(tangent) == {"a", "b"}
+    for k in ("a", "b"):
+        for s in ("w", "b"):
+            fd = (shift[0](1e-6)[k][s] - shift[1](1e-6)[k][s]) / 2e-6
+            np.testing.assert_allclose(tangent[k][s], fd, rtol=1e-5, atol=1e-7)
+    with pytest.raises(adgen.DifferentiationError, match="as the argument params is"):
+        adgen.jvp(adgen.jacobian(mixed), wrt=(0, 1))(params, y, {"w": V}, X)
+
+
+def _moved(params, y, t, e):
+    return {k: v + e * t[0][k] for k, v in params.items()}, y + e * t[1]
+
+
 class Quadratic:
     """A parameter object (issue 11): not a container, its method read by the function."""
 

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pytest
+from catalog_pytrees import Scaled as Box  # a registered class
 
 import adgen
 from adgen.testing import check_grads
@@ -23,16 +24,6 @@ class Pair(NamedTuple):
     left: np.ndarray
     right: np.ndarray
 
-
-class Box:
-    def __init__(self, inner, scale):
-        self.inner = inner
-        self.scale = scale
-
-
-adgen.register_pytree(
-    Box, lambda box: ((box.inner,), box.scale), lambda scale, children: Box(children[0], scale)
-)
 
 X = np.array([0.5, -1.0, 2.0])
 W = np.array([0.3, 0.1, -0.4])

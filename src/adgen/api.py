@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
+from .applied import Applied
 from .batched import Batched
-from .calling import Derivative, WrtSpec, check_differentiable, normalize_wrt
-from .composed import Jacobian, basis
+from .calling import Derivative, WrtSpec, normalize_wrt
+from .composed import Jacobian
 from .errors import DifferentiationError
 from .jit import check_options
 from .tracebacks import boundary
@@ -68,7 +67,25 @@ def _backend(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     }
 
 
+def _refuse_made(kind: str, f: Any) -> None:
+    """Refuse to differentiate adgen objects that are not derivatives adgen can take
+    again, naming them (rather than trying to read adgen's own source)."""
+    if isinstance(f, Batched):
+        raise DifferentiationError(
+            f"{kind} of a batched jvp or vjp (batched=True) is not supported; differentiate "
+            "the unbatched one (or the function) and batch the result, e.g. "
+            "adgen.jvp(adgen.grad(f), batched=True)"
+        )
+    if isinstance(f, Applied):
+        raise DifferentiationError(
+            f"{kind} of a {f.kind} of a jacobian or hessian ({f.__name__}) is not supported; "
+            f"differentiate the jacobian or hessian itself (adgen.jacobian of it gives the "
+            "next level)"
+        )
+
+
 def _derivative(kind: str, f: Any, wrt: WrtSpec, has_aux: bool, options: dict[str, Any]) -> Any:
+    _refuse_made(kind, f)
     batched = options.pop("batched", False) if kind in ("jvp", "vjp") else False
     _, how = _backend(options)
     _refuse_options(kind, options)
@@ -152,14 +169,6 @@ def source(f: Callable[..., Any], *, wrt: WrtSpec = 0, mode: str = "reverse") ->
     return differentiate(f, wrt=wrt, mode=mode).source
 
 
-def _refuse_containers(what: str, xs: list[Any]) -> None:
-    if any(isinstance(x, (tuple, list, dict)) for x in xs):
-        raise DifferentiationError(
-            f"{what} with respect to a tuple, list or dict argument is not supported; "
-            "differentiate with respect to its arrays (pass them as separate arguments)"
-        )
-
-
 @boundary
 def jacobian(
     f: Callable[..., Any], wrt: WrtSpec = 0, mode: str = "auto", **options: Any
@@ -172,65 +181,13 @@ def jacobian(
     """
     chosen, how = _backend(options)
     _refuse_options("jacobian", options)
+    _refuse_made("jacobian", f)
     if mode not in ("auto", "forward", "reverse"):
         raise DifferentiationError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
     if isinstance(f, Jacobian):
         return f.derivative("jacobian", wrt, how)
-    names, positions, is_tuple = normalize_wrt(f, wrt)
-    if not is_tuple:
-        return Jacobian(f, positions, mode, how=how)
-    fwd = jvp(f, tuple(positions), **chosen)
-    rev = vjp(f, tuple(positions), **chosen)
-
-    @boundary
-    def jac(*args: Any) -> Any:
-        args = list(args)
-        _refuse_containers("jacobian", [args[p] for p in positions if p < len(args)])
-        for name, pos in zip(names, positions):
-            check_differentiable(name, args[pos]) if not isinstance(args[pos], np.ndarray) else None
-        xs = [args[p] for p in positions]
-        use = mode
-        if use == "auto":
-            out = f(*args)
-            if isinstance(out, tuple):
-                raise DifferentiationError(
-                    "jacobian needs a function with one output; split it or use vjp/jvp"
-                )
-            use = "forward" if sum(np.size(x) for x in xs) <= np.size(out) else "reverse"
-        blocks = []
-        if use == "forward":
-            for k, x in enumerate(xs):
-                cols = []
-                out = None
-                for e in basis(x):
-                    tangents = [
-                        e if j == k else np.zeros_like(np.asarray(xj, dtype=float))
-                        for j, xj in enumerate(xs)
-                    ]
-                    out, col = fwd(*args, *tangents)
-                    cols.append(np.asarray(col))
-                blocks.append(np.stack(cols, axis=-1).reshape(np.shape(out) + np.shape(x)))
-        else:
-            out = f(*args)
-            if isinstance(out, tuple):
-                raise DifferentiationError(
-                    "jacobian needs a function with one output; split it or use vjp/jvp"
-                )
-            rows: list[list[Any]] = [[] for _ in xs]
-            for e in basis(out):
-                g = rev(*args, e)
-                for k in range(len(xs)):
-                    rows[k].append(np.asarray(g[k]))
-            blocks = [
-                np.stack(r, axis=0).reshape(np.shape(out) + np.shape(x))
-                if r
-                else np.zeros(np.shape(out) + np.shape(x))
-                for r, x in zip(rows, xs)
-            ]
-        return tuple(blocks) if is_tuple else blocks[0]
-
-    jac.__name__ = f"{getattr(f, '__name__', 'f')}_jacobian"
-    return jac
+    _, positions, is_tuple = normalize_wrt(f, wrt)
+    return Jacobian(f, (positions,), (is_tuple,), mode, how=how)
 
 
 @boundary
@@ -241,38 +198,9 @@ def hessian(f: Callable[..., Any], wrt: WrtSpec = 0, **options: Any) -> Callable
     """
     chosen, how = _backend(options)
     _refuse_options("hessian", options)
+    _refuse_made("hessian", f)
     if isinstance(f, Jacobian):
         return f.derivative("hessian", wrt, how)
-    names, positions, is_tuple = normalize_wrt(f, wrt)
-    if not is_tuple:
-        return Jacobian(
-            grad(f, positions[0], **chosen), positions, "forward", name="hessian", how=how
-        )
-    g = grad(f, tuple(positions) if is_tuple else positions[0], **chosen)
-    hjvp = jvp(g, tuple(positions), **chosen)
-
-    @boundary
-    def hess(*args: Any) -> Any:
-        args = list(args)
-        _refuse_containers("hessian", [args[p] for p in positions if p < len(args)])
-        xs = [args[p] for p in positions]
-        blocks: list[list[Any]] = [[None] * len(xs) for _ in xs]
-        for j, xj in enumerate(xs):
-            cols: list[list[Any]] = [[] for _ in xs]
-            for e in basis(xj):
-                tangents = [
-                    e if k == j else np.zeros_like(np.asarray(xk, dtype=float))
-                    for k, xk in enumerate(xs)
-                ]
-                _, dg = hjvp(*args, *tangents)
-                dg = dg if is_tuple else (dg,)
-                for i in range(len(xs)):
-                    cols[i].append(np.asarray(dg[i]))
-            for i, xi in enumerate(xs):
-                blocks[i][j] = np.stack(cols[i], axis=-1).reshape(np.shape(xi) + np.shape(xj))
-        if is_tuple:
-            return tuple(tuple(row) for row in blocks)
-        return blocks[0][0]
-
-    hess.__name__ = f"{getattr(f, '__name__', 'f')}_hessian"
-    return hess
+    _, positions, is_tuple = normalize_wrt(f, wrt)
+    g = grad(f, positions if is_tuple else positions[0], **chosen)
+    return Jacobian(g, (positions,), (is_tuple,), "forward", name="hessian", how=how)

@@ -124,6 +124,11 @@ class Batched:
                 "axis (the number of directions)"
             )
         (n,) = sizes
+        if n and self.kind == "jvp":  # each direction shaped like its argument, as jvp's
+            full = (*self.d._lead, *primals)
+            for name, pos, t in zip(self.d.wrt_names, self.d.wrt_positions, directions):
+                if pos < len(full) and not trees.is_container(t):
+                    self.d._check_tangent(name, _row(t, 0), full[pos])
         out = self._batched(primals, directions, n) if n else None
         return self._loop(primals, directions, n) if out is None else out
 
@@ -146,10 +151,33 @@ class Batched:
             return value, _stack_empty(tangent)
         return value, _stack([r[1] for r in rows], tangent)
 
-    def _entry(self, primals: tuple[Any, ...], directions: list[Any]) -> cache.Compiled | None:
+    def raw(self, primals: tuple[Any, ...], directions: list[Any], extra: int) -> Any:
+        """One call of the batched function of a JVP whose last ``extra`` primal
+        arguments carry the batch axis too (tangents of the JVP it differentiates),
+        its output as computed: a result that does not depend on the batched
+        arguments comes without the axis. None (the reason counted in
+        :data:`FALLBACKS`) where that function cannot be made."""
+        d = self.d
+        entry = self._entry(primals, directions, extra)
+        if entry is None:
+            return None
+        full = [*d._lead, *primals]
+        func = cache.function_for(entry, d._func)
+        d._last = entry
+        try:
+            return func(*full, *directions)
+        except Exception as exc:
+            d._fail(exc)
+            raise
+
+    def _entry(
+        self, primals: tuple[Any, ...], directions: list[Any], extra: int = 0
+    ) -> cache.Compiled | None:
         d = self.d
         full = (*d._lead, *primals)
         shapes = _shapes(full)
+        if extra and shapes is not None:  # one example of each batched argument
+            shapes = (*shapes[: len(shapes) - extra], *_shapes([a[0] for a in full[-extra:]]))
         why = None
         if d._backend:
             why = "a backend other than NumPy's"
@@ -163,7 +191,7 @@ class Batched:
             FALLBACKS[why] += 1
             return None
         key = shapes + tuple(np.shape(t)[1:] for t in directions)
-        if key in self._refused:
+        if (key, extra) in self._refused:
             return None
         try:
             entry = cache.get(
@@ -174,16 +202,17 @@ class Batched:
                 shapes=key,
                 types=type_keys(full),
                 batched=True,
+                batched_with=extra,
             )
         except NotBatchable as exc:
             FALLBACKS[exc.what] += 1
-            self._refused.add(key)
+            self._refused.add((key, extra))
             return None
         if entry.result_tree is not None or (
             self.kind == "vjp" and not isinstance(entry.result_structure, int)
         ):
             FALLBACKS["lists, dicts or tuples in the result"] += 1
-            self._refused.add(key)
+            self._refused.add((key, extra))
             return None
         return entry
 
@@ -194,6 +223,8 @@ class Batched:
             return None
         full = [*d._lead, *primals]
         d._check_args(full, {})
+        if self.kind == "vjp":  # one direction stands for all: they share the shape
+            d._check_cotangent_shapes(entry, full, _row(directions[0], 0))
         directions = [np.asarray(t, dtype=np.result_type(t, 1.0)) for t in directions]
         func = cache.function_for(entry, d._func)
         d._last = entry

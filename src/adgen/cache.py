@@ -34,10 +34,11 @@ from typing import Any
 import numpy as np
 
 from . import custom, diskcache, jit, pipeline, trees
+from .analysis.types import Types
 from .arguments import check_result
 from .backend.emit import Emitted
 from .frontend.parse import register_source
-from .ir import Function
+from .ir import Function, flatten_structure, walk
 from .pipeline import Kind, Request
 from .program import cell_full
 from .runtime import HELPERS
@@ -83,6 +84,13 @@ class Compiled:
     # Positions of the arguments whose types the code was folded on (Function.type_deps):
     # it is valid only for arguments of those types (see get).
     type_deps: tuple[int, ...] = ()
+    # The shape of each leaf of the primal's result (in flatten_structure order), where
+    # the shape analysis knows it from the shapes compiled for (None where not, and
+    # for entries read from disk): what a VJP's cotangent is checked against.
+    result_shapes: tuple[tuple[int, ...] | None, ...] | None = None
+    # The primal prints, logs and warns nothing (its callees neither): one more call of
+    # it, to learn its result's shapes where the analysis does not know them, is unseen.
+    quiet: bool = False
 
 
 def namespace_for(emitted: Emitted) -> dict[str, Any]:
@@ -147,6 +155,8 @@ def _from_record(record: dict[str, Any], request: Request, when: tuple[int, int]
         namespace=ns,
         has_aux=record["has_aux"],
         value_free=record.get("value_free", False),
+        result_shapes=record["result_shapes"],
+        quiet=record.get("quiet", False),
     )
     _bind_cells(entry, request.func)
     return entry
@@ -209,11 +219,35 @@ def _build(request: Request, load: Any = None, disk: bool = True) -> Compiled:
         aux_tree=state.aux_tree,
         value_free=state.value_free,
         type_deps=state.primal.type_deps,
+        result_shapes=result_shapes(state.primal) if request.kind == "vjp" else None,
+        quiet=request.kind == "vjp" and quiet(state.primal),
     )
     _bind_cells(entry, request.func)
     if key is not None and not entry.type_deps:  # the disk key holds no types
         diskcache.store(config.cache_dir, key, request.func, state, emitted, entry)  # type: ignore[arg-type]
     return entry
+
+
+def result_shapes(primal: Function) -> tuple[tuple[int, ...] | None, ...]:
+    """The shape of each leaf of ``primal``'s result that the shape analysis knows (from
+    the argument shapes in its ``shape_links``), None for the others."""
+    known = Types(primal)
+    out: list[tuple[int, ...] | None] = []
+    for _, index in flatten_structure(primal.result_structure()):
+        shape = known.of(primal.body.results[index]).shape
+        out.append(shape if shape is not None and None not in shape else None)
+    return tuple(out)
+
+
+#: Effects a user sees: a function with one of them is never called once more.
+SEEN = frozenset({"print", "log_message", "warn"})
+
+
+def quiet(primal: Function) -> bool:
+    """Whether ``primal`` and the functions it calls have no effect a user sees."""
+    program = primal.program
+    functions = [primal, *(program.reachable(primal) if program is not None else ())]
+    return not any(op.prim in SEEN for fn in functions for op in walk(fn.body))
 
 
 def _bind_cells(entry: Compiled, f: Any) -> None:
@@ -340,6 +374,7 @@ def get(
     types: tuple[Any, ...] | None = None,
     array_api: str | None = None,
     batched: bool = False,
+    batched_with: int = 0,
 ) -> Compiled:
     """The compiled derivative, from the cache or compiled once (thread-safe).
 
@@ -355,7 +390,8 @@ def get(
     code, see :mod:`adgen.backend.array_api`).
     ``value=False``: the caller discards a grad's value (see
     :attr:`adgen.pipeline.Request.value`).
-    ``batched``: tangents or cotangent with a leading batch axis (see Request).
+    ``batched``: tangents or cotangent with a leading batch axis (see Request), and
+    the last ``batched_with`` arguments too.
     """
     untyped = cache_key(f, kind, wrt, as_tuple, trees, shapes, has_aux, value)
     if backend:
@@ -363,7 +399,7 @@ def get(
     if array_api is not None:
         untyped = (untyped, "array_api", array_api)
     if batched:
-        untyped = (untyped, "batched")
+        untyped = (untyped, "batched", batched_with)
     key = _typed(untyped, types)
     entry = _cache.get(key)
     if entry is not None and fresh(entry, f) and not (need_ir and entry.ir is None):
@@ -392,6 +428,7 @@ def get(
                     **options,
                     array_api=array_api,
                     batched=batched,
+                    batched_with=batched_with,
                 ),
                 disk=not need_ir,
             )

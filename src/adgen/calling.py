@@ -26,7 +26,7 @@ from .derivative_trees import tree_ir
 from .errors import ArgumentError, DifferentiationError, NotScalarOutputError
 from .frontend.introspection import type_keys
 from .highlight import to_html
-from .ir import Function, clone
+from .ir import Function, clone, flatten_structure
 from .jit import check_options
 from .program import Kind
 from .runtime import NOT_SCALAR, REFUSED, gradient_like
@@ -173,6 +173,23 @@ def _shapes(args: Sequence[Any]) -> tuple[Any, ...] | None:
         else:
             out.append(None)
     return tuple(out)
+
+
+def _real_kind(value: Any) -> str:
+    """The dtype kind of a NumPy array or number ("f" for another library's array, whose
+    own dtypes its code checks)."""
+    if type(value) is np.ndarray:
+        return value.dtype.kind
+    if isinstance(value, (int, float, complex, np.generic)):
+        return np.asarray(value).dtype.kind
+    return "f"
+
+
+def _at(value: Any, path: tuple[int, ...]) -> Any:
+    """The part of nested tuples ``value`` at ``path``."""
+    for k in path:
+        value = value[k]
+    return value
 
 
 def _cell_guard(entry: cache.Compiled, f: Any) -> tuple[tuple[Any, Any], ...]:
@@ -533,9 +550,10 @@ class Derivative:
             *primals, cotangent = args
             primals = self._bind(primals, kw)
             self._check_args(primals, {})
-            if isinstance(cotangent, list):
+            if isinstance(cotangent, list) and isinstance(entry.result_structure, tuple):
                 cotangent = tuple(cotangent)
             self._check_cotangent(cotangent, entry.result_structure)
+            self._check_cotangent_shapes(entry, primals, cotangent)
             grads, aux = _split(entry, func(*primals, cotangent))
             each = grads if self.wrt_tuple else (grads,)
             if any(
@@ -627,6 +645,7 @@ class Derivative:
                 cotangent = trees.to_nested_tuples(cotangent, result_tree)
             elif isinstance(cotangent, list):
                 cotangent = tuple(cotangent)
+            self._check_cotangent_shapes(entry, primals, cotangent)
             grads, aux = _split(entry, func(*flat, cotangent))
             return _joined("vjp", None, regroup(grads), aux, entry)
         tangents = []
@@ -640,12 +659,9 @@ class Derivative:
                     f"jvp: the tangent for {name!r} must have the structure of {name!r} "
                     "(the same tuples, lists and dict keys)"
                 )
-            for leaf_t, leaf in zip(t_leaves, parts[pos], strict=True):
-                if np.shape(leaf_t) != np.shape(leaf):
-                    raise DifferentiationError(
-                        f"jvp: a tangent for {name!r} has shape {np.shape(leaf_t)} where "
-                        f"{name!r} has shape {np.shape(leaf)}"
-                    )
+            paths = trees.leaf_paths(structure[pos])
+            for path, leaf_t, leaf in zip(paths, t_leaves, parts[pos], strict=True):
+                self._check_tangent(name + path, leaf_t, leaf)
             tangents.extend(t_leaves)
         (value, tangent), aux = _split(entry, func(*flat, *tangents))
         return _joined(
@@ -721,10 +737,18 @@ class Derivative:
         )
 
     def _check_tangent(self, name: str, t: Any, x: Any) -> None:
-        if isinstance(t, (str, bytes)) or t is None:
+        """Refuse a tangent that is not a real number or array shaped like its argument
+        (a tuple or list tangent for an array argument is the wrong structure)."""
+        if isinstance(t, (str, bytes)) or t is None or trees.is_container(t):
             raise DifferentiationError(
                 f"jvp: the tangent for {name!r} is {describe(t)}; pass a float array "
                 f"shaped like {name!r}"
+            )
+        if _real_kind(t) not in "iuf":
+            raise DifferentiationError(
+                f"jvp: the tangent for {name!r} is {describe(t)}, which is not a real "
+                f"number; pass a float array shaped like {name!r}"
+                + (" (adgen differentiates real-valued code only)" if _real_kind(t) == "c" else "")
             )
         if np.shape(t) != np.shape(x):
             raise DifferentiationError(
@@ -748,6 +772,61 @@ class Derivative:
                 f"vjp: {where} is {describe(cot)}, but {self._fname}'s result{path} is one "
                 "value: pass a float or an array shaped like it"
             )
+        else:
+            kind = _real_kind(cot)
+            if kind not in "iuf":
+                raise DifferentiationError(
+                    f"vjp: {where} is {describe(cot)}, which is not a real number: pass a "
+                    f"float or a float array shaped like {self._fname}'s result{path}"
+                    + (" (adgen differentiates real-valued code only)" if kind == "c" else "")
+                )
+
+    def _check_cotangent_shapes(self, entry: cache.Compiled, primals: list[Any], cot: Any) -> None:
+        """Refuse a cotangent not shaped like the result, even one that broadcasts (the
+        generated code relies on its shape: a cotangent of shape (1,) for a result of
+        shape (3,) would give a wrong gradient, not an error). Against the shapes the
+        shape analysis knows (entry.result_shapes), else the result of one call of the
+        function (on copies of the arguments) when no one sees that call (entry.quiet)."""
+        expected: Any = entry.result_shapes
+        if type(entry.result_structure) is int and expected is not None:  # the common case
+            shape = cot.shape if type(cot) is np.ndarray else np.shape(cot)
+            if shape == expected[0]:
+                return
+        leaves = flatten_structure(entry.result_structure)
+        try:
+            given = [np.shape(_at(cot, path)) for path, _ in leaves]
+        except (TypeError, IndexError, KeyError):
+            return  # not the result's structure: the caller says so
+        if expected is not None and None not in expected:
+            if all(g == e for g, e in zip(given, expected)):
+                return
+        elif entry.emitted.library is not None or not entry.quiet or not self._plain_signature():
+            # Lazy or device arrays are not computed again here, nor is a function that
+            # prints, logs or warns (it does so once per call), nor one taking *args or
+            # **kwargs: the gradients' shapes are checked after the call instead.
+            return
+        else:
+            try:
+                out = self._func(*copy.deepcopy(primals))  # bound: one value per parameter
+            except Exception:
+                return  # the function raises: so will its VJP, with that error
+            if self.has_aux and isinstance(out, tuple) and len(out) == 2:
+                out = out[0]
+            if entry.result_tree is not None:
+                out = trees.to_nested_tuples(out, entry.result_tree)
+            try:
+                expected = [np.shape(_at(out, path)) for path, _ in leaves]
+            except (TypeError, IndexError, KeyError):
+                return
+        for (path, _), g, e in zip(leaves, given, expected):
+            if e is not None and g != e:
+                where = "".join(f"[{k}]" for k in path)
+                raise DifferentiationError(
+                    f"vjp: the cotangent{where} has shape {g}, but {self._fname}'s result"
+                    f"{where} has shape {e}; pass a cotangent shaped like the result "
+                    "(a cotangent that only broadcasts to it is refused: it would give a "
+                    "wrong gradient)"
+                )
 
     def _params(self) -> list[str]:
         return param_names(self._func)

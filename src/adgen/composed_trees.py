@@ -16,13 +16,16 @@ Each block is exact: the nested JVPs the Jacobian is made of are called with
 every combination of unit tangents, one leaf element at a time, or (a
 one-level Jacobian in reverse mode) its VJP with every unit cotangent of the
 result's structure: loops over calls of generated code (the batched single
-call of array arguments is not used for containers).
+call of array arguments is not used for containers). A level with a tuple
+``wrt`` is the tuple of its arguments (JAX's ``argnums``), so a dict argument
+beside an array gives a tuple of a dict of blocks and a block. A flat tuple of
+arrays as the result, with array arguments, is adgen.composed's (batched).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -53,39 +56,56 @@ def _directions(
     return out
 
 
+def _level_values(jac: Any, args: tuple[Any, ...]) -> list[Any]:
+    """What each level differentiates with respect to: its argument, or (a tuple
+    ``wrt``) the tuple of its arguments, which JAX's structure treats as one container;
+    each leaf checked to be differentiable."""
+    xs = []
+    for level, tupled in zip(jac.levels, jac.tupled, strict=True):
+        for p in level:
+            try:
+                tree = trees.tree_of(args[p])
+            except TypeError as exc:
+                raise DifferentiationError(str(exc)) from None
+            for path, leaf in zip(trees.leaf_paths(tree), trees.leaves(args[p], tree)):
+                check_differentiable(jac._params[p] + path, leaf)
+        xs.append(tuple(args[p] for p in level) if tupled else args[level[0]])
+    return xs
+
+
 def evaluate_tree(
     jac: Any,  # an adgen.composed.Jacobian (which imports this module)
     args: tuple[Any, ...],
-    last: Any,
+    last: Sequence[Any] | None,
     basis: Callable[[Any], Iterator[Any]],
 ) -> Any:
-    """``jac`` at ``args`` (see the module doc); with ``last``, the last level
-    contracted with the tangent ``last`` instead of stacked; ``basis``: the unit
-    tangents of an array (adgen.composed.basis)."""
+    """``jac`` at ``args`` (see the module doc); with ``last`` (one tangent per argument
+    of the last level), that level contracted with it instead of stacked; ``basis``: the
+    unit tangents of an array (adgen.composed.basis)."""
     depth = len(jac.levels)
-    xs = [args[p] for p in jac.levels]
-    try:
-        x_trees = [trees.tree_of(x) for x in xs]
-    except TypeError as exc:
-        raise DifferentiationError(str(exc)) from None
+    xs = _level_values(jac, args)
+    x_trees = [trees.tree_of(x) for x in xs]
     x_leaves = [trees.leaves(x, t) for x, t in zip(xs, x_trees, strict=True)]
-    for p, t, leaves in zip(jac.levels, x_trees, x_leaves, strict=True):
-        for path, leaf in zip(trees.leaf_paths(t), leaves, strict=True):
-            check_differentiable(jac._params[p] + path, leaf)
     if depth == 1 and last is None and jac.mode != "forward":
         out = jac.base(*args)
         sizes = [np.size(leaf) for leaf in trees.leaves(out, trees.tree_of(out))]
         if jac.mode == "reverse" or sum(np.size(leaf) for leaf in x_leaves[0]) > sum(sizes):
             return _rows(jac, args, out, x_trees[0], x_leaves[0], basis)
     stacked = depth - (last is not None)
-    levels = [_directions(x_trees[j], x_leaves[j], basis) for j in range(stacked)]
+    levels = [
+        [
+            (k, tuple(t) if jac.tupled[j] else (t,))
+            for k, t in _directions(x_trees[j], x_leaves[j], basis)
+        ]
+        for j in range(stacked)
+    ]
     if last is not None:
-        levels.append([(0, last)])
+        levels.append([(0, tuple(last))])
     h = jac._jvp(depth)
     rows: dict[tuple[int, ...], list[list[Any]]] = {}
     out: Any = None
     for combo in itertools.product(*levels):
-        top = h(*args, *(t for _, t in combo))
+        top = h(*args, *(t for _, ts in combo for t in ts))
         for _ in range(depth):
             top = top[1]
         out = top
@@ -127,25 +147,33 @@ def evaluate_tree(
     return trees.build(out_tree, (nested(k, ()) for k in range(len(out_leaves))))
 
 
-def refuse_unlike(kind: str, extra: Any, x: Any, value: Any) -> None:
-    """For jvp or vjp of a Jacobian: refuse a tangent ``extra`` not structured like the
-    argument ``x`` (leaf shapes included), and a vjp where containers are involved."""
-    if not any(trees.is_container(v) for v in (extra, x, value)):
-        return
+def refuse_unlike(
+    kind: str, given: Sequence[Any], xs: Sequence[tuple[str, Any]], containers: bool
+) -> None:
+    """For jvp or vjp of a Jacobian: refuse a vjp where ``containers`` (the Jacobian's
+    arguments or result hold containers), and a tangent in ``given`` not structured
+    like its argument in ``xs`` (name, value) where either is a container (leaf shapes
+    included)."""
     if kind == "vjp":
-        raise DifferentiationError(
-            "vjp of a jacobian or hessian with containers as arguments or results is not "
-            "supported; take jvp of it, or its jacobian"
-        )
-    want, got = trees.tree_of(x), trees.mismatch(extra, trees.tree_of(x))
-    if got is None:
-        pairs = zip(trees.leaves(extra, want), trees.leaves(x, want), strict=True)
-        bad = [(p, np.shape(t), np.shape(a)) for p, (t, a) in zip(trees.leaf_paths(want), pairs)]
-        got = next(((p, f"of shape {s}", t) for p, t, s in bad if t != s), None)
-    if got is not None:
-        raise DifferentiationError(
-            f"jvp: the tangent{got[0]} must be {got[1]}, as the argument{got[0]} is"
-        )
+        if containers:
+            raise DifferentiationError(
+                "vjp of a jacobian or hessian with containers as arguments or results is "
+                "not supported; take jvp of it, or its jacobian"
+            )
+        return
+    for extra, (name, x) in zip(given, xs, strict=True):
+        if not (trees.is_container(extra) or trees.is_container(x)):
+            continue
+        want, got = trees.tree_of(x), trees.mismatch(extra, trees.tree_of(x))
+        if got is None:
+            pairs = zip(trees.leaves(extra, want), trees.leaves(x, want), strict=True)
+            paths = trees.leaf_paths(want)
+            bad = [(p, np.shape(t), np.shape(a)) for p, (t, a) in zip(paths, pairs)]
+            got = next(((p, f"of shape {s}", t) for p, t, s in bad if t != s), None)
+        if got is not None:
+            raise DifferentiationError(
+                f"jvp: the tangent{got[0]} must be {got[1]}, as the argument {name}{got[0]} is"
+            )
 
 
 def _rows(

@@ -167,6 +167,8 @@ def store(directory: str, key: str, f: Any, state: Any, emitted: Any, entry: Any
         "structure": entry.result_structure,
         "has_aux": entry.has_aux,
         "value_free": entry.value_free,
+        "result_shapes": entry.result_shapes,
+        "quiet": entry.quiet,
     }
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
@@ -209,4 +211,5 @@ def load(directory: str, key: str, f: Any) -> dict[str, Any] | None:
         return None
     record["line_locs"] = {k: Loc(fn, ln, col, text) for k, fn, ln, col, text in record["lines"]}
     record["structure"] = _tuples(record["structure"])
+    record["result_shapes"] = _tuples(record.get("result_shapes"))
     return record

@@ -90,6 +90,9 @@ class Request:
     # (adgen.transforms.batching); raises NotBatchable when the code cannot.
     # ``shapes`` may then go on with the shape of one example of each of them.
     batched: bool = False
+    # With ``batched``: the primal's last ``batched_with`` parameters carry the batch axis
+    # too (the tangents of an inner JVP, for all levels of a Jacobian in one batch).
+    batched_with: int = 0
     # An array library other than NumPy ("dask", "torch"...): emit array-API code
     # (adgen.backend.array_api) that runs on the namespace of its arguments.
     array_api: str | None = None
@@ -370,11 +373,12 @@ def _conform(state: State) -> None:
 
 
 def _batch(state: State) -> None:
-    """With ``batched``: the parameters after the primal's carry a batch axis."""
+    """With ``batched``: the parameters after the primal's (and its last ``batched_with``)
+    carry a batch axis."""
     fn, primal = state.fn, state.primal
     if not state.request.batched or fn is None or primal is None:
         return
-    n = len(primal.params)
+    n = len(primal.params) - state.request.batched_with
     shapes = state.request.shapes or ()
     state.fn = batch(fn, fn.params[n:], shapes[n:])
 

@@ -144,7 +144,12 @@ def python_names(fn: Function, reserved: set[str], live: Liveness | None = None)
         for cand in candidates:
             if cand in reserved:
                 continue
-            if all(not live.live_after(h, v.pos, v.path) for h in holders[cand]):
+            # Not shared by two values defined at once (the carried values of one loop,
+            # the results of one op): one name cannot hold both.
+            if all(
+                not live.live_after(h, v.pos, v.path) and live.values[h].pos != v.pos
+                for h in holders[cand]
+            ):
                 chosen = cand
                 break
         if chosen is None:

@@ -60,10 +60,18 @@ def make_derivative(cx: Context, node: gast.Call, maker: Any) -> Static:
 
 
 def refuse_matrices(cx: Context, node: gast.Call, obj: Any) -> None:
-    """Refuse ``adgen.jacobian``/``adgen.hessian`` (or their objects) called here: they
-    loop or batch over basis vectors outside any one derivative program."""
-    made = getattr(type(obj), "__module__", None) == "adgen.composed"
-    if made or _api_function(obj, ("jacobian", "hessian")):
+    """Refuse ``adgen.jacobian``/``adgen.hessian`` (or their objects) and batched JVPs
+    and VJPs called here: they loop or batch over basis vectors outside any one
+    derivative program."""
+    module = getattr(type(obj), "__module__", None)
+    if module == "adgen.batched":
+        raise cx.error(
+            node,
+            "a batched jvp or vjp (batched=True) cannot be called inside a differentiated "
+            "function; call adgen.jvp or adgen.vjp without batched=True here, once per "
+            "direction",
+        )
+    if module in ("adgen.composed", "adgen.applied") or _api_function(obj, ("jacobian", "hessian")):
         raise cx.error(
             node,
             "a Jacobian or Hessian cannot be computed inside a differentiated function; "

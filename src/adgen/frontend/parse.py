@@ -13,13 +13,14 @@ from __future__ import annotations
 import builtins
 import inspect
 import linecache
+import os
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
 import gast
 
-from ..errors import SourceNotFoundError, UnsupportedSyntaxError
+from ..errors import DifferentiationError, SourceNotFoundError, UnsupportedSyntaxError
 
 
 @dataclass
@@ -121,10 +122,28 @@ def _find_lambda(tree: gast.AST, f: Any, p_error: Any) -> gast.Lambda:
     return found[0]
 
 
+#: adgen's own source directory: its functions are never parsed as a user's.
+_OWN = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _refuse_own(f: Any) -> None:
+    """Refuse a function of adgen itself (a derivative wrapper that slipped through):
+    its source is adgen's machinery, and an error pointing into it would help no one."""
+    filename = os.path.abspath(f.__code__.co_filename)
+    if filename.startswith(_OWN):
+        raise DifferentiationError(
+            f"{getattr(f, '__qualname__', f)!r} is part of adgen "
+            f"({getattr(f, '__module__', 'adgen')}), not a function adgen can differentiate "
+            "from its source; differentiate your own function (adgen.grad, jvp, vjp, "
+            "jacobian and hessian objects are differentiated through what they compute)"
+        )
+
+
 def parse_function(f: Any) -> ParsedFunction:
     """Parse the source of the Python function ``f`` into gast."""
     if not inspect.isfunction(f):
         raise TypeError(f"adgen differentiates Python functions, not {type(f).__name__}")
+    _refuse_own(f)
     text, filename, first = _get_source(f)
     dedented = textwrap.dedent(text)
     indent = len(text.splitlines()[0]) - len(dedented.splitlines()[0]) if text.strip() else 0

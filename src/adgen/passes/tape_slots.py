@@ -13,6 +13,12 @@ forward one first), a slot is dropped from the push and the pop when
   through at most :data:`MAX_OPS` cheap pure ops (``x[i]``, ``i + 1``, a
   comparison). The ops are copied after the pop, reading the reverse index.
 
+A slot that holds a number (shape ``()``, known from the call's shapes) may also
+be recomputed from the values of other slots that stay on the tape, through at
+most :data:`MAX_OPS` ops of :data:`_SCALAR`: for ``t = r * y`` with ``y`` taped,
+the reverse loop computes ``r * y`` from the popped ``y`` rather than storing
+and loading ``t``.
+
 When the forward loop's own results are used nowhere (a ``grad`` that leaves
 the value out) and every slot it pushes can be recomputed through at most
 :data:`MAX_OPS_TAPING_ONLY` pure arithmetic ops, all are: the forward loop then
@@ -38,6 +44,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..analysis.types import Types
 from ..ir import Const, ForRange, Function, Op, Value, Var
 from ..ir.names import Namer
 from ..ir.util import count_uses, rename
@@ -60,6 +67,8 @@ class _Budget:
 
 
 _NARROW = _Budget(MAX_OPS, _CHEAP)
+#: What a number may be recomputed with from other slots.
+_SCALAR = _Budget(MAX_OPS, _CHEAP | {"div", "pow", "square"})
 _WIDE = _Budget(MAX_OPS_TAPING_ONLY, _ARITHMETIC)
 
 
@@ -69,6 +78,7 @@ def run(fn: Function) -> Function:
     loops = [op for op in top if isinstance(op, ForRange) and not op.exits]
     namer: Namer | None = None
     uses = count_uses(fn.body)
+    types: Types | None = None
     for fwd in loops:
         if fwd.reverse:
             continue
@@ -82,7 +92,9 @@ def run(fn: Function) -> Function:
             if rev is None:
                 continue
             namer = namer or namer_for(fn)
+            types = types or Types(fn)
             _shrink(fwd, rev, push, namer, budget)
+            _from_other_slots(fwd, rev, push, namer, uses, types)
     return fn
 
 
@@ -177,16 +189,22 @@ def _shrink(
 
 
 def _recompute(
-    value: Value, fwd: ForRange, defs: dict[str, Op], inner: set[str], budget: _Budget
+    value: Value,
+    fwd: ForRange,
+    defs: dict[str, Op],
+    inner: set[str],
+    budget: _Budget,
+    available: frozenset[str] = frozenset(),
 ) -> list[Op] | None:
     """The forward ops that recompute ``value`` from outside values and the index, or
-    None if it cannot be had cheaply (a carried value, an effect, too many ops)."""
+    None if it cannot be had cheaply (a carried value, an effect, too many ops).
+    Forward values named in ``available`` (slots that stay taped) count as given."""
     ops: list[Op] = []
 
     def visit(v: Value) -> bool:
         if isinstance(v, Const) or not isinstance(v, Var):
             return True
-        if v.name == fwd.index or v.name not in inner:
+        if v.name == fwd.index or v.name not in inner or v.name in available:
             return True
         op = defs.get(v.name)
         if op is None or op.prim not in budget.prims or op.blocks or len(op.results) != 1:
@@ -204,9 +222,17 @@ def _recompute(
 
 
 def _copy(
-    ops: list[Op], value: Var, fwd: ForRange, rev: ForRange, namer: Namer
+    ops: list[Op],
+    value: Var,
+    fwd: ForRange,
+    rev: ForRange,
+    namer: Namer,
+    popped: dict[str, str] | None = None,
 ) -> tuple[list[Op], Value]:
+    """Copies of ``ops`` reading the reverse index, and the popped copies of the
+    forward values ``popped`` maps to them; and the copy of ``value``."""
     mapping: dict[str, Value] = {fwd.index: Var(rev.index)}
+    mapping.update({k: Var(v) for k, v in (popped or {}).items()})
     out = []
     for op in ops:
         new = Op([namer.fresh("t")], op.prim, list(op.args), dict(op.attrs), op.loc, [], "adjoint")
@@ -214,3 +240,53 @@ def _copy(
         mapping[op.results[0]] = Var(new.results[0])
         out.append(new)
     return out, mapping[value.name]
+
+
+def _from_other_slots(
+    fwd: ForRange,
+    found: tuple[ForRange, Op],
+    push: Op,
+    namer: Namer,
+    uses: dict[str, int],
+    types: Types,
+) -> None:
+    """Recompute the numbers of ``push`` that are cheap functions of its other slots
+    (see the module doc); the slots they read stay on the tape."""
+    rev, pop = found
+    if pop not in rev.body.ops:  # every slot was recomputed
+        return
+    defs = {r: op for op in fwd.body.ops for r in op.results}
+    inner = set(fwd.body.params) | set(defs)
+    slots = [
+        (v, r) for v, r in zip(push.args[1:], pop.results) if isinstance(v, Var) and uses.get(r)
+    ]
+    popped = {v.name: r for v, r in slots}
+    pinned: set[str] = set()
+    dropped: dict[str, Value] = {}
+    recomputed: list[Op] = []
+    for value, result in slots:
+        if value.name in pinned or not types.scalar(value):
+            continue
+        available = frozenset(n for n in popped if n != value.name and n not in dropped)
+        ops = _recompute(value, fwd, defs, inner, _SCALAR, available)
+        if not ops or not all(types.scalar(Var(op.results[0])) for op in ops):
+            continue
+        reads = {
+            a.name for op in ops for a in op.args if isinstance(a, Var) and a.name in available
+        }
+        copied, out = _copy(ops, value, fwd, rev, namer, {n: popped[n] for n in reads})
+        recomputed.extend(copied)
+        pinned |= reads
+        dropped[value.name] = out
+        rename(rev.body.ops, {result: out})  # later copies read it under its new name
+    if not dropped:
+        return
+    keep = [
+        (v, r)
+        for v, r in zip(push.args[1:], pop.results)
+        if not (isinstance(v, Var) and v.name in dropped)
+    ]
+    push.args = [push.args[0], *(v for v, _ in keep)]
+    pop.results = [r for _, r in keep]
+    at = rev.body.ops.index(pop) + 1
+    rev.body.ops[at:at] = recomputed

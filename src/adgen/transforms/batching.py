@@ -236,6 +236,10 @@ class _Batcher:
             return [op]
         if op.prim in SHAPE_READERS:
             return self._map(op, result_batched=False)
+        if op.prim == "zeros_array" and "shape" in op.attrs:
+            # np.zeros(shape) of one example: made like the batched operand instead.
+            attrs = {k: v for k, v in op.attrs.items() if k != "shape"}
+            return [Op(list(op.results), op.prim, list(op.args), attrs, op.loc, tag=op.tag)]
         prim = PRIMITIVES[op.prim]
         if op.prim == "tape_pop":
             return [op]

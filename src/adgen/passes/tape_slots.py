@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from ..analysis.types import Types
 from ..ir import Const, ForRange, Function, Op, Value, Var
 from ..ir.names import Namer
-from ..ir.util import count_uses, rename
+from ..ir.util import count_uses, rename, substitute
 from .rewriting import namer_for
 
 #: How many ops a recomputed slot may cost.
@@ -279,6 +279,7 @@ def _from_other_slots(
         pinned |= reads
         dropped[value.name] = out
         rename(rev.body.ops, {result: out})  # later copies read it under its new name
+        rev.body.results = [substitute(v, {result: out}) for v in rev.body.results]
     if not dropped:
         return
     keep = [

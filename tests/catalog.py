@@ -48,7 +48,7 @@ class Case:
     def first_wrt(self, primal: Any) -> list[str]:
         """The IR parameters of its first ``wrt`` in ``primal`` (lowered with
         :meth:`trees`): a container argument's leaves."""
-        from adgen.calling import param_names
+        from adgen.signatures import param_names
 
         wrt = self.wrts[0] if isinstance(self.wrts[0], tuple) else (self.wrts[0],)
         names = [param_names(self.f)[w] if isinstance(w, int) else w for w in wrt]

@@ -67,6 +67,8 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
             "adgen.api",
             "adgen.calling",
             "adgen.fastpath",
+            "adgen.signatures",
+            "adgen.call_checks",
             "adgen.composed",
             "adgen.composed_trees",
             "adgen.derivative_trees",

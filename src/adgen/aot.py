@@ -42,7 +42,6 @@ from . import pipeline
 from .backend.emit import Emitted
 from .backend.numba import TAPE_HELPERS
 from .backend.numba_aot import jit_decorate, numba_helper_source, numba_imports
-from .calling import WrtSpec, normalize_wrt
 from .errors import DifferentiationError, UnsupportedSyntaxError
 from .ir import Function
 from .jit import BACKENDS
@@ -50,6 +49,7 @@ from .pipeline import Kind, Request
 from .primitives.core import const_expr
 from .runtime import NOT_SCALAR, helper_source
 from .runtime_xp import XP_HELPERS, XP_IMPORTS
+from .signatures import WrtSpec, normalize_wrt
 from .targets import (  # noqa: F401  (the targets ``adgen generate`` takes, re-exported)
     Target,
     TargetError,

@@ -21,10 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from . import cache, trees
+from . import cache, call_checks, trees
 from .arguments import check_value
-from .calling import Derivative, _shapes
+from .calling import Derivative
 from .errors import DifferentiationError
+from .fastpath import signature as _shapes
 from .frontend.introspection import type_keys
 from .transforms.batching import NotBatchable
 
@@ -128,7 +129,7 @@ class Batched:
             full = (*self.d._lead, *primals)
             for name, pos, t in zip(self.d.wrt_names, self.d.wrt_positions, directions):
                 if pos < len(full) and not trees.is_container(t):
-                    self.d._check_tangent(name, _row(t, 0), full[pos])
+                    call_checks.check_tangent(self.d, name, _row(t, 0), full[pos])
         out = self._batched(primals, directions, n) if n else None
         return self._loop(primals, directions, n) if out is None else out
 
@@ -224,7 +225,7 @@ class Batched:
         full = [*d._lead, *primals]
         d._check_args(full, {})
         if self.kind == "vjp":  # one direction stands for all: they share the shape
-            d._check_cotangent_shapes(entry, full, _row(directions[0], 0))
+            call_checks.check_cotangent_shapes(d, entry, full, _row(directions[0], 0))
         directions = [np.asarray(t, dtype=np.result_type(t, 1.0)) for t in directions]
         func = cache.function_for(entry, d._func)
         d._last = entry

@@ -12,7 +12,6 @@ a fast path that checks only what can change between calls.
 
 from __future__ import annotations
 
-import copy
 import functools
 import inspect
 from collections.abc import Callable, Sequence
@@ -20,212 +19,25 @@ from typing import Any
 
 import numpy as np
 
-from . import cache, fastpath, runtime_xp, trees
+from . import cache, call_checks, fastpath, runtime_xp, trees
 from .arguments import check_differentiable, check_real, check_value, describe
 from .derivative_trees import tree_ir
 from .errors import ArgumentError, DifferentiationError, NotScalarOutputError
 from .frontend.introspection import type_keys
 from .highlight import to_html
-from .ir import Function, clone, flatten_structure
+from .ir import Function, clone
 from .jit import check_options
 from .program import Kind
 from .runtime import NOT_SCALAR, REFUSED, gradient_like
 from .runtime_xp import library_of
+from .signatures import WrtSpec, is_plain, normalize_wrt, param_names
 from .tracebacks import annotate, boundary, hide_internal_frames
 from .wrappers import unwrap
-
-WrtSpec = int | str | Sequence[int | str]
 
 _KINDS = {"grad", "value_and_grad", "vjp", "jvp"}
 
 
-def param_names(f: Any) -> list[str]:
-    """The names of the parameters of ``f`` (a function, method or derivative object)."""
-    given = getattr(f, "_adgen_params", None)
-    if given is not None:
-        return list(given)
-    if isinstance(f, Derivative):
-        if f.kind in ("grad", "value_and_grad") and getattr(f._func, "__code__", None):
-            # Its parameters are its function's (compiling it here would not know the
-            # types of the arguments, which isinstance and methods may need).
-            return param_names(f._func)[len(f._lead) :]
-        try:
-            return f._ir().params[len(f._lead) :]
-        except DifferentiationError:
-            if getattr(f._func, "__code__", None) is None:
-                raise
-            # Not compilable without knowing its containers (d["w"] of a dict
-            # argument): its parameters as the derivative takes them.
-            extra = ["d" + w for w in f.wrt_names] if f.kind == "jvp" else ["cotangent"]
-            return param_names(f._func)[len(f._lead) :] + extra
-    func, lead, _ = unwrap(f)
-    if func is not f:
-        return param_names(func)[len(lead) :]
-    ir = getattr(f, "_adgen_ir", None)
-    if ir is not None:
-        return list(ir.params)
-    if not callable(f):
-        raise ArgumentError(f"adgen differentiates functions, not {type(f).__name__}")
-    # functools.wraps wrappers are resolved before this (adgen.wrappers).
-    code = getattr(f, "__code__", None)
-    if code is None:
-        raise ArgumentError(f"adgen differentiates Python functions, not {f!r}")
-    return signature_names(code)
-
-
-def signature_names(code: Any) -> list[str]:
-    """Parameter names in the order derivatives take them: positional ones, ``*args``
-    (one tuple), keyword-only ones, ``**kwargs`` (one dict)."""
-    n, k = code.co_argcount, code.co_kwonlyargcount
-    names = list(code.co_varnames[:n])
-    at = n + k
-    if code.co_flags & inspect.CO_VARARGS:
-        names.append(code.co_varnames[at])
-        at += 1
-    names += code.co_varnames[n : n + k]
-    if code.co_flags & inspect.CO_VARKEYWORDS:
-        names.append(code.co_varnames[at])
-    return names
-
-
-def _is_plain(code: Any) -> bool:
-    """Whether ``code`` has positional parameters only (no *args, keyword-only, **kwargs)."""
-    return not (
-        code.co_kwonlyargcount or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
-    )
-
-
-def normalize_wrt(f: Any, wrt: WrtSpec) -> tuple[tuple[str, ...], tuple[int, ...], bool]:
-    """(names, positions, given as a tuple) of the parameters in ``wrt``."""
-    params = param_names(f)
-    is_tuple = isinstance(wrt, (tuple, list))
-    items = list(wrt) if is_tuple else [wrt]  # type: ignore[arg-type]
-    if not items:
-        raise DifferentiationError("wrt is empty: name at least one parameter")
-    names: list[str] = []
-    for w in items:
-        if isinstance(w, bool) or not isinstance(w, (int, str, np.integer)):
-            raise DifferentiationError(f"wrt must be parameter indices or names, not {w!r}")
-        if isinstance(w, str):
-            if w not in params:
-                raise DifferentiationError(
-                    f"wrt={w!r}: {getattr(f, '__name__', 'the function')} has no parameter "
-                    f"{w!r}; its parameters are {', '.join(params) or '(none)'}"
-                )
-            names.append(w)
-        else:
-            i = int(w)
-            code = getattr(unwrap(f)[0], "__code__", None)
-            if not params and code is not None and code.co_flags & inspect.CO_VARARGS:
-                raise DifferentiationError(
-                    f"wrt={i}: {getattr(f, '__name__', 'the function')} takes only *args, "
-                    "and adgen differentiates with respect to named parameters; give it "
-                    "named ones (a decorator that only passes its arguments through, made "
-                    "with functools.wraps, is differentiated as the function it wraps)"
-                )
-            if not -len(params) <= i < len(params):
-                raise DifferentiationError(
-                    f"wrt={i}: {getattr(f, '__name__', 'the function')} takes "
-                    f"{len(params)} parameter(s) ({', '.join(params)})"
-                )
-            names.append(params[i])
-    if len(set(names)) != len(names):
-        raise DifferentiationError(f"wrt names a parameter twice: {wrt!r}")
-    return tuple(names), tuple(params.index(n) for n in names), is_tuple
-
-
 _MISS = fastpath.MISS  # the fast call path declines: take the general one
-_F8 = np.dtype(np.float64)
-_NUMBERS = (float, int, bool, np.float64, np.float32, np.int64)
-
-
-def _tree_shapes(value: Any) -> Any:
-    """The shapes of a value's leaves, nested as its tuples, lists and dicts."""
-    if isinstance(value, (tuple, list)):
-        return tuple(_tree_shapes(v) for v in value)
-    if isinstance(value, dict):
-        return tuple((k, _tree_shapes(v)) for k, v in value.items())
-    return np.shape(value)
-
-
-def _shapes(args: Sequence[Any]) -> tuple[Any, ...] | None:
-    """The signature of each argument (see :func:`adgen.cache.split_signature`): its
-    shape for a Python float or a float64 array of at least one axis, ``(shape,
-    kind)`` for other numbers and arrays, "tree" for a container, None for anything
-    else."""
-    out: list[Any] = []
-    for a in args:
-        t = type(a)
-        if t is np.ndarray:
-            dtype = a.dtype
-            if dtype.kind == "c":
-                out.append(None)
-            elif dtype is _F8 and a.ndim:
-                out.append(a.shape)
-            else:
-                out.append((a.shape, dtype.str))
-        elif t is float:
-            out.append(())
-        elif t in _NUMBERS:
-            out.append(((), t.__name__))
-        elif t in (tuple, list, dict):
-            out.append("tree")  # never equal to a shape: containers take their own path
-        else:
-            out.append(None)
-    return tuple(out)
-
-
-def _real_kind(value: Any) -> str:
-    """The dtype kind of a NumPy array or number ("f" for another library's array, whose
-    own dtypes its code checks)."""
-    if type(value) is np.ndarray:
-        return value.dtype.kind
-    if isinstance(value, (int, float, complex, np.generic)):
-        return np.asarray(value).dtype.kind
-    return "f"
-
-
-def _at(value: Any, path: tuple[int, ...]) -> Any:
-    """The part of nested tuples ``value`` at ``path``."""
-    for k in path:
-        value = value[k]
-    return value
-
-
-def _cell_guard(entry: cache.Compiled, f: Any) -> tuple[tuple[Any, Any], ...]:
-    """(cell, value) of each closure cell the generated code reads at call time."""
-    closure = getattr(f, "__closure__", None) or ()
-    return tuple((closure[i], closure[i].cell_contents) for i, _ in entry.cells)
-
-
-def _cells_moved(guard: tuple[tuple[Any, Any], ...]) -> bool:
-    return any(cell.cell_contents is not value for cell, value in guard)
-
-
-class _GlobalsGuard:
-    """The module globals a compiled entry read when it was built: ``moved()`` says
-    whether any was rebound since (then the fast path steps aside to recompile)."""
-
-    __slots__ = ("deps", "globals")
-
-    def __init__(self, entry: cache.Compiled, f: Any) -> None:
-        self.globals = getattr(f, "__globals__", {})
-        self.deps = entry.global_deps
-
-    def moved(self) -> bool:
-        g = self.globals
-        return any(g.get(n, o) is not o for n, o in self.deps)
-
-
-def _guards(entry: cache.Compiled, f: Any) -> Callable[[], bool] | None:
-    """A check that the closure cells or globals ``entry`` depends on moved, or None."""
-    cells = _cell_guard(entry, f)
-    if not entry.global_deps:
-        return (lambda: _cells_moved(cells)) if cells else None
-    g = _GlobalsGuard(entry, f)
-    if not cells:
-        return g.moved
-    return lambda: g.moved() or _cells_moved(cells)
 
 
 def _split(entry: cache.Compiled, out: Any) -> tuple[Any, Any]:
@@ -268,6 +80,8 @@ class Derivative:
     generated Python source is in ``.source``; the original function is
     ``.primal``.
     """
+
+    _adgen_derivative = True  # what adgen.signatures.param_names looks for
 
     def __init__(
         self,
@@ -387,7 +201,9 @@ class Derivative:
                     raise
                 out = _MISS  # one element, not 0-d: the general path handles it
             except Exception as exc:
-                self._explain_cotangent((*self._lead, *args), {**self._keywords, **kw}, exc)
+                call_checks.explain_cotangent(
+                    self, (*self._lead, *args), {**self._keywords, **kw}, exc
+                )
                 self._fail(exc)
                 raise
             if out is not _MISS:
@@ -404,7 +220,7 @@ class Derivative:
                 or not self._plain_signature()
             ):
                 return self._call_tree(args, kw, n_extra)
-            shapes = _shapes(primal_args) if not kw else None
+            shapes = fastpath.signature(primal_args) if not kw else None
             types = type_keys(primal_args if not kw else self._bind(list(primal_args), kw))
             if shapes is None or None in shapes:  # perhaps Dask, PyTorch, CuPy arrays
                 library = library_of((*primal_args, *kw.values()))
@@ -418,7 +234,7 @@ class Derivative:
                 self._fast = self._make_fast(entry, shapes)
             return out
         except Exception as exc:
-            self._explain_cotangent(args, kw, exc)
+            call_checks.explain_cotangent(self, args, kw, exc)
             self._fail(exc)
             raise
 
@@ -430,25 +246,6 @@ class Derivative:
         except DifferentiationError as refused:
             hide_internal_frames(refused)
             raise
-
-    def _explain_cotangent(
-        self, args: tuple[Any, ...], kw: dict[str, Any], exc: Exception | None
-    ) -> None:
-        """A VJP raised: when its cotangent is not shaped like the function's output,
-        say so instead (checked only then: it runs the function on copies)."""
-        if self.kind != "vjp" or not args or isinstance(exc, DifferentiationError):
-            return
-        *primals, cotangent = args  # the partial's own arguments (self._lead) included
-        try:
-            out = self._func(*copy.deepcopy(primals), **copy.deepcopy(kw))
-        except Exception:
-            return  # the function raises too: its exception stands
-        if _tree_shapes(out) != _tree_shapes(cotangent):
-            raise DifferentiationError(
-                f"vjp: the cotangent has shape {_tree_shapes(cotangent)}, but "
-                f"{getattr(self.primal, '__name__', 'the function')} returns a value of "
-                f"shape {_tree_shapes(out)}; pass a cotangent shaped like the output"
-            ) from exc
 
     def _annotate(self, exc: BaseException) -> None:
         """Say which line of the user's function the failing generated line computes."""
@@ -515,7 +312,7 @@ class Derivative:
             return None
         if self.kind not in ("grad", "value_and_grad", "jvp") or len(shapes) != len(self._params()):
             return None
-        func, moved = cache.function_for(entry, self._func), _guards(entry, self._func)
+        func, moved = cache.function_for(entry, self._func), fastpath.guards(entry, self._func)
         if self.kind == "jvp":
             return fastpath.jvp_path(func, shapes, self.wrt_positions, entry.stamp, moved)
         return fastpath.gradient_path(
@@ -546,14 +343,14 @@ class Derivative:
             grads = self._conform(grads, args, {}, library=entry.emitted.library)
             return _joined(kind, value, grads, aux, entry)
         if kind == "vjp":
-            self._check_extra(args, kw, 1)
+            call_checks.check_extra(self, args, kw, 1)
             *primals, cotangent = args
             primals = self._bind(primals, kw)
             self._check_args(primals, {})
             if isinstance(cotangent, list) and isinstance(entry.result_structure, tuple):
                 cotangent = tuple(cotangent)
-            self._check_cotangent(cotangent, entry.result_structure)
-            self._check_cotangent_shapes(entry, primals, cotangent)
+            call_checks.check_cotangent(self, cotangent, entry.result_structure)
+            call_checks.check_cotangent_shapes(self, entry, primals, cotangent)
             grads, aux = _split(entry, func(*primals, cotangent))
             each = grads if self.wrt_tuple else (grads,)
             if any(
@@ -561,7 +358,7 @@ class Derivative:
                 for g, p in zip(each, self.wrt_positions)
             ):
                 # A cotangent of the wrong shape may broadcast through: refuse it.
-                self._explain_cotangent((*primals, cotangent), {}, None)
+                call_checks.explain_cotangent(self, (*primals, cotangent), {}, None)
                 raise DifferentiationError(
                     "vjp: a gradient came out with a shape other than its argument's; "
                     "pass a cotangent shaped like the function's output"
@@ -577,12 +374,12 @@ class Derivative:
             )
         # jvp
         n = len(self.wrt_names)
-        self._check_extra(args, kw, n)
+        call_checks.check_extra(self, args, kw, n)
         primals = self._bind(list(args[: len(args) - n]), kw)
         tangents = args[len(args) - n :]
         self._check_args(primals, {})
         for name, pos, t in zip(self.wrt_names, self.wrt_positions, tangents):
-            self._check_tangent(name, t, primals[pos])
+            call_checks.check_tangent(self, name, t, primals[pos])
         (value, tangent), aux = _split(entry, func(*primals, *tangents))
         check_value(self._fname, value)
         return _joined(kind, value, tangent, aux, entry)
@@ -645,7 +442,7 @@ class Derivative:
                 cotangent = trees.to_nested_tuples(cotangent, result_tree)
             elif isinstance(cotangent, list):
                 cotangent = tuple(cotangent)
-            self._check_cotangent_shapes(entry, primals, cotangent)
+            call_checks.check_cotangent_shapes(self, entry, primals, cotangent)
             grads, aux = _split(entry, func(*flat, cotangent))
             return _joined("vjp", None, regroup(grads), aux, entry)
         tangents = []
@@ -661,7 +458,7 @@ class Derivative:
                 )
             paths = trees.leaf_paths(structure[pos])
             for path, leaf_t, leaf in zip(paths, t_leaves, parts[pos], strict=True):
-                self._check_tangent(name + path, leaf_t, leaf)
+                call_checks.check_tangent(self, name + path, leaf_t, leaf)
             tangents.extend(t_leaves)
         (value, tangent), aux = _split(entry, func(*flat, *tangents))
         return _joined(
@@ -705,128 +502,11 @@ class Derivative:
         """Whether the function has positional parameters only (else ``*args`` and
         ``**kwargs`` are passed as a tuple and a dict: the container path)."""
         code = getattr(self._func, "__code__", None)
-        return code is None or _is_plain(code)
+        return code is None or is_plain(code)
 
     @property
     def _fname(self) -> str:
         return getattr(self.primal, "__name__", "the function")
-
-    def _check_extra(self, args: Sequence[Any], kw: dict[str, Any], n_extra: int) -> None:
-        """Refuse a call that leaves out the cotangent (vjp) or tangents (jvp)."""
-        params = self._params()
-        defaults = getattr(self._func, "__defaults__", None) or ()
-        required = [p for p in params[: len(params) - len(defaults)] if p not in kw]
-        required = required[len(self._lead) :]
-        given = len(args) - len(self._lead)
-        if given >= len(required) + n_extra:
-            return
-        what = (
-            "the cotangent (shaped like its result)"
-            if self.kind == "vjp"
-            else f"one tangent per wrt argument ({', '.join('d' + n for n in self.wrt_names)})"
-        )
-        raise DifferentiationError(
-            f"{self.__name__} takes the arguments of {self._fname} "
-            f"({', '.join(required) or 'none required'}), then {what}; it was given "
-            f"{given} positional argument(s): "
-            f"{'the ' + ('cotangent is' if self.kind == 'vjp' else 'tangents are')} missing"
-            if given >= len(required)
-            else f"{self.__name__} takes the arguments of {self._fname} "
-            f"({', '.join(required)}), then {what}; it was given only {given} "
-            "positional argument(s)"
-        )
-
-    def _check_tangent(self, name: str, t: Any, x: Any) -> None:
-        """Refuse a tangent that is not a real number or array shaped like its argument
-        (a tuple or list tangent for an array argument is the wrong structure)."""
-        if isinstance(t, (str, bytes)) or t is None or trees.is_container(t):
-            raise DifferentiationError(
-                f"jvp: the tangent for {name!r} is {describe(t)}; pass a float array "
-                f"shaped like {name!r}"
-            )
-        if _real_kind(t) not in "iuf":
-            raise DifferentiationError(
-                f"jvp: the tangent for {name!r} is {describe(t)}, which is not a real "
-                f"number; pass a float array shaped like {name!r}"
-                + (" (adgen differentiates real-valued code only)" if _real_kind(t) == "c" else "")
-            )
-        if np.shape(t) != np.shape(x):
-            raise DifferentiationError(
-                f"jvp: the tangent for {name!r} has shape {np.shape(t)}, but {name!r} "
-                f"has shape {np.shape(x)}; pass one tangent per wrt argument, shaped like it"
-            )
-
-    def _check_cotangent(self, cot: Any, structure: Any, path: str = "") -> None:
-        """Refuse a cotangent whose tuple structure is not the result's."""
-        where = f"the cotangent{path}"
-        if isinstance(structure, tuple):
-            if not isinstance(cot, (tuple, list)) or len(cot) != len(structure):
-                raise DifferentiationError(
-                    f"vjp: {where} must be a tuple of {len(structure)} (one per element of "
-                    f"{self._fname}'s result{path}), not {describe(cot)}"
-                )
-            for k, (c, s) in enumerate(zip(cot, structure)):
-                self._check_cotangent(c, s, f"{path}[{k}]")
-        elif isinstance(cot, (tuple, list, dict, str, bytes)) or cot is None:
-            raise DifferentiationError(
-                f"vjp: {where} is {describe(cot)}, but {self._fname}'s result{path} is one "
-                "value: pass a float or an array shaped like it"
-            )
-        else:
-            kind = _real_kind(cot)
-            if kind not in "iuf":
-                raise DifferentiationError(
-                    f"vjp: {where} is {describe(cot)}, which is not a real number: pass a "
-                    f"float or a float array shaped like {self._fname}'s result{path}"
-                    + (" (adgen differentiates real-valued code only)" if kind == "c" else "")
-                )
-
-    def _check_cotangent_shapes(self, entry: cache.Compiled, primals: list[Any], cot: Any) -> None:
-        """Refuse a cotangent not shaped like the result, even one that broadcasts (the
-        generated code relies on its shape: a cotangent of shape (1,) for a result of
-        shape (3,) would give a wrong gradient, not an error). Against the shapes the
-        shape analysis knows (entry.result_shapes), else the result of one call of the
-        function (on copies of the arguments) when no one sees that call (entry.quiet)."""
-        expected: Any = entry.result_shapes
-        if type(entry.result_structure) is int and expected is not None:  # the common case
-            shape = cot.shape if type(cot) is np.ndarray else np.shape(cot)
-            if shape == expected[0]:
-                return
-        leaves = flatten_structure(entry.result_structure)
-        try:
-            given = [np.shape(_at(cot, path)) for path, _ in leaves]
-        except (TypeError, IndexError, KeyError):
-            return  # not the result's structure: the caller says so
-        if expected is not None and None not in expected:
-            if all(g == e for g, e in zip(given, expected)):
-                return
-        elif entry.emitted.library is not None or not entry.quiet or not self._plain_signature():
-            # Lazy or device arrays are not computed again here, nor is a function that
-            # prints, logs or warns (it does so once per call), nor one taking *args or
-            # **kwargs: the gradients' shapes are checked after the call instead.
-            return
-        else:
-            try:
-                out = self._func(*copy.deepcopy(primals))  # bound: one value per parameter
-            except Exception:
-                return  # the function raises: so will its VJP, with that error
-            if self.has_aux and isinstance(out, tuple) and len(out) == 2:
-                out = out[0]
-            if entry.result_tree is not None:
-                out = trees.to_nested_tuples(out, entry.result_tree)
-            try:
-                expected = [np.shape(_at(out, path)) for path, _ in leaves]
-            except (TypeError, IndexError, KeyError):
-                return
-        for (path, _), g, e in zip(leaves, given, expected):
-            if e is not None and g != e:
-                where = "".join(f"[{k}]" for k in path)
-                raise DifferentiationError(
-                    f"vjp: the cotangent{where} has shape {g}, but {self._fname}'s result"
-                    f"{where} has shape {e}; pass a cotangent shaped like the result "
-                    "(a cotangent that only broadcasts to it is refused: it would give a "
-                    "wrong gradient)"
-                )
 
     def _params(self) -> list[str]:
         return param_names(self._func)

@@ -5,7 +5,7 @@ After a derivative's first call with arguments of given shapes,
 signature through the function :func:`gradient_path` returns. It is Python
 source generated for that signature and exec'd, so that each check is one
 comparison on a local name rather than a loop over arguments: it checks
-exactly what :func:`adgen.calling._shapes` would (the type of each argument,
+exactly what :func:`signature` would (the type of each argument,
 the dtype and shape of each array), that nothing was recompiled or rebound
 since (``stamp`` and ``moved``), calls the generated derivative, and gives each
 gradient its argument's type as the general path does. Anything else returns
@@ -21,7 +21,7 @@ reports it or falls back.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,70 @@ from .runtime import gradient_like
 MISS = object()
 
 _F8 = np.dtype(np.float64)
+_NUMBERS = (float, int, bool, np.float64, np.float32, np.int64)
+
+
+def signature(args: Sequence[Any]) -> tuple[Any, ...] | None:
+    """The signature of each argument (see :func:`adgen.cache.split_signature`): its
+    shape for a Python float or a float64 array of at least one axis, ``(shape,
+    kind)`` for other numbers and arrays, "tree" for a container, None for anything
+    else."""
+    out: list[Any] = []
+    for a in args:
+        t = type(a)
+        if t is np.ndarray:
+            dtype = a.dtype
+            if dtype.kind == "c":
+                out.append(None)
+            elif dtype is _F8 and a.ndim:
+                out.append(a.shape)
+            else:
+                out.append((a.shape, dtype.str))
+        elif t is float:
+            out.append(())
+        elif t in _NUMBERS:
+            out.append(((), t.__name__))
+        elif t in (tuple, list, dict):
+            out.append("tree")  # never equal to a shape: containers take their own path
+        else:
+            out.append(None)
+    return tuple(out)
+
+
+def _cell_guard(entry: cache.Compiled, f: Any) -> tuple[tuple[Any, Any], ...]:
+    """(cell, value) of each closure cell the generated code reads at call time."""
+    closure = getattr(f, "__closure__", None) or ()
+    return tuple((closure[i], closure[i].cell_contents) for i, _ in entry.cells)
+
+
+def _cells_moved(guard: tuple[tuple[Any, Any], ...]) -> bool:
+    return any(cell.cell_contents is not value for cell, value in guard)
+
+
+class _GlobalsGuard:
+    """The module globals a compiled entry read when it was built: ``moved()`` says
+    whether any was rebound since (then the fast path steps aside to recompile)."""
+
+    __slots__ = ("deps", "globals")
+
+    def __init__(self, entry: cache.Compiled, f: Any) -> None:
+        self.globals = getattr(f, "__globals__", {})
+        self.deps = entry.global_deps
+
+    def moved(self) -> bool:
+        g = self.globals
+        return any(g.get(n, o) is not o for n, o in self.deps)
+
+
+def guards(entry: cache.Compiled, f: Any) -> Callable[[], bool] | None:
+    """A check that the closure cells or globals ``entry`` depends on moved, or None."""
+    cells = _cell_guard(entry, f)
+    if not entry.global_deps:
+        return (lambda: _cells_moved(cells)) if cells else None
+    g = _GlobalsGuard(entry, f)
+    if not cells:
+        return g.moved
+    return lambda: g.moved() or _cells_moved(cells)
 
 
 def _check(name: str, sig: Any, env: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import aot, pipeline
-from ..calling import normalize_wrt
+from ..signatures import normalize_wrt
 from ..testing import GradientCheckError, check_grads
 from .common import UserError, resolve, wrt_spec
 

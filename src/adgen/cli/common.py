@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import aot, pipeline
-from ..calling import normalize_wrt
 from ..errors import DifferentiationError
 from ..pipeline import Kind, Request
+from ..signatures import normalize_wrt
 
 #: The last optimisation pass (``--after optimize`` shows the IR after it).
 OPTIMIZED = "dce"

@@ -8,6 +8,7 @@ import pytest
 
 import adgen
 from adgen import DifferentiationError
+from adgen.errors import NotScalarOutputError
 
 X = np.array([0.4, -0.7, 1.1])
 
@@ -102,3 +103,20 @@ def test_hessian_keeps_float32():
     assert H.dtype == np.float32
     J = adgen.jacobian(vec)(x)
     assert J.dtype == np.float32
+
+
+@adgen.differentiate
+def _cubes_grad(x):
+    return np.sum(x**3 * np.sin(x))
+
+
+def test_hessian_of_a_decorated_gradient_is_refused_and_its_jacobian_is_the_hessian():
+    x = np.array([0.3, -1.2, 0.7])
+    # The decorated function is a gradient (not scalar): a DifferentiationError, not
+    # the plain ValueError of the generated code's scalar check.
+    with pytest.raises(NotScalarOutputError, match="scalar output"):
+        adgen.hessian(_cubes_grad)(x)
+    expected = adgen.hessian(lambda x: np.sum(x**3 * np.sin(x)))(x)
+    np.testing.assert_allclose(adgen.jacobian(_cubes_grad)(x), expected, rtol=1e-12)
+    d = 6 * x * np.sin(x) + 6 * x**2 * np.cos(x) - x**3 * np.sin(x)  # d2/dx2 of x^3 sin x
+    np.testing.assert_allclose(np.diag(expected), d, rtol=1e-12)

@@ -63,7 +63,8 @@ def _joined(kind: str, value: Any, derivative: Any, aux: Any, entry: cache.Compi
 
 def _refused_at_run_time(exc: BaseException) -> None:
     """Raise a runtime helper's refusal (see :data:`adgen.runtime.REFUSED`) as a
-    DifferentiationError, keeping the note that says where it happened."""
+    DifferentiationError, and its scalar-output check as a NotScalarOutputError,
+    keeping the note that says where it happened."""
     if (
         isinstance(exc, ValueError)
         and not isinstance(exc, DifferentiationError)
@@ -71,6 +72,13 @@ def _refused_at_run_time(exc: BaseException) -> None:
     ):
         notes = getattr(exc, "__notes__", ())
         raise DifferentiationError("\n".join([str(exc), *notes])) from None
+    if (
+        isinstance(exc, ValueError)
+        and not isinstance(exc, DifferentiationError)
+        and str(exc).startswith(NOT_SCALAR)
+    ):  # a grad inside what is differentiated (hessian of a gradient, say) is not scalar
+        notes = getattr(exc, "__notes__", ())
+        raise NotScalarOutputError("\n".join([str(exc), *notes])) from None
 
 
 class Derivative:

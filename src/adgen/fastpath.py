@@ -1,9 +1,10 @@
-"""The fast call path of a gradient: one small function, written for one signature.
+"""The fast call path of a gradient or JVP: one small function, written for one signature.
 
 After a derivative's first call with arguments of given shapes,
 :class:`adgen.calling.Derivative` answers later calls with the same
-signature through the function :func:`gradient_path` returns. It is Python
-source generated for that signature and exec'd, so that each check is one
+signature through the function :func:`gradient_path` (or :func:`jvp_path`)
+returns. It is Python source generated for that signature and exec'd, so
+that each check is one
 comparison on a local name rather than a loop over arguments: it checks
 exactly what :func:`signature` would (the type of each argument,
 the dtype and shape of each array), that nothing was recompiled or rebound

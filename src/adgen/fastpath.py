@@ -4,12 +4,11 @@ After a derivative's first call with arguments of given shapes,
 :class:`adgen.calling.Derivative` answers later calls with the same
 signature through the function :func:`gradient_path` (or :func:`jvp_path`)
 returns. It is Python source generated for that signature and exec'd, so
-that each check is one
-comparison on a local name rather than a loop over arguments: it checks
-exactly what :func:`signature` would (the type of each argument,
-the dtype and shape of each array), that nothing was recompiled or rebound
-since (``stamp`` and ``moved``), calls the generated derivative, and gives each
-gradient its argument's type as the general path does. Anything else returns
+that each check is one comparison on a local name rather than a loop over
+arguments: it checks exactly what :func:`signature` would (the type of each
+argument, the dtype and shape of each array), that nothing was recompiled or
+rebound since (``stamp`` and ``moved``), calls the generated derivative, and
+gives each gradient its argument's type as the general path does. Anything else returns
 :data:`MISS`, and the caller takes the general path, which never gives a
 different answer, only a slower one.
 

@@ -34,6 +34,7 @@ MISS = object()
 
 _F8 = np.dtype(np.float64)
 _NUMBERS = (float, int, bool, np.float64, np.float32, np.int64)
+_NUMBER_NAMES = {t.__name__: t for t in _NUMBERS}  # signature() names them so
 
 
 def signature(args: Sequence[Any]) -> tuple[Any, ...] | None:
@@ -109,10 +110,8 @@ def _check(name: str, sig: Any, env: dict[str, Any]) -> str:
             f"type({name}) is not ndarray or {name}.dtype is not F8 or {name}.shape != shape_{name}"
         )
     shape, kind = sig
-    if shape == () and kind in ("float", "int", "bool", "float64", "float32", "int64"):
-        env[f"type_{name}"] = {"float": float, "int": int, "bool": bool}.get(kind) or getattr(
-            np, kind
-        )
+    if shape == () and kind in _NUMBER_NAMES:  # a number of another type than float
+        env[f"type_{name}"] = _NUMBER_NAMES[kind]
         return f"type({name}) is not type_{name}"
     env[f"shape_{name}"], env[f"dtype_{name}"] = shape, kind  # another dtype, or 0-d
     return (

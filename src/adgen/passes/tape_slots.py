@@ -109,8 +109,7 @@ def _taping_only(
     leaves the loop dead: ``dce`` drops the slots nothing reads)."""
     if any(uses.get(r, 0) for r in fwd.results):
         return False
-    defs = {r: op for op in fwd.body.ops for r in op.results}
-    inner = set(fwd.body.params) | set(defs)
+    defs, inner = _forward_values(fwd)
     for push in pushes:
         rev = found[id(push)]
         if rev is None:
@@ -119,6 +118,13 @@ def _taping_only(
             if uses.get(result, 0) and _recompute(value, fwd, defs, inner, _WIDE) is None:
                 return False
     return True
+
+
+def _forward_values(fwd: ForRange) -> tuple[dict[str, Op], set[str]]:
+    """The op defining each value of ``fwd``'s body, and every name local to it (its
+    parameters too): what :func:`_recompute` may not read from outside."""
+    defs = {r: op for op in fwd.body.ops for r in op.results}
+    return defs, set(fwd.body.params) | set(defs)
 
 
 def _reverse_loop(
@@ -152,8 +158,7 @@ def _shrink(
     fwd: ForRange, found: tuple[ForRange, Op], push: Op, namer: Namer, budget: _Budget
 ) -> None:
     rev, pop = found
-    defs = {r: op for op in fwd.body.ops for r in op.results}
-    inner = set(fwd.body.params) | set(defs)
+    defs, inner = _forward_values(fwd)
     keep_args: list[Value] = [push.args[0]]
     keep_results: list[str] = []
     renames: dict[str, Value] = {}
@@ -255,8 +260,7 @@ def _from_other_slots(
     rev, pop = found
     if pop not in rev.body.ops:  # every slot was recomputed
         return
-    defs = {r: op for op in fwd.body.ops for r in op.results}
-    inner = set(fwd.body.params) | set(defs)
+    defs, inner = _forward_values(fwd)
     slots = [
         (v, r) for v, r in zip(push.args[1:], pop.results) if isinstance(v, Var) and uses.get(r)
     ]
